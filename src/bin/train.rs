@@ -1,0 +1,292 @@
+//! The native trainer: the same model core as the browser, on the host CPU.
+//!
+//! ```text
+//! cargo run --release --bin train -- --pretrained            # rebuild assets/pretrained/*
+//! cargo run --release --bin train -- --kind mlp-vae --latent 20 --epochs 10 --out my.safetensors
+//! ```
+//!
+//! It prints one line per epoch (train loss, test negative ELBO and its parts, samples/s) and,
+//! with `--json`, a JSON summary on stdout. Files it writes load in the page like any other.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    if let Err(message) = native::run(std::env::args().skip(1).collect()) {
+        eprintln!("train: {message}");
+        std::process::exit(2);
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+    use std::time::Instant;
+
+    use latent_lab::ml::checkpoint::{self, Precision};
+    use latent_lab::ml::data::Digits;
+    use latent_lab::ml::eval::evaluate;
+    use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+    use latent_lab::ml::pretrained::{PRETRAINED, PRETRAINED_SEED};
+    use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
+
+    const USAGE: &str = "usage: train [--pretrained] [--data PATH] [--kind mlp-vae|conv-vae|ae]
+             [--latent N] [--hidden N] [--epochs N] [--batch N] [--lr X] [--beta X]
+             [--seed N] [--out FILE.safetensors] [--f16] [--json]
+
+  --pretrained   train every shipped model into assets/pretrained/ (f16, fixed seed)
+  --data PATH    digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
+  --hidden N     hidden units (MLP) or first-layer channels (Conv-VAE); default 400 / 32
+  --json         print a JSON summary of the run on stdout";
+
+    struct Options {
+        data: PathBuf,
+        config: ModelConfig,
+        train: TrainConfig,
+        epochs: usize,
+        out: Option<PathBuf>,
+        precision: Precision,
+        json: bool,
+        pretrained: bool,
+    }
+
+    fn parse(args: Vec<String>) -> Result<Options, String> {
+        let mut o = Options {
+            data: PathBuf::from("assets/digits.bin"),
+            config: ModelConfig::new(ModelKind::MlpVae, 20, 0),
+            train: TrainConfig::default(),
+            epochs: 10,
+            out: None,
+            precision: Precision::F32,
+            json: false,
+            pretrained: false,
+        };
+        let mut it = args.into_iter();
+        while let Some(flag) = it.next() {
+            let mut value = || {
+                it.next()
+                    .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+            };
+            fn num<T: std::str::FromStr>(flag: &str, v: String) -> Result<T, String> {
+                v.parse()
+                    .map_err(|_| format!("{flag} takes a number, not {v:?}"))
+            }
+            match flag.as_str() {
+                "--pretrained" => o.pretrained = true,
+                "--data" => o.data = value()?.into(),
+                "--kind" => {
+                    let v = value()?;
+                    o.config.kind = ModelKind::from_id(&v).ok_or_else(|| {
+                        format!("unknown kind {v:?}: use mlp-vae, conv-vae or ae")
+                    })?;
+                }
+                "--latent" => o.config.latent = num(&flag, value()?)?,
+                "--hidden" => o.config.hidden = num(&flag, value()?)?,
+                "--epochs" => o.epochs = num(&flag, value()?)?,
+                "--batch" => o.train.batch_size = num(&flag, value()?)?,
+                "--lr" => o.train.learning_rate = num(&flag, value()?)?,
+                "--beta" => o.train.beta = num(&flag, value()?)?,
+                "--seed" => o.train.seed = num(&flag, value()?)?,
+                "--out" => o.out = Some(value()?.into()),
+                "--f16" => o.precision = Precision::F16,
+                "--json" => o.json = true,
+                "-h" | "--help" => return Err(USAGE.to_string()),
+                other => return Err(format!("unknown option {other:?}\n{USAGE}")),
+            }
+        }
+        if o.config.hidden == 0 {
+            o.config.hidden = if o.config.kind == ModelKind::ConvVae {
+                32
+            } else {
+                400
+            };
+        }
+        o.config.validate().map_err(|e| e.to_string())?;
+        o.train.validate().map_err(|e| e.to_string())?;
+        Ok(o)
+    }
+
+    pub fn run(args: Vec<String>) -> Result<(), String> {
+        let o = parse(args)?;
+        let bytes = std::fs::read(&o.data).map_err(|e| {
+            format!(
+                "cannot read the digits file {}: {e}; build it with `node www/build-digits.mjs`",
+                o.data.display()
+            )
+        })?;
+        let digits = Digits::parse(&bytes).map_err(|e| e.to_string())?;
+        let split = digits.split();
+        eprintln!(
+            "data: {} train, {} test digits; {} thread(s) for candle",
+            split.train.len(),
+            split.test.len(),
+            candle_core::utils::get_num_threads()
+        );
+        if o.pretrained {
+            for p in PRETRAINED {
+                let train = TrainConfig {
+                    seed: PRETRAINED_SEED,
+                    ..TrainConfig::default()
+                };
+                let out = PathBuf::from(p.path());
+                let summary = train_one(
+                    p.config,
+                    train,
+                    p.epochs,
+                    &split,
+                    Some(&out),
+                    Precision::F16,
+                )?;
+                eprintln!(
+                    "{}: test -ELBO {:.2} nats, {} bytes",
+                    p.id,
+                    summary.last_neg_elbo(),
+                    summary.bytes
+                );
+            }
+            return Ok(());
+        }
+        let summary = train_one(
+            o.config,
+            o.train,
+            o.epochs,
+            &split,
+            o.out.as_deref(),
+            o.precision,
+        )?;
+        if o.json {
+            println!("{}", summary.to_json());
+        }
+        Ok(())
+    }
+
+    struct EpochLine {
+        epoch: usize,
+        train_loss: f32,
+        neg_elbo: f64,
+        recon: f64,
+        kl: f64,
+        active_units: usize,
+        samples_per_sec: f64,
+    }
+
+    struct Summary {
+        config: ModelConfig,
+        train: TrainConfig,
+        epochs: Vec<EpochLine>,
+        bytes: usize,
+    }
+
+    impl Summary {
+        fn last_neg_elbo(&self) -> f64 {
+            self.epochs.last().map_or(f64::NAN, |e| e.neg_elbo)
+        }
+
+        fn to_json(&self) -> String {
+            let epochs: Vec<String> = self
+                .epochs
+                .iter()
+                .map(|e| {
+                    format!(
+                        r#"{{"epoch":{},"train_loss":{:.4},"test_neg_elbo":{:.4},"test_recon":{:.4},"test_kl":{:.4},"active_units":{},"samples_per_sec":{:.1}}}"#,
+                        e.epoch, e.train_loss, e.neg_elbo, e.recon, e.kl, e.active_units, e.samples_per_sec
+                    )
+                })
+                .collect();
+            let mut rates: Vec<f64> = self.epochs.iter().map(|e| e.samples_per_sec).collect();
+            rates.sort_by(f64::total_cmp);
+            let median = rates.get(rates.len() / 2).copied().unwrap_or(f64::NAN);
+            format!(
+                r#"{{"kind":"{}","latent":{},"hidden":{},"batch_size":{},"learning_rate":{},"beta":{},"seed":{},"threads":{},"median_samples_per_sec":{:.1},"epochs":[{}]}}"#,
+                self.config.kind.id(),
+                self.config.latent,
+                self.config.hidden,
+                self.train.batch_size,
+                self.train.learning_rate,
+                self.train.beta,
+                self.train.seed,
+                candle_core::utils::get_num_threads(),
+                median,
+                epochs.join(",")
+            )
+        }
+    }
+
+    fn train_one(
+        config: ModelConfig,
+        train: TrainConfig,
+        epochs: usize,
+        split: &latent_lab::ml::data::Split,
+        out: Option<&Path>,
+        precision: Precision,
+    ) -> Result<Summary, String> {
+        let err = |e: &dyn std::fmt::Display| e.to_string();
+        let model = Model::new(config, &mut init_rng(train.seed)).map_err(|e| err(&e))?;
+        eprintln!(
+            "{config}: {} parameters; lr {}, batch {}, β {}, seed {}",
+            model.parameter_count(),
+            train.learning_rate,
+            train.batch_size,
+            train.beta,
+            train.seed
+        );
+        let mut trainer = Trainer::new(model, split.train.clone(), train).map_err(|e| err(&e))?;
+        let mut lines = Vec::new();
+        for _ in 0..epochs {
+            let start = Instant::now();
+            let summary = trainer.train_epoch().map_err(|e| err(&e))?;
+            let seconds = start.elapsed().as_secs_f64();
+            let eval = evaluate(trainer.model(), &split.test).map_err(|e| err(&e))?;
+            let line = EpochLine {
+                epoch: summary.epoch + 1,
+                train_loss: summary.loss.total,
+                neg_elbo: eval.neg_elbo,
+                recon: eval.recon,
+                kl: eval.kl,
+                active_units: eval.active_units(),
+                samples_per_sec: summary.samples as f64 / seconds,
+            };
+            eprintln!(
+                "epoch {:>3}: train loss {:8.3} | test -ELBO {:8.3} = recon {:8.3} + KL {:6.3} | active {:>2} | {:7.0} samples/s",
+                line.epoch, line.train_loss, line.neg_elbo, line.recon, line.kl, line.active_units, line.samples_per_sec
+            );
+            lines.push(line);
+        }
+        let mut bytes = 0;
+        if let Some(out) = out {
+            let last = lines.last();
+            let notes = BTreeMap::from([
+                ("epochs".to_string(), epochs.to_string()),
+                ("learning_rate".to_string(), train.learning_rate.to_string()),
+                ("batch_size".to_string(), train.batch_size.to_string()),
+                ("beta".to_string(), train.beta.to_string()),
+                ("seed".to_string(), train.seed.to_string()),
+                (
+                    "test_neg_elbo".to_string(),
+                    last.map_or("".into(), |l| format!("{:.3}", l.neg_elbo)),
+                ),
+                (
+                    "trained_by".to_string(),
+                    "latent-lab native trainer".to_string(),
+                ),
+            ]);
+            let data = checkpoint::save(trainer.model(), precision, &notes).map_err(|e| err(&e))?;
+            if let Some(dir) = out.parent() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            }
+            std::fs::write(out, &data)
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+            eprintln!("wrote {} ({} bytes)", out.display(), data.len());
+            bytes = data.len();
+        }
+        Ok(Summary {
+            config,
+            train,
+            epochs: lines,
+            bytes,
+        })
+    }
+}

@@ -1,0 +1,546 @@
+//! Checkpoints: a model as safetensors *bytes*, with its kind and sizes in the metadata.
+//!
+//! Bytes rather than paths, so the same code saves a model in the browser (download, IndexedDB,
+//! a snapshot posted from the worker) and natively. Loading checks everything a file could get
+//! wrong and answers with a [`CheckpointError`] that says what, never a panic: it is fed files
+//! people pick from their disks.
+//!
+//! Metadata keys: `format` = `latent-lab/1`, `kind` (`mlp-vae`, `conv-vae`, `ae`), `latent`,
+//! `hidden`; any other keys are free-form notes (the native trainer writes its settings and test
+//! score there).
+
+use std::collections::{BTreeMap, HashMap};
+
+use candle_core::safetensors::Load;
+use candle_core::{DType, Device, Tensor};
+use safetensors::{SafeTensorError, SafeTensors};
+
+use crate::ml::model::{Model, ModelConfig, ModelKind};
+
+pub const FORMAT: &str = "latent-lab/1";
+const RESERVED_KEYS: [&str; 4] = ["format", "kind", "latent", "hidden"];
+
+/// How the weights are stored. f16 halves the file; decoding is unaffected to the eye and the
+/// test negative ELBO moves by hundredths of a nat.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    F16,
+}
+
+/// Everything that can be wrong with a weights file, in words a person can act on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("the file is truncated ({detail}); it may not have finished downloading or saving")]
+    Truncated { detail: String },
+    #[error("the file declares a header of {declared} bytes, which is absurd for a weights file; it is corrupt or not a safetensors file")]
+    HeaderTooLarge { declared: u64 },
+    #[error(
+        "this is not a safetensors file ({detail}); choose a .safetensors file saved by Latent Lab"
+    )]
+    NotSafetensors { detail: String },
+    #[error("the safetensors file is corrupt: {detail}")]
+    Corrupt { detail: String },
+    #[error("this safetensors file was not made by Latent Lab (its metadata has no \"format\": \"{FORMAT}\"); only Latent Lab models can be loaded")]
+    NotLatentLab,
+    #[error("this file has format \"{found}\", but this version of Latent Lab reads \"{FORMAT}\"")]
+    UnsupportedFormat { found: String },
+    #[error("this file holds a model of kind \"{found}\", which Latent Lab does not know (it knows mlp-vae, conv-vae and ae)")]
+    UnknownKind { found: String },
+    #[error("the file's metadata is wrong: {detail}")]
+    BadMetadata { detail: String },
+    #[error("the file is missing the weights \"{name}\" that a {config} needs")]
+    MissingTensor { name: String, config: String },
+    #[error(
+        "the file has weights \"{name}\" that a {config} does not have; it holds a different model"
+    )]
+    UnexpectedTensor { name: String, config: String },
+    #[error("the weights \"{name}\" have shape {found:?}, but a {config} needs {expected:?}")]
+    WrongShape {
+        name: String,
+        config: String,
+        expected: Vec<usize>,
+        found: Vec<usize>,
+    },
+    #[error(
+        "the weights \"{name}\" are stored as {dtype}; Latent Lab reads f32, f16, bf16 and f64"
+    )]
+    UnsupportedDtype { name: String, dtype: String },
+    #[error("the weights \"{name}\" contain NaN or infinite values; the model that saved them had diverged")]
+    NonFinite { name: String },
+    #[error("could not build the model: {0}")]
+    Candle(String),
+}
+
+impl From<candle_core::Error> for CheckpointError {
+    fn from(e: candle_core::Error) -> Self {
+        CheckpointError::Candle(e.to_string())
+    }
+}
+
+/// A checkpoint's header: which model it holds, and its free-form notes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointInfo {
+    pub config: ModelConfig,
+    pub notes: BTreeMap<String, String>,
+}
+
+/// Serialises `model` with its configuration and `notes` in the metadata.
+pub fn save(
+    model: &Model,
+    precision: Precision,
+    notes: &BTreeMap<String, String>,
+) -> Result<Vec<u8>, CheckpointError> {
+    let config = model.config();
+    let mut metadata: HashMap<String, String> = notes
+        .iter()
+        .filter(|(k, _)| !RESERVED_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    metadata.insert("format".into(), FORMAT.into());
+    metadata.insert("kind".into(), config.kind.id().into());
+    metadata.insert("latent".into(), config.latent.to_string());
+    metadata.insert("hidden".into(), config.hidden.to_string());
+    let dtype = match precision {
+        Precision::F32 => DType::F32,
+        Precision::F16 => DType::F16,
+    };
+    let tensors = model
+        .named_parameters()
+        .into_iter()
+        .map(|(name, t)| Ok((name, t.to_dtype(dtype)?)))
+        .collect::<candle_core::Result<Vec<(String, Tensor)>>>()?;
+    safetensors::serialize(tensors, Some(metadata))
+        .map_err(|e| CheckpointError::Candle(e.to_string()))
+}
+
+/// Whether the file starts like text (JSON, CSV, HTML…) rather than a binary length.
+fn looks_like_text(bytes: &[u8]) -> bool {
+    bytes.len() >= 8
+        && bytes[..8]
+            .iter()
+            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
+}
+
+/// The parsed file and its metadata (the safetensors crate hands the two out separately).
+struct Parsed<'a> {
+    file: SafeTensors<'a>,
+    metadata: Option<HashMap<String, String>>,
+}
+
+fn parse(bytes: &[u8]) -> Result<Parsed<'_>, CheckpointError> {
+    let file = SafeTensors::deserialize(bytes).map_err(|e| parse_error(e, bytes))?;
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| parse_error(e, bytes))?;
+    Ok(Parsed {
+        file,
+        metadata: header.metadata().clone(),
+    })
+}
+
+fn parse_error(e: SafeTensorError, bytes: &[u8]) -> CheckpointError {
+    match e {
+        SafeTensorError::HeaderTooLarge | SafeTensorError::InvalidHeaderLength
+            if looks_like_text(bytes) =>
+        {
+            CheckpointError::NotSafetensors {
+                detail: format!(
+                    "it is a text file starting with {:?}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
+                ),
+            }
+        }
+        SafeTensorError::HeaderTooSmall => CheckpointError::Truncated {
+            detail: format!("it is only {} bytes", bytes.len()),
+        },
+        SafeTensorError::HeaderTooLarge => CheckpointError::HeaderTooLarge {
+            declared: u64::from_le_bytes(bytes[..8].try_into().expect("at least 8 bytes")),
+        },
+        SafeTensorError::InvalidHeaderLength => CheckpointError::Truncated {
+            detail: format!(
+                "its header claims {} bytes but the whole file has {}",
+                u64::from_le_bytes(bytes[..8].try_into().expect("at least 8 bytes")),
+                bytes.len()
+            ),
+        },
+        SafeTensorError::MetadataIncompleteBuffer => CheckpointError::Truncated {
+            detail: "the weights it lists do not add up to the file's size".into(),
+        },
+        SafeTensorError::InvalidHeader(_) | SafeTensorError::InvalidHeaderDeserialization(_) => {
+            CheckpointError::NotSafetensors {
+                detail: "its header is not the JSON a safetensors file starts with".into(),
+            }
+        }
+        other => CheckpointError::Corrupt {
+            detail: other.to_string(),
+        },
+    }
+}
+
+/// Reads only the header: which model the file holds, without loading any weights.
+pub fn read_info(bytes: &[u8]) -> Result<CheckpointInfo, CheckpointError> {
+    info_from(&parse(bytes)?)
+}
+
+fn info_from(parsed: &Parsed<'_>) -> Result<CheckpointInfo, CheckpointError> {
+    let Some(metadata) = &parsed.metadata else {
+        return Err(CheckpointError::NotLatentLab);
+    };
+    match metadata.get("format").map(String::as_str) {
+        None => return Err(CheckpointError::NotLatentLab),
+        Some(FORMAT) => {}
+        Some(other) => {
+            return Err(CheckpointError::UnsupportedFormat {
+                found: other.to_string(),
+            })
+        }
+    }
+    let field = |key: &str| {
+        metadata
+            .get(key)
+            .ok_or_else(|| CheckpointError::BadMetadata {
+                detail: format!("it has no \"{key}\""),
+            })
+    };
+    let kind_id = field("kind")?;
+    let kind = ModelKind::from_id(kind_id).ok_or_else(|| CheckpointError::UnknownKind {
+        found: kind_id.clone(),
+    })?;
+    let number = |key: &str| -> Result<usize, CheckpointError> {
+        let text = field(key)?;
+        text.parse().map_err(|_| CheckpointError::BadMetadata {
+            detail: format!("\"{key}\" is \"{text}\", not a whole number"),
+        })
+    };
+    let config = ModelConfig::new(kind, number("latent")?, number("hidden")?);
+    config
+        .validate()
+        .map_err(|e| CheckpointError::BadMetadata {
+            detail: e.to_string(),
+        })?;
+    let notes = metadata
+        .iter()
+        .filter(|(k, _)| !RESERVED_KEYS.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    Ok(CheckpointInfo { config, notes })
+}
+
+/// Loads a model from checkpoint bytes, checking the kind, every name, shape and value.
+pub fn load(bytes: &[u8]) -> Result<(Model, CheckpointInfo), CheckpointError> {
+    let parsed = parse(bytes)?;
+    let info = info_from(&parsed)?;
+    let file = &parsed.file;
+    let model = Model::zeroed(info.config)?;
+    let config_text = info.config.to_string();
+    let expected = model.named_parameters();
+    for name in file.names() {
+        if !expected.iter().any(|(n, _)| n == name) {
+            return Err(CheckpointError::UnexpectedTensor {
+                name: name.to_string(),
+                config: config_text,
+            });
+        }
+    }
+    let vars = model
+        .vars()
+        .data()
+        .lock()
+        .expect("the VarMap lock is never poisoned");
+    for (name, param) in &expected {
+        let view = file
+            .tensor(name)
+            .map_err(|_| CheckpointError::MissingTensor {
+                name: name.clone(),
+                config: config_text.clone(),
+            })?;
+        if view.shape() != param.dims() {
+            return Err(CheckpointError::WrongShape {
+                name: name.clone(),
+                config: config_text.clone(),
+                expected: param.dims().to_vec(),
+                found: view.shape().to_vec(),
+            });
+        }
+        use safetensors::Dtype as D;
+        if !matches!(view.dtype(), D::F32 | D::F16 | D::BF16 | D::F64) {
+            return Err(CheckpointError::UnsupportedDtype {
+                name: name.clone(),
+                dtype: format!("{:?}", view.dtype()),
+            });
+        }
+        let values = view.load(&Device::Cpu)?.to_dtype(DType::F32)?;
+        let all_finite = values
+            .flatten_all()?
+            .to_vec1::<f32>()?
+            .iter()
+            .all(|v| v.is_finite());
+        if !all_finite {
+            return Err(CheckpointError::NonFinite { name: name.clone() });
+        }
+        vars[name].set(&values)?;
+    }
+    drop(vars);
+    Ok((model, info))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::rng::Rng;
+
+    fn model(kind: ModelKind) -> Model {
+        let hidden = if kind == ModelKind::ConvVae { 8 } else { 16 };
+        Model::new(ModelConfig::new(kind, 2, hidden), &mut Rng::new(3)).unwrap()
+    }
+
+    fn flat(m: &Model) -> Vec<f32> {
+        m.named_parameters()
+            .iter()
+            .flat_map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+            .collect()
+    }
+
+    fn notes() -> BTreeMap<String, String> {
+        BTreeMap::from([("epochs".to_string(), "10".to_string())])
+    }
+
+    #[test]
+    fn f32_round_trip_is_exact_for_every_kind() {
+        for kind in ModelKind::ALL {
+            let original = model(kind);
+            let bytes = save(&original, Precision::F32, &notes()).unwrap();
+            let (loaded, info) = load(&bytes).unwrap();
+            assert_eq!(info.config, original.config());
+            assert_eq!(info.notes, notes());
+            assert_eq!(flat(&loaded), flat(&original), "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn f16_round_trip_is_close_and_half_the_size() {
+        let original = model(ModelKind::MlpVae);
+        let full = save(&original, Precision::F32, &BTreeMap::new()).unwrap();
+        let half = save(&original, Precision::F16, &BTreeMap::new()).unwrap();
+        assert!(
+            half.len() * 10 < full.len() * 6,
+            "{} vs {}",
+            half.len(),
+            full.len()
+        );
+        let (loaded, _) = load(&half).unwrap();
+        for (a, b) in flat(&loaded).iter().zip(flat(&original)) {
+            assert!((a - b).abs() <= 1e-3 * b.abs().max(1e-2), "{a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn read_info_gives_the_config_without_weights() {
+        let bytes = save(&model(ModelKind::ConvVae), Precision::F16, &notes()).unwrap();
+        let info = read_info(&bytes).unwrap();
+        assert_eq!(info.config, ModelConfig::new(ModelKind::ConvVae, 2, 8));
+    }
+
+    #[test]
+    fn truncated_files_are_reported_as_truncated() {
+        let bytes = save(&model(ModelKind::MlpVae), Precision::F32, &BTreeMap::new()).unwrap();
+        for cut in [0, 5, 20, bytes.len() / 2, bytes.len() - 1] {
+            let err = load(&bytes[..cut]).unwrap_err();
+            assert!(
+                matches!(err, CheckpointError::Truncated { .. }),
+                "cut at {cut}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn random_bytes_and_json_are_not_safetensors() {
+        let mut rng = Rng::new(11);
+        let noise: Vec<u8> = (0..4096).map(|_| rng.next_u64() as u8).collect();
+        // Random bytes almost always declare an absurd header length.
+        let err = load(&noise).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CheckpointError::HeaderTooLarge { .. } | CheckpointError::Truncated { .. }
+            ),
+            "{err}"
+        );
+        let json = br#"{"kind": "mlp-vae", "weights": [1, 2, 3], "padding": "................"}"#;
+        let err = load(json).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::NotSafetensors { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("text file"), "{err}");
+        // A header length that fits, followed by bytes that are not JSON.
+        let mut not_json = 16u64.to_le_bytes().to_vec();
+        not_json.extend_from_slice(b"this is no JSON!");
+        let err = load(&not_json).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::NotSafetensors { .. }),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_absurd_header_length_is_refused_before_any_allocation() {
+        let mut bytes = u64::MAX.to_le_bytes().to_vec();
+        bytes.extend_from_slice(b"{}");
+        assert_eq!(
+            load(&bytes).unwrap_err(),
+            CheckpointError::HeaderTooLarge { declared: u64::MAX }
+        );
+        let message = load(&bytes).unwrap_err().to_string();
+        assert!(message.contains("absurd"), "{message}");
+    }
+
+    fn plain_safetensors(metadata: Option<HashMap<String, String>>) -> Vec<u8> {
+        let t = Tensor::zeros((2, 2), DType::F32, &Device::Cpu).unwrap();
+        safetensors::serialize([("w", &t)], metadata).unwrap()
+    }
+
+    #[test]
+    fn files_from_elsewhere_or_other_formats_are_named_as_such() {
+        assert_eq!(
+            load(&plain_safetensors(None)).unwrap_err(),
+            CheckpointError::NotLatentLab
+        );
+        let meta = |pairs: &[(&str, &str)]| {
+            Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+            )
+        };
+        assert_eq!(
+            load(&plain_safetensors(meta(&[("format", "latent-lab/9")]))).unwrap_err(),
+            CheckpointError::UnsupportedFormat {
+                found: "latent-lab/9".into()
+            }
+        );
+        assert_eq!(
+            load(&plain_safetensors(meta(&[
+                ("format", FORMAT),
+                ("kind", "gan"),
+                ("latent", "2"),
+                ("hidden", "8")
+            ])))
+            .unwrap_err(),
+            CheckpointError::UnknownKind {
+                found: "gan".into()
+            }
+        );
+        let err = load(&plain_safetensors(meta(&[
+            ("format", FORMAT),
+            ("kind", "ae"),
+            ("latent", "two"),
+            ("hidden", "8"),
+        ])))
+        .unwrap_err();
+        assert!(matches!(err, CheckpointError::BadMetadata { .. }), "{err}");
+        let err = load(&plain_safetensors(meta(&[
+            ("format", FORMAT),
+            ("kind", "ae"),
+            ("latent", "999"),
+            ("hidden", "8"),
+        ])))
+        .unwrap_err();
+        assert!(err.to_string().contains("choose 1 to 64"), "{err}");
+    }
+
+    /// Rewrites a saved model's metadata or tensors, to build files that lie about themselves.
+    fn tampered(
+        model: &Model,
+        edit_meta: impl FnOnce(&mut HashMap<String, String>),
+        edit_tensors: impl FnOnce(&mut Vec<(String, Tensor)>),
+    ) -> Vec<u8> {
+        let bytes = save(model, Precision::F32, &BTreeMap::new()).unwrap();
+        let mut meta = parse(&bytes).unwrap().metadata.unwrap();
+        edit_meta(&mut meta);
+        let mut tensors: Vec<(String, Tensor)> = model.named_parameters();
+        edit_tensors(&mut tensors);
+        safetensors::serialize(tensors, Some(meta)).unwrap()
+    }
+
+    #[test]
+    fn a_file_of_another_kind_or_size_is_refused_by_name() {
+        let conv = model(ModelKind::ConvVae);
+        // Conv weights labelled as an MLP-VAE.
+        let err = load(&tampered(
+            &conv,
+            |m| {
+                m.insert("kind".into(), "mlp-vae".into());
+            },
+            |_| {},
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                CheckpointError::UnexpectedTensor { .. } | CheckpointError::MissingTensor { .. }
+            ),
+            "{err}"
+        );
+        // An MLP-VAE whose metadata claims a larger latent space.
+        let mlp = model(ModelKind::MlpVae);
+        let err = load(&tampered(
+            &mlp,
+            |m| {
+                m.insert("latent".into(), "3".into());
+            },
+            |_| {},
+        ))
+        .unwrap_err();
+        match err {
+            CheckpointError::WrongShape {
+                expected, found, ..
+            } => assert_ne!(expected, found),
+            other => panic!("expected WrongShape, got {other}"),
+        }
+        // A missing tensor.
+        let err = load(&tampered(
+            &mlp,
+            |_| {},
+            |t| {
+                t.retain(|(n, _)| n != "decoder.out.bias");
+            },
+        ))
+        .unwrap_err();
+        assert_eq!(
+            err,
+            CheckpointError::MissingTensor {
+                name: "decoder.out.bias".into(),
+                config: mlp.config().to_string()
+            }
+        );
+    }
+
+    #[test]
+    fn nan_weights_and_integer_weights_are_refused() {
+        let mlp = model(ModelKind::MlpVae);
+        let nan = tampered(
+            &mlp,
+            |_| {},
+            |t| {
+                let (_, w) = &mut t[0];
+                *w = (w.clone() * f64::NAN).unwrap();
+            },
+        );
+        let err = load(&nan).unwrap_err();
+        assert!(matches!(err, CheckpointError::NonFinite { .. }), "{err}");
+        let ints = tampered(
+            &mlp,
+            |_| {},
+            |t| {
+                let (_, w) = &mut t[0];
+                *w = w.to_dtype(DType::I64).unwrap();
+            },
+        );
+        let err = load(&ints).unwrap_err();
+        assert!(
+            matches!(err, CheckpointError::UnsupportedDtype { .. }),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The model core: data, models, loss, training, evaluation and checkpoints.
+//!
+//! Pure Rust over candle, with no web crate anywhere below this module, so it builds and is
+//! tested natively as well as in wasm32. The worker and the page import it; it imports neither.
+
+pub mod batches;
+pub mod checkpoint;
+pub mod data;
+pub mod eval;
+pub mod loss;
+pub mod model;
+pub mod preprocess;
+pub mod pretrained;
+pub mod rng;
+pub mod stats;
+pub mod train;

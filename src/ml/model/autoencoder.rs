@@ -1,0 +1,38 @@
+//! The plain (deterministic) autoencoder, the VAE's point of comparison: the same MLP shape as
+//! [`super::mlp_vae::MlpVae`], but the encoder gives one code z per digit and the loss is the
+//! reconstruction alone. Nothing pulls its codes towards N(0, I), so its latent space has holes:
+//! decoding a draw from the prior often gives no digit at all.
+
+use candle_core::{Result, Tensor};
+use candle_nn::{Linear, Module, VarBuilder};
+
+use super::layers::linear;
+use super::mlp_vae::MlpDecoder;
+use crate::ml::data::IMAGE_PIXELS;
+
+#[derive(Debug, Clone)]
+pub struct Autoencoder {
+    hidden: Linear,
+    code: Linear,
+    decoder: MlpDecoder,
+}
+
+impl Autoencoder {
+    pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
+        let enc = vb.pp("encoder");
+        Ok(Self {
+            hidden: linear(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
+            code: linear(hidden, latent, enc.pp("code"))?,
+            decoder: MlpDecoder::new(latent, hidden, vb.pp("decoder"))?,
+        })
+    }
+
+    /// The code z, `(n, latent)`.
+    pub fn encode(&self, x: &Tensor) -> Result<Tensor> {
+        self.code.forward(&self.hidden.forward(x)?.relu()?)
+    }
+
+    pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
+        self.decoder.forward(z)
+    }
+}

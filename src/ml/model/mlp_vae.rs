@@ -1,0 +1,61 @@
+//! The MLP variational autoencoder: 784 → hidden → (μ, log σ²) ∈ ℝᶻ, and z → hidden → 784 logits.
+//!
+//! This is the model of Kingma & Welling's paper and of PyTorch's `examples/vae`, the reference
+//! this project measures its training quality against.
+
+use candle_core::{Result, Tensor};
+use candle_nn::{Linear, Module, VarBuilder};
+
+use super::layers::linear;
+use crate::ml::data::IMAGE_PIXELS;
+
+/// The decoder shared by the MLP-VAE and the plain autoencoder: z → ReLU(hidden) → 784 logits.
+#[derive(Debug, Clone)]
+pub struct MlpDecoder {
+    hidden: Linear,
+    out: Linear,
+}
+
+impl MlpDecoder {
+    pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
+        Ok(Self {
+            hidden: linear(latent, hidden, vb.pp("hidden"))?,
+            out: linear(hidden, IMAGE_PIXELS, vb.pp("out"))?,
+        })
+    }
+
+    /// Pixel logits, shape `(n, 784)`.
+    pub fn forward(&self, z: &Tensor) -> Result<Tensor> {
+        self.out.forward(&self.hidden.forward(z)?.relu()?)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct MlpVae {
+    hidden: Linear,
+    mean: Linear,
+    log_var: Linear,
+    decoder: MlpDecoder,
+}
+
+impl MlpVae {
+    pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
+        let enc = vb.pp("encoder");
+        Ok(Self {
+            hidden: linear(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
+            mean: linear(hidden, latent, enc.pp("mean"))?,
+            log_var: linear(hidden, latent, enc.pp("log_var"))?,
+            decoder: MlpDecoder::new(latent, hidden, vb.pp("decoder"))?,
+        })
+    }
+
+    /// μ and log σ² of q(z|x), each `(n, latent)`.
+    pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        let h = self.hidden.forward(x)?.relu()?;
+        Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
+    }
+
+    pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
+        self.decoder.forward(z)
+    }
+}

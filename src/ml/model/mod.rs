@@ -1,0 +1,427 @@
+//! The three models behind one type, [`Model`]: an MLP-VAE, a Conv-VAE and a plain autoencoder.
+//!
+//! A model's parameters live in a candle `VarMap` it owns, so the trainer can hand them to an
+//! optimiser and a checkpoint can name them; the network itself is built from a `VarBuilder` over
+//! that map, candle-nn style. Fresh parameters are drawn by the project's seeded generator
+//! ([`init`]), so a seed fixes a model completely.
+
+mod autoencoder;
+mod conv_vae;
+pub mod init;
+mod layers;
+mod mlp_vae;
+
+use std::fmt;
+
+use candle_core::{DType, Device, Result, Tensor};
+use candle_nn::{VarBuilder, VarMap};
+use serde::{Deserialize, Serialize};
+
+pub use autoencoder::Autoencoder;
+pub use conv_vae::ConvVae;
+pub use mlp_vae::{MlpDecoder, MlpVae};
+
+use crate::ml::loss::{bce_with_logits, kl_to_standard_normal, reparameterize, LossParts};
+use crate::ml::rng::Rng;
+
+/// Largest latent size the app offers (the sliders grid has one slider per dimension).
+pub const MAX_LATENT: usize = 64;
+
+/// Which network a model is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ModelKind {
+    /// 784 → hidden → z (μ, log σ²) → hidden → 784.
+    MlpVae,
+    /// Strided convolutions down, transposed convolutions up.
+    ConvVae,
+    /// Same shape as the MLP-VAE, deterministic code, reconstruction loss only.
+    Autoencoder,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 3] = [
+        ModelKind::MlpVae,
+        ModelKind::ConvVae,
+        ModelKind::Autoencoder,
+    ];
+
+    /// The stable identifier used in checkpoints, URLs and on the command line.
+    pub fn id(self) -> &'static str {
+        match self {
+            ModelKind::MlpVae => "mlp-vae",
+            ModelKind::ConvVae => "conv-vae",
+            ModelKind::Autoencoder => "ae",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.id() == id)
+    }
+
+    /// A name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            ModelKind::MlpVae => "MLP-VAE",
+            ModelKind::ConvVae => "Conv-VAE",
+            ModelKind::Autoencoder => "Autoencoder",
+        }
+    }
+
+    /// Whether the encoder gives a distribution (and the loss has a KL term).
+    pub fn is_variational(self) -> bool {
+        !matches!(self, ModelKind::Autoencoder)
+    }
+
+    /// The range of the `hidden` setting and what it means for this kind.
+    pub fn hidden_range(self) -> (usize, usize) {
+        match self {
+            ModelKind::MlpVae | ModelKind::Autoencoder => (8, 2048),
+            ModelKind::ConvVae => (4, 128),
+        }
+    }
+}
+
+/// Everything needed to build a model's network: its kind and sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ModelConfig {
+    pub kind: ModelKind,
+    /// Number of latent dimensions z.
+    pub latent: usize,
+    /// Hidden units of the MLP layers, or the channels of the first convolution (Conv-VAE).
+    pub hidden: usize,
+}
+
+/// A model configuration that cannot be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("a latent size of {0} is out of range: choose 1 to {MAX_LATENT}")]
+    Latent(usize),
+    #[error("a hidden size of {found} is out of range for the {kind}: choose {min} to {max}")]
+    Hidden {
+        kind: &'static str,
+        found: usize,
+        min: usize,
+        max: usize,
+    },
+}
+
+impl ModelConfig {
+    pub const fn new(kind: ModelKind, latent: usize, hidden: usize) -> Self {
+        Self {
+            kind,
+            latent,
+            hidden,
+        }
+    }
+
+    pub fn validate(&self) -> std::result::Result<(), ConfigError> {
+        if !(1..=MAX_LATENT).contains(&self.latent) {
+            return Err(ConfigError::Latent(self.latent));
+        }
+        let (min, max) = self.kind.hidden_range();
+        if !(min..=max).contains(&self.hidden) {
+            return Err(ConfigError::Hidden {
+                kind: self.kind.label(),
+                found: self.hidden,
+                min,
+                max,
+            });
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for ModelConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = match self.kind {
+            ModelKind::ConvVae => "channels",
+            _ => "hidden",
+        };
+        write!(
+            f,
+            "{} z={} {}={}",
+            self.kind.label(),
+            self.latent,
+            width,
+            self.hidden
+        )
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Network {
+    MlpVae(MlpVae),
+    ConvVae(ConvVae),
+    Autoencoder(Autoencoder),
+}
+
+/// What the encoder says about a batch of digits.
+#[derive(Debug, Clone)]
+pub struct Posterior {
+    /// μ (or the autoencoder's code), `(n, latent)`.
+    pub mean: Tensor,
+    /// log σ², `(n, latent)`; `None` for the deterministic autoencoder.
+    pub log_var: Option<Tensor>,
+}
+
+impl Posterior {
+    /// A latent code: μ + σ·ε when `noise` (ε) is given, otherwise μ itself.
+    pub fn code(&self, noise: Option<&Tensor>) -> Result<Tensor> {
+        match (&self.log_var, noise) {
+            (Some(log_var), Some(noise)) => reparameterize(&self.mean, log_var, noise),
+            _ => Ok(self.mean.clone()),
+        }
+    }
+}
+
+/// The per-element terms of the objective for one batch, before any reduction.
+#[derive(Debug, Clone)]
+pub struct Terms {
+    /// Reconstruction BCE per pixel, `(n, 784)`.
+    pub bce: Tensor,
+    /// KL to the prior per latent dimension, `(n, latent)`; `None` for the autoencoder.
+    pub kl: Option<Tensor>,
+}
+
+impl Terms {
+    /// Per-digit means: recon, KL and recon + β·KL.
+    pub fn loss(&self, beta: f64) -> Result<LossParts> {
+        let n = self.bce.dim(0)? as f64;
+        let recon = (self.bce.sum_all()? / n)?;
+        let kl = match &self.kl {
+            Some(kl) => (kl.sum_all()? / n)?,
+            None => Tensor::zeros((), DType::F32, self.bce.device())?,
+        };
+        let total = if self.kl.is_some() {
+            (&recon + (&kl * beta)?)?
+        } else {
+            recon.clone()
+        };
+        Ok(LossParts { total, recon, kl })
+    }
+}
+
+/// A model: its configuration, its parameters, and the network over them.
+pub struct Model {
+    config: ModelConfig,
+    vars: VarMap,
+    network: Network,
+}
+
+impl fmt::Debug for Model {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Model")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Model {
+    /// A model whose parameters are all zero, to be filled from a checkpoint.
+    pub fn zeroed(config: ModelConfig) -> Result<Self> {
+        config.validate().map_err(candle_core::Error::wrap)?;
+        let vars = VarMap::new();
+        let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+        let network = match config.kind {
+            ModelKind::MlpVae => Network::MlpVae(MlpVae::new(config.latent, config.hidden, vb)?),
+            ModelKind::ConvVae => Network::ConvVae(ConvVae::new(config.latent, config.hidden, vb)?),
+            ModelKind::Autoencoder => {
+                Network::Autoencoder(Autoencoder::new(config.latent, config.hidden, vb)?)
+            }
+        };
+        Ok(Self {
+            config,
+            vars,
+            network,
+        })
+    }
+
+    /// A freshly initialised model; the same seed gives the same parameters.
+    pub fn new(config: ModelConfig, rng: &mut Rng) -> Result<Self> {
+        let model = Self::zeroed(config)?;
+        init::init_parameters(&model.vars, rng)?;
+        Ok(model)
+    }
+
+    pub fn config(&self) -> ModelConfig {
+        self.config
+    }
+
+    /// The parameters, for an optimiser.
+    pub fn vars(&self) -> &VarMap {
+        &self.vars
+    }
+
+    /// Every parameter with its name, sorted by name (names like `encoder.hidden.weight`).
+    pub fn named_parameters(&self) -> Vec<(String, Tensor)> {
+        let data = self
+            .vars
+            .data()
+            .lock()
+            .expect("the VarMap lock is never poisoned");
+        let mut params: Vec<(String, Tensor)> = data
+            .iter()
+            .map(|(name, var)| (name.clone(), var.as_tensor().clone()))
+            .collect();
+        params.sort_by(|a, b| a.0.cmp(&b.0));
+        params
+    }
+
+    /// Number of scalar parameters.
+    pub fn parameter_count(&self) -> usize {
+        self.named_parameters()
+            .iter()
+            .map(|(_, t)| t.elem_count())
+            .sum()
+    }
+
+    /// Encodes digits `x`, `(n, 784)` with values in [0, 1].
+    pub fn encode(&self, x: &Tensor) -> Result<Posterior> {
+        Ok(match &self.network {
+            Network::MlpVae(m) => {
+                let (mean, log_var) = m.encode(x)?;
+                Posterior {
+                    mean,
+                    log_var: Some(log_var),
+                }
+            }
+            Network::ConvVae(m) => {
+                let (mean, log_var) = m.encode(x)?;
+                Posterior {
+                    mean,
+                    log_var: Some(log_var),
+                }
+            }
+            Network::Autoencoder(m) => Posterior {
+                mean: m.encode(x)?,
+                log_var: None,
+            },
+        })
+    }
+
+    /// Decodes latent codes `z`, `(n, latent)`, to pixel logits `(n, 784)`.
+    pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
+        match &self.network {
+            Network::MlpVae(m) => m.decode(z),
+            Network::ConvVae(m) => m.decode(z),
+            Network::Autoencoder(m) => m.decode(z),
+        }
+    }
+
+    /// Decodes latent codes to grey values in [0, 1], `(n, 784)`.
+    pub fn decode_pixels(&self, z: &Tensor) -> Result<Tensor> {
+        candle_nn::ops::sigmoid(&self.decode(z)?)
+    }
+
+    /// Encodes `x`, draws z with `noise` ε (`(n, latent)` standard normal; `None` uses μ), decodes,
+    /// and returns the unreduced terms of the objective.
+    pub fn terms(&self, x: &Tensor, noise: Option<&Tensor>) -> Result<Terms> {
+        let posterior = self.encode(x)?;
+        let z = posterior.code(noise)?;
+        let bce = bce_with_logits(&self.decode(&z)?, x)?;
+        let kl = match &posterior.log_var {
+            Some(log_var) => Some(kl_to_standard_normal(&posterior.mean, log_var)?),
+            None => None,
+        };
+        Ok(Terms { bce, kl })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::data::IMAGE_PIXELS;
+
+    fn batch(n: usize) -> Tensor {
+        let mut rng = Rng::new(5);
+        let values: Vec<f32> = (0..n * IMAGE_PIXELS)
+            .map(|_| rng.uniform(0.0, 1.0))
+            .collect();
+        Tensor::from_vec(values, (n, IMAGE_PIXELS), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn every_kind_encodes_and_decodes_with_the_right_shapes() {
+        for kind in ModelKind::ALL {
+            let hidden = if kind == ModelKind::ConvVae { 8 } else { 32 };
+            let model = Model::new(ModelConfig::new(kind, 3, hidden), &mut Rng::new(1)).unwrap();
+            let x = batch(4);
+            let posterior = model.encode(&x).unwrap();
+            assert_eq!(posterior.mean.dims(), &[4, 3], "{kind:?}");
+            assert_eq!(posterior.log_var.is_some(), kind.is_variational());
+            let logits = model.decode(&posterior.mean).unwrap();
+            assert_eq!(logits.dims(), &[4, IMAGE_PIXELS], "{kind:?}");
+            let terms = model.terms(&x, None).unwrap();
+            assert_eq!(terms.bce.dims(), &[4, IMAGE_PIXELS]);
+            assert_eq!(
+                terms.kl.as_ref().map(|k| k.dims().to_vec()),
+                kind.is_variational().then(|| vec![4, 3])
+            );
+        }
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_parameters() {
+        let config = ModelConfig::new(ModelKind::MlpVae, 2, 16);
+        let a = Model::new(config, &mut Rng::new(9)).unwrap();
+        let b = Model::new(config, &mut Rng::new(9)).unwrap();
+        let c = Model::new(config, &mut Rng::new(10)).unwrap();
+        let flat = |m: &Model| -> Vec<f32> {
+            m.named_parameters()
+                .iter()
+                .flat_map(|(_, t)| t.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+                .collect()
+        };
+        assert_eq!(flat(&a), flat(&b));
+        assert_ne!(flat(&a), flat(&c));
+    }
+
+    #[test]
+    fn initial_weights_are_bounded_by_one_over_root_fan_in() {
+        let model =
+            Model::new(ModelConfig::new(ModelKind::ConvVae, 4, 8), &mut Rng::new(2)).unwrap();
+        for (name, t) in model.named_parameters() {
+            let fan_in = match name.as_str() {
+                n if n.starts_with("encoder.conv1") => 16,
+                n if n.starts_with("encoder.conv2") => 8 * 16,
+                n if n.starts_with("encoder.mean") || n.starts_with("encoder.log_var") => 16 * 49,
+                n if n.starts_with("decoder.project") => 4,
+                // a transposed convolution's fan-in counts its output channels, as in PyTorch
+                n if n.starts_with("decoder.deconv1") => 8 * 16,
+                n if n.starts_with("decoder.deconv2") => 16,
+                other => panic!("unexpected parameter {other}"),
+            };
+            let bound = 1.0 / (fan_in as f32).sqrt();
+            let max = t
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(max <= bound, "{name}: max {max}, bound {bound}");
+            if name.ends_with("weight") {
+                assert!(
+                    max > 0.9 * bound,
+                    "{name}: max {max} should come near {bound}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn invalid_sizes_are_refused_with_the_allowed_range() {
+        let err = ModelConfig::new(ModelKind::MlpVae, 0, 400)
+            .validate()
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "a latent size of 0 is out of range: choose 1 to 64"
+        );
+        let err = ModelConfig::new(ModelKind::ConvVae, 8, 400)
+            .validate()
+            .unwrap_err();
+        assert!(err.to_string().contains("choose 4 to 128"), "{err}");
+        assert!(Model::zeroed(ModelConfig::new(ModelKind::MlpVae, 65, 400)).is_err());
+    }
+}

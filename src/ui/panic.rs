@@ -1,0 +1,24 @@
+//! A panic hook that shows the panic in the page instead of leaving a silently dead UI.
+
+use wasm_bindgen::JsCast;
+
+pub fn install_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let message = format!(
+            "Latent Lab stopped because of a bug: {info}. Reload the page to start again; \
+             your saved models are kept."
+        );
+        web_sys::console::error_1(&message.clone().into());
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        if let Ok(banner) = document.create_element("div") {
+            banner.set_id("panic");
+            banner.set_attribute("role", "alert").ok();
+            banner.set_text_content(Some(&message));
+            if let Some(body) = document.body() {
+                body.prepend_with_node_1(banner.unchecked_ref()).ok();
+            }
+        }
+    }));
+}

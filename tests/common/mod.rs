@@ -1,0 +1,128 @@
+//! Shared fixtures: a seeded MLP-VAE, a batch of synthetic digits, and an independent f64
+//! implementation of its loss, so native and browser tests check candle against the same
+//! reference numbers.
+#![allow(dead_code)] // each test binary uses a different part of this module
+
+use candle_core::{Device, Tensor};
+use latent_lab::ml::data::IMAGE_PIXELS;
+use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+use latent_lab::ml::rng::Rng;
+
+pub const LATENT: usize = 20;
+pub const HIDDEN: usize = 400;
+pub const BATCH: usize = 8;
+
+pub struct Fixture {
+    pub model: Model,
+    pub x: Vec<f32>,
+    pub noise: Vec<f32>,
+}
+
+impl Fixture {
+    pub fn x_tensor(&self) -> Tensor {
+        Tensor::from_vec(self.x.clone(), (BATCH, IMAGE_PIXELS), &Device::Cpu).unwrap()
+    }
+
+    pub fn noise_tensor(&self) -> Tensor {
+        Tensor::from_vec(self.noise.clone(), (BATCH, LATENT), &Device::Cpu).unwrap()
+    }
+}
+
+/// A reference-sized MLP-VAE (z = 20, hidden 400) with seeded weights, eight synthetic digits
+/// (a blurred ring, a different radius each, plus noise, in [0, 1]) and seeded noise ε.
+pub fn fixture() -> Fixture {
+    let mut rng = Rng::new(42);
+    let model = Model::new(
+        ModelConfig::new(ModelKind::MlpVae, LATENT, HIDDEN),
+        &mut rng,
+    )
+    .unwrap();
+    let mut x = Vec::with_capacity(BATCH * IMAGE_PIXELS);
+    for digit in 0..BATCH {
+        let radius = 5.0 + digit as f32;
+        for row in 0..28 {
+            for col in 0..28 {
+                let d = ((row as f32 - 13.5).powi(2) + (col as f32 - 13.5).powi(2)).sqrt();
+                let ring = (-(d - radius).powi(2) / 4.0).exp();
+                x.push((ring + 0.05 * rng.uniform(0.0, 1.0)).clamp(0.0, 1.0));
+            }
+        }
+    }
+    let noise = rng.normal_vec(BATCH * LATENT);
+    Fixture { model, x, noise }
+}
+
+fn param(model: &Model, name: &str) -> (Vec<f64>, Vec<usize>) {
+    let (_, t) = model
+        .named_parameters()
+        .into_iter()
+        .find(|(n, _)| n == name)
+        .unwrap_or_else(|| panic!("no parameter {name}"));
+    let values = t.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+    (
+        values.into_iter().map(f64::from).collect(),
+        t.dims().to_vec(),
+    )
+}
+
+/// y = W x + b for one input vector, with W stored `(out, in)` row-major.
+fn affine(model: &Model, layer: &str, input: &[f64]) -> Vec<f64> {
+    let (w, dims) = param(model, &format!("{layer}.weight"));
+    let (b, _) = param(model, &format!("{layer}.bias"));
+    let (out, inp) = (dims[0], dims[1]);
+    assert_eq!(inp, input.len());
+    (0..out)
+        .map(|o| b[o] + (0..inp).map(|i| w[o * inp + i] * input[i]).sum::<f64>())
+        .collect()
+}
+
+fn relu(v: Vec<f64>) -> Vec<f64> {
+    v.into_iter().map(|x| x.max(0.0)).collect()
+}
+
+/// Mean reconstruction BCE and mean KL per digit, computed in f64 with plain loops.
+pub fn reference_loss(f: &Fixture) -> (f64, f64) {
+    let (mut recon, mut kl) = (0.0, 0.0);
+    for n in 0..BATCH {
+        let x: Vec<f64> = f.x[n * IMAGE_PIXELS..(n + 1) * IMAGE_PIXELS]
+            .iter()
+            .map(|&v| v as f64)
+            .collect();
+        let h = relu(affine(&f.model, "encoder.hidden", &x));
+        let mean = affine(&f.model, "encoder.mean", &h);
+        let log_var = affine(&f.model, "encoder.log_var", &h);
+        let z: Vec<f64> = (0..LATENT)
+            .map(|j| mean[j] + (0.5 * log_var[j]).exp() * f.noise[n * LATENT + j] as f64)
+            .collect();
+        let hd = relu(affine(&f.model, "decoder.hidden", &z));
+        let logits = affine(&f.model, "decoder.out", &hd);
+        for (l, t) in logits.iter().zip(&x) {
+            let p = 1.0 / (1.0 + (-l).exp());
+            recon -= t * p.ln() + (1.0 - t) * (1.0 - p).ln();
+        }
+        for j in 0..LATENT {
+            kl += 0.5 * (mean[j].powi(2) + log_var[j].exp() - 1.0 - log_var[j]);
+        }
+    }
+    (recon / BATCH as f64, kl / BATCH as f64)
+}
+
+/// candle's loss of the fixture: (recon, kl, total) per digit, β = 1.
+pub fn candle_loss(f: &Fixture) -> (f64, f64, f64) {
+    let noise = f.noise_tensor();
+    let parts = f
+        .model
+        .terms(&f.x_tensor(), Some(&noise))
+        .unwrap()
+        .loss(1.0)
+        .unwrap();
+    let v = parts.values().unwrap();
+    (v.recon as f64, v.kl as f64, v.total as f64)
+}
+
+pub fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
+    assert!(
+        (got - want).abs() <= rel * want.abs().max(1.0),
+        "{what}: candle gives {got}, the f64 reference {want}"
+    );
+}

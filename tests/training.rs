@@ -1,0 +1,164 @@
+//! The trainer natively: the loss falls, runs repeat exactly, and divergence is caught and undone.
+#![cfg(not(target_arch = "wasm32"))]
+
+use latent_lab::ml::data::Digits;
+use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
+
+/// 128 synthetic digits: bars at four positions and orientations.
+fn bars() -> Digits {
+    let mut grey = Vec::new();
+    let mut labels = Vec::new();
+    for i in 0..128 {
+        let kind = i % 4;
+        for row in 0..28usize {
+            for col in 0..28usize {
+                let on = match kind {
+                    0 => (8..12).contains(&col),
+                    1 => (16..20).contains(&col),
+                    2 => (8..12).contains(&row),
+                    _ => (16..20).contains(&row),
+                };
+                grey.push(if on { 230u8 } else { 10 });
+            }
+        }
+        labels.push(kind as u8);
+    }
+    Digits::parse(&Digits::encode(&grey, &labels)).unwrap()
+}
+
+fn trainer(kind: ModelKind, config: TrainConfig) -> Trainer {
+    let hidden = if kind == ModelKind::ConvVae { 4 } else { 32 };
+    let model = Model::new(
+        ModelConfig::new(kind, 2, hidden),
+        &mut init_rng(config.seed),
+    )
+    .unwrap();
+    Trainer::new(model, bars(), config).unwrap()
+}
+
+fn small() -> TrainConfig {
+    TrainConfig {
+        batch_size: 32,
+        learning_rate: 3e-3,
+        ..TrainConfig::default()
+    }
+}
+
+fn parameters(t: &Trainer) -> Vec<f32> {
+    t.model()
+        .named_parameters()
+        .iter()
+        .flat_map(|(_, p)| p.flatten_all().unwrap().to_vec1::<f32>().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_loss_falls_for_every_kind_of_model() {
+    for kind in ModelKind::ALL {
+        let mut t = trainer(kind, small());
+        let first = t.train_epoch().unwrap().loss.total;
+        let mut last = first;
+        for _ in 0..10 {
+            last = t.train_epoch().unwrap().loss.total;
+        }
+        assert!(
+            last < 0.8 * first,
+            "{kind:?}: epoch loss went from {first} to {last}"
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_repeats_a_run_exactly() {
+    let run = |seed| {
+        let mut t = trainer(ModelKind::MlpVae, TrainConfig { seed, ..small() });
+        (0..6)
+            .map(|_| t.step().unwrap().loss.total)
+            .collect::<Vec<f32>>()
+    };
+    assert_eq!(run(1), run(1));
+    assert_ne!(run(1), run(2));
+}
+
+#[test]
+fn an_epoch_reports_its_position_and_sample_count() {
+    let mut t = trainer(ModelKind::Autoencoder, small());
+    assert_eq!(t.batches_per_epoch(), 4);
+    let summary = t.train_epoch().unwrap();
+    assert_eq!((summary.epoch, summary.steps, summary.samples), (0, 4, 128));
+    assert_eq!(t.epochs(), 1);
+    assert_eq!(t.steps(), 4);
+    assert!(summary.loss.kl == 0.0, "an autoencoder has no KL term");
+}
+
+#[test]
+fn a_diverging_run_stops_restores_finite_weights_and_can_resume() {
+    let mut t = trainer(
+        ModelKind::MlpVae,
+        TrainConfig {
+            learning_rate: 10.0,
+            beta: 1000.0,
+            ..small()
+        },
+    );
+    let mut diverged = None;
+    for _ in 0..500 {
+        match t.step() {
+            Ok(_) => {}
+            Err(e @ TrainError::Diverged { .. }) => {
+                diverged = Some(e);
+                break;
+            }
+            Err(other) => panic!("unexpected error {other}"),
+        }
+    }
+    let error = diverged.expect("learning rate 10 with β = 1000 diverges within 500 steps");
+    let message = error.to_string();
+    assert!(
+        message.contains("restored") && message.contains("lower the learning rate"),
+        "{message}"
+    );
+    assert!(
+        parameters(&t).iter().all(|v| v.is_finite()),
+        "the restored weights are finite"
+    );
+
+    // The user lowers the learning rate and β; training continues from the restored weights.
+    let steps_before = t.steps();
+    t.set_hyper_parameters(TrainConfig {
+        learning_rate: 1e-4,
+        beta: 1.0,
+        ..small()
+    })
+    .unwrap();
+    let report = t.step().expect("training resumes after divergence");
+    assert!(report.loss.is_finite());
+    assert_eq!(t.steps(), steps_before + 1);
+}
+
+#[test]
+fn hyper_parameters_out_of_range_are_refused_with_advice() {
+    let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 2, 16), &mut init_rng(0)).unwrap();
+    let bad = TrainConfig {
+        learning_rate: -1.0,
+        ..TrainConfig::default()
+    };
+    let err = Trainer::new(model, bars(), bad)
+        .err()
+        .expect("a negative learning rate is refused");
+    assert!(err.to_string().contains("1e-3 is a good start"), "{err}");
+    let mut t = trainer(ModelKind::MlpVae, small());
+    assert!(t
+        .set_hyper_parameters(TrainConfig {
+            batch_size: 0,
+            ..small()
+        })
+        .is_err());
+    assert!(t
+        .set_hyper_parameters(TrainConfig {
+            beta: f64::NAN,
+            ..small()
+        })
+        .is_err());
+}
