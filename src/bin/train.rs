@@ -37,6 +37,7 @@ mod native {
              [--seed N] [--out FILE.safetensors] [--f16] [--json]
 
   --pretrained   train every shipped model into assets/pretrained/ (f16, fixed seed)
+  --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
   --data PATH    digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
   --hidden N     hidden units (MLP) or first-layer channels (Conv-VAE); default 400 / 32
   --json         print a JSON summary of the run on stdout";
@@ -50,6 +51,7 @@ mod native {
         precision: Precision,
         json: bool,
         pretrained: bool,
+        only: Option<String>,
     }
 
     fn parse(args: Vec<String>) -> Result<Options, String> {
@@ -62,6 +64,7 @@ mod native {
             precision: Precision::F32,
             json: false,
             pretrained: false,
+            only: None,
         };
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
@@ -75,6 +78,7 @@ mod native {
             }
             match flag.as_str() {
                 "--pretrained" => o.pretrained = true,
+                "--only" => o.only = Some(value()?),
                 "--data" => o.data = value()?.into(),
                 "--kind" => {
                     let v = value()?;
@@ -125,7 +129,19 @@ mod native {
             candle_core::utils::get_num_threads()
         );
         if o.pretrained {
-            for p in PRETRAINED {
+            if let Some(id) = &o.only {
+                if !PRETRAINED.iter().any(|p| p.id == id) {
+                    let ids: Vec<&str> = PRETRAINED.iter().map(|p| p.id).collect();
+                    return Err(format!(
+                        "no pretrained model {id:?}; the list is {}",
+                        ids.join(", ")
+                    ));
+                }
+            }
+            for p in PRETRAINED
+                .iter()
+                .filter(|p| o.only.as_ref().is_none_or(|id| id == p.id))
+            {
                 let train = TrainConfig {
                     seed: PRETRAINED_SEED,
                     ..TrainConfig::default()

@@ -92,7 +92,7 @@ pub fn save(
     notes: &BTreeMap<String, String>,
 ) -> Result<Vec<u8>, CheckpointError> {
     let config = model.config();
-    let mut metadata: HashMap<String, String> = notes
+    let mut metadata: BTreeMap<String, String> = notes
         .iter()
         .filter(|(k, _)| !RESERVED_KEYS.contains(&k.as_str()))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -110,8 +110,67 @@ pub fn save(
         .into_iter()
         .map(|(name, t)| Ok((name, t.to_dtype(dtype)?)))
         .collect::<candle_core::Result<Vec<(String, Tensor)>>>()?;
-    safetensors::serialize(tensors, Some(metadata))
-        .map_err(|e| CheckpointError::Candle(e.to_string()))
+    Ok(serialize_sorted(&tensors, &metadata))
+}
+
+/// Writes the safetensors format with the metadata and the tensors in sorted order.
+///
+/// The safetensors crate writes its metadata map in hash order, which changes from run to run;
+/// writing the (tiny) header ourselves makes the same model give the same bytes, so the
+/// pretrained files are reproducible bit for bit. `tensors` must be sorted by name and be f16
+/// or f32.
+fn serialize_sorted(tensors: &[(String, Tensor)], metadata: &BTreeMap<String, String>) -> Vec<u8> {
+    use safetensors::View;
+    let fields: Vec<String> = metadata
+        .iter()
+        .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
+        .collect();
+    let mut header = format!(r#"{{"__metadata__":{{{}}}"#, fields.join(","));
+    let mut offset = 0;
+    for (name, t) in tensors {
+        let len = View::data_len(t);
+        let dtype = if t.dtype() == DType::F16 {
+            "F16"
+        } else {
+            "F32"
+        };
+        let shape: Vec<String> = t.dims().iter().map(|d| d.to_string()).collect();
+        header.push_str(&format!(
+            r#",{}:{{"dtype":"{dtype}","shape":[{}],"data_offsets":[{offset},{}]}}"#,
+            json_string(name),
+            shape.join(","),
+            offset + len
+        ));
+        offset += len;
+    }
+    header.push('}');
+    // Pad with spaces so the data starts 8-byte aligned, as the safetensors crate does.
+    while header.len() % 8 != 0 {
+        header.push(' ');
+    }
+    let mut out = Vec::with_capacity(8 + header.len() + offset);
+    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    for (_, t) in tensors {
+        out.extend_from_slice(&View::data(t));
+    }
+    out
+}
+
+/// `s` as a JSON string literal.
+fn json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str(r#"\""#),
+            '\\' => out.push_str(r"\\"),
+            c if (c as u32) < 0x20 => out.push_str(&format!(r"\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// Whether the file starts like text (JSON, CSV, HTML…) rather than a binary length.
@@ -314,6 +373,23 @@ mod tests {
             assert_eq!(info.notes, notes());
             assert_eq!(flat(&loaded), flat(&original), "{kind:?}");
         }
+    }
+
+    #[test]
+    fn saving_is_deterministic_and_notes_survive_any_characters() {
+        let m = model(ModelKind::MlpVae);
+        let mut notes = notes();
+        notes.insert(
+            "comment".into(),
+            "quote \" backslash \\ newline \n tab \t ünïcode".into(),
+        );
+        let a = save(&m, Precision::F16, &notes).unwrap();
+        let b = save(&m, Precision::F16, &notes).unwrap();
+        assert_eq!(a, b, "the same model and notes give the same bytes");
+        let (_, info) = load(&a).unwrap();
+        assert_eq!(info.notes, notes);
+        let header_len = u64::from_le_bytes(a[..8].try_into().unwrap());
+        assert_eq!(header_len % 8, 0, "the weights start 8-byte aligned");
     }
 
     #[test]

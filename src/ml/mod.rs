@@ -7,6 +7,7 @@ pub mod batches;
 pub mod checkpoint;
 pub mod data;
 pub mod eval;
+pub mod explore;
 pub mod loss;
 pub mod model;
 pub mod preprocess;

@@ -30,13 +30,13 @@ pub const PRETRAINED: [Pretrained; 4] = [
     Pretrained {
         id: "mlp-vae-z2",
         config: ModelConfig::new(ModelKind::MlpVae, 2, 400),
-        epochs: 40,
+        epochs: 60,
         blurb: "two latent dimensions: the whole latent space fits on one map",
     },
     Pretrained {
         id: "mlp-vae-z16",
         config: ModelConfig::new(ModelKind::MlpVae, 16, 400),
-        epochs: 40,
+        epochs: 60,
         blurb: "sixteen dimensions: sharper digits, more to explore",
     },
     Pretrained {

@@ -1,12 +1,23 @@
 //! The page: a thin leptos (client-side rendered) UI over the model core.
 //!
 //! wasm32 only. It keeps its own copy of the current model and decodes with it on the main
-//! thread, so moving a slider never waits for anything else.
+//! thread, so moving a slider never waits for anything else. Shared state is one [`state::Lab`]
+//! of signals; each panel is a component in its own file.
 
 mod app;
+mod bench;
+mod clock;
 mod digit_view;
+mod draw_panel;
 mod fetch;
+mod interpolation;
+mod latent_panel;
+mod library;
+mod manifold;
 mod panic;
+mod sketch;
+mod sliders;
+mod state;
 
 pub use app::App;
 

@@ -1,0 +1,108 @@
+//! In-page benchmark (shown when the URL has `?bench`): times the page's own decode, grid and
+//! draw→reconstruct paths on the active model and prints the medians as JSON, for
+//! `www/bench/page.mjs` to collect. It measures; it never judges.
+
+use leptos::prelude::*;
+
+use super::clock::{now_ms, yield_to_browser};
+use super::sketch::PAD_SIDE;
+use super::state::{use_lab, ActiveModel};
+use crate::ml::data::{Digits, IMAGE_SIDE};
+use crate::ml::explore::{decode_many, decode_one, encode_one, grid_codes, neg_elbo_one};
+use crate::ml::preprocess::mnist_like;
+use crate::ml::rng::Rng;
+
+/// Whether the page was opened with `?bench`.
+pub fn requested() -> bool {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .is_some_and(|q| q.contains("bench"))
+}
+
+/// Median of `runs` timings of `f`, in ms, after one untimed warm-up call.
+fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
+    f();
+    let mut times: Vec<f64> = (0..runs)
+        .map(|_| {
+            let start = now_ms();
+            f();
+            now_ms() - start
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
+}
+
+/// A test digit drawn large, as ink on the 280×280 pad (each MNIST pixel a 10×10 block).
+fn pad_ink(test: &Digits, index: usize) -> Vec<f32> {
+    let scale = PAD_SIDE / IMAGE_SIDE;
+    let image = test.image(index);
+    (0..PAD_SIDE * PAD_SIDE)
+        .map(|i| image[(i / PAD_SIDE / scale) * IMAGE_SIDE + (i % PAD_SIDE) / scale])
+        .collect()
+}
+
+async fn run(active: &ActiveModel, test: Option<&Digits>) -> String {
+    let model = &active.model;
+    let latent = active.latent();
+    let mut rng = Rng::new(7);
+    let z = rng.normal_vec(latent);
+    let one = median_ms(300, || {
+        let _ = decode_one(model, &z);
+    });
+    yield_to_browser().await;
+    let grid = |n: usize| {
+        let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
+        median_ms(30, || {
+            let _ = decode_many(model, &codes, n * n);
+        })
+    };
+    let grid10 = grid(10);
+    yield_to_browser().await;
+    let grid15 = grid(15);
+    yield_to_browser().await;
+    let draw = test.map(|test| {
+        let ink = pad_ink(test, 1);
+        median_ms(50, || {
+            if let Ok(p) = mnist_like(&ink, PAD_SIDE, PAD_SIDE) {
+                if let Ok(code) = encode_one(model, &p.pixels) {
+                    let _ = decode_one(model, &code.mean);
+                }
+                let _ = neg_elbo_one(model, &p.pixels);
+            }
+        })
+    });
+    let draw = draw.map_or("null".to_string(), |ms| format!("{ms:.4}"));
+    format!(
+        r#"{{"model":"{}","decode_1_ms":{one:.4},"decode_10x10_ms":{grid10:.4},"decode_15x15_ms":{grid15:.4},"draw_to_reconstruct_ms":{draw},"cross_origin_isolated":{}}}"#,
+        active.id,
+        js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
+            .ok()
+            .and_then(|v| v.as_bool())
+            .unwrap_or(false)
+    )
+}
+
+#[component]
+pub fn BenchPanel() -> impl IntoView {
+    let lab = use_lab();
+    let (result, set_result) = signal(String::new());
+    let start = move |_| {
+        let Some(active) = lab.active.get_untracked() else {
+            return;
+        };
+        let test = lab.test.get_untracked();
+        set_result.set("running".to_string());
+        leptos::task::spawn_local(async move {
+            yield_to_browser().await;
+            set_result.set(run(&active, test.as_deref()).await);
+        });
+    };
+    view! {
+        <section class="panel bench-panel">
+            <h2>"Benchmark"</h2>
+            <button id="bench-run" on:click=start>"Time decode, grid and draw on this model"</button>
+            <pre id="bench-results">{result}</pre>
+        </section>
+    }
+}

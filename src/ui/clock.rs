@@ -1,0 +1,23 @@
+//! Time in the browser: `performance.now()` (std's `Instant` panics on wasm32) and a way to let
+//! the browser paint between chunks of work.
+
+use wasm_bindgen::JsCast;
+
+/// Milliseconds since the page started, with sub-millisecond resolution where the page is
+/// cross-origin isolated.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Resolves on the next macrotask, so long work split into chunks leaves the page responsive.
+pub async fn yield_to_browser() {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}

@@ -1,0 +1,144 @@
+//! Interpolation: a straight walk through latent space between the codes of two digits, decoded
+//! in ten steps. In a VAE every point on the way decodes to something digit-like; in a plain
+//! autoencoder the middle of the walk often crosses holes.
+
+use leptos::prelude::*;
+
+use super::clock::now_ms;
+use super::digit_view::DigitView;
+use super::state::use_lab;
+use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::explore::{decode_many, encode_one, interpolate};
+use crate::ml::rng::Rng;
+
+pub const STEPS: usize = 10;
+
+/// One end of the walk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum End {
+    /// A test digit, by its index in the test split.
+    Test(usize),
+    Drawing,
+}
+
+#[component]
+pub fn InterpolationPanel() -> impl IntoView {
+    let lab = use_lab();
+    // Test digit 0 is a 0 and test digit 1200 a 6.
+    let from = RwSignal::new(End::Test(0));
+    let to = RwSignal::new(End::Test(1200));
+    let image = move |end: End| -> Option<Vec<f32>> {
+        match end {
+            End::Test(i) => lab.test.with(|t| {
+                t.as_ref()
+                    .filter(|t| i < t.len())
+                    .map(|t| t.image(i).to_vec())
+            }),
+            End::Drawing => lab.drawing.with(|d| d.as_ref().map(|d| d.pixels.clone())),
+        }
+    };
+    let strip = Memo::new(move |_| -> Option<Vec<f32>> {
+        let active = lab.active.get()?;
+        let (a, b) = (image(from.get())?, image(to.get())?);
+        let (ca, cb) = (
+            encode_one(&active.model, &a).ok()?,
+            encode_one(&active.model, &b).ok()?,
+        );
+        decode_many(
+            &active.model,
+            &interpolate(&ca.mean, &cb.mean, STEPS),
+            STEPS,
+        )
+        .ok()
+    });
+    let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0x1234));
+    let random_pair = move |_| {
+        let n = lab
+            .test
+            .with_untracked(|t| t.as_ref().map_or(0, |t| t.len()));
+        if n > 0 {
+            let (a, b) = rng
+                .try_update_value(|r| (r.below(n), r.below(n)))
+                .unwrap_or((0, 1));
+            from.set(End::Test(a));
+            to.set(End::Test(b));
+        }
+    };
+    let use_drawing = move |_| from.set(End::Drawing);
+    let index_input = move |end: RwSignal<End>| {
+        move |ev: leptos::ev::Event| {
+            if let Ok(i) = event_target_value(&ev).parse::<usize>() {
+                end.set(End::Test(i));
+            }
+        }
+    };
+    let index_text = move |end: RwSignal<End>| {
+        move || match end.get() {
+            End::Test(i) => i.to_string(),
+            End::Drawing => String::new(),
+        }
+    };
+    let label_of = move |end: RwSignal<End>| {
+        move || match end.get() {
+            End::Test(i) => lab
+                .test
+                .with(|t| {
+                    t.as_ref()
+                        .filter(|t| i < t.len())
+                        .map(|t| format!("a {}", t.label(i)))
+                })
+                .unwrap_or_default(),
+            End::Drawing => "your drawing".to_string(),
+        }
+    };
+    let zeros = || vec![0.0; IMAGE_PIXELS];
+    let end_pixels =
+        move |end: RwSignal<End>| Signal::derive(move || image(end.get()).unwrap_or_else(zeros));
+    let max_index = move || {
+        lab.test
+            .with(|t| t.as_ref().map_or(0, |t| t.len().saturating_sub(1)))
+    };
+
+    view! {
+        <section class="panel interpolation-panel" aria-labelledby="interpolation-title">
+            <h2 id="interpolation-title">"Interpolation: walking between two digits"</h2>
+            <p class="explain">
+                "Both digits are encoded; the ten steps decode evenly spaced points on the straight line between their "
+                "codes. A smooth morph means the latent space is continuous where the digits live."
+            </p>
+            <div class="interpolation-controls">
+                <label>"from test digit "
+                    <input type="number" class="from-index" min="0" max=max_index prop:value=index_text(from) on:change=index_input(from) />
+                </label>
+                <button on:click=use_drawing disabled=move || lab.drawing.with(Option::is_none)>"from my drawing"</button>
+                <label>"to test digit "
+                    <input type="number" class="to-index" min="0" max=max_index prop:value=index_text(to) on:change=index_input(to) />
+                </label>
+                <button on:click=random_pair>"Random pair"</button>
+            </div>
+            <div class="strip">
+                <figure class="end">
+                    <DigitView pixels=end_pixels(from) label="the starting digit" />
+                    <figcaption>{label_of(from)}</figcaption>
+                </figure>
+                <div class="steps">
+                    {(0..STEPS)
+                        .map(|i| {
+                            let pixels = Signal::derive(move || {
+                                strip.with(|s| s.as_ref().map_or_else(zeros, |s| s[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS].to_vec()))
+                            });
+                            view! { <DigitView pixels label=format!("step {} of the interpolation", i + 1) /> }
+                        })
+                        .collect_view()}
+                </div>
+                <figure class="end">
+                    <DigitView pixels=end_pixels(to) label="the final digit" />
+                    <figcaption>{label_of(to)}</figcaption>
+                </figure>
+            </div>
+            <p class="error" role="alert">
+                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e}); you can still start from your drawing."))}
+            </p>
+        </section>
+    }
+}

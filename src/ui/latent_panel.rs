@@ -1,0 +1,108 @@
+//! The latent-space panel: a large decoded digit that follows the sliders, and buttons to sample
+//! from the prior, go back to the origin, or wander.
+
+use leptos::prelude::*;
+
+use super::clock::now_ms;
+use super::digit_view::DigitView;
+use super::sliders::LatentSliders;
+use super::state::{use_lab, Lab};
+use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::explore::decode_one;
+use crate::ml::rng::Rng;
+
+/// One frame of the wander animation: an Ornstein–Uhlenbeck step, a random walk pulled gently
+/// back towards the origin so it keeps to where the prior puts its mass.
+fn wander_frame(lab: Lab, running: RwSignal<bool>, rng: StoredValue<Rng, LocalStorage>) {
+    if !running.get_untracked() {
+        return;
+    }
+    let n = lab.z.with_untracked(Vec::len);
+    let noise = rng
+        .try_update_value(|r| r.normal_vec(n))
+        .unwrap_or_default();
+    lab.z.update(|z| {
+        for (v, e) in z.iter_mut().zip(noise) {
+            *v += -0.02 * *v + 0.06 * e;
+        }
+    });
+    request_animation_frame(move || wander_frame(lab, running, rng));
+}
+
+#[component]
+pub fn LatentPanel() -> impl IntoView {
+    let lab = use_lab();
+    let (decode_ms, set_decode_ms) = signal(None::<f64>);
+    let pixels = Memo::new(move |_| {
+        let decoded = lab.active.with(|m| {
+            let m = m.as_ref()?;
+            lab.z.with(|z| {
+                if z.len() != m.latent() {
+                    return None;
+                }
+                let start = now_ms();
+                let out = decode_one(&m.model, z).ok();
+                set_decode_ms.set(Some(now_ms() - start));
+                out
+            })
+        });
+        decoded.unwrap_or_else(|| vec![0.0; IMAGE_PIXELS])
+    });
+
+    let wandering = RwSignal::new(false);
+    let rng = StoredValue::new_local(Rng::new(now_ms().to_bits()));
+    let toggle_wander = move |_| {
+        let start = !wandering.get_untracked();
+        wandering.set(start);
+        if start {
+            lab.sigma.set(None);
+            request_animation_frame(move || wander_frame(lab, wandering, rng));
+        }
+    };
+    on_cleanup(move || wandering.set(false));
+    let sample = move |_| {
+        let n = lab.z.with_untracked(Vec::len);
+        let z = rng
+            .try_update_value(|r| r.normal_vec(n))
+            .unwrap_or_default();
+        lab.sigma.set(None);
+        lab.z.set(z);
+    };
+    let reset = move |_| {
+        lab.sigma.set(None);
+        lab.z.update(|z| z.iter_mut().for_each(|v| *v = 0.0));
+    };
+
+    view! {
+        <section class="panel latent-panel" aria-labelledby="latent-title">
+            <h2 id="latent-title">"Latent space → decoder → digit"</h2>
+            <p class="explain">
+                "The decoder turns a point z of the latent space into a digit. Each slider moves z along one dimension; "
+                "the digit is decoded again, in this page, as you drag. Under a VAE's prior every dimension is a standard "
+                "normal, so ±3 covers almost all of it."
+            </p>
+            <div class="latent-layout">
+                <figure class="big-digit">
+                    <DigitView pixels=pixels label="the digit decoded from the sliders' z" />
+                    <figcaption class="timing">
+                        {move || decode_ms.get().map(|ms| format!("decoded in {ms:.2} ms")).unwrap_or_default()}
+                    </figcaption>
+                </figure>
+                <div class="latent-controls">
+                    <div class="buttons">
+                        <button on:click=sample>"Sample from the prior"</button>
+                        <button on:click=reset>"Reset to 0"</button>
+                        <button on:click=toggle_wander aria-pressed=move || wandering.get().to_string()>
+                            {move || if wandering.get() { "Stop wandering" } else { "Wander" }}
+                        </button>
+                    </div>
+                    <p class="hint">
+                        "Sampling draws z from N(0, I), the prior: a VAE decodes almost every such z to a digit, a plain "
+                        "autoencoder often does not. Wander takes a slow random walk."
+                    </p>
+                </div>
+            </div>
+            <LatentSliders />
+        </section>
+    }
+}

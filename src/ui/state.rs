@@ -1,0 +1,134 @@
+//! The page's shared state: the model being explored, the latent vector every view follows,
+//! the test digits, and the current drawing. One `Lab` of signals, provided as context.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use leptos::prelude::*;
+
+use super::clock::yield_to_browser;
+use crate::ml::checkpoint::CheckpointInfo;
+use crate::ml::data::Digits;
+use crate::ml::eval::evaluate;
+use crate::ml::model::Model;
+
+/// A model loaded in the page, with what the views need to know about it.
+pub struct ActiveModel {
+    /// Where it came from, e.g. `pretrained:mlp-vae-z2`.
+    pub id: String,
+    /// A name for people, e.g. "MLP-VAE z=2 hidden=400".
+    pub title: String,
+    pub model: Model,
+    pub info: CheckpointInfo,
+    /// This model's negative ELBO of every test digit, sorted; filled on first need.
+    pub test_scores: OnceLock<Vec<f32>>,
+    scoring: AtomicBool,
+}
+
+impl ActiveModel {
+    pub fn new(id: String, model: Model, info: CheckpointInfo) -> Self {
+        Self {
+            id,
+            title: info.config.to_string(),
+            model,
+            info,
+            test_scores: OnceLock::new(),
+            scoring: AtomicBool::new(false),
+        }
+    }
+
+    /// Scores every test digit (in chunks, letting the page paint in between) unless that is
+    /// done or under way. Returns whether scores are available now.
+    pub async fn ensure_test_scores(&self, test: &Digits) -> bool {
+        if self.test_scores.get().is_some() {
+            return true;
+        }
+        if self.scoring.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        const CHUNK: usize = 100;
+        let mut scores = Vec::with_capacity(test.len());
+        for start in (0..test.len()).step_by(CHUNK) {
+            let end = (start + CHUNK).min(test.len());
+            let images: Vec<f32> = (start..end)
+                .flat_map(|i| test.image(i).iter().copied())
+                .collect();
+            let chunk = Digits::new(images, test.labels()[start..end].to_vec());
+            match evaluate(&self.model, &chunk) {
+                Ok(e) => scores.extend(e.per_digit),
+                Err(_) => {
+                    self.scoring.store(false, Ordering::SeqCst);
+                    return false;
+                }
+            }
+            yield_to_browser().await;
+        }
+        scores.sort_by(f32::total_cmp);
+        let _ = self.test_scores.set(scores);
+        true
+    }
+
+    pub fn latent(&self) -> usize {
+        self.model.config().latent
+    }
+}
+
+/// The user's drawing after MNIST preprocessing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Drawing {
+    /// 784 grey values, ink = 1.
+    pub pixels: Vec<f32>,
+}
+
+/// Everything the panels share. Signals are cheap handles: copy it freely.
+#[derive(Clone, Copy)]
+pub struct Lab {
+    pub active: RwSignal<Option<Arc<ActiveModel>>>,
+    /// The latent vector the sliders show and the main view decodes.
+    pub z: RwSignal<Vec<f32>>,
+    /// σ of the last encoded digit's posterior, shown on the sliders; cleared when z moves
+    /// away from that encoding by other means (sample, reset).
+    pub sigma: RwSignal<Option<Vec<f32>>>,
+    /// The test split of the digits asset, once fetched.
+    pub test: RwSignal<Option<Arc<Digits>>>,
+    /// Why the digits asset is unavailable, if it is.
+    pub test_error: RwSignal<Option<String>>,
+    pub drawing: RwSignal<Option<Drawing>>,
+}
+
+impl Lab {
+    pub fn new() -> Self {
+        Self {
+            active: RwSignal::new(None),
+            z: RwSignal::new(Vec::new()),
+            sigma: RwSignal::new(None),
+            test: RwSignal::new(None),
+            test_error: RwSignal::new(None),
+            drawing: RwSignal::new(None),
+        }
+    }
+
+    /// Makes `model` the one every view uses, with the sliders back at the origin.
+    pub fn activate(&self, model: Arc<ActiveModel>) {
+        let latent = model.latent();
+        self.sigma.set(None);
+        self.z.set(vec![0.0; latent]);
+        self.active.set(Some(model));
+    }
+
+    /// Number of latent dimensions of the active model (0 before one is loaded).
+    pub fn latent(&self) -> usize {
+        self.active.with(|m| m.as_ref().map_or(0, |m| m.latent()))
+    }
+}
+
+impl Default for Lab {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The `Lab` provided by the root component.
+pub fn use_lab() -> Lab {
+    expect_context::<Lab>()
+}
