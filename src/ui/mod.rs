@@ -5,19 +5,19 @@
 //! of signals; each panel is a component in its own file.
 
 mod app;
-mod bench;
-mod clock;
-mod digit_view;
-mod draw_panel;
-mod fetch;
-mod interpolation;
-mod latent_panel;
-mod library;
-mod manifold;
+pub mod bench;
+pub mod clock;
+pub mod digit_view;
+pub mod draw_panel;
+pub mod fetch;
+pub mod interpolation;
+pub mod latent_panel;
+pub mod library;
+pub mod manifold;
 mod panic;
-mod sketch;
-mod sliders;
-mod state;
+pub mod sketch;
+pub mod sliders;
+pub mod state;
 
 pub use app::App;
 
