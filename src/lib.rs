@@ -10,6 +10,8 @@
 //! The web parts live behind `cfg(target_arch = "wasm32")` so a native build never compiles them.
 
 pub mod ml;
+pub mod protocol;
+pub mod worker;
 
 #[cfg(target_arch = "wasm32")]
 pub mod ui;

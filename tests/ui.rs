@@ -201,3 +201,24 @@ async fn a_stroke_in_a_corner_is_scaled_into_20_pixels_and_centred() {
         score.text_content()
     );
 }
+
+#[wasm_bindgen_test]
+fn chart_ticks_are_round_numbers_and_whole_for_steps() {
+    use latent_lab::ui::training::charts::{smooth, ticks};
+    assert_eq!(
+        ticks(0.0, 100.0, 5, false),
+        vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
+    );
+    assert_eq!(
+        ticks(1.0, 2.0, 5, true),
+        vec![1.0, 2.0],
+        "epochs 1 and 2, not 1.2, 1.4…"
+    );
+    let t = ticks(97.3, 203.9, 4, false);
+    assert!(
+        t.first().unwrap() >= &97.3 && t.last().unwrap() <= &203.9 && t.len() >= 3,
+        "{t:?}"
+    );
+    let s = smooth([(0.0, 10.0), (1.0, 0.0), (2.0, 0.0)].into_iter(), 0.5);
+    assert_eq!(s, vec![(0.0, 10.0), (1.0, 5.0), (2.0, 2.5)]);
+}

@@ -88,3 +88,158 @@ fn training_steps_lower_the_loss_in_wasm() {
     }
     assert!(last < 0.6 * first, "loss went from {first} to {last}");
 }
+
+mod protocol_round_trips {
+    use latent_lab::ml::loss::LossValues;
+    use latent_lab::ml::model::{ModelConfig, ModelKind};
+    use latent_lab::ml::train::TrainConfig;
+    use latent_lab::protocol::{
+        Command, EpochReport, Event, Progress, RunState, StepLoss, PROTOCOL_VERSION,
+    };
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_test::*;
+
+    fn round_trip<T>(value: &T) -> T
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+    {
+        let js = serde::Serialize::serialize(value, &serde_wasm_bindgen::Serializer::new())
+            .expect("serialises");
+        serde_wasm_bindgen::from_value(js).expect("deserialises")
+    }
+
+    fn loss(total: f32) -> LossValues {
+        LossValues {
+            total,
+            recon: total - 20.0,
+            kl: 20.0,
+        }
+    }
+
+    fn commands() -> Vec<Command> {
+        let model = ModelConfig::new(ModelKind::ConvVae, 16, 32);
+        let train = TrainConfig {
+            learning_rate: 3e-4,
+            batch_size: 64,
+            beta: 4.0,
+            seed: 9,
+        };
+        vec![
+            Command::Start {
+                run: 3,
+                model,
+                train,
+                epochs: 12,
+                initial: None,
+            },
+            Command::Start {
+                run: 4,
+                model,
+                train,
+                epochs: 1,
+                initial: Some(vec![0, 1, 2, 255]),
+            },
+            Command::Pause,
+            Command::Resume,
+            Command::Step,
+            Command::Reset,
+            Command::SetHyperParameters { train },
+            Command::SaveWeights,
+        ]
+    }
+
+    fn events() -> Vec<Event> {
+        vec![
+            Event::Ready {
+                version: PROTOCOL_VERSION,
+            },
+            Event::DataReady {
+                train_digits: 8000,
+                test_digits: 2000,
+            },
+            Event::DataUnavailable {
+                message: "assets/digits.bin: 404".into(),
+            },
+            Event::Progress(Progress {
+                run: 3,
+                state: RunState::Diverged,
+                epochs_done: 2,
+                epochs: 10,
+                step: 130,
+                steps_per_epoch: 63,
+                step_in_epoch: 4,
+                samples_per_sec: 3912.5,
+                eta_seconds: Some(12.5),
+                losses: vec![
+                    StepLoss {
+                        step: 129,
+                        loss: loss(140.0),
+                    },
+                    StepLoss {
+                        step: 130,
+                        loss: loss(139.5),
+                    },
+                ],
+            }),
+            Event::Epoch {
+                run: 3,
+                report: EpochReport {
+                    epoch: 2,
+                    train: loss(150.0),
+                    test_neg_elbo: 145.2,
+                    test_recon: 125.0,
+                    test_kl: 20.2,
+                    kl_per_dim: vec![1.5, 0.001, 2.25],
+                    active_units: 2,
+                },
+            },
+            Event::Snapshot {
+                run: 3,
+                step: 130,
+                epochs_done: 2,
+                weights: (0..=255).collect(),
+            },
+            Event::Error {
+                run: None,
+                message: "training diverged".into(),
+            },
+            Event::Error {
+                run: Some(3),
+                message: "x".into(),
+            },
+        ]
+    }
+
+    #[wasm_bindgen_test]
+    fn every_command_survives_serde_wasm_bindgen() {
+        for command in commands() {
+            assert_eq!(round_trip(&command), command);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn every_event_survives_serde_wasm_bindgen() {
+        for event in events() {
+            assert_eq!(round_trip(&event), event);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn weights_travel_as_a_transferable_uint8array() {
+        let event = Event::Snapshot {
+            run: 1,
+            step: 2,
+            epochs_done: 0,
+            weights: vec![7; 1000],
+        };
+        let js =
+            serde::Serialize::serialize(&event, &serde_wasm_bindgen::Serializer::new()).unwrap();
+        let weights = js_sys::Reflect::get(&js, &"weights".into()).unwrap();
+        let array = weights
+            .dyn_into::<js_sys::Uint8Array>()
+            .expect("weights are a Uint8Array");
+        assert_eq!(array.length(), 1000);
+        let kind = js_sys::Reflect::get(&js, &"type".into()).unwrap();
+        assert_eq!(kind.as_string().as_deref(), Some("Snapshot"));
+    }
+}

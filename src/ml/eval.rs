@@ -46,26 +46,57 @@ impl Evaluation {
     }
 }
 
-/// Evaluates `model` on every digit of `digits`.
-pub fn evaluate(model: &Model, digits: &Digits) -> candle_core::Result<Evaluation> {
-    let config = model.config();
-    let mut noise_rng = Rng::new(EVAL_SEED);
-    let mut recon_sum = 0f64;
-    let mut kl_sums = vec![
-        0f64;
-        if config.kind.is_variational() {
-            config.latent
-        } else {
-            0
+/// An evaluation in progress, fed a chunk of digits at a time, so a caller that must stay
+/// responsive (the worker) can spread it over several slices. Chunks must come in order; the
+/// result is the same as [`evaluate`] on the whole set.
+pub struct Evaluator {
+    noise: Rng,
+    recon_sum: f64,
+    kl_sums: Vec<f64>,
+    per_digit: Vec<f32>,
+}
+
+impl Evaluator {
+    pub fn new(model: &Model) -> Self {
+        let config = model.config();
+        Self {
+            noise: Rng::new(EVAL_SEED),
+            recon_sum: 0.0,
+            kl_sums: vec![
+                0.0;
+                if config.kind.is_variational() {
+                    config.latent
+                } else {
+                    0
+                }
+            ],
+            per_digit: Vec::new(),
         }
-    ];
-    let mut per_digit = Vec::with_capacity(digits.len());
-    for start in (0..digits.len()).step_by(EVAL_BATCH) {
-        let n = EVAL_BATCH.min(digits.len() - start);
-        let x = digits.range(start, n)?;
+    }
+
+    /// Digits evaluated so far.
+    pub fn done(&self) -> usize {
+        self.per_digit.len()
+    }
+
+    /// Evaluates digits `start..start + len` of `digits` (`start` must equal [`Self::done`]).
+    pub fn add(
+        &mut self,
+        model: &Model,
+        digits: &Digits,
+        start: usize,
+        len: usize,
+    ) -> candle_core::Result<()> {
+        assert_eq!(start, self.done(), "chunks are evaluated in order");
+        let config = model.config();
+        let x = digits.range(start, len)?;
         let noise = if config.kind.is_variational() {
-            let values = noise_rng.normal_vec(n * config.latent);
-            Some(Tensor::from_vec(values, (n, config.latent), &Device::Cpu)?)
+            let values = self.noise.normal_vec(len * config.latent);
+            Some(Tensor::from_vec(
+                values,
+                (len, config.latent),
+                &Device::Cpu,
+            )?)
         } else {
             None
         };
@@ -74,28 +105,73 @@ pub fn evaluate(model: &Model, digits: &Digits) -> candle_core::Result<Evaluatio
         let kl: Vec<f32> = match &terms.kl {
             Some(kl) => {
                 let per_dim: Vec<f32> = kl.sum(0)?.to_vec1()?;
-                for (sum, v) in kl_sums.iter_mut().zip(per_dim) {
+                for (sum, v) in self.kl_sums.iter_mut().zip(per_dim) {
                     *sum += v as f64;
                 }
                 kl.sum(1)?.to_vec1()?
             }
-            None => vec![0.0; n],
+            None => vec![0.0; len],
         };
         for (r, k) in recon.iter().zip(&kl) {
-            recon_sum += *r as f64;
-            per_digit.push(r + k);
+            self.recon_sum += *r as f64;
+            self.per_digit.push(r + k);
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Evaluation {
+        let n = self.per_digit.len().max(1) as f64;
+        let kl_per_dim: Vec<f64> = self.kl_sums.iter().map(|s| s / n).collect();
+        // fold from +0.0: an empty f64 sum is -0.0, which would print as "-0.000" for the AE
+        let kl = kl_per_dim.iter().fold(0.0, |a, b| a + b);
+        let recon = self.recon_sum / n;
+        Evaluation {
+            neg_elbo: recon + kl,
+            recon,
+            kl,
+            kl_per_dim,
+            per_digit: self.per_digit,
         }
     }
-    let n = digits.len() as f64;
-    let kl_per_dim: Vec<f64> = kl_sums.iter().map(|s| s / n).collect();
-    // fold from +0.0: an empty f64 sum is -0.0, which would print as "-0.000" for the AE
-    let kl = kl_per_dim.iter().fold(0.0, |a, b| a + b);
-    let recon = recon_sum / n;
-    Ok(Evaluation {
-        neg_elbo: recon + kl,
-        recon,
-        kl,
-        kl_per_dim,
-        per_digit,
-    })
+}
+
+/// Evaluates `model` on every digit of `digits`.
+pub fn evaluate(model: &Model, digits: &Digits) -> candle_core::Result<Evaluation> {
+    let mut evaluator = Evaluator::new(model);
+    for start in (0..digits.len()).step_by(EVAL_BATCH) {
+        evaluator.add(model, digits, start, EVAL_BATCH.min(digits.len() - start))?;
+    }
+    Ok(evaluator.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::model::{ModelConfig, ModelKind};
+
+    #[test]
+    fn chunked_evaluation_equals_whole_evaluation() {
+        let mut rng = Rng::new(4);
+        let images: Vec<f32> = (0..30 * 784).map(|_| rng.uniform(0.0, 1.0)).collect();
+        let digits = Digits::new(images, vec![1; 30]);
+        let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 3, 16), &mut rng).unwrap();
+        let whole = evaluate(&model, &digits).unwrap();
+        let mut chunked = Evaluator::new(&model);
+        for (start, len) in [(0, 7), (7, 20), (27, 3)] {
+            chunked.add(&model, &digits, start, len).unwrap();
+        }
+        let chunked = chunked.finish();
+        assert_eq!(chunked.per_digit, whole.per_digit);
+        assert!(
+            (chunked.neg_elbo - whole.neg_elbo).abs() < 1e-3,
+            "{} vs {}",
+            chunked.neg_elbo,
+            whole.neg_elbo
+        );
+        assert_eq!(chunked.kl_per_dim.len(), 3);
+        assert_eq!(
+            whole.active_units(),
+            whole.kl_per_dim.iter().filter(|&&k| k > 0.01).count()
+        );
+    }
 }

@@ -7,9 +7,12 @@
 //! this xoshiro256++ generator seeded through SplitMix64.
 
 /// xoshiro256++ (Blackman & Vigna), seeded by SplitMix64 so any `u64` seed is a good seed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Rng {
     state: [u64; 4],
+    /// The second output of the last Box–Muller pair, kept so that normal samples form one
+    /// stream however they are requested (21 then 9 gives the same 30 values as 30 at once).
+    spare_normal: Option<f32>,
 }
 
 impl Rng {
@@ -25,6 +28,7 @@ impl Rng {
         };
         Self {
             state: [next(), next(), next(), next()],
+            spare_normal: None,
         }
     }
 
@@ -78,16 +82,36 @@ impl Rng {
         }
     }
 
+    /// One standard normal sample.
+    pub fn normal(&mut self) -> f32 {
+        if let Some(v) = self.spare_normal.take() {
+            return v;
+        }
+        let (a, b) = self.normal_pair();
+        self.spare_normal = Some(b);
+        a
+    }
+
     /// Fills `out` with standard normal samples (Box–Muller, both outputs used).
     pub fn fill_normal(&mut self, out: &mut [f32]) {
-        let mut chunks = out.chunks_exact_mut(2);
+        let skip = match (self.spare_normal.take(), out.first_mut()) {
+            (Some(v), Some(first)) => {
+                *first = v;
+                1
+            }
+            (spare, _) => {
+                self.spare_normal = spare;
+                0
+            }
+        };
+        let mut chunks = out[skip..].chunks_exact_mut(2);
         for pair in &mut chunks {
             let (a, b) = self.normal_pair();
             pair[0] = a;
             pair[1] = b;
         }
         if let [last] = chunks.into_remainder() {
-            *last = self.normal_pair().0;
+            *last = self.normal();
         }
     }
 
@@ -139,6 +163,16 @@ mod tests {
         let var = xs.iter().map(|&x| (x as f64 - mean).powi(2)).sum::<f64>() / n;
         assert!(mean.abs() < 0.01, "mean {mean}");
         assert!((var - 1.0).abs() < 0.01, "variance {var}");
+    }
+
+    #[test]
+    fn normal_samples_form_one_stream_however_they_are_requested() {
+        let whole = Rng::new(2).normal_vec(30);
+        let mut split = Rng::new(2);
+        let mut parts = split.normal_vec(21);
+        parts.push(split.normal());
+        parts.extend(split.normal_vec(8));
+        assert_eq!(parts, whole);
     }
 
     #[test]

@@ -9,9 +9,10 @@ use super::draw_panel::DrawPanel;
 use super::fetch::fetch_bytes;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
-use super::library::ModelPicker;
+use super::library::{Library, ModelPicker};
 use super::manifold::ManifoldPanel;
 use super::state::Lab;
+use super::training::{Training, TrainingPanel};
 use crate::ml::data::Digits;
 
 const DIGITS_URL: &str = "assets/digits.bin";
@@ -31,6 +32,9 @@ async fn load_test_digits(lab: Lab) {
 pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
+    let library = Library::new();
+    provide_context(library);
+    let training = Training::new(lab, library);
     leptos::task::spawn_local(load_test_digits(lab));
 
     view! {
@@ -44,6 +48,7 @@ pub fn App() -> impl IntoView {
         <main class="panels">
             <LatentPanel />
             <DrawPanel />
+            <TrainingPanel training />
             <ManifoldPanel />
             <InterpolationPanel />
             {bench::requested().then(|| view! { <BenchPanel /> })}

@@ -18,6 +18,8 @@ mod panic;
 pub mod sketch;
 pub mod sliders;
 pub mod state;
+pub mod storage;
+pub mod training;
 
 pub use app::App;
 

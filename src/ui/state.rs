@@ -94,12 +94,17 @@ pub struct Lab {
     /// Why the digits asset is unavailable, if it is.
     pub test_error: RwSignal<Option<String>>,
     pub drawing: RwSignal<Option<Drawing>>,
+    /// The active model's latent size; changes only when the size does, so views that depend
+    /// on it alone (the slider list) are not rebuilt for every new set of weights.
+    latent: Memo<usize>,
 }
 
 impl Lab {
     pub fn new() -> Self {
+        let active: RwSignal<Option<Arc<ActiveModel>>> = RwSignal::new(None);
         Self {
-            active: RwSignal::new(None),
+            active,
+            latent: Memo::new(move |_| active.with(|m| m.as_ref().map_or(0, |m| m.latent()))),
             z: RwSignal::new(Vec::new()),
             sigma: RwSignal::new(None),
             test: RwSignal::new(None),
@@ -116,9 +121,22 @@ impl Lab {
         self.active.set(Some(model));
     }
 
+    /// Swaps in new weights (a training snapshot) and makes them the explored model, keeping the
+    /// sliders where they are when the latent size allows.
+    pub fn update_weights(&self, model: Arc<ActiveModel>) {
+        let same_shape = self
+            .active
+            .with_untracked(|m| m.as_ref().is_some_and(|m| m.latent() == model.latent()));
+        if same_shape {
+            self.active.set(Some(model));
+        } else {
+            self.activate(model);
+        }
+    }
+
     /// Number of latent dimensions of the active model (0 before one is loaded).
     pub fn latent(&self) -> usize {
-        self.active.with(|m| m.as_ref().map_or(0, |m| m.latent()))
+        self.latent.get()
     }
 }
 

@@ -22,7 +22,7 @@ try {
   await page.waitForFunction(() => !document.querySelector(".interpolation-panel .error").textContent.includes("unavailable") && document.querySelectorAll(".strip canvas").length > 0);
   const rows = [];
   for (const id of MODELS) {
-    await page.selectOption("#model-select", id);
+    await page.selectOption("#model-select", `pretrained:${id}`);
     await page.waitForSelector(`.model-info[data-model="pretrained:${id}"]`, { timeout: 60_000 });
     await page.click("#bench-run");
     await page.waitForFunction(

@@ -169,13 +169,13 @@ test("undo and clear empty the pad and the drawing", async () => {
 
 test("switching models rebuilds the sliders", async () => {
   const { page } = await open();
-  await page.selectOption("#model-select", "mlp-vae-z16");
+  await page.selectOption("#model-select", "pretrained:mlp-vae-z16");
   await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 16);
   await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"]');
   // At z = 0 a 16-dimensional model draws a faint average digit: some ink, not none.
   const grey = (await pixelsOf(page, ".big-digit canvas.digit")).reduce((s, v) => s + v, 0);
   assert.ok(grey > 20 && grey < 400, `total ink: ${grey}`);
-  await page.selectOption("#model-select", "conv-vae-z16");
+  await page.selectOption("#model-select", "pretrained:conv-vae-z16");
   await page.waitForSelector('.model-info[data-model="pretrained:conv-vae-z16"]');
   await page.screenshot({ path: `${results}conv-vae.png`, fullPage: true });
   await page.close();

@@ -1,0 +1,216 @@
+//! The messages between the page and the training worker: the one contract between them.
+//!
+//! The page sends [`Command`]s; the worker answers with [`Event`]s. Both cross `postMessage` as
+//! plain JavaScript objects through serde-wasm-bindgen, tagged by a `type` field. Weights travel
+//! as safetensors bytes, which serde-wasm-bindgen turns into a `Uint8Array` whose buffer is
+//! transferred, not copied. Plain serde types with no web dependency, so the core's types can be
+//! used directly.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ml::loss::LossValues;
+use crate::ml::model::ModelConfig;
+use crate::ml::train::TrainConfig;
+
+/// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// What the page asks of the worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Command {
+    /// Starts a new run (replacing any other) and trains until `epochs` epochs are done.
+    /// With `initial` weights (a checkpoint of the same configuration) it continues from them.
+    Start {
+        run: u64,
+        model: ModelConfig,
+        train: TrainConfig,
+        epochs: usize,
+        #[serde(with = "optional_bytes", default)]
+        initial: Option<Vec<u8>>,
+    },
+    Pause,
+    Resume,
+    /// Trains one step, then stays paused.
+    Step,
+    /// Ends the run; the worker forgets it.
+    Reset,
+    /// New learning rate, β and batch size, from the next step on.
+    SetHyperParameters {
+        train: TrainConfig,
+    },
+    /// Asks for the current weights now (answered by [`Event::Snapshot`]).
+    SaveWeights,
+}
+
+/// Where a run stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunState {
+    Running,
+    Paused,
+    /// Stopped by itself at a non-finite loss; the last good weights were restored.
+    Diverged,
+    Finished,
+}
+
+/// One training step's loss, for the live chart.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct StepLoss {
+    pub step: usize,
+    pub loss: LossValues,
+}
+
+/// Test-set figures after an epoch (see `ml::eval::Evaluation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochReport {
+    /// 1-based number of the epoch just finished.
+    pub epoch: usize,
+    /// Mean training loss over the epoch.
+    pub train: LossValues,
+    pub test_neg_elbo: f64,
+    pub test_recon: f64,
+    pub test_kl: f64,
+    pub kl_per_dim: Vec<f64>,
+    pub active_units: usize,
+}
+
+/// How far a run is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    pub run: u64,
+    pub state: RunState,
+    /// Epochs completed.
+    pub epochs_done: usize,
+    pub epochs: usize,
+    /// Steps completed in all.
+    pub step: usize,
+    pub steps_per_epoch: usize,
+    /// Steps completed in the current epoch.
+    pub step_in_epoch: usize,
+    /// Training throughput over the recent past.
+    pub samples_per_sec: f64,
+    /// Estimated seconds to the last epoch's end, once there is a rate to estimate from.
+    pub eta_seconds: Option<f64>,
+    /// Every step's loss since the previous progress event.
+    pub losses: Vec<StepLoss>,
+}
+
+/// What the worker tells the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    /// The worker is listening. Commands sent before this are lost.
+    Ready {
+        version: u32,
+    },
+    /// The digits are loaded: training can start.
+    DataReady {
+        train_digits: usize,
+        test_digits: usize,
+    },
+    /// The digits asset could not be loaded: training is impossible, decoding is not affected.
+    DataUnavailable {
+        message: String,
+    },
+    Progress(Progress),
+    /// An epoch ended and the model was evaluated on the test digits.
+    Epoch {
+        run: u64,
+        report: EpochReport,
+    },
+    /// The current weights as a checkpoint (safetensors bytes).
+    Snapshot {
+        run: u64,
+        step: usize,
+        epochs_done: usize,
+        #[serde(with = "bytes")]
+        weights: Vec<u8>,
+    },
+    /// A command could not be carried out, or training stopped; `message` says why and what to do.
+    Error {
+        run: Option<u64>,
+        message: String,
+    },
+}
+
+/// `Vec<u8>` as a byte string: a `Uint8Array` through serde-wasm-bindgen, not an array of
+/// numbers.
+pub(crate) mod bytes {
+    use serde::de::{Error, SeqAccess, Visitor};
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        d.deserialize_byte_buf(BytesVisitor)
+    }
+
+    pub(super) struct BytesVisitor;
+
+    impl<'de> Visitor<'de> for BytesVisitor {
+        type Value = Vec<u8>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("bytes")
+        }
+
+        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
+            Ok(v.to_vec())
+        }
+
+        fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            Ok(v)
+        }
+
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            while let Some(b) = seq.next_element()? {
+                out.push(b);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// `Option<Vec<u8>>` as an optional byte string.
+mod optional_bytes {
+    use serde::de::{Deserializer, Visitor};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(b) => s.serialize_some(&Wrapper(b)),
+            None => s.serialize_none(),
+        }
+    }
+
+    struct Wrapper<'a>(&'a [u8]);
+
+    impl serde::Serialize for Wrapper<'_> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_bytes(self.0)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        struct OptionVisitor;
+        impl<'de> Visitor<'de> for OptionVisitor {
+            type Value = Option<Vec<u8>>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("optional bytes")
+            }
+            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+                super::bytes::deserialize(d).map(Some)
+            }
+        }
+        d.deserialize_option(OptionVisitor)
+    }
+}

@@ -1,0 +1,131 @@
+//! The browser's IndexedDB as the model library's shelf: every model trained or loaded in this
+//! browser is kept there, so a reload loses nothing.
+//!
+//! One database, `latent-lab`, one object store, `models`, records keyed by `id`. Every failure
+//! (private mode, storage full, a blocked upgrade) becomes a message; the page keeps working
+//! with what it has in memory.
+
+use js_sys::{Function, Promise};
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+
+const DATABASE: &str = "latent-lab";
+const VERSION: u32 = 1;
+const MODELS: &str = "models";
+
+/// A model kept in the browser.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredModel {
+    pub id: String,
+    /// What the library shows, e.g. "MLP-VAE z=20 hidden=400, 10 epochs".
+    pub name: String,
+    /// When it was saved, in ms since the Unix epoch.
+    pub saved_ms: f64,
+    /// The checkpoint (safetensors bytes).
+    #[serde(with = "crate::protocol::bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// Words for an IndexedDB failure, naming the likely cause.
+fn describe(error: JsValue) -> String {
+    match error.dyn_ref::<DomException>() {
+        Some(e) if e.name() == "QuotaExceededError" => {
+            "the browser's storage for this page is full: delete a saved model, or free space in the browser's settings".into()
+        }
+        Some(e) => format!("the browser's storage refused ({}: {})", e.name(), e.message()),
+        None => "the browser's storage is not available here (a private window?)".into(),
+    }
+}
+
+/// Waits for an IndexedDB request to succeed or fail.
+async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
+    let promise = Promise::new(&mut |resolve: Function, reject: Function| {
+        let ok = Closure::once_into_js(move || {
+            let _ = resolve.call0(&JsValue::NULL);
+        });
+        let fail = Closure::once_into_js(move || {
+            let _ = reject.call0(&JsValue::NULL);
+        });
+        request.set_onsuccess(Some(ok.unchecked_ref()));
+        request.set_onerror(Some(fail.unchecked_ref()));
+    });
+    match JsFuture::from(promise).await {
+        Ok(_) => request.result().map_err(describe),
+        Err(_) => Err(describe(
+            request
+                .error()
+                .ok()
+                .flatten()
+                .map_or(JsValue::NULL, JsValue::from),
+        )),
+    }
+}
+
+async fn open() -> Result<IdbDatabase, String> {
+    let factory = web_sys::window()
+        .and_then(|w| w.indexed_db().ok().flatten())
+        .ok_or_else(|| describe(JsValue::NULL))?;
+    let request: IdbOpenDbRequest = factory.open_with_u32(DATABASE, VERSION).map_err(describe)?;
+    let upgrade = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+        let Some(db) = e
+            .target()
+            .and_then(|t| t.dyn_into::<IdbOpenDbRequest>().ok())
+            .and_then(|r| r.result().ok())
+            .and_then(|r| r.dyn_into::<IdbDatabase>().ok())
+        else {
+            return;
+        };
+        if !db.object_store_names().contains(MODELS) {
+            let params = web_sys::IdbObjectStoreParameters::new();
+            params.set_key_path(&JsValue::from_str("id"));
+            let _ = db.create_object_store_with_optional_parameters(MODELS, &params);
+        }
+    });
+    request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
+    let db = finish(&request).await?;
+    drop(upgrade);
+    db.dyn_into()
+        .map_err(|_| "the browser's storage gave no database".to_string())
+}
+
+fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {
+    db.transaction_with_str_and_mode(MODELS, mode)
+        .and_then(|t| t.object_store(MODELS))
+        .map_err(describe)
+}
+
+/// Saves (or replaces) a model.
+pub async fn put(model: &StoredModel) -> Result<(), String> {
+    let db = open().await?;
+    let value = serde_wasm_bindgen::to_value(model).map_err(|e| e.to_string())?;
+    let request = store(&db, IdbTransactionMode::Readwrite)?
+        .put(&value)
+        .map_err(describe)?;
+    finish(&request).await.map(|_| ())
+}
+
+/// Every kept model, oldest first. Records that cannot be read are skipped.
+pub async fn list() -> Result<Vec<StoredModel>, String> {
+    let db = open().await?;
+    let request = store(&db, IdbTransactionMode::Readonly)?
+        .get_all()
+        .map_err(describe)?;
+    let all: js_sys::Array = finish(&request).await?.unchecked_into();
+    let mut models: Vec<StoredModel> = all
+        .iter()
+        .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
+        .collect();
+    models.sort_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms));
+    Ok(models)
+}
+
+pub async fn delete(id: &str) -> Result<(), String> {
+    let db = open().await?;
+    let request = store(&db, IdbTransactionMode::Readwrite)?
+        .delete(&JsValue::from_str(id))
+        .map_err(describe)?;
+    finish(&request).await.map(|_| ())
+}

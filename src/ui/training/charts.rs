@@ -1,0 +1,254 @@
+//! Small SVG charts for the training curves: lines with labelled axes and a hover readout, and
+//! bars for the KL of each latent dimension.
+
+use leptos::prelude::*;
+
+const WIDTH: f64 = 480.0;
+const HEIGHT: f64 = 190.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 12.0;
+const BOTTOM: f64 = 34.0;
+/// Lines are drawn from at most this many points (evenly thinned).
+const MAX_POINTS: usize = 600;
+
+/// One line: its name, a CSS class for its colour, and its points.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series {
+    pub name: &'static str,
+    pub class: &'static str,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Exponential moving average of `values`, the smoothing of the per-step loss curves.
+pub fn smooth(values: impl Iterator<Item = (f64, f64)>, alpha: f64) -> Vec<(f64, f64)> {
+    let mut ema = None;
+    values
+        .map(|(x, y)| {
+            let next = match ema {
+                None => y,
+                Some(prev) => prev + alpha * (y - prev),
+            };
+            ema = Some(next);
+            (x, next)
+        })
+        .collect()
+}
+
+/// "Nice" tick positions covering [lo, hi]: steps of 1, 2 or 5 × 10^k, about `count` of them
+/// (whole numbers only when `whole` is set, as for steps and epochs).
+pub fn ticks(lo: f64, hi: f64, count: usize, whole: bool) -> Vec<f64> {
+    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
+        return vec![lo];
+    }
+    let raw = (hi - lo) / count.max(1) as f64;
+    let raw = if whole { raw.max(1.0) } else { raw };
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    let first = (lo / step).ceil() * step;
+    (0..=count * 2 + 2)
+        .map(|i| first + i as f64 * step)
+        .take_while(|t| *t <= hi + step * 1e-9)
+        .collect()
+}
+
+fn label(v: f64) -> String {
+    if v.abs() >= 1000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else if v.abs() >= 10.0 || v == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let every = points.len().div_ceil(MAX_POINTS).max(1);
+    let mut out: Vec<_> = points.iter().step_by(every).copied().collect();
+    if let (Some(last), Some(kept)) = (points.last(), out.last()) {
+        if last != kept {
+            out.push(*last);
+        }
+    }
+    out
+}
+
+#[component]
+pub fn LineChart(
+    #[prop(into)] series: Signal<Vec<Series>>,
+    x_label: &'static str,
+    y_label: &'static str,
+    /// Accessible summary of the chart.
+    title: &'static str,
+) -> impl IntoView {
+    let (hover, set_hover) = signal(None::<f64>);
+    let bounds = Memo::new(move |_| {
+        series.with(|all| {
+            let points = all.iter().flat_map(|s| s.points.iter());
+            let (mut x0, mut x1, mut y0, mut y1) = (
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+            );
+            for &(x, y) in points {
+                if x.is_finite() && y.is_finite() {
+                    x0 = x0.min(x);
+                    x1 = x1.max(x);
+                    y0 = y0.min(y);
+                    y1 = y1.max(y);
+                }
+            }
+            if x0 > x1 {
+                return None;
+            }
+            if x1 == x0 {
+                x1 = x0 + 1.0;
+            }
+            let pad = ((y1 - y0) * 0.05).max(1e-3);
+            Some((x0, x1, y0 - pad, y1 + pad))
+        })
+    });
+    let sx = move |x: f64, (x0, x1, _, _): (f64, f64, f64, f64)| {
+        LEFT + (x - x0) / (x1 - x0) * (WIDTH - LEFT - RIGHT)
+    };
+    let sy = move |y: f64, (_, _, y0, y1): (f64, f64, f64, f64)| {
+        TOP + (1.0 - (y - y0) / (y1 - y0)) * (HEIGHT - TOP - BOTTOM)
+    };
+
+    let on_move = move |ev: leptos::ev::MouseEvent| {
+        let Some(b) = bounds.get_untracked() else {
+            return;
+        };
+        let Some(svg) = ev
+            .current_target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        else {
+            return;
+        };
+        let rect = svg.get_bounding_client_rect();
+        let px = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
+        let x = b.0 + (px - LEFT) / (WIDTH - LEFT - RIGHT) * (b.1 - b.0);
+        set_hover.set(Some(x.clamp(b.0, b.1)));
+    };
+
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title
+            on:mousemove=on_move on:mouseleave=move |_| set_hover.set(None)>
+            {move || {
+                let Some(b) = bounds.get() else {
+                    return view! { <text class="empty" x=WIDTH / 2.0 y=HEIGHT / 2.0>"no data yet"</text> }.into_any();
+                };
+                let y_ticks = ticks(b.2, b.3, 4, false);
+                let x_ticks = ticks(b.0, b.1, 5, true);
+                let lines = series.with(|all| {
+                    all.iter()
+                        .map(|s| {
+                            let d: String = thin(&s.points)
+                                .iter()
+                                .enumerate()
+                                .map(|(i, &(x, y))| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, sx(x, b), sy(y, b)))
+                                .collect();
+                            view! { <path class=format!("line {}", s.class) d=d></path> }
+                        })
+                        .collect_view()
+                });
+                let legend = series.with(|all| {
+                    all.iter()
+                        .enumerate()
+                        .map(|(i, s)| {
+                            let x = LEFT + 8.0 + i as f64 * 120.0;
+                            view! {
+                                <g class=format!("legend {}", s.class)>
+                                    <rect x=x y=TOP width="10" height="3"></rect>
+                                    <text x=x + 14.0 y=TOP + 5.0>{s.name}</text>
+                                </g>
+                            }
+                        })
+                        .collect_view()
+                });
+                view! {
+                    <g class="axes">
+                        {y_ticks.into_iter().map(|t| view! {
+                            <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=sy(t, b) y2=sy(t, b)></line>
+                            <text class="tick" x=LEFT - 4.0 y=sy(t, b) + 3.0 text-anchor="end">{label(t)}</text>
+                        }).collect_view()}
+                        {x_ticks.into_iter().map(|t| view! {
+                            <text class="tick" x=sx(t, b) y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{label(t)}</text>
+                        }).collect_view()}
+                        <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">{x_label}</text>
+                        <text class="axis-label" transform=format!("translate(11 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0) text-anchor="middle">{y_label}</text>
+                    </g>
+                    {lines}
+                    {legend}
+                }.into_any()
+            }}
+            {move || {
+                let (Some(x), Some(b)) = (hover.get(), bounds.get()) else { return None };
+                let readings: Vec<String> = series.with(|all| {
+                    all.iter()
+                        .filter_map(|s| {
+                            let nearest = s.points.iter().min_by(|p, q| (p.0 - x).abs().total_cmp(&(q.0 - x).abs()))?;
+                            Some(format!("{} {:.2}", s.name, nearest.1))
+                        })
+                        .collect()
+                });
+                let text = format!("{x_label} {}: {}", label(x.round()), readings.join(" · "));
+                let px = sx(x, b);
+                Some(view! {
+                    <g class="hover">
+                        <line x1=px x2=px y1=TOP y2=HEIGHT - BOTTOM></line>
+                        <text class="readout" x=LEFT + 4.0 y=HEIGHT - BOTTOM - 6.0>{text}</text>
+                    </g>
+                })
+            }}
+        </svg>
+    }
+}
+
+/// One bar per latent dimension: the KL it carries (nats), with a marker at the active-unit
+/// threshold.
+#[component]
+pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoView {
+    view! {
+        <svg class="chart bars" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="KL divergence of each latent dimension">
+            {move || {
+                let values = kl.get();
+                if values.is_empty() {
+                    return view! { <text class="empty" x=WIDTH / 2.0 y=HEIGHT / 2.0>"after the first epoch"</text> }.into_any();
+                }
+                let max = values.iter().copied().fold(threshold, f64::max) * 1.1;
+                let plot_w = WIDTH - LEFT - RIGHT;
+                let plot_h = HEIGHT - TOP - BOTTOM;
+                let slot = plot_w / values.len() as f64;
+                let y = move |v: f64| TOP + plot_h * (1.0 - v / max);
+                let bars = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| {
+                        let class = if v > threshold { "bar active" } else { "bar inactive" };
+                        view! {
+                            <rect class=class x=LEFT + i as f64 * slot + slot * 0.15 width=slot * 0.7 y=y(v) height=(TOP + plot_h - y(v)).max(0.0)>
+                                <title>{format!("z{}: {v:.3} nats", i + 1)}</title>
+                            </rect>
+                            <text class="tick" x=LEFT + (i as f64 + 0.5) * slot y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{format!("{}", i + 1)}</text>
+                        }
+                    })
+                    .collect_view();
+                view! {
+                    {ticks(0.0, max, 4, false).into_iter().map(|t| view! {
+                        <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=y(t) y2=y(t)></line>
+                        <text class="tick" x=LEFT - 4.0 y=y(t) + 3.0 text-anchor="end">{label(t)}</text>
+                    }).collect_view()}
+                    {bars}
+                    <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">"latent dimension"</text>
+                    <text class="axis-label" transform=format!("translate(11 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0) text-anchor="middle">"KL (nats)"</text>
+                }.into_any()
+            }}
+        </svg>
+    }
+}

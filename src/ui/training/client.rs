@@ -1,0 +1,77 @@
+//! The page's end of the worker: start it, send [`Command`]s, receive [`Event`]s.
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use crate::protocol::{Command, Event};
+
+/// trunk builds the worker binary with a loader of this name next to the page.
+const WORKER_URL: &str = "./worker_loader.js";
+
+pub struct Client {
+    worker: Worker,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl Client {
+    /// Starts the worker. `on_event` gets every event; `on_crash` a message when the worker dies
+    /// or sends something unreadable.
+    pub fn spawn(
+        on_event: impl Fn(Event) + 'static,
+        on_crash: impl Fn(String) + 'static,
+    ) -> Result<Self, String> {
+        let worker = Worker::new(WORKER_URL)
+            .map_err(|_| "the browser refused to start the training worker".to_string())?;
+        let on_crash = std::rc::Rc::new(on_crash);
+        let crash = on_crash.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            match serde_wasm_bindgen::from_value::<Event>(e.data()) {
+                Ok(event) => on_event(event),
+                Err(err) => crash(format!(
+                    "the training worker sent something unreadable ({err})"
+                )),
+            }
+        });
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            e.prevent_default();
+            on_crash(format!("the training worker stopped: {}", e.message()));
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Ok(Self {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    /// Sends a command; starting weights are transferred, not copied.
+    pub fn send(&self, command: &Command) -> Result<(), String> {
+        let serializer = serde_wasm_bindgen::Serializer::new();
+        let value = serde::Serialize::serialize(command, &serializer).map_err(|e| e.to_string())?;
+        let transfer = Array::new();
+        if let Ok(initial) = Reflect::get(&value, &JsValue::from_str("initial")) {
+            if let Some(bytes) = initial.dyn_ref::<Uint8Array>() {
+                transfer.push(&bytes.buffer());
+            }
+        }
+        self.worker
+            .post_message_with_transfer(&value, &transfer)
+            .map_err(|_| "could not reach the training worker".to_string())
+    }
+
+    pub fn terminate(&self) {
+        self.worker.terminate();
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}

@@ -1,0 +1,278 @@
+//! The training panel: settings, buttons, progress and the live charts.
+
+use leptos::prelude::*;
+
+use super::charts::{smooth, KlBars, LineChart, Series};
+use super::{DataStatus, Training};
+use crate::ml::eval::ACTIVE_UNIT_NATS;
+use crate::ml::model::{ModelConfig, ModelKind};
+use crate::ml::train::TrainConfig;
+use crate::protocol::RunState;
+
+/// Seconds as "1:05" or "1:02:05".
+fn clock_text(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// A labelled number input bound to a signal; unparsable text leaves the signal alone.
+#[component]
+fn NumberField<T>(
+    label: &'static str,
+    value: RwSignal<T>,
+    #[prop(optional)] step: &'static str,
+    #[prop(optional)] hint: &'static str,
+) -> impl IntoView
+where
+    T: std::str::FromStr + std::fmt::Display + Clone + Send + Sync + 'static,
+{
+    let class = label.to_lowercase().replace([' ', 'β'], "-");
+    view! {
+        <label class=format!("field {class}") title=hint>
+            <span>{label}</span>
+            <input
+                type="text"
+                inputmode="decimal"
+                data-step=step
+                prop:value=move || value.get().to_string()
+                on:change=move |ev| {
+                    if let Ok(v) = event_target_value(&ev).trim().parse::<T>() {
+                        value.set(v);
+                    }
+                }
+            />
+        </label>
+    }
+}
+
+#[component]
+pub fn TrainingPanel(training: Training) -> impl IntoView {
+    let kind = RwSignal::new(ModelKind::MlpVae);
+    let latent = RwSignal::new(20usize);
+    let hidden = RwSignal::new(400usize);
+    let beta = RwSignal::new(1.0f64);
+    let learning_rate = RwSignal::new(1e-3f64);
+    let batch = RwSignal::new(128usize);
+    let epochs = RwSignal::new(10usize);
+    let seed = RwSignal::new(0u64);
+
+    let train_config = move || TrainConfig {
+        learning_rate: learning_rate.get_untracked(),
+        batch_size: batch.get_untracked(),
+        beta: beta.get_untracked(),
+        seed: seed.get_untracked(),
+    };
+    // Learning rate, β and batch size apply to a run in progress as soon as they change.
+    Effect::new(move |first: Option<()>| {
+        let _ = (learning_rate.get(), beta.get(), batch.get());
+        if first.is_some() {
+            training.set_hyper_parameters(train_config());
+        }
+    });
+    let on_kind = move |ev: leptos::ev::Event| {
+        let k = ModelKind::from_id(&event_target_value(&ev)).unwrap_or(ModelKind::MlpVae);
+        // Sensible widths: the MLP's hidden units, the Conv-VAE's first-layer channels.
+        hidden.set(if k == ModelKind::ConvVae { 32 } else { 400 });
+        kind.set(k);
+    };
+    let start = move |_| {
+        let model = ModelConfig::new(
+            kind.get_untracked(),
+            latent.get_untracked(),
+            hidden.get_untracked(),
+        );
+        training.start(model, train_config(), epochs.get_untracked());
+    };
+
+    let state = move || training.state();
+    let running = move || state() == Some(RunState::Running);
+    let can_start = move || training.worker_ready.get() && training.data.get() == DataStatus::Ready;
+    let has_run = move || training.plan.with(Option::is_some);
+
+    let progress_text = move || {
+        let p = training.progress.get()?;
+        let total = p.epochs * p.steps_per_epoch;
+        let eta = p
+            .eta_seconds
+            .map(|s| format!(" · ETA {}", clock_text(s)))
+            .unwrap_or_default();
+        let state = match p.state {
+            RunState::Running => "training",
+            RunState::Paused => "paused",
+            RunState::Diverged => "stopped: diverged",
+            RunState::Finished => "finished",
+        };
+        // The mean of the last few steps: the raw per-step loss jumps with each batch.
+        let loss = training.losses.with(|l| {
+            let recent = &l[l.len().saturating_sub(10)..];
+            (!recent.is_empty())
+                .then(|| recent.iter().map(|s| s.loss.total).sum::<f32>() / recent.len() as f32)
+        });
+        let loss = loss.map(|l| format!(" · loss {l:.1}")).unwrap_or_default();
+        Some(format!(
+            "{state} · epoch {} of {} · step {} of {total}{loss} · {:.0} samples/s{eta}",
+            (p.epochs_done + 1).min(p.epochs),
+            p.epochs,
+            p.step,
+            p.samples_per_sec
+        ))
+    };
+    let fraction = move || {
+        training.progress.with(|p| {
+            p.as_ref().map_or(0.0, |p| {
+                p.step as f64 / (p.epochs * p.steps_per_epoch).max(1) as f64
+            })
+        })
+    };
+
+    let step_series = Signal::derive(move || {
+        training.losses.with(|losses| {
+            let pick = |f: fn(&crate::protocol::StepLoss) -> f32| {
+                smooth(losses.iter().map(|l| (l.step as f64, f(l) as f64)), 0.1)
+            };
+            vec![
+                Series {
+                    name: "loss",
+                    class: "total",
+                    points: pick(|l| l.loss.total),
+                },
+                Series {
+                    name: "reconstruction",
+                    class: "recon",
+                    points: pick(|l| l.loss.recon),
+                },
+            ]
+        })
+    });
+    let kl_step_series = Signal::derive(move || {
+        training.losses.with(|losses| {
+            vec![Series {
+                name: "KL",
+                class: "kl",
+                points: smooth(
+                    losses.iter().map(|l| (l.step as f64, l.loss.kl as f64)),
+                    0.1,
+                ),
+            }]
+        })
+    });
+    let epoch_series = Signal::derive(move || {
+        training.reports.with(|reports| {
+            let pick = |f: fn(&crate::protocol::EpochReport) -> f64| {
+                reports.iter().map(|r| (r.epoch as f64, f(r))).collect()
+            };
+            vec![
+                Series {
+                    name: "test −ELBO",
+                    class: "total",
+                    points: pick(|r| r.test_neg_elbo),
+                },
+                Series {
+                    name: "test recon",
+                    class: "recon",
+                    points: pick(|r| r.test_recon),
+                },
+                Series {
+                    name: "test KL",
+                    class: "kl",
+                    points: pick(|r| r.test_kl),
+                },
+                Series {
+                    name: "train loss",
+                    class: "train",
+                    points: pick(|r| r.train.total as f64),
+                },
+            ]
+        })
+    });
+    let kl_per_dim = Signal::derive(move || {
+        training
+            .reports
+            .with(|r| r.last().map(|r| r.kl_per_dim.clone()).unwrap_or_default())
+    });
+    let active_text = move || {
+        training.reports.with(|r| {
+            r.last().map(|r| {
+                format!(
+                    "{} of {} dimensions active (KL > {ACTIVE_UNIT_NATS} nats)",
+                    r.active_units,
+                    r.kl_per_dim.len()
+                )
+            })
+        })
+    };
+
+    view! {
+        <section class="panel training-panel" aria-labelledby="training-title">
+            <h2 id="training-title">"Train a model in a web worker"</h2>
+            <p class="explain">
+                "Training runs in a background worker with candle's autograd, so this page never freezes. Each step "
+                "minimises reconstruction + β·KL on 8,000 MNIST digits; after each epoch the 2,000 test digits are scored. "
+                "While it learns, the explorer above uses the newest weights a few times a second: watch the latent space "
+                "organise itself. Large β pushes codes towards the prior (and can switch dimensions off)."
+            </p>
+            <div class="training-settings">
+                <label class="field kind">
+                    <span>"model"</span>
+                    <select on:change=on_kind>
+                        {ModelKind::ALL.map(|k| view! { <option value=k.id() selected=move || kind.get() == k>{k.label()}</option> })}
+                    </select>
+                </label>
+                <NumberField label="latent" value=latent hint="latent dimensions z (1 to 64)" />
+                <NumberField label="hidden" value=hidden hint="hidden units (MLP) or first-layer channels (Conv-VAE)" />
+                <NumberField label="β" value=beta hint="weight of the KL term: 1 is the ELBO" />
+                <NumberField label="learning rate" value=learning_rate hint="Adam's step size; 1e-3 is a good start" />
+                <NumberField label="batch" value=batch hint="digits per step" />
+                <NumberField label="epochs" value=epochs hint="passes over the 8,000 training digits" />
+                <NumberField label="seed" value=seed hint="fixes the initial weights, the order and the noise" />
+            </div>
+            <div class="buttons training-buttons">
+                <button class="start" on:click=start disabled=move || !can_start()>"Start"</button>
+                <button class="pause" on:click=move |_| training.pause() disabled=move || !running()>"Pause"</button>
+                <button class="resume" on:click=move |_| training.resume()
+                    disabled=move || !matches!(state(), Some(RunState::Paused | RunState::Diverged))>"Resume"</button>
+                <button class="step" on:click=move |_| training.step()
+                    disabled=move || !matches!(state(), Some(RunState::Paused | RunState::Diverged))>"Step"</button>
+                <button class="reset" on:click=move |_| training.reset() disabled=move || !has_run()>"Reset"</button>
+                <label class="follow">
+                    <input type="checkbox" prop:checked=move || training.follow.get()
+                        on:change=move |ev| training.follow.set(event_target_checked(&ev)) />
+                    " explore the newest weights"
+                </label>
+            </div>
+            <div class="progress-row">
+                <progress max="1" value=fraction></progress>
+                <span class="progress-text" data-state=move || state().map_or("idle".to_string(), |s| format!("{s:?}").to_lowercase())>
+                    {move || progress_text().unwrap_or_else(|| match training.data.get() {
+                        DataStatus::Loading => "The worker is loading the digits…".to_string(),
+                        DataStatus::Ready => "Ready: choose settings and press Start.".to_string(),
+                        DataStatus::Unavailable(e) => format!("Training is unavailable: the digits could not be loaded ({e}). The pretrained models still work."),
+                    })}
+                </span>
+            </div>
+            <p class="error training-message" role="alert">{move || training.message.get()}</p>
+            <div class="charts">
+                <figure>
+                    <LineChart series=step_series x_label="step" y_label="nats per digit" title="training loss and reconstruction per step, smoothed" />
+                    <figcaption>"training loss per step (smoothed)"</figcaption>
+                </figure>
+                <figure>
+                    <LineChart series=kl_step_series x_label="step" y_label="nats per digit" title="KL per step, smoothed" />
+                    <figcaption>"KL term per step (smoothed)"</figcaption>
+                </figure>
+                <figure>
+                    <LineChart series=epoch_series x_label="epoch" y_label="nats per digit" title="test negative ELBO, reconstruction and KL per epoch" />
+                    <figcaption>"test set, per epoch"</figcaption>
+                </figure>
+                <figure>
+                    <KlBars kl=kl_per_dim threshold=ACTIVE_UNIT_NATS />
+                    <figcaption>{move || active_text().unwrap_or_else(|| "KL per latent dimension".to_string())}</figcaption>
+                </figure>
+            </div>
+        </section>
+    }
+}

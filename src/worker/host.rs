@@ -1,0 +1,158 @@
+//! The worker's side of `postMessage`: decode commands, run slices, post events.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, Response};
+
+use super::runner::Runner;
+use crate::ml::data::Digits;
+use crate::protocol::{Command, Event, PROTOCOL_VERSION};
+
+/// Longest stretch of training between two looks at the page's messages. Commands are answered
+/// within about this long plus one step.
+const SLICE_MS: f64 = 40.0;
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn now_ms() -> f64 {
+    scope().performance().map_or(0.0, |p| p.now())
+}
+
+/// Posts an event; weight bytes are transferred, not copied.
+fn post(event: &Event) {
+    let serializer = serde_wasm_bindgen::Serializer::new();
+    let value = match serde::Serialize::serialize(event, &serializer) {
+        Ok(v) => v,
+        Err(e) => {
+            web_sys::console::error_1(&format!("could not encode {event:?}: {e}").into());
+            return;
+        }
+    };
+    let transfer = Array::new();
+    if let Ok(bytes) = Reflect::get(&value, &"weights".into()) {
+        if let Some(array) = bytes.dyn_ref::<Uint8Array>() {
+            transfer.push(&array.buffer());
+        }
+    }
+    if let Err(e) = scope().post_message_with_transfer(&value, &transfer) {
+        web_sys::console::error_2(&"could not post an event".into(), &e);
+    }
+}
+
+struct Host {
+    runner: RefCell<Runner>,
+    /// Posting on `port2` wakes `port1` as soon as pending messages have been handled.
+    channel: MessageChannel,
+    scheduled: RefCell<bool>,
+}
+
+impl Host {
+    fn schedule(&self) {
+        if self.runner.borrow().wants_slice() && !self.scheduled.replace(true) {
+            let _ = self.channel.port2().post_message(&JsValue::NULL);
+        }
+    }
+
+    fn slice(&self) {
+        *self.scheduled.borrow_mut() = false;
+        let events = self.runner.borrow_mut().slice(&now_ms, SLICE_MS);
+        for event in &events {
+            post(event);
+        }
+        self.schedule();
+    }
+
+    fn command(&self, data: JsValue) {
+        let events = match serde_wasm_bindgen::from_value::<Command>(data) {
+            Ok(command) => self.runner.borrow_mut().handle(command, now_ms()),
+            Err(e) => vec![Event::Error {
+                run: None,
+                message: format!(
+                    "the worker got a message it does not understand ({e}); reload the page"
+                ),
+            }],
+        };
+        for event in &events {
+            post(event);
+        }
+        self.schedule();
+    }
+}
+
+async fn fetch_digits() -> Result<Digits, String> {
+    let url = "assets/digits.bin";
+    let response = JsFuture::from(scope().fetch_with_str(url))
+        .await
+        .map_err(|_| format!("could not fetch {url}"))?;
+    let response: Response = response.unchecked_into();
+    if !response.ok() {
+        return Err(format!("{url}: the server answered {}", response.status()));
+    }
+    let buffer = JsFuture::from(
+        response
+            .array_buffer()
+            .map_err(|_| format!("could not read {url}"))?,
+    )
+    .await
+    .map_err(|_| format!("could not read {url}"))?;
+    Digits::parse(&Uint8Array::new(&buffer).to_vec()).map_err(|e| e.to_string())
+}
+
+/// Entry point of the worker binary.
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        post(&Event::Error {
+            run: None,
+            message: format!("the training worker crashed: {info}"),
+        });
+    }));
+    let host = Rc::new(Host {
+        runner: RefCell::new(Runner::new()),
+        channel: MessageChannel::new().expect("workers have MessageChannel"),
+        scheduled: RefCell::new(false),
+    });
+
+    let on_slice = {
+        let host = host.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |_| host.slice())
+    };
+    host.channel
+        .port1()
+        .set_onmessage(Some(on_slice.as_ref().unchecked_ref()));
+    on_slice.forget();
+
+    let on_command = {
+        let host = host.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| host.command(e.data()))
+    };
+    scope().set_onmessage(Some(on_command.as_ref().unchecked_ref()));
+    on_command.forget();
+
+    post(&Event::Ready {
+        version: PROTOCOL_VERSION,
+    });
+    wasm_bindgen_futures::spawn_local(async move {
+        match fetch_digits().await {
+            Ok(digits) => {
+                let split = digits.split();
+                let (train_digits, test_digits) = (split.train.len(), split.test.len());
+                host.runner.borrow_mut().set_data(split);
+                post(&Event::DataReady {
+                    train_digits,
+                    test_digits,
+                });
+            }
+            Err(message) => {
+                host.runner.borrow_mut().set_data_error(message.clone());
+                post(&Event::DataUnavailable { message });
+            }
+        }
+    });
+}

@@ -1,0 +1,432 @@
+//! The training run as a state machine the worker drives: commands in, events out, work done in
+//! slices of bounded length so the worker can answer the page between them.
+//!
+//! No web API in here (the clock is passed in), so the whole protocol behaviour is tested
+//! natively; `host.rs` is the thin wasm glue around it.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::ml::checkpoint::{self, Precision};
+use crate::ml::data::Split;
+use crate::ml::eval::{Evaluator, ACTIVE_UNIT_NATS};
+use crate::ml::loss::LossValues;
+use crate::ml::model::Model;
+use crate::ml::train::{init_rng, TrainError, Trainer};
+use crate::protocol::{Command, EpochReport, Event, Progress, RunState, StepLoss};
+
+/// Test digits evaluated per chunk: a few milliseconds of work for the MLP.
+const EVAL_CHUNK: usize = 200;
+/// At most this many weight snapshots per second go to the page.
+const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
+/// Progress events are sent at least this often while running.
+const PROGRESS_INTERVAL_MS: f64 = 100.0;
+/// Throughput is measured over this recent window.
+const RATE_WINDOW_MS: f64 = 3000.0;
+
+/// Mean training loss of the epoch in progress.
+#[derive(Default)]
+struct EpochMeans {
+    sums: [f64; 3],
+    samples: usize,
+}
+
+impl EpochMeans {
+    fn add(&mut self, loss: LossValues, samples: usize) {
+        let w = samples as f64;
+        self.sums[0] += loss.total as f64 * w;
+        self.sums[1] += loss.recon as f64 * w;
+        self.sums[2] += loss.kl as f64 * w;
+        self.samples += samples;
+    }
+
+    fn take(&mut self) -> LossValues {
+        let n = self.samples.max(1) as f64;
+        let mean = |s: f64| (s / n) as f32;
+        let out = LossValues {
+            total: mean(self.sums[0]),
+            recon: mean(self.sums[1]),
+            kl: mean(self.sums[2]),
+        };
+        *self = Self::default();
+        out
+    }
+}
+
+struct Run {
+    id: u64,
+    trainer: Trainer,
+    epochs: usize,
+    state: RunState,
+    pending: Vec<StepLoss>,
+    epoch_means: EpochMeans,
+    /// Set between an epoch's last step and its evaluation's end.
+    evaluating: Option<(Evaluator, LossValues)>,
+    /// (time, samples so far) samples for the throughput estimate.
+    rate_marks: VecDeque<(f64, usize)>,
+    samples: usize,
+    last_snapshot_ms: f64,
+    snapshot_due: bool,
+    last_progress_ms: f64,
+    progress_due: bool,
+}
+
+impl Run {
+    fn samples_per_sec(&self) -> f64 {
+        match (self.rate_marks.front(), self.rate_marks.back()) {
+            (Some(&(t0, s0)), Some(&(t1, s1))) if t1 > t0 => {
+                (s1 - s0) as f64 / ((t1 - t0) / 1000.0)
+            }
+            _ => 0.0,
+        }
+    }
+
+    fn progress(&mut self) -> Event {
+        let trainer = &self.trainer;
+        let steps_per_epoch = trainer.batches_per_epoch();
+        let epochs_done = trainer.epochs().min(self.epochs);
+        let total_steps = self.epochs * steps_per_epoch;
+        let rate = self.samples_per_sec();
+        let remaining_samples =
+            total_steps.saturating_sub(trainer.steps()) * trainer.config().batch_size;
+        let eta_seconds = (rate > 0.0 && self.state == RunState::Running)
+            .then(|| remaining_samples as f64 / rate);
+        Event::Progress(Progress {
+            run: self.id,
+            state: self.state,
+            epochs_done,
+            epochs: self.epochs,
+            step: trainer.steps(),
+            steps_per_epoch,
+            step_in_epoch: trainer.steps() - trainer.epochs() * steps_per_epoch,
+            samples_per_sec: rate,
+            eta_seconds,
+            losses: std::mem::take(&mut self.pending),
+        })
+    }
+
+    fn snapshot(&self) -> Result<Event, String> {
+        let notes = BTreeMap::from([
+            ("epochs".to_string(), self.trainer.epochs().to_string()),
+            ("steps".to_string(), self.trainer.steps().to_string()),
+            (
+                "learning_rate".to_string(),
+                self.trainer.config().learning_rate.to_string(),
+            ),
+            (
+                "batch_size".to_string(),
+                self.trainer.config().batch_size.to_string(),
+            ),
+            ("beta".to_string(), self.trainer.config().beta.to_string()),
+            ("seed".to_string(), self.trainer.config().seed.to_string()),
+            (
+                "trained_by".to_string(),
+                "latent-lab web worker".to_string(),
+            ),
+        ]);
+        let weights = checkpoint::save(self.trainer.model(), Precision::F32, &notes)
+            .map_err(|e| e.to_string())?;
+        Ok(Event::Snapshot {
+            run: self.id,
+            step: self.trainer.steps(),
+            epochs_done: self.trainer.epochs(),
+            weights,
+        })
+    }
+}
+
+/// The worker's whole state: the digits (once loaded) and at most one run.
+#[derive(Default)]
+pub struct Runner {
+    data: Option<Split>,
+    data_error: Option<String>,
+    run: Option<Run>,
+}
+
+impl Runner {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn set_data(&mut self, data: Split) {
+        self.data = Some(data);
+        self.data_error = None;
+    }
+
+    pub fn set_data_error(&mut self, message: String) {
+        self.data_error = Some(message);
+    }
+
+    /// Whether there is work for another slice.
+    pub fn wants_slice(&self) -> bool {
+        self.run
+            .as_ref()
+            .is_some_and(|r| r.state == RunState::Running || r.evaluating.is_some())
+    }
+
+    fn error(&self, message: impl Into<String>) -> Event {
+        Event::Error {
+            run: self.run.as_ref().map(|r| r.id),
+            message: message.into(),
+        }
+    }
+
+    /// Carries out one command at time `now_ms`; returns the events that answer it.
+    pub fn handle(&mut self, command: Command, now_ms: f64) -> Vec<Event> {
+        match command {
+            Command::Start {
+                run,
+                model,
+                train,
+                epochs,
+                initial,
+            } => self.start(run, model, train, epochs, initial, now_ms),
+            Command::Pause
+            | Command::Resume
+            | Command::Step
+            | Command::SetHyperParameters { .. }
+            | Command::SaveWeights
+                if self.run.is_none() =>
+            {
+                vec![self.error("there is no training run: press Start first")]
+            }
+            Command::Pause => {
+                let run = self.run.as_mut().expect("checked above");
+                if run.state == RunState::Running {
+                    run.state = RunState::Paused;
+                }
+                let mut events = vec![run.progress()];
+                events.extend(run.snapshot());
+                events
+            }
+            Command::Resume => {
+                let run = self.run.as_mut().expect("checked above");
+                match run.state {
+                    RunState::Finished => return vec![self.error("this run has finished: start a new one, or raise the epochs and start from its weights")],
+                    _ => run.state = RunState::Running,
+                }
+                run.rate_marks.clear();
+                run.rate_marks.push_back((now_ms, run.samples));
+                vec![run.progress()]
+            }
+            Command::Step => {
+                let run = self.run.as_mut().expect("checked above");
+                if run.state == RunState::Running {
+                    run.state = RunState::Paused;
+                }
+                let mut events = Vec::new();
+                step_run(run, &mut events);
+                events.push(run.progress());
+                events.extend(run.snapshot());
+                events
+            }
+            Command::Reset => {
+                self.run = None;
+                Vec::new()
+            }
+            Command::SetHyperParameters { train } => {
+                let run = self.run.as_mut().expect("checked above");
+                match run.trainer.set_hyper_parameters(train) {
+                    Ok(()) => vec![run.progress()],
+                    Err(e) => vec![self.error(e.to_string())],
+                }
+            }
+            Command::SaveWeights => {
+                let run = self.run.as_ref().expect("checked above");
+                vec![run.snapshot().unwrap_or_else(|e| self.error(e))]
+            }
+        }
+    }
+
+    fn start(
+        &mut self,
+        id: u64,
+        config: crate::ml::model::ModelConfig,
+        train: crate::ml::train::TrainConfig,
+        epochs: usize,
+        initial: Option<Vec<u8>>,
+        now_ms: f64,
+    ) -> Vec<Event> {
+        let Some(data) = &self.data else {
+            let why = self
+                .data_error
+                .clone()
+                .unwrap_or_else(|| "they are still loading".to_string());
+            return vec![Event::Error {
+                run: Some(id),
+                message: format!("training needs the digits, and they are not available ({why}); the pretrained models still work"),
+            }];
+        };
+        let fail = |message: String| {
+            vec![Event::Error {
+                run: Some(id),
+                message,
+            }]
+        };
+        if !(1..=1000).contains(&epochs) {
+            return fail(format!(
+                "{epochs} epochs cannot be trained: choose 1 to 1000"
+            ));
+        }
+        if let Err(e) = config.validate() {
+            return fail(e.to_string());
+        }
+        let model = match initial {
+            Some(bytes) => match checkpoint::load(&bytes) {
+                Ok((model, info)) if info.config == config => model,
+                Ok((_, info)) => {
+                    return fail(format!(
+                        "the starting weights are a {}, not a {config}",
+                        info.config
+                    ))
+                }
+                Err(e) => return fail(format!("the starting weights cannot be used: {e}")),
+            },
+            None => match Model::new(config, &mut init_rng(train.seed)) {
+                Ok(m) => m,
+                Err(e) => return fail(format!("could not build the model: {e}")),
+            },
+        };
+        let trainer = match Trainer::new(model, data.train.clone(), train) {
+            Ok(t) => t,
+            Err(e) => return fail(e.to_string()),
+        };
+        let mut run = Run {
+            id,
+            trainer,
+            epochs,
+            state: RunState::Running,
+            pending: Vec::new(),
+            epoch_means: EpochMeans::default(),
+            evaluating: None,
+            rate_marks: VecDeque::from([(now_ms, 0)]),
+            samples: 0,
+            last_snapshot_ms: now_ms,
+            snapshot_due: false,
+            last_progress_ms: now_ms,
+            progress_due: false,
+        };
+        let mut events = vec![run.progress()];
+        events.extend(run.snapshot());
+        self.run = Some(run);
+        events
+    }
+
+    /// Trains (or evaluates) until `budget_ms` has passed on `clock`, then returns the events
+    /// to post: progress, epoch reports, snapshots, errors.
+    pub fn slice(&mut self, clock: &dyn Fn() -> f64, budget_ms: f64) -> Vec<Event> {
+        let mut events = Vec::new();
+        let Some(data) = &self.data else {
+            return events;
+        };
+        let Some(run) = self.run.as_mut() else {
+            return events;
+        };
+        let start = clock();
+        while clock() - start < budget_ms {
+            if let Some((evaluator, _)) = &mut run.evaluating {
+                let done = evaluator.done();
+                let len = EVAL_CHUNK.min(data.test.len() - done);
+                if let Err(e) = evaluator.add(run.trainer.model(), &data.test, done, len) {
+                    events.push(Event::Error {
+                        run: Some(run.id),
+                        message: format!("evaluation failed: {e}"),
+                    });
+                    run.evaluating = None;
+                    run.state = RunState::Paused;
+                    break;
+                }
+                if evaluator.done() == data.test.len() {
+                    let (evaluator, train) = run.evaluating.take().expect("evaluating");
+                    let eval = evaluator.finish();
+                    events.push(Event::Epoch {
+                        run: run.id,
+                        report: EpochReport {
+                            epoch: run.trainer.epochs(),
+                            train,
+                            test_neg_elbo: eval.neg_elbo,
+                            test_recon: eval.recon,
+                            test_kl: eval.kl,
+                            active_units: eval
+                                .kl_per_dim
+                                .iter()
+                                .filter(|&&k| k > ACTIVE_UNIT_NATS)
+                                .count(),
+                            kl_per_dim: eval.kl_per_dim,
+                        },
+                    });
+                    if run.trainer.epochs() >= run.epochs {
+                        run.state = RunState::Finished;
+                    }
+                    run.snapshot_due = true;
+                    run.progress_due = true;
+                }
+                continue;
+            }
+            if run.state != RunState::Running {
+                break;
+            }
+            step_run(run, &mut events);
+        }
+        let now = clock();
+        run.rate_marks.push_back((now, run.samples));
+        while run.rate_marks.len() > 2 && now - run.rate_marks[0].0 > RATE_WINDOW_MS {
+            run.rate_marks.pop_front();
+        }
+        if run.progress_due
+            || !run.pending.is_empty() && now - run.last_progress_ms >= PROGRESS_INTERVAL_MS
+        {
+            run.progress_due = false;
+            run.last_progress_ms = now;
+            events.push(run.progress());
+        }
+        if run.snapshot_due
+            || run.state == RunState::Running && now - run.last_snapshot_ms >= SNAPSHOT_INTERVAL_MS
+        {
+            run.snapshot_due = false;
+            run.last_snapshot_ms = now;
+            match run.snapshot() {
+                Ok(e) => events.push(e),
+                Err(message) => events.push(Event::Error {
+                    run: Some(run.id),
+                    message,
+                }),
+            }
+        }
+        events
+    }
+}
+
+/// One training step of `run`, with its bookkeeping: loss for the chart, epoch means, the start
+/// of an evaluation at an epoch's end, and the stop at divergence.
+fn step_run(run: &mut Run, events: &mut Vec<Event>) {
+    if run.evaluating.is_some() || run.state == RunState::Finished {
+        return;
+    }
+    match run.trainer.step() {
+        Ok(report) => {
+            run.samples += report.samples;
+            run.pending.push(StepLoss {
+                step: report.step,
+                loss: report.loss,
+            });
+            run.epoch_means.add(report.loss, report.samples);
+            if report.position.last {
+                let train = run.epoch_means.take();
+                run.evaluating = Some((Evaluator::new(run.trainer.model()), train));
+            }
+        }
+        Err(error) => {
+            // On divergence the trainer has already put the last good weights back.
+            run.state = match error {
+                TrainError::Diverged { .. } => RunState::Diverged,
+                _ => RunState::Paused,
+            };
+            run.snapshot_due = true;
+            run.progress_due = true;
+            events.push(Event::Error {
+                run: Some(run.id),
+                message: error.to_string(),
+            });
+        }
+    }
+}

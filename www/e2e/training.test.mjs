@@ -1,0 +1,162 @@
+// End to end: training in the worker, seen from the page; the model library across reloads,
+// downloads and uploads. Run by tools/test after `trunk build --release`.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "./server.mjs";
+import { launch } from "./browser.mjs";
+
+const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+const results = fileURLToPath(new URL("../test-results/", import.meta.url));
+mkdirSync(results, { recursive: true });
+
+let server;
+let browser;
+before(async () => {
+  server = await serve(dist);
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A page in `context` with the app loaded and a long-task recorder installed. */
+async function open(context) {
+  const page = await context.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.addInitScript(() => {
+    // Long tasks (over 50 ms) as the browser reports them, and the longest gap between two
+    // animation frames, which also shows shorter stalls.
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+    }).observe({ type: "longtask", buffered: true });
+    window.__maxFrameGap = 0;
+    let last = performance.now();
+    const frame = (t) => {
+      window.__maxFrameGap = Math.max(window.__maxFrameGap, t - last);
+      last = t;
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(server.url);
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  return { page, errors };
+}
+
+const progress = async (page) => {
+  const text = await page.textContent(".progress-text");
+  const step = Number(/step (\d+)/.exec(text)?.[1] ?? -1);
+  const loss = Number(/loss (\d+(?:\.\d+)?)/.exec(text)?.[1] ?? NaN);
+  return { text, step, loss };
+};
+
+function pixelsOf(page, selector) {
+  return page.evaluate((sel) => {
+    const data = document.querySelector(sel).getContext("2d").getImageData(0, 0, 28, 28).data;
+    const out = [];
+    for (let i = 0; i < data.length; i += 4) out.push(1 - data[i] / 255);
+    return out;
+  }, selector);
+}
+
+async function startTraining(page, { epochs = 10 } = {}) {
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  await page.fill(".field.epochs input", String(epochs));
+  await page.press(".field.epochs input", "Tab");
+  await page.click(".training-buttons .start");
+  await page.evaluate(() => {
+    window.__longTasks = [];
+    window.__maxFrameGap = 0;
+  });
+}
+
+test("training runs in the worker while the page keeps answering, and pause stops it", async () => {
+  const context = await browser.newContext();
+  const { page, errors } = await open(context);
+  await startTraining(page);
+  await page.waitForFunction(() => /loss \d/.test(document.querySelector(".progress-text").textContent), null, { timeout: 30_000 });
+  const early = await progress(page);
+  await page.waitForFunction(() => Number(/step (\d+)/.exec(document.querySelector(".progress-text").textContent)?.[1]) > 40, null, { timeout: 60_000 });
+  const later = await progress(page);
+  assert.ok(later.step > early.step, `progress moved: ${early.text} → ${later.text}`);
+  assert.ok(later.loss < early.loss, `loss fell: ${early.loss} → ${later.loss}`);
+  assert.match(later.text, /samples\/s/);
+
+  // The explorer follows the training model (z = 20 sliders) and still answers a drag.
+  await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 20);
+  await page.locator("#z-1").scrollIntoViewIfNeeded();
+  const before = await pixelsOf(page, ".big-digit canvas.digit");
+  const box = await page.locator("#z-1").boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.98, box.y + box.height / 2, { steps: 10 });
+  await page.mouse.up();
+  const after = await pixelsOf(page, ".big-digit canvas.digit");
+  const changed = before.filter((v, i) => Math.abs(v - after[i]) > 0.1).length;
+  assert.ok(changed > 10, `${changed} pixels changed while training`);
+
+  // Let it train a little longer with the page idle, then look at the main thread's long tasks.
+  await page.waitForTimeout(3000);
+  const { longTasks, frameGap } = await page.evaluate(() => ({ longTasks: window.__longTasks, frameGap: window.__maxFrameGap }));
+  console.log(`while training: ${longTasks.length} main-thread tasks over 50 ms; longest gap between frames ${frameGap.toFixed(1)} ms`);
+  assert.deepEqual(longTasks, [], "no main-thread task over 50 ms while training");
+
+  await page.click(".training-buttons .pause");
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "paused");
+  const paused = await progress(page);
+  await page.waitForTimeout(1500);
+  assert.equal((await progress(page)).step, paused.step, "no steps while paused");
+  await page.locator(".training-panel").screenshot({ path: `${results}training.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a trained model is kept across a reload, and a download loads back to the same pixels", async () => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const { page } = await open(context);
+  await startTraining(page, { epochs: 1 });
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll("#model-select option")].some((o) => o.textContent.includes("trained here, 1/1")));
+
+  await page.reload();
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll("#model-select option")].some((o) => o.textContent.includes("trained here, 1/1")));
+  const kept = await page.$$eval("#model-select option", (os) => os.filter((o) => o.textContent.includes("trained here")).map((o) => o.value));
+  assert.equal(kept.length, 1);
+  await page.selectOption("#model-select", kept[0]);
+  await page.waitForSelector(`.model-info[data-model="${kept[0]}"]`);
+  const original = await pixelsOf(page, ".big-digit canvas.digit");
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download")]);
+  const file = join(tmpdir(), `latent-lab-e2e-${Date.now()}.safetensors`);
+  await download.saveAs(file);
+  assert.match(download.suggestedFilename(), /^latent-lab-mlp-vae-z20-h400-e1\.safetensors$/);
+
+  await page.setInputFiles("#model-file", file);
+  await page.waitForFunction(() => document.querySelector(".model-info").dataset.model.startsWith("stored:file-"));
+  const reloaded = await pixelsOf(page, ".big-digit canvas.digit");
+  const diff = Math.max(...original.map((v, i) => Math.abs(v - reloaded[i])));
+  assert.ok(diff <= 1 / 255 + 1e-6, `largest pixel difference ${diff}`);
+  await context.close();
+});
+
+test("a file that is not a model is refused with a reason and changes nothing", async () => {
+  const context = await browser.newContext();
+  const { page } = await open(context);
+  const before = await page.getAttribute(".model-info", "data-model");
+  const bad = join(tmpdir(), "not-a-model.safetensors");
+  writeFileSync(bad, JSON.stringify({ hello: "this is JSON, not weights" }));
+  await page.setInputFiles("#model-file", bad);
+  await page.waitForFunction(() => /was not loaded/.test(document.querySelector(".library-message").textContent));
+  assert.match(await page.textContent(".library-message"), /text file/);
+  assert.equal(await page.getAttribute(".model-info", "data-model"), before);
+  await context.close();
+});
