@@ -3,7 +3,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -158,5 +158,26 @@ test("a file that is not a model is refused with a reason and changes nothing", 
   await page.waitForFunction(() => /was not loaded/.test(document.querySelector(".library-message").textContent));
   assert.match(await page.textContent(".library-message"), /text file/);
   assert.equal(await page.getAttribute(".model-info", "data-model"), before);
+  await context.close();
+});
+
+test("a file from the native trainer loads by the picker and by drag-and-drop", async () => {
+  const context = await browser.newContext();
+  const { page } = await open(context);
+  const native = fileURLToPath(new URL("../../assets/pretrained/conv-vae-z16.safetensors", import.meta.url));
+  await page.setInputFiles("#model-file", native);
+  await page.waitForFunction(() => document.querySelector(".model-info").dataset.model.startsWith("stored:file-"));
+  assert.match(await page.textContent(".model-info"), /Conv-VAE z=16/);
+
+  // Drop the bytes of the MLP-VAE z=16 on the page, as a person dragging a file would.
+  const bytes = [...readFileSync(fileURLToPath(new URL("../../assets/pretrained/mlp-vae-z16.safetensors", import.meta.url)))];
+  await page.evaluate((data) => {
+    const file = new File([new Uint8Array(data)], "dropped.safetensors");
+    const transfer = new DataTransfer();
+    transfer.items.add(file);
+    document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, bytes);
+  await page.waitForFunction(() => /dropped\.safetensors/.test(document.querySelector(".library-message").textContent));
+  assert.match(await page.textContent(".model-info"), /MLP-VAE z=16/);
   await context.close();
 });

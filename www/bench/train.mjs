@@ -1,0 +1,60 @@
+// Worker training benchmark: starts training in the trunk-built app (dist/) in headless
+// Chromium and samples the worker's reported throughput once a second after a warm-up.
+// Prints one JSON object (a table on stderr). It never fails on a time.
+//
+// Usage: trunk build --release && node www/bench/train.mjs [seconds per model]
+
+import { fileURLToPath } from "node:url";
+import { serve } from "../e2e/server.mjs";
+import { launch } from "../e2e/browser.mjs";
+
+const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+const seconds = Number(process.argv[2] ?? 20);
+const WARMUP_S = 4;
+const CONFIGS = [
+  { name: "mlp-vae z=20 h=400 b=128", kind: "mlp-vae", latent: 20, hidden: 400, batch: 128 },
+  { name: "conv-vae z=16 c=32 b=128", kind: "conv-vae", latent: 16, hidden: 32, batch: 128 },
+];
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+
+const server = await serve(dist);
+const browser = await launch();
+const rows = [];
+try {
+  for (const c of CONFIGS) {
+    const page = await browser.newPage();
+    await page.goto(server.url);
+    await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+    await page.selectOption(".field.kind select", c.kind);
+    for (const [field, value] of [["latent", c.latent], ["hidden", c.hidden], ["batch", c.batch], ["epochs", 1000]]) {
+      await page.fill(`.field.${field} input`, String(value));
+      await page.press(`.field.${field} input`, "Tab");
+    }
+    await page.click(".training-buttons .start");
+    await page.waitForTimeout(WARMUP_S * 1000);
+    const rates = [];
+    for (let i = 0; i < seconds; i++) {
+      await page.waitForTimeout(1000);
+      const text = await page.textContent(".progress-text");
+      const rate = Number(/(\d+) samples\/s/.exec(text)?.[1]);
+      if (Number.isFinite(rate) && rate > 0) rates.push(rate);
+    }
+    await page.click(".training-buttons .pause");
+    rates.sort((a, b) => a - b);
+    rows.push({
+      model: c.name,
+      samples_per_sec_median: quantile(rates, 0.5),
+      samples_per_sec_min: rates[0],
+      samples_per_sec_max: rates[rates.length - 1],
+      readings: rates.length,
+    });
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  await server.close();
+}
+console.error("worker training (headless Chromium, one worker thread)");
+for (const r of rows) console.error(`${r.model.padEnd(28)} median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max})`);
+console.log(JSON.stringify({ worker_training: rows }));
