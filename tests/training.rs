@@ -162,3 +162,39 @@ fn hyper_parameters_out_of_range_are_refused_with_advice() {
         })
         .is_err());
 }
+
+#[test]
+fn a_step_done_in_small_pieces_equals_one_done_at_once() {
+    for kind in [ModelKind::MlpVae, ModelKind::ConvVae] {
+        let mut whole = trainer(kind, small());
+        let mut pieces = trainer(kind, small());
+        for _ in 0..3 {
+            let a = whole.step().unwrap();
+            let mut b = None;
+            let mut calls = 0;
+            while b.is_none() {
+                b = pieces.work(7).unwrap();
+                calls += 1;
+            }
+            let b = b.unwrap();
+            assert_eq!(calls, 5, "a batch of 32 in pieces of 7 takes 5 calls");
+            assert_eq!(
+                (a.step, a.samples, a.position.clone()),
+                (b.step, b.samples, b.position.clone())
+            );
+            assert!(
+                (a.loss.total - b.loss.total).abs() < 1e-3 * a.loss.total.abs(),
+                "{kind:?}: {:?} vs {:?}",
+                a.loss,
+                b.loss
+            );
+        }
+        let (pa, pb) = (parameters(&whole), parameters(&pieces));
+        let worst = pa
+            .iter()
+            .zip(&pb)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0f32, f32::max);
+        assert!(worst < 1e-4, "{kind:?}: parameters differ by up to {worst}");
+    }
+}

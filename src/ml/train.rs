@@ -5,6 +5,7 @@
 //! own seeded generator, computes recon + β·KL, backpropagates and updates the parameters. The
 //! trainer never reads a clock (there is none in plain wasm); callers time it.
 
+use candle_core::backprop::GradStore;
 use candle_core::{Device, Tensor, Var};
 use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use serde::{Deserialize, Serialize};
@@ -141,8 +142,22 @@ impl LastGood {
     }
 }
 
+/// A mini-batch partly worked through (see [`Trainer::work`]).
+struct PendingStep {
+    indices: Vec<usize>,
+    position: BatchPosition,
+    /// Digits of the batch done so far.
+    done: usize,
+    /// Gradients accumulated so far.
+    grads: Option<GradStore>,
+    /// Sums over the digits done of the loss, reconstruction and KL.
+    sums: [f64; 3],
+}
+
 pub struct Trainer {
     model: Model,
+    /// The model's parameters, in one fixed order, for accumulating gradients.
+    vars: Vec<Var>,
     optimizer: AdamW,
     config: TrainConfig,
     data: Digits,
@@ -150,6 +165,7 @@ pub struct Trainer {
     noise: Rng,
     last_good: LastGood,
     steps: usize,
+    pending: Option<PendingStep>,
 }
 
 /// The generator that initialises a model for training seed `seed`. Model initialisation, batch
@@ -179,6 +195,8 @@ impl Trainer {
         Ok(Self {
             optimizer: adam(&model, config.learning_rate)?,
             last_good: LastGood::new(&model)?,
+            vars: model.vars().all_vars(),
+            pending: None,
             model,
             config,
             data,
@@ -233,10 +251,37 @@ impl Trainer {
     /// were before the previous update (the last ones that gave a finite loss), Adam's moments
     /// are reset, and [`TrainError::Diverged`] says so.
     pub fn step(&mut self) -> Result<StepReport, TrainError> {
-        let (indices, position) = self.order.next_batch();
-        let x = self.data.batch(&indices)?;
+        loop {
+            if let Some(report) = self.work(usize::MAX)? {
+                return Ok(report);
+            }
+        }
+    }
+
+    /// Works through at most `max_samples` digits of the current mini-batch, accumulating their
+    /// gradients; when the batch is complete, applies the update and reports the step.
+    ///
+    /// A step done in several calls equals one done at once (same digits, same noise, the
+    /// gradient of the same per-digit mean), up to floating-point rounding. The worker uses this
+    /// to keep each slice of work short however slow a whole step is.
+    pub fn work(&mut self, max_samples: usize) -> Result<Option<StepReport>, TrainError> {
+        if self.pending.is_none() {
+            let (indices, position) = self.order.next_batch();
+            self.pending = Some(PendingStep {
+                indices,
+                position,
+                done: 0,
+                grads: None,
+                sums: [0.0; 3],
+            });
+        }
+        let pending = self.pending.as_mut().expect("set above");
+        let batch = pending.indices.len();
+        let end = (pending.done + max_samples.max(1)).min(batch);
+        let chunk = &pending.indices[pending.done..end];
+        let x = self.data.batch(chunk)?;
         let noise = if self.model.config().kind.is_variational() {
-            let shape = (indices.len(), self.model.config().latent);
+            let shape = (chunk.len(), self.model.config().latent);
             let values = self.noise.normal_vec(shape.0 * shape.1);
             Some(Tensor::from_vec(values, shape, &Device::Cpu)?)
         } else {
@@ -248,6 +293,7 @@ impl Trainer {
             .loss(self.config.beta)?;
         let loss = parts.values()?;
         if !loss.is_finite() {
+            self.pending = None;
             self.last_good.restore()?;
             self.optimizer = adam(&self.model, self.config.learning_rate)?;
             return Err(TrainError::Diverged {
@@ -255,16 +301,56 @@ impl Trainer {
                 loss,
             });
         }
+        // This chunk's share of the batch mean: its own mean weighted by its size.
+        let share = chunk.len() as f64 / batch as f64;
+        let grads = if share == 1.0 {
+            parts.total.backward()?
+        } else {
+            (&parts.total * share)?.backward()?
+        };
+        pending.grads = Some(match pending.grads.take() {
+            None => grads,
+            Some(mut sum) => {
+                for var in self.vars.iter() {
+                    if let Some(g) = grads.get(var) {
+                        let total = match sum.get(var) {
+                            Some(s) => (s + g)?,
+                            None => g.clone(),
+                        };
+                        sum.insert(var, total);
+                    }
+                }
+                sum
+            }
+        });
+        for (sum, part) in pending
+            .sums
+            .iter_mut()
+            .zip([loss.total, loss.recon, loss.kl])
+        {
+            *sum += part as f64 * chunk.len() as f64;
+        }
+        pending.done = end;
+        if end < batch {
+            return Ok(None);
+        }
+        let done = self.pending.take().expect("pending step");
         self.last_good.remember()?;
-        self.optimizer.backward_step(&parts.total)?;
+        self.optimizer
+            .step(&done.grads.expect("at least one chunk"))?;
         self.steps += 1;
-        Ok(StepReport {
+        let mean = |i: usize| (done.sums[i] / batch as f64) as f32;
+        Ok(Some(StepReport {
             step: self.steps,
-            position,
+            position: done.position,
             batches_per_epoch: self.order.batches_per_epoch(),
-            samples: indices.len(),
-            loss,
-        })
+            samples: batch,
+            loss: LossValues {
+                total: mean(0),
+                recon: mean(1),
+                kl: mean(2),
+            },
+        }))
     }
 
     /// Steps until the current epoch ends.

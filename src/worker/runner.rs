@@ -22,6 +22,9 @@ const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
 const PROGRESS_INTERVAL_MS: f64 = 100.0;
 /// Throughput is measured over this recent window.
 const RATE_WINDOW_MS: f64 = 3000.0;
+/// Work per call into the trainer: a step whose batch takes longer is done in pieces (with
+/// gradients accumulated), so a slice never waits for a whole slow step.
+const PIECE_MS: f64 = 40.0;
 
 /// Mean training loss of the epoch in progress.
 #[derive(Default)]
@@ -68,6 +71,8 @@ struct Run {
     snapshot_due: bool,
     last_progress_ms: f64,
     progress_due: bool,
+    /// Recent cost of one digit's forward and backward pass, to size the pieces of a step.
+    ms_per_digit: f64,
 }
 
 impl Run {
@@ -214,7 +219,7 @@ impl Runner {
                     run.state = RunState::Paused;
                 }
                 let mut events = Vec::new();
-                step_run(run, &mut events);
+                step_run(run, &mut events, usize::MAX);
                 events.push(run.progress());
                 events.extend(run.snapshot());
                 events
@@ -304,6 +309,7 @@ impl Runner {
             snapshot_due: false,
             last_progress_ms: now_ms,
             progress_due: false,
+            ms_per_digit: 0.0,
         };
         let mut events = vec![run.progress()];
         events.extend(run.snapshot());
@@ -365,7 +371,15 @@ impl Runner {
             if run.state != RunState::Running {
                 break;
             }
-            step_run(run, &mut events);
+            let piece = piece_size(run.ms_per_digit, run.trainer.config().batch_size);
+            let t0 = clock();
+            step_run(run, &mut events, piece);
+            let per_digit = (clock() - t0) / piece as f64;
+            run.ms_per_digit = if run.ms_per_digit > 0.0 {
+                0.8 * run.ms_per_digit + 0.2 * per_digit
+            } else {
+                per_digit
+            };
         }
         let now = clock();
         run.rate_marks.push_back((now, run.samples));
@@ -396,14 +410,31 @@ impl Runner {
     }
 }
 
-/// One training step of `run`, with its bookkeeping: loss for the chart, epoch means, the start
-/// of an evaluation at an epoch's end, and the stop at divergence.
-fn step_run(run: &mut Run, events: &mut Vec<Event>) {
+/// Digits per piece of a step: about [`PIECE_MS`] of work at the measured cost per digit, a
+/// small first piece while there is no measurement yet, never more than the batch.
+fn piece_size(ms_per_digit: f64, batch: usize) -> usize {
+    if ms_per_digit > 0.0 {
+        ((PIECE_MS / ms_per_digit) as usize).clamp(1, batch)
+    } else {
+        8.min(batch)
+    }
+}
+
+/// Up to `piece` digits of training for `run`, and when that completes a step, its bookkeeping:
+/// loss for the chart, epoch means, the start of an evaluation at an epoch's end. Stops the run
+/// at divergence.
+fn step_run(run: &mut Run, events: &mut Vec<Event>, piece: usize) {
     if run.evaluating.is_some() || run.state == RunState::Finished {
         return;
     }
-    match run.trainer.step() {
-        Ok(report) => {
+    let result = if piece == usize::MAX {
+        run.trainer.step().map(Some)
+    } else {
+        run.trainer.work(piece)
+    };
+    match result {
+        Ok(None) => {}
+        Ok(Some(report)) => {
             run.samples += report.samples;
             run.pending.push(StepLoss {
                 step: report.step,
@@ -428,5 +459,23 @@ fn step_run(run: &mut Run, events: &mut Vec<Event>) {
                 message: error.to_string(),
             });
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::piece_size;
+
+    #[test]
+    fn pieces_are_sized_to_the_measured_cost_and_capped_by_the_batch() {
+        assert_eq!(piece_size(0.0, 128), 8, "a small first piece to measure");
+        assert_eq!(
+            piece_size(0.25, 128),
+            128,
+            "a fast model does whole batches"
+        );
+        assert_eq!(piece_size(2.5, 128), 16, "a slow one does 40 ms pieces");
+        assert_eq!(piece_size(500.0, 128), 1, "at least one digit");
+        assert_eq!(piece_size(0.0, 4), 4);
     }
 }

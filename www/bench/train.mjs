@@ -40,7 +40,22 @@ try {
       const rate = Number(/(\d+) samples\/s/.exec(text)?.[1]);
       if (Number.isFinite(rate) && rate > 0) rates.push(rate);
     }
-    await page.click(".training-buttons .pause");
+    // How long the worker takes to answer a command while training: Pause until the page
+    // shows the paused state (a worker slice, plus the message round trip).
+    const pauseLatency = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          const text = document.querySelector(".progress-text");
+          const t0 = performance.now();
+          new MutationObserver((_, observer) => {
+            if (text.dataset.state === "paused") {
+              observer.disconnect();
+              resolve(performance.now() - t0);
+            }
+          }).observe(text, { attributes: true });
+          document.querySelector(".training-buttons .pause").click();
+        }),
+    );
     rates.sort((a, b) => a - b);
     rows.push({
       model: c.name,
@@ -48,6 +63,7 @@ try {
       samples_per_sec_min: rates[0],
       samples_per_sec_max: rates[rates.length - 1],
       readings: rates.length,
+      pause_answered_ms: Math.round(pauseLatency * 10) / 10,
     });
     await page.close();
   }
@@ -56,5 +72,9 @@ try {
   await server.close();
 }
 console.error("worker training (headless Chromium, one worker thread)");
-for (const r of rows) console.error(`${r.model.padEnd(28)} median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max})`);
+for (const r of rows) {
+  console.error(
+    `${r.model.padEnd(28)} median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms`,
+  );
+}
 console.log(JSON.stringify({ worker_training: rows }));
