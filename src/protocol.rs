@@ -84,6 +84,8 @@ pub struct Progress {
     pub epochs: usize,
     /// Steps completed in all.
     pub step: usize,
+    /// Steps the run will have taken when done (an estimate if the batch size changed).
+    pub total_steps: usize,
     pub steps_per_epoch: usize,
     /// Steps completed in the current epoch.
     pub step_in_epoch: usize,
@@ -165,7 +167,8 @@ pub(crate) mod bytes {
         }
 
         fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
-            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+            // A sender's length hint is not trusted with an allocation.
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
             while let Some(b) = seq.next_element()? {
                 out.push(b);
             }

@@ -173,7 +173,7 @@ fn a_step_done_in_small_pieces_equals_one_done_at_once() {
             let mut b = None;
             let mut calls = 0;
             while b.is_none() {
-                b = pieces.work(7).unwrap();
+                b = pieces.work(7).unwrap().step;
                 calls += 1;
             }
             let b = b.unwrap();
@@ -197,4 +197,39 @@ fn a_step_done_in_small_pieces_equals_one_done_at_once() {
             .fold(0f32, f32::max);
         assert!(worst < 1e-4, "{kind:?}: parameters differ by up to {worst}");
     }
+}
+
+#[test]
+fn a_change_of_settings_mid_batch_waits_for_the_next_batch() {
+    let mut t = trainer(ModelKind::MlpVae, small());
+    assert!(t.work(5).unwrap().step.is_none());
+    t.set_hyper_parameters(TrainConfig {
+        batch_size: 8,
+        ..small()
+    })
+    .unwrap();
+    let mut finished = None;
+    while finished.is_none() {
+        finished = t.work(5).unwrap().step;
+    }
+    assert_eq!(
+        finished.unwrap().samples,
+        32,
+        "the batch in progress keeps its size"
+    );
+    assert_eq!(
+        t.step().unwrap().samples,
+        8,
+        "the next one has the new size"
+    );
+}
+
+#[test]
+fn an_empty_training_set_is_refused() {
+    let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 2, 16), &mut init_rng(0)).unwrap();
+    let empty = Digits::new(Vec::new(), Vec::new());
+    assert!(matches!(
+        Trainer::new(model, empty, small()),
+        Err(TrainError::NoData)
+    ));
 }

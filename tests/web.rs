@@ -166,6 +166,7 @@ mod protocol_round_trips {
                 epochs_done: 2,
                 epochs: 10,
                 step: 130,
+                total_steps: 630,
                 steps_per_epoch: 63,
                 step_in_epoch: 4,
                 samples_per_sec: 3912.5,

@@ -161,8 +161,10 @@ fn pause_stops_training_step_does_one_and_resume_continues() {
                 .iter()
                 .all(|e| !matches!(e, Event::Progress(p) if p.step != at_pause))
     );
-    let stepped = runner.handle(Command::Step, clock());
+    runner.handle(Command::Step, clock());
+    let stepped = drain(&mut runner, &clock, 100);
     assert_eq!(last_progress(&stepped).unwrap().step, at_pause + 1);
+    assert_eq!(last_progress(&stepped).unwrap().state, RunState::Paused);
     let resumed = runner.handle(Command::Resume, clock());
     assert_eq!(last_progress(&resumed).unwrap().state, RunState::Running);
     assert!(runner.wants_slice());
@@ -333,4 +335,110 @@ fn starting_from_weights_checks_they_fit_the_model() {
         matches!(&events[..], [Event::Error { message, .. }] if message.contains("cannot be used")),
         "{events:?}"
     );
+}
+
+#[test]
+fn step_after_a_pause_in_the_middle_of_a_batch_finishes_that_batch() {
+    // A tiny first piece leaves the batch half done; Step must complete it, not crash.
+    let clock = ticking(5.0);
+    let mut runner = runner_with_data();
+    runner.handle(
+        start(
+            5,
+            TrainConfig {
+                batch_size: 32,
+                ..small()
+            },
+        ),
+        clock(),
+    );
+    runner.slice(&clock, 10.0); // one piece on this clock: the first, 8 of 32 digits
+    let paused = runner.handle(Command::Pause, clock());
+    assert_eq!(
+        last_progress(&paused).unwrap().step,
+        0,
+        "no step completed yet"
+    );
+    runner.handle(Command::Step, clock());
+    let events = drain(&mut runner, &clock, 100);
+    let p = last_progress(&events).unwrap();
+    assert_eq!((p.step, p.state), (1, RunState::Paused));
+    assert!(!runner.wants_slice());
+}
+
+#[test]
+fn epochs_count_when_their_last_step_completes_even_in_pieces() {
+    let clock = ticking(5.0);
+    let mut runner = runner_with_data();
+    // 128 training digits, batch 32: 4 steps an epoch.
+    runner.handle(start(2, small()), clock());
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        if !runner.wants_slice() {
+            break;
+        }
+        for e in runner.slice(&clock, 10.0) {
+            if let Event::Progress(p) = e {
+                assert!(p.step_in_epoch < p.steps_per_epoch, "{p:?}");
+                assert_eq!(
+                    p.step,
+                    p.epochs_done * p.steps_per_epoch + p.step_in_epoch,
+                    "{p:?}"
+                );
+                seen.push(p.step);
+            }
+        }
+    }
+    assert_eq!(seen.last(), Some(&8));
+}
+
+#[test]
+fn a_start_that_fails_stops_the_run_it_was_meant_to_replace() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    runner.handle(start(100, small()), clock());
+    assert!(runner.wants_slice());
+    let events = runner.handle(start(0, small()), clock());
+    assert!(matches!(&events[..], [Event::Error { .. }]));
+    assert!(
+        !runner.wants_slice(),
+        "the old run does not keep training unseen"
+    );
+    let events = runner.handle(Command::Pause, clock());
+    assert!(
+        matches!(&events[..], [Event::Error { message, .. }] if message.contains("press Start"))
+    );
+}
+
+#[test]
+fn after_divergence_a_resumed_run_still_evaluates_and_finishes_its_epochs() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    runner.handle(
+        start(
+            2,
+            TrainConfig {
+                learning_rate: 10.0,
+                beta: 1000.0,
+                ..small()
+            },
+        ),
+        clock(),
+    );
+    let events = drain(&mut runner, &clock, 2000);
+    assert_eq!(last_progress(&events).unwrap().state, RunState::Diverged);
+    runner.handle(Command::SetHyperParameters { train: small() }, clock());
+    runner.handle(Command::Resume, clock());
+    let events = drain(&mut runner, &clock, 2000);
+    let epochs: Vec<usize> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Epoch { report, .. } => Some(report.epoch),
+            _ => None,
+        })
+        .collect();
+    let p = last_progress(&events).unwrap();
+    assert_eq!(p.state, RunState::Finished, "{p:?}");
+    assert_eq!(epochs.last(), Some(&2), "{epochs:?}");
+    assert_eq!(p.step, p.total_steps);
 }

@@ -10,6 +10,7 @@ pub mod eval;
 pub mod explore;
 pub mod loss;
 pub mod model;
+pub mod optim;
 pub mod preprocess;
 pub mod pretrained;
 pub mod rng;

@@ -5,15 +5,16 @@
 //! own seeded generator, computes recon + β·KL, backpropagates and updates the parameters. The
 //! trainer never reads a clock (there is none in plain wasm); callers time it.
 
-use candle_core::backprop::GradStore;
-use candle_core::{Device, Tensor, Var};
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use std::collections::HashMap;
+
+use candle_core::{Device, Tensor, TensorId, Var};
 use serde::{Deserialize, Serialize};
 
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::Digits;
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
+use crate::ml::optim::Adam;
 use crate::ml::rng::Rng;
 
 /// Hyper-parameters of training (the model's own sizes live in its `ModelConfig`).
@@ -74,6 +75,10 @@ pub enum TrainError {
     Diverged { step: usize, loss: LossValues },
     #[error("{0}")]
     Config(#[from] TrainConfigError),
+    #[error(
+        "there are no training digits: the digits file holds too few to split off a training set"
+    )]
+    NoData,
     #[error("the computation failed: {0}")]
     Candle(#[from] candle_core::Error),
 }
@@ -110,46 +115,14 @@ pub struct EpochSummary {
     pub loss: LossValues,
 }
 
-/// Copies of the parameters as they were before the last successful update.
-struct LastGood {
-    pairs: Vec<(Var, Var)>,
-}
-
-impl LastGood {
-    fn new(model: &Model) -> candle_core::Result<Self> {
-        let data = model
-            .vars()
-            .data()
-            .lock()
-            .expect("the VarMap lock is never poisoned");
-        let pairs = data
-            .values()
-            .map(|var| Ok((var.clone(), Var::from_tensor(&var.as_tensor().copy()?)?)))
-            .collect::<candle_core::Result<_>>()?;
-        Ok(Self { pairs })
-    }
-
-    fn remember(&self) -> candle_core::Result<()> {
-        self.pairs
-            .iter()
-            .try_for_each(|(live, copy)| copy.set(live.as_tensor()))
-    }
-
-    fn restore(&self) -> candle_core::Result<()> {
-        self.pairs
-            .iter()
-            .try_for_each(|(live, copy)| live.set(copy.as_tensor()))
-    }
-}
-
 /// A mini-batch partly worked through (see [`Trainer::work`]).
 struct PendingStep {
     indices: Vec<usize>,
     position: BatchPosition,
     /// Digits of the batch done so far.
     done: usize,
-    /// Gradients accumulated so far.
-    grads: Option<GradStore>,
+    /// The parameters' gradients accumulated so far, by tensor id.
+    grads: HashMap<TensorId, Tensor>,
     /// Sums over the digits done of the loss, reconstruction and KL.
     sums: [f64; 3],
 }
@@ -158,14 +131,27 @@ pub struct Trainer {
     model: Model,
     /// The model's parameters, in one fixed order, for accumulating gradients.
     vars: Vec<Var>,
-    optimizer: AdamW,
+    optimizer: Adam,
     config: TrainConfig,
     data: Digits,
     order: EpochOrder,
     noise: Rng,
-    last_good: LastGood,
     steps: usize,
     pending: Option<PendingStep>,
+    /// Settings to apply when the next batch starts.
+    next_config: Option<TrainConfig>,
+    /// Epochs whose last step has completed.
+    epochs_done: usize,
+    steps_in_epoch: usize,
+}
+
+/// What one call of [`Trainer::work`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Worked {
+    /// Digits of the batch processed by this call.
+    pub digits: usize,
+    /// The step, when this call completed one.
+    pub step: Option<StepReport>,
 }
 
 /// The generator that initialises a model for training seed `seed`. Model initialisation, batch
@@ -174,13 +160,8 @@ pub fn init_rng(seed: u64) -> Rng {
     Rng::new(seed).fork()
 }
 
-fn adam(model: &Model, learning_rate: f64) -> candle_core::Result<AdamW> {
-    let params = ParamsAdamW {
-        lr: learning_rate,
-        weight_decay: 0.0,
-        ..Default::default()
-    };
-    AdamW::new(model.vars().all_vars(), params)
+fn adam(model: &Model, learning_rate: f64) -> candle_core::Result<Adam> {
+    Adam::new(model.vars().all_vars(), learning_rate)
 }
 
 impl Trainer {
@@ -188,15 +169,20 @@ impl Trainer {
     /// batch order and the noise; the model's own initialisation was fixed when it was made.
     pub fn new(model: Model, data: Digits, config: TrainConfig) -> Result<Self, TrainError> {
         config.validate()?;
+        if data.is_empty() {
+            return Err(TrainError::NoData);
+        }
         let mut rng = Rng::new(config.seed);
         let _init = rng.fork(); // the stream `init_rng` hands out
         let order = EpochOrder::new(data.len(), config.batch_size, rng.fork());
         let noise = rng.fork();
         Ok(Self {
             optimizer: adam(&model, config.learning_rate)?,
-            last_good: LastGood::new(&model)?,
             vars: model.vars().all_vars(),
             pending: None,
+            next_config: None,
+            epochs_done: 0,
+            steps_in_epoch: 0,
             model,
             config,
             data,
@@ -226,23 +212,39 @@ impl Trainer {
 
     /// Epochs completed so far.
     pub fn epochs(&self) -> usize {
-        self.order.epoch()
+        self.epochs_done
     }
 
+    /// Steps completed in the epoch under way.
+    pub fn steps_in_epoch(&self) -> usize {
+        self.steps_in_epoch
+    }
+
+    /// Batches in an epoch at the current batch size.
     pub fn batches_per_epoch(&self) -> usize {
         self.order.batches_per_epoch()
     }
 
-    /// Changes learning rate, β and batch size from the next step on (the seed is fixed at start).
+    /// Changes learning rate, β and batch size (the seed is fixed at start). A batch partly
+    /// worked through finishes with the settings it started with; otherwise they apply now (in
+    /// particular to the batch retried after a divergence).
     pub fn set_hyper_parameters(&mut self, config: TrainConfig) -> Result<(), TrainConfigError> {
         config.validate()?;
+        if self.pending.as_ref().is_some_and(|p| p.done > 0) {
+            self.next_config = Some(config);
+        } else {
+            self.apply(config);
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, config: TrainConfig) {
         self.optimizer.set_learning_rate(config.learning_rate);
         self.order.set_batch_size(config.batch_size);
         self.config = TrainConfig {
             seed: self.config.seed,
             ..config
         };
-        Ok(())
     }
 
     /// One optimisation step on the next mini-batch.
@@ -252,7 +254,7 @@ impl Trainer {
     /// are reset, and [`TrainError::Diverged`] says so.
     pub fn step(&mut self) -> Result<StepReport, TrainError> {
         loop {
-            if let Some(report) = self.work(usize::MAX)? {
+            if let Some(report) = self.work(usize::MAX)?.step {
                 return Ok(report);
             }
         }
@@ -263,25 +265,33 @@ impl Trainer {
     ///
     /// A step done in several calls equals one done at once (same digits, same noise, the
     /// gradient of the same per-digit mean), up to floating-point rounding. The worker uses this
-    /// to keep each slice of work short however slow a whole step is.
-    pub fn work(&mut self, max_samples: usize) -> Result<Option<StepReport>, TrainError> {
+    /// to keep each slice of work short however slow a whole step is. Hyper-parameters changed
+    /// meanwhile apply from the next batch, so one step never mixes two settings.
+    ///
+    /// On a non-finite loss the parameters go back to their values before the last update, and
+    /// the batch is kept to be tried again (after, say, a lower learning rate).
+    pub fn work(&mut self, max_samples: usize) -> Result<Worked, TrainError> {
         if self.pending.is_none() {
+            if let Some(next) = self.next_config.take() {
+                self.apply(next);
+            }
             let (indices, position) = self.order.next_batch();
             self.pending = Some(PendingStep {
                 indices,
                 position,
                 done: 0,
-                grads: None,
+                grads: HashMap::new(),
                 sums: [0.0; 3],
             });
         }
         let pending = self.pending.as_mut().expect("set above");
         let batch = pending.indices.len();
-        let end = (pending.done + max_samples.max(1)).min(batch);
+        let end = pending.done.saturating_add(max_samples.max(1)).min(batch);
         let chunk = &pending.indices[pending.done..end];
+        let digits = chunk.len();
         let x = self.data.batch(chunk)?;
         let noise = if self.model.config().kind.is_variational() {
-            let shape = (chunk.len(), self.model.config().latent);
+            let shape = (digits, self.model.config().latent);
             let values = self.noise.normal_vec(shape.0 * shape.1);
             Some(Tensor::from_vec(values, shape, &Device::Cpu)?)
         } else {
@@ -293,64 +303,68 @@ impl Trainer {
             .loss(self.config.beta)?;
         let loss = parts.values()?;
         if !loss.is_finite() {
-            self.pending = None;
-            self.last_good.restore()?;
-            self.optimizer = adam(&self.model, self.config.learning_rate)?;
+            pending.done = 0;
+            pending.grads.clear();
+            pending.sums = [0.0; 3];
+            self.optimizer.undo_last_step()?;
             return Err(TrainError::Diverged {
                 step: self.steps + 1,
                 loss,
             });
         }
         // This chunk's share of the batch mean: its own mean weighted by its size.
-        let share = chunk.len() as f64 / batch as f64;
+        let share = digits as f64 / batch as f64;
         let grads = if share == 1.0 {
             parts.total.backward()?
         } else {
             (&parts.total * share)?.backward()?
         };
-        pending.grads = Some(match pending.grads.take() {
-            None => grads,
-            Some(mut sum) => {
-                for var in self.vars.iter() {
-                    if let Some(g) = grads.get(var) {
-                        let total = match sum.get(var) {
-                            Some(s) => (s + g)?,
-                            None => g.clone(),
-                        };
-                        sum.insert(var, total);
-                    }
-                }
-                sum
+        // Keep the parameters' gradients only; the GradStore (and every intermediate gradient
+        // in it) is dropped here rather than held across slices.
+        for var in &self.vars {
+            if let Some(g) = grads.get(var) {
+                let sum = match pending.grads.remove(&var.id()) {
+                    Some(s) => (s + g)?,
+                    None => g.clone(),
+                };
+                pending.grads.insert(var.id(), sum);
             }
-        });
+        }
         for (sum, part) in pending
             .sums
             .iter_mut()
             .zip([loss.total, loss.recon, loss.kl])
         {
-            *sum += part as f64 * chunk.len() as f64;
+            *sum += part as f64 * digits as f64;
         }
         pending.done = end;
         if end < batch {
-            return Ok(None);
+            return Ok(Worked { digits, step: None });
         }
         let done = self.pending.take().expect("pending step");
-        self.last_good.remember()?;
         self.optimizer
-            .step(&done.grads.expect("at least one chunk"))?;
+            .step(|var| done.grads.get(&var.id()).cloned())?;
         self.steps += 1;
+        self.steps_in_epoch += 1;
+        if done.position.last {
+            self.epochs_done += 1;
+            self.steps_in_epoch = 0;
+        }
         let mean = |i: usize| (done.sums[i] / batch as f64) as f32;
-        Ok(Some(StepReport {
-            step: self.steps,
-            position: done.position,
-            batches_per_epoch: self.order.batches_per_epoch(),
-            samples: batch,
-            loss: LossValues {
-                total: mean(0),
-                recon: mean(1),
-                kl: mean(2),
-            },
-        }))
+        Ok(Worked {
+            digits,
+            step: Some(StepReport {
+                step: self.steps,
+                position: done.position,
+                batches_per_epoch: self.order.batches_per_epoch(),
+                samples: batch,
+                loss: LossValues {
+                    total: mean(0),
+                    recon: mean(1),
+                    kl: mean(2),
+                },
+            }),
+        })
     }
 
     /// Steps until the current epoch ends.

@@ -35,6 +35,7 @@ pub fn App() -> impl IntoView {
     let library = Library::new();
     provide_context(library);
     let training = Training::new(lab, library);
+    provide_context(training);
     leptos::task::spawn_local(load_test_digits(lab));
 
     view! {

@@ -4,7 +4,7 @@
 //! trainer can be loaded by the file picker or by dropping it on the page. A file that is not a
 //! usable model gets a message saying why, and nothing changes.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use leptos::prelude::*;
@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use super::fetch::fetch_bytes;
 use super::state::{use_lab, ActiveModel, Lab};
 use super::storage::{self, StoredModel};
+use super::training::Training;
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
 
@@ -43,6 +44,11 @@ pub struct Library {
     bytes: StoredValue<HashMap<String, Vec<u8>>, LocalStorage>,
     /// Models already loaded, by id, so switching back is instant.
     models: StoredValue<HashMap<String, Arc<ActiveModel>>, LocalStorage>,
+    /// Ids deleted in this session, so a late snapshot or save does not bring them back.
+    deleted: StoredValue<HashSet<String>, LocalStorage>,
+    /// Bumped by every choice of model; a load that finishes after a newer choice does not
+    /// overrule it.
+    generation: StoredValue<u64>,
 }
 
 pub fn use_library() -> Library {
@@ -56,27 +62,45 @@ impl Library {
             message: RwSignal::new(None),
             bytes: StoredValue::new_local(HashMap::new()),
             models: StoredValue::new_local(HashMap::new()),
+            deleted: StoredValue::new_local(HashSet::new()),
+            generation: StoredValue::new(0),
         }
     }
 
-    /// Reads the models kept in IndexedDB into the list.
+    /// Marks a new choice of model and returns its ticket.
+    fn claim(self) -> u64 {
+        let ticket = self.generation.get_value() + 1;
+        self.generation.set_value(ticket);
+        ticket
+    }
+
+    fn is_current(self, ticket: u64) -> bool {
+        self.generation.get_value() == ticket
+    }
+
+    /// Adds the models kept in IndexedDB to the list (models added meanwhile stay).
     pub async fn restore(self) {
         match storage::list().await {
             Ok(kept) => {
-                let entries = kept
-                    .into_iter()
-                    .map(|m| {
-                        self.bytes.update_value(|b| {
-                            b.insert(m.id.clone(), m.bytes);
-                        });
-                        Entry {
+                for m in kept {
+                    if self
+                        .entries
+                        .with_untracked(|list| list.iter().any(|e| e.id == m.id))
+                    {
+                        continue;
+                    }
+                    self.bytes.update_value(|b| {
+                        b.insert(m.id.clone(), m.bytes);
+                    });
+                    self.entries.update(|list| {
+                        list.push(Entry {
                             id: m.id,
                             name: m.name,
                             saved_ms: m.saved_ms,
-                        }
-                    })
-                    .collect();
-                self.entries.set(entries);
+                        });
+                        list.sort_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms));
+                    });
+                }
             }
             Err(e) => self
                 .message
@@ -102,6 +126,7 @@ impl Library {
     /// Makes the model `id` the active one, loading it first if needed. On failure the active
     /// model stays and the message says why.
     pub async fn select(self, lab: Lab, id: String) {
+        let ticket = self.claim();
         if let Some(model) = self.models.with_value(|m| m.get(&id).cloned()) {
             lab.activate(model);
             return;
@@ -136,10 +161,13 @@ impl Library {
         match result {
             Ok(model) => {
                 self.remember(model.clone());
-                lab.activate(model);
-                self.message.set(None);
+                if self.is_current(ticket) {
+                    lab.activate(model);
+                    self.message.set(None);
+                }
             }
-            Err(message) => self.message.set(Some(message)),
+            Err(message) if self.is_current(ticket) => self.message.set(Some(message)),
+            Err(_) => {}
         }
     }
 
@@ -182,6 +210,7 @@ impl Library {
     /// A file the user picked or dropped: checked, kept and activated; or refused with a reason
     /// and nothing changed.
     pub async fn add_file(self, lab: Lab, file_name: String, bytes: Vec<u8>) {
+        let ticket = self.claim();
         let (model, info) = match checkpoint::load(&bytes) {
             Ok(loaded) => loaded,
             Err(e) => {
@@ -199,7 +228,9 @@ impl Library {
         };
         let model = Arc::new(ActiveModel::new(entry.id.clone(), model, info));
         self.remember(model.clone());
-        lab.activate(model);
+        if self.is_current(ticket) {
+            lab.activate(model);
+        }
         match self.keep(entry, bytes).await {
             Ok(()) => self.message.set(Some(format!(
                 "Loaded “{file_name}” and kept it in this browser."
@@ -220,6 +251,9 @@ impl Library {
         bytes: Vec<u8>,
         follow: bool,
     ) -> Result<(), String> {
+        if self.deleted.with_value(|d| d.contains(id)) {
+            return Ok(());
+        }
         let (model, info) = checkpoint::load(&bytes)
             .map_err(|e| format!("the worker sent weights that cannot be used: {e}"))?;
         let model = Arc::new(ActiveModel::new(id.to_string(), model, info));
@@ -246,6 +280,7 @@ impl Library {
             });
         }
         if follow {
+            self.claim();
             lab.update_weights(model);
         }
         Ok(())
@@ -253,6 +288,9 @@ impl Library {
 
     /// Writes a run's newest weights to IndexedDB.
     pub async fn persist(self, id: String) {
+        if self.deleted.with_value(|d| d.contains(&id)) {
+            return;
+        }
         let entry = self
             .entries
             .with_untracked(|list| list.iter().find(|e| e.id == id).cloned());
@@ -269,9 +307,15 @@ impl Library {
 
     /// Forgets a kept model (the active one stays in use until another is picked).
     pub async fn remove(self, id: String) {
+        self.deleted.update_value(|d| {
+            d.insert(id.clone());
+        });
         self.entries.update(|list| list.retain(|e| e.id != id));
         self.bytes.update_value(|b| {
             b.remove(&id);
+        });
+        self.models.update_value(|m| {
+            m.remove(&id);
         });
         if let Err(e) = storage::delete(&id).await {
             self.message.set(Some(format!(
@@ -335,7 +379,14 @@ fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
     link.set_href(&url);
     link.set_download(file_name);
     link.click();
-    let _ = web_sys::Url::revoke_object_url(&url);
+    // Some browsers start the download after this returns: revoke the URL later, not now.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 30_000);
+    }
     Ok(())
 }
 
@@ -379,8 +430,15 @@ pub fn ModelPicker() -> impl IntoView {
         lab.active
             .with(|m| m.as_ref().map(|m| m.id.clone()).unwrap_or_default())
     };
+    let training = use_context::<Training>();
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
+        // Picking another model means exploring it: stop following the training run.
+        if let Some(training) = training {
+            if !training.is_run_entry(&id) {
+                training.follow.set(false);
+            }
+        }
         leptos::task::spawn_local(library.select(lab, id));
     };
     let on_download = move |_| {

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransactionMode};
+use web_sys::{
+    DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
+};
 
 const DATABASE: &str = "latent-lab";
 const VERSION: u32 = 1;
@@ -40,19 +42,37 @@ fn describe(error: JsValue) -> String {
     }
 }
 
-/// Waits for an IndexedDB request to succeed or fail.
-async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
+/// A promise settled by the first of two callbacks, and the callbacks themselves, which must
+/// live until it settles and are dropped (not leaked) after.
+fn settle_on(
+    mut install: impl FnMut(&Function, &Function),
+) -> (Promise, Vec<Closure<dyn FnMut()>>) {
+    let mut handlers = Vec::new();
     let promise = Promise::new(&mut |resolve: Function, reject: Function| {
-        let ok = Closure::once_into_js(move || {
+        let ok = Closure::<dyn FnMut()>::new(move || {
             let _ = resolve.call0(&JsValue::NULL);
         });
-        let fail = Closure::once_into_js(move || {
+        let fail = Closure::<dyn FnMut()>::new(move || {
             let _ = reject.call0(&JsValue::NULL);
         });
-        request.set_onsuccess(Some(ok.unchecked_ref()));
-        request.set_onerror(Some(fail.unchecked_ref()));
+        install(ok.as_ref().unchecked_ref(), fail.as_ref().unchecked_ref());
+        handlers.push(ok);
+        handlers.push(fail);
     });
-    match JsFuture::from(promise).await {
+    (promise, handlers)
+}
+
+/// Waits for an IndexedDB request to succeed or fail.
+async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
+    let (promise, handlers) = settle_on(|ok, fail| {
+        request.set_onsuccess(Some(ok));
+        request.set_onerror(Some(fail));
+    });
+    let outcome = JsFuture::from(promise).await;
+    request.set_onsuccess(None);
+    request.set_onerror(None);
+    drop(handlers);
+    match outcome {
         Ok(_) => request.result().map_err(describe),
         Err(_) => Err(describe(
             request
@@ -62,6 +82,24 @@ async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
                 .map_or(JsValue::NULL, JsValue::from),
         )),
     }
+}
+
+/// Waits for a write to be committed: a full disk shows up here, as an abort, after the
+/// request itself has succeeded.
+async fn commit(transaction: &IdbTransaction) -> Result<(), String> {
+    let (promise, handlers) = settle_on(|ok, fail| {
+        transaction.set_oncomplete(Some(ok));
+        transaction.set_onerror(Some(fail));
+        transaction.set_onabort(Some(fail));
+    });
+    let outcome = JsFuture::from(promise).await;
+    transaction.set_oncomplete(None);
+    transaction.set_onerror(None);
+    transaction.set_onabort(None);
+    drop(handlers);
+    outcome
+        .map(|_| ())
+        .map_err(|_| describe(transaction.error().map_or(JsValue::NULL, JsValue::from)))
 }
 
 async fn open() -> Result<IdbDatabase, String> {
@@ -85,35 +123,57 @@ async fn open() -> Result<IdbDatabase, String> {
         }
     });
     request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
-    let db = finish(&request).await?;
-    drop(upgrade);
+    // Another tab holding an older version open would block the upgrade: say so, don't hang.
+    let blocked = Closure::<dyn FnMut()>::new(|| {
+        web_sys::console::warn_1(&"Latent Lab's storage is blocked by another open tab".into());
+    });
+    request.set_onblocked(Some(blocked.as_ref().unchecked_ref()));
+    let db = finish(&request).await;
+    request.set_onupgradeneeded(None);
+    request.set_onblocked(None);
+    drop((upgrade, blocked));
+    let db = db?;
     db.dyn_into()
         .map_err(|_| "the browser's storage gave no database".to_string())
 }
 
-fn store(db: &IdbDatabase, mode: IdbTransactionMode) -> Result<web_sys::IdbObjectStore, String> {
-    db.transaction_with_str_and_mode(MODELS, mode)
-        .and_then(|t| t.object_store(MODELS))
-        .map_err(describe)
+/// Runs `work` on the models store in a transaction of `mode`, waits for the request and (for a
+/// write) the commit, and closes the database.
+async fn with_store(
+    mode: IdbTransactionMode,
+    work: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
+) -> Result<JsValue, String> {
+    let db = open().await?;
+    let result = async {
+        let transaction = db
+            .transaction_with_str_and_mode(MODELS, mode)
+            .map_err(describe)?;
+        let store = transaction.object_store(MODELS).map_err(describe)?;
+        let request = work(&store).map_err(describe)?;
+        let value = finish(&request).await?;
+        if mode == IdbTransactionMode::Readwrite {
+            commit(&transaction).await?;
+        }
+        Ok(value)
+    }
+    .await;
+    db.close();
+    result
 }
 
 /// Saves (or replaces) a model.
 pub async fn put(model: &StoredModel) -> Result<(), String> {
-    let db = open().await?;
     let value = serde_wasm_bindgen::to_value(model).map_err(|e| e.to_string())?;
-    let request = store(&db, IdbTransactionMode::Readwrite)?
-        .put(&value)
-        .map_err(describe)?;
-    finish(&request).await.map(|_| ())
+    with_store(IdbTransactionMode::Readwrite, |store| store.put(&value))
+        .await
+        .map(|_| ())
 }
 
 /// Every kept model, oldest first. Records that cannot be read are skipped.
 pub async fn list() -> Result<Vec<StoredModel>, String> {
-    let db = open().await?;
-    let request = store(&db, IdbTransactionMode::Readonly)?
-        .get_all()
-        .map_err(describe)?;
-    let all: js_sys::Array = finish(&request).await?.unchecked_into();
+    let all: js_sys::Array = with_store(IdbTransactionMode::Readonly, |store| store.get_all())
+        .await?
+        .unchecked_into();
     let mut models: Vec<StoredModel> = all
         .iter()
         .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
@@ -123,9 +183,8 @@ pub async fn list() -> Result<Vec<StoredModel>, String> {
 }
 
 pub async fn delete(id: &str) -> Result<(), String> {
-    let db = open().await?;
-    let request = store(&db, IdbTransactionMode::Readwrite)?
-        .delete(&JsValue::from_str(id))
-        .map_err(describe)?;
-    finish(&request).await.map(|_| ())
+    let key = JsValue::from_str(id);
+    with_store(IdbTransactionMode::Readwrite, |store| store.delete(&key))
+        .await
+        .map(|_| ())
 }

@@ -10,16 +10,16 @@ use crate::ml::checkpoint::{self, Precision};
 use crate::ml::data::Split;
 use crate::ml::eval::{Evaluator, ACTIVE_UNIT_NATS};
 use crate::ml::loss::LossValues;
-use crate::ml::model::Model;
-use crate::ml::train::{init_rng, TrainError, Trainer};
+use crate::ml::model::{Model, ModelConfig};
+use crate::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
 use crate::protocol::{Command, EpochReport, Event, Progress, RunState, StepLoss};
 
 /// Test digits evaluated per chunk: a few milliseconds of work for the MLP.
 const EVAL_CHUNK: usize = 200;
 /// At most this many weight snapshots per second go to the page.
 const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
-/// Progress events are sent at least this often while running.
-const PROGRESS_INTERVAL_MS: f64 = 100.0;
+/// Progress events go out about this often while running (each redraws the charts).
+const PROGRESS_INTERVAL_MS: f64 = 250.0;
 /// Throughput is measured over this recent window.
 const RATE_WINDOW_MS: f64 = 3000.0;
 /// Work per call into the trainer: a step whose batch takes longer is done in pieces (with
@@ -60,6 +60,8 @@ struct Run {
     trainer: Trainer,
     epochs: usize,
     state: RunState,
+    /// A Step command is being carried out (in pieces, like training).
+    step_requested: bool,
     pending: Vec<StepLoss>,
     epoch_means: EpochMeans,
     /// Set between an epoch's last step and its evaluation's end.
@@ -85,14 +87,19 @@ impl Run {
         }
     }
 
+    fn is_busy(&self) -> bool {
+        self.state == RunState::Running || self.step_requested || self.evaluating.is_some()
+    }
+
     fn progress(&mut self) -> Event {
         let trainer = &self.trainer;
         let steps_per_epoch = trainer.batches_per_epoch();
         let epochs_done = trainer.epochs().min(self.epochs);
-        let total_steps = self.epochs * steps_per_epoch;
+        let remaining_steps = (self.epochs - epochs_done)
+            .saturating_mul(steps_per_epoch)
+            .saturating_sub(trainer.steps_in_epoch());
         let rate = self.samples_per_sec();
-        let remaining_samples =
-            total_steps.saturating_sub(trainer.steps()) * trainer.config().batch_size;
+        let remaining_samples = remaining_steps * trainer.config().batch_size;
         let eta_seconds = (rate > 0.0 && self.state == RunState::Running)
             .then(|| remaining_samples as f64 / rate);
         Event::Progress(Progress {
@@ -101,8 +108,9 @@ impl Run {
             epochs_done,
             epochs: self.epochs,
             step: trainer.steps(),
+            total_steps: trainer.steps() + remaining_steps,
             steps_per_epoch,
-            step_in_epoch: trainer.steps() - trainer.epochs() * steps_per_epoch,
+            step_in_epoch: trainer.steps_in_epoch(),
             samples_per_sec: rate,
             eta_seconds,
             losses: std::mem::take(&mut self.pending),
@@ -137,6 +145,13 @@ impl Run {
             weights,
         })
     }
+
+    fn snapshot_or_error(&self) -> Event {
+        self.snapshot().unwrap_or_else(|message| Event::Error {
+            run: Some(self.id),
+            message,
+        })
+    }
 }
 
 /// The worker's whole state: the digits (once loaded) and at most one run.
@@ -163,9 +178,7 @@ impl Runner {
 
     /// Whether there is work for another slice.
     pub fn wants_slice(&self) -> bool {
-        self.run
-            .as_ref()
-            .is_some_and(|r| r.state == RunState::Running || r.evaluating.is_some())
+        self.run.as_ref().is_some_and(Run::is_busy)
     }
 
     fn error(&self, message: impl Into<String>) -> Event {
@@ -177,95 +190,102 @@ impl Runner {
 
     /// Carries out one command at time `now_ms`; returns the events that answer it.
     pub fn handle(&mut self, command: Command, now_ms: f64) -> Vec<Event> {
+        if let Command::Start {
+            run,
+            model,
+            train,
+            epochs,
+            initial,
+        } = command
+        {
+            return self.start(run, model, train, epochs, initial, now_ms);
+        }
+        if let Command::Reset = command {
+            self.run = None;
+            return Vec::new();
+        }
+        let Some(run) = self.run.as_mut() else {
+            return vec![self.error("there is no training run: press Start first")];
+        };
         match command {
-            Command::Start {
-                run,
-                model,
-                train,
-                epochs,
-                initial,
-            } => self.start(run, model, train, epochs, initial, now_ms),
-            Command::Pause
-            | Command::Resume
-            | Command::Step
-            | Command::SetHyperParameters { .. }
-            | Command::SaveWeights
-                if self.run.is_none() =>
-            {
-                vec![self.error("there is no training run: press Start first")]
-            }
             Command::Pause => {
-                let run = self.run.as_mut().expect("checked above");
                 if run.state == RunState::Running {
                     run.state = RunState::Paused;
                 }
-                let mut events = vec![run.progress()];
-                events.extend(run.snapshot());
-                events
+                run.step_requested = false;
+                vec![run.progress(), run.snapshot_or_error()]
             }
             Command::Resume => {
-                let run = self.run.as_mut().expect("checked above");
-                match run.state {
-                    RunState::Finished => return vec![self.error("this run has finished: start a new one, or raise the epochs and start from its weights")],
-                    _ => run.state = RunState::Running,
+                if run.state == RunState::Finished {
+                    let id = run.id;
+                    return vec![Event::Error {
+                        run: Some(id),
+                        message: "this run has finished: start a new one".to_string(),
+                    }];
                 }
+                run.state = RunState::Running;
                 run.rate_marks.clear();
                 run.rate_marks.push_back((now_ms, run.samples));
                 vec![run.progress()]
             }
             Command::Step => {
-                let run = self.run.as_mut().expect("checked above");
+                if run.state == RunState::Finished {
+                    let id = run.id;
+                    return vec![Event::Error {
+                        run: Some(id),
+                        message: "this run has finished: start a new one".to_string(),
+                    }];
+                }
                 if run.state == RunState::Running {
                     run.state = RunState::Paused;
                 }
-                let mut events = Vec::new();
-                step_run(run, &mut events, usize::MAX);
-                events.push(run.progress());
-                events.extend(run.snapshot());
-                events
-            }
-            Command::Reset => {
-                self.run = None;
-                Vec::new()
+                // Carried out by the next slices, in pieces, so even a slow step leaves the
+                // worker free to answer; a pending evaluation finishes first.
+                run.step_requested = true;
+                vec![run.progress()]
             }
             Command::SetHyperParameters { train } => {
-                let run = self.run.as_mut().expect("checked above");
                 match run.trainer.set_hyper_parameters(train) {
                     Ok(()) => vec![run.progress()],
-                    Err(e) => vec![self.error(e.to_string())],
+                    Err(e) => {
+                        let id = run.id;
+                        vec![Event::Error {
+                            run: Some(id),
+                            message: e.to_string(),
+                        }]
+                    }
                 }
             }
-            Command::SaveWeights => {
-                let run = self.run.as_ref().expect("checked above");
-                vec![run.snapshot().unwrap_or_else(|e| self.error(e))]
-            }
+            Command::SaveWeights => vec![run.snapshot_or_error()],
+            Command::Start { .. } | Command::Reset => unreachable!("handled above"),
         }
     }
 
     fn start(
         &mut self,
         id: u64,
-        config: crate::ml::model::ModelConfig,
-        train: crate::ml::train::TrainConfig,
+        config: ModelConfig,
+        train: TrainConfig,
         epochs: usize,
         initial: Option<Vec<u8>>,
         now_ms: f64,
     ) -> Vec<Event> {
-        let Some(data) = &self.data else {
-            let why = self
-                .data_error
-                .clone()
-                .unwrap_or_else(|| "they are still loading".to_string());
-            return vec![Event::Error {
-                run: Some(id),
-                message: format!("training needs the digits, and they are not available ({why}); the pretrained models still work"),
-            }];
-        };
+        // A new run replaces the old one even if it cannot start: nothing keeps training unseen.
+        self.run = None;
         let fail = |message: String| {
             vec![Event::Error {
                 run: Some(id),
                 message,
             }]
+        };
+        let Some(data) = &self.data else {
+            let why = self
+                .data_error
+                .clone()
+                .unwrap_or_else(|| "they are still loading".to_string());
+            return fail(format!(
+                "training needs the digits, and they are not available ({why}); the pretrained models still work"
+            ));
         };
         if !(1..=1000).contains(&epochs) {
             return fail(format!(
@@ -300,6 +320,7 @@ impl Runner {
             trainer,
             epochs,
             state: RunState::Running,
+            step_requested: false,
             pending: Vec::new(),
             epoch_means: EpochMeans::default(),
             evaluating: None,
@@ -311,8 +332,7 @@ impl Runner {
             progress_due: false,
             ms_per_digit: 0.0,
         };
-        let mut events = vec![run.progress()];
-        events.extend(run.snapshot());
+        let events = vec![run.progress(), run.snapshot_or_error()];
         self.run = Some(run);
         events
     }
@@ -329,57 +349,24 @@ impl Runner {
         };
         let start = clock();
         while clock() - start < budget_ms {
-            if let Some((evaluator, _)) = &mut run.evaluating {
-                let done = evaluator.done();
-                let len = EVAL_CHUNK.min(data.test.len() - done);
-                if let Err(e) = evaluator.add(run.trainer.model(), &data.test, done, len) {
-                    events.push(Event::Error {
-                        run: Some(run.id),
-                        message: format!("evaluation failed: {e}"),
-                    });
-                    run.evaluating = None;
-                    run.state = RunState::Paused;
-                    break;
-                }
-                if evaluator.done() == data.test.len() {
-                    let (evaluator, train) = run.evaluating.take().expect("evaluating");
-                    let eval = evaluator.finish();
-                    events.push(Event::Epoch {
-                        run: run.id,
-                        report: EpochReport {
-                            epoch: run.trainer.epochs(),
-                            train,
-                            test_neg_elbo: eval.neg_elbo,
-                            test_recon: eval.recon,
-                            test_kl: eval.kl,
-                            active_units: eval
-                                .kl_per_dim
-                                .iter()
-                                .filter(|&&k| k > ACTIVE_UNIT_NATS)
-                                .count(),
-                            kl_per_dim: eval.kl_per_dim,
-                        },
-                    });
-                    if run.trainer.epochs() >= run.epochs {
-                        run.state = RunState::Finished;
-                    }
-                    run.snapshot_due = true;
-                    run.progress_due = true;
-                }
+            if run.evaluating.is_some() {
+                evaluate_chunk(run, data, &mut events);
                 continue;
             }
-            if run.state != RunState::Running {
+            if run.state != RunState::Running && !run.step_requested {
                 break;
             }
             let piece = piece_size(run.ms_per_digit, run.trainer.config().batch_size);
             let t0 = clock();
-            step_run(run, &mut events, piece);
-            let per_digit = (clock() - t0) / piece as f64;
-            run.ms_per_digit = if run.ms_per_digit > 0.0 {
-                0.8 * run.ms_per_digit + 0.2 * per_digit
-            } else {
-                per_digit
-            };
+            let digits = train_piece(run, &mut events, piece);
+            if digits > 0 {
+                let per_digit = (clock() - t0) / digits as f64;
+                run.ms_per_digit = if run.ms_per_digit > 0.0 {
+                    0.8 * run.ms_per_digit + 0.2 * per_digit
+                } else {
+                    per_digit
+                };
+            }
         }
         let now = clock();
         run.rate_marks.push_back((now, run.samples));
@@ -398,16 +385,65 @@ impl Runner {
         {
             run.snapshot_due = false;
             run.last_snapshot_ms = now;
-            match run.snapshot() {
-                Ok(e) => events.push(e),
-                Err(message) => events.push(Event::Error {
-                    run: Some(run.id),
-                    message,
-                }),
-            }
+            events.push(run.snapshot_or_error());
         }
         events
     }
+}
+
+/// Evaluates the next chunk of test digits; at the end, reports the epoch and checks whether
+/// the run is complete.
+fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
+    let Some((evaluator, _)) = &mut run.evaluating else {
+        return;
+    };
+    let done = evaluator.done();
+    let len = EVAL_CHUNK.min(data.test.len() - done);
+    if let Err(e) = evaluator.add(run.trainer.model(), &data.test, done, len) {
+        events.push(Event::Error {
+            run: Some(run.id),
+            message: format!(
+                "the test digits could not be evaluated after epoch {}: {e}",
+                run.trainer.epochs()
+            ),
+        });
+        run.evaluating = None;
+        finish_epoch(run);
+        return;
+    }
+    if evaluator.done() < data.test.len() {
+        return;
+    }
+    let (evaluator, train) = run.evaluating.take().expect("evaluating");
+    let eval = evaluator.finish();
+    events.push(Event::Epoch {
+        run: run.id,
+        report: EpochReport {
+            epoch: run.trainer.epochs(),
+            train,
+            test_neg_elbo: eval.neg_elbo,
+            test_recon: eval.recon,
+            test_kl: eval.kl,
+            active_units: eval
+                .kl_per_dim
+                .iter()
+                .filter(|&&k| k > ACTIVE_UNIT_NATS)
+                .count(),
+            kl_per_dim: eval.kl_per_dim,
+        },
+    });
+    finish_epoch(run);
+}
+
+/// After an epoch's evaluation (or its failure): finish the run if that was the last epoch, and
+/// send the news.
+fn finish_epoch(run: &mut Run) {
+    if run.trainer.epochs() >= run.epochs {
+        run.state = RunState::Finished;
+        run.step_requested = false;
+    }
+    run.snapshot_due = true;
+    run.progress_due = true;
 }
 
 /// Digits per piece of a step: about [`PIECE_MS`] of work at the measured cost per digit, a
@@ -421,30 +457,32 @@ fn piece_size(ms_per_digit: f64, batch: usize) -> usize {
 }
 
 /// Up to `piece` digits of training for `run`, and when that completes a step, its bookkeeping:
-/// loss for the chart, epoch means, the start of an evaluation at an epoch's end. Stops the run
-/// at divergence.
-fn step_run(run: &mut Run, events: &mut Vec<Event>, piece: usize) {
-    if run.evaluating.is_some() || run.state == RunState::Finished {
-        return;
-    }
-    let result = if piece == usize::MAX {
-        run.trainer.step().map(Some)
-    } else {
-        run.trainer.work(piece)
-    };
-    match result {
-        Ok(None) => {}
-        Ok(Some(report)) => {
-            run.samples += report.samples;
-            run.pending.push(StepLoss {
-                step: report.step,
-                loss: report.loss,
-            });
-            run.epoch_means.add(report.loss, report.samples);
-            if report.position.last {
-                let train = run.epoch_means.take();
-                run.evaluating = Some((Evaluator::new(run.trainer.model()), train));
+/// loss for the chart, epoch means, the start of an evaluation at an epoch's end, the end of a
+/// requested single step. Stops the run at divergence. Returns the digits processed.
+fn train_piece(run: &mut Run, events: &mut Vec<Event>, piece: usize) -> usize {
+    match run.trainer.work(piece) {
+        Ok(worked) => {
+            if let Some(report) = worked.step {
+                run.samples += report.samples;
+                run.pending.push(StepLoss {
+                    step: report.step,
+                    loss: report.loss,
+                });
+                run.epoch_means.add(report.loss, report.samples);
+                if report.position.last {
+                    let train = run.epoch_means.take();
+                    run.evaluating = Some((Evaluator::new(run.trainer.model()), train));
+                }
+                if run.step_requested {
+                    run.step_requested = false;
+                    if run.state == RunState::Diverged {
+                        run.state = RunState::Paused;
+                    }
+                    run.snapshot_due = true;
+                    run.progress_due = true;
+                }
             }
+            worked.digits
         }
         Err(error) => {
             // On divergence the trainer has already put the last good weights back.
@@ -452,12 +490,14 @@ fn step_run(run: &mut Run, events: &mut Vec<Event>, piece: usize) {
                 TrainError::Diverged { .. } => RunState::Diverged,
                 _ => RunState::Paused,
             };
+            run.step_requested = false;
             run.snapshot_due = true;
             run.progress_due = true;
             events.push(Event::Error {
                 run: Some(run.id),
                 message: error.to_string(),
             });
+            0
         }
     }
 }

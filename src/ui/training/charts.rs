@@ -59,7 +59,7 @@ pub fn ticks(lo: f64, hi: f64, count: usize, whole: bool) -> Vec<f64> {
 fn label(v: f64) -> String {
     if v.abs() >= 1000.0 {
         format!("{:.0}k", v / 1000.0)
-    } else if v.abs() >= 10.0 || v == 0.0 {
+    } else if v.abs() >= 10.0 || (v - v.round()).abs() < 1e-9 {
         format!("{v:.0}")
     } else {
         format!("{v:.2}")
@@ -77,6 +77,60 @@ fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     out
 }
 
+/// The axes' domain: the data's extent widened to whole tick steps, so it (and the axes drawn
+/// from it) changes only now and then while the lines grow.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Domain {
+    x0: f64,
+    x1: f64,
+    y0: f64,
+    y1: f64,
+}
+
+impl Domain {
+    fn of(series: &[Series]) -> Option<Self> {
+        let (mut x0, mut x1, mut y0, mut y1) = (
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
+            if x.is_finite() && y.is_finite() {
+                x0 = x0.min(x);
+                x1 = x1.max(x);
+                y0 = y0.min(y);
+                y1 = y1.max(y);
+            }
+        }
+        if x0 > x1 {
+            return None;
+        }
+        let widen = |lo: f64, hi: f64, whole: bool| {
+            let hi = if hi > lo { hi } else { lo + 1.0 };
+            let t = ticks(lo, hi, 4, whole);
+            let step = if t.len() >= 2 {
+                t[1] - t[0]
+            } else {
+                (hi - lo).max(1.0)
+            };
+            ((lo / step).floor() * step, (hi / step).ceil() * step)
+        };
+        let (x0, x1) = widen(x0, x1, true);
+        let (y0, y1) = widen(y0, y1, false);
+        Some(Self { x0, x1, y0, y1 })
+    }
+
+    fn sx(&self, x: f64) -> f64 {
+        LEFT + (x - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
+    }
+
+    fn sy(&self, y: f64) -> f64 {
+        TOP + (1.0 - (y - self.y0) / (self.y1 - self.y0)) * (HEIGHT - TOP - BOTTOM)
+    }
+}
+
+/// Lines over a shared domain, with labelled axes and a readout of the values under the pointer.
 #[component]
 pub fn LineChart(
     #[prop(into)] series: Signal<Vec<Series>>,
@@ -86,42 +140,10 @@ pub fn LineChart(
     title: &'static str,
 ) -> impl IntoView {
     let (hover, set_hover) = signal(None::<f64>);
-    let bounds = Memo::new(move |_| {
-        series.with(|all| {
-            let points = all.iter().flat_map(|s| s.points.iter());
-            let (mut x0, mut x1, mut y0, mut y1) = (
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-            );
-            for &(x, y) in points {
-                if x.is_finite() && y.is_finite() {
-                    x0 = x0.min(x);
-                    x1 = x1.max(x);
-                    y0 = y0.min(y);
-                    y1 = y1.max(y);
-                }
-            }
-            if x0 > x1 {
-                return None;
-            }
-            if x1 == x0 {
-                x1 = x0 + 1.0;
-            }
-            let pad = ((y1 - y0) * 0.05).max(1e-3);
-            Some((x0, x1, y0 - pad, y1 + pad))
-        })
-    });
-    let sx = move |x: f64, (x0, x1, _, _): (f64, f64, f64, f64)| {
-        LEFT + (x - x0) / (x1 - x0) * (WIDTH - LEFT - RIGHT)
-    };
-    let sy = move |y: f64, (_, _, y0, y1): (f64, f64, f64, f64)| {
-        TOP + (1.0 - (y - y0) / (y1 - y0)) * (HEIGHT - TOP - BOTTOM)
-    };
+    let domain = Memo::new(move |_| series.with(|all| Domain::of(all)));
 
     let on_move = move |ev: leptos::ev::MouseEvent| {
-        let Some(b) = bounds.get_untracked() else {
+        let Some(d) = domain.get_untracked() else {
             return;
         };
         let Some(svg) = ev
@@ -132,80 +154,105 @@ pub fn LineChart(
         };
         let rect = svg.get_bounding_client_rect();
         let px = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
-        let x = b.0 + (px - LEFT) / (WIDTH - LEFT - RIGHT) * (b.1 - b.0);
-        set_hover.set(Some(x.clamp(b.0, b.1)));
+        let x = d.x0 + (px - LEFT) / (WIDTH - LEFT - RIGHT) * (d.x1 - d.x0);
+        set_hover.set(Some(x.clamp(d.x0, d.x1)));
+    };
+    // The axes depend on the domain alone; only the lines are redrawn as data arrives.
+    let axes = move || {
+        let Some(d) = domain.get() else {
+            return view! { <text class="empty" x=WIDTH / 2.0 y=HEIGHT / 2.0>"no data yet"</text> }
+                .into_any();
+        };
+        view! {
+            <g class="axes">
+                {ticks(d.y0, d.y1, 4, false).into_iter().map(|t| view! {
+                    <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=d.sy(t) y2=d.sy(t)></line>
+                    <text class="tick" x=LEFT - 4.0 y=d.sy(t) + 3.0 text-anchor="end">{label(t)}</text>
+                }).collect_view()}
+                {ticks(d.x0, d.x1, 5, true).into_iter().map(|t| view! {
+                    <text class="tick" x=d.sx(t) y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{label(t)}</text>
+                }).collect_view()}
+                <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">{x_label}</text>
+                <text class="axis-label" transform=format!("translate(11 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0) text-anchor="middle">{y_label}</text>
+            </g>
+        }
+        .into_any()
+    };
+    // One path per series, created once per series list; only its `d` follows the data.
+    let names = Memo::new(move |_| {
+        series.with(|all| all.iter().map(|s| (s.name, s.class)).collect::<Vec<_>>())
+    });
+    let lines = move || {
+        names
+            .get()
+            .into_iter()
+            .enumerate()
+            .map(|(i, (name, class))| {
+                let d = move || {
+                    let Some(dom) = domain.get() else {
+                        return String::new();
+                    };
+                    series.with(|all| {
+                        all.get(i)
+                            .map(|s| {
+                                thin(&s.points)
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(k, &(x, y))| {
+                                        format!(
+                                            "{}{:.1},{:.1}",
+                                            if k == 0 { "M" } else { "L" },
+                                            dom.sx(x),
+                                            dom.sy(y)
+                                        )
+                                    })
+                                    .collect()
+                            })
+                            .unwrap_or_default()
+                    })
+                };
+                let x = LEFT + 8.0 + i as f64 * 120.0;
+                view! {
+                    <path class=format!("line {class}") d=d></path>
+                    <g class=format!("legend {class}")>
+                        <rect x=x y=TOP width="10" height="3"></rect>
+                        <text x=x + 14.0 y=TOP + 5.0>{name}</text>
+                    </g>
+                }
+            })
+            .collect_view()
+    };
+    let readout = move || {
+        let (Some(x), Some(d)) = (hover.get(), domain.get()) else {
+            return None;
+        };
+        let readings: Vec<String> = series.with(|all| {
+            all.iter()
+                .filter_map(|s| {
+                    let nearest = s
+                        .points
+                        .iter()
+                        .min_by(|p, q| (p.0 - x).abs().total_cmp(&(q.0 - x).abs()))?;
+                    Some(format!("{} {:.2}", s.name, nearest.1))
+                })
+                .collect()
+        });
+        let text = format!("{x_label} {}: {}", label(x.round()), readings.join(" · "));
+        let px = d.sx(x);
+        Some(view! {
+            <g class="hover">
+                <line x1=px x2=px y1=TOP y2=HEIGHT - BOTTOM></line>
+                <text class="readout" x=LEFT + 4.0 y=HEIGHT - BOTTOM - 6.0>{text}</text>
+            </g>
+        })
     };
 
     view! {
         <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title
             on:mousemove=on_move on:mouseleave=move |_| set_hover.set(None)>
-            {move || {
-                let Some(b) = bounds.get() else {
-                    return view! { <text class="empty" x=WIDTH / 2.0 y=HEIGHT / 2.0>"no data yet"</text> }.into_any();
-                };
-                let y_ticks = ticks(b.2, b.3, 4, false);
-                let x_ticks = ticks(b.0, b.1, 5, true);
-                let lines = series.with(|all| {
-                    all.iter()
-                        .map(|s| {
-                            let d: String = thin(&s.points)
-                                .iter()
-                                .enumerate()
-                                .map(|(i, &(x, y))| format!("{}{:.1},{:.1}", if i == 0 { "M" } else { "L" }, sx(x, b), sy(y, b)))
-                                .collect();
-                            view! { <path class=format!("line {}", s.class) d=d></path> }
-                        })
-                        .collect_view()
-                });
-                let legend = series.with(|all| {
-                    all.iter()
-                        .enumerate()
-                        .map(|(i, s)| {
-                            let x = LEFT + 8.0 + i as f64 * 120.0;
-                            view! {
-                                <g class=format!("legend {}", s.class)>
-                                    <rect x=x y=TOP width="10" height="3"></rect>
-                                    <text x=x + 14.0 y=TOP + 5.0>{s.name}</text>
-                                </g>
-                            }
-                        })
-                        .collect_view()
-                });
-                view! {
-                    <g class="axes">
-                        {y_ticks.into_iter().map(|t| view! {
-                            <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=sy(t, b) y2=sy(t, b)></line>
-                            <text class="tick" x=LEFT - 4.0 y=sy(t, b) + 3.0 text-anchor="end">{label(t)}</text>
-                        }).collect_view()}
-                        {x_ticks.into_iter().map(|t| view! {
-                            <text class="tick" x=sx(t, b) y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{label(t)}</text>
-                        }).collect_view()}
-                        <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">{x_label}</text>
-                        <text class="axis-label" transform=format!("translate(11 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0) text-anchor="middle">{y_label}</text>
-                    </g>
-                    {lines}
-                    {legend}
-                }.into_any()
-            }}
-            {move || {
-                let (Some(x), Some(b)) = (hover.get(), bounds.get()) else { return None };
-                let readings: Vec<String> = series.with(|all| {
-                    all.iter()
-                        .filter_map(|s| {
-                            let nearest = s.points.iter().min_by(|p, q| (p.0 - x).abs().total_cmp(&(q.0 - x).abs()))?;
-                            Some(format!("{} {:.2}", s.name, nearest.1))
-                        })
-                        .collect()
-                });
-                let text = format!("{x_label} {}: {}", label(x.round()), readings.join(" · "));
-                let px = sx(x, b);
-                Some(view! {
-                    <g class="hover">
-                        <line x1=px x2=px y1=TOP y2=HEIGHT - BOTTOM></line>
-                        <text class="readout" x=LEFT + 4.0 y=HEIGHT - BOTTOM - 6.0>{text}</text>
-                    </g>
-                })
-            }}
+            {axes}
+            {lines}
+            {readout}
         </svg>
     }
 }

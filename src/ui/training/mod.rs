@@ -53,7 +53,13 @@ pub struct Training {
     client: StoredValue<Option<Client>, LocalStorage>,
     /// Epochs of the run last written to IndexedDB.
     persisted_epochs: StoredValue<usize>,
+    /// The last run id handed out; ids only grow, so a late event of an old run never passes
+    /// for the new one.
+    last_run: StoredValue<u64>,
 }
+
+/// Step losses kept for the charts; beyond this, older ones are thinned to every other step.
+const MAX_LOSSES: usize = 20_000;
 
 impl Training {
     /// Starts the worker and wires its events to the page.
@@ -69,6 +75,7 @@ impl Training {
             follow: RwSignal::new(true),
             client: StoredValue::new_local(None),
             persisted_epochs: StoredValue::new(0),
+            last_run: StoredValue::new(0),
         };
         let on_event = move |event| training.on_event(lab, library, event);
         let on_crash = move |message: String| {
@@ -84,6 +91,12 @@ impl Training {
         training
     }
 
+    /// Whether `id` is the library entry of the current run.
+    pub fn is_run_entry(&self, id: &str) -> bool {
+        self.plan
+            .with_untracked(|p| p.as_ref().is_some_and(|p| p.entry_id == id))
+    }
+
     fn current_run(&self) -> Option<u64> {
         self.plan.with_untracked(|p| p.as_ref().map(|p| p.run))
     }
@@ -96,7 +109,16 @@ impl Training {
             Event::Progress(mut progress) if Some(progress.run) == self.current_run() => {
                 let losses = std::mem::take(&mut progress.losses);
                 if !losses.is_empty() {
-                    self.losses.update(|all| all.extend(losses));
+                    self.losses.update(|all| {
+                        all.extend(losses);
+                        if all.len() > MAX_LOSSES {
+                            let mut keep = false;
+                            all.retain(|_| {
+                                keep = !keep;
+                                keep
+                            });
+                        }
+                    });
                 }
                 self.progress.set(Some(progress));
             }
@@ -165,7 +187,14 @@ impl Training {
             self.message.set(Some(e.to_string()));
             return;
         }
-        let run = self.current_run().map_or(1, |r| r + 1);
+        if !(1..=1000).contains(&epochs) {
+            self.message.set(Some(format!(
+                "{epochs} epochs cannot be trained: choose 1 to 1000"
+            )));
+            return;
+        }
+        let run = self.last_run.get_value() + 1;
+        self.last_run.set_value(run);
         let started = js_sys::Date::now();
         self.plan.set(Some(Plan {
             run,

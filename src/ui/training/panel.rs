@@ -95,7 +95,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
 
     let progress_text = move || {
         let p = training.progress.get()?;
-        let total = p.epochs * p.steps_per_epoch;
+        let total = p.total_steps;
         let eta = p
             .eta_seconds
             .map(|s| format!(" · ETA {}", clock_text(s)))
@@ -123,9 +123,8 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     };
     let fraction = move || {
         training.progress.with(|p| {
-            p.as_ref().map_or(0.0, |p| {
-                p.step as f64 / (p.epochs * p.steps_per_epoch).max(1) as f64
-            })
+            p.as_ref()
+                .map_or(0.0, |p| p.step as f64 / p.total_steps.max(1) as f64)
         })
     };
 
