@@ -101,7 +101,7 @@ impl Evaluator {
             None
         };
         let terms = model.terms(&x, noise.as_ref())?;
-        let recon: Vec<f32> = terms.bce.sum(1)?.to_vec1()?;
+        let recon: Vec<f32> = terms.recon.to_vec1()?;
         let kl: Vec<f32> = match &terms.kl {
             Some(kl) => {
                 let per_dim: Vec<f32> = kl.sum(0)?.to_vec1()?;
@@ -161,7 +161,10 @@ mod tests {
             chunked.add(&model, &digits, start, len).unwrap();
         }
         let chunked = chunked.finish();
-        assert_eq!(chunked.per_digit, whole.per_digit);
+        // Same digits, same noise; only the matrix products' rounding depends on the batch size.
+        for (a, b) in chunked.per_digit.iter().zip(&whole.per_digit) {
+            assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+        }
         assert!(
             (chunked.neg_elbo - whole.neg_elbo).abs() < 1e-3,
             "{} vs {}",

@@ -4,10 +4,12 @@
 //! tested natively as well as in wasm32. The worker and the page import it; it imports neither.
 
 pub mod batches;
+pub mod bce_op;
 pub mod checkpoint;
 pub mod data;
 pub mod eval;
 pub mod explore;
+pub mod fastmath;
 pub mod loss;
 pub mod model;
 pub mod optim;

@@ -6,13 +6,14 @@
 use candle_core::{Result, Tensor};
 use candle_nn::{Linear, Module, VarBuilder};
 
+use super::input_linear::InputLinear;
 use super::layers::linear;
 use super::mlp_vae::MlpDecoder;
 use crate::ml::data::IMAGE_PIXELS;
 
 #[derive(Debug, Clone)]
 pub struct Autoencoder {
-    hidden: Linear,
+    hidden: InputLinear,
     code: Linear,
     decoder: MlpDecoder,
 }
@@ -21,7 +22,7 @@ impl Autoencoder {
     pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
         let enc = vb.pp("encoder");
         Ok(Self {
-            hidden: linear(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
+            hidden: InputLinear::new(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
             code: linear(hidden, latent, enc.pp("code"))?,
             decoder: MlpDecoder::new(latent, hidden, vb.pp("decoder"))?,
         })

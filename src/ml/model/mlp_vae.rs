@@ -6,6 +6,7 @@
 use candle_core::{Result, Tensor};
 use candle_nn::{Linear, Module, VarBuilder};
 
+use super::input_linear::InputLinear;
 use super::layers::linear;
 use crate::ml::data::IMAGE_PIXELS;
 
@@ -32,7 +33,7 @@ impl MlpDecoder {
 
 #[derive(Debug, Clone)]
 pub struct MlpVae {
-    hidden: Linear,
+    hidden: InputLinear,
     mean: Linear,
     log_var: Linear,
     decoder: MlpDecoder,
@@ -42,7 +43,7 @@ impl MlpVae {
     pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
         let enc = vb.pp("encoder");
         Ok(Self {
-            hidden: linear(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
+            hidden: InputLinear::new(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
             mean: linear(hidden, latent, enc.pp("mean"))?,
             log_var: linear(hidden, latent, enc.pp("log_var"))?,
             decoder: MlpDecoder::new(latent, hidden, vb.pp("decoder"))?,

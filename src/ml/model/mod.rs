@@ -8,6 +8,7 @@
 mod autoencoder;
 mod conv_vae;
 pub mod init;
+mod input_linear;
 mod layers;
 mod mlp_vae;
 
@@ -21,7 +22,9 @@ pub use autoencoder::Autoencoder;
 pub use conv_vae::ConvVae;
 pub use mlp_vae::{MlpDecoder, MlpVae};
 
-use crate::ml::loss::{bce_with_logits, kl_to_standard_normal, reparameterize, LossParts};
+use crate::ml::bce_op::bce_with_logits_rows;
+use crate::ml::fastmath::sigmoid_tensor;
+use crate::ml::loss::{kl_to_standard_normal, reparameterize, LossParts};
 use crate::ml::rng::Rng;
 
 /// Largest latent size the app offers (the sliders grid has one slider per dimension).
@@ -174,11 +177,11 @@ impl Posterior {
     }
 }
 
-/// The per-element terms of the objective for one batch, before any reduction.
+/// The terms of the objective for one batch, per digit, before averaging.
 #[derive(Debug, Clone)]
 pub struct Terms {
-    /// Reconstruction BCE per pixel, `(n, 784)`.
-    pub bce: Tensor,
+    /// Reconstruction BCE of each digit (summed over its pixels), `(n,)`.
+    pub recon: Tensor,
     /// KL to the prior per latent dimension, `(n, latent)`; `None` for the autoencoder.
     pub kl: Option<Tensor>,
 }
@@ -186,11 +189,11 @@ pub struct Terms {
 impl Terms {
     /// Per-digit means: recon, KL and recon + β·KL.
     pub fn loss(&self, beta: f64) -> Result<LossParts> {
-        let n = self.bce.dim(0)? as f64;
-        let recon = (self.bce.sum_all()? / n)?;
+        let n = self.recon.dim(0)? as f64;
+        let recon = (self.recon.sum_all()? / n)?;
         let kl = match &self.kl {
             Some(kl) => (kl.sum_all()? / n)?,
-            None => Tensor::zeros((), DType::F32, self.bce.device())?,
+            None => Tensor::zeros((), DType::F32, self.recon.device())?,
         };
         let total = if self.kl.is_some() {
             (&recon + (&kl * beta)?)?
@@ -310,7 +313,7 @@ impl Model {
 
     /// Decodes latent codes to grey values in [0, 1], `(n, 784)`.
     pub fn decode_pixels(&self, z: &Tensor) -> Result<Tensor> {
-        candle_nn::ops::sigmoid(&self.decode(z)?)
+        sigmoid_tensor(&self.decode(z)?)
     }
 
     /// Encodes `x`, draws z with `noise` ε (`(n, latent)` standard normal; `None` uses μ), decodes,
@@ -318,12 +321,12 @@ impl Model {
     pub fn terms(&self, x: &Tensor, noise: Option<&Tensor>) -> Result<Terms> {
         let posterior = self.encode(x)?;
         let z = posterior.code(noise)?;
-        let bce = bce_with_logits(&self.decode(&z)?, x)?;
+        let recon = bce_with_logits_rows(&self.decode(&z)?, x)?;
         let kl = match &posterior.log_var {
             Some(log_var) => Some(kl_to_standard_normal(&posterior.mean, log_var)?),
             None => None,
         };
-        Ok(Terms { bce, kl })
+        Ok(Terms { recon, kl })
     }
 }
 
@@ -352,7 +355,7 @@ mod tests {
             let logits = model.decode(&posterior.mean).unwrap();
             assert_eq!(logits.dims(), &[4, IMAGE_PIXELS], "{kind:?}");
             let terms = model.terms(&x, None).unwrap();
-            assert_eq!(terms.bce.dims(), &[4, IMAGE_PIXELS]);
+            assert_eq!(terms.recon.dims(), &[4]);
             assert_eq!(
                 terms.kl.as_ref().map(|k| k.dims().to_vec()),
                 kind.is_variational().then(|| vec![4, 3])

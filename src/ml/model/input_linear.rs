@@ -1,0 +1,210 @@
+//! A fully connected layer for the network's input, which needs no gradient of its own.
+//!
+//! candle's matmul backward always computes the gradient of both operands. For the first layer
+//! the left operand is the batch of digits, so that is a (batch × hidden) · (hidden × 784)
+//! product (a fifth of a training step's arithmetic for the reference model) thrown away. This
+//! layer is one candle op, `x·Wᵀ + b`, whose backward gives W and b their gradients and the input
+//! none.
+
+use candle_core::{CpuStorage, CustomOp3, Layout, Module, Result, Shape, Tensor};
+use candle_nn::VarBuilder;
+
+/// `y = x·Wᵀ + b` with `W` of shape `(out, in)`: the same parameters (names, shapes) as
+/// `candle_nn::Linear`, so checkpoints do not change.
+#[derive(Debug, Clone)]
+pub struct InputLinear {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+impl InputLinear {
+    pub fn new(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Self> {
+        let zero = candle_nn::Init::Const(0.0);
+        Ok(Self {
+            weight: vb.get_with_hints((out_dim, in_dim), "weight", zero)?,
+            bias: vb.get_with_hints(out_dim, "bias", zero)?,
+        })
+    }
+}
+
+impl Module for InputLinear {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        x.contiguous()?.apply_op3(
+            &self.weight.contiguous()?,
+            &self.bias.contiguous()?,
+            AffineNoInputGrad,
+        )
+    }
+}
+
+struct AffineNoInputGrad;
+
+fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
+    let CpuStorage::F32(data) = storage else {
+        candle_core::bail!("{what} must be f32")
+    };
+    match layout.contiguous_offsets() {
+        Some((start, end)) => Ok(&data[start..end]),
+        None => candle_core::bail!("{what} must be contiguous"),
+    }
+}
+
+impl CustomOp3 for AffineNoInputGrad {
+    fn name(&self) -> &'static str {
+        "affine-no-input-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, k) = l1.shape().dims2()?;
+        let (m, k2) = l2.shape().dims2()?;
+        if k != k2 || l3.shape().dims1()? != m {
+            candle_core::bail!(
+                "affine: input {:?}, weight {:?}, bias {:?} do not fit",
+                l1.shape(),
+                l2.shape(),
+                l3.shape()
+            )
+        }
+        let (x, w, b) = (
+            slice(s1, l1, "input")?,
+            slice(s2, l2, "weight")?,
+            slice(s3, l3, "bias")?,
+        );
+        // Start from the bias in every row, then add x·Wᵀ on top.
+        let mut y: Vec<f32> = Vec::with_capacity(n * m);
+        for _ in 0..n {
+            y.extend_from_slice(b);
+        }
+        #[cfg(target_arch = "wasm32")]
+        let parallelism = gemm::Parallelism::None;
+        #[cfg(not(target_arch = "wasm32"))]
+        let parallelism = match candle_core::utils::get_num_threads() {
+            1 => gemm::Parallelism::None,
+            threads => gemm::Parallelism::Rayon(threads),
+        };
+        // SAFETY: the three buffers are contiguous, row-major and of the sizes checked above:
+        // y is n×m, x is n×k, and Wᵀ is read from W (m×k) with row stride 1, column stride k.
+        unsafe {
+            gemm::gemm(
+                n,
+                m,
+                k,
+                y.as_mut_ptr(),
+                1,
+                m as isize,
+                true,
+                x.as_ptr(),
+                1,
+                k as isize,
+                w.as_ptr(),
+                k as isize,
+                1,
+                1.0f32,
+                1.0f32,
+                false,
+                false,
+                false,
+                parallelism,
+            );
+        }
+        Ok((CpuStorage::F32(y), Shape::from((n, m))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        _w: &Tensor,
+        _b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let grad_w = grad.t()?.matmul(x)?;
+        let grad_b = grad.sum(0)?;
+        Ok((None, Some(grad_w), Some(grad_b)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::rng::Rng;
+    use candle_core::{DType, Device, Var};
+    use candle_nn::VarMap;
+
+    #[test]
+    fn forward_and_parameter_gradients_match_candle_linear() {
+        let mut rng = Rng::new(8);
+        let vars = VarMap::new();
+        let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+        let ours = InputLinear::new(7, 5, vb.pp("layer")).unwrap();
+        for (_, var) in vars.data().lock().unwrap().iter() {
+            var.set(
+                &Tensor::from_vec(rng.normal_vec(var.elem_count()), var.shape(), &Device::Cpu)
+                    .unwrap(),
+            )
+            .unwrap();
+        }
+        let w = vars.data().lock().unwrap()["layer.weight"].clone();
+        let b = vars.data().lock().unwrap()["layer.bias"].clone();
+        let reference = candle_nn::Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone()));
+        let x = Tensor::from_vec(rng.normal_vec(3 * 7), (3, 7), &Device::Cpu).unwrap();
+        let weights = Tensor::from_vec(rng.normal_vec(3 * 5), (3, 5), &Device::Cpu).unwrap();
+
+        let y1 = ours.forward(&x).unwrap();
+        let y2 = reference.forward(&x).unwrap();
+        let diff = (&y1 - &y2)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(diff < 1e-5, "forward differs by {diff}");
+
+        let g1 = (y1 * &weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        let g2 = (y2 * &weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        for var in [&w, &b] {
+            let a = g1
+                .get(var)
+                .expect("our layer gives the parameters gradients");
+            let c = g2.get(var).unwrap();
+            let diff = (a - c)
+                .unwrap()
+                .abs()
+                .unwrap()
+                .max_all()
+                .unwrap()
+                .to_scalar::<f32>()
+                .unwrap();
+            assert!(diff < 1e-5, "gradient differs by {diff}");
+        }
+        let x_var = Var::from_tensor(&x).unwrap();
+        let g = ours
+            .forward(x_var.as_tensor())
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        assert!(g.get(&x_var).is_none(), "the input gets no gradient");
+    }
+}
