@@ -14,17 +14,8 @@
 
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
+use crate::ml::cpu_slices::f32_slice;
 use crate::ml::fastmath::{exp_neg, ln_1p_unit, sigmoid};
-
-fn contiguous<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
-    let CpuStorage::F32(data) = storage else {
-        candle_core::bail!("{what} must be f32")
-    };
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("{what} must be contiguous"),
-    }
-}
 
 /// Forward: `(n, d)` logits and targets → `(n,)` per-row sums.
 struct BceRows;
@@ -49,8 +40,8 @@ impl CustomOp2 for BceRows {
                 l2.shape()
             )
         }
-        let logits = contiguous(s1, l1, "logits")?;
-        let targets = contiguous(s2, l2, "targets")?;
+        let logits = f32_slice(s1, l1, "logits")?;
+        let targets = f32_slice(s2, l2, "targets")?;
         let rows: Vec<f32> = logits
             .chunks_exact(d)
             .zip(targets.chunks_exact(d))
@@ -94,9 +85,9 @@ impl CustomOp3 for BceRowsGrad {
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
         let (n, d) = l1.shape().dims2()?;
-        let logits = contiguous(s1, l1, "logits")?;
-        let targets = contiguous(s2, l2, "targets")?;
-        let grad_rows = contiguous(s3, l3, "row gradients")?;
+        let logits = f32_slice(s1, l1, "logits")?;
+        let targets = f32_slice(s2, l2, "targets")?;
+        let grad_rows = f32_slice(s3, l3, "row gradients")?;
         if targets.len() != n * d || grad_rows.len() != n {
             candle_core::bail!("bce gradient: mismatched sizes")
         }

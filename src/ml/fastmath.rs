@@ -8,6 +8,8 @@
 
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Tensor};
 
+use crate::ml::cpu_slices::f32_slice;
+
 /// e^−a for a ≥ 0; below e^−87 it returns 2^−126 (about 1e-38), which no sum here can notice.
 #[inline(always)]
 pub fn exp_neg(a: f32) -> f32 {
@@ -59,13 +61,8 @@ impl CustomOp1 for Sigmoid {
     }
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let CpuStorage::F32(data) = storage else {
-            candle_core::bail!("sigmoid works on f32")
-        };
-        let Some((start, end)) = layout.contiguous_offsets() else {
-            candle_core::bail!("sigmoid needs a contiguous tensor")
-        };
-        let out = data[start..end].iter().map(|&l| sigmoid(l)).collect();
+        let logits = f32_slice(storage, layout, "sigmoid's input")?;
+        let out = logits.iter().map(|&l| sigmoid(l)).collect();
         Ok((CpuStorage::F32(out), layout.shape().clone()))
     }
 }

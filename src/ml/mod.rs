@@ -6,6 +6,7 @@
 pub mod batches;
 pub mod bce_op;
 pub mod checkpoint;
+pub mod cpu_slices;
 pub mod data;
 pub mod eval;
 pub mod explore;

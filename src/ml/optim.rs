@@ -12,6 +12,8 @@ use std::cell::RefCell;
 
 use candle_core::{CpuStorage, InplaceOp2, Layout, Result, Tensor, Var};
 
+use crate::ml::cpu_slices::{f32_slice, f32_slice_mut};
+
 /// Adam's fixed constants (the PyTorch and candle defaults).
 const BETA1: f64 = 0.9;
 const BETA2: f64 = 0.999;
@@ -43,16 +45,6 @@ struct AdamKernel<'a> {
     scale_v: f32,
 }
 
-fn contiguous<'s>(storage: &'s CpuStorage, layout: &Layout) -> Result<&'s [f32]> {
-    let CpuStorage::F32(data) = storage else {
-        candle_core::bail!("Adam works on f32 parameters")
-    };
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("Adam needs contiguous tensors"),
-    }
-}
-
 impl InplaceOp2 for AdamKernel<'_> {
     fn name(&self) -> &'static str {
         "fused-adam"
@@ -65,14 +57,8 @@ impl InplaceOp2 for AdamKernel<'_> {
         grad: &CpuStorage,
         grad_l: &Layout,
     ) -> Result<()> {
-        let g = contiguous(grad, grad_l)?;
-        let CpuStorage::F32(data) = theta else {
-            candle_core::bail!("Adam works on f32 parameters")
-        };
-        let Some((start, end)) = theta_l.contiguous_offsets() else {
-            candle_core::bail!("Adam needs contiguous parameters")
-        };
-        let theta = &mut data[start..end];
+        let g = f32_slice(grad, grad_l, "Adam's gradient")?;
+        let theta = f32_slice_mut(theta, theta_l, "Adam's parameter")?;
         let (mut m, mut v, mut backup) = (
             self.m.borrow_mut(),
             self.v.borrow_mut(),

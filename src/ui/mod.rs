@@ -15,6 +15,7 @@ pub mod latent_panel;
 pub mod library;
 pub mod manifold;
 mod panic;
+pub mod picker;
 pub mod sketch;
 pub mod sliders;
 pub mod state;

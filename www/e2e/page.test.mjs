@@ -2,53 +2,27 @@
 // pointer drags on sliders and the drawing pad, clicks on the manifold.
 // Run by tools/test after `trunk build --release`; screenshots go to www/test-results/.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { serve } from "./server.mjs";
-import { launch } from "./browser.mjs";
+import { pixelsOf, results, useApp } from "./harness.mjs";
 
-const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
-const results = fileURLToPath(new URL("../test-results/", import.meta.url));
-mkdirSync(results, { recursive: true });
-
-let server;
-let browser;
-before(async () => {
-  server = await serve(dist);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useApp();
 
 /** Opens the app, waits for the default model, and records requests to other origins. */
 async function open(viewport = { width: 1280, height: 900 }) {
-  const page = await browser.newPage({ viewport });
+  const page = await app.browser.newPage({ viewport });
   const foreign = [];
   const errors = [];
   page.on("request", (r) => {
     const url = r.url();
-    if (!url.startsWith(server.url) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
+    if (!url.startsWith(app.server.url) && !url.startsWith("data:") && !url.startsWith("blob:")) foreign.push(url);
   });
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(server.url);
+  await page.goto(app.server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   return { page, foreign, errors };
 }
 
-/** The 28×28 grey values (ink = 1) of the digit canvas matching `selector`. */
-function pixelsOf(page, selector) {
-  return page.evaluate((sel) => {
-    const canvas = document.querySelector(sel);
-    const data = canvas.getContext("2d").getImageData(0, 0, 28, 28).data;
-    const out = [];
-    for (let i = 0; i < data.length; i += 4) out.push(1 - data[i] / 255);
-    return out;
-  }, selector);
-}
 
 const inked = (pixels) => pixels.filter((v) => v > 0.5).length;
 

@@ -1,29 +1,15 @@
 // End to end: training in the worker, seen from the page; the model library across reloads,
 // downloads and uploads. Run by tools/test after `trunk build --release`.
 
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { serve } from "./server.mjs";
-import { launch } from "./browser.mjs";
+import { pixelsOf, results, useApp } from "./harness.mjs";
 
-const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
-const results = fileURLToPath(new URL("../test-results/", import.meta.url));
-mkdirSync(results, { recursive: true });
-
-let server;
-let browser;
-before(async () => {
-  server = await serve(dist);
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = useApp();
 
 /** A page in `context` with the app loaded and a long-task recorder installed. */
 async function open(context) {
@@ -46,7 +32,7 @@ async function open(context) {
   });
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(server.url);
+  await page.goto(app.server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   return { page, errors };
 }
@@ -58,14 +44,6 @@ const progress = async (page) => {
   return { text, step, loss };
 };
 
-function pixelsOf(page, selector) {
-  return page.evaluate((sel) => {
-    const data = document.querySelector(sel).getContext("2d").getImageData(0, 0, 28, 28).data;
-    const out = [];
-    for (let i = 0; i < data.length; i += 4) out.push(1 - data[i] / 255);
-    return out;
-  }, selector);
-}
 
 async function startTraining(page, { epochs = 10 } = {}) {
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
@@ -79,7 +57,7 @@ async function startTraining(page, { epochs = 10 } = {}) {
 }
 
 test("training runs in the worker while the page keeps answering, and pause stops it", async () => {
-  const context = await browser.newContext();
+  const context = await app.browser.newContext();
   const { page, errors } = await open(context);
   await startTraining(page);
   await page.waitForFunction(() => /loss \d/.test(document.querySelector(".progress-text").textContent), null, { timeout: 30_000 });
@@ -120,7 +98,7 @@ test("training runs in the worker while the page keeps answering, and pause stop
 });
 
 test("a trained model is kept across a reload, and a download loads back to the same pixels", async () => {
-  const context = await browser.newContext({ acceptDownloads: true });
+  const context = await app.browser.newContext({ acceptDownloads: true });
   const { page } = await open(context);
   await startTraining(page, { epochs: 1 });
   await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
@@ -149,7 +127,7 @@ test("a trained model is kept across a reload, and a download loads back to the 
 });
 
 test("a file that is not a model is refused with a reason and changes nothing", async () => {
-  const context = await browser.newContext();
+  const context = await app.browser.newContext();
   const { page } = await open(context);
   const before = await page.getAttribute(".model-info", "data-model");
   const bad = join(tmpdir(), "not-a-model.safetensors");
@@ -162,7 +140,7 @@ test("a file that is not a model is refused with a reason and changes nothing", 
 });
 
 test("a file from the native trainer loads by the picker and by drag-and-drop", async () => {
-  const context = await browser.newContext();
+  const context = await app.browser.newContext();
   const { page } = await open(context);
   const native = fileURLToPath(new URL("../../assets/pretrained/conv-vae-z16.safetensors", import.meta.url));
   await page.setInputFiles("#model-file", native);

@@ -9,6 +9,8 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
 
+use crate::ml::cpu_slices::f32_slice;
+
 /// `y = x·Wᵀ + b` with `W` of shape `(out, in)`: the same parameters (names, shapes) as
 /// `candle_nn::Linear`, so checkpoints do not change.
 #[derive(Debug, Clone)]
@@ -39,16 +41,6 @@ impl Module for InputLinear {
 
 struct AffineNoInputGrad;
 
-fn slice<'a>(storage: &'a CpuStorage, layout: &Layout, what: &str) -> Result<&'a [f32]> {
-    let CpuStorage::F32(data) = storage else {
-        candle_core::bail!("{what} must be f32")
-    };
-    match layout.contiguous_offsets() {
-        Some((start, end)) => Ok(&data[start..end]),
-        None => candle_core::bail!("{what} must be contiguous"),
-    }
-}
-
 impl CustomOp3 for AffineNoInputGrad {
     fn name(&self) -> &'static str {
         "affine-no-input-grad"
@@ -74,9 +66,9 @@ impl CustomOp3 for AffineNoInputGrad {
             )
         }
         let (x, w, b) = (
-            slice(s1, l1, "input")?,
-            slice(s2, l2, "weight")?,
-            slice(s3, l3, "bias")?,
+            f32_slice(s1, l1, "input")?,
+            f32_slice(s2, l2, "weight")?,
+            f32_slice(s3, l3, "bias")?,
         );
         // Start from the bias in every row, then add x·Wᵀ on top.
         let mut y: Vec<f32> = Vec::with_capacity(n * m);

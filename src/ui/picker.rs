@@ -1,0 +1,222 @@
+//! The model picker: choose, download, load (file picker or drop anywhere on the page) and
+//! delete models, and a line about the one in use.
+
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::library::{pretrained_id, use_library};
+use super::state::{use_lab, ActiveModel};
+use super::training::Training;
+use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
+
+/// A short line about the active model: kind, sizes and its test score.
+fn describe(model: &ActiveModel) -> String {
+    let score = model.info.notes.get("test_neg_elbo").map(|s| {
+        if model.model.config().kind.is_variational() {
+            format!("; test −ELBO {s} nats")
+        } else {
+            format!("; test reconstruction {s} nats")
+        }
+    });
+    let epochs = model
+        .info
+        .notes
+        .get("epochs")
+        .map(|e| format!(", {e} epochs"));
+    let blurb = model
+        .id
+        .strip_prefix("pretrained:")
+        .and_then(pretrained::find)
+        .map(|p| format!(" — {}", p.blurb));
+    format!(
+        "{}{}{}{}",
+        model.title,
+        epochs.unwrap_or_default(),
+        score.unwrap_or_default(),
+        blurb.unwrap_or_default()
+    )
+}
+
+/// Offers `bytes` as a file download.
+fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
+    let array = js_sys::Uint8Array::from(bytes);
+    let parts = js_sys::Array::of1(&array);
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/octet-stream");
+    let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
+        .map_err(|_| "could not prepare the file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| "could not prepare the file")?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let link: web_sys::HtmlAnchorElement = document
+        .create_element("a")
+        .map_err(|_| "no link")?
+        .unchecked_into();
+    link.set_href(&url);
+    link.set_download(file_name);
+    link.click();
+    // Some browsers start the download after this returns: revoke the URL later, not now.
+    let revoke = wasm_bindgen::closure::Closure::once_into_js(move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    });
+    if let Some(window) = web_sys::window() {
+        let _ = window
+            .set_timeout_with_callback_and_timeout_and_arguments_0(revoke.unchecked_ref(), 30_000);
+    }
+    Ok(())
+}
+
+/// A file name for a model: its kind and sizes, and the epochs it was trained.
+fn file_name(model: &ActiveModel) -> String {
+    let c = model.model.config();
+    let epochs = model
+        .info
+        .notes
+        .get("epochs")
+        .map(|e| format!("-e{e}"))
+        .unwrap_or_default();
+    format!(
+        "latent-lab-{}-z{}-h{}{epochs}.safetensors",
+        c.kind.id(),
+        c.latent,
+        c.hidden
+    )
+}
+
+async fn read_file(file: web_sys::File) -> Result<(String, Vec<u8>), String> {
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| format!("“{}” could not be read", file.name()))?;
+    Ok((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()))
+}
+
+#[component]
+pub fn ModelPicker() -> impl IntoView {
+    let lab = use_lab();
+    let library = use_library();
+
+    // Open with the default model, then the kept models, then warm the pretrained cache.
+    leptos::task::spawn_local(async move {
+        library.select(lab, pretrained_id(DEFAULT_PRETRAINED)).await;
+        library.restore().await;
+        library.warm().await;
+    });
+
+    let active_id = move || {
+        lab.active
+            .with(|m| m.as_ref().map(|m| m.id.clone()).unwrap_or_default())
+    };
+    let training = use_context::<Training>();
+    let on_change = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        // Picking another model means exploring it: stop following the training run.
+        if let Some(training) = training {
+            if !training.is_run_entry(&id) {
+                training.follow.set(false);
+            }
+        }
+        leptos::task::spawn_local(library.select(lab, id));
+    };
+    let on_download = move |_| {
+        let Some(model) = lab.active.get_untracked() else {
+            return;
+        };
+        match library.checkpoint_of(&model.id) {
+            Some(bytes) => {
+                if let Err(e) = download(&bytes, &file_name(&model)) {
+                    library
+                        .message
+                        .set(Some(format!("The download failed: {e}.")));
+                }
+            }
+            None => library
+                .message
+                .set(Some("This model has no weights to download yet.".into())),
+        }
+    };
+    let open_files = move |files: Option<web_sys::FileList>| {
+        let Some(file) = files.and_then(|f| f.get(0)) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            match read_file(file).await {
+                Ok((name, bytes)) => library.add_file(lab, name, bytes).await,
+                Err(message) => library.message.set(Some(message)),
+            }
+        });
+    };
+    let on_pick = move |ev: leptos::ev::Event| {
+        let input: web_sys::HtmlInputElement = event_target(&ev);
+        open_files(input.files());
+        input.set_value("");
+    };
+    let on_delete = move |_| {
+        let id = active_id();
+        if id.starts_with("stored:") {
+            leptos::task::spawn_local(async move {
+                library.remove(id).await;
+                library.select(lab, pretrained_id(DEFAULT_PRETRAINED)).await;
+            });
+        }
+    };
+    // Dropping a file anywhere on the page loads it.
+    let on_drop = window_event_listener(leptos::ev::drop, move |ev| {
+        ev.prevent_default();
+        open_files(ev.data_transfer().and_then(|d| d.files()));
+    });
+    let on_dragover = window_event_listener(leptos::ev::dragover, |ev| ev.prevent_default());
+    on_cleanup(move || {
+        on_drop.remove();
+        on_dragover.remove();
+    });
+
+    let status = move || match (
+        lab.active.with(Option::is_some),
+        library.message.with(Option::is_some),
+    ) {
+        (true, _) => "ready",
+        (false, true) => "failed",
+        (false, false) => "loading",
+    };
+    view! {
+        <div class="model-picker">
+            <div class="picker-row">
+                <label>
+                    "Model "
+                    <select id="model-select" on:change=on_change>
+                        <optgroup label="Pretrained">
+                            {PRETRAINED
+                                .iter()
+                                .map(|p| {
+                                    let id = pretrained_id(p.id);
+                                    let value = id.clone();
+                                    view! { <option value=value selected=move || active_id() == id>{format!("{} (pretrained)", p.config)}</option> }
+                                })
+                                .collect_view()}
+                        </optgroup>
+                        <optgroup label="Trained or loaded in this browser">
+                            <For each=move || library.entries.get() key=|e| (e.id.clone(), e.name.clone()) let:entry>
+                                {
+                                    let id = entry.id.clone();
+                                    view! { <option value=entry.id selected=move || active_id() == id>{entry.name}</option> }
+                                }
+                            </For>
+                        </optgroup>
+                    </select>
+                </label>
+                <button on:click=on_download title="Save the current model as a .safetensors file">"Download"</button>
+                <label class="button file-button" title="Load a .safetensors file saved by Latent Lab (or drop it on the page)">
+                    "Load file…"
+                    <input type="file" id="model-file" accept=".safetensors" on:change=on_pick />
+                </label>
+                <button on:click=on_delete disabled=move || !active_id().starts_with("stored:")>"Delete"</button>
+            </div>
+            <p class="model-info" data-model=active_id data-status=status>
+                {move || lab.active.get().map(|m| describe(&m)).unwrap_or_else(|| "Loading the pretrained model…".into())}
+            </p>
+            <p class="library-message" role="status">{move || library.message.get()}</p>
+        </div>
+    }
+}
