@@ -13,14 +13,16 @@ use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Command {
     /// Starts a new run (replacing any other) and trains until `epochs` epochs are done.
-    /// With `initial` weights (a checkpoint of the same configuration) it continues from them.
+    /// With `initial` weights (a checkpoint of the same configuration) it continues from them;
+    /// `resume` then says how far the run that made them had come (after a worker crash or a
+    /// reload). With `paused` the run waits for Resume or Step.
     Start {
         run: u64,
         model: ModelConfig,
@@ -28,6 +30,10 @@ pub enum Command {
         epochs: usize,
         #[serde(with = "optional_bytes", default)]
         initial: Option<Vec<u8>>,
+        #[serde(default)]
+        resume: Option<ResumeAt>,
+        #[serde(default)]
+        paused: bool,
     },
     Pause,
     Resume,
@@ -41,6 +47,18 @@ pub enum Command {
     },
     /// Asks for the current weights now (answered by [`Event::Snapshot`]).
     SaveWeights,
+    /// Asks whether the worker is alive (answered by [`Event::Pong`]); a worker that was closed
+    /// sends no error, so the page notices it by the missing answer.
+    Ping {
+        n: u64,
+    },
+}
+
+/// How far a run had come when the snapshot it continues from was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeAt {
+    pub epochs_done: usize,
+    pub steps: usize,
 }
 
 /// Where a run stands.
@@ -133,6 +151,41 @@ pub enum Event {
         run: Option<u64>,
         message: String,
     },
+    /// The answer to [`Command::Ping`], with the size of the worker's WebAssembly memory (which
+    /// only grows: the soak benchmark watches it for leaks).
+    Pong {
+        n: u64,
+        memory_bytes: u64,
+    },
+}
+
+/// Bytes of this module's WebAssembly linear memory (0 natively, where there is none to speak
+/// of). It never shrinks, so a leak shows as steady growth.
+pub fn wasm_memory_bytes() -> u64 {
+    #[cfg(target_arch = "wasm32")]
+    {
+        core::arch::wasm32::memory_size::<0>() as u64 * 65_536
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        0
+    }
+}
+
+/// Every `k`-th step loss so that at most `max` remain, always keeping the newest: how a long
+/// run's curve is stored without losing its shape.
+pub fn thin_losses(losses: &[StepLoss], max: usize) -> Vec<StepLoss> {
+    if losses.len() <= max.max(1) {
+        return losses.to_vec();
+    }
+    let k = losses.len().div_ceil(max.max(1));
+    let last = losses.len() - 1;
+    losses
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (last - i).is_multiple_of(k))
+        .map(|(_, l)| *l)
+        .collect()
 }
 
 /// `Vec<u8>` as a byte string: a `Uint8Array` through serde-wasm-bindgen, not an array of
@@ -215,5 +268,38 @@ mod optional_bytes {
             }
         }
         d.deserialize_option(OptionVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn losses(n: usize) -> Vec<StepLoss> {
+        (1..=n)
+            .map(|step| StepLoss {
+                step,
+                loss: LossValues {
+                    total: step as f32,
+                    recon: 0.0,
+                    kl: 0.0,
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn thinning_keeps_at_most_the_limit_evenly_and_the_newest_step() {
+        let thinned = thin_losses(&losses(4_999), 2_000);
+        assert!(
+            (1_600..=2_000).contains(&thinned.len()),
+            "{}",
+            thinned.len()
+        );
+        assert_eq!(thinned.last().unwrap().step, 4_999);
+        let gaps: Vec<usize> = thinned.windows(2).map(|w| w[1].step - w[0].step).collect();
+        assert!(gaps.iter().all(|&g| g == gaps[0]), "even spacing");
+        assert_eq!(thin_losses(&losses(10), 2_000), losses(10));
+        assert_eq!(thin_losses(&losses(3), 0).len(), 1);
     }
 }

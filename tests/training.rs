@@ -233,3 +233,17 @@ fn an_empty_training_set_is_refused() {
         Err(TrainError::NoData)
     ));
 }
+
+#[test]
+fn a_continued_trainer_picks_up_the_counters_and_the_next_epoch() {
+    let mut t = trainer(ModelKind::MlpVae, small());
+    t.resume_at(2, 9).unwrap();
+    assert_eq!((t.epochs(), t.steps(), t.steps_in_epoch()), (2, 9, 0));
+    let report = t.step().unwrap();
+    assert_eq!(report.step, 10);
+    assert_eq!((report.position.epoch, report.position.index), (2, 0));
+    assert!(
+        matches!(t.resume_at(0, 0), Err(TrainError::AlreadyStarted)),
+        "a run under way cannot be moved"
+    );
+}

@@ -94,7 +94,7 @@ mod protocol_round_trips {
     use latent_lab::ml::model::{ModelConfig, ModelKind};
     use latent_lab::ml::train::TrainConfig;
     use latent_lab::protocol::{
-        Command, EpochReport, Event, Progress, RunState, StepLoss, PROTOCOL_VERSION,
+        Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss, PROTOCOL_VERSION,
     };
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
@@ -131,6 +131,8 @@ mod protocol_round_trips {
                 train,
                 epochs: 12,
                 initial: None,
+                resume: None,
+                paused: false,
             },
             Command::Start {
                 run: 4,
@@ -138,6 +140,11 @@ mod protocol_round_trips {
                 train,
                 epochs: 1,
                 initial: Some(vec![0, 1, 2, 255]),
+                resume: Some(ResumeAt {
+                    epochs_done: 2,
+                    steps: 130,
+                }),
+                paused: true,
             },
             Command::Pause,
             Command::Resume,
@@ -145,6 +152,9 @@ mod protocol_round_trips {
             Command::Reset,
             Command::SetHyperParameters { train },
             Command::SaveWeights,
+            Command::Ping {
+                n: u64::from(u32::MAX) + 5,
+            },
         ]
     }
 
@@ -207,6 +217,10 @@ mod protocol_round_trips {
             Event::Error {
                 run: Some(3),
                 message: "x".into(),
+            },
+            Event::Pong {
+                n: 17,
+                memory_bytes: 3 << 30,
             },
         ]
     }

@@ -7,7 +7,7 @@ use latent_lab::ml::checkpoint;
 use latent_lab::ml::data::Digits;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
-use latent_lab::protocol::{Command, Event, RunState};
+use latent_lab::protocol::{Command, Event, ResumeAt, RunState};
 use latent_lab::worker::runner::Runner;
 
 /// 160 synthetic digits (bars at four places), split 128 train / 32 test.
@@ -44,6 +44,8 @@ fn start(epochs: usize, train: TrainConfig) -> Command {
         train,
         epochs,
         initial: None,
+        resume: None,
+        paused: false,
     }
 }
 
@@ -65,6 +67,17 @@ fn last_progress(events: &[Event]) -> Option<&latent_lab::protocol::Progress> {
         Event::Progress(p) => Some(p),
         _ => None,
     })
+}
+
+/// The epochs reported (by `Event::Epoch`) among `events`, in order.
+fn reported_epochs(events: &[Event]) -> Vec<usize> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Epoch { report, .. } => Some(report.epoch),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Runs slices until the runner wants no more (or `limit` slices), collecting every event.
@@ -304,6 +317,8 @@ fn starting_from_weights_checks_they_fit_the_model() {
         train: small(),
         epochs: 1,
         initial: Some(weights.clone()),
+        resume: None,
+        paused: false,
     };
     let events = runner.handle(wrong, clock());
     assert!(
@@ -316,6 +331,8 @@ fn starting_from_weights_checks_they_fit_the_model() {
         train: small(),
         epochs: 1,
         initial: Some(weights),
+        resume: None,
+        paused: false,
     };
     let events = runner.handle(right, clock());
     assert!(
@@ -328,6 +345,8 @@ fn starting_from_weights_checks_they_fit_the_model() {
             train: small(),
             epochs: 1,
             initial: Some(b"not weights".to_vec()),
+            resume: None,
+            paused: false,
         },
         clock(),
     );
@@ -430,15 +449,116 @@ fn after_divergence_a_resumed_run_still_evaluates_and_finishes_its_epochs() {
     runner.handle(Command::SetHyperParameters { train: small() }, clock());
     runner.handle(Command::Resume, clock());
     let events = drain(&mut runner, &clock, 2000);
-    let epochs: Vec<usize> = events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Epoch { report, .. } => Some(report.epoch),
-            _ => None,
-        })
-        .collect();
+    let epochs = reported_epochs(&events);
     let p = last_progress(&events).unwrap();
     assert_eq!(p.state, RunState::Finished, "{p:?}");
     assert_eq!(epochs.last(), Some(&2), "{epochs:?}");
     assert_eq!(p.step, p.total_steps);
+}
+
+#[test]
+fn a_run_continued_from_a_snapshot_keeps_its_counters_and_waits_when_paused() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    runner.handle(start(3, small()), clock());
+    let events = drain(&mut runner, &clock, 5000);
+    let (steps, weights) = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Snapshot {
+                step,
+                epochs_done: 3,
+                weights,
+                ..
+            } => Some((*step, weights.clone())),
+            _ => None,
+        })
+        .expect("a snapshot of the finished run");
+    // A fresh worker, as after a crash: the run comes back paused at epoch 1 of 3.
+    let mut runner = runner_with_data();
+    let events = runner.handle(
+        Command::Start {
+            run: 8,
+            model: ModelConfig::new(ModelKind::MlpVae, 2, 32),
+            train: small(),
+            epochs: 3,
+            initial: Some(weights.clone()),
+            resume: Some(ResumeAt {
+                epochs_done: 1,
+                steps: 4,
+            }),
+            paused: true,
+        },
+        clock(),
+    );
+    let p = last_progress(&events).unwrap();
+    assert_eq!((p.state, p.epochs_done, p.step), (RunState::Paused, 1, 4));
+    assert!(
+        !runner.wants_slice(),
+        "a paused continuation does not train"
+    );
+    runner.handle(Command::Resume, clock());
+    let events = drain(&mut runner, &clock, 5000);
+    let p = last_progress(&events).unwrap();
+    assert_eq!(p.state, RunState::Finished);
+    assert_eq!(p.epochs_done, 3);
+    assert_eq!(p.step, 4 + 2 * p.steps_per_epoch, "{p:?}");
+    let epochs = reported_epochs(&events);
+    assert_eq!(epochs, [2, 3]);
+
+    // The snapshot of a finished run continues as finished, and nothing continues without
+    // weights.
+    let finished = Command::Start {
+        run: 9,
+        model: ModelConfig::new(ModelKind::MlpVae, 2, 32),
+        train: small(),
+        epochs: 3,
+        initial: Some(weights),
+        resume: Some(ResumeAt {
+            epochs_done: 3,
+            steps,
+        }),
+        paused: false,
+    };
+    let events = runner.handle(finished, clock());
+    assert_eq!(last_progress(&events).unwrap().state, RunState::Finished);
+    assert!(!runner.wants_slice());
+    let without_weights = Command::Start {
+        run: 10,
+        model: ModelConfig::new(ModelKind::MlpVae, 2, 32),
+        train: small(),
+        epochs: 3,
+        initial: None,
+        resume: Some(ResumeAt {
+            epochs_done: 1,
+            steps: 4,
+        }),
+        paused: false,
+    };
+    let events = runner.handle(without_weights, clock());
+    assert!(
+        matches!(&events[..], [Event::Error { message, .. }] if message.contains("its weights")),
+        "{events:?}"
+    );
+}
+
+#[test]
+fn a_ping_is_answered_with_its_number_with_or_without_a_run() {
+    let mut runner = runner_with_data();
+    assert_eq!(
+        runner.handle(Command::Ping { n: 41 }, 0.0),
+        [Event::Pong {
+            n: 41,
+            memory_bytes: 0
+        }]
+    );
+    runner.handle(start(1, small()), 0.0);
+    assert_eq!(
+        runner.handle(Command::Ping { n: 42 }, 0.0),
+        [Event::Pong {
+            n: 42,
+            memory_bytes: 0
+        }]
+    );
 }

@@ -61,6 +61,16 @@ impl EpochOrder {
         self.batch_size = batch_size;
     }
 
+    /// Jumps to the start of epoch `epochs` (counting from the one under way), in the order an
+    /// uninterrupted run would have reached it: each skipped epoch's reshuffle is replayed.
+    pub fn skip_to_epoch(&mut self, epochs: usize) {
+        while self.epoch < epochs {
+            self.rng.shuffle(&mut self.order);
+            self.epoch += 1;
+        }
+        self.next = 0;
+    }
+
     /// The next batch's indices and position, reshuffling when an epoch ends.
     pub fn next_batch(&mut self) -> (Vec<usize>, BatchPosition) {
         let start = self.next;
@@ -120,6 +130,20 @@ mod tests {
             first_epoch[..4].to_vec(),
             "the next epoch is reshuffled"
         );
+    }
+
+    #[test]
+    fn skipping_epochs_gives_the_order_an_uninterrupted_run_reaches() {
+        let mut walked = EpochOrder::new(10, 4, Rng::new(3));
+        for _ in 0..3 * walked.batches_per_epoch() {
+            walked.next_batch();
+        }
+        let mut skipped = EpochOrder::new(10, 4, Rng::new(3));
+        skipped.skip_to_epoch(3);
+        assert_eq!(skipped.epoch(), 3);
+        for _ in 0..walked.batches_per_epoch() {
+            assert_eq!(skipped.next_batch(), walked.next_batch());
+        }
     }
 
     #[test]

@@ -79,6 +79,8 @@ pub enum TrainError {
         "there are no training digits: the digits file holds too few to split off a training set"
     )]
     NoData,
+    #[error("a run can only be continued from a snapshot before its first step")]
+    AlreadyStarted,
     #[error("the computation failed: {0}")]
     Candle(#[from] candle_core::Error),
 }
@@ -194,6 +196,22 @@ impl Trainer {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// Continues a run from a snapshot taken after `steps` steps, `epochs_done` of them
+    /// complete epochs (the trainer being new, with the snapshot's weights): the counters pick up
+    /// from there and batches start at the beginning of the next epoch, in the order the
+    /// uninterrupted run would have used. A partly done epoch is trained from its start again
+    /// (its progress is not in the snapshot), and Adam's moments start from zero.
+    pub fn resume_at(&mut self, epochs_done: usize, steps: usize) -> Result<(), TrainError> {
+        if self.steps > 0 || self.pending.is_some() {
+            return Err(TrainError::AlreadyStarted);
+        }
+        self.order.skip_to_epoch(epochs_done);
+        self.epochs_done = epochs_done;
+        self.steps = steps;
+        self.steps_in_epoch = 0;
+        Ok(())
     }
 
     /// Gives the model back, ending training.

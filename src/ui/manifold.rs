@@ -235,7 +235,10 @@ pub fn ManifoldPanel() -> impl IntoView {
         });
     };
     // Where the sliders' z falls on the sheet.
-    let marker_style = move || {
+    // The marker's cell as (left, top, size) in percent of the grid. Set through the CSS object
+    // model (`style:` properties), which the page's Content-Security-Policy allows, unlike
+    // inline style attributes.
+    let marker = Memo::new(move |_| {
         let n = size.get();
         let coords = grid_coordinates(n);
         let (dx, dy) = (dim_x.get(), dim_y.get());
@@ -243,14 +246,18 @@ pub fn ManifoldPanel() -> impl IntoView {
             (Some(&x), Some(&y)) => {
                 let (col, row) = (nearest(&coords, x), n - 1 - nearest(&coords, y));
                 let cell = 100.0 / n as f64;
-                format!(
-                    "left: {:.3}%; top: {:.3}%; width: {cell:.3}%; height: {cell:.3}%",
-                    col as f64 * cell,
-                    row as f64 * cell
-                )
+                Some((col as f64 * cell, row as f64 * cell, cell))
             }
-            _ => "display: none".to_string(),
+            _ => None,
         })
+    });
+    let percent = move |pick: fn((f64, f64, f64)) -> f64| {
+        move || {
+            marker
+                .get()
+                .map(|m| format!("{:.3}%", pick(m)))
+                .unwrap_or_default()
+        }
     };
     // `selected` on the options (not `value` on the select), so the choice shows even when the
     // options are rebuilt for a new model.
@@ -293,7 +300,14 @@ pub fn ManifoldPanel() -> impl IntoView {
                 <canvas class="manifold" node_ref=canvas on:click=on_click role="img"
                     data-rows=move || rows_done.get().to_string()
                     aria-label="a grid of digits decoded across two latent dimensions; click to choose one"></canvas>
-                <div class="marker" style=marker_style></div>
+                <div
+                    class="marker"
+                    style:display=move || if marker.get().is_some() { "" } else { "none" }
+                    style:left=percent(|m| m.0)
+                    style:top=percent(|m| m.1)
+                    style:width=percent(|m| m.2)
+                    style:height=percent(|m| m.2)
+                ></div>
             </div>
             <p class="error" role="alert">
                 {move || error.get()}

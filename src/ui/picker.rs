@@ -97,10 +97,15 @@ pub fn ModelPicker() -> impl IntoView {
     let lab = use_lab();
     let library = use_library();
 
-    // Open with the default model, then the kept models, then warm the pretrained cache.
+    let training = use_context::<Training>();
+    // Open with the default model, then the kept models and the last run, then warm the
+    // pretrained cache.
     leptos::task::spawn_local(async move {
         library.select(lab, pretrained_id(DEFAULT_PRETRAINED)).await;
         library.restore().await;
+        if let Some(training) = training {
+            training.restore_run().await;
+        }
         library.warm().await;
     });
 
@@ -108,7 +113,6 @@ pub fn ModelPicker() -> impl IntoView {
         lab.active
             .with(|m| m.as_ref().map(|m| m.id.clone()).unwrap_or_default())
     };
-    let training = use_context::<Training>();
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         // Picking another model means exploring it: stop following the training run.

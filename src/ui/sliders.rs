@@ -40,19 +40,24 @@ fn LatentSlider(index: usize) -> impl IntoView {
             });
         }
     };
-    let band_style = move || match sigma() {
-        Some(s) => {
+    // Through the CSS object model (`style:`), which the Content-Security-Policy allows.
+    let band = move || {
+        sigma().map(|s| {
             let (lo, hi) = (percent(value() - 2.0 * s), percent(value() + 2.0 * s));
-            format!("left: {lo:.2}%; width: {:.2}%", hi - lo)
-        }
-        None => "display: none".to_string(),
+            (lo, hi - lo)
+        })
     };
     let id = format!("z-{}", index + 1);
     view! {
         <div class="slider">
             <label for=id.clone()>{format!("z{}", index + 1)}</label>
             <div class="track">
-                <div class="sigma-band" style=band_style></div>
+                <div
+                    class="sigma-band"
+                    style:display=move || if band().is_some() { "" } else { "none" }
+                    style:left=move || band().map(|b| format!("{:.2}%", b.0)).unwrap_or_default()
+                    style:width=move || band().map(|b| format!("{:.2}%", b.1)).unwrap_or_default()
+                ></div>
                 <input
                     type="range"
                     id=id

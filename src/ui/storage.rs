@@ -1,9 +1,11 @@
 //! The browser's IndexedDB as the model library's shelf: every model trained or loaded in this
-//! browser is kept there, so a reload loses nothing.
+//! browser is kept there, with the training curves of the runs that made them, so a reload
+//! loses nothing.
 //!
-//! One database, `latent-lab`, one object store, `models`, records keyed by `id`. Every failure
-//! (private mode, storage full, a blocked upgrade) becomes a message; the page keeps working
-//! with what it has in memory.
+//! One database, `latent-lab`, two object stores keyed by `id`: `models` (checkpoints) and
+//! `runs` (a run's settings, progress and curves, under its model's id). Every failure (private
+//! mode, storage full, a blocked upgrade) becomes a message; the page keeps working with what it
+//! has in memory.
 
 use js_sys::{Function, Promise};
 use serde::{Deserialize, Serialize};
@@ -14,9 +16,15 @@ use web_sys::{
     DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
+use crate::ml::model::ModelConfig;
+use crate::ml::train::TrainConfig;
+use crate::protocol::{EpochReport, Progress, ResumeAt, StepLoss};
+
 const DATABASE: &str = "latent-lab";
-const VERSION: u32 = 1;
+/// Version 2 added `runs`.
+const VERSION: u32 = 2;
 const MODELS: &str = "models";
+const RUNS: &str = "runs";
 
 /// A model kept in the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -29,6 +37,24 @@ pub struct StoredModel {
     /// The checkpoint (safetensors bytes).
     #[serde(with = "crate::protocol::bytes")]
     pub bytes: Vec<u8>,
+}
+
+/// A training run as the page last saw it: enough to show its curves again and to continue it
+/// from its model's weights (kept under the same `id` in `models`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredRun {
+    /// The id of the model entry its weights go to.
+    pub id: String,
+    pub model: ModelConfig,
+    pub train: TrainConfig,
+    pub epochs: usize,
+    /// Where the kept weights were taken.
+    pub at: ResumeAt,
+    /// The last progress seen (its losses are in `losses`).
+    pub progress: Progress,
+    pub losses: Vec<StepLoss>,
+    pub reports: Vec<EpochReport>,
+    pub saved_ms: f64,
 }
 
 /// Words for an IndexedDB failure, naming the likely cause.
@@ -116,10 +142,12 @@ async fn open() -> Result<IdbDatabase, String> {
         else {
             return;
         };
-        if !db.object_store_names().contains(MODELS) {
-            let params = web_sys::IdbObjectStoreParameters::new();
-            params.set_key_path(&JsValue::from_str("id"));
-            let _ = db.create_object_store_with_optional_parameters(MODELS, &params);
+        for name in [MODELS, RUNS] {
+            if !db.object_store_names().contains(name) {
+                let params = web_sys::IdbObjectStoreParameters::new();
+                params.set_key_path(&JsValue::from_str("id"));
+                let _ = db.create_object_store_with_optional_parameters(name, &params);
+            }
         }
     });
     request.set_onupgradeneeded(Some(upgrade.as_ref().unchecked_ref()));
@@ -137,18 +165,19 @@ async fn open() -> Result<IdbDatabase, String> {
         .map_err(|_| "the browser's storage gave no database".to_string())
 }
 
-/// Runs `work` on the models store in a transaction of `mode`, waits for the request and (for a
-/// write) the commit, and closes the database.
+/// Runs `work` on the object store `name` in a transaction of `mode`, waits for the request and
+/// (for a write) the commit, and closes the database.
 async fn with_store(
+    name: &str,
     mode: IdbTransactionMode,
     work: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
 ) -> Result<JsValue, String> {
     let db = open().await?;
     let result = async {
         let transaction = db
-            .transaction_with_str_and_mode(MODELS, mode)
+            .transaction_with_str_and_mode(name, mode)
             .map_err(describe)?;
-        let store = transaction.object_store(MODELS).map_err(describe)?;
+        let store = transaction.object_store(name).map_err(describe)?;
         let request = work(&store).map_err(describe)?;
         let value = finish(&request).await?;
         if mode == IdbTransactionMode::Readwrite {
@@ -161,30 +190,63 @@ async fn with_store(
     result
 }
 
-/// Saves (or replaces) a model.
-pub async fn put(model: &StoredModel) -> Result<(), String> {
-    let value = serde_wasm_bindgen::to_value(model).map_err(|e| e.to_string())?;
-    with_store(IdbTransactionMode::Readwrite, |store| store.put(&value))
-        .await
-        .map(|_| ())
+async fn put_in<T: Serialize>(name: &str, record: &T) -> Result<(), String> {
+    let value = serde_wasm_bindgen::to_value(record).map_err(|e| e.to_string())?;
+    with_store(name, IdbTransactionMode::Readwrite, |store| {
+        store.put(&value)
+    })
+    .await
+    .map(|_| ())
 }
 
-/// Every kept model, oldest first. Records that cannot be read are skipped.
-pub async fn list() -> Result<Vec<StoredModel>, String> {
-    let all: js_sys::Array = with_store(IdbTransactionMode::Readonly, |store| store.get_all())
-        .await?
-        .unchecked_into();
-    let mut models: Vec<StoredModel> = all
+/// Every record of a store that can be read; others (from another version) are skipped.
+async fn list_in<T: serde::de::DeserializeOwned>(name: &str) -> Result<Vec<T>, String> {
+    let all: js_sys::Array =
+        with_store(name, IdbTransactionMode::Readonly, |store| store.get_all())
+            .await?
+            .unchecked_into();
+    Ok(all
         .iter()
         .filter_map(|v| serde_wasm_bindgen::from_value(v).ok())
-        .collect();
+        .collect())
+}
+
+async fn delete_in(name: &str, id: &str) -> Result<(), String> {
+    let key = JsValue::from_str(id);
+    with_store(name, IdbTransactionMode::Readwrite, |store| {
+        store.delete(&key)
+    })
+    .await
+    .map(|_| ())
+}
+
+/// Saves (or replaces) a model.
+pub async fn put(model: &StoredModel) -> Result<(), String> {
+    put_in(MODELS, model).await
+}
+
+/// Every kept model, oldest first.
+pub async fn list() -> Result<Vec<StoredModel>, String> {
+    let mut models: Vec<StoredModel> = list_in(MODELS).await?;
     models.sort_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms));
     Ok(models)
 }
 
+/// Deletes a model and the record of the run that made it.
 pub async fn delete(id: &str) -> Result<(), String> {
-    let key = JsValue::from_str(id);
-    with_store(IdbTransactionMode::Readwrite, |store| store.delete(&key))
-        .await
-        .map(|_| ())
+    delete_in(MODELS, id).await?;
+    delete_in(RUNS, id).await
+}
+
+/// Saves (or replaces) a run's record.
+pub async fn put_run(run: &StoredRun) -> Result<(), String> {
+    put_in(RUNS, run).await
+}
+
+/// The most recently saved run, if any.
+pub async fn latest_run() -> Result<Option<StoredRun>, String> {
+    let runs: Vec<StoredRun> = list_in(RUNS).await?;
+    Ok(runs
+        .into_iter()
+        .max_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms)))
 }

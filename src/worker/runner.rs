@@ -12,7 +12,7 @@ use crate::ml::eval::{Evaluator, ACTIVE_UNIT_NATS};
 use crate::ml::loss::LossValues;
 use crate::ml::model::{Model, ModelConfig};
 use crate::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
-use crate::protocol::{Command, EpochReport, Event, Progress, RunState, StepLoss};
+use crate::protocol::{Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss};
 
 /// Test digits evaluated per chunk: a few milliseconds of work for the MLP.
 const EVAL_CHUNK: usize = 200;
@@ -196,13 +196,31 @@ impl Runner {
             train,
             epochs,
             initial,
+            resume,
+            paused,
         } = command
         {
-            return self.start(run, model, train, epochs, initial, now_ms);
+            let mut events = self.start(run, model, train, epochs, initial, resume, now_ms);
+            if paused {
+                if let Some(run) = self.run.as_mut().filter(|r| r.state == RunState::Running) {
+                    run.state = RunState::Paused;
+                    events = vec![run.progress(), run.snapshot_or_error()];
+                }
+            }
+            return events;
         }
-        if let Command::Reset = command {
-            self.run = None;
-            return Vec::new();
+        match command {
+            Command::Reset => {
+                self.run = None;
+                return Vec::new();
+            }
+            Command::Ping { n } => {
+                return vec![Event::Pong {
+                    n,
+                    memory_bytes: crate::protocol::wasm_memory_bytes(),
+                }]
+            }
+            _ => {}
         }
         let Some(run) = self.run.as_mut() else {
             return vec![self.error("there is no training run: press Start first")];
@@ -257,10 +275,13 @@ impl Runner {
                 }
             }
             Command::SaveWeights => vec![run.snapshot_or_error()],
-            Command::Start { .. } | Command::Reset => unreachable!("handled above"),
+            Command::Start { .. } | Command::Reset | Command::Ping { .. } => {
+                unreachable!("handled above")
+            }
         }
     }
 
+    #[allow(clippy::too_many_arguments)] // the fields of `Command::Start`
     fn start(
         &mut self,
         id: u64,
@@ -268,6 +289,7 @@ impl Runner {
         train: TrainConfig,
         epochs: usize,
         initial: Option<Vec<u8>>,
+        resume: Option<ResumeAt>,
         now_ms: f64,
     ) -> Vec<Event> {
         // A new run replaces the old one even if it cannot start: nothing keeps training unseen.
@@ -295,6 +317,7 @@ impl Runner {
         if let Err(e) = config.validate() {
             return fail(e.to_string());
         }
+        let has_initial = initial.is_some();
         let model = match initial {
             Some(bytes) => match checkpoint::load(&bytes) {
                 Ok((model, info)) if info.config == config => model,
@@ -311,10 +334,24 @@ impl Runner {
                 Err(e) => return fail(format!("could not build the model: {e}")),
             },
         };
-        let trainer = match Trainer::new(model, data.train.clone(), train) {
+        let mut trainer = match Trainer::new(model, data.train.clone(), train) {
             Ok(t) => t,
             Err(e) => return fail(e.to_string()),
         };
+        if let Some(at) = resume {
+            if !has_initial {
+                return fail("a run can only be continued from its weights".to_string());
+            }
+            if at.epochs_done > epochs {
+                return fail(format!(
+                    "the snapshot is {} epochs in, more than the {epochs} planned",
+                    at.epochs_done
+                ));
+            }
+            if let Err(e) = trainer.resume_at(at.epochs_done, at.steps) {
+                return fail(e.to_string());
+            }
+        }
         let mut run = Run {
             id,
             trainer,
@@ -332,6 +369,9 @@ impl Runner {
             progress_due: false,
             ms_per_digit: 0.0,
         };
+        if run.trainer.epochs() >= epochs {
+            run.state = RunState::Finished; // continued from the snapshot of a finished run
+        }
         let events = vec![run.progress(), run.snapshot_or_error()];
         self.run = Some(run);
         events

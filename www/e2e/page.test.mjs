@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pixelsOf, results, useApp } from "./harness.mjs";
+import { drawStroke, pixelsOf, results, useApp } from "./harness.mjs";
 
 const app = useApp();
 
@@ -40,16 +40,6 @@ function correlation(a, b) {
 
 const sliderValues = (page) =>
   page.$$eval('.sliders input[type="range"]', (inputs) => inputs.map((i) => Number(i.value)));
-
-/** Draws a polyline on the pad, in pad pixels (0..280), with real pointer input. */
-async function drawStroke(page, points) {
-  const box = await page.locator("canvas.pad").boundingBox();
-  const at = ([x, y]) => [box.x + (x / 280) * box.width, box.y + (y / 280) * box.height];
-  await page.mouse.move(...at(points[0]));
-  await page.mouse.down();
-  for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 3 });
-  await page.mouse.up();
-}
 
 test("the page opens with the pretrained model and shows a decoded digit", async () => {
   const { page, foreign, errors } = await open();

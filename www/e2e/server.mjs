@@ -20,13 +20,29 @@ const TYPES = {
   ".safetensors": "application/octet-stream",
 };
 
-/** Serves `root` on 127.0.0.1 at a free port; resolves to { url, requests, close }. */
+/**
+ * Serves `root` on 127.0.0.1 at a free port; resolves to { url, requests, overrides, close }.
+ * A test can make a path fail or serve other bytes: `overrides["/assets/digits.bin"] =
+ * { status: 404 }` or `{ body: Buffer }` (delete the key to undo).
+ */
 export async function serve(root) {
   const base = resolve(root);
   const requests = [];
+  const overrides = {};
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
     requests.push(path);
+    const override = overrides[path];
+    if (override) {
+      res.writeHead(override.status ?? 200, {
+        "Content-Type": TYPES[extname(path)] ?? "application/octet-stream",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Embedder-Policy": "require-corp",
+        "Cache-Control": "no-store",
+      });
+      res.end(override.body ?? "");
+      return;
+    }
     let file = normalize(join(base, path));
     if (!file.startsWith(base)) {
       res.writeHead(403).end();
@@ -48,5 +64,5 @@ export async function serve(root) {
   });
   await new Promise((ok) => server.listen(0, "127.0.0.1", ok));
   const url = `http://127.0.0.1:${server.address().port}/`;
-  return { url, requests, close: () => new Promise((ok) => server.close(ok)) };
+  return { url, requests, overrides, close: () => new Promise((ok) => server.close(ok)) };
 }

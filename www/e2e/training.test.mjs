@@ -7,58 +7,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { pixelsOf, results, useApp } from "./harness.mjs";
+import { open, pixelsOf, progress, results, startTraining, useApp } from "./harness.mjs";
 
 const app = useApp();
 
-/** A page in `context` with the app loaded and a long-task recorder installed. */
-async function open(context) {
-  const page = await context.newPage({ viewport: { width: 1280, height: 900 } });
-  await page.addInitScript(() => {
-    // Long tasks (over 50 ms) as the browser reports them, and the longest gap between two
-    // animation frames, which also shows shorter stalls.
-    window.__longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) window.__longTasks.push(e.duration);
-    }).observe({ type: "longtask", buffered: true });
-    window.__maxFrameGap = 0;
-    let last = performance.now();
-    const frame = (t) => {
-      window.__maxFrameGap = Math.max(window.__maxFrameGap, t - last);
-      last = t;
-      requestAnimationFrame(frame);
-    };
-    requestAnimationFrame(frame);
-  });
-  const errors = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  await page.goto(app.server.url);
-  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
-  return { page, errors };
-}
-
-const progress = async (page) => {
-  const text = await page.textContent(".progress-text");
-  const step = Number(/step (\d+)/.exec(text)?.[1] ?? -1);
-  const loss = Number(/loss (\d+(?:\.\d+)?)/.exec(text)?.[1] ?? NaN);
-  return { text, step, loss };
-};
-
-
-async function startTraining(page, { epochs = 10 } = {}) {
-  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
-  await page.fill(".field.epochs input", String(epochs));
-  await page.press(".field.epochs input", "Tab");
-  await page.click(".training-buttons .start");
-  await page.evaluate(() => {
-    window.__longTasks = [];
-    window.__maxFrameGap = 0;
-  });
-}
-
 test("training runs in the worker while the page keeps answering, and pause stops it", async () => {
   const context = await app.browser.newContext();
-  const { page, errors } = await open(context);
+  const { page, errors } = await open(context, app);
   await startTraining(page);
   await page.waitForFunction(() => /loss \d/.test(document.querySelector(".progress-text").textContent), null, { timeout: 30_000 });
   const early = await progress(page);
@@ -99,7 +54,7 @@ test("training runs in the worker while the page keeps answering, and pause stop
 
 test("a trained model is kept across a reload, and a download loads back to the same pixels", async () => {
   const context = await app.browser.newContext({ acceptDownloads: true });
-  const { page } = await open(context);
+  const { page } = await open(context, app);
   await startTraining(page, { epochs: 1 });
   await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
   await page.waitForFunction(() => [...document.querySelectorAll("#model-select option")].some((o) => o.textContent.includes("trained here, 1/1")));
@@ -128,7 +83,7 @@ test("a trained model is kept across a reload, and a download loads back to the 
 
 test("a file that is not a model is refused with a reason and changes nothing", async () => {
   const context = await app.browser.newContext();
-  const { page } = await open(context);
+  const { page } = await open(context, app);
   const before = await page.getAttribute(".model-info", "data-model");
   const bad = join(tmpdir(), "not-a-model.safetensors");
   writeFileSync(bad, JSON.stringify({ hello: "this is JSON, not weights" }));
@@ -141,7 +96,7 @@ test("a file that is not a model is refused with a reason and changes nothing", 
 
 test("a file from the native trainer loads by the picker and by drag-and-drop", async () => {
   const context = await app.browser.newContext();
-  const { page } = await open(context);
+  const { page } = await open(context, app);
   const native = fileURLToPath(new URL("../../assets/pretrained/conv-vae-z16.safetensors", import.meta.url));
   await page.setInputFiles("#model-file", native);
   await page.waitForFunction(() => document.querySelector(".model-info").dataset.model.startsWith("stored:file-"));

@@ -195,7 +195,13 @@ pub fn LineChart(
                     series.with(|all| {
                         all.get(i)
                             .map(|s| {
-                                thin(&s.points)
+                                let mut points = thin(&s.points);
+                                // One point (after the first epoch) is drawn as a dot: a
+                                // zero-length segment with round caps.
+                                if points.len() == 1 {
+                                    points.push(points[0]);
+                                }
+                                points
                                     .iter()
                                     .enumerate()
                                     .map(|(k, &(x, y))| {
@@ -206,7 +212,7 @@ pub fn LineChart(
                                             dom.sy(y)
                                         )
                                     })
-                                    .collect()
+                                    .collect::<String>()
                             })
                             .unwrap_or_default()
                     })

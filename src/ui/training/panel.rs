@@ -254,6 +254,15 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 </span>
             </div>
             <p class="error training-message" role="alert">{move || training.message.get()}</p>
+            <p
+                class="memory"
+                data-page-bytes=move || training.memory.get().map(|m| m.0.to_string())
+                data-worker-bytes=move || training.memory.get().map(|m| m.1.to_string())
+            >{move || training.memory.get().map(|(page, worker)| format!(
+                "WebAssembly memory: page {:.1} MB · worker {:.1} MB",
+                page as f64 / 1e6,
+                worker as f64 / 1e6
+            ))}</p>
             <div class="charts">
                 <figure>
                     <LineChart series=step_series x_label="step" y_label="nats per digit" title="training loss and reconstruction per step, smoothed" />

@@ -1,0 +1,223 @@
+// End to end: nothing lost, nothing broken. The page's Content-Security-Policy, a missing or
+// corrupt digits asset, a worker that crashes or goes silent, a reload in the middle of
+// training, and browser storage that is unavailable or full. Run by tools/test after
+// `trunk build --release`.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { drawStroke, open, pixelsOf, progress, results, startTraining, useApp } from "./harness.mjs";
+
+const app = useApp();
+
+const inked = (pixels) => pixels.filter((v) => v > 0.5).length;
+const stepOf = async (page) => (await progress(page)).step;
+const waitForStep = (page, above, timeout = 60_000) =>
+  page.waitForFunction(
+    (n) => Number(/step (\d+)/.exec(document.querySelector(".progress-text").textContent)?.[1]) > n,
+    above,
+    { timeout },
+  );
+const waitForText = (page, selector, pattern, timeout = 30_000) =>
+  page.waitForFunction(
+    ([sel, source]) => new RegExp(source).test(document.querySelector(sel)?.textContent ?? ""),
+    [selector, pattern.source],
+    { timeout },
+  );
+
+/** The page's training worker (there is one). */
+async function trainingWorker(page) {
+  for (let i = 0; i < 100 && page.workers().length === 0; i++) await page.waitForTimeout(100);
+  const workers = page.workers();
+  assert.equal(workers.length, 1, "one training worker");
+  return workers[0];
+}
+
+test("the Content-Security-Policy admits the app itself and refuses any other origin", async () => {
+  const html = readFileSync(fileURLToPath(new URL("../../dist/index.html", import.meta.url)), "utf8");
+  const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html)[1];
+  const hash = `sha256-${createHash("sha256").update(script).digest("base64")}`;
+  const policy = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? "";
+  assert.ok(policy.includes(`'${hash}'`), `index.html's policy must allow trunk's start-up script: put '${hash}' in its script-src`);
+  assert.match(policy, /connect-src 'self'/);
+
+  const context = await app.browser.newContext();
+  await context.addInitScript(() => {
+    window.__violations = [];
+    document.addEventListener("securitypolicyviolation", (e) => window.__violations.push(`${e.effectiveDirective} ${e.blockedURI}`));
+  });
+  const { page, errors } = await open(context, app);
+  // Exercise what sets styles and decodes: a drawing (σ bands on the sliders) and the manifold.
+  await drawStroke(page, [[150, 40], [146, 90], [142, 150], [138, 240]]);
+  await waitForText(page, ".score", /nats/);
+  assert.notEqual(await page.locator(".sigma-band").first().evaluate((e) => e.style.width), "", "σ band sized");
+  assert.deepEqual(await page.evaluate(() => window.__violations), [], "the app itself breaks no rule");
+  const outcome = await page.evaluate(() =>
+    fetch("http://127.0.0.2:9/elsewhere").then(() => "fetched", (e) => `refused: ${e.message}`),
+  );
+  assert.match(outcome, /refused/);
+  await page.waitForFunction(() => window.__violations.length > 0);
+  assert.match((await page.evaluate(() => window.__violations))[0], /^connect-src http:\/\/127\.0\.0\.2/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+for (const [what, override, pattern] of [
+  ["missing", { status: 404 }, /404/],
+  ["corrupt", { body: Buffer.from("this is not a digits file, just some bytes to read") }, /not a Latent Lab digits file/],
+]) {
+  test(`with the digits asset ${what} the page opens, explains, and the pretrained models work`, async () => {
+    app.server.overrides["/assets/digits.bin"] = override;
+    try {
+      const context = await app.browser.newContext();
+      const { page, errors } = await open(context, app);
+      assert.ok(inked(await pixelsOf(page, ".big-digit canvas.digit")) > 40, "a decoded digit");
+      await waitForText(page, ".progress-text", /Training is unavailable/);
+      assert.match(await page.textContent(".progress-text"), pattern);
+      assert.equal(await page.locator(".training-buttons .start").isDisabled(), true);
+      await waitForText(page, ".interpolation-panel", /Test digits unavailable/);
+      // Another pretrained model still loads and decodes.
+      const option = await page.$$eval("#model-select option", (os) => os.find((o) => /z=16/.test(o.textContent)).value);
+      await page.selectOption("#model-select", option);
+      await page.waitForSelector(`.model-info[data-model="${option}"][data-status="ready"]`);
+      await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 16);
+      await page.locator("#z-1").fill("1.5");
+      const ink = inked(await pixelsOf(page, ".big-digit canvas.digit"));
+      assert.ok(ink > 20, `inked pixels of the z=16 model's digit: ${ink}`);
+      await page.screenshot({ path: `${results}digits-${what}.png`, fullPage: true });
+      assert.deepEqual(errors, []);
+      await context.close();
+    } finally {
+      delete app.server.overrides["/assets/digits.bin"];
+    }
+  });
+}
+
+test("a worker that crashes is replaced and the run goes on from its last snapshot", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await startTraining(page);
+  await waitForStep(page, 30);
+  const worker = await trainingWorker(page);
+  // An uncaught error in the worker (as a panic's trap would be) reaches the page as an error event.
+  await worker.evaluate(() => setTimeout(() => { throw new Error("simulated crash"); }));
+  await waitForText(page, ".training-message", /A new worker was started/);
+  assert.match(await page.textContent(".training-message"), /simulated crash/);
+  assert.equal(await page.getAttribute(".progress-text", "data-state"), "paused");
+  const restored = await stepOf(page);
+
+  // The explorer keeps decoding meanwhile: the pretrained 2-D model, dragged across its range.
+  await page.selectOption("#model-select", "pretrained:mlp-vae-z2");
+  await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 2);
+  const before = await pixelsOf(page, ".big-digit canvas.digit");
+  await page.locator("#z-1").fill("2.5");
+  const after = await pixelsOf(page, ".big-digit canvas.digit");
+  assert.ok(before.filter((v, i) => Math.abs(v - after[i]) > 0.1).length > 10, "a slider still changes the digit");
+
+  await page.waitForSelector(".training-buttons .resume:not([disabled])");
+  await page.waitForFunction(() => document.querySelector(".training-buttons .start:not([disabled])"), null, { timeout: 30_000 });
+  await page.click(".training-buttons .resume");
+  await waitForStep(page, restored + 20);
+  assert.equal(await page.getAttribute(".progress-text", "data-state"), "running");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a worker that stops answering is noticed and replaced", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  const worker = await trainingWorker(page);
+  // A closed worker sends no error event: only the missing answers to the page's pings tell.
+  await worker.evaluate(() => self.close()).catch(() => {});
+  await waitForText(page, ".training-message", /stopped answering/, 20_000);
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  await startTraining(page, { epochs: 1 });
+  await waitForStep(page, 5);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** The runs kept in the page's IndexedDB. */
+const storedRuns = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open("latent-lab");
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const db = request.result;
+          if (!db.objectStoreNames.contains("runs")) return resolve([]);
+          const all = db.transaction("runs").objectStore("runs").getAll();
+          all.onsuccess = () => {
+            resolve(all.result.map((r) => ({ steps: r.at.steps, losses: r.losses.length })));
+            db.close();
+          };
+          all.onerror = () => reject(all.error);
+        };
+      }),
+  );
+
+test("a reload in the middle of training brings back the snapshot and the curves", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await startTraining(page);
+  let kept = [];
+  for (let i = 0; i < 100 && !(kept[0]?.steps > 0); i++) {
+    await page.waitForTimeout(300);
+    kept = await storedRuns(page);
+  }
+  assert.ok(kept[0]?.steps > 0, "the run was written to IndexedDB while training");
+
+  await page.reload();
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await waitForText(page, ".training-message", /from your last visit is back/);
+  const [record] = await storedRuns(page);
+  const back = await progress(page);
+  assert.equal(await page.getAttribute(".progress-text", "data-state"), "paused");
+  assert.ok(back.step >= record.steps && back.step > 0, `progress back at step ${back.step} (stored ${record.steps})`);
+  const curve = await page.locator(".charts figure").first().locator("path.total").getAttribute("d");
+  assert.ok(curve && curve.length > 20, "the loss curve is drawn again");
+
+  await page.waitForSelector(".training-buttons .resume:not([disabled])");
+  await page.waitForFunction(() => document.querySelector(".training-buttons .start:not([disabled])"), null, { timeout: 60_000 });
+  await page.click(".training-buttons .resume");
+  await waitForStep(page, back.step + 20);
+  assert.equal(await page.getAttribute(".progress-text", "data-state"), "running");
+  await page.locator(".training-panel").screenshot({ path: `${results}training-after-reload.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("storage that is unavailable is reported and the page works without it", async () => {
+  const context = await app.browser.newContext();
+  await context.addInitScript(() => {
+    Object.defineProperty(window, "indexedDB", { get: () => undefined, configurable: true });
+  });
+  const { page, errors } = await open(context, app);
+  await waitForText(page, ".library-message", /storage is not available/);
+  assert.ok(inked(await pixelsOf(page, ".big-digit canvas.digit")) > 40);
+  await startTraining(page, { epochs: 1 });
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
+  assert.ok(await page.$$eval("#model-select option", (os) => os.some((o) => o.textContent.includes("trained here, 1/1"))), "the trained model is in the library for this visit");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("storage that is full is reported and nothing trained is lost from the page", async () => {
+  const context = await app.browser.newContext();
+  await context.addInitScript(() => {
+    IDBObjectStore.prototype.put = function () {
+      throw new DOMException("simulated full disk", "QuotaExceededError");
+    };
+  });
+  const { page, errors } = await open(context, app);
+  await startTraining(page, { epochs: 1 });
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
+  await page.waitForFunction(() => /storage for this page is full/.test(document.querySelector(".library-message").textContent + document.querySelector(".training-message").textContent));
+  assert.ok(await page.$$eval("#model-select option", (os) => os.some((o) => o.textContent.includes("trained here, 1/1"))));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
