@@ -138,6 +138,42 @@ fn a_diverging_run_stops_restores_finite_weights_and_can_resume() {
 }
 
 #[test]
+fn a_learning_rate_of_10_is_caught_when_the_loss_explodes_though_it_stays_finite() {
+    let mut t = trainer(
+        ModelKind::MlpVae,
+        TrainConfig {
+            learning_rate: 10.0,
+            ..small()
+        },
+    );
+    let first = t.step().expect("the first step starts from sane weights");
+    assert!(first.loss.total < 1000.0, "{:?}", first.loss);
+    let before = parameters(&t);
+    let mut error = None;
+    for _ in 0..20 {
+        if let Err(e) = t.step() {
+            error = Some(e);
+            break;
+        }
+    }
+    let error = error.expect("the loss explodes within a few steps");
+    assert!(matches!(error, TrainError::Diverged { .. }), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains("nats per digit")
+            || message.contains("NaN")
+            || message.contains("infinite"),
+        "{message}"
+    );
+    assert!(parameters(&t).iter().all(|v| v.is_finite()));
+    assert_ne!(
+        parameters(&t),
+        before,
+        "restored to the weights before the last update"
+    );
+}
+
+#[test]
 fn hyper_parameters_out_of_range_are_refused_with_advice() {
     let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 2, 16), &mut init_rng(0)).unwrap();
     let bad = TrainConfig {

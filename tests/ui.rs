@@ -222,3 +222,19 @@ fn chart_ticks_are_round_numbers_and_whole_for_steps() {
     let s = smooth([(0.0, 10.0), (1.0, 0.0), (2.0, 0.0)].into_iter(), 0.5);
     assert_eq!(s, vec![(0.0, 10.0), (1.0, 5.0), (2.0, 2.5)]);
 }
+
+#[wasm_bindgen_test]
+fn a_fatal_error_shows_a_banner_that_says_what_happened_and_what_to_do() {
+    latent_lab::ui::panic::show_fatal("index out of bounds at src/ui/sketch.rs:10");
+    let banner = web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .get_element_by_id("panic")
+        .expect("a banner");
+    assert_eq!(banner.get_attribute("role").as_deref(), Some("alert"));
+    let text = banner.text_content().unwrap();
+    assert!(text.contains("index out of bounds"), "{text}");
+    assert!(text.contains("Reload the page"), "{text}");
+    banner.remove();
+}

@@ -51,9 +51,20 @@ pub struct LossValues {
     pub kl: f32,
 }
 
+/// A reconstruction or KL term above this many nats per digit means the weights have blown up:
+/// an untrained model scores about 550, the worst possible sane guess (all pixels ½) 543, and a
+/// learning rate of 10 sends the loss past 10¹¹ while it stays finite.
+pub const EXPLODED_NATS: f32 = 1e5;
+
 impl LossValues {
     pub fn is_finite(&self) -> bool {
         self.total.is_finite() && self.recon.is_finite() && self.kl.is_finite()
+    }
+
+    /// Whether training has diverged: a term is not finite, or has exploded past
+    /// [`EXPLODED_NATS`] (β does not count: a large β weights a sane KL).
+    pub fn has_diverged(&self) -> bool {
+        !self.is_finite() || self.recon > EXPLODED_NATS || self.kl > EXPLODED_NATS
     }
 }
 
@@ -78,6 +89,20 @@ mod tests {
 
     fn close(a: f32, b: f64) -> bool {
         (a as f64 - b).abs() < 1e-5 * (1.0 + b.abs())
+    }
+
+    #[test]
+    fn a_loss_has_diverged_when_a_term_is_not_finite_or_explodes_but_not_for_a_large_beta() {
+        let v = |total: f32, recon: f32, kl: f32| LossValues { total, recon, kl };
+        assert!(!v(543.0, 540.0, 3.0).has_diverged());
+        assert!(
+            !v(3540.0, 540.0, 3.0).has_diverged(),
+            "β = 1000 weights a sane KL"
+        );
+        assert!(v(f32::NAN, 540.0, 3.0).has_diverged());
+        assert!(v(f32::INFINITY, 540.0, f32::INFINITY).has_diverged());
+        assert!(v(4e11, 200.0, 4e11).has_diverged());
+        assert!(v(2e5, 2e5, 1.0).has_diverged());
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The trainer: Adam over one model and one training set, a step at a time, with a guard that
-//! undoes a step that made the loss non-finite.
+//! undoes a step that made the loss non-finite or explode.
 //!
 //! One step draws the next shuffled mini-batch, draws reparameterisation noise from the trainer's
 //! own seeded generator, computes recon + β·KL, backpropagates and updates the parameters. The
@@ -89,8 +89,13 @@ fn describe(loss: &LossValues) -> String {
     let v = [loss.total, loss.recon, loss.kl];
     if v.iter().any(|x| x.is_nan()) {
         "NaN (not a number)".to_string()
-    } else {
+    } else if v.iter().any(|x| x.is_infinite()) {
         "infinite".to_string()
+    } else {
+        format!(
+            "{:.2e} nats per digit (a sane model scores under 600)",
+            loss.total
+        )
     }
 }
 
@@ -267,9 +272,10 @@ impl Trainer {
 
     /// One optimisation step on the next mini-batch.
     ///
-    /// If the loss is not finite, nothing is updated: the parameters are put back to what they
-    /// were before the previous update (the last ones that gave a finite loss), Adam's moments
-    /// are reset, and [`TrainError::Diverged`] says so.
+    /// If the loss has diverged (not finite, or exploded: [`LossValues::has_diverged`]), nothing
+    /// is updated: the parameters are put back to what they were before the previous update (the
+    /// last ones that gave a sane loss), Adam's moments are reset, and [`TrainError::Diverged`]
+    /// says so.
     pub fn step(&mut self) -> Result<StepReport, TrainError> {
         loop {
             if let Some(report) = self.work(usize::MAX)?.step {
@@ -286,7 +292,7 @@ impl Trainer {
     /// to keep each slice of work short however slow a whole step is. Hyper-parameters changed
     /// meanwhile apply from the next batch, so one step never mixes two settings.
     ///
-    /// On a non-finite loss the parameters go back to their values before the last update, and
+    /// On a diverged loss the parameters go back to their values before the last update, and
     /// the batch is kept to be tried again (after, say, a lower learning rate).
     pub fn work(&mut self, max_samples: usize) -> Result<Worked, TrainError> {
         if self.pending.is_none() {
@@ -320,7 +326,7 @@ impl Trainer {
             .terms(&x, noise.as_ref())?
             .loss(self.config.beta)?;
         let loss = parts.values()?;
-        if !loss.is_finite() {
+        if loss.has_diverged() {
             pending.done = 0;
             pending.grads.clear();
             pending.sums = [0.0; 3];

@@ -14,7 +14,7 @@ pub mod interpolation;
 pub mod latent_panel;
 pub mod library;
 pub mod manifold;
-mod panic;
+pub mod panic;
 pub mod picker;
 pub mod sketch;
 pub mod sliders;

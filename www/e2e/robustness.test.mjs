@@ -221,3 +221,123 @@ test("storage that is full is reported and nothing trained is lost from the page
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** The pretrained MLP-VAE z=2 file, its header parsed, and a writer for altered copies. */
+function pretrainedParts() {
+  const bytes = readFileSync(fileURLToPath(new URL("../../assets/pretrained/mlp-vae-z2.safetensors", import.meta.url)));
+  const length = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + length).toString("utf8"));
+  const data = bytes.subarray(8 + length);
+  const write = (h, d = data) => {
+    const json = Buffer.from(JSON.stringify(h));
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(json.length));
+    return Buffer.concat([prefix, json, d]);
+  };
+  return { bytes, header, data, write };
+}
+
+test("every kind of bad weights file is refused with its reason, and the model stays as it was", async () => {
+  const { bytes, header, data, write } = pretrainedParts();
+  const absurd = Buffer.alloc(64);
+  absurd.writeBigUInt64LE(1n << 60n);
+  const nan = Buffer.from(data);
+  for (let i = 0; i + 1 < nan.length; i += 2) nan.writeUInt16LE(0x7e00, i); // f16 NaN
+  const otherShapes = structuredClone(header);
+  otherShapes.__metadata__.hidden = "300";
+  const otherKind = structuredClone(header);
+  otherKind.__metadata__.kind = "conv-vae";
+  const unknownKind = structuredClone(header);
+  unknownKind.__metadata__.kind = "diffusion";
+  let seed = 7;
+  const random = Buffer.from(Array.from({ length: 4096 }, () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24));
+  const cases = [
+    ["truncated", bytes.subarray(0, 5000), /truncated/],
+    ["random bytes", random, /header|corrupt|safetensors/],
+    ["a JSON file", Buffer.from(JSON.stringify({ weights: [1, 2, 3] })), /text file|JSON|safetensors/],
+    ["an absurd header length", absurd, /absurd/],
+    ["other shapes (hidden 300 declared, 400 stored)", write(otherShapes), /shape/],
+    ["another kind's metadata (conv-vae) on MLP weights", write(otherKind), /Conv-VAE|conv-vae/],
+    ["an unknown kind", write(unknownKind), /does not know/],
+    ["NaN weights", write(header, nan), /NaN/],
+  ];
+
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const model = await page.getAttribute(".model-info", "data-model");
+  const pixels = await pixelsOf(page, ".big-digit canvas.digit");
+  const seen = [];
+  for (const [i, [name, content, reason]] of cases.entries()) {
+    const file = `bad-${i}.safetensors`;
+    await page.setInputFiles("#model-file", { name: file, mimeType: "application/octet-stream", buffer: content });
+    await page.waitForFunction((f) => document.querySelector(".library-message").textContent.includes(`“${f}” was not loaded`), file);
+    const message = await page.textContent(".library-message");
+    seen.push(`${name}: ${message}`);
+    assert.match(message, reason, name);
+    assert.match(message, /Nothing was changed/, name);
+    assert.equal(await page.getAttribute(".model-info", "data-model"), model, `${name}: the model stays`);
+  }
+  assert.deepEqual(await pixelsOf(page, ".big-digit canvas.digit"), pixels, "the digit is unchanged");
+  console.log(seen.map((s) => `bad file → ${s}`).join("\n"));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a diverging learning rate pauses training, keeps the last good weights and suggests a fix", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  await page.fill(".field.learning-rate input", "10");
+  await page.press(".field.learning-rate input", "Tab");
+  await startTraining(page);
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "diverged", null, { timeout: 60_000 });
+  const message = await page.textContent(".training-message");
+  assert.match(message, /diverged/);
+  assert.match(message, /lower the learning rate/);
+  console.log(`divergence → ${message}`);
+  // The explorer shows the restored weights: a finite, drawable digit.
+  const digit = await pixelsOf(page, ".big-digit canvas.digit");
+  assert.ok(digit.every((v) => Number.isFinite(v)));
+  // With a sane rate the run resumes from there.
+  await page.fill(".field.learning-rate input", "0.001");
+  await page.press(".field.learning-rate input", "Tab");
+  const stopped = await stepOf(page);
+  await page.click(".training-buttons .resume");
+  await waitForStep(page, stopped + 10);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a single dot, a canvas filled with ink, and a cleared canvas give sensible results", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const score = () => page.textContent(".score");
+  const finiteScore = async (what) => {
+    await waitForText(page, ".score", /nats/);
+    const text = await score();
+    const nats = Number(/(-?\d+(?:\.\d+)?) nats/.exec(text)?.[1]);
+    assert.ok(Number.isFinite(nats), `${what}: ${text}`);
+    const recon = await pixelsOf(page, ".reconstruction canvas.digit");
+    assert.ok(recon.every(Number.isFinite), `${what}: finite reconstruction`);
+    const z = await page.$$eval('.sliders input[type="range"]', (inputs) => inputs.map((i) => Number(i.value)));
+    assert.ok(z.every(Number.isFinite), `${what}: finite sliders ${z}`);
+    console.log(`drawing ${what} → ${text}`);
+  };
+
+  await drawStroke(page, [[140, 140], [141, 140]]);
+  await finiteScore("a single dot");
+  await page.click("text=Clear");
+  await waitForText(page, ".score", /Draw a digit/);
+
+  const zigzag = [];
+  for (let y = 4; y <= 276; y += 12) zigzag.push([4, y], [276, y]);
+  await drawStroke(page, zigzag);
+  await finiteScore("filling the whole canvas");
+  const ink = (await pixelsOf(page, ".drawn canvas.digit")).filter((v) => v > 0.5).length;
+  assert.ok(ink > 300, `the filled drawing is mostly ink (${ink} pixels)`);
+
+  await page.click("text=Clear");
+  await waitForText(page, ".score", /Draw a digit/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
