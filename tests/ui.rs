@@ -238,3 +238,27 @@ fn a_fatal_error_shows_a_banner_that_says_what_happened_and_what_to_do() {
     assert!(text.contains("Reload the page"), "{text}");
     banner.remove();
 }
+
+#[wasm_bindgen_test]
+fn a_shared_view_survives_its_hash_and_bad_links_are_read_safely() {
+    use latent_lab::ui::share::{format_hash, parse_hash, SharedView};
+    let view = SharedView {
+        model: "pretrained:mlp-vae-z16".into(),
+        z: vec![0.12, -1.3, 2.0, 0.0],
+    };
+    let hash = format_hash(&view);
+    assert_eq!(hash, "#model=pretrained:mlp-vae-z16&z=0.12,-1.30,2.00,0.00");
+    assert_eq!(parse_hash(&hash), Some(view));
+    assert_eq!(
+        parse_hash("#model=stored:run-1795312994623&z=").map(|v| v.z),
+        Some(vec![])
+    );
+    let clamped = parse_hash("#z=9,-9&model=pretrained:mlp-vae-z2").unwrap();
+    assert_eq!(clamped.z, vec![3.0, -3.0], "clamped to the sliders' range");
+    assert_eq!(parse_hash("#z=1,2"), None, "no model, no view");
+    assert_eq!(parse_hash("#model=<script>&z=1"), None);
+    let junk = parse_hash("#model=pretrained:mlp-vae-z2&z=1,NaN,x").unwrap();
+    assert!(junk.z.is_empty(), "an unreadable vector is dropped whole");
+    let long = format!("#model=a&z={}", vec!["0.5"; 65].join(","));
+    assert!(parse_hash(&long).unwrap().z.is_empty(), "at most 64 values");
+}

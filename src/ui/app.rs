@@ -12,6 +12,7 @@ use super::latent_panel::LatentPanel;
 use super::library::Library;
 use super::manifold::ManifoldPanel;
 use super::picker::ModelPicker;
+use super::share;
 use super::state::Lab;
 use super::training::{Training, TrainingPanel};
 use crate::ml::data::Digits;
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
     let training = Training::new(lab, library);
     provide_context(training);
     leptos::task::spawn_local(load_test_digits(lab));
+    share::sync(lab, library);
 
     view! {
         <header class="top">

@@ -16,6 +16,7 @@ pub mod library;
 pub mod manifold;
 pub mod panic;
 pub mod picker;
+pub mod share;
 pub mod sketch;
 pub mod sliders;
 pub mod state;

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::library::{pretrained_id, use_library};
+use super::share;
 use super::state::{use_lab, ActiveModel};
 use super::training::Training;
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
@@ -98,11 +99,29 @@ pub fn ModelPicker() -> impl IntoView {
     let library = use_library();
 
     let training = use_context::<Training>();
-    // Open with the default model, then the kept models and the last run, then warm the
-    // pretrained cache.
+    // Open with the model of the link (or the default), then the kept models and the last run,
+    // then warm the pretrained cache. A link to a model kept in this browser can only be
+    // followed once the kept models are read.
     leptos::task::spawn_local(async move {
-        library.select(lab, pretrained_id(DEFAULT_PRETRAINED)).await;
+        let shared = share::initial();
+        let first = shared
+            .as_ref()
+            .map(|s| s.model.clone())
+            .filter(|id| id.starts_with("pretrained:"))
+            .unwrap_or_else(|| pretrained_id(DEFAULT_PRETRAINED));
+        library.select(lab, first).await;
         library.restore().await;
+        if let (Some(training), true) = (training, shared.is_some()) {
+            // The link's digit stays on screen; a run restored below does not replace it.
+            training.follow.set(false);
+        }
+        if let Some(view) = shared {
+            if view.model.starts_with("pretrained:") {
+                share::apply_latent(lab, &view);
+            } else {
+                share::open(lab, library, view).await;
+            }
+        }
         if let Some(training) = training {
             training.restore_run().await;
         }

@@ -152,3 +152,34 @@ test("the layout fits a phone's width", async () => {
   await page.screenshot({ path: `${results}phone.png`, fullPage: true });
   await page.close();
 });
+
+test("a shared link reopens the same model and latent vector, and the link follows the sliders", async () => {
+  const z = Array.from({ length: 16 }, (_, i) => ((i % 5) - 2) * 0.6);
+  const hash = `#model=pretrained:mlp-vae-z16&z=${z.map((v) => v.toFixed(2)).join(",")}`;
+  const page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(app.server.url + hash);
+  await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"][data-status="ready"]', { timeout: 60_000 });
+  await page.waitForFunction((want) => {
+    const got = [...document.querySelectorAll('.sliders input[type="range"]')].map((i) => Number(i.value));
+    return got.length === want.length && got.every((v, i) => Math.abs(v - want[i]) < 1e-6);
+  }, z);
+
+  // Moving a slider rewrites the link (a few times a second at most).
+  await page.locator("#z-1").fill("1.5");
+  await page.waitForFunction(() => location.hash.includes("z=1.50,"));
+  const link = await page.evaluate(() => location.href);
+  const shown = await pixelsOf(page, ".big-digit canvas.digit");
+
+  const other = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await other.goto(link);
+  await other.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"][data-status="ready"]', { timeout: 60_000 });
+  await other.waitForFunction(() => Number(document.querySelector("#z-1").value) === 1.5);
+  assert.deepEqual(await pixelsOf(other, ".big-digit canvas.digit"), shown, "the same digit");
+
+  // A link pasted into an open tab is followed too.
+  await other.evaluate(() => { location.hash = "#model=pretrained:mlp-vae-z2&z=-1.00,2.00"; });
+  await other.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z2"]');
+  await other.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 2 && Number(document.querySelector("#z-2").value) === 2);
+  await page.close();
+  await other.close();
+});

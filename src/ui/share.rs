@@ -1,0 +1,172 @@
+//! The view in the link: the page's URL hash holds the model and the latent vector
+//! (`#model=pretrained:mlp-vae-z16&z=0.12,-1.30,…`), so copying the address shares the digit on
+//! screen and opening it brings that digit back. A model trained in this browser is named by
+//! its library id, so such a link reopens only where that model is kept.
+//!
+//! The hash follows the sliders at most four times a second (`history.replaceState`, which
+//! neither adds history entries nor reloads), and a link pasted into an open tab is followed
+//! (`hashchange`).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use super::library::Library;
+use super::sliders::SLIDER_RANGE;
+use super::state::Lab;
+
+/// What a link shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SharedView {
+    /// A library id, e.g. `pretrained:mlp-vae-z2` or `stored:run-…`.
+    pub model: String,
+    /// The latent vector; empty for "the model's origin".
+    pub z: Vec<f32>,
+}
+
+/// Longest latent vector a link may carry (the largest model has 64 dimensions).
+const MAX_LATENT: usize = 64;
+/// How often, at most, the hash is rewritten while the sliders move.
+const WRITE_EVERY_MS: i32 = 250;
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 200
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'))
+}
+
+/// The hash for `view`: z to two decimals (the sliders' resolution is 0.01).
+pub fn format_hash(view: &SharedView) -> String {
+    let z: Vec<String> = view.z.iter().map(|v| format!("{v:.2}")).collect();
+    format!("#model={}&z={}", view.model, z.join(","))
+}
+
+/// Reads a hash written by [`format_hash`] (or by hand). Anything unreadable gives `None` or is
+/// left out: a link is untrusted input. Values beyond the sliders' range are clamped.
+pub fn parse_hash(hash: &str) -> Option<SharedView> {
+    let mut model = None;
+    let mut z = Vec::new();
+    for pair in hash.trim_start_matches('#').split('&') {
+        match pair.split_once('=') {
+            Some(("model", id)) if valid_id(id) => model = Some(id.to_string()),
+            Some(("z", values)) if !values.is_empty() => {
+                let parsed: Option<Vec<f32>> = values
+                    .split(',')
+                    .take(MAX_LATENT + 1)
+                    .map(|v| v.trim().parse::<f32>().ok().filter(|v| v.is_finite()))
+                    .collect();
+                z = parsed
+                    .filter(|p| p.len() <= MAX_LATENT)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|v| v.clamp(-SLIDER_RANGE, SLIDER_RANGE))
+                    .collect();
+            }
+            _ => {}
+        }
+    }
+    Some(SharedView { model: model?, z })
+}
+
+fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
+}
+
+/// The view named by the page's address when it opened, if any.
+pub fn initial() -> Option<SharedView> {
+    parse_hash(&current_hash())
+}
+
+/// Sets the sliders to the link's vector if the link's model is the active one and the sizes
+/// agree (a vector of another size is ignored, leaving the sliders at the origin).
+pub fn apply_latent(lab: Lab, view: &SharedView) {
+    let fits = lab.active.with_untracked(|m| {
+        m.as_ref()
+            .is_some_and(|m| m.id == view.model && m.latent() == view.z.len())
+    });
+    if fits {
+        lab.z.set(view.z.clone());
+    }
+}
+
+/// Opens the view of a link: its model (with a message in the library if it is not there),
+/// then its latent vector.
+pub async fn open(lab: Lab, library: Library, view: SharedView) {
+    library.select(lab, view.model.clone()).await;
+    apply_latent(lab, &view);
+}
+
+/// Keeps the hash in step with the active model and sliders, and follows links pasted into
+/// this tab. Call once, from the root component.
+pub fn sync(lab: Lab, library: Library) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    // The last hash written here, so our own writes are not taken for a pasted link.
+    let written = Rc::new(RefCell::new(current_hash()));
+    let pending = Rc::new(RefCell::new(false));
+
+    let write = {
+        let written = written.clone();
+        let pending = pending.clone();
+        Closure::<dyn FnMut()>::new(move || {
+            *pending.borrow_mut() = false;
+            let Some(model) = lab
+                .active
+                .with_untracked(|m| m.as_ref().map(|m| m.id.clone()))
+            else {
+                return;
+            };
+            let hash = format_hash(&SharedView {
+                model,
+                z: lab.z.get_untracked(),
+            });
+            if *written.borrow() == hash {
+                return;
+            }
+            if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {
+                if history
+                    .replace_state_with_url(&JsValue::NULL, "", Some(&hash))
+                    .is_ok()
+                {
+                    *written.borrow_mut() = hash;
+                }
+            }
+        })
+    };
+    let write_fn: js_sys::Function = write.as_ref().unchecked_ref::<js_sys::Function>().clone();
+    Effect::new(move |_| {
+        lab.active.track();
+        lab.z.track();
+        if !pending.replace(true) {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(
+                    &write_fn,
+                    WRITE_EVERY_MS,
+                );
+            }
+        }
+    });
+
+    let on_hash_change = Closure::<dyn FnMut()>::new(move || {
+        let hash = current_hash();
+        if *written.borrow() == hash {
+            return;
+        }
+        *written.borrow_mut() = hash.clone();
+        if let Some(view) = parse_hash(&hash) {
+            leptos::task::spawn_local(open(lab, library, view));
+        }
+    });
+    window.set_onhashchange(Some(on_hash_change.as_ref().unchecked_ref()));
+    // Both live as long as the page.
+    on_hash_change.forget();
+    write.forget();
+}
