@@ -16,6 +16,7 @@ pub mod model;
 pub mod optim;
 pub mod preprocess;
 pub mod pretrained;
+pub mod probes;
 pub mod rng;
 pub mod stats;
 pub mod train;

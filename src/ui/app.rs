@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::anomaly::AnomalyPanel;
 use super::bench::{self, BenchPanel};
 use super::draw_panel::DrawPanel;
 use super::fetch::fetch_bytes;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
             <TrainingPanel training />
             <ManifoldPanel />
             <InterpolationPanel />
+            <AnomalyPanel />
             {bench::requested().then(|| view! { <BenchPanel /> })}
         </main>
         <footer>

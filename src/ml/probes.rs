@@ -1,0 +1,135 @@
+//! Altered digits for the anomaly panel: the test digits' scores as a histogram, and inputs
+//! that are more or less unlike the training data (a digit with noise, a rotated digit, pure
+//! noise), so a person can see where each falls on that histogram.
+
+use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::rng::Rng;
+
+/// Counts of scores in equal-width bins over `[lo, hi]`; scores above `hi` are counted in
+/// `above` rather than stretching the axis for a few outliers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Histogram {
+    pub lo: f32,
+    pub hi: f32,
+    pub counts: Vec<usize>,
+    pub above: usize,
+}
+
+impl Histogram {
+    /// Bins `sorted` (ascending) into `bins` bins from its minimum to its `clip_percent`
+    /// percentile. `None` when there is nothing to bin.
+    pub fn of_sorted(sorted: &[f32], bins: usize, clip_percent: f64) -> Option<Self> {
+        let (&lo, bins) = (sorted.first()?, bins.max(1));
+        let clip = ((sorted.len() - 1) as f64 * clip_percent.clamp(0.0, 100.0) / 100.0).round();
+        let hi = sorted[clip as usize].max(lo + 1e-3);
+        let width = (hi - lo) / bins as f32;
+        let mut counts = vec![0; bins];
+        let mut above = 0;
+        for &s in sorted {
+            if s > hi {
+                above += 1;
+            } else {
+                counts[(((s - lo) / width) as usize).min(bins - 1)] += 1;
+            }
+        }
+        Some(Self {
+            lo,
+            hi,
+            counts,
+            above,
+        })
+    }
+}
+
+/// `image` with uniform noise of ±`amount` added to every pixel, clamped to [0, 1].
+pub fn with_noise(image: &[f32], amount: f32, rng: &mut Rng) -> Vec<f32> {
+    image
+        .iter()
+        .map(|&v| (v + rng.uniform(-amount, amount)).clamp(0.0, 1.0))
+        .collect()
+}
+
+/// Every pixel uniform in [0, 1]: nothing like a digit.
+pub fn pure_noise(rng: &mut Rng) -> Vec<f32> {
+    (0..IMAGE_PIXELS).map(|_| rng.uniform(0.0, 1.0)).collect()
+}
+
+/// `image` turned a quarter clockwise.
+pub fn rotated_quarter(image: &[f32]) -> Vec<f32> {
+    let n = IMAGE_SIDE;
+    let mut out = vec![0.0; IMAGE_PIXELS];
+    for row in 0..n {
+        for col in 0..n {
+            // The pixel at (row, col) moves to (col, n - 1 - row).
+            out[col * n + (n - 1 - row)] = image[row * n + col];
+        }
+    }
+    out
+}
+
+/// `image` with the square of side `size` centred at (`row`, `col`) wiped out: a damaged digit
+/// for the model to restore.
+pub fn erased(image: &[f32], row: usize, col: usize, size: usize) -> Vec<f32> {
+    let half = size / 2;
+    let mut out = image.to_vec();
+    for r in row.saturating_sub(half)..(row + size - half).min(IMAGE_SIDE) {
+        for c in col.saturating_sub(half)..(col + size - half).min(IMAGE_SIDE) {
+            out[r * IMAGE_SIDE + c] = 0.0;
+        }
+    }
+    out
+}
+
+/// Mean squared difference per pixel.
+pub fn mean_squared_error(a: &[f32], b: &[f32]) -> f32 {
+    let n = a.len().min(b.len()).max(1);
+    a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f32>() / n as f32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_histogram_counts_every_score_once_and_clips_the_tail() {
+        let mut scores: Vec<f32> = (0..100).map(|i| 100.0 + i as f32).collect();
+        scores.push(10_000.0);
+        let h = Histogram::of_sorted(&scores, 10, 99.0).unwrap();
+        assert_eq!(h.lo, 100.0);
+        assert_eq!(h.hi, 199.0);
+        assert_eq!(h.counts.iter().sum::<usize>() + h.above, scores.len());
+        assert_eq!(h.above, 1, "the outlier is counted beside the axis");
+        assert_eq!(h.counts[0], 10);
+        assert!(Histogram::of_sorted(&[], 10, 99.0).is_none());
+        let one = Histogram::of_sorted(&[5.0], 4, 100.0).unwrap();
+        assert_eq!(one.counts.iter().sum::<usize>(), 1);
+    }
+
+    #[test]
+    fn four_quarter_turns_give_the_image_back_and_one_moves_the_top_row_to_the_right() {
+        let image: Vec<f32> = (0..IMAGE_PIXELS).map(|i| i as f32).collect();
+        let once = rotated_quarter(&image);
+        assert_eq!(once[IMAGE_SIDE - 1], image[0], "top-left goes to top-right");
+        let mut back = image.clone();
+        for _ in 0..4 {
+            back = rotated_quarter(&back);
+        }
+        assert_eq!(back, image);
+    }
+
+    #[test]
+    fn noise_stays_in_range_and_erasing_clears_only_the_square() {
+        let mut rng = Rng::new(1);
+        let image = vec![0.5; IMAGE_PIXELS];
+        let noisy = with_noise(&image, 0.8, &mut rng);
+        assert!(noisy.iter().all(|v| (0.0..=1.0).contains(v)));
+        assert!(mean_squared_error(&noisy, &image) > 0.01);
+        assert!(pure_noise(&mut rng).iter().all(|v| (0.0..=1.0).contains(v)));
+        let wiped = erased(&vec![1.0; IMAGE_PIXELS], 14, 14, 8);
+        assert_eq!(wiped.iter().filter(|&&v| v == 0.0).count(), 64);
+        assert_eq!(wiped[10 * IMAGE_SIDE + 10], 0.0);
+        assert_eq!(wiped[9 * IMAGE_SIDE + 10], 1.0);
+        let corner = erased(&vec![1.0; IMAGE_PIXELS], 0, 0, 8);
+        assert_eq!(corner.iter().filter(|&&v| v == 0.0).count(), 16);
+    }
+}

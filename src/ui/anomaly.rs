@@ -1,0 +1,264 @@
+//! Anomaly detection: how unusual is an input to this model? The 2,000 test digits' negative
+//! ELBOs make a histogram; a test digit, the same digit with noise, the same digit rotated,
+//! pure noise and the user's drawing are scored by the same model and marked on it, each with
+//! its percentile. Scores are taken when the button is pressed, against the model active then,
+//! so a model that changes while it trains does not keep the page busy re-scoring.
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::clock::now_ms;
+use super::digit_view::DigitView;
+use super::state::{use_lab, ActiveModel};
+use super::training::charts::ticks;
+use crate::ml::explore::neg_elbo_one;
+use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
+use crate::ml::rng::Rng;
+use crate::ml::stats::percentile_rank;
+
+/// One scored input.
+#[derive(Debug, Clone, PartialEq)]
+struct Probe {
+    /// What it is, e.g. "test digit 1200 with noise".
+    name: String,
+    /// A one-letter mark for the histogram.
+    mark: char,
+    pixels: Vec<f32>,
+    score: f32,
+    /// Share of test digits scoring lower (more digit-like), 0–100.
+    rank: f64,
+}
+
+/// The histogram and the probes, as scored by one model.
+#[derive(Clone)]
+struct Scored {
+    model: String,
+    variational: bool,
+    histogram: Histogram,
+    probes: Vec<Probe>,
+}
+
+const BINS: usize = 40;
+const WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 170.0;
+const LEFT: f64 = 10.0;
+const RIGHT: f64 = 10.0;
+const TOP: f64 = 22.0;
+const BOTTOM: f64 = 26.0;
+
+fn rank_text(rank: f64) -> String {
+    if rank >= 99.95 {
+        "more unusual than every test digit".to_string()
+    } else {
+        format!("more unusual than {rank:.1}% of the test digits")
+    }
+}
+
+/// Scores the probes for `model`; `None` if a score fails (a model that cannot score inputs).
+fn score_all(
+    model: &ActiveModel,
+    scores: &[f32],
+    inputs: Vec<(String, char, Vec<f32>)>,
+) -> Option<Vec<Probe>> {
+    inputs
+        .into_iter()
+        .map(|(name, mark, pixels)| {
+            let score = neg_elbo_one(&model.model, &pixels).ok()?;
+            Some(Probe {
+                name,
+                mark,
+                rank: percentile_rank(scores, score),
+                score,
+                pixels,
+            })
+        })
+        .collect()
+}
+
+#[component]
+pub fn AnomalyPanel() -> impl IntoView {
+    let lab = use_lab();
+    let scored = RwSignal::new(None::<Scored>);
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xa11a));
+
+    let run = move |_| {
+        let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
+        else {
+            message.set(Some(
+                "The test digits are needed for the comparison and are not loaded.".to_string(),
+            ));
+            return;
+        };
+        let index = rng.try_update_value(|r| r.below(test.len())).unwrap_or(0);
+        let digit = test.image(index).to_vec();
+        let mut inputs = vec![
+            (format!("test digit {index}"), 'A', digit.clone()),
+            (
+                format!("test digit {index} with noise (±0.5)"),
+                'B',
+                rng.try_update_value(|r| with_noise(&digit, 0.5, r))
+                    .unwrap_or_else(|| digit.clone()),
+            ),
+            (
+                format!("test digit {index} turned a quarter"),
+                'C',
+                rotated_quarter(&digit),
+            ),
+            (
+                "pure noise".to_string(),
+                'D',
+                rng.try_update_value(pure_noise).unwrap_or_default(),
+            ),
+        ];
+        if let Some(drawing) = lab.drawing.get_untracked() {
+            inputs.push(("your drawing".to_string(), 'E', drawing.pixels));
+        }
+        busy.set(true);
+        message.set(None);
+        leptos::task::spawn_local(async move {
+            let model: Arc<ActiveModel> = active;
+            // The test digits' scores, once per model, in chunks that let the page paint.
+            model.ensure_test_scores(&test).await;
+            busy.set(false);
+            let Some(scores) = model.test_scores.get() else {
+                message.set(Some(
+                    "The test digits could not be scored with this model.".to_string(),
+                ));
+                return;
+            };
+            let (Some(histogram), Some(probes)) = (
+                Histogram::of_sorted(scores, BINS, 99.5),
+                score_all(&model, scores, inputs),
+            ) else {
+                message.set(Some("These inputs could not be scored.".to_string()));
+                return;
+            };
+            scored.set(Some(Scored {
+                model: model.title.clone(),
+                variational: model.model.config().kind.is_variational(),
+                histogram,
+                probes,
+            }));
+        });
+    };
+
+    let chart = move || {
+        let s = scored.get()?;
+        let h = &s.histogram;
+        let max = *h.counts.iter().max()?.max(&1) as f64;
+        let (lo, hi) = (h.lo as f64, h.hi as f64);
+        let plot_width = WIDTH - LEFT - RIGHT;
+        let sx = move |v: f64| LEFT + (v.clamp(lo, hi) - lo) / (hi - lo) * plot_width;
+        let bar_width = plot_width / h.counts.len() as f64;
+        let base = HEIGHT - BOTTOM;
+        let bars = h
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let height = c as f64 / max * (base - TOP);
+                view! {
+                    <rect class="bin" x=LEFT + i as f64 * bar_width y=base - height
+                        width=(bar_width - 1.0).max(0.5) height=height>
+                        <title>{format!("{c} test digits")}</title>
+                    </rect>
+                }
+            })
+            .collect_view();
+        let axis = ticks(lo, hi, 6, false)
+            .into_iter()
+            .map(|t| view! { <text class="tick" x=sx(t) y=HEIGHT - 10.0 text-anchor="middle">{format!("{t:.0}")}</text> })
+            .collect_view();
+        // Marks beyond the axis share its right edge: their labels are stacked down it.
+        let mut beyond_count = 0;
+        let marks = s
+            .probes
+            .iter()
+            .map(|p| {
+                let x = sx(p.score as f64);
+                let (label, y, anchor) = if p.score as f64 > hi {
+                    beyond_count += 1;
+                    (
+                        format!("{} →", p.mark),
+                        TOP + 2.0 + 12.0 * beyond_count as f64,
+                        "end",
+                    )
+                } else {
+                    (p.mark.to_string(), TOP - 8.0, "middle")
+                };
+                let label_x = if anchor == "end" { x - 4.0 } else { x };
+                view! {
+                    <g class="mark" data-mark=p.mark.to_string()>
+                        <line x1=x x2=x y1=TOP - 4.0 y2=base></line>
+                        <text x=label_x y=y text-anchor=anchor>{label}</text>
+                    </g>
+                }
+            })
+            .collect_view();
+        let what = if s.variational {
+            "−ELBO"
+        } else {
+            "reconstruction error"
+        };
+        Some(view! {
+            <svg class="chart histogram" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
+                aria-label=format!("histogram of the test digits' {what} under {}", s.model)>
+                <line class="axis" x1=LEFT x2=WIDTH - RIGHT y1=base y2=base></line>
+                {bars}
+                {axis}
+                {marks}
+                <text class="axis-label" x=WIDTH - RIGHT y=HEIGHT - 1.0 text-anchor="end">
+                    {format!("{what}, nats per digit ({} test digits beyond the axis)", h.above)}
+                </text>
+            </svg>
+        })
+    };
+
+    let cards = move || {
+        scored.get().map(|s| {
+            s.probes
+                .into_iter()
+                .map(|p| {
+                    let pixels = Signal::stored(p.pixels.clone());
+                    view! {
+                        <figure class="probe" data-mark=p.mark.to_string() data-rank=format!("{:.2}", p.rank)>
+                            <DigitView pixels label=p.name.clone() />
+                            <figcaption>
+                                <strong>{p.mark.to_string()}</strong>" "{p.name.clone()}<br />
+                                {format!("{:.1} nats · {}", p.score, rank_text(p.rank))}
+                            </figcaption>
+                        </figure>
+                    }
+                })
+                .collect_view()
+        })
+    };
+
+    view! {
+        <section class="panel anomaly-panel" aria-labelledby="anomaly-title">
+            <h2 id="anomaly-title">"Anomaly score: how unusual is this input?"</h2>
+            <p class="explain">
+                "A VAE gives every input a score, its negative ELBO: how many nats it costs to describe the input with "
+                "the model. Inputs like the training digits score low; anything else scores high. The bars are the 2,000 "
+                "test digits; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, and "
+                "your drawing if there is one. The percentile says how many test digits score lower: a detector flags "
+                "inputs above, say, the 99th."
+            </p>
+            <div class="buttons">
+                <button class="score-probes" on:click=run disabled=move || busy.get() || lab.test.with(Option::is_none)>
+                    {move || if scored.with(Option::is_some) { "Score another digit" } else { "Score the inputs" }}
+                </button>
+                <span class="timing">{move || scored.with(|s| s.as_ref().map(|s| format!("scored with {}", s.model)))}</span>
+            </div>
+            {chart}
+            <div class="probes">{cards}</div>
+            <p class="error" role="alert">
+                {move || message.get()}
+                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e})."))}
+            </p>
+        </section>
+    }
+}
