@@ -17,6 +17,7 @@ pub mod optim;
 pub mod preprocess;
 pub mod pretrained;
 pub mod probes;
+pub mod projection;
 pub mod rng;
 pub mod stats;
 pub mod train;

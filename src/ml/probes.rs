@@ -49,6 +49,24 @@ pub fn with_noise(image: &[f32], amount: f32, rng: &mut Rng) -> Vec<f32> {
         .collect()
 }
 
+/// `image` with `fraction` of its pixels (chosen at random) set to black or white, half each:
+/// salt-and-pepper noise, the classic damage a denoiser removes.
+pub fn salt_and_pepper(image: &[f32], fraction: f32, rng: &mut Rng) -> Vec<f32> {
+    image
+        .iter()
+        .map(|&v| {
+            let u = rng.uniform(0.0, 1.0);
+            if u < fraction / 2.0 {
+                0.0
+            } else if u < fraction {
+                1.0
+            } else {
+                v
+            }
+        })
+        .collect()
+}
+
 /// Every pixel uniform in [0, 1]: nothing like a digit.
 pub fn pure_noise(rng: &mut Rng) -> Vec<f32> {
     (0..IMAGE_PIXELS).map(|_| rng.uniform(0.0, 1.0)).collect()
@@ -67,17 +85,39 @@ pub fn rotated_quarter(image: &[f32]) -> Vec<f32> {
     out
 }
 
+/// Which pixels the square of side `size` centred at (`row`, `col`) covers (clipped to the
+/// image).
+pub fn patch_mask(row: usize, col: usize, size: usize) -> Vec<bool> {
+    let half = size / 2;
+    let mut mask = vec![false; IMAGE_PIXELS];
+    for r in row.saturating_sub(half)..(row + size - half).min(IMAGE_SIDE) {
+        for c in col.saturating_sub(half)..(col + size - half).min(IMAGE_SIDE) {
+            mask[r * IMAGE_SIDE + c] = true;
+        }
+    }
+    mask
+}
+
 /// `image` with the square of side `size` centred at (`row`, `col`) wiped out: a damaged digit
 /// for the model to restore.
 pub fn erased(image: &[f32], row: usize, col: usize, size: usize) -> Vec<f32> {
-    let half = size / 2;
-    let mut out = image.to_vec();
-    for r in row.saturating_sub(half)..(row + size - half).min(IMAGE_SIDE) {
-        for c in col.saturating_sub(half)..(col + size - half).min(IMAGE_SIDE) {
-            out[r * IMAGE_SIDE + c] = 0.0;
-        }
-    }
-    out
+    let mask = patch_mask(row, col, size);
+    image
+        .iter()
+        .zip(&mask)
+        .map(|(&v, &hole)| if hole { 0.0 } else { v })
+        .collect()
+}
+
+/// `known` with the pixels under `mask` taken from `filled`: an inpainting keeps what it was
+/// given and only fills the hole.
+pub fn fill_hole(known: &[f32], filled: &[f32], mask: &[bool]) -> Vec<f32> {
+    known
+        .iter()
+        .zip(filled)
+        .zip(mask)
+        .map(|((&k, &f), &hole)| if hole { f } else { k })
+        .collect()
 }
 
 /// Mean squared difference per pixel.
@@ -125,11 +165,25 @@ mod tests {
         assert!(noisy.iter().all(|v| (0.0..=1.0).contains(v)));
         assert!(mean_squared_error(&noisy, &image) > 0.01);
         assert!(pure_noise(&mut rng).iter().all(|v| (0.0..=1.0).contains(v)));
+        let peppered = salt_and_pepper(&image, 0.2, &mut rng);
+        let changed = peppered.iter().filter(|&&v| v != 0.5).count();
+        assert!(
+            (100..220).contains(&changed),
+            "about a fifth of 784: {changed}"
+        );
+        assert!(peppered.iter().all(|&v| v == 0.0 || v == 0.5 || v == 1.0));
         let wiped = erased(&vec![1.0; IMAGE_PIXELS], 14, 14, 8);
         assert_eq!(wiped.iter().filter(|&&v| v == 0.0).count(), 64);
         assert_eq!(wiped[10 * IMAGE_SIDE + 10], 0.0);
         assert_eq!(wiped[9 * IMAGE_SIDE + 10], 1.0);
         let corner = erased(&vec![1.0; IMAGE_PIXELS], 0, 0, 8);
         assert_eq!(corner.iter().filter(|&&v| v == 0.0).count(), 16);
+        let mask = patch_mask(14, 14, 8);
+        let filled = fill_hole(&wiped, &vec![0.25; IMAGE_PIXELS], &mask);
+        assert_eq!(filled.iter().filter(|&&v| v == 0.25).count(), 64);
+        assert_eq!(
+            filled.iter().filter(|&&v| v == 1.0).count(),
+            IMAGE_PIXELS - 64
+        );
     }
 }

@@ -13,6 +13,8 @@ use super::latent_panel::LatentPanel;
 use super::library::Library;
 use super::manifold::ManifoldPanel;
 use super::picker::ModelPicker;
+use super::restore::RestorePanel;
+use super::scatter::ScatterPanel;
 use super::share;
 use super::state::Lab;
 use super::training::{Training, TrainingPanel};
@@ -56,7 +58,9 @@ pub fn App() -> impl IntoView {
             <TrainingPanel training />
             <ManifoldPanel />
             <InterpolationPanel />
+            <ScatterPanel />
             <AnomalyPanel />
+            <RestorePanel />
             {bench::requested().then(|| view! { <BenchPanel /> })}
         </main>
         <footer>

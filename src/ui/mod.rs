@@ -17,6 +17,8 @@ pub mod library;
 pub mod manifold;
 pub mod panic;
 pub mod picker;
+mod restore;
+mod scatter;
 pub mod share;
 pub mod sketch;
 pub mod sliders;

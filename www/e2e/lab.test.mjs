@@ -25,3 +25,55 @@ test("pure noise is scored as more unusual than a test digit, each marked on the
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("restoring a damaged digit lowers its error against the original", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  // The 16-dimensional model: the 2-D one reconstructs too coarsely to restore much.
+  await page.selectOption("#model-select", "pretrained:mlp-vae-z16");
+  await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"][data-status="ready"]');
+  const panel = page.locator(".restore-panel");
+  const errorsNow = () =>
+    panel.locator(".restore-verdict").evaluate((p) => [Number(p.dataset.damaged), Number(p.dataset.restored)]);
+  await page.waitForFunction(() => document.querySelector(".restore-verdict")?.dataset.damaged, null, { timeout: 60_000 });
+  const [patchDamaged, patchRestored] = await errorsNow();
+  assert.ok(patchRestored < patchDamaged, `patch: restored ${patchRestored} below damaged ${patchDamaged}`);
+  await panel.locator(".damage-noise").click();
+  await page.waitForFunction((before) => Number(document.querySelector(".restore-verdict").dataset.damaged) !== before, patchDamaged);
+  const [noiseDamaged, noiseRestored] = await errorsNow();
+  console.log(`restore (MLP-VAE z=16), mean squared error against the original: patch ${patchDamaged.toFixed(4)} → ${patchRestored.toFixed(4)}; noise ${noiseDamaged.toFixed(4)} → ${noiseRestored.toFixed(4)}`);
+  assert.ok(noiseRestored < noiseDamaged, `noise: restored ${noiseRestored} below damaged ${noiseDamaged}`);
+  await panel.screenshot({ path: `${results}restore.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the latent scatter plots all 2,000 test digits, shows one on hover and puts the sliders on its code on click", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const panel = page.locator(".scatter-panel");
+  await page.waitForSelector(".scatter-panel .encode-test:not([disabled])", { timeout: 60_000 });
+  await panel.locator(".encode-test").click();
+  await page.waitForSelector('.scatter-panel canvas.scatter[data-points="2000"]', { timeout: 60_000 });
+  // Find a drawn dot by its colour and hover, then click it.
+  const box = await panel.locator("canvas.scatter").boundingBox();
+  const spot = await panel.locator("canvas.scatter").evaluate((c) => {
+    const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    for (let y = c.height / 2 - 60; y < c.height / 2 + 60; y++)
+      for (let x = c.width / 2 - 60; x < c.width / 2 + 60; x++)
+        if (data[(y * c.width + x) * 4 + 3] > 150) return [x / c.width, y / c.height];
+    return null;
+  });
+  assert.ok(spot, "a dot near the middle");
+  const before = await page.$$eval('.sliders input[type="range"]', (inputs) => inputs.map((i) => Number(i.value)));
+  await page.mouse.move(box.x + spot[0] * box.width, box.y + spot[1] * box.height);
+  await page.waitForFunction(() => /test digit \d+, a \d/.test(document.querySelector(".scatter-panel").textContent));
+  await page.mouse.click(box.x + spot[0] * box.width, box.y + spot[1] * box.height);
+  await page.waitForFunction((b) => {
+    const now = [...document.querySelectorAll('.sliders input[type="range"]')].map((i) => Number(i.value));
+    return now.some((v, i) => Math.abs(v - b[i]) > 0.01);
+  }, before);
+  await panel.screenshot({ path: `${results}scatter.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

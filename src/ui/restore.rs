@@ -1,0 +1,186 @@
+//! Restoration: damage a digit (wipe out a patch, or add noise) and let the model reconstruct
+//! it. The encoder maps the damaged input near the code of a clean digit, and the decoder can
+//! only draw digit-like images, so the reconstruction is usually closer to the original than
+//! the damaged input is: denoising, and inpainting (which keeps the known pixels and fills
+//! only the hole). The errors say by how much.
+
+use leptos::prelude::*;
+
+use super::clock::now_ms;
+use super::digit_view::DigitView;
+use super::state::use_lab;
+use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::explore::{decode_one, encode_one};
+use crate::ml::probes::{erased, fill_hole, mean_squared_error, patch_mask, salt_and_pepper};
+use crate::ml::rng::Rng;
+
+/// What is done to the digit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Damage {
+    /// A square patch of this side wiped out at (row, col).
+    Patch { row: usize, col: usize, size: usize },
+    /// Salt-and-pepper noise on this fraction of the pixels, from this seed.
+    Noise { fraction: f32, seed: u64 },
+}
+
+/// Where the digit comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Test(usize),
+    Drawing,
+}
+
+/// Encode–decode rounds of an inpainting.
+const INPAINT_ROUNDS: usize = 4;
+
+fn zeros() -> Vec<f32> {
+    vec![0.0; IMAGE_PIXELS]
+}
+
+#[component]
+pub fn RestorePanel() -> impl IntoView {
+    let lab = use_lab();
+    let source = RwSignal::new(Source::Test(3));
+    let damage = RwSignal::new(Damage::Patch {
+        row: 12,
+        col: 14,
+        size: 10,
+    });
+    let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0x5e5702e));
+
+    let original = Memo::new(move |_| match source.get() {
+        Source::Test(i) => lab.test.with(|t| {
+            t.as_ref()
+                .filter(|t| i < t.len())
+                .map(|t| t.image(i).to_vec())
+        }),
+        Source::Drawing => lab.drawing.with(|d| d.as_ref().map(|d| d.pixels.clone())),
+    });
+    let damaged = Memo::new(move |_| {
+        let image = original.get()?;
+        Some(match damage.get() {
+            Damage::Patch { row, col, size } => erased(&image, row, col, size),
+            Damage::Noise { fraction, seed } => {
+                salt_and_pepper(&image, fraction, &mut Rng::new(seed))
+            }
+        })
+    });
+    // Noise: the reconstruction is the restoration. A wiped patch: the pixels that are known
+    // stay, the hole is filled from the reconstruction, and that is encoded again, a few
+    // times, so the filled-in strokes and the kept ones come to agree.
+    let restored = Memo::new(move |_| {
+        let input = damaged.get()?;
+        let active = lab.active.get()?;
+        let reconstruct = |image: &[f32]| -> Option<Vec<f32>> {
+            let code = encode_one(&active.model, image).ok()?;
+            decode_one(&active.model, &code.mean).ok()
+        };
+        match damage.get() {
+            Damage::Noise { .. } => reconstruct(&input),
+            Damage::Patch { row, col, size } => {
+                let hole = patch_mask(row, col, size);
+                let mut current = input.clone();
+                for _ in 0..INPAINT_ROUNDS {
+                    current = fill_hole(&input, &reconstruct(&current)?, &hole);
+                }
+                Some(current)
+            }
+        }
+    });
+    // (damaged vs original, restored vs original) mean squared errors.
+    let errors = Memo::new(move |_| {
+        let (o, d, r) = (original.get()?, damaged.get()?, restored.get()?);
+        Some((mean_squared_error(&d, &o), mean_squared_error(&r, &o)))
+    });
+
+    let patch = move |_| {
+        let (row, col) = rng
+            .try_update_value(|r| (6 + r.below(16), 6 + r.below(16)))
+            .unwrap_or((14, 14));
+        damage.set(Damage::Patch { row, col, size: 10 });
+    };
+    let noise = move |_| {
+        let seed = rng.try_update_value(|r| r.next_u64()).unwrap_or(1);
+        damage.set(Damage::Noise {
+            fraction: 0.2,
+            seed,
+        });
+    };
+    let another = move |_| {
+        let n = lab
+            .test
+            .with_untracked(|t| t.as_ref().map_or(0, |t| t.len()));
+        if n > 0 {
+            let i = rng.try_update_value(|r| r.below(n)).unwrap_or(0);
+            source.set(Source::Test(i));
+        }
+    };
+    // A click on the damaged digit wipes a patch there instead.
+    let patch_at = move |ev: leptos::ev::MouseEvent| {
+        let Some(target) = ev
+            .current_target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+        else {
+            return;
+        };
+        let rect = target.get_bounding_client_rect();
+        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+            return;
+        }
+        let cell = |offset: f64, extent: f64| {
+            ((offset / extent * IMAGE_SIDE as f64) as usize).min(IMAGE_SIDE - 1)
+        };
+        damage.set(Damage::Patch {
+            row: cell(ev.client_y() as f64 - rect.top(), rect.height()),
+            col: cell(ev.client_x() as f64 - rect.left(), rect.width()),
+            size: 10,
+        });
+    };
+
+    let show = |m: Memo<Option<Vec<f32>>>| Signal::derive(move || m.get().unwrap_or_else(zeros));
+    view! {
+        <section class="panel restore-panel" aria-labelledby="restore-title">
+            <h2 id="restore-title">"Restore: denoising and inpainting"</h2>
+            <p class="explain">
+                "Damage a digit and reconstruct it: the encoder still finds a code near the clean digit's, and the decoder "
+                "can only draw digit-like images, so the reconstruction fills the hole or drops the noise. The numbers are "
+                "the mean squared error against the original: lower is closer. An inpainting keeps the pixels it was given "
+                "and fills only the hole. The noise turns a fifth of the pixels black or white. Click the damaged digit to "
+                "wipe a patch there."
+            </p>
+            <div class="buttons">
+                <button class="damage-patch" on:click=patch>"Wipe a patch"</button>
+                <button class="damage-noise" on:click=noise>"Add noise"</button>
+                <button class="another-digit" on:click=another disabled=move || lab.test.with(Option::is_none)>"Another test digit"</button>
+                <button class="use-drawing" on:click=move |_| source.set(Source::Drawing)
+                    disabled=move || lab.drawing.with(Option::is_none)>"Use my drawing"</button>
+            </div>
+            <div class="restore-row">
+                <figure class="original">
+                    <DigitView pixels=show(original) label="the original digit" />
+                    <figcaption>"original"</figcaption>
+                </figure>
+                <figure class="damaged" on:click=patch_at>
+                    <DigitView pixels=show(damaged) label="the damaged digit (click to wipe a patch there)" />
+                    <figcaption>{move || errors.get().map(|e| format!("damaged · error {:.4}", e.0)).unwrap_or_else(|| "damaged".into())}</figcaption>
+                </figure>
+                <figure class="restored">
+                    <DigitView pixels=show(restored) label="the model's reconstruction of the damaged digit" />
+                    <figcaption>{move || errors.get().map(|e| format!("restored · error {:.4}", e.1)).unwrap_or_else(|| "restored".into())}</figcaption>
+                </figure>
+            </div>
+            <p class="restore-verdict"
+                data-damaged=move || errors.get().map(|e| e.0.to_string())
+                data-restored=move || errors.get().map(|e| e.1.to_string())>
+                {move || errors.get().map(|(d, r)| if r < d {
+                    format!("The reconstruction is {:.0}% closer to the original than the damaged input.", 100.0 * (1.0 - r / d.max(1e-9)))
+                } else {
+                    "The reconstruction is not closer to the original than the damaged input: the damage changed which digit it looks like.".to_string()
+                })}
+            </p>
+            <p class="error" role="alert">
+                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e}); draw a digit and use it instead."))}
+            </p>
+        </section>
+    }
+}

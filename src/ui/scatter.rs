@@ -1,0 +1,272 @@
+//! The latent scatter: the 2,000 test digits encoded (posterior means) and plotted over two
+//! latent dimensions, or over the first two principal components, coloured by their label. It
+//! shows how the encoder arranges the digits: clusters per class, and (in a VAE) a blob close
+//! to the prior's N(0, I). Hovering a point shows that digit; clicking puts the sliders on its
+//! code. Encoded when asked, against the model active then, in chunks the page can paint
+//! between.
+
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::CanvasRenderingContext2d;
+
+use super::clock::yield_to_browser;
+use super::digit_view::DigitView;
+use super::state::use_lab;
+use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::explore::encode_many;
+use crate::ml::projection::Projection;
+
+/// The test digits' codes under one model.
+struct Encoded {
+    model: String,
+    latent: usize,
+    /// `count × latent` posterior means.
+    means: Vec<f32>,
+    labels: Vec<u8>,
+}
+
+/// Where the points landed, in canvas pixels, for hover and click.
+#[derive(Clone, Default)]
+struct Plotted {
+    points: Vec<(f64, f64)>,
+}
+
+const SIDE: f64 = 420.0;
+const MARGIN: f64 = 12.0;
+/// One colour per digit class (colour-blind-friendly where ten allow).
+const COLOURS: [&str; 10] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+];
+const CHUNK: usize = 200;
+
+#[component]
+pub fn ScatterPanel() -> impl IntoView {
+    let lab = use_lab();
+    let encoded = StoredValue::new_local(None::<Arc<Encoded>>);
+    let version = RwSignal::new(0u32);
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let use_pca = RwSignal::new(true);
+    let dim_x = RwSignal::new(0usize);
+    let dim_y = RwSignal::new(1usize);
+    let plotted = StoredValue::new_local(Plotted::default());
+    let hovered = RwSignal::new(None::<usize>);
+    let canvas = NodeRef::<Canvas>::new();
+
+    let encode = move |_| {
+        let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
+        else {
+            message.set(Some("The test digits are not loaded.".to_string()));
+            return;
+        };
+        busy.set(true);
+        message.set(None);
+        leptos::task::spawn_local(async move {
+            let latent = active.latent();
+            let mut means = Vec::with_capacity(test.len() * latent);
+            for start in (0..test.len()).step_by(CHUNK) {
+                let end = (start + CHUNK).min(test.len());
+                let images: Vec<f32> = (start..end)
+                    .flat_map(|i| test.image(i).iter().copied())
+                    .collect();
+                match encode_many(&active.model, &images, end - start) {
+                    Ok(codes) => means.extend(codes.into_iter().flat_map(|c| c.mean)),
+                    Err(e) => {
+                        message.set(Some(format!("The test digits could not be encoded: {e}")));
+                        busy.set(false);
+                        return;
+                    }
+                }
+                yield_to_browser().await;
+            }
+            if dim_x.get_untracked() >= latent || dim_y.get_untracked() >= latent {
+                dim_x.set(0);
+                dim_y.set(1.min(latent - 1));
+            }
+            encoded.set_value(Some(Arc::new(Encoded {
+                model: active.title.clone(),
+                latent,
+                means,
+                labels: test.labels().to_vec(),
+            })));
+            busy.set(false);
+            hovered.set(None);
+            version.update(|v| *v += 1);
+        });
+    };
+
+    // Draws the points whenever the codes or the chosen axes change.
+    Effect::new(move |_| {
+        version.track();
+        let (pca, dx, dy) = (use_pca.get(), dim_x.get(), dim_y.get());
+        let (Some(data), Some(canvas)) = (encoded.get_value(), canvas.get()) else {
+            return;
+        };
+        let d = data.latent;
+        let projection = if pca && d > 2 {
+            Projection::principal(&data.means, d)
+        } else {
+            None
+        }
+        .unwrap_or_else(|| Projection::dims(d, dx.min(d - 1), dy.min(d - 1)));
+        let xy: Vec<(f64, f64)> = data
+            .means
+            .chunks_exact(d)
+            .map(|c| projection.apply(c))
+            .collect();
+        // A square frame around the middle 99.6 % of the points, so a few far codes do not
+        // squeeze the rest into a corner.
+        let bound = |pick: fn(&(f64, f64)) -> f64| {
+            let mut v: Vec<f64> = xy.iter().map(pick).collect();
+            v.sort_by(f64::total_cmp);
+            let k = v.len() / 500;
+            (v[k], v[v.len() - 1 - k])
+        };
+        let ((x0, x1), (y0, y1)) = (bound(|p| p.0), bound(|p| p.1));
+        let span = (x1 - x0).max(y1 - y0).max(1e-6);
+        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let scale = (SIDE - 2.0 * MARGIN) / span;
+        let points: Vec<(f64, f64)> = xy
+            .iter()
+            .map(|&(x, y)| (SIDE / 2.0 + (x - cx) * scale, SIDE / 2.0 - (y - cy) * scale))
+            .collect();
+        let Some(context) = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+        else {
+            return;
+        };
+        context.clear_rect(0.0, 0.0, SIDE, SIDE);
+        context.set_global_alpha(0.7);
+        for (&(x, y), &label) in points.iter().zip(&data.labels) {
+            context.set_fill_style_str(COLOURS[label as usize % 10]);
+            context.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0);
+        }
+        context.set_global_alpha(1.0);
+        canvas
+            .set_attribute("data-points", &points.len().to_string())
+            .ok();
+        plotted.set_value(Plotted { points });
+    });
+
+    let nearest = move |ev: &leptos::ev::MouseEvent| -> Option<usize> {
+        let canvas = canvas.get_untracked()?;
+        let rect = canvas.get_bounding_client_rect();
+        if rect.width() <= 0.0 {
+            return None;
+        }
+        let k = SIDE / rect.width();
+        let (x, y) = (
+            (ev.client_x() as f64 - rect.left()) * k,
+            (ev.client_y() as f64 - rect.top()) * k,
+        );
+        plotted.with_value(|p| {
+            p.points
+                .iter()
+                .enumerate()
+                .map(|(i, &(px, py))| (i, (px - x).powi(2) + (py - y).powi(2)))
+                .filter(|&(_, d2)| d2 <= 64.0)
+                .min_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(i, _)| i)
+        })
+    };
+    let on_move = move |ev: leptos::ev::MouseEvent| hovered.set(nearest(&ev));
+    let on_click = move |ev: leptos::ev::MouseEvent| {
+        let Some(i) = nearest(&ev) else {
+            return;
+        };
+        let Some(data) = encoded.get_value() else {
+            return;
+        };
+        let fits = lab
+            .active
+            .with_untracked(|m| m.as_ref().is_some_and(|m| m.latent() == data.latent));
+        if fits {
+            lab.sigma.set(None);
+            lab.z
+                .set(data.means[i * data.latent..(i + 1) * data.latent].to_vec());
+        } else {
+            message.set(Some(
+                "The codes are from a model of another latent size: encode again.".to_string(),
+            ));
+        }
+    };
+    let hovered_pixels = Signal::derive(move || {
+        let i = hovered.get();
+        lab.test.with(|t| match (t, i) {
+            (Some(t), Some(i)) if i < t.len() => t.image(i).to_vec(),
+            _ => vec![0.0; IMAGE_PIXELS],
+        })
+    });
+    let hovered_text = move || {
+        let i = hovered.get()?;
+        let label = lab.test.with(|t| t.as_ref().map(|t| t.label(i)))?;
+        Some(format!(
+            "test digit {i}, a {label}: click to put the sliders on its code"
+        ))
+    };
+    let dims = move || {
+        version.track();
+        encoded.get_value().map_or(0, |e| e.latent)
+    };
+    let dim_select = move |chosen: RwSignal<usize>| {
+        view! {
+            <select disabled=move || { use_pca.get() && dims() > 2 }
+                on:change=move |ev| { if let Ok(d) = event_target_value(&ev).parse() { chosen.set(d) } }>
+                {move || (0..dims()).map(|d| view! {
+                    <option value=d.to_string() selected=move || chosen.get() == d>{format!("z{}", d + 1)}</option>
+                }).collect_view()}
+            </select>
+        }
+    };
+
+    view! {
+        <section class="panel scatter-panel" aria-labelledby="scatter-title">
+            <h2 id="scatter-title">"Latent scatter: where the encoder puts the digits"</h2>
+            <p class="explain">
+                "Each dot is one of the 2,000 test digits at the mean of its code, coloured by which digit it is. Digits "
+                "of a class gather; a VAE keeps the whole cloud near the prior N(0, I), an autoencoder spreads it freely. "
+                "With more than two dimensions the view is the first two principal components, or two chosen dimensions. "
+                "Hover a dot to see the digit; click it to put the sliders on its code."
+            </p>
+            <div class="buttons">
+                <button class="encode-test" on:click=encode disabled=move || busy.get() || lab.test.with(Option::is_none)>
+                    {move || if busy.get() { "Encoding…" } else { "Encode the test digits" }}
+                </button>
+                <label>
+                    <input type="checkbox" prop:checked=move || use_pca.get()
+                        on:change=move |ev| use_pca.set(event_target_checked(&ev)) />
+                    " principal components"
+                </label>
+                <label>" x " {dim_select(dim_x)}</label>
+                <label>" y " {dim_select(dim_y)}</label>
+            </div>
+            <div class="scatter-layout">
+                <canvas class="scatter" node_ref=canvas width=SIDE height=SIDE
+                    role="img" aria-label="scatter of the test digits' latent codes"
+                    on:mousemove=on_move on:mouseleave=move |_| hovered.set(None) on:click=on_click></canvas>
+                <div class="scatter-side">
+                    <DigitView pixels=hovered_pixels label="the digit under the pointer" />
+                    <p class="timing">{hovered_text}</p>
+                    <ul class="legend">
+                        {COLOURS.iter().enumerate().map(|(d, c)| {
+                            let swatch = *c;
+                            view! { <li><span class="swatch" style:background=swatch></span>{d.to_string()}</li> }
+                        }).collect_view()}
+                    </ul>
+                    <p class="timing">{move || { version.track(); encoded.get_value().map(|e| format!("encoded with {}", e.model)) }}</p>
+                </div>
+            </div>
+            <p class="error" role="alert">
+                {move || message.get()}
+                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e})."))}
+            </p>
+        </section>
+    }
+}
