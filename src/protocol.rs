@@ -111,6 +111,9 @@ pub struct Progress {
     pub samples_per_sec: f64,
     /// Estimated seconds to the last epoch's end, once there is a rate to estimate from.
     pub eta_seconds: Option<f64>,
+    /// The β of the next step (below the setting during a KL warm-up).
+    #[serde(default)]
+    pub beta: f64,
     /// Every step's loss since the previous progress event.
     pub losses: Vec<StepLoss>,
 }

@@ -283,3 +283,42 @@ fn a_continued_trainer_picks_up_the_counters_and_the_next_epoch() {
         "a run under way cannot be moved"
     );
 }
+
+#[test]
+fn a_kl_warm_up_raises_beta_linearly_to_its_setting() {
+    let config = TrainConfig {
+        beta: 4.0,
+        warmup_epochs: 2,
+        ..small()
+    };
+    let mut t = trainer(ModelKind::MlpVae, config);
+    let per_epoch = t.batches_per_epoch();
+    let total = 2 * per_epoch;
+    assert!(
+        (t.current_beta() - 4.0 / total as f64).abs() < 1e-12,
+        "first step"
+    );
+    for _ in 0..per_epoch {
+        t.step().unwrap();
+    }
+    let halfway = 4.0 * (per_epoch + 1) as f64 / total as f64;
+    assert!((t.current_beta() - halfway).abs() < 1e-12);
+    for _ in 0..2 * per_epoch {
+        t.step().unwrap();
+    }
+    assert_eq!(t.current_beta(), 4.0, "all of β after the warm-up");
+    let plain = trainer(
+        ModelKind::MlpVae,
+        TrainConfig {
+            beta: 4.0,
+            ..small()
+        },
+    );
+    assert_eq!(plain.current_beta(), 4.0, "no warm-up, no ramp");
+    assert!(TrainConfig {
+        warmup_epochs: 1001,
+        ..small()
+    }
+    .validate()
+    .is_err());
+}

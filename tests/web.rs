@@ -123,6 +123,7 @@ mod protocol_round_trips {
             batch_size: 64,
             beta: 4.0,
             seed: 9,
+            warmup_epochs: 3,
         };
         vec![
             Command::Start {
@@ -181,6 +182,7 @@ mod protocol_round_trips {
                 step_in_epoch: 4,
                 samples_per_sec: 3912.5,
                 eta_seconds: Some(12.5),
+                beta: 0.25,
                 losses: vec![
                     StepLoss {
                         step: 129,

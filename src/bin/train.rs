@@ -34,7 +34,7 @@ mod native {
 
     const USAGE: &str = "usage: train [--pretrained] [--data PATH] [--kind mlp-vae|conv-vae|ae]
              [--latent N] [--hidden N] [--epochs N] [--batch N] [--lr X] [--beta X]
-             [--seed N] [--out FILE.safetensors] [--f16] [--json]
+             [--seed N] [--warmup N] [--out FILE.safetensors] [--f16] [--json]
 
   --pretrained   train every shipped model into assets/pretrained/ (f16, fixed seed)
   --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
@@ -93,6 +93,7 @@ mod native {
                 "--lr" => o.train.learning_rate = num(&flag, value()?)?,
                 "--beta" => o.train.beta = num(&flag, value()?)?,
                 "--seed" => o.train.seed = num(&flag, value()?)?,
+                "--warmup" => o.train.warmup_epochs = num(&flag, value()?)?,
                 "--out" => o.out = Some(value()?.into()),
                 "--f16" => o.precision = Precision::F16,
                 "--json" => o.json = true,
@@ -273,7 +274,7 @@ mod native {
         let mut bytes = 0;
         if let Some(out) = out {
             let last = lines.last();
-            let notes = BTreeMap::from([
+            let mut notes = BTreeMap::from([
                 ("epochs".to_string(), epochs.to_string()),
                 ("learning_rate".to_string(), train.learning_rate.to_string()),
                 ("batch_size".to_string(), train.batch_size.to_string()),
@@ -288,6 +289,9 @@ mod native {
                     "latent-lab native trainer".to_string(),
                 ),
             ]);
+            if train.warmup_epochs > 0 {
+                notes.insert("warmup_epochs".to_string(), train.warmup_epochs.to_string());
+            }
             let data = checkpoint::save(trainer.model(), precision, &notes).map_err(|e| err(&e))?;
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir)

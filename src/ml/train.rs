@@ -28,6 +28,11 @@ pub struct TrainConfig {
     pub beta: f64,
     /// Fixes the data order and the reparameterisation noise.
     pub seed: u64,
+    /// KL warm-up: β rises linearly from 0 to `beta` over this many epochs (0: no warm-up).
+    /// Starting with the reconstruction alone keeps dimensions from collapsing to the prior
+    /// before they have learnt anything.
+    #[serde(default)]
+    pub warmup_epochs: usize,
 }
 
 impl Default for TrainConfig {
@@ -38,6 +43,7 @@ impl Default for TrainConfig {
             batch_size: 128,
             beta: 1.0,
             seed: 0,
+            warmup_epochs: 0,
         }
     }
 }
@@ -51,6 +57,8 @@ pub enum TrainConfigError {
     BatchSize(usize),
     #[error("a β of {0} cannot be used: choose 0 to 1000 (1 gives the ELBO)")]
     Beta(f64),
+    #[error("a KL warm-up of {0} epochs cannot be used: choose 0 (none) to 1000")]
+    Warmup(usize),
 }
 
 impl TrainConfig {
@@ -63,6 +71,9 @@ impl TrainConfig {
         }
         if !(0.0..=1000.0).contains(&self.beta) {
             return Err(TrainConfigError::Beta(self.beta));
+        }
+        if self.warmup_epochs > 1000 {
+            return Err(TrainConfigError::Warmup(self.warmup_epochs));
         }
         Ok(())
     }
@@ -243,6 +254,17 @@ impl Trainer {
         self.steps_in_epoch
     }
 
+    /// The β the next step uses: `beta`, or during a KL warm-up the share of it reached so far
+    /// (rising linearly by step, from 1/n of it at the first step to all of it after
+    /// `warmup_epochs`).
+    pub fn current_beta(&self) -> f64 {
+        let warmup_steps = self.config.warmup_epochs * self.batches_per_epoch();
+        if warmup_steps == 0 {
+            return self.config.beta;
+        }
+        self.config.beta * ((self.steps + 1) as f64 / warmup_steps as f64).min(1.0)
+    }
+
     /// Batches in an epoch at the current batch size.
     pub fn batches_per_epoch(&self) -> usize {
         self.order.batches_per_epoch()
@@ -308,6 +330,7 @@ impl Trainer {
                 sums: [0.0; 3],
             });
         }
+        let beta = self.current_beta();
         let pending = self.pending.as_mut().expect("set above");
         let batch = pending.indices.len();
         let end = pending.done.saturating_add(max_samples.max(1)).min(batch);
@@ -321,10 +344,7 @@ impl Trainer {
         } else {
             None
         };
-        let parts = self
-            .model
-            .terms(&x, noise.as_ref())?
-            .loss(self.config.beta)?;
+        let parts = self.model.terms(&x, noise.as_ref())?.loss(beta)?;
         let loss = parts.values()?;
         if loss.has_diverged() {
             pending.done = 0;

@@ -113,6 +113,7 @@ impl Run {
             step_in_epoch: trainer.steps_in_epoch(),
             samples_per_sec: rate,
             eta_seconds,
+            beta: trainer.current_beta(),
             losses: std::mem::take(&mut self.pending),
         })
     }
@@ -130,6 +131,10 @@ impl Run {
                 self.trainer.config().batch_size.to_string(),
             ),
             ("beta".to_string(), self.trainer.config().beta.to_string()),
+            (
+                "warmup_epochs".to_string(),
+                self.trainer.config().warmup_epochs.to_string(),
+            ),
             ("seed".to_string(), self.trainer.config().seed.to_string()),
             (
                 "trained_by".to_string(),

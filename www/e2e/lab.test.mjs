@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, results, useApp } from "./harness.mjs";
+import { open, results, startTraining, useApp } from "./harness.mjs";
 
 const app = useApp();
 
@@ -74,6 +74,26 @@ test("the latent scatter plots all 2,000 test digits, shows one on hover and put
     return now.some((v, i) => Math.abs(v - b[i]) > 0.01);
   }, before);
   await panel.screenshot({ path: `${results}scatter.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("raising β switches latent dimensions off: fewer active units after the same short run", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const activeAfterOneEpoch = async (beta) => {
+    await page.fill(".field.beta input", String(beta));
+    await page.press(".field.beta input", "Tab");
+    await startTraining(page, { epochs: 1 });
+    await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
+    await page.waitForFunction(() => /dimensions active/.test(document.querySelector(".training-panel").textContent));
+    const text = await page.locator(".training-panel figcaption", { hasText: "dimensions active" }).textContent();
+    return Number(/(\d+) of 20 dimensions active/.exec(text)[1]);
+  };
+  const atOne = await activeAfterOneEpoch(1);
+  const atTen = await activeAfterOneEpoch(10);
+  console.log(`active units of 20 after one epoch: β = 1 → ${atOne}, β = 10 → ${atTen}`);
+  assert.ok(atTen < atOne, `β 10 leaves fewer active units (${atTen}) than β 1 (${atOne})`);
   assert.deepEqual(errors, []);
   await context.close();
 });

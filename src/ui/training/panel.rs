@@ -30,7 +30,7 @@ fn NumberField<T>(
 where
     T: std::str::FromStr + std::fmt::Display + Clone + Send + Sync + 'static,
 {
-    let class = label.to_lowercase().replace([' ', 'β'], "-");
+    let class = label.to_lowercase().replace(' ', "-").replace('β', "beta");
     view! {
         <label class=format!("field {class}") title=hint>
             <span>{label}</span>
@@ -59,16 +59,18 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     let batch = RwSignal::new(128usize);
     let epochs = RwSignal::new(10usize);
     let seed = RwSignal::new(0u64);
+    let warmup = RwSignal::new(0usize);
 
     let train_config = move || TrainConfig {
         learning_rate: learning_rate.get_untracked(),
         batch_size: batch.get_untracked(),
         beta: beta.get_untracked(),
         seed: seed.get_untracked(),
+        warmup_epochs: warmup.get_untracked(),
     };
-    // Learning rate, β and batch size apply to a run in progress as soon as they change.
+    // Learning rate, β, batch size and warm-up apply to a run in progress as soon as they change.
     Effect::new(move |first: Option<()>| {
-        let _ = (learning_rate.get(), beta.get(), batch.get());
+        let _ = (learning_rate.get(), beta.get(), batch.get(), warmup.get());
         if first.is_some() {
             training.set_hyper_parameters(train_config());
         }
@@ -113,8 +115,16 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 .then(|| recent.iter().map(|s| s.loss.total).sum::<f32>() / recent.len() as f32)
         });
         let loss = loss.map(|l| format!(" · loss {l:.1}")).unwrap_or_default();
+        let target = training
+            .plan
+            .with(|plan| plan.as_ref().map_or(p.beta, |plan| plan.train.beta));
+        let warming = if p.beta < target - 1e-9 {
+            format!(" · β {:.2} of {target} (KL warm-up)", p.beta)
+        } else {
+            String::new()
+        };
         Some(format!(
-            "{state} · epoch {} of {} · step {} of {total}{loss} · {:.0} samples/s{eta}",
+            "{state} · epoch {} of {} · step {} of {total}{loss}{warming} · {:.0} samples/s{eta}",
             (p.epochs_done + 1).min(p.epochs),
             p.epochs,
             p.step,
@@ -224,6 +234,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 <NumberField label="latent" value=latent hint="latent dimensions z (1 to 64)" />
                 <NumberField label="hidden" value=hidden hint="hidden units (MLP) or first-layer channels (Conv-VAE)" />
                 <NumberField label="β" value=beta hint="weight of the KL term: 1 is the ELBO" />
+                <NumberField label="KL warm-up" value=warmup hint="epochs over which β rises from 0 to its value (0: none)" />
                 <NumberField label="learning rate" value=learning_rate hint="Adam's step size; 1e-3 is a good start" />
                 <NumberField label="batch" value=batch hint="digits per step" />
                 <NumberField label="epochs" value=epochs hint="passes over the 8,000 training digits" />
