@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use super::anomaly::AnomalyPanel;
 use super::bench::{self, BenchPanel};
+use super::compare::ComparePanel;
 use super::draw_panel::DrawPanel;
 use super::fetch::fetch_bytes;
 use super::interpolation::InterpolationPanel;
@@ -58,6 +59,7 @@ pub fn App() -> impl IntoView {
             <TrainingPanel training />
             <ManifoldPanel />
             <InterpolationPanel />
+            <ComparePanel />
             <ScatterPanel />
             <AnomalyPanel />
             <RestorePanel />

@@ -121,13 +121,11 @@ impl Library {
         });
     }
 
-    /// Makes the model `id` the active one, loading it first if needed. On failure the active
-    /// model stays and the message says why.
-    pub async fn select(self, lab: Lab, id: String) {
-        let ticket = self.claim();
-        if let Some(model) = self.models.with_value(|m| m.get(&id).cloned()) {
-            lab.activate(model);
-            return;
+    /// The model `id`, from memory or loaded (a pretrained one fetched, a kept one read from its
+    /// bytes), without making it the active one.
+    pub async fn load(self, id: &str) -> Result<Arc<ActiveModel>, String> {
+        if let Some(model) = self.models.with_value(|m| m.get(id).cloned()) {
+            return Ok(model);
         }
         let loaded = if let Some(pid) = id.strip_prefix("pretrained:") {
             match pretrained::find(pid) {
@@ -140,7 +138,7 @@ impl Library {
             let name = self
                 .entries
                 .with_untracked(|e| e.iter().find(|e| e.id == id).map(|e| e.name.clone()));
-            match self.bytes.with_value(|b| b.get(&id).cloned()) {
+            match self.bytes.with_value(|b| b.get(id).cloned()) {
                 Some(bytes) => Ok((
                     bytes,
                     format!("the saved model “{}”", name.unwrap_or_default()),
@@ -148,24 +146,28 @@ impl Library {
                 None => Err("that model is no longer in this browser".to_string()),
             }
         };
-        let result = loaded.and_then(|(bytes, what)| {
-            let (model, info) =
-                checkpoint::load(&bytes).map_err(|e| format!("{what} could not be loaded: {e}"))?;
-            self.bytes.update_value(|b| {
-                b.insert(id.clone(), bytes);
-            });
-            Ok(Arc::new(ActiveModel::new(id.clone(), model, info)))
+        let (bytes, what) = loaded?;
+        let (model, info) =
+            checkpoint::load(&bytes).map_err(|e| format!("{what} could not be loaded: {e}"))?;
+        self.bytes.update_value(|b| {
+            b.insert(id.to_string(), bytes);
         });
-        match result {
-            Ok(model) => {
-                self.remember(model.clone());
-                if self.is_current(ticket) {
-                    lab.activate(model);
-                    self.message.set(None);
-                }
+        let model = Arc::new(ActiveModel::new(id.to_string(), model, info));
+        self.remember(model.clone());
+        Ok(model)
+    }
+
+    /// Makes the model `id` the active one, loading it first if needed. On failure the active
+    /// model stays and the message says why.
+    pub async fn select(self, lab: Lab, id: String) {
+        let ticket = self.claim();
+        match self.load(&id).await {
+            Ok(model) if self.is_current(ticket) => {
+                lab.activate(model);
+                self.message.set(None);
             }
             Err(message) if self.is_current(ticket) => self.message.set(Some(message)),
-            Err(_) => {}
+            _ => {} // a newer choice was made meanwhile
         }
     }
 

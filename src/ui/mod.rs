@@ -8,6 +8,7 @@ mod anomaly;
 mod app;
 pub mod bench;
 pub mod clock;
+mod compare;
 pub mod digit_view;
 pub mod draw_panel;
 pub mod fetch;

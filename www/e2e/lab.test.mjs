@@ -1,5 +1,5 @@
-// End to end: the lab's panels about uses of a VAE (anomaly detection, sharing is in
-// page.test.mjs). Run by tools/test after `trunk build --release`.
+// End to end: the lab's panels (anomaly score, restoration, latent scatter, β and active units;
+// sharing by link is in page.test.mjs). Run by tools/test after `trunk build --release`.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -94,6 +94,26 @@ test("raising β switches latent dimensions off: fewer active units after the sa
   const atTen = await activeAfterOneEpoch(10);
   console.log(`active units of 20 after one epoch: β = 1 → ${atOne}, β = 10 → ${atTen}`);
   assert.ok(atTen < atOne, `β 10 leaves fewer active units (${atTen}) than β 1 (${atOne})`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the autoencoder and the VAEs are compared on the same digits, with test numbers for each model", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector(".compare-panel .compare-models:not([disabled])", { timeout: 60_000 });
+  await page.click(".compare-panel .compare-models");
+  await page.waitForFunction(() => document.querySelectorAll(".compare-table tbody tr").length === 4 && !document.querySelector(".compare-models").disabled, null, { timeout: 120_000 });
+  const table = await page.$$eval(".compare-table tbody tr", (rows) =>
+    rows.map((r) => ({ model: r.dataset.model, recon: Number(r.querySelector(".recon").textContent), kl: r.querySelector(".kl").textContent, elbo: r.querySelector(".elbo").textContent })),
+  );
+  console.log(table.map((r) => `compare: ${r.model} recon ${r.recon} · KL ${r.kl} · −ELBO ${r.elbo}`).join("\n"));
+  for (const row of table) assert.ok(Number.isFinite(row.recon) && row.recon > 0, `${row.model}: ${row.recon}`);
+  const vaes = table.filter((r) => !r.model.includes("ae-z16") || r.model.includes("vae"));
+  for (const row of vaes) assert.ok(Number.isFinite(Number(row.elbo)), `${row.model} has a −ELBO`);
+  assert.equal(await page.locator(".compare-row").count(), 4);
+  assert.equal(await page.locator(".compare-row canvas.digit").count(), 4 * (6 + 6 + 8));
+  await page.locator(".compare-panel").screenshot({ path: `${results}compare.png` });
   assert.deepEqual(errors, []);
   await context.close();
 });

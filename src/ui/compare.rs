@@ -1,0 +1,225 @@
+//! Autoencoder against VAEs, side by side: for the same test digits, each model's
+//! reconstructions, samples from the prior N(0, I) through each decoder, an interpolation
+//! through each latent space, and each model's test reconstruction error, KL and −ELBO. The
+//! plain autoencoder reconstructs well but its prior samples are mostly not digits: its codes do
+//! not fill N(0, I), so the prior lands in holes. The models are the pretrained ones plus the
+//! one being explored, when it is another (a model trained in the page).
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::clock::{now_ms, yield_to_browser};
+use super::digit_view::DigitView;
+use super::library::{pretrained_id, use_library};
+use super::state::{use_lab, ActiveModel};
+use crate::ml::data::{Digits, IMAGE_PIXELS};
+use crate::ml::eval::Evaluator;
+use crate::ml::explore::{decode_many, encode_many, interpolate};
+use crate::ml::pretrained::PRETRAINED;
+use crate::ml::rng::Rng;
+
+/// Digits reconstructed, and prior samples drawn, per model.
+const SHOWN: usize = 6;
+/// Steps of each interpolation.
+const STEPS: usize = 8;
+/// Test digits per evaluation chunk, so the page paints between chunks.
+const CHUNK: usize = 200;
+
+/// One model's row.
+#[derive(Clone)]
+struct Row {
+    id: String,
+    title: String,
+    variational: bool,
+    reconstructions: Vec<Vec<f32>>,
+    samples: Vec<Vec<f32>>,
+    walk: Vec<Vec<f32>>,
+    recon: f64,
+    kl: f64,
+    neg_elbo: f64,
+}
+
+fn split(images: Vec<f32>) -> Vec<Vec<f32>> {
+    images
+        .chunks_exact(IMAGE_PIXELS)
+        .map(<[f32]>::to_vec)
+        .collect()
+}
+
+/// Everything for one model's row; the evaluation of the test set is chunked.
+async fn row_for(
+    model: &ActiveModel,
+    test: &Digits,
+    shown: &[usize],
+    ends: (usize, usize),
+    seed: u64,
+) -> Result<Row, String> {
+    let m = &model.model;
+    let fail = |e: candle_core::Error| format!("{}: {e}", model.title);
+    let images: Vec<f32> = shown
+        .iter()
+        .flat_map(|&i| test.image(i).iter().copied())
+        .collect();
+    let codes = encode_many(m, &images, shown.len()).map_err(fail)?;
+    let means: Vec<f32> = codes.iter().flat_map(|c| c.mean.iter().copied()).collect();
+    let reconstructions = split(decode_many(m, &means, shown.len()).map_err(fail)?);
+    let latent = model.latent();
+    let prior = Rng::new(seed).normal_vec(SHOWN * latent);
+    let samples = split(decode_many(m, &prior, SHOWN).map_err(fail)?);
+    let ends_images: Vec<f32> = [ends.0, ends.1]
+        .iter()
+        .flat_map(|&i| test.image(i).iter().copied())
+        .collect();
+    let end_codes = encode_many(m, &ends_images, 2).map_err(fail)?;
+    let path = interpolate(&end_codes[0].mean, &end_codes[1].mean, STEPS);
+    let walk = split(decode_many(m, &path, STEPS).map_err(fail)?);
+    let mut evaluator = Evaluator::new(m);
+    for start in (0..test.len()).step_by(CHUNK) {
+        evaluator
+            .add(m, test, start, CHUNK.min(test.len() - start))
+            .map_err(fail)?;
+        yield_to_browser().await;
+    }
+    let eval = evaluator.finish();
+    Ok(Row {
+        id: model.id.clone(),
+        title: model.title.clone(),
+        variational: m.config().kind.is_variational(),
+        reconstructions,
+        samples,
+        walk,
+        recon: eval.recon,
+        kl: eval.kl,
+        neg_elbo: eval.neg_elbo,
+    })
+}
+
+fn strip(images: &[Vec<f32>], what: &'static str) -> impl IntoView {
+    images
+        .iter()
+        .enumerate()
+        .map(|(i, pixels)| {
+            let pixels = Signal::stored(pixels.clone());
+            view! { <DigitView pixels label=format!("{what} {}", i + 1) /> }
+        })
+        .collect_view()
+}
+
+#[component]
+pub fn ComparePanel() -> impl IntoView {
+    let lab = use_lab();
+    let library = use_library();
+    let rows = RwSignal::new(Vec::<Row>::new());
+    let busy = RwSignal::new(false);
+    let message = RwSignal::new(None::<String>);
+    let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xc0_3fa7e));
+
+    let compare = move |_| {
+        let Some(test) = lab.test.get_untracked() else {
+            message.set(Some(
+                "The test digits are needed and are not loaded.".to_string(),
+            ));
+            return;
+        };
+        let n = test.len();
+        let (shown, ends, seed) = rng
+            .try_update_value(|r| {
+                let shown: Vec<usize> = (0..SHOWN).map(|_| r.below(n)).collect();
+                (shown, (r.below(n), r.below(n)), r.next_u64())
+            })
+            .unwrap_or_else(|| ((0..SHOWN).collect(), (0, 1), 1));
+        let mut ids: Vec<String> = PRETRAINED.iter().map(|p| pretrained_id(p.id)).collect();
+        let explored = lab.active.get_untracked();
+        if let Some(active) = &explored {
+            if !ids.contains(&active.id) {
+                ids.push(active.id.clone());
+            }
+        }
+        busy.set(true);
+        message.set(None);
+        rows.set(Vec::new());
+        leptos::task::spawn_local(async move {
+            for id in ids {
+                // The explored model as it is now (a training run's snapshot may not be kept).
+                let model: Result<Arc<ActiveModel>, String> =
+                    match explored.as_ref().filter(|m| m.id == id) {
+                        Some(m) => Ok(m.clone()),
+                        None => library.load(&id).await,
+                    };
+                match model {
+                    Ok(model) => match row_for(&model, &test, &shown, ends, seed).await {
+                        Ok(row) => rows.update(|r| r.push(row)),
+                        Err(e) => message.set(Some(format!("Could not compare {e}"))),
+                    },
+                    Err(e) => message.set(Some(format!("Could not load {id}: {e}"))),
+                }
+            }
+            busy.set(false);
+        });
+    };
+
+    let table = move || {
+        let rows = rows.get();
+        (!rows.is_empty()).then(|| {
+            view! {
+                <table class="compare-table">
+                    <thead>
+                        <tr><th>"model"</th><th>"test reconstruction (nats)"</th><th>"KL (nats)"</th><th>"−ELBO (nats)"</th></tr>
+                    </thead>
+                    <tbody>
+                        {rows.into_iter().map(|r| view! {
+                            <tr data-model=r.id.clone()>
+                                <td>{r.title.clone()}</td>
+                                <td class="recon">{format!("{:.1}", r.recon)}</td>
+                                <td class="kl">{if r.variational { format!("{:.1}", r.kl) } else { "—".to_string() }}</td>
+                                <td class="elbo">{if r.variational { format!("{:.1}", r.neg_elbo) } else { "no bound".to_string() }}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }
+        })
+    };
+    let gallery = move || {
+        rows.get()
+            .into_iter()
+            .map(|r| {
+                view! {
+                    <div class="compare-row" data-model=r.id.clone()>
+                        <h3>{r.title.clone()}</h3>
+                        <div class="compare-strips">
+                            <figure><div class="digits">{strip(&r.reconstructions, "reconstruction")}</div><figcaption>"reconstructions"</figcaption></figure>
+                            <figure><div class="digits">{strip(&r.samples, "sample from the prior")}</div><figcaption>"samples from N(0, I)"</figcaption></figure>
+                            <figure><div class="digits">{strip(&r.walk, "interpolation step")}</div><figcaption>"interpolation"</figcaption></figure>
+                        </div>
+                    </div>
+                }
+            })
+            .collect_view()
+    };
+
+    view! {
+        <section class="panel compare-panel" aria-labelledby="compare-title">
+            <h2 id="compare-title">"Autoencoder against VAEs, side by side"</h2>
+            <p class="explain">
+                "The same test digits through every model: reconstructions, samples drawn from the prior N(0, I) and "
+                "decoded, and a walk between two digits. A plain autoencoder reconstructs sharply, but its codes do not "
+                "fill N(0, I), so its prior samples fall in holes and are rarely digits; a VAE pays a KL cost to keep its "
+                "codes where the prior is. The table scores each on the 2,000 test digits (the autoencoder has no bound, "
+                "only its reconstruction error)."
+            </p>
+            <div class="buttons">
+                <button class="compare-models" on:click=compare disabled=move || busy.get() || lab.test.with(Option::is_none)>
+                    {move || if busy.get() { "Comparing…" } else if rows.with(Vec::is_empty) { "Compare the models" } else { "Compare other digits" }}
+                </button>
+            </div>
+            {table}
+            <div class="compare-gallery">{gallery}</div>
+            <p class="error" role="alert">
+                {move || message.get()}
+                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e})."))}
+            </p>
+        </section>
+    }
+}
