@@ -7,11 +7,13 @@
 use std::sync::Arc;
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::{use_lab, ActiveModel};
 use super::training::charts::ticks;
+use crate::ml::data::IMAGE_SIDE;
 use crate::ml::explore::neg_elbo_one;
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
 use crate::ml::rng::Rng;
@@ -76,6 +78,64 @@ fn score_all(
         .collect()
 }
 
+/// Reads an image file (PNG, JPEG, SVG…) as a 28×28 digit: scaled down to 28×28 by the browser,
+/// made grey, and inverted when it is dark ink on a light background (MNIST is light on dark).
+/// Transparent pixels count as background.
+async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
+    let name = file.name();
+    let unreadable = || format!("“{name}” could not be read as an image");
+    let url = web_sys::Url::create_object_url_with_blob(&file).map_err(|_| unreadable())?;
+    let image = web_sys::HtmlImageElement::new().map_err(|_| unreadable())?;
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        image.set_onload(Some(&resolve));
+        image.set_onerror(Some(&reject));
+    });
+    image.set_src(&url);
+    let outcome = wasm_bindgen_futures::JsFuture::from(loaded).await;
+    image.set_onload(None);
+    image.set_onerror(None);
+    let _ = web_sys::Url::revoke_object_url(&url);
+    outcome.map_err(|_| unreadable())?;
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or_else(unreadable)?;
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(|_| unreadable())?
+        .unchecked_into();
+    canvas.set_width(IMAGE_SIDE as u32);
+    canvas.set_height(IMAGE_SIDE as u32);
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .ok_or_else(unreadable)?
+        .unchecked_into();
+    let side = IMAGE_SIDE as f64;
+    context
+        .draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, side, side)
+        .map_err(|_| unreadable())?;
+    let rgba = context
+        .get_image_data(0.0, 0.0, side, side)
+        .map_err(|_| unreadable())?
+        .data();
+    // Brightness over a white background, 0 (black) to 1 (white).
+    let brightness: Vec<f32> = rgba
+        .chunks_exact(4)
+        .map(|p| {
+            let alpha = p[3] as f32 / 255.0;
+            let grey = (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32) / 255.0;
+            alpha * grey + (1.0 - alpha)
+        })
+        .collect();
+    let mean = brightness.iter().sum::<f32>() / brightness.len() as f32;
+    Ok(if mean > 0.5 {
+        brightness.iter().map(|b| 1.0 - b).collect()
+    } else {
+        brightness
+    })
+}
+
 #[component]
 pub fn AnomalyPanel() -> impl IntoView {
     let lab = use_lab();
@@ -83,8 +143,10 @@ pub fn AnomalyPanel() -> impl IntoView {
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xa11a));
+    // An image the user chose, scored with the others: (file name, 784 grey values).
+    let uploaded = StoredValue::new_local(None::<(String, Vec<f32>)>);
 
-    let run = move |_| {
+    let run = move || {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
             message.set(Some(
@@ -116,6 +178,9 @@ pub fn AnomalyPanel() -> impl IntoView {
         if let Some(drawing) = lab.drawing.get_untracked() {
             inputs.push(("your drawing".to_string(), 'E', drawing.pixels));
         }
+        if let Some((name, pixels)) = uploaded.get_value() {
+            inputs.push((format!("your image “{name}”"), 'F', pixels));
+        }
         busy.set(true);
         message.set(None);
         leptos::task::spawn_local(async move {
@@ -142,6 +207,27 @@ pub fn AnomalyPanel() -> impl IntoView {
                 histogram,
                 probes,
             }));
+        });
+    };
+
+    let on_image = move |ev: leptos::ev::Event| {
+        let Some(file) = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+            .and_then(|input| input.files())
+            .and_then(|files| files.get(0))
+        else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let name = file.name();
+            match image_to_digit(file).await {
+                Ok(pixels) => {
+                    uploaded.set_value(Some((name, pixels)));
+                    run();
+                }
+                Err(e) => message.set(Some(format!("{e}; nothing was scored."))),
+            }
         });
     };
 
@@ -243,14 +329,19 @@ pub fn AnomalyPanel() -> impl IntoView {
             <p class="explain">
                 "A VAE gives every input a score, its negative ELBO: how many nats it costs to describe the input with "
                 "the model. Inputs like the training digits score low; anything else scores high. The bars are the 2,000 "
-                "test digits; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, and "
-                "your drawing if there is one. The percentile says how many test digits score lower: a detector flags "
+                "test digits; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, "
+                "your drawing if there is one, and an image of yours if you choose one (any size: it is scaled to 28×28 "
+                "and inverted when dark on light, as MNIST digits are light on dark). The percentile says how many test digits score lower: a detector flags "
                 "inputs above, say, the 99th."
             </p>
             <div class="buttons">
-                <button class="score-probes" on:click=run disabled=move || busy.get() || lab.test.with(Option::is_none)>
+                <button class="score-probes" on:click=move |_| run() disabled=move || busy.get() || lab.test.with(Option::is_none)>
                     {move || if scored.with(Option::is_some) { "Score another digit" } else { "Score the inputs" }}
                 </button>
+                <label class="button file-button" title="Score a picture of a digit: any size, dark on light or light on dark">
+                    "Score an image…"
+                    <input type="file" class="probe-image" accept="image/*" on:change=on_image />
+                </label>
                 <span class="timing">{move || scored.with(|s| s.as_ref().map(|s| format!("scored with {}", s.model)))}</span>
             </div>
             {chart}

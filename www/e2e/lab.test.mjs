@@ -117,3 +117,28 @@ test("the autoencoder and the VAEs are compared on the same digits, with test nu
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("an uploaded picture is scaled to 28×28, inverted when dark on light, and scored with the others", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector(".anomaly-panel .score-probes:not([disabled])", { timeout: 60_000 });
+  // A "1" drawn dark on light, at 200×200: the page must shrink and invert it.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="200"><rect width="200" height="200" fill="white"/><path d="M105 30 L95 170" stroke="black" stroke-width="22" stroke-linecap="round"/></svg>`;
+  await page.setInputFiles(".anomaly-panel .probe-image", { name: "one.svg", mimeType: "image/svg+xml", buffer: Buffer.from(svg) });
+  await page.waitForSelector(".anomaly-panel figure.probe[data-mark=F]", { timeout: 60_000 });
+  const ink = await page.locator(".anomaly-panel figure.probe[data-mark=F] canvas.digit").evaluate((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, 28, 28).data;
+    let dark = 0;
+    for (let i = 0; i < d.length; i += 4) if (d[i] < 128) dark++;
+    return dark;
+  });
+  assert.ok(ink > 15 && ink < 200, `a bar of ink, not a filled square (${ink} pixels)`);
+  const ranks = Object.fromEntries(await page.$$eval(".anomaly-panel figure.probe", (fs) => fs.map((f) => [f.dataset.mark, Number(f.dataset.rank)])));
+  console.log(`anomaly percentile of an uploaded "1": ${ranks.F} (pure noise ${ranks.D})`);
+  assert.ok(ranks.F < ranks.D, "the uploaded digit is less unusual than pure noise");
+
+  await page.setInputFiles(".anomaly-panel .probe-image", { name: "broken.png", mimeType: "image/png", buffer: Buffer.from("not a picture") });
+  await page.waitForFunction(() => /could not be read as an image/.test(document.querySelector(".anomaly-panel").textContent));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
