@@ -1,0 +1,96 @@
+//! A run kept across reloads: its settings, progress and curves are written to IndexedDB beside
+//! its weights, and brought back (paused, ready to resume) when the page opens again.
+
+use leptos::prelude::*;
+
+use super::{now_ms, DataStatus, Plan, Training};
+use crate::protocol::{thin_losses, RunState};
+use crate::ui::storage::{self, StoredRun};
+
+/// Step losses written to IndexedDB with a run (thinned evenly): plenty for a smoothed chart.
+const STORED_LOSSES: usize = 2_000;
+
+impl Training {
+    /// Brings back the last run saved in this browser (after a reload): its curves, and its
+    /// snapshot ready to continue. Call once the library has been restored.
+    pub async fn restore_run(self) {
+        let stored = match storage::latest_run().await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return,
+            Err(e) => {
+                self.message
+                    .set(Some(format!("The last training run cannot be shown: {e}.")));
+                return;
+            }
+        };
+        let known = self
+            .library
+            .entries
+            .with_untracked(|list| list.iter().any(|e| e.id == stored.id));
+        if !known || self.plan.with_untracked(Option::is_some) {
+            return; // its model was deleted, or a new run has started meanwhile
+        }
+        let run = self.last_run.get_value() + 1;
+        self.last_run.set_value(run);
+        let mut progress = stored.progress;
+        progress.run = run;
+        if progress.state == RunState::Running {
+            progress.state = RunState::Paused;
+        }
+        progress.samples_per_sec = 0.0;
+        progress.eta_seconds = None;
+        let finished = progress.state == RunState::Finished;
+        self.plan.set(Some(Plan {
+            run,
+            model: stored.model,
+            train: stored.train,
+            epochs: stored.epochs,
+            entry_id: stored.id,
+        }));
+        self.losses.set(stored.losses);
+        self.reports.set(stored.reports);
+        self.progress.set(Some(progress));
+        self.snapshot_at.set_value(Some(stored.at));
+        self.persisted.set_value((stored.at.epochs_done, now_ms()));
+        if finished {
+            return;
+        }
+        self.detached.set(true);
+        self.message.set(Some(format!(
+            "The run from your last visit is back: {}, {} of {} epochs, step {}. Press Resume to go on training it.",
+            stored.model, stored.at.epochs_done, stored.epochs, stored.at.steps
+        )));
+        if self.worker_ready.get_untracked() && self.data.get_untracked() == DataStatus::Ready {
+            self.attach(true);
+        }
+    }
+
+    /// Writes the run's record (settings, progress, curves) to IndexedDB, beside its weights.
+    pub(super) async fn persist_run(self) {
+        let (Some(plan), Some(progress), Some(at)) = (
+            self.plan.get_untracked(),
+            self.progress.get_untracked(),
+            self.snapshot_at.get_value(),
+        ) else {
+            return;
+        };
+        let record = StoredRun {
+            id: plan.entry_id,
+            model: plan.model,
+            train: plan.train,
+            epochs: plan.epochs,
+            at,
+            progress,
+            losses: self
+                .losses
+                .with_untracked(|l| thin_losses(l, STORED_LOSSES)),
+            reports: self.reports.get_untracked(),
+            saved_ms: now_ms(),
+        };
+        if let Err(e) = storage::put_run(&record).await {
+            self.message.set(Some(format!(
+                "The training curves could not be kept for the next visit: {e}."
+            )));
+        }
+    }
+}
