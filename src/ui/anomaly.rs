@@ -211,12 +211,16 @@ pub fn AnomalyPanel() -> impl IntoView {
     };
 
     let on_image = move |ev: leptos::ev::Event| {
-        let Some(file) = ev
+        let Some(input) = ev
             .target()
             .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-            .and_then(|input| input.files())
-            .and_then(|files| files.get(0))
         else {
+            return;
+        };
+        let file = input.files().and_then(|files| files.get(0));
+        // Cleared, so choosing the same file again is a change too.
+        input.set_value("");
+        let Some(file) = file else {
             return;
         };
         leptos::task::spawn_local(async move {
@@ -340,7 +344,7 @@ pub fn AnomalyPanel() -> impl IntoView {
                 </button>
                 <label class="button file-button" title="Score a picture of a digit: any size, dark on light or light on dark">
                     "Score an image…"
-                    <input type="file" class="probe-image" accept="image/*" on:change=on_image />
+                    <input type="file" class="probe-image" accept="image/*" on:change=on_image disabled=move || busy.get() />
                 </label>
                 <span class="timing">{move || scored.with(|s| s.as_ref().map(|s| format!("scored with {}", s.model)))}</span>
             </div>

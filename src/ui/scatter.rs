@@ -21,6 +21,8 @@ use crate::ml::projection::Projection;
 
 /// The test digits' codes under one model.
 struct Encoded {
+    /// The encoding model's library id and its title.
+    id: String,
     model: String,
     latent: usize,
     /// `count × latent` posterior means.
@@ -88,6 +90,7 @@ pub fn ScatterPanel() -> impl IntoView {
                 dim_y.set(1.min(latent - 1));
             }
             encoded.set_value(Some(Arc::new(Encoded {
+                id: active.id.clone(),
                 model: active.title.clone(),
                 latent,
                 means,
@@ -184,16 +187,17 @@ pub fn ScatterPanel() -> impl IntoView {
         let Some(data) = encoded.get_value() else {
             return;
         };
-        let fits = lab
-            .active
-            .with_untracked(|m| m.as_ref().is_some_and(|m| m.latent() == data.latent));
+        let fits = lab.active.with_untracked(|m| {
+            m.as_ref()
+                .is_some_and(|m| m.id == data.id && m.latent() == data.latent)
+        });
         if fits {
             lab.sigma.set(None);
             lab.z
                 .set(data.means[i * data.latent..(i + 1) * data.latent].to_vec());
         } else {
             message.set(Some(
-                "The codes are from a model of another latent size: encode again.".to_string(),
+                "The codes are from another model than the one explored: encode again.".to_string(),
             ));
         }
     };

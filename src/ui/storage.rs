@@ -243,6 +243,11 @@ pub async fn put_run(run: &StoredRun) -> Result<(), String> {
     put_in(RUNS, run).await
 }
 
+/// Deletes a run's record only (its model stays).
+pub async fn delete_run(id: &str) -> Result<(), String> {
+    delete_in(RUNS, id).await
+}
+
 /// The most recently saved run, if any.
 pub async fn latest_run() -> Result<Option<StoredRun>, String> {
     let runs: Vec<StoredRun> = list_in(RUNS).await?;

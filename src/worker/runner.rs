@@ -426,7 +426,11 @@ impl Runner {
             events.push(run.progress());
         }
         if run.snapshot_due
-            || run.state == RunState::Running && now - run.last_snapshot_ms >= SNAPSHOT_INTERVAL_MS
+            // Not while the test digits are scored: a snapshot counts the epoch as done, and one
+            // taken before its report is sent could be continued from without that report.
+            || run.state == RunState::Running
+                && run.evaluating.is_none()
+                && now - run.last_snapshot_ms >= SNAPSHOT_INTERVAL_MS
         {
             run.snapshot_due = false;
             run.last_snapshot_ms = now;

@@ -163,6 +163,9 @@ const storedRuns = (page) =>
 test("a reload in the middle of training brings back the snapshot and the curves", async () => {
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  await page.fill(".field.learning-rate input", "0.002");
+  await page.press(".field.learning-rate input", "Tab");
   await startTraining(page);
   let kept = [];
   for (let i = 0; i < 100 && !(kept[0]?.steps > 0); i++) {
@@ -180,6 +183,7 @@ test("a reload in the middle of training brings back the snapshot and the curves
   assert.ok(back.step >= record.steps && back.step > 0, `progress back at step ${back.step} (stored ${record.steps})`);
   const curve = await page.locator(".charts figure").first().locator("path.total").getAttribute("d");
   assert.ok(curve && curve.length > 20, "the loss curve is drawn again");
+  assert.equal(await page.inputValue(".field.learning-rate input"), "0.002", "the run's own settings are shown");
 
   await page.waitForSelector(".training-buttons .resume:not([disabled])");
   await page.waitForFunction(() => document.querySelector(".training-buttons .start:not([disabled])"), null, { timeout: 60_000 });
@@ -187,6 +191,17 @@ test("a reload in the middle of training brings back the snapshot and the curves
   await waitForStep(page, back.step + 20);
   assert.equal(await page.getAttribute(".progress-text", "data-state"), "running");
   await page.locator(".training-panel").screenshot({ path: `${results}training-after-reload.png` });
+
+  // A reset run stays gone after the next reload.
+  await page.click(".training-buttons .reset");
+  await page.waitForFunction(async () => new Promise((ok) => {
+    const r = indexedDB.open("latent-lab");
+    r.onsuccess = () => { const all = r.result.transaction("runs").objectStore("runs").getAll(); all.onsuccess = () => { ok(all.result.length === 0); r.result.close(); }; };
+  }));
+  await page.reload();
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  await page.waitForTimeout(500);
+  assert.doesNotMatch(await page.textContent(".training-message"), /from your last visit/);
   assert.deepEqual(errors, []);
   await context.close();
 });

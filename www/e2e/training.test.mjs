@@ -58,6 +58,14 @@ test("a trained model is kept across a reload, and a download loads back to the 
   await startTraining(page, { epochs: 1 });
   await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
   await page.waitForFunction(() => [...document.querySelectorAll("#model-select option")].some((o) => o.textContent.includes("trained here, 1/1")));
+  // The page writes to IndexedDB in the background: reload once the finished model is there.
+  await page.waitForFunction(() => new Promise((ok) => {
+    const r = indexedDB.open("latent-lab");
+    r.onsuccess = () => {
+      const all = r.result.transaction("models").objectStore("models").getAll();
+      all.onsuccess = () => { ok(all.result.some((m) => m.name.includes("trained here, 1/1"))); r.result.close(); };
+    };
+  }));
 
   await page.reload();
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });

@@ -218,11 +218,7 @@ impl Training {
         let now = now_ms();
         if epochs_done > persisted_epochs || settled || now - persisted_ms >= PERSIST_EVERY_MS {
             self.persisted.set_value((epochs_done, now));
-            let library = self.library;
-            leptos::task::spawn_local(async move {
-                library.persist(plan.entry_id).await;
-                self.persist_run().await;
-            });
+            self.persist();
         }
     }
 
@@ -268,7 +264,9 @@ impl Training {
         self.message.set(None);
         self.detached.set(false);
         self.snapshot_at.set_value(None);
-        self.persisted.set_value((0, started));
+        // The first snapshot (sent with the start) is kept at once: a reload right after Start
+        // must not bring back the previous run.
+        self.persisted.set_value((0, f64::NEG_INFINITY));
         self.follow.set(true);
         self.send(Command::Start {
             run,
@@ -301,6 +299,9 @@ impl Training {
     }
 
     pub fn reset(&self) {
+        if let Some(plan) = self.plan.get_untracked() {
+            self.forget_saved_run(plan.entry_id);
+        }
         self.send(Command::Reset);
         self.plan.set(None);
         self.progress.set(None);
@@ -329,7 +330,9 @@ impl Training {
                 };
             }
         });
-        if !self.detached.get_untracked() {
+        // A detached run gets them when it is handed back; a finished one is not in the worker.
+        let finished = self.state_untracked() == Some(RunState::Finished);
+        if !self.detached.get_untracked() && !finished {
             self.send(Command::SetHyperParameters { train });
         }
     }

@@ -75,6 +75,29 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             training.set_hyper_parameters(train_config());
         }
     });
+    // A run brought back after a reload shows its own settings, so that editing one of them
+    // does not send the panel's defaults for the others. Only a new run (a new library entry)
+    // does this, not every change of the plan.
+    Effect::new(move |previous: Option<Option<String>>| {
+        let entry = training
+            .plan
+            .with(|p| p.as_ref().map(|p| p.entry_id.clone()));
+        if entry.is_none() || previous.as_ref() == Some(&entry) {
+            return entry;
+        }
+        if let Some(plan) = training.plan.get_untracked() {
+            kind.set(plan.model.kind);
+            latent.set(plan.model.latent);
+            hidden.set(plan.model.hidden);
+            epochs.set(plan.epochs);
+            seed.set(plan.train.seed);
+            beta.set(plan.train.beta);
+            learning_rate.set(plan.train.learning_rate);
+            batch.set(plan.train.batch_size);
+            warmup.set(plan.train.warmup_epochs);
+        }
+        entry
+    });
     let on_kind = move |ev: leptos::ev::Event| {
         let k = ModelKind::from_id(&event_target_value(&ev)).unwrap_or(ModelKind::MlpVae);
         // Sensible widths: the MLP's hidden units, the Conv-VAE's first-layer channels.

@@ -65,16 +65,45 @@ impl Training {
         }
     }
 
-    /// Writes the run's record (settings, progress, curves) to IndexedDB, beside its weights.
-    pub(super) async fn persist_run(self) {
+    /// Writes the run's newest weights and its record (settings, where the weights were taken,
+    /// progress, curves) to IndexedDB. Both are taken now, before anything else can happen (the
+    /// write starts in a microtask, ahead of the next message from the worker), so they agree.
+    pub(super) fn persist(self) {
+        let Some(record) = self.run_record() else {
+            return;
+        };
+        let library = self.library;
+        leptos::task::spawn_local(async move {
+            library.persist(record.id.clone()).await;
+            if let Err(e) = storage::put_run(&record).await {
+                self.message.set(Some(format!(
+                    "The training curves could not be kept for the next visit: {e}."
+                )));
+            }
+        });
+    }
+
+    /// Forgets the saved record of the run (its model stays in the library).
+    pub(super) fn forget_saved_run(self, id: String) {
+        let message = self.message;
+        leptos::task::spawn_local(async move {
+            if let Err(e) = storage::delete_run(&id).await {
+                message.set(Some(format!(
+                    "The reset run could not be removed from this browser: {e}."
+                )));
+            }
+        });
+    }
+
+    fn run_record(self) -> Option<StoredRun> {
         let (Some(plan), Some(progress), Some(at)) = (
             self.plan.get_untracked(),
             self.progress.get_untracked(),
             self.snapshot_at.get_value(),
         ) else {
-            return;
+            return None;
         };
-        let record = StoredRun {
+        Some(StoredRun {
             id: plan.entry_id,
             model: plan.model,
             train: plan.train,
@@ -86,11 +115,6 @@ impl Training {
                 .with_untracked(|l| thin_losses(l, STORED_LOSSES)),
             reports: self.reports.get_untracked(),
             saved_ms: now_ms(),
-        };
-        if let Err(e) = storage::put_run(&record).await {
-            self.message.set(Some(format!(
-                "The training curves could not be kept for the next visit: {e}."
-            )));
-        }
+        })
     }
 }

@@ -54,9 +54,11 @@ impl Training {
     }
 
     /// Pings the worker every few seconds; one that stays silent (closed, or stuck) is replaced.
+    /// Only once it has said Ready: until its 3.7 MB of wasm has arrived it cannot answer, and
+    /// a slow connection is not a dead worker (a failed load is reported as an error anyway).
     pub(super) fn start_heartbeat(self) {
         let tick = Closure::<dyn FnMut()>::new(move || {
-            if self.client.with_value(Option::is_none) {
+            if self.client.with_value(Option::is_none) || !self.worker_ready.get_untracked() {
                 return;
             }
             let now = now_ms();
@@ -113,6 +115,8 @@ impl Training {
                 r.push(now);
             });
             let run = self.detach();
+            // Kept now, so a reload finds the run where this message says it is.
+            self.persist();
             if recent >= MAX_RESTARTS_PER_MINUTE {
                 self.data.set(DataStatus::Unavailable(
                     "the training worker keeps stopping".to_string(),
@@ -162,17 +166,32 @@ impl Training {
         let Some(plan) = self.plan.get_untracked() else {
             return false;
         };
-        if !self.worker_ready.get_untracked() || self.data.get_untracked() != DataStatus::Ready {
+        let ready = self.worker_ready.get_untracked();
+        match self.data.get_untracked() {
+            DataStatus::Ready if ready => {}
+            DataStatus::Unavailable(why) => {
+                self.message.set(Some(format!(
+                    "The run cannot go on: training is unavailable ({why}). Reload the page to try again."
+                )));
+                return false;
+            }
+            _ => {
+                self.message.set(Some(
+                    "The training worker is still loading the digits: try again in a moment."
+                        .to_string(),
+                ));
+                return false;
+            }
+        }
+        let Some(at) = self.snapshot_at.get_value() else {
+            self.detached.set(false);
             self.message.set(Some(
-                "The training worker is still loading the digits: try again in a moment."
+                "The run cannot be continued: the worker stopped before it sent any weights. Start it again."
                     .to_string(),
             ));
             return false;
-        }
-        let (Some(at), Some(weights)) = (
-            self.snapshot_at.get_value(),
-            self.library.checkpoint_of(&plan.entry_id),
-        ) else {
+        };
+        let Some(weights) = self.library.checkpoint_of(&plan.entry_id) else {
             self.detached.set(false);
             self.message.set(Some(
                 "The run cannot be continued: its weights are no longer in the library. Start a new one."
