@@ -131,6 +131,15 @@ mod tests {
     use candle_core::{DType, Device, Var};
     use candle_nn::VarMap;
 
+    /// The largest elementwise difference between two tensors of one shape.
+    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .and_then(|d| d.abs())
+            .and_then(|d| d.max_all())
+            .and_then(|d| d.to_scalar::<f32>())
+            .unwrap()
+    }
+
     #[test]
     fn forward_and_parameter_gradients_match_candle_linear() {
         let mut rng = Rng::new(8);
@@ -152,14 +161,7 @@ mod tests {
 
         let y1 = ours.forward(&x).unwrap();
         let y2 = reference.forward(&x).unwrap();
-        let diff = (&y1 - &y2)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .max_all()
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap();
+        let diff = max_abs_diff(&y1, &y2);
         assert!(diff < 1e-5, "forward differs by {diff}");
 
         let g1 = (y1 * &weights)
@@ -179,14 +181,7 @@ mod tests {
                 .get(var)
                 .expect("our layer gives the parameters gradients");
             let c = g2.get(var).unwrap();
-            let diff = (a - c)
-                .unwrap()
-                .abs()
-                .unwrap()
-                .max_all()
-                .unwrap()
-                .to_scalar::<f32>()
-                .unwrap();
+            let diff = max_abs_diff(a, c);
             assert!(diff < 1e-5, "gradient differs by {diff}");
         }
         let x_var = Var::from_tensor(&x).unwrap();
