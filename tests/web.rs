@@ -89,6 +89,123 @@ fn training_steps_lower_the_loss_in_wasm() {
     assert!(last < 0.6 * first, "loss went from {first} to {last}");
 }
 
+/// The hand-written kernels (sparse products, SIMD transposes, packed decoding) run only in
+/// wasm builds; these compare them there with plain candle ops on the same parameters.
+mod wasm_kernels {
+    use candle_core::{Device, Tensor, Var};
+    use latent_lab::ml::explore::decode_many;
+    use latent_lab::ml::rng::Rng;
+    use wasm_bindgen_test::*;
+
+    use super::common;
+
+    fn var(model: &latent_lab::ml::model::Model, name: &str) -> Var {
+        model.vars().data().lock().unwrap()[name].clone()
+    }
+
+    /// `x·Wᵀ + b` with plain candle ops.
+    fn plain_affine(x: &Tensor, w: &Var, b: &Var) -> Tensor {
+        x.matmul(&w.as_tensor().t().unwrap())
+            .unwrap()
+            .broadcast_add(b.as_tensor())
+            .unwrap()
+    }
+
+    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .max(0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+    }
+
+    #[wasm_bindgen_test]
+    fn sparse_layers_give_the_plain_values_and_gradients() {
+        let f = common::fixture();
+        let m = &f.model;
+        let x = f.x_tensor();
+        let z = Var::from_vec(
+            Rng::new(5).normal_vec(common::BATCH * common::LATENT),
+            (common::BATCH, common::LATENT),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let weights = Tensor::from_vec(
+            Rng::new(6).normal_vec(common::BATCH * 784),
+            (common::BATCH, 784),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let enc_weights = Tensor::from_vec(
+            Rng::new(7).normal_vec(common::BATCH * common::LATENT),
+            (common::BATCH, common::LATENT),
+            &Device::Cpu,
+        )
+        .unwrap();
+        let ours = ((m.decode(z.as_tensor()).unwrap() * &weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            + (m.encode(&x).unwrap().mean * &enc_weights)
+                .unwrap()
+                .sum_all()
+                .unwrap())
+        .unwrap();
+        let (h1, hb1) = (
+            var(m, "decoder.hidden.weight"),
+            var(m, "decoder.hidden.bias"),
+        );
+        let (o, ob) = (var(m, "decoder.out.weight"), var(m, "decoder.out.bias"));
+        let (e, eb) = (
+            var(m, "encoder.hidden.weight"),
+            var(m, "encoder.hidden.bias"),
+        );
+        let (mu, mub) = (var(m, "encoder.mean.weight"), var(m, "encoder.mean.bias"));
+        let hidden = plain_affine(z.as_tensor(), &h1, &hb1).relu().unwrap();
+        let logits = plain_affine(&hidden, &o, &ob);
+        let mean = plain_affine(&plain_affine(&x, &e, &eb).relu().unwrap(), &mu, &mub);
+        let plain = ((logits * &weights).unwrap().sum_all().unwrap()
+            + (mean * &enc_weights).unwrap().sum_all().unwrap())
+        .unwrap();
+        let (a, b) = (
+            ours.to_scalar::<f32>().unwrap(),
+            plain.to_scalar::<f32>().unwrap(),
+        );
+        assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "{a} against {b}");
+        let (g1, g2) = (ours.backward().unwrap(), plain.backward().unwrap());
+        for (name, v) in [
+            ("z", &z),
+            ("out.weight", &o),
+            ("out.bias", &ob),
+            ("hidden.weight", &e),
+            ("hidden.bias", &eb),
+        ] {
+            let diff = max_abs_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
+            assert!(diff < 1e-4, "gradient of {name} off by {diff}");
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn packed_decoding_matches_candle() {
+        let f = common::fixture();
+        let packed = f.model.packed_decoder().unwrap().unwrap();
+        let zs = Rng::new(8).normal_vec(37 * common::LATENT);
+        let fast = packed.decode_pixels(&zs, 37).unwrap();
+        let plain = decode_many(&f.model, &zs, 37).unwrap();
+        let diff = fast
+            .iter()
+            .zip(&plain)
+            .map(|(a, b)| (a - b).abs())
+            .fold(0.0, f32::max);
+        assert!(diff < 1e-5, "off by {diff}");
+    }
+}
+
 mod protocol_round_trips {
     use latent_lab::ml::loss::LossValues;
     use latent_lab::ml::model::{ModelConfig, ModelKind};

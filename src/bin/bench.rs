@@ -21,7 +21,7 @@ mod native {
 
     use latent_lab::ml::data::{Digits, Split};
     use latent_lab::ml::eval::evaluate;
-    use latent_lab::ml::explore::{decode_many, decode_one, grid_codes};
+    use latent_lab::ml::explore::{decode_many, grid_codes};
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
     use latent_lab::ml::rng::Rng;
     use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
@@ -60,6 +60,9 @@ mod native {
         Ok((median(rates), lo, hi))
     }
 
+    /// A way to decode `count` codes to pixels.
+    type DecodeFn<'a> = &'a dyn Fn(&[f32], usize) -> candle_core::Result<Vec<f32>>;
+
     fn time_ms(runs: usize, mut f: impl FnMut()) -> f64 {
         f();
         median(
@@ -93,24 +96,31 @@ mod native {
         );
 
         let model = Model::new(mlp, &mut Rng::new(1)).map_err(|e| e.to_string())?;
+        let packed = model
+            .packed_decoder()
+            .map_err(|e| e.to_string())?
+            .ok_or("the MLP-VAE packs its decoder")?;
         let z = Rng::new(2).normal_vec(20);
-        let err = |e: candle_core::Error| e.to_string();
-        let one = time_ms(500, || {
-            decode_one(&model, &z).map_err(err).unwrap();
-        });
         let hundred_codes = grid_codes(&z, 0, 1, 10);
-        let hundred = time_ms(100, || {
-            decode_many(&model, &hundred_codes, 100)
-                .map_err(err)
-                .unwrap();
-        });
         let grid_codes15 = grid_codes(&z, 0, 1, 15);
-        let grid15 = time_ms(50, || {
-            decode_many(&model, &grid_codes15, 225)
-                .map_err(err)
-                .unwrap();
-        });
-        eprintln!("native decode (mlp-vae z=20): 1 in {one:.4} ms, 100 in {hundred:.3} ms, 15x15 in {grid15:.3} ms");
+        let err = |e: candle_core::Error| e.to_string();
+        // The page's path (packed weights), then candle's, for the ratio.
+        let decode_times = |decode: DecodeFn| {
+            [
+                (500, &z, 1),
+                (100, &hundred_codes, 100),
+                (50, &grid_codes15, 225),
+            ]
+            .map(|(runs, codes, count)| {
+                time_ms(runs, || {
+                    decode(codes, count).map_err(err).unwrap();
+                })
+            })
+        };
+        let [one, hundred, grid15] = decode_times(&|zs, n| packed.decode_pixels(zs, n));
+        let [one_c, hundred_c, grid15_c] = decode_times(&|zs, n| decode_many(&model, zs, n));
+        eprintln!("native decode (mlp-vae z=20), packed: 1 in {one:.4} ms, 100 in {hundred:.3} ms, 15x15 in {grid15:.3} ms");
+        eprintln!("                            candle: 1 in {one_c:.4} ms, 100 in {hundred_c:.3} ms, 15x15 in {grid15_c:.3} ms");
 
         // Quality: the reference run, seed 0, evaluated after epochs 1, 5 and 10.
         let model = Model::new(mlp, &mut init_rng(0)).map_err(|e| e.to_string())?;
@@ -130,7 +140,7 @@ mod native {
         }
 
         println!(
-            r#"{{"native":{{"threads":{threads},"training":{{"mlp_vae_z20_b128":{{"samples_per_sec_median":{mlp_rate:.1},"min":{mlp_lo:.1},"max":{mlp_hi:.1}}},"conv_vae_z16_b128":{{"samples_per_sec_median":{conv_rate:.1},"min":{conv_lo:.1},"max":{conv_hi:.1}}}}},"decode_mlp_vae_z20_ms":{{"one":{one:.4},"hundred":{hundred:.4},"grid_15x15":{grid15:.4}}},"test_neg_elbo_seed0":{{{}}}}}}}"#,
+            r#"{{"native":{{"threads":{threads},"training":{{"mlp_vae_z20_b128":{{"samples_per_sec_median":{mlp_rate:.1},"min":{mlp_lo:.1},"max":{mlp_hi:.1}}},"conv_vae_z16_b128":{{"samples_per_sec_median":{conv_rate:.1},"min":{conv_lo:.1},"max":{conv_hi:.1}}}}},"decode_mlp_vae_z20_ms":{{"one":{one:.4},"hundred":{hundred:.4},"grid_15x15":{grid15:.4}}},"decode_mlp_vae_z20_candle_ms":{{"one":{one_c:.4},"hundred":{hundred_c:.4},"grid_15x15":{grid15_c:.4}}},"test_neg_elbo_seed0":{{{}}}}}}}"#,
             quality.join(",")
         );
         Ok(())

@@ -72,14 +72,16 @@ impl InplaceOp2 for AdamKernel<'_> {
         }
         let (b1, b2, eps) = (BETA1 as f32, BETA2 as f32, EPS as f32);
         let (step, scale_v) = (self.step, self.scale_v);
-        for i in 0..theta.len() {
-            let gi = g[i];
-            let mi = b1 * m[i] + (1.0 - b1) * gi;
-            let vi = b2 * v[i] + (1.0 - b2) * gi * gi;
-            m[i] = mi;
-            v[i] = vi;
-            backup[i] = theta[i];
-            theta[i] -= step * mi / ((vi * scale_v).sqrt() + eps);
+        // Zipped iterators rather than indices: no bounds checks, so the loop vectorises.
+        let moments = m.iter_mut().zip(v.iter_mut());
+        let params = theta.iter_mut().zip(backup.iter_mut());
+        for (((theta, backup), (m, v)), &g) in params.zip(moments).zip(g) {
+            let mi = b1 * *m + (1.0 - b1) * g;
+            let vi = b2 * *v + (1.0 - b2) * g * g;
+            *m = mi;
+            *v = vi;
+            *backup = *theta;
+            *theta -= step * mi / ((vi * scale_v).sqrt() + eps);
         }
         Ok(())
     }

@@ -8,7 +8,7 @@ use super::clock::{now_ms, yield_to_browser};
 use super::sketch::PAD_SIDE;
 use super::state::{use_lab, ActiveModel};
 use crate::ml::data::{Digits, IMAGE_SIDE};
-use crate::ml::explore::{decode_many, decode_one, encode_one, grid_codes, neg_elbo_one};
+use crate::ml::explore::{encode_one, grid_codes, neg_elbo_one};
 use crate::ml::preprocess::mnist_like;
 use crate::ml::rng::Rng;
 
@@ -48,13 +48,13 @@ async fn run(active: &ActiveModel, test: Option<&Digits>) -> String {
     let mut rng = Rng::new(7);
     let z = rng.normal_vec(latent);
     let one = median_ms(300, || {
-        let _ = decode_one(model, &z);
+        let _ = active.decode_one(&z);
     });
     yield_to_browser().await;
     let grid = |n: usize| {
         let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
         median_ms(30, || {
-            let _ = decode_many(model, &codes, n * n);
+            let _ = active.decode_many(&codes, n * n);
         })
     };
     let grid10 = grid(10);
@@ -66,7 +66,7 @@ async fn run(active: &ActiveModel, test: Option<&Digits>) -> String {
         median_ms(50, || {
             if let Ok(p) = mnist_like(&ink, PAD_SIDE, PAD_SIDE) {
                 if let Ok(code) = encode_one(model, &p.pixels) {
-                    let _ = decode_one(model, &code.mean);
+                    let _ = active.decode_one(&code.mean);
                 }
                 let _ = neg_elbo_one(model, &p.pixels);
             }

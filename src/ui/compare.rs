@@ -15,7 +15,7 @@ use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
 use crate::ml::data::{Digits, IMAGE_PIXELS};
 use crate::ml::eval::Evaluator;
-use crate::ml::explore::{decode_many, encode_many, interpolate};
+use crate::ml::explore::{encode_many, interpolate};
 use crate::ml::pretrained::PRETRAINED;
 use crate::ml::rng::Rng;
 
@@ -63,17 +63,17 @@ async fn row_for(
         .collect();
     let codes = encode_many(m, &images, shown.len()).map_err(fail)?;
     let means: Vec<f32> = codes.iter().flat_map(|c| c.mean.iter().copied()).collect();
-    let reconstructions = split(decode_many(m, &means, shown.len()).map_err(fail)?);
+    let reconstructions = split(model.decode_many(&means, shown.len()).map_err(fail)?);
     let latent = model.latent();
     let prior = Rng::new(seed).normal_vec(SHOWN * latent);
-    let samples = split(decode_many(m, &prior, SHOWN).map_err(fail)?);
+    let samples = split(model.decode_many(&prior, SHOWN).map_err(fail)?);
     let ends_images: Vec<f32> = [ends.0, ends.1]
         .iter()
         .flat_map(|&i| test.image(i).iter().copied())
         .collect();
     let end_codes = encode_many(m, &ends_images, 2).map_err(fail)?;
     let path = interpolate(&end_codes[0].mean, &end_codes[1].mean, STEPS);
-    let walk = split(decode_many(m, &path, STEPS).map_err(fail)?);
+    let walk = split(model.decode_many(&path, STEPS).map_err(fail)?);
     let mut evaluator = Evaluator::new(m);
     for start in (0..test.len()).step_by(CHUNK) {
         evaluator

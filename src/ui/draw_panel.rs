@@ -9,7 +9,7 @@ use super::digit_view::DigitView;
 use super::sketch::{SketchPad, PAD_SIDE};
 use super::state::{use_lab, Drawing};
 use crate::ml::data::IMAGE_PIXELS;
-use crate::ml::explore::{decode_one, encode_one, neg_elbo_one, Code};
+use crate::ml::explore::{encode_one, neg_elbo_one, Code};
 use crate::ml::preprocess::{mnist_like, PreprocessError};
 use crate::ml::stats::percentile_rank;
 
@@ -49,7 +49,7 @@ pub fn DrawPanel() -> impl IntoView {
         let active = lab.active.get()?;
         let start = now_ms();
         let code = encode_one(&active.model, &drawing.pixels).ok()?;
-        let reconstruction = decode_one(&active.model, &code.mean).ok()?;
+        let reconstruction = active.decode_one(&code.mean).ok()?;
         let neg_elbo = neg_elbo_one(&active.model, &drawing.pixels).ok()?;
         Some(Analysis {
             code,

@@ -8,7 +8,7 @@ use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::use_lab;
 use crate::ml::data::IMAGE_PIXELS;
-use crate::ml::explore::{decode_many, encode_one, interpolate};
+use crate::ml::explore::{encode_one, interpolate};
 use crate::ml::rng::Rng;
 
 pub const STEPS: usize = 10;
@@ -44,12 +44,9 @@ pub fn InterpolationPanel() -> impl IntoView {
             encode_one(&active.model, &a).ok()?,
             encode_one(&active.model, &b).ok()?,
         );
-        decode_many(
-            &active.model,
-            &interpolate(&ca.mean, &cb.mean, STEPS),
-            STEPS,
-        )
-        .ok()
+        active
+            .decode_many(&interpolate(&ca.mean, &cb.mean, STEPS), STEPS)
+            .ok()
     });
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0x1234));
     let random_pair = move |_| {

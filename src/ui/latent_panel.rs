@@ -8,7 +8,6 @@ use super::digit_view::DigitView;
 use super::sliders::LatentSliders;
 use super::state::{use_lab, Lab};
 use crate::ml::data::IMAGE_PIXELS;
-use crate::ml::explore::decode_one;
 use crate::ml::rng::Rng;
 
 /// One frame of the wander animation: an Ornstein–Uhlenbeck step, a random walk pulled gently
@@ -41,7 +40,7 @@ pub fn LatentPanel() -> impl IntoView {
                     return None;
                 }
                 let start = now_ms();
-                let out = decode_one(&m.model, z).ok();
+                let out = m.decode_one(z).ok();
                 set_decode_ms.set(Some(now_ms() - start));
                 out
             })

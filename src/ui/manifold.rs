@@ -18,7 +18,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use super::clock::now_ms;
 use super::state::{use_lab, ActiveModel};
 use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
-use crate::ml::explore::{decode_many, grid_codes};
+use crate::ml::explore::grid_codes;
 use crate::ml::stats::grid_coordinates;
 
 pub const DEFAULT_GRID: usize = 15;
@@ -107,7 +107,9 @@ fn pump(
             let latent = j.model.latent();
             let row = j.next_row;
             let codes = &j.codes[row * j.n * latent..(row + 1) * j.n * latent];
-            let result = decode_many(&j.model.model, codes, j.n)
+            let result = j
+                .model
+                .decode_many(codes, j.n)
                 .map_err(|e| format!("decoding the grid failed: {e}"))
                 .and_then(|pixels| paint_row(&canvas, row, &pixels, j.n));
             j.next_row += 1;

@@ -10,7 +10,7 @@ use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::use_lab;
 use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
-use crate::ml::explore::{decode_one, encode_one};
+use crate::ml::explore::encode_one;
 use crate::ml::probes::{erased, fill_hole, mean_squared_error, patch_mask, salt_and_pepper};
 use crate::ml::rng::Rng;
 
@@ -73,7 +73,7 @@ pub fn RestorePanel() -> impl IntoView {
         let active = lab.active.get()?;
         let reconstruct = |image: &[f32]| -> Option<Vec<f32>> {
             let code = encode_one(&active.model, image).ok()?;
-            decode_one(&active.model, &code.mean).ok()
+            active.decode_one(&code.mean).ok()
         };
         match damage.get() {
             Damage::Noise { .. } => reconstruct(&input),

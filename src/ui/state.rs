@@ -10,7 +10,8 @@ use super::clock::yield_to_browser;
 use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::Digits;
 use crate::ml::eval::evaluate;
-use crate::ml::model::Model;
+use crate::ml::explore;
+use crate::ml::model::{Model, PackedDecoder};
 
 /// A model loaded in the page, with what the views need to know about it.
 pub struct ActiveModel {
@@ -23,6 +24,9 @@ pub struct ActiveModel {
     /// This model's negative ELBO of every test digit, sorted; filled on first need.
     pub test_scores: OnceLock<Vec<f32>>,
     scoring: AtomicBool,
+    /// The decoder packed once for decoding on every frame (MLP models; the page never trains
+    /// its copy, so the packed weights stay right). `None` decodes through candle.
+    packed: Option<PackedDecoder>,
 }
 
 impl ActiveModel {
@@ -30,10 +34,13 @@ impl ActiveModel {
         Self {
             id,
             title: info.config.to_string(),
-            model,
             info,
             test_scores: OnceLock::new(),
             scoring: AtomicBool::new(false),
+            // Packing only copies weights that were just read; if it failed anyway, candle's
+            // path still decodes the same digits.
+            packed: model.packed_decoder().ok().flatten(),
+            model,
         }
     }
 
@@ -70,6 +77,19 @@ impl ActiveModel {
 
     pub fn latent(&self) -> usize {
         self.model.config().latent
+    }
+
+    /// Decodes `count` codes laid end to end to `count × 784` grey values.
+    pub fn decode_many(&self, zs: &[f32], count: usize) -> candle_core::Result<Vec<f32>> {
+        match &self.packed {
+            Some(packed) => packed.decode_pixels(zs, count),
+            None => explore::decode_many(&self.model, zs, count),
+        }
+    }
+
+    /// Decodes one code to 784 grey values.
+    pub fn decode_one(&self, z: &[f32]) -> candle_core::Result<Vec<f32>> {
+        self.decode_many(z, 1)
     }
 }
 

@@ -10,6 +10,7 @@ use super::input_linear::InputLinear;
 use super::layers::linear;
 use super::mlp_vae::MlpDecoder;
 use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::relu_op::relu;
 
 #[derive(Debug, Clone)]
 pub struct Autoencoder {
@@ -30,10 +31,14 @@ impl Autoencoder {
 
     /// The code z, `(n, latent)`.
     pub fn encode(&self, x: &Tensor) -> Result<Tensor> {
-        self.code.forward(&self.hidden.forward(x)?.relu()?)
+        self.code.forward(&relu(&self.hidden.forward(x)?)?)
     }
 
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
         self.decoder.forward(z)
+    }
+
+    pub fn decoder(&self) -> &MlpDecoder {
+        &self.decoder
     }
 }

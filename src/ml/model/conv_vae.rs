@@ -15,6 +15,7 @@ use candle_nn::{Conv2d, ConvTranspose2d, Linear, Module, VarBuilder};
 
 use super::layers::{conv_down, deconv_up, linear};
 use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::relu_op::relu;
 
 const SMALL_SIDE: usize = IMAGE_SIDE / 4;
 
@@ -51,17 +52,17 @@ impl ConvVae {
     pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let n = x.dim(0)?;
         let images = x.reshape((n, 1, IMAGE_SIDE, IMAGE_SIDE))?;
-        let h = self.conv1.forward(&images)?.relu()?;
-        let h = self.conv2.forward(&h)?.relu()?.flatten_from(1)?;
+        let h = relu(&self.conv1.forward(&images)?)?;
+        let h = relu(&self.conv2.forward(&h)?)?.flatten_from(1)?;
         Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
     }
 
     /// Pixel logits, `(n, 784)`.
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
         let n = z.dim(0)?;
-        let h = self.project.forward(z)?.relu()?;
+        let h = relu(&self.project.forward(z)?)?;
         let h = h.reshape((n, 2 * self.channels, SMALL_SIDE, SMALL_SIDE))?;
-        let h = self.deconv1.forward(&h)?.relu()?;
+        let h = relu(&self.deconv1.forward(&h)?)?;
         self.deconv2.forward(&h)?.reshape((n, IMAGE_PIXELS))
     }
 }

@@ -4,12 +4,13 @@
 //! the left operand is the batch of digits, so that is a (batch × hidden) · (hidden × 784)
 //! product (a fifth of a training step's arithmetic for the reference model) thrown away. This
 //! layer is one candle op, `x·Wᵀ + b`, whose backward gives W and b their gradients and the input
-//! none.
+//! none. In wasm it is the sparse version of that op ([`super::sparse_affine`]), which also
+//! skips the digits' zero pixels.
 
 use candle_core::{CpuStorage, CustomOp3, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
 
-use crate::ml::cpu_slices::f32_slice;
+use super::sparse_affine::{dense_affine, sparse_affine, AffineOperands, SPARSE_KERNELS};
 
 /// `y = x·Wᵀ + b` with `W` of shape `(out, in)`: the same parameters (names, shapes) as
 /// `candle_nn::Linear`, so checkpoints do not change.
@@ -31,6 +32,9 @@ impl InputLinear {
 
 impl Module for InputLinear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        if SPARSE_KERNELS {
+            return sparse_affine(x, &self.weight, &self.bias, false);
+        }
         x.contiguous()?.apply_op3(
             &self.weight.contiguous()?,
             &self.bias.contiguous()?,
@@ -55,59 +59,9 @@ impl CustomOp3 for AffineNoInputGrad {
         s3: &CpuStorage,
         l3: &Layout,
     ) -> Result<(CpuStorage, Shape)> {
-        let (n, k) = l1.shape().dims2()?;
-        let (m, k2) = l2.shape().dims2()?;
-        if k != k2 || l3.shape().dims1()? != m {
-            candle_core::bail!(
-                "affine: input {:?}, weight {:?}, bias {:?} do not fit",
-                l1.shape(),
-                l2.shape(),
-                l3.shape()
-            )
-        }
-        let (x, w, b) = (
-            f32_slice(s1, l1, "input")?,
-            f32_slice(s2, l2, "weight")?,
-            f32_slice(s3, l3, "bias")?,
-        );
-        // Start from the bias in every row, then add x·Wᵀ on top.
-        let mut y: Vec<f32> = Vec::with_capacity(n * m);
-        for _ in 0..n {
-            y.extend_from_slice(b);
-        }
-        #[cfg(target_arch = "wasm32")]
-        let parallelism = gemm::Parallelism::None;
-        #[cfg(not(target_arch = "wasm32"))]
-        let parallelism = match candle_core::utils::get_num_threads() {
-            1 => gemm::Parallelism::None,
-            threads => gemm::Parallelism::Rayon(threads),
-        };
-        // SAFETY: the three buffers are contiguous, row-major and of the sizes checked above:
-        // y is n×m, x is n×k, and Wᵀ is read from W (m×k) with row stride 1, column stride k.
-        unsafe {
-            gemm::gemm(
-                n,
-                m,
-                k,
-                y.as_mut_ptr(),
-                1,
-                m as isize,
-                true,
-                x.as_ptr(),
-                1,
-                k as isize,
-                w.as_ptr(),
-                k as isize,
-                1,
-                1.0f32,
-                1.0f32,
-                false,
-                false,
-                false,
-                parallelism,
-            );
-        }
-        Ok((CpuStorage::F32(y), Shape::from((n, m))))
+        let a = AffineOperands::new((s1, l1), (s2, l2), (s3, l3))?;
+        let y = dense_affine(a.x, a.w, a.b, a.n, a.m, a.k);
+        Ok((CpuStorage::F32(y), Shape::from((a.n, a.m))))
     }
 
     fn bwd(
@@ -131,14 +85,7 @@ mod tests {
     use candle_core::{DType, Device, Var};
     use candle_nn::VarMap;
 
-    /// The largest elementwise difference between two tensors of one shape.
-    fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .and_then(|d| d.abs())
-            .and_then(|d| d.max_all())
-            .and_then(|d| d.to_scalar::<f32>())
-            .unwrap()
-    }
+    use super::super::sparse_affine::tests::max_abs_diff;
 
     #[test]
     fn forward_and_parameter_gradients_match_candle_linear() {

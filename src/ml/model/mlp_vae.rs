@@ -8,7 +8,9 @@ use candle_nn::{Linear, Module, VarBuilder};
 
 use super::input_linear::InputLinear;
 use super::layers::linear;
+use super::sparse_affine::{sparse_affine, SPARSE_KERNELS};
 use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::relu_op::relu;
 
 /// The decoder shared by the MLP-VAE and the plain autoencoder: z → ReLU(hidden) → 784 logits.
 #[derive(Debug, Clone)]
@@ -25,9 +27,28 @@ impl MlpDecoder {
         })
     }
 
+    /// `[W₁, b₁, W₂, b₂]`: the hidden layer's weight (hidden × latent) and bias, then the output
+    /// layer's (784 × hidden).
+    pub fn parameters(&self) -> [&Tensor; 4] {
+        [
+            self.hidden.weight(),
+            self.hidden
+                .bias()
+                .expect("layers::linear always has a bias"),
+            self.out.weight(),
+            self.out.bias().expect("layers::linear always has a bias"),
+        ]
+    }
+
     /// Pixel logits, shape `(n, 784)`.
     pub fn forward(&self, z: &Tensor) -> Result<Tensor> {
-        self.out.forward(&self.hidden.forward(z)?.relu()?)
+        let hidden = relu(&self.hidden.forward(z)?)?;
+        if SPARSE_KERNELS {
+            // About half of a ReLU's outputs are zero; the sparse op skips them.
+            let [_, _, weight, bias] = self.parameters();
+            return sparse_affine(&hidden, weight, bias, true);
+        }
+        self.out.forward(&hidden)
     }
 }
 
@@ -52,11 +73,15 @@ impl MlpVae {
 
     /// μ and log σ² of q(z|x), each `(n, latent)`.
     pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
-        let h = self.hidden.forward(x)?.relu()?;
+        let h = relu(&self.hidden.forward(x)?)?;
         Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
     }
 
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
         self.decoder.forward(z)
+    }
+
+    pub fn decoder(&self) -> &MlpDecoder {
+        &self.decoder
     }
 }

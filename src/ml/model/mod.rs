@@ -11,6 +11,8 @@ pub mod init;
 mod input_linear;
 mod layers;
 mod mlp_vae;
+mod packed_decoder;
+mod sparse_affine;
 
 use std::fmt;
 
@@ -21,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use autoencoder::Autoencoder;
 pub use conv_vae::ConvVae;
 pub use mlp_vae::{MlpDecoder, MlpVae};
+pub use packed_decoder::PackedDecoder;
 
 use crate::ml::bce_op::bce_with_logits_rows;
 use crate::ml::fastmath::sigmoid_tensor;
@@ -308,6 +311,17 @@ impl Model {
             Network::MlpVae(m) => m.decode(z),
             Network::ConvVae(m) => m.decode(z),
             Network::Autoencoder(m) => m.decode(z),
+        }
+    }
+
+    /// The decoder packed for fast repeated decoding, for the MLP models (the Conv-VAE's
+    /// transposed convolutions stay with candle). A snapshot: later changes to the parameters
+    /// do not reach it.
+    pub fn packed_decoder(&self) -> Result<Option<PackedDecoder>> {
+        match &self.network {
+            Network::MlpVae(m) => PackedDecoder::new(m.decoder()).map(Some),
+            Network::Autoencoder(m) => PackedDecoder::new(m.decoder()).map(Some),
+            Network::ConvVae(_) => Ok(None),
         }
     }
 

@@ -118,9 +118,34 @@ impl Training {
             persisted: StoredValue::new((0, 0.0)),
             last_run: StoredValue::new(0),
         };
-        training.spawn_worker();
+        training.spawn_worker_after_first_digit();
         training.start_heartbeat();
         training
+    }
+
+    /// The worker's code (~0.66 MB gzip of 2.6 MB) is not needed to show a digit, so it is
+    /// fetched once the page shows one, keeping the first load to the page's code and the
+    /// default weights. If no model arrives (a missing asset), it starts after a short wait
+    /// anyway: training from scratch must still work.
+    fn spawn_worker_after_first_digit(self) {
+        const AT_THE_LATEST_MS: u64 = 3_000;
+        let spawned = StoredValue::new(false);
+        let spawn_once = move || {
+            if !spawned.get_value() {
+                spawned.set_value(true);
+                self.spawn_worker();
+            }
+        };
+        let active = self.lab.active;
+        Effect::new(move |_| {
+            if active.with(Option::is_some) {
+                spawn_once();
+            }
+        });
+        set_timeout(
+            spawn_once,
+            std::time::Duration::from_millis(AT_THE_LATEST_MS),
+        );
     }
 
     /// Whether `id` is the library entry of the current run.

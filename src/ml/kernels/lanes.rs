@@ -1,0 +1,100 @@
+//! Four f32 lanes, the unit of the hand-written kernels: one wasm SIMD register (`v128`) in
+//! wasm builds with `simd128`, a plain array elsewhere (LLVM vectorises loops over it too). The
+//! kernels are written once over [`F4`], so native tests run the very loops the browser runs.
+//!
+//! Multiply and add stay two instructions: a fused multiply-add needs wasm's relaxed-SIMD
+//! proposal, which not every browser validates (the README's speed notes give the numbers).
+
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod imp {
+    use core::arch::wasm32::*;
+
+    /// Four f32 lanes in one wasm SIMD register.
+    #[derive(Clone, Copy)]
+    pub struct F4(v128);
+
+    impl F4 {
+        #[inline(always)]
+        pub fn splat(x: f32) -> Self {
+            F4(f32x4_splat(x))
+        }
+
+        /// # Safety
+        /// `p` must point at four readable f32 (any alignment).
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            F4(v128_load(p as *const v128))
+        }
+
+        /// # Safety
+        /// `p` must point at four writable f32 (any alignment).
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            v128_store(p as *mut v128, self.0)
+        }
+
+        /// `self + a·b`, lane by lane.
+        #[inline(always)]
+        pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
+        }
+
+        /// The 4×4 transpose of four rows.
+        #[inline(always)]
+        pub fn transpose([r0, r1, r2, r3]: [F4; 4]) -> [F4; 4] {
+            // Interleave pairs of rows, then pairs of pairs.
+            let t0 = i32x4_shuffle::<0, 4, 1, 5>(r0.0, r1.0);
+            let t1 = i32x4_shuffle::<2, 6, 3, 7>(r0.0, r1.0);
+            let t2 = i32x4_shuffle::<0, 4, 1, 5>(r2.0, r3.0);
+            let t3 = i32x4_shuffle::<2, 6, 3, 7>(r2.0, r3.0);
+            [
+                F4(i64x2_shuffle::<0, 2>(t0, t2)),
+                F4(i64x2_shuffle::<1, 3>(t0, t2)),
+                F4(i64x2_shuffle::<0, 2>(t1, t3)),
+                F4(i64x2_shuffle::<1, 3>(t1, t3)),
+            ]
+        }
+    }
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod imp {
+    /// Four f32 lanes as a plain array.
+    #[derive(Clone, Copy)]
+    pub struct F4([f32; 4]);
+
+    impl F4 {
+        #[inline(always)]
+        pub fn splat(x: f32) -> Self {
+            F4([x; 4])
+        }
+
+        /// # Safety
+        /// `p` must point at four readable f32 (any alignment).
+        #[inline(always)]
+        pub unsafe fn load(p: *const f32) -> Self {
+            F4(std::ptr::read_unaligned(p as *const [f32; 4]))
+        }
+
+        /// # Safety
+        /// `p` must point at four writable f32 (any alignment).
+        #[inline(always)]
+        pub unsafe fn store(self, p: *mut f32) {
+            std::ptr::write_unaligned(p as *mut [f32; 4], self.0)
+        }
+
+        /// `self + a·b`, lane by lane.
+        #[inline(always)]
+        pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
+        }
+
+        /// The 4×4 transpose of four rows.
+        #[inline(always)]
+        pub fn transpose(rows: [F4; 4]) -> [F4; 4] {
+            std::array::from_fn(|c| F4(std::array::from_fn(|r| rows[r].0[c])))
+        }
+    }
+}
+
+pub use imp::F4;

@@ -1,0 +1,122 @@
+//! The MLP decoder with its weights packed once for decoding on every frame.
+//!
+//! The page decodes with weights that never change while a model is shown, so they are
+//! transposed and cut into panels once ([`Panels`]) instead of on every product, and each layer
+//! skips what is zero: the hidden layer comes out of a ReLU, and about half of it is zero for
+//! any code. Decoding one code is a row-by-panel product with no tensor allocated; a hundred is
+//! the same loop a hundred times, while each panel stays in L1. Tested against candle's path.
+
+use candle_core::Result;
+
+use super::mlp_vae::MlpDecoder;
+use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::fastmath::sigmoid;
+use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
+
+/// z → ReLU(hidden) → 784 grey values, from packed copies of an [`MlpDecoder`]'s parameters.
+#[derive(Debug, Clone)]
+pub struct PackedDecoder {
+    latent: usize,
+    hidden: usize,
+    /// `W₁ᵀ`, latent × hidden.
+    first: Panels,
+    first_bias: Vec<f32>,
+    /// `W₂ᵀ`, hidden × 784.
+    second: Panels,
+    second_bias: Vec<f32>,
+}
+
+impl PackedDecoder {
+    pub fn new(decoder: &MlpDecoder) -> Result<Self> {
+        let [w1, b1, w2, b2] = decoder.parameters();
+        let (hidden, latent) = w1.dims2()?;
+        let w1 = w1.flatten_all()?.to_vec1::<f32>()?;
+        let w2 = w2.flatten_all()?.to_vec1::<f32>()?;
+        Ok(Self {
+            latent,
+            hidden,
+            first: Panels::from_transposed(&w1, hidden, latent),
+            first_bias: b1.to_vec1()?,
+            second: Panels::from_transposed(&w2, IMAGE_PIXELS, hidden),
+            second_bias: b2.to_vec1()?,
+        })
+    }
+
+    pub fn latent(&self) -> usize {
+        self.latent
+    }
+
+    /// Decodes `count` codes laid end to end in `zs` to `count × 784` grey values in [0, 1].
+    pub fn decode_pixels(&self, zs: &[f32], count: usize) -> Result<Vec<f32>> {
+        if zs.len() != count * self.latent {
+            candle_core::bail!(
+                "{count} codes of {} dimensions need {} values, got {}",
+                self.latent,
+                count * self.latent,
+                zs.len()
+            )
+        }
+        let mut hidden = self.first_bias.repeat(count);
+        sparse_times_dense(
+            &SparseRows::from_rows(zs, count, self.latent),
+            &self.first,
+            &mut hidden,
+        );
+        for h in &mut hidden {
+            *h = if *h > 0.0 { *h } else { 0.0 };
+        }
+        let mut pixels = self.second_bias.repeat(count);
+        sparse_times_dense(
+            &SparseRows::from_rows(&hidden, count, self.hidden),
+            &self.second,
+            &mut pixels,
+        );
+        for p in &mut pixels {
+            *p = sigmoid(*p);
+        }
+        Ok(pixels)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ml::explore::decode_many;
+    use crate::ml::model::{Model, ModelConfig, ModelKind};
+    use crate::ml::rng::Rng;
+
+    #[test]
+    fn packed_decoding_matches_candle_for_both_mlp_models() {
+        let mut rng = Rng::new(11);
+        // Hidden sizes off the 16-column panel width exercise the partial panels.
+        for (kind, latent, hidden) in [
+            (ModelKind::MlpVae, 20, 400),
+            (ModelKind::Autoencoder, 3, 37),
+        ] {
+            let model = Model::new(ModelConfig::new(kind, latent, hidden), &mut rng).unwrap();
+            let packed = model.packed_decoder().unwrap().expect("MLP models pack");
+            assert_eq!(packed.latent(), latent);
+            for count in [0, 1, 7] {
+                let zs = rng.normal_vec(count * latent);
+                let fast = packed.decode_pixels(&zs, count).unwrap();
+                let plain = decode_many(&model, &zs, count).unwrap();
+                assert_eq!(fast.len(), plain.len());
+                let diff = fast
+                    .iter()
+                    .zip(&plain)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f32::max);
+                assert!(diff < 1e-5, "{kind:?}, {count} codes: off by {diff}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_code_of_the_wrong_size_is_an_error_and_conv_models_do_not_pack() {
+        let mut rng = Rng::new(12);
+        let mlp = Model::new(ModelConfig::new(ModelKind::MlpVae, 4, 16), &mut rng).unwrap();
+        let packed = mlp.packed_decoder().unwrap().unwrap();
+        assert!(packed.decode_pixels(&[0.0; 3], 1).is_err());
+        let conv = Model::new(ModelConfig::new(ModelKind::ConvVae, 4, 4), &mut rng).unwrap();
+        assert!(conv.packed_decoder().unwrap().is_none());
+    }
+}

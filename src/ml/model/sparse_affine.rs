@@ -1,0 +1,308 @@
+//! `x·Wᵀ + b` for inputs that are mostly zeros, as one candle op with its own backward.
+//!
+//! Two layers of the MLP models take such inputs: the first takes digits (about 81% of MNIST's
+//! pixels are 0) and the decoder's output layer takes a ReLU's output (about half 0). The
+//! forward product and the weight gradient `gᵀ·x` both skip the zeros of `x`
+//! ([`sparse_times_dense`]), so in wasm the first layer costs a fifth of a dense product and the
+//! output layer half. The weight gradient is built as `xᵀ·g` (rows of `xᵀ` are what is sparse)
+//! and transposed back. The input's own gradient, `g·W`, is dense and stays candle's product;
+//! the first layer asks for none.
+//!
+//! Used in wasm builds only: natively the `gemm` crate's threaded AVX kernels are faster, and
+//! the pretrained weights are rebuilt bit for bit on that path. Tested against candle's `Linear`.
+
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+
+use crate::ml::cpu_slices::f32_slice;
+use crate::ml::kernels::sparse::{sparse_times_dense, transpose, Panels, SparseRows};
+
+/// Whether the MLP layers with sparse inputs use [`sparse_affine`]: in wasm, yes.
+pub const SPARSE_KERNELS: bool = cfg!(target_arch = "wasm32");
+
+/// Below this many rows packing the weight costs more than skipping zeros saves (the page
+/// encodes one drawing at a time); those products stay dense.
+const SPARSE_MIN_ROWS: usize = 8;
+
+/// `x·Wᵀ + b` (`x` n×in, `W` out×in, `b` out) through the sparse kernels; `input_grad` says
+/// whether backward gives `x` a gradient.
+pub fn sparse_affine(x: &Tensor, w: &Tensor, b: &Tensor, input_grad: bool) -> Result<Tensor> {
+    x.contiguous()?.apply_op3(
+        &w.contiguous()?,
+        &b.contiguous()?,
+        SparseAffine { input_grad },
+    )
+}
+
+/// The operands of `x·Wᵀ + b` as slices, with their sizes checked: `x` n×k, `W` m×k, `b` m.
+pub struct AffineOperands<'a> {
+    pub x: &'a [f32],
+    pub w: &'a [f32],
+    pub b: &'a [f32],
+    pub n: usize,
+    pub m: usize,
+    pub k: usize,
+}
+
+impl<'a> AffineOperands<'a> {
+    pub fn new(
+        (s1, l1): (&'a CpuStorage, &Layout),
+        (s2, l2): (&'a CpuStorage, &Layout),
+        (s3, l3): (&'a CpuStorage, &Layout),
+    ) -> Result<Self> {
+        let (n, k) = l1.shape().dims2()?;
+        let (m, k2) = l2.shape().dims2()?;
+        if k != k2 || l3.shape().dims1()? != m {
+            candle_core::bail!(
+                "affine: input {:?}, weight {:?}, bias {:?} do not fit",
+                l1.shape(),
+                l2.shape(),
+                l3.shape()
+            )
+        }
+        Ok(Self {
+            x: f32_slice(s1, l1, "input")?,
+            w: f32_slice(s2, l2, "weight")?,
+            b: f32_slice(s3, l3, "bias")?,
+            n,
+            m,
+            k,
+        })
+    }
+}
+
+struct SparseAffine {
+    input_grad: bool,
+}
+
+impl CustomOp3 for SparseAffine {
+    fn name(&self) -> &'static str {
+        "sparse-affine"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+        s3: &CpuStorage,
+        l3: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let AffineOperands { x, w, b, n, m, k } =
+            AffineOperands::new((s1, l1), (s2, l2), (s3, l3))?;
+        let y = if n < SPARSE_MIN_ROWS {
+            dense_affine(x, w, b, n, m, k)
+        } else {
+            let mut y = b.repeat(n);
+            sparse_times_dense(
+                &SparseRows::from_rows(x, n, k),
+                &Panels::from_transposed(w, m, k),
+                &mut y,
+            );
+            y
+        };
+        Ok((CpuStorage::F32(y), Shape::from((n, m))))
+    }
+
+    fn bwd(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        _b: &Tensor,
+        _res: &Tensor,
+        grad: &Tensor,
+    ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        let grad = grad.contiguous()?;
+        let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad)?;
+        let grad_b = grad.apply_op1_no_bwd(&ColumnSums)?;
+        let grad_x = if self.input_grad {
+            Some(grad.matmul(w)?)
+        } else {
+            None
+        };
+        Ok((grad_x, Some(grad_w), Some(grad_b)))
+    }
+}
+
+/// `gᵀ·x` (out×in) from `x` (n×in, sparse) and `g` (n×out).
+struct SparseWeightGrad;
+
+impl CustomOp2 for SparseWeightGrad {
+    fn name(&self) -> &'static str {
+        "sparse-weight-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, k) = l1.shape().dims2()?;
+        let (n2, m) = l2.shape().dims2()?;
+        if n != n2 {
+            candle_core::bail!(
+                "weight gradient: input {:?} and output gradient {:?} differ in rows",
+                l1.shape(),
+                l2.shape()
+            )
+        }
+        let (x, g) = (f32_slice(s1, l1, "input")?, f32_slice(s2, l2, "gradient")?);
+        let mut xt_g = vec![0.0; k * m];
+        sparse_times_dense(
+            &SparseRows::from_columns(x, n, k),
+            &Panels::from_rows(g, n, m),
+            &mut xt_g,
+        );
+        let mut grad_w = vec![0.0; m * k];
+        transpose(&xt_g, k, m, &mut grad_w);
+        Ok((CpuStorage::F32(grad_w), Shape::from((m, k))))
+    }
+}
+
+/// `x·Wᵀ + b` with the `gemm` crate (`x` n×k, `W` m×k, `b` m, all row-major): each row starts
+/// from the bias and the product is added on top.
+pub fn dense_affine(x: &[f32], w: &[f32], b: &[f32], n: usize, m: usize, k: usize) -> Vec<f32> {
+    let mut y = b.repeat(n);
+    #[cfg(target_arch = "wasm32")]
+    let parallelism = gemm::Parallelism::None;
+    #[cfg(not(target_arch = "wasm32"))]
+    let parallelism = match candle_core::utils::get_num_threads() {
+        1 => gemm::Parallelism::None,
+        threads => gemm::Parallelism::Rayon(threads),
+    };
+    assert!(x.len() == n * k && w.len() == m * k && b.len() == m);
+    // SAFETY: the three buffers are contiguous, row-major and of the sizes checked above:
+    // y is n×m, x is n×k, and Wᵀ is read from W (m×k) with row stride 1, column stride k.
+    unsafe {
+        gemm::gemm(
+            n,
+            m,
+            k,
+            y.as_mut_ptr(),
+            1,
+            m as isize,
+            true,
+            x.as_ptr(),
+            1,
+            k as isize,
+            w.as_ptr(),
+            k as isize,
+            1,
+            1.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+    y
+}
+
+/// Σ over the rows of an n×m matrix → m: the bias gradient. candle's `sum(0)` walks the
+/// columns with a stride; this adds whole rows, which vectorises.
+struct ColumnSums;
+
+impl CustomOp1 for ColumnSums {
+    fn name(&self) -> &'static str {
+        "column-sums"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let (_, m) = layout.shape().dims2()?;
+        let g = f32_slice(storage, layout, "output gradient")?;
+        let mut sums = vec![0.0f32; m];
+        for row in g.chunks_exact(m.max(1)) {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += v;
+            }
+        }
+        Ok((CpuStorage::F32(sums), Shape::from(m)))
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+    use crate::ml::rng::Rng;
+    use candle_core::{Device, Var};
+    use candle_nn::Module;
+
+    /// The largest elementwise difference between two tensors of one shape.
+    pub(in crate::ml::model) fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+        (a - b)
+            .and_then(|d| d.abs())
+            .and_then(|d| d.max_all())
+            .and_then(|d| d.to_scalar::<f32>())
+            .unwrap()
+    }
+
+    /// An n×k input with about `density` of it non-zero, like digits or a ReLU's output.
+    fn sparse_input(rng: &mut Rng, n: usize, k: usize, density: f32) -> Tensor {
+        let values: Vec<f32> = (0..n * k)
+            .map(|_| {
+                let v = rng.uniform(0.0, 1.0);
+                if rng.uniform(0.0, 1.0) < density {
+                    v
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        Tensor::from_vec(values, (n, k), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn output_and_every_gradient_match_candle_linear() {
+        let mut rng = Rng::new(21);
+        // Sizes off the 16-column panels and the 4-lane registers, and the MLP's own.
+        for (n, k, m) in [(9, 37, 19), (16, 784, 400), (8, 400, 784), (1, 784, 400)] {
+            let x = Var::from_tensor(&sparse_input(&mut rng, n, k, 0.3)).unwrap();
+            let w = Var::from_vec(rng.normal_vec(m * k), (m, k), &Device::Cpu).unwrap();
+            let b = Var::from_vec(rng.normal_vec(m), m, &Device::Cpu).unwrap();
+            let weights = Tensor::from_vec(rng.normal_vec(n * m), (n, m), &Device::Cpu).unwrap();
+            let reference =
+                candle_nn::Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone()));
+
+            let ours = sparse_affine(x.as_tensor(), &w, &b, true).unwrap();
+            let plain = reference.forward(x.as_tensor()).unwrap();
+            let diff = max_abs_diff(&ours, &plain);
+            assert!(diff < 1e-4, "{n}×{k}→{m}: forward off by {diff}");
+
+            let g1 = (ours * &weights)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            let g2 = (plain * &weights)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for (name, var) in [("x", &x), ("W", &w), ("b", &b)] {
+                let diff = max_abs_diff(g1.get(var).unwrap(), g2.get(var).unwrap());
+                assert!(diff < 1e-4, "{n}×{k}→{m}: gradient of {name} off by {diff}");
+            }
+        }
+    }
+
+    #[test]
+    fn without_input_gradient_the_input_gets_none() {
+        let mut rng = Rng::new(22);
+        let x = Var::from_tensor(&sparse_input(&mut rng, 4, 9, 0.5)).unwrap();
+        let w = Var::from_vec(rng.normal_vec(6 * 9), (6, 9), &Device::Cpu).unwrap();
+        let b = Var::from_vec(rng.normal_vec(6), 6, &Device::Cpu).unwrap();
+        let grads = sparse_affine(x.as_tensor(), &w, &b, false)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        assert!(grads.get(&x).is_none());
+        assert!(grads.get(&w).is_some() && grads.get(&b).is_some());
+    }
+}

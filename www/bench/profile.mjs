@@ -1,0 +1,85 @@
+// Where a training step spends its time: starts the reference model training in the trunk-built
+// app (dist/) in headless Chromium, records a CPU profile of the Web Worker through the DevTools
+// protocol, and prints the functions with the most self time (wasm names come from the name
+// section trunk keeps). `--callers a,b` also prints the call chains leading to functions whose
+// names contain a or b. A measuring tool, like the benchmarks; it never fails on a time.
+//
+// Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names]
+
+import { fileURLToPath } from "node:url";
+import { serve } from "../e2e/server.mjs";
+import { launch } from "../e2e/browser.mjs";
+
+const args = process.argv.slice(2);
+const callersAt = args.indexOf("--callers");
+const callers = callersAt >= 0 ? args.splice(callersAt, 2)[1].split(",") : [];
+const seconds = Number(args[0] ?? 8);
+const TOP = 30;
+
+const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+const server = await serve(dist);
+const browser = await launch();
+try {
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  for (const [field, value] of [["latent", 20], ["hidden", 400], ["batch", 128], ["epochs", 1000]]) {
+    await page.fill(`.field.${field} input`, String(value));
+    await page.press(`.field.${field} input`, "Tab");
+  }
+  await page.click(".training-buttons .start");
+  await page.waitForTimeout(4000); // past the first epoch's warm-up
+
+  // The worker is its own DevTools target; talk to it through the browser session.
+  const session = await browser.newBrowserCDPSession();
+  const { targetInfos } = await session.send("Target.getTargets");
+  const worker = targetInfos.find((t) => t.type === "worker");
+  if (!worker) throw new Error("no worker target: did training start?");
+  const { sessionId } = await session.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false });
+  let nextId = 0;
+  const pending = new Map();
+  session.on("Target.receivedMessageFromTarget", (event) => {
+    const message = JSON.parse(event.message);
+    pending.get(message.id)?.(message);
+    pending.delete(message.id);
+  });
+  const send = (method, params = {}) =>
+    new Promise((resolve) => {
+      const id = ++nextId;
+      pending.set(id, resolve);
+      session.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id, method, params }) });
+    });
+  await send("Profiler.enable");
+  await send("Profiler.setSamplingInterval", { interval: 200 });
+  await send("Profiler.start");
+  await page.waitForTimeout(seconds * 1000);
+  const { profile } = (await send("Profiler.stop")).result;
+
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const samples = new Map();
+  for (const s of profile.samples) samples.set(s, (samples.get(s) ?? 0) + 1);
+  const total = profile.samples.length;
+  const name = (id) => (nodes.get(id).callFrame.functionName || "(program)").replace(/::h[0-9a-f]{16}$/, "");
+  const selfTime = new Map();
+  for (const [id, count] of samples) selfTime.set(name(id), (selfTime.get(name(id)) ?? 0) + count);
+  const pct = (count) => `${((100 * count) / total).toFixed(1).padStart(5)}%`;
+  console.log(`worker self time over ${seconds} s (${total} samples), top ${TOP}:`);
+  for (const [fn, count] of [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(pct(count), fn);
+  for (const want of callers) {
+    const chains = new Map();
+    for (const [id, count] of samples) {
+      if (!name(id).includes(want)) continue;
+      const chain = [];
+      for (let p = parent.get(id); p && chain.length < 5; p = parent.get(p)) chain.push(name(p).slice(-60));
+      const key = chain.join(" < ");
+      chains.set(key, (chains.get(key) ?? 0) + count);
+    }
+    console.log(`\ncallers of ${want}:`);
+    for (const [key, count] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(pct(count), key);
+  }
+} finally {
+  await browser.close();
+  server.close?.();
+}
