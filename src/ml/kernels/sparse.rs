@@ -28,26 +28,32 @@ impl SparseRows {
         assert_eq!(data.len(), rows * width, "{rows}×{width} matrix");
         // Every entry is written and the end moves on only past a non-zero: no branch to
         // mispredict, which a ReLU's coin-flip zeros would do half the time.
-        let mut columns = vec![0u32; data.len()];
-        let mut values = vec![0f32; data.len()];
+        let mut columns: Vec<u32> = Vec::with_capacity(data.len());
+        let mut values: Vec<f32> = Vec::with_capacity(data.len());
+        let (column_slots, value_slots) =
+            (columns.spare_capacity_mut(), values.spare_capacity_mut());
         let mut starts = Vec::with_capacity(rows + 1);
         let mut end = 0;
         starts.push(0);
         for row in data.chunks_exact(width.max(1)).take(rows) {
             for (p, &v) in row.iter().enumerate() {
                 // SAFETY: `end` counts the non-zeros among the entries before this one, so it
-                // is below data.len(), the length of both buffers.
+                // is below data.len(), the capacity of both buffers.
                 unsafe {
-                    *columns.get_unchecked_mut(end) = p as u32;
-                    *values.get_unchecked_mut(end) = v;
+                    column_slots.get_unchecked_mut(end).write(p as u32);
+                    value_slots.get_unchecked_mut(end).write(v);
                 }
                 end += usize::from(v != 0.0);
             }
             starts.push(end);
         }
         starts.resize(rows + 1, end);
-        columns.truncate(end);
-        values.truncate(end);
+        // SAFETY: every slot below `end` was written: slot j last when `end` was j and the
+        // entry was a non-zero, which is what moved `end` past it.
+        unsafe {
+            columns.set_len(end);
+            values.set_len(end);
+        }
         SparseRows {
             starts,
             columns,
@@ -59,9 +65,13 @@ impl SparseRows {
     /// The non-zeros of the transpose of the row-major `rows × width` matrix `data`: one row per
     /// column of `data`, entries in increasing row order.
     pub fn from_columns(data: &[f32], rows: usize, width: usize) -> Self {
-        // A counting sort of the row lists by column: it touches only the non-zeros after the
-        // first (branch-free) pass.
-        let by_row = SparseRows::from_rows(data, rows, width);
+        SparseRows::from_rows(data, rows, width).transposed()
+    }
+
+    /// The same entries, column by column: the rows of the transpose.
+    pub fn transposed(&self) -> Self {
+        // A counting sort of the row lists by column: it touches only the non-zeros.
+        let (by_row, rows, width) = (self, self.rows(), self.width);
         let mut starts = vec![0usize; width + 1];
         for &p in &by_row.columns {
             starts[p as usize + 1] += 1;

@@ -11,6 +11,8 @@
 //! Used in wasm builds only: natively the `gemm` crate's threaded AVX kernels are faster, and
 //! the pretrained weights are rebuilt bit for bit on that path. Tested against candle's `Linear`.
 
+use std::sync::Mutex;
+
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
 use crate::ml::cpu_slices::f32_slice;
@@ -29,7 +31,10 @@ pub fn sparse_affine(x: &Tensor, w: &Tensor, b: &Tensor, input_grad: bool) -> Re
     x.contiguous()?.apply_op3(
         &w.contiguous()?,
         &b.contiguous()?,
-        SparseAffine { input_grad },
+        SparseAffine {
+            input_grad,
+            rows_of_x: Mutex::new(None),
+        },
     )
 }
 
@@ -72,6 +77,9 @@ impl<'a> AffineOperands<'a> {
 
 struct SparseAffine {
     input_grad: bool,
+    /// The input's non-zeros, found by the forward pass and kept for the weight gradient
+    /// (candle calls `bwd` on the very op that ran forward).
+    rows_of_x: Mutex<Option<SparseRows>>,
 }
 
 impl CustomOp3 for SparseAffine {
@@ -94,11 +102,9 @@ impl CustomOp3 for SparseAffine {
             dense_affine(x, w, b, n, m, k)
         } else {
             let mut y = b.repeat(n);
-            sparse_times_dense(
-                &SparseRows::from_rows(x, n, k),
-                &Panels::from_transposed(w, m, k),
-                &mut y,
-            );
+            let rows = SparseRows::from_rows(x, n, k);
+            sparse_times_dense(&rows, &Panels::from_transposed(w, m, k), &mut y);
+            *self.rows_of_x.lock().unwrap_or_else(|e| e.into_inner()) = Some(rows);
             y
         };
         Ok((CpuStorage::F32(y), Shape::from((n, m))))
@@ -113,7 +119,12 @@ impl CustomOp3 for SparseAffine {
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let grad = grad.contiguous()?;
-        let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad)?;
+        let rows_of_x = self
+            .rows_of_x
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad { rows_of_x })?;
         let grad_b = grad.apply_op1_no_bwd(&ColumnSums)?;
         let grad_x = if self.input_grad {
             Some(grad.matmul(w)?)
@@ -125,7 +136,10 @@ impl CustomOp3 for SparseAffine {
 }
 
 /// `gᵀ·x` (out×in) from `x` (n×in, sparse) and `g` (n×out).
-struct SparseWeightGrad;
+struct SparseWeightGrad {
+    /// `x`'s non-zeros if the forward pass found them already.
+    rows_of_x: Option<SparseRows>,
+}
 
 impl CustomOp2 for SparseWeightGrad {
     fn name(&self) -> &'static str {
@@ -150,11 +164,11 @@ impl CustomOp2 for SparseWeightGrad {
         }
         let (x, g) = (f32_slice(s1, l1, "input")?, f32_slice(s2, l2, "gradient")?);
         let mut xt_g = vec![0.0; k * m];
-        sparse_times_dense(
-            &SparseRows::from_columns(x, n, k),
-            &Panels::from_rows(g, n, m),
-            &mut xt_g,
-        );
+        let columns_of_x = match &self.rows_of_x {
+            Some(rows) if (rows.rows(), rows.width()) == (n, k) => rows.transposed(),
+            _ => SparseRows::from_columns(x, n, k),
+        };
+        sparse_times_dense(&columns_of_x, &Panels::from_rows(g, n, m), &mut xt_g);
         let mut grad_w = vec![0.0; m * k];
         transpose(&xt_g, k, m, &mut grad_w);
         Ok((CpuStorage::F32(grad_w), Shape::from((m, k))))
