@@ -4,3 +4,4 @@
 
 pub mod lanes;
 pub mod sparse;
+pub mod transpose;

@@ -16,7 +16,8 @@ use std::sync::Mutex;
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
 use crate::ml::cpu_slices::f32_slice;
-use crate::ml::kernels::sparse::{sparse_times_dense, transpose, Panels, SparseRows};
+use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
+use crate::ml::kernels::transpose::transpose;
 
 /// Whether the MLP layers with sparse inputs use [`sparse_affine`]: in wasm, yes.
 pub const SPARSE_KERNELS: bool = cfg!(target_arch = "wasm32");

@@ -1,0 +1,85 @@
+//! Matrix transposes: 4×4 blocks through SIMD registers, in 16×16 tiles that stay in L1. The
+//! sparse ops need them to turn a weight into the right factor of `x·Wᵀ` and a gradient built as
+//! `xᵀ·g` back into `gᵀ·x`.
+
+use super::lanes::F4;
+
+/// Writes the transpose of the row-major `rows × cols` matrix `src` into `dst` (`cols × rows`).
+pub fn transpose(src: &[f32], rows: usize, cols: usize, dst: &mut [f32]) {
+    transpose_strided(src, rows, cols, cols, dst, rows);
+}
+
+/// `dst[j·dst_stride + i] = src[i·src_stride + j]` for `i < rows`, `j < cols`: 4×4 blocks go
+/// through SIMD registers, the ragged edges one value at a time.
+pub(super) fn transpose_strided(
+    src: &[f32],
+    rows: usize,
+    cols: usize,
+    src_stride: usize,
+    dst: &mut [f32],
+    dst_stride: usize,
+) {
+    if rows == 0 || cols == 0 {
+        return;
+    }
+    assert!(
+        src.len() >= (rows - 1) * src_stride + cols && dst.len() >= (cols - 1) * dst_stride + rows,
+        "transpose of {rows}×{cols} does not fit its buffers"
+    );
+    let (rows4, cols4) = (rows - rows % 4, cols - cols % 4);
+    // Tiles of 16×16 keep the rows read and the rows written in L1.
+    const T: usize = 16;
+    for i0 in (0..rows4).step_by(T) {
+        for j0 in (0..cols4).step_by(T) {
+            for i in (i0..(i0 + T).min(rows4)).step_by(4) {
+                for j in (j0..(j0 + T).min(cols4)).step_by(4) {
+                    // SAFETY: i + 3 < rows and j + 3 < cols, so the four source rows
+                    // i..i + 4 at columns j..j + 4 and the four destination rows j..j + 4 at
+                    // columns i..i + 4 lie inside the buffers (checked above).
+                    unsafe {
+                        let s = src.as_ptr().add(i * src_stride + j);
+                        let block = F4::transpose([
+                            F4::load(s),
+                            F4::load(s.add(src_stride)),
+                            F4::load(s.add(2 * src_stride)),
+                            F4::load(s.add(3 * src_stride)),
+                        ]);
+                        let d = dst.as_mut_ptr().add(j * dst_stride + i);
+                        for (r, v) in block.into_iter().enumerate() {
+                            v.store(d.add(r * dst_stride));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    for i in 0..rows {
+        let from = if i < rows4 { cols4 } else { 0 };
+        for j in from..cols {
+            dst[j * dst_stride + i] = src[i * src_stride + j];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_swaps_rows_and_columns() {
+        for (rows, cols) in [(6, 35), (400, 784), (3, 2), (17, 4)] {
+            let src: Vec<f32> = (0..rows * cols).map(|v| v as f32).collect();
+            let mut dst = vec![0.0; src.len()];
+            transpose(&src, rows, cols, &mut dst);
+            for i in 0..rows {
+                for j in 0..cols {
+                    assert_eq!(
+                        dst[j * rows + i],
+                        src[i * cols + j],
+                        "{rows}×{cols} at ({i}, {j})"
+                    );
+                }
+            }
+        }
+    }
+}
