@@ -65,7 +65,9 @@ impl CustomOp2 for BceRows {
 /// One pixel's BCE with logits, `max(l, 0) − l·x + ln(1 + e^−|l|)`.
 #[inline(always)]
 fn bce(l: f32, x: f32) -> f32 {
-    l.max(0.0) - l * x + ln_1p_unit(exp_neg(l.abs()))
+    // `if` rather than `f32::max`, which is a libm call in wasm (see `fastmath::exp_neg`).
+    let positive = if l > 0.0 { l } else { 0.0 };
+    positive - l * x + ln_1p_unit(exp_neg(l.abs()))
 }
 
 /// Σ bce over one row, in eight running sums: a single running sum is a chain the compiler

@@ -14,7 +14,11 @@ use crate::ml::cpu_slices::f32_slice;
 #[inline(always)]
 pub fn exp_neg(a: f32) -> f32 {
     // e^−a = 2^y, y = −a·log₂e = i + f with i an integer and f ∈ [−½, ½).
-    let y = (-a * std::f32::consts::LOG2_E).max(-126.0);
+    let y = -a * std::f32::consts::LOG2_E;
+    // A compare and select, not `f32::max`: wasm's own max treats NaN differently, so `max`
+    // becomes a call to libm's fmaxf there and the loop around it stays scalar. (NaN still
+    // goes to −126, as with `max`.)
+    let y = if y >= -126.0 { y } else { -126.0 };
     let i = (y + 0.5).floor();
     let f = y - i;
     // 2^f on [−½, ½] (Cephes' exp2f polynomial).
