@@ -1,30 +1,15 @@
 //! The trainer natively: the loss falls, runs repeat exactly, and divergence is caught and undone.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use latent_lab::ml::data::Digits;
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
 
 /// 128 synthetic digits: bars at four positions and orientations.
 fn bars() -> Digits {
-    let mut grey = Vec::new();
-    let mut labels = Vec::new();
-    for i in 0..128 {
-        let kind = i % 4;
-        for row in 0..28usize {
-            for col in 0..28usize {
-                let on = match kind {
-                    0 => (8..12).contains(&col),
-                    1 => (16..20).contains(&col),
-                    2 => (8..12).contains(&row),
-                    _ => (16..20).contains(&row),
-                };
-                grey.push(if on { 230u8 } else { 10 });
-            }
-        }
-        labels.push(kind as u8);
-    }
-    Digits::parse(&Digits::encode(&grey, &labels)).unwrap()
+    common::bars(128)
 }
 
 fn trainer(kind: ModelKind, config: TrainConfig) -> Trainer {
@@ -102,10 +87,13 @@ fn a_diverging_run_stops_restores_finite_weights_and_can_resume() {
             ..small()
         },
     );
+    // The weights that gave the last sane loss: those before the last update that went through.
+    let mut last_sane: Option<Vec<f32>> = None;
     let mut diverged = None;
     for _ in 0..500 {
+        let before = parameters(&t);
         match t.step() {
-            Ok(_) => {}
+            Ok(_) => last_sane = Some(before),
             Err(e @ TrainError::Diverged { .. }) => {
                 diverged = Some(e);
                 break;
@@ -119,10 +107,19 @@ fn a_diverging_run_stops_restores_finite_weights_and_can_resume() {
         message.contains("restored") && message.contains("lower the learning rate"),
         "{message}"
     );
+    let last_sane = last_sane.expect("the first step is sane: an untrained model scores ~550");
+    let restored = parameters(&t);
     assert!(
-        parameters(&t).iter().all(|v| v.is_finite()),
-        "the restored weights are finite"
+        restored == last_sane,
+        "the restored weights are exactly those before the last update ({} of {} differ)",
+        restored
+            .iter()
+            .zip(&last_sane)
+            .filter(|(a, b)| a != b)
+            .count(),
+        restored.len()
     );
+    assert!(restored.iter().all(|v| v.is_finite()));
 
     // The user lowers the learning rate and β; training continues from the restored weights.
     let steps_before = t.steps();
@@ -146,14 +143,19 @@ fn a_learning_rate_of_10_is_caught_when_the_loss_explodes_though_it_stays_finite
             ..small()
         },
     );
+    // The weights that gave the last sane loss: those before the last update that went through.
+    let mut last_sane = parameters(&t);
     let first = t.step().expect("the first step starts from sane weights");
     assert!(first.loss.total < 1000.0, "{:?}", first.loss);
-    let before = parameters(&t);
     let mut error = None;
     for _ in 0..20 {
-        if let Err(e) = t.step() {
-            error = Some(e);
-            break;
+        let before = parameters(&t);
+        match t.step() {
+            Ok(_) => last_sane = before,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
         }
     }
     let error = error.expect("the loss explodes within a few steps");
@@ -165,12 +167,11 @@ fn a_learning_rate_of_10_is_caught_when_the_loss_explodes_though_it_stays_finite
             || message.contains("infinite"),
         "{message}"
     );
-    assert!(parameters(&t).iter().all(|v| v.is_finite()));
-    assert_ne!(
-        parameters(&t),
-        before,
-        "restored to the weights before the last update"
+    assert!(
+        parameters(&t) == last_sane,
+        "restored to exactly the weights before the last update"
     );
+    assert!(parameters(&t).iter().all(|v| v.is_finite()));
 }
 
 #[test]

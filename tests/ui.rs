@@ -2,6 +2,8 @@
 //! own with the pretrained MLP-VAE z=2 (compiled into the test), driven by DOM events.
 #![cfg(target_arch = "wasm32")]
 
+mod common;
+
 use std::sync::Arc;
 
 use latent_lab::ml::checkpoint;
@@ -43,15 +45,26 @@ fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> HtmlEleme
     container
 }
 
-/// Lets leptos' effects and the browser's animation frames run.
-async fn settle(ms: i32) {
+/// Waits for the browser's next turn (effects, rendering, timers run meanwhile).
+async fn next_turn() {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 10)
             .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// Polls `ready` every turn until it holds; fails naming `what` after 10 s.
+async fn until(what: &str, mut ready: impl FnMut() -> bool) {
+    for _ in 0..1000 {
+        if ready() {
+            return;
+        }
+        next_turn().await;
+    }
+    panic!("gave up waiting until {what}");
 }
 
 fn find<T: JsCast>(root: &HtmlElement, selector: &str) -> T {
@@ -77,40 +90,48 @@ fn ink(canvas: &HtmlCanvasElement, w: u32, h: u32) -> Vec<f32> {
 #[wasm_bindgen_test]
 async fn a_slider_input_changes_the_decoded_pixels() {
     let root = mount(|| view! { <LatentPanel /> });
-    settle(50).await;
+    until("the panel is mounted", || {
+        root.query_selector(".big-digit canvas")
+            .ok()
+            .flatten()
+            .is_some()
+    })
+    .await;
     let canvas: HtmlCanvasElement = find(&root, ".big-digit canvas");
+    until("a digit is drawn at z = 0", || {
+        ink(&canvas, 28, 28).iter().sum::<f32>() > 20.0
+    })
+    .await;
     let before = ink(&canvas, 28, 28);
-    assert!(
-        before.iter().sum::<f32>() > 20.0,
-        "a digit is drawn at z = 0"
-    );
     let slider: HtmlInputElement = find(&root, "#z-1");
     slider.set_value("2.5");
     slider
         .dispatch_event(&web_sys::Event::new("input").unwrap())
         .unwrap();
-    settle(50).await;
-    let after = ink(&canvas, 28, 28);
-    let changed = before
-        .iter()
-        .zip(&after)
-        .filter(|(a, b)| (*a - *b).abs() > 0.2)
-        .count();
-    assert!(changed > 30, "{changed} pixels changed");
     let output: HtmlElement = find(&root, ".slider .value");
-    assert_eq!(output.text_content().unwrap(), "+2.50");
+    until("the slider shows its new value", || {
+        output.text_content().as_deref() == Some("+2.50")
+    })
+    .await;
+    let changed = || {
+        let after = ink(&canvas, 28, 28);
+        before
+            .iter()
+            .zip(&after)
+            .filter(|(a, b)| (*a - *b).abs() > 0.2)
+            .count()
+    };
+    until("more than 30 pixels change", || changed() > 30).await;
 }
 
 #[wasm_bindgen_test]
 async fn the_manifold_grid_has_n_by_n_cells() {
     let root = mount(|| view! { <ManifoldPanel /> });
     let canvas: HtmlCanvasElement = find(&root, "canvas.manifold");
-    for _ in 0..100 {
-        if canvas.get_attribute("data-rows").as_deref() == Some("15") {
-            break;
-        }
-        settle(20).await;
-    }
+    until("the 15×15 sheet is drawn", || {
+        canvas.get_attribute("data-rows").as_deref() == Some("15")
+    })
+    .await;
     assert_eq!((canvas.width(), canvas.height()), (15 * 28, 15 * 28));
     let sheet = ink(&canvas, 15 * 28, 15 * 28);
     let side = 15 * IMAGE_SIDE;
@@ -140,12 +161,10 @@ async fn the_manifold_grid_has_n_by_n_cells() {
     select
         .dispatch_event(&web_sys::Event::new("change").unwrap())
         .unwrap();
-    for _ in 0..100 {
-        if canvas.get_attribute("data-rows").as_deref() == Some("10") {
-            break;
-        }
-        settle(20).await;
-    }
+    until("the 10×10 sheet is drawn", || {
+        canvas.get_attribute("data-rows").as_deref() == Some("10")
+    })
+    .await;
     assert_eq!(canvas.width(), 10 * 28);
 }
 
@@ -163,7 +182,13 @@ fn pointer(kind: &str, x: f64, y: f64) -> PointerEvent {
 #[wasm_bindgen_test]
 async fn a_stroke_in_a_corner_is_scaled_into_20_pixels_and_centred() {
     let root = mount(|| view! { <DrawPanel /> });
-    settle(50).await;
+    until("the pad is laid out", || {
+        root.query_selector("canvas.pad")
+            .ok()
+            .flatten()
+            .is_some_and(|pad| pad.get_bounding_client_rect().width() > 0.0)
+    })
+    .await;
     let pad: HtmlCanvasElement = find(&root, "canvas.pad");
     let rect = pad.get_bounding_client_rect();
     let scale = rect.width() / 280.0;
@@ -177,7 +202,11 @@ async fn a_stroke_in_a_corner_is_scaled_into_20_pixels_and_centred() {
     }
     let (x1, y1) = at(40.0, 110.0);
     pad.dispatch_event(&pointer("pointerup", x1, y1)).unwrap();
-    settle(50).await;
+    let score: HtmlElement = find(&root, ".score");
+    until("the drawing is scored", || {
+        score.text_content().is_some_and(|t| t.contains("nats"))
+    })
+    .await;
 
     let drawn: HtmlCanvasElement = find(&root, ".drawn canvas");
     let pixels = ink(&drawn, 28, 28);
@@ -194,33 +223,6 @@ async fn a_stroke_in_a_corner_is_scaled_into_20_pixels_and_centred() {
         (cx - 14.0).abs() < 1.0 && (cy - 14.0).abs() < 1.0,
         "centre of mass ({cx:.2}, {cy:.2})"
     );
-    let score: HtmlElement = find(&root, ".score");
-    assert!(
-        score.text_content().unwrap().contains("nats"),
-        "{:?}",
-        score.text_content()
-    );
-}
-
-#[wasm_bindgen_test]
-fn chart_ticks_are_round_numbers_and_whole_for_steps() {
-    use latent_lab::ui::training::charts::{smooth, ticks};
-    assert_eq!(
-        ticks(0.0, 100.0, 5, false),
-        vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
-    );
-    assert_eq!(
-        ticks(1.0, 2.0, 5, true),
-        vec![1.0, 2.0],
-        "epochs 1 and 2, not 1.2, 1.4…"
-    );
-    let t = ticks(97.3, 203.9, 4, false);
-    assert!(
-        t.first().unwrap() >= &97.3 && t.last().unwrap() <= &203.9 && t.len() >= 3,
-        "{t:?}"
-    );
-    let s = smooth([(0.0, 10.0), (1.0, 0.0), (2.0, 0.0)].into_iter(), 0.5);
-    assert_eq!(s, vec![(0.0, 10.0), (1.0, 5.0), (2.0, 2.5)]);
 }
 
 #[wasm_bindgen_test]
@@ -240,25 +242,78 @@ fn a_fatal_error_shows_a_banner_that_says_what_happened_and_what_to_do() {
 }
 
 #[wasm_bindgen_test]
-fn a_shared_view_survives_its_hash_and_bad_links_are_read_safely() {
-    use latent_lab::ui::share::{format_hash, parse_hash, SharedView};
-    let view = SharedView {
-        model: "pretrained:mlp-vae-z16".into(),
-        z: vec![0.12, -1.3, 2.0, 0.0],
-    };
-    let hash = format_hash(&view);
-    assert_eq!(hash, "#model=pretrained:mlp-vae-z16&z=0.12,-1.30,2.00,0.00");
-    assert_eq!(parse_hash(&hash), Some(view));
-    assert_eq!(
-        parse_hash("#model=stored:run-1795312994623&z=").map(|v| v.z),
-        Some(vec![])
+async fn the_page_scores_the_test_digits_exactly_as_the_worker_does() {
+    use latent_lab::ml::eval::EVAL_CHUNK;
+    use latent_lab::ml::model::{ModelConfig, ModelKind};
+    use latent_lab::ml::train::TrainConfig;
+    use latent_lab::protocol::{Command, Event, RunState};
+    use latent_lab::worker::runner::Runner;
+
+    // 1,100 synthetic digits: 220 test digits, more than one evaluation chunk.
+    let split = common::bars(1_100).split();
+    assert!(
+        split.test.len() > EVAL_CHUNK,
+        "the test set spans several chunks"
     );
-    let clamped = parse_hash("#z=9,-9&model=pretrained:mlp-vae-z2").unwrap();
-    assert_eq!(clamped.z, vec![3.0, -3.0], "clamped to the sliders' range");
-    assert_eq!(parse_hash("#z=1,2"), None, "no model, no view");
-    assert_eq!(parse_hash("#model=<script>&z=1"), None);
-    let junk = parse_hash("#model=pretrained:mlp-vae-z2&z=1,NaN,x").unwrap();
-    assert!(junk.z.is_empty(), "an unreadable vector is dropped whole");
-    let long = format!("#model=a&z={}", vec!["0.5"; 65].join(","));
-    assert!(parse_hash(&long).unwrap().z.is_empty(), "at most 64 values");
+    let mut runner = Runner::new();
+    runner.set_data(split.clone());
+    let ticks = std::cell::Cell::new(0.0);
+    let clock = || {
+        ticks.set(ticks.get() + 1.0);
+        ticks.get()
+    };
+    let mut events = runner.handle(
+        Command::Start {
+            run: 1,
+            model: ModelConfig::new(ModelKind::MlpVae, 2, 32),
+            train: TrainConfig {
+                batch_size: 64,
+                learning_rate: 3e-3,
+                ..TrainConfig::default()
+            },
+            epochs: 1,
+            initial: None,
+            resume: None,
+            paused: false,
+        },
+        clock(),
+    );
+    for _ in 0..10_000 {
+        if !runner.wants_slice() {
+            break;
+        }
+        events.extend(runner.slice(&clock, 50.0));
+    }
+    let finished = events
+        .iter()
+        .any(|e| matches!(e, Event::Progress(p) if p.state == RunState::Finished));
+    assert!(finished, "the worker's run finishes");
+    let report = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Epoch { report, .. } => Some(report.clone()),
+            _ => None,
+        })
+        .expect("an epoch report");
+    let weights = events
+        .iter()
+        .rev()
+        .find_map(|e| match e {
+            Event::Snapshot { weights, .. } => Some(weights.clone()),
+            _ => None,
+        })
+        .expect("the final weights");
+
+    // The page loads the snapshot, as it does while following a run, and ranks against its scores.
+    let (model, info) = checkpoint::load(&weights).unwrap();
+    let page = ActiveModel::new("test:run".into(), model, info);
+    assert!(page.ensure_test_scores(&split.test).await);
+    let scores = page.test_scores.get().unwrap();
+    assert_eq!(scores.len(), split.test.len());
+    let mean = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
+    assert!(
+        (mean - report.test_neg_elbo).abs() <= 1e-6 * report.test_neg_elbo.abs(),
+        "the page's mean −ELBO {mean} against the worker's {}",
+        report.test_neg_elbo
+    );
 }

@@ -207,14 +207,11 @@ mod wasm_kernels {
 }
 
 mod protocol_round_trips {
-    use latent_lab::ml::loss::LossValues;
-    use latent_lab::ml::model::{ModelConfig, ModelKind};
-    use latent_lab::ml::train::TrainConfig;
-    use latent_lab::protocol::{
-        Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss, PROTOCOL_VERSION,
-    };
+    use latent_lab::protocol::Event;
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
+
+    use super::common::protocol_samples::{commands, events};
 
     fn round_trip<T>(value: &T) -> T
     where
@@ -223,125 +220,6 @@ mod protocol_round_trips {
         let js = serde::Serialize::serialize(value, &serde_wasm_bindgen::Serializer::new())
             .expect("serialises");
         serde_wasm_bindgen::from_value(js).expect("deserialises")
-    }
-
-    fn loss(total: f32) -> LossValues {
-        LossValues {
-            total,
-            recon: total - 20.0,
-            kl: 20.0,
-        }
-    }
-
-    fn commands() -> Vec<Command> {
-        let model = ModelConfig::new(ModelKind::ConvVae, 16, 32);
-        let train = TrainConfig {
-            learning_rate: 3e-4,
-            batch_size: 64,
-            beta: 4.0,
-            seed: 9,
-            warmup_epochs: 3,
-        };
-        vec![
-            Command::Start {
-                run: 3,
-                model,
-                train,
-                epochs: 12,
-                initial: None,
-                resume: None,
-                paused: false,
-            },
-            Command::Start {
-                run: 4,
-                model,
-                train,
-                epochs: 1,
-                initial: Some(vec![0, 1, 2, 255]),
-                resume: Some(ResumeAt {
-                    epochs_done: 2,
-                    steps: 130,
-                }),
-                paused: true,
-            },
-            Command::Pause,
-            Command::Resume,
-            Command::Step,
-            Command::Reset,
-            Command::SetHyperParameters { train },
-            Command::SaveWeights,
-            Command::Ping {
-                n: u64::from(u32::MAX) + 5,
-            },
-        ]
-    }
-
-    fn events() -> Vec<Event> {
-        vec![
-            Event::Ready {
-                version: PROTOCOL_VERSION,
-            },
-            Event::DataReady {
-                train_digits: 8000,
-                test_digits: 2000,
-            },
-            Event::DataUnavailable {
-                message: "assets/digits.bin: 404".into(),
-            },
-            Event::Progress(Progress {
-                run: 3,
-                state: RunState::Diverged,
-                epochs_done: 2,
-                epochs: 10,
-                step: 130,
-                total_steps: 630,
-                steps_per_epoch: 63,
-                step_in_epoch: 4,
-                samples_per_sec: 3912.5,
-                eta_seconds: Some(12.5),
-                beta: 0.25,
-                losses: vec![
-                    StepLoss {
-                        step: 129,
-                        loss: loss(140.0),
-                    },
-                    StepLoss {
-                        step: 130,
-                        loss: loss(139.5),
-                    },
-                ],
-            }),
-            Event::Epoch {
-                run: 3,
-                report: EpochReport {
-                    epoch: 2,
-                    train: loss(150.0),
-                    test_neg_elbo: 145.2,
-                    test_recon: 125.0,
-                    test_kl: 20.2,
-                    kl_per_dim: vec![1.5, 0.001, 2.25],
-                    active_units: 2,
-                },
-            },
-            Event::Snapshot {
-                run: 3,
-                step: 130,
-                epochs_done: 2,
-                weights: (0..=255).collect(),
-            },
-            Event::Error {
-                run: None,
-                message: "training diverged".into(),
-            },
-            Event::Error {
-                run: Some(3),
-                message: "x".into(),
-            },
-            Event::Pong {
-                n: 17,
-                memory_bytes: 3 << 30,
-            },
-        ]
     }
 
     #[wasm_bindgen_test]

@@ -1,10 +1,11 @@
 //! The worker's logic natively: commands in, events out, training in bounded slices.
 #![cfg(not(target_arch = "wasm32"))]
 
+mod common;
+
 use std::time::Instant;
 
 use latent_lab::ml::checkpoint;
-use latent_lab::ml::data::Digits;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
 use latent_lab::protocol::{Command, Event, ResumeAt, RunState};
@@ -12,28 +13,8 @@ use latent_lab::worker::runner::Runner;
 
 /// 160 synthetic digits (bars at four places), split 128 train / 32 test.
 fn runner_with_data() -> Runner {
-    let mut grey = Vec::new();
-    let mut labels = Vec::new();
-    for i in 0..160 {
-        for row in 0..28usize {
-            for col in 0..28usize {
-                let on = match i % 4 {
-                    0 => (8..12).contains(&col),
-                    1 => (16..20).contains(&col),
-                    2 => (8..12).contains(&row),
-                    _ => (16..20).contains(&row),
-                };
-                grey.push(if on { 230u8 } else { 10 });
-            }
-        }
-        labels.push((i % 4) as u8);
-    }
     let mut runner = Runner::new();
-    runner.set_data(
-        Digits::parse(&Digits::encode(&grey, &labels))
-            .unwrap()
-            .split(),
-    );
+    runner.set_data(common::bars(160).split());
     runner
 }
 
@@ -156,28 +137,59 @@ fn pause_stops_training_step_does_one_and_resume_continues() {
     let clock = clock();
     let mut runner = runner_with_data();
     runner.handle(start(50, small()), clock());
-    runner.slice(&clock, 5.0);
+    // Train until some steps are done, so a pause has something to stop.
+    let mut trained = Vec::new();
+    while last_progress(&trained).is_none_or(|p| p.step < 3) {
+        trained.extend(runner.slice(&clock, 5.0));
+    }
     let paused = runner.handle(Command::Pause, clock());
     let at_pause = last_progress(&paused).unwrap().step;
+    assert!(at_pause >= 3);
     assert_eq!(last_progress(&paused).unwrap().state, RunState::Paused);
     assert!(
         paused.iter().any(|e| matches!(e, Event::Snapshot { .. })),
         "pausing sends the weights"
     );
-    for _ in 0..5 {
-        runner.slice(&clock, 5.0);
+    // After a pause the slices do no training: an epoch's evaluation under way may finish (and
+    // report), but no step is taken and no loss is sent, and the worker soon wants no slices.
+    let mut after = Vec::new();
+    for _ in 0..20 {
+        if !runner.wants_slice() {
+            break;
+        }
+        after.extend(runner.slice(&clock, 5.0));
     }
     assert!(
-        !runner.wants_slice()
-            || runner
-                .slice(&clock, 5.0)
-                .iter()
-                .all(|e| !matches!(e, Event::Progress(p) if p.step != at_pause))
+        !runner.wants_slice(),
+        "a paused run asks for no more slices"
     );
+    for event in &after {
+        match event {
+            Event::Progress(p) => {
+                assert_eq!((p.step, p.state), (at_pause, RunState::Paused), "{p:?}");
+                assert!(p.losses.is_empty(), "no step's loss after the pause");
+            }
+            Event::Snapshot { step, .. } => assert_eq!(*step, at_pause),
+            Event::Epoch { .. } => {}
+            other => panic!("unexpected while paused: {other:?}"),
+        }
+    }
+
     runner.handle(Command::Step, clock());
     let stepped = drain(&mut runner, &clock, 100);
-    assert_eq!(last_progress(&stepped).unwrap().step, at_pause + 1);
-    assert_eq!(last_progress(&stepped).unwrap().state, RunState::Paused);
+    let progress = last_progress(&stepped).unwrap();
+    assert_eq!(
+        (progress.step, progress.state),
+        (at_pause + 1, RunState::Paused)
+    );
+    let losses: Vec<usize> = stepped
+        .iter()
+        .flat_map(|e| match e {
+            Event::Progress(p) => p.losses.iter().map(|l| l.step).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(losses, vec![at_pause + 1], "exactly one step's loss");
     let resumed = runner.handle(Command::Resume, clock());
     assert_eq!(last_progress(&resumed).unwrap().state, RunState::Running);
     assert!(runner.wants_slice());
@@ -194,24 +206,34 @@ fn ticking(tick: f64) -> impl Fn() -> f64 {
 
 #[test]
 fn a_slice_stops_once_its_budget_is_spent() {
-    let clock = ticking(5.0);
+    // Batches of one digit make every piece of work exactly one step. A slice must look at the
+    // clock at least once per piece to know its budget is spent, and this clock moves 1 ms at
+    // each look: so a 10 ms slice takes at most 11 steps, however it reads the clock.
+    let clock = ticking(1.0);
     let mut runner = runner_with_data();
-    runner.handle(start(1000, small()), clock());
+    let one_at_a_time = TrainConfig {
+        batch_size: 1,
+        ..small()
+    };
+    runner.handle(start(1000, one_at_a_time), clock());
+    // The step count after each slice, from a snapshot (handling a command reads no clock).
+    let steps_now = |runner: &mut Runner| match &runner.handle(Command::SaveWeights, 0.0)[..] {
+        [Event::Snapshot { step, .. }] => *step,
+        other => panic!("{other:?}"),
+    };
     let mut step = 0;
     for _ in 0..40 {
-        let before = clock();
-        let events = runner.slice(&clock, 10.0);
-        // Reads: the start, one check within budget, one piece of work (two reads around it),
-        // the check that ends the loop, and the bookkeeping after it.
-        let used = clock() - before;
+        runner.slice(&clock, 10.0);
+        let now = steps_now(&mut runner);
         assert!(
-            used <= 10.0 + 8.0 * 5.0,
-            "a 10 ms slice ran on to {used} ms of clock"
+            now - step <= 11,
+            "a 10 ms slice took {} steps of at least 1 ms",
+            now - step
         );
-        step = last_progress(&events).map_or(step, |p| p.step);
+        step = now;
     }
     assert!(
-        step >= 5,
+        step >= 40,
         "and it keeps training: {step} steps in 40 slices"
     );
 }

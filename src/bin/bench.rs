@@ -1,7 +1,7 @@
 //! Native benchmarks: training throughput and decode latency on the host CPU with the same code
 //! as the browser, and the reference model's test negative ELBO after 1, 5 and 10 epochs.
 //!
-//! `cargo run --release --bin bench` prints one JSON object on stdout and a table on stderr.
+//! `cargo run --profile test-opt --bin bench` prints one JSON object on stdout and a table on stderr.
 //! Part of `tools/bench`, which adds the browser's figures. It measures; it never judges.
 
 #[cfg(target_arch = "wasm32")]

@@ -21,7 +21,6 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
-    use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
     use std::time::Instant;
 
@@ -30,17 +29,49 @@ mod native {
     use latent_lab::ml::eval::evaluate;
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
     use latent_lab::ml::pretrained::{PRETRAINED, PRETRAINED_SEED};
-    use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
+    use latent_lab::ml::run_notes::{RunNotes, TrainedBy};
+    use latent_lab::ml::train::{check_epochs, init_rng, TrainConfig, Trainer, DEFAULT_EPOCHS};
 
-    const USAGE: &str = "usage: train [--pretrained] [--data PATH] [--kind mlp-vae|conv-vae|ae]
+    fn usage() -> String {
+        let kinds: Vec<String> = ModelKind::ALL
+            .iter()
+            .map(|k| {
+                format!(
+                    "{} ({}, default {})",
+                    k.id(),
+                    k.width_meaning(),
+                    k.default_hidden()
+                )
+            })
+            .collect();
+        let reference = ModelConfig::default();
+        let train = TrainConfig::default();
+        format!(
+            "usage: train [--pretrained] [--data PATH] [--kind {ids}]
              [--latent N] [--hidden N] [--epochs N] [--batch N] [--lr X] [--beta X]
              [--seed N] [--warmup N] [--out FILE.safetensors] [--f16] [--json]
 
   --pretrained   train every shipped model into assets/pretrained/ (f16, fixed seed)
   --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
   --data PATH    digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
-  --hidden N     hidden units (MLP) or first-layer channels (Conv-VAE); default 400 / 32
-  --json         print a JSON summary of the run on stdout";
+  --kind K       default {kind}
+  --latent N     latent dimensions, default {latent}
+  --hidden N     the width, which means for each kind: {kinds}
+  --epochs N     default {DEFAULT_EPOCHS}
+  --batch N, --lr X, --beta X, --seed N, --warmup N
+                 defaults {batch}, {lr}, {beta}, {seed}, {warmup} (no KL warm-up)
+  --json         print a JSON summary of the run on stdout",
+            ids = ModelKind::ALL.map(ModelKind::id).join("|"),
+            kind = reference.kind.id(),
+            latent = reference.latent,
+            kinds = kinds.join("; "),
+            batch = train.batch_size,
+            lr = train.learning_rate,
+            beta = train.beta,
+            seed = train.seed,
+            warmup = train.warmup_epochs,
+        )
+    }
 
     struct Options {
         data: PathBuf,
@@ -57,20 +88,21 @@ mod native {
     fn parse(args: Vec<String>) -> Result<Options, String> {
         let mut o = Options {
             data: PathBuf::from("assets/digits.bin"),
-            config: ModelConfig::new(ModelKind::MlpVae, 20, 0),
+            config: ModelConfig::default(),
             train: TrainConfig::default(),
-            epochs: 10,
+            epochs: DEFAULT_EPOCHS,
             out: None,
             precision: Precision::F32,
             json: false,
             pretrained: false,
             only: None,
         };
+        let mut hidden = None;
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
             let mut value = || {
                 it.next()
-                    .ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))
+                    .ok_or_else(|| format!("{flag} needs a value\n{}", usage()))
             };
             fn num<T: std::str::FromStr>(flag: &str, v: String) -> Result<T, String> {
                 v.parse()
@@ -83,11 +115,11 @@ mod native {
                 "--kind" => {
                     let v = value()?;
                     o.config.kind = ModelKind::from_id(&v).ok_or_else(|| {
-                        format!("unknown kind {v:?}: use mlp-vae, conv-vae or ae")
+                        format!("unknown kind {v:?}: use {}", ModelKind::ids_text("or"))
                     })?;
                 }
                 "--latent" => o.config.latent = num(&flag, value()?)?,
-                "--hidden" => o.config.hidden = num(&flag, value()?)?,
+                "--hidden" => hidden = Some(num(&flag, value()?)?),
                 "--epochs" => o.epochs = num(&flag, value()?)?,
                 "--batch" => o.train.batch_size = num(&flag, value()?)?,
                 "--lr" => o.train.learning_rate = num(&flag, value()?)?,
@@ -97,18 +129,13 @@ mod native {
                 "--out" => o.out = Some(value()?.into()),
                 "--f16" => o.precision = Precision::F16,
                 "--json" => o.json = true,
-                "-h" | "--help" => return Err(USAGE.to_string()),
-                other => return Err(format!("unknown option {other:?}\n{USAGE}")),
+                "-h" | "--help" => return Err(usage()),
+                other => return Err(format!("unknown option {other:?}\n{}", usage())),
             }
         }
-        if o.config.hidden == 0 {
-            o.config.hidden = if o.config.kind == ModelKind::ConvVae {
-                32
-            } else {
-                400
-            };
-        }
+        o.config.hidden = hidden.unwrap_or_else(|| o.config.kind.default_hidden());
         o.config.validate().map_err(|e| e.to_string())?;
+        check_epochs(o.epochs).map_err(|e| e.to_string())?;
         o.train.validate().map_err(|e| e.to_string())?;
         Ok(o)
     }
@@ -273,25 +300,14 @@ mod native {
         }
         let mut bytes = 0;
         if let Some(out) = out {
-            let last = lines.last();
-            let mut notes = BTreeMap::from([
-                ("epochs".to_string(), epochs.to_string()),
-                ("learning_rate".to_string(), train.learning_rate.to_string()),
-                ("batch_size".to_string(), train.batch_size.to_string()),
-                ("beta".to_string(), train.beta.to_string()),
-                ("seed".to_string(), train.seed.to_string()),
-                (
-                    "test_neg_elbo".to_string(),
-                    last.map_or("".into(), |l| format!("{:.3}", l.neg_elbo)),
-                ),
-                (
-                    "trained_by".to_string(),
-                    "latent-lab native trainer".to_string(),
-                ),
-            ]);
-            if train.warmup_epochs > 0 {
-                notes.insert("warmup_epochs".to_string(), train.warmup_epochs.to_string());
+            let notes = RunNotes {
+                train,
+                epochs,
+                steps: None,
+                test_neg_elbo: lines.last().map(|l| l.neg_elbo),
+                trained_by: TrainedBy::Native,
             }
+            .to_metadata();
             let data = checkpoint::save(trainer.model(), precision, &notes).map_err(|e| err(&e))?;
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir)

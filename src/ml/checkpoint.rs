@@ -5,7 +5,7 @@
 //! wrong and answers with a [`CheckpointError`] that says what, never a panic: it is fed files
 //! people pick from their disks.
 //!
-//! Metadata keys: `format` = `latent-lab/1`, `kind` (`mlp-vae`, `conv-vae`, `ae`), `latent`,
+//! Metadata keys: `format` = `latent-lab/1`, `kind` (a [`ModelKind::id`]), `latent`,
 //! `hidden`; any other keys are free-form notes (the native trainer writes its settings and test
 //! score there).
 
@@ -45,7 +45,10 @@ pub enum CheckpointError {
     NotLatentLab,
     #[error("this file has format \"{found}\", but this version of Latent Lab reads \"{FORMAT}\"")]
     UnsupportedFormat { found: String },
-    #[error("this file holds a model of kind \"{found}\", which Latent Lab does not know (it knows mlp-vae, conv-vae and ae)")]
+    #[error(
+        "this file holds a model of kind \"{found}\", which Latent Lab does not know (it knows {})",
+        ModelKind::ids_text("and")
+    )]
     UnknownKind { found: String },
     #[error("the file's metadata is wrong: {detail}")]
     BadMetadata { detail: String },

@@ -152,6 +152,11 @@ impl Digits {
         &self.images[index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS]
     }
 
+    /// The images `range`, laid end to end (`range.len() × 784` grey values).
+    pub fn images(&self, range: std::ops::Range<usize>) -> &[f32] {
+        &self.images[range.start * IMAGE_PIXELS..range.end * IMAGE_PIXELS]
+    }
+
     pub fn label(&self, index: usize) -> u8 {
         self.labels[index]
     }

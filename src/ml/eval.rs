@@ -10,9 +10,13 @@ use crate::ml::data::Digits;
 use crate::ml::model::Model;
 use crate::ml::rng::Rng;
 
-/// Digits per forward pass during evaluation; large enough to be efficient, small enough to keep
-/// memory low in a browser tab.
+/// Digits per forward pass of [`evaluate`] (the native trainer): large enough to be efficient.
 const EVAL_BATCH: usize = 500;
+
+/// Digits per chunk where evaluation must stay responsive (the worker between training slices,
+/// the page between frames): a few milliseconds of work for the MLP in wasm. Every scorer in the
+/// browser uses it, so the page and the worker compute the very same numbers.
+pub const EVAL_CHUNK: usize = 200;
 
 /// Seed of the evaluation noise (fixed, independent of any training seed).
 pub const EVAL_SEED: u64 = 0x5EED_E1B0;
@@ -47,8 +51,10 @@ impl Evaluation {
 }
 
 /// An evaluation in progress, fed a chunk of digits at a time, so a caller that must stay
-/// responsive (the worker) can spread it over several slices. Chunks must come in order; the
-/// result is the same as [`evaluate`] on the whole set.
+/// responsive (the worker, the page) can spread it over several slices. Chunks must come in
+/// order; the result is the same as [`evaluate`] on the whole set (up to the rounding of the
+/// matrix products, which depends on the chunk size). Every score in the project comes from one
+/// of these: one evaluator per set, so each digit gets its own draw of the evaluation noise.
 pub struct Evaluator {
     noise: Rng,
     recon_sum: f64,
@@ -119,6 +125,22 @@ impl Evaluator {
         Ok(())
     }
 
+    /// Evaluates the next `max` digits of `digits` (fewer at the end); returns whether every
+    /// digit is done.
+    pub fn add_next(
+        &mut self,
+        model: &Model,
+        digits: &Digits,
+        max: usize,
+    ) -> candle_core::Result<bool> {
+        let start = self.done();
+        let len = max.max(1).min(digits.len().saturating_sub(start));
+        if len > 0 {
+            self.add(model, digits, start, len)?;
+        }
+        Ok(self.done() >= digits.len())
+    }
+
     pub fn finish(self) -> Evaluation {
         let n = self.per_digit.len().max(1) as f64;
         let kl_per_dim: Vec<f64> = self.kl_sums.iter().map(|s| s / n).collect();
@@ -150,6 +172,21 @@ mod tests {
     use crate::ml::model::{ModelConfig, ModelKind};
 
     #[test]
+    fn the_noise_goes_on_across_chunks_so_the_same_image_scores_by_its_own_draw() {
+        let mut rng = Rng::new(6);
+        let image: Vec<f32> = (0..784).map(|_| rng.uniform(0.0, 1.0)).collect();
+        let digits = Digits::new(image.repeat(4), vec![1; 4]);
+        let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 3, 16), &mut rng).unwrap();
+        let mut evaluator = Evaluator::new(&model);
+        while !evaluator.add_next(&model, &digits, 2).unwrap() {}
+        let scores = evaluator.finish().per_digit;
+        // Digit 2 opens the second chunk: with a fresh generator per chunk it would repeat
+        // digit 0's draw and score the same.
+        assert_ne!(scores[0], scores[2], "{scores:?}");
+        assert_ne!(scores[0], scores[1], "{scores:?}");
+    }
+
+    #[test]
     fn chunked_evaluation_equals_whole_evaluation() {
         let mut rng = Rng::new(4);
         let images: Vec<f32> = (0..30 * 784).map(|_| rng.uniform(0.0, 1.0)).collect();
@@ -161,6 +198,14 @@ mod tests {
             chunked.add(&model, &digits, start, len).unwrap();
         }
         let chunked = chunked.finish();
+        let mut stepped = Evaluator::new(&model);
+        let mut rounds = 0;
+        while !stepped.add_next(&model, &digits, 8).unwrap() {
+            rounds += 1;
+        }
+        assert_eq!(rounds, 3, "8 + 8 + 8 + 6 digits");
+        let stepped = stepped.finish();
+        assert_eq!(stepped.per_digit.len(), 30);
         // Same digits, same noise; only the matrix products' rounding depends on the batch size.
         for (a, b) in chunked.per_digit.iter().zip(&whole.per_digit) {
             assert!((a - b).abs() < 1e-3, "{a} vs {b}");
@@ -172,6 +217,9 @@ mod tests {
             whole.neg_elbo
         );
         assert_eq!(chunked.kl_per_dim.len(), 3);
+        for (a, b) in stepped.per_digit.iter().zip(&whole.per_digit) {
+            assert!((a - b).abs() < 1e-3, "{a} vs {b}");
+        }
         assert_eq!(
             whole.active_units(),
             whole.kl_per_dim.iter().filter(|&&k| k > 0.01).count()

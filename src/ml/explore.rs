@@ -9,6 +9,11 @@ use crate::ml::eval::evaluate;
 use crate::ml::model::Model;
 use crate::ml::stats::grid_coordinates;
 
+/// How far the explorer reaches from the origin along each latent dimension: ±3 standard
+/// deviations of the prior, where it puts 99.7 % of its mass. The sliders cover this range and
+/// a shared link's vector is clamped to it.
+pub const EXPLORE_RANGE: f32 = 3.0;
+
 /// Decodes `count` latent vectors laid end to end in `zs` to `count × 784` grey values.
 pub fn decode_many(model: &Model, zs: &[f32], count: usize) -> Result<Vec<f32>> {
     let latent = model.config().latent;

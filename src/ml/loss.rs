@@ -68,6 +68,41 @@ impl LossValues {
     }
 }
 
+/// Sample-weighted means of losses that arrive in parts: a step's loss from the pieces of its
+/// batch, an epoch's from its steps. Each part counts in proportion to its digits.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LossMeans {
+    sums: [f64; 3],
+    samples: usize,
+}
+
+impl LossMeans {
+    /// Adds `loss`, the mean over `samples` digits.
+    pub fn add(&mut self, loss: LossValues, samples: usize) {
+        let w = samples as f64;
+        for (sum, part) in self.sums.iter_mut().zip([loss.total, loss.recon, loss.kl]) {
+            *sum += part as f64 * w;
+        }
+        self.samples += samples;
+    }
+
+    /// Digits added so far.
+    pub fn samples(&self) -> usize {
+        self.samples
+    }
+
+    /// The mean per digit of everything added (zeros before anything is).
+    pub fn mean(&self) -> LossValues {
+        let n = self.samples.max(1) as f64;
+        let mean = |s: f64| (s / n) as f32;
+        LossValues {
+            total: mean(self.sums[0]),
+            recon: mean(self.sums[1]),
+            kl: mean(self.sums[2]),
+        }
+    }
+}
+
 impl LossParts {
     pub fn values(&self) -> Result<LossValues> {
         Ok(LossValues {
@@ -103,6 +138,44 @@ mod tests {
         assert!(v(f32::INFINITY, 540.0, f32::INFINITY).has_diverged());
         assert!(v(4e11, 200.0, 4e11).has_diverged());
         assert!(v(2e5, 2e5, 1.0).has_diverged());
+    }
+
+    #[test]
+    fn loss_means_weight_each_part_by_its_digits() {
+        let mut means = LossMeans::default();
+        assert_eq!(
+            means.mean(),
+            LossValues {
+                total: 0.0,
+                recon: 0.0,
+                kl: 0.0
+            }
+        );
+        means.add(
+            LossValues {
+                total: 10.0,
+                recon: 8.0,
+                kl: 2.0,
+            },
+            30,
+        );
+        means.add(
+            LossValues {
+                total: 20.0,
+                recon: 14.0,
+                kl: 6.0,
+            },
+            10,
+        );
+        assert_eq!(means.samples(), 40);
+        assert_eq!(
+            means.mean(),
+            LossValues {
+                total: 12.5,
+                recon: 9.5,
+                kl: 3.0
+            }
+        );
     }
 
     #[test]

@@ -6,13 +6,14 @@
 //! trainer never reads a clock (there is none in plain wasm); callers time it.
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 
 use candle_core::{Device, Tensor, TensorId, Var};
 use serde::{Deserialize, Serialize};
 
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::Digits;
-use crate::ml::loss::LossValues;
+use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::model::Model;
 use crate::ml::optim::Adam;
 use crate::ml::rng::Rng;
@@ -48,6 +49,20 @@ impl Default for TrainConfig {
     }
 }
 
+/// How many epochs a run may be planned for.
+pub const EPOCH_RANGE: RangeInclusive<usize> = 1..=1000;
+/// Epochs of the reference run (and the page's default).
+pub const DEFAULT_EPOCHS: usize = 10;
+
+/// Checks a run's planned number of epochs against [`EPOCH_RANGE`].
+pub fn check_epochs(epochs: usize) -> Result<(), TrainConfigError> {
+    if EPOCH_RANGE.contains(&epochs) {
+        Ok(())
+    } else {
+        Err(TrainConfigError::Epochs(epochs))
+    }
+}
+
 /// Hyper-parameters that cannot be used, with the range that can.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum TrainConfigError {
@@ -59,6 +74,8 @@ pub enum TrainConfigError {
     Beta(f64),
     #[error("a KL warm-up of {0} epochs cannot be used: choose 0 (none) to 1000")]
     Warmup(usize),
+    #[error("{0} epochs cannot be trained: choose {min} to {max}", min = EPOCH_RANGE.start(), max = EPOCH_RANGE.end())]
+    Epochs(usize),
 }
 
 impl TrainConfig {
@@ -141,8 +158,8 @@ struct PendingStep {
     done: usize,
     /// The parameters' gradients accumulated so far, by tensor id.
     grads: HashMap<TensorId, Tensor>,
-    /// Sums over the digits done of the loss, reconstruction and KL.
-    sums: [f64; 3],
+    /// The loss of the digits done so far.
+    loss: LossMeans,
 }
 
 pub struct Trainer {
@@ -327,7 +344,7 @@ impl Trainer {
                 position,
                 done: 0,
                 grads: HashMap::new(),
-                sums: [0.0; 3],
+                loss: LossMeans::default(),
             });
         }
         let beta = self.current_beta();
@@ -349,7 +366,7 @@ impl Trainer {
         if loss.has_diverged() {
             pending.done = 0;
             pending.grads.clear();
-            pending.sums = [0.0; 3];
+            pending.loss = LossMeans::default();
             self.optimizer.undo_last_step()?;
             return Err(TrainError::Diverged {
                 step: self.steps + 1,
@@ -374,13 +391,7 @@ impl Trainer {
                 pending.grads.insert(var.id(), sum);
             }
         }
-        for (sum, part) in pending
-            .sums
-            .iter_mut()
-            .zip([loss.total, loss.recon, loss.kl])
-        {
-            *sum += part as f64 * digits as f64;
-        }
+        pending.loss.add(loss, digits);
         pending.done = end;
         if end < batch {
             return Ok(Worked { digits, step: None });
@@ -394,7 +405,6 @@ impl Trainer {
             self.epochs_done += 1;
             self.steps_in_epoch = 0;
         }
-        let mean = |i: usize| (done.sums[i] / batch as f64) as f32;
         Ok(Worked {
             digits,
             step: Some(StepReport {
@@ -402,38 +412,25 @@ impl Trainer {
                 position: done.position,
                 batches_per_epoch: self.order.batches_per_epoch(),
                 samples: batch,
-                loss: LossValues {
-                    total: mean(0),
-                    recon: mean(1),
-                    kl: mean(2),
-                },
+                loss: done.loss.mean(),
             }),
         })
     }
 
     /// Steps until the current epoch ends.
     pub fn train_epoch(&mut self) -> Result<EpochSummary, TrainError> {
-        let (mut steps, mut samples) = (0, 0);
-        let mut sums = [0f64; 3];
+        let mut steps = 0;
+        let mut loss = LossMeans::default();
         loop {
             let report = self.step()?;
             steps += 1;
-            samples += report.samples;
-            let w = report.samples as f64;
-            sums[0] += report.loss.total as f64 * w;
-            sums[1] += report.loss.recon as f64 * w;
-            sums[2] += report.loss.kl as f64 * w;
+            loss.add(report.loss, report.samples);
             if report.position.last {
-                let mean = |s: f64| (s / samples as f64) as f32;
                 return Ok(EpochSummary {
                     epoch: report.position.epoch,
                     steps,
-                    samples,
-                    loss: LossValues {
-                        total: mean(sums[0]),
-                        recon: mean(sums[1]),
-                        kl: mean(sums[2]),
-                    },
+                    samples: loss.samples(),
+                    loss: loss.mean(),
                 });
             }
         }

@@ -12,12 +12,13 @@ use wasm_bindgen::JsCast;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::{use_lab, ActiveModel};
-use super::training::charts::ticks;
 use crate::ml::data::IMAGE_SIDE;
 use crate::ml::explore::neg_elbo_one;
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
 use crate::ml::rng::Rng;
 use crate::ml::stats::percentile_rank;
+use crate::ui_logic::chart_scale::ticks;
+use crate::ui_logic::picture::ink_from_rgba;
 
 /// One scored input.
 #[derive(Debug, Clone, PartialEq)]
@@ -119,21 +120,7 @@ async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
         .get_image_data(0.0, 0.0, side, side)
         .map_err(|_| unreadable())?
         .data();
-    // Brightness over a white background, 0 (black) to 1 (white).
-    let brightness: Vec<f32> = rgba
-        .chunks_exact(4)
-        .map(|p| {
-            let alpha = p[3] as f32 / 255.0;
-            let grey = (0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32) / 255.0;
-            alpha * grey + (1.0 - alpha)
-        })
-        .collect();
-    let mean = brightness.iter().sum::<f32>() / brightness.len() as f32;
-    Ok(if mean > 0.5 {
-        brightness.iter().map(|b| 1.0 - b).collect()
-    } else {
-        brightness
-    })
+    Ok(ink_from_rgba(&rgba))
 }
 
 #[component]

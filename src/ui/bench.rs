@@ -19,18 +19,18 @@ pub fn requested() -> bool {
         .is_some_and(|q| q.contains("bench"))
 }
 
-/// Median of `runs` timings of `f`, in ms, after one untimed warm-up call.
-fn median_ms(runs: usize, mut f: impl FnMut()) -> f64 {
-    f();
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = now_ms();
-            f();
-            now_ms() - start
-        })
-        .collect();
+/// Median of `runs` timings of `f`, in ms, after one untimed warm-up call. A failing call ends
+/// the measurement with its error: a failure must never pass for a fast success.
+fn median_ms(runs: usize, mut f: impl FnMut() -> candle_core::Result<()>) -> Result<f64, String> {
+    f().map_err(|e| e.to_string())?;
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let start = now_ms();
+        f().map_err(|e| e.to_string())?;
+        times.push(now_ms() - start);
+    }
     times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    Ok(times[times.len() / 2])
 }
 
 /// A test digit drawn large, as ink on the 280×280 pad (each MNIST pixel a 10×10 block).
@@ -42,45 +42,47 @@ fn pad_ink(test: &Digits, index: usize) -> Vec<f32> {
         .collect()
 }
 
-async fn run(active: &ActiveModel, test: Option<&Digits>) -> String {
+async fn run(active: &ActiveModel, test: Option<&Digits>) -> Result<String, String> {
     let model = &active.model;
     let latent = active.latent();
     let mut rng = Rng::new(7);
     let z = rng.normal_vec(latent);
-    let one = median_ms(300, || {
-        let _ = active.decode_one(&z);
-    });
+    let one = median_ms(300, || active.decode_one(&z).map(drop))?;
     yield_to_browser().await;
     let grid = |n: usize| {
         let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
-        median_ms(30, || {
-            let _ = active.decode_many(&codes, n * n);
-        })
+        median_ms(30, || active.decode_many(&codes, n * n).map(drop))
     };
-    let grid10 = grid(10);
+    let grid10 = grid(10)?;
     yield_to_browser().await;
-    let grid15 = grid(15);
+    let grid15 = grid(15)?;
     yield_to_browser().await;
-    let draw = test.map(|test| {
-        let ink = pad_ink(test, 1);
-        median_ms(50, || {
-            if let Ok(p) = mnist_like(&ink, PAD_SIDE, PAD_SIDE) {
-                if let Ok(code) = encode_one(model, &p.pixels) {
-                    let _ = active.decode_one(&code.mean);
-                }
-                let _ = neg_elbo_one(model, &p.pixels);
-            }
-        })
-    });
-    let draw = draw.map_or("null".to_string(), |ms| format!("{ms:.4}"));
-    format!(
+    let draw = match test {
+        Some(test) => {
+            let ink = pad_ink(test, 1);
+            let pixels = mnist_like(&ink, PAD_SIDE, PAD_SIDE)
+                .map_err(|e| format!("the test digit could not be preprocessed: {e}"))?
+                .pixels;
+            // Preprocessing is timed too: it is part of what a drawing goes through.
+            let ms = median_ms(50, || {
+                mnist_like(&ink, PAD_SIDE, PAD_SIDE)
+                    .map_err(|e| candle_core::Error::Msg(e.to_string()))?;
+                let code = encode_one(model, &pixels)?;
+                active.decode_one(&code.mean)?;
+                neg_elbo_one(model, &pixels).map(drop)
+            })?;
+            format!("{ms:.4}")
+        }
+        None => "null".to_string(),
+    };
+    Ok(format!(
         r#"{{"model":"{}","decode_1_ms":{one:.4},"decode_10x10_ms":{grid10:.4},"decode_15x15_ms":{grid15:.4},"draw_to_reconstruct_ms":{draw},"cross_origin_isolated":{}}}"#,
         active.id,
         js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
             .ok()
             .and_then(|v| v.as_bool())
             .unwrap_or(false)
-    )
+    ))
 }
 
 #[component]
@@ -95,7 +97,8 @@ pub fn BenchPanel() -> impl IntoView {
         set_result.set("running".to_string());
         leptos::task::spawn_local(async move {
             yield_to_browser().await;
-            set_result.set(run(&active, test.as_deref()).await);
+            let outcome = run(&active, test.as_deref()).await;
+            set_result.set(outcome.unwrap_or_else(|e| format!(r#"{{"error":{e:?}}}"#)));
         });
     };
     view! {

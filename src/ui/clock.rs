@@ -1,6 +1,8 @@
 //! Time in the browser: `performance.now()` (std's `Instant` panics on wasm32) and a way to let
 //! the browser paint between chunks of work.
 
+use std::ops::Range;
+
 use wasm_bindgen::JsCast;
 
 /// Milliseconds since the page started, with sub-millisecond resolution where the page is
@@ -20,4 +22,23 @@ pub async fn yield_to_browser() {
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// Does `work` on `0..total` in consecutive ranges of at most `chunk`, letting the browser paint
+/// and handle input after each one: how every panel scores or encodes a whole set of images
+/// without freezing the page. Stops at the first error.
+pub async fn in_chunks<E>(
+    total: usize,
+    chunk: usize,
+    mut work: impl FnMut(Range<usize>) -> Result<(), E>,
+) -> Result<(), E> {
+    let chunk = chunk.max(1);
+    let mut start = 0;
+    while start < total {
+        let end = (start + chunk).min(total);
+        work(start..end)?;
+        start = end;
+        yield_to_browser().await;
+    }
+    Ok(())
 }

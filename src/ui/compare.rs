@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
-use super::clock::{now_ms, yield_to_browser};
+use super::clock::{in_chunks, now_ms};
 use super::digit_view::DigitView;
 use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
 use crate::ml::data::{Digits, IMAGE_PIXELS};
-use crate::ml::eval::Evaluator;
+use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{encode_many, interpolate};
 use crate::ml::pretrained::PRETRAINED;
 use crate::ml::rng::Rng;
@@ -23,8 +23,6 @@ use crate::ml::rng::Rng;
 const SHOWN: usize = 6;
 /// Steps of each interpolation.
 const STEPS: usize = 8;
-/// Test digits per evaluation chunk, so the page paints between chunks.
-const CHUNK: usize = 200;
 
 /// One model's row.
 #[derive(Clone)]
@@ -75,12 +73,11 @@ async fn row_for(
     let path = interpolate(&end_codes[0].mean, &end_codes[1].mean, STEPS);
     let walk = split(model.decode_many(&path, STEPS).map_err(fail)?);
     let mut evaluator = Evaluator::new(m);
-    for start in (0..test.len()).step_by(CHUNK) {
-        evaluator
-            .add(m, test, start, CHUNK.min(test.len() - start))
-            .map_err(fail)?;
-        yield_to_browser().await;
-    }
+    in_chunks(test.len(), EVAL_CHUNK, |range| {
+        evaluator.add(m, test, range.start, range.len())
+    })
+    .await
+    .map_err(fail)?;
     let eval = evaluator.finish();
     Ok(Row {
         id: model.id.clone(),

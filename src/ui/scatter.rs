@@ -12,10 +12,11 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 
-use super::clock::yield_to_browser;
+use super::clock::in_chunks;
 use super::digit_view::DigitView;
 use super::state::use_lab;
 use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::eval::EVAL_CHUNK;
 use crate::ml::explore::encode_many;
 use crate::ml::projection::Projection;
 
@@ -43,7 +44,6 @@ const COLOURS: [&str; 10] = [
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
     "#bcbd22", "#17becf",
 ];
-const CHUNK: usize = 200;
 
 #[component]
 pub fn ScatterPanel() -> impl IntoView {
@@ -70,20 +70,16 @@ pub fn ScatterPanel() -> impl IntoView {
         leptos::task::spawn_local(async move {
             let latent = active.latent();
             let mut means = Vec::with_capacity(test.len() * latent);
-            for start in (0..test.len()).step_by(CHUNK) {
-                let end = (start + CHUNK).min(test.len());
-                let images: Vec<f32> = (start..end)
-                    .flat_map(|i| test.image(i).iter().copied())
-                    .collect();
-                match encode_many(&active.model, &images, end - start) {
-                    Ok(codes) => means.extend(codes.into_iter().flat_map(|c| c.mean)),
-                    Err(e) => {
-                        message.set(Some(format!("The test digits could not be encoded: {e}")));
-                        busy.set(false);
-                        return;
-                    }
-                }
-                yield_to_browser().await;
+            let encoded_all = in_chunks(test.len(), EVAL_CHUNK, |range| {
+                let codes = encode_many(&active.model, test.images(range.clone()), range.len())?;
+                means.extend(codes.into_iter().flat_map(|c| c.mean));
+                Ok::<(), candle_core::Error>(())
+            })
+            .await;
+            if let Err(e) = encoded_all {
+                message.set(Some(format!("The test digits could not be encoded: {e}")));
+                busy.set(false);
+                return;
             }
             if dim_x.get_untracked() >= latent || dim_y.get_untracked() >= latent {
                 dim_x.set(0);

@@ -1,6 +1,6 @@
-//! The view in the link: the page's URL hash holds the model and the latent vector
-//! (`#model=pretrained:mlp-vae-z16&z=0.12,-1.30,…`), so copying the address shares the digit on
-//! screen and opening it brings that digit back. A model trained in this browser is named by
+//! The view in the link: the page's URL hash holds the model and the latent vector (written and
+//! read by [`crate::ui_logic::share_link`]), so copying the address shares the digit on screen
+//! and opening it brings that digit back. A model trained in this browser is named by
 //! its library id, so such a link reopens only where that model is kept.
 //!
 //! The hash follows the sliders at most four times a second (`history.replaceState`, which
@@ -15,63 +15,11 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::library::Library;
-use super::sliders::SLIDER_RANGE;
 use super::state::Lab;
+use crate::ui_logic::share_link::{format_hash, parse_hash, SharedView};
 
-/// What a link shows.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SharedView {
-    /// A library id, e.g. `pretrained:mlp-vae-z2` or `stored:run-…`.
-    pub model: String,
-    /// The latent vector; empty for "the model's origin".
-    pub z: Vec<f32>,
-}
-
-/// Longest latent vector a link may carry (the largest model has 64 dimensions).
-const MAX_LATENT: usize = 64;
 /// How often, at most, the hash is rewritten while the sliders move.
 const WRITE_EVERY_MS: i32 = 250;
-
-fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 200
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.'))
-}
-
-/// The hash for `view`: z to two decimals (the sliders' resolution is 0.01).
-pub fn format_hash(view: &SharedView) -> String {
-    let z: Vec<String> = view.z.iter().map(|v| format!("{v:.2}")).collect();
-    format!("#model={}&z={}", view.model, z.join(","))
-}
-
-/// Reads a hash written by [`format_hash`] (or by hand). Anything unreadable gives `None` or is
-/// left out: a link is untrusted input. Values beyond the sliders' range are clamped.
-pub fn parse_hash(hash: &str) -> Option<SharedView> {
-    let mut model = None;
-    let mut z = Vec::new();
-    for pair in hash.trim_start_matches('#').split('&') {
-        match pair.split_once('=') {
-            Some(("model", id)) if valid_id(id) => model = Some(id.to_string()),
-            Some(("z", values)) if !values.is_empty() => {
-                let parsed: Option<Vec<f32>> = values
-                    .split(',')
-                    .take(MAX_LATENT + 1)
-                    .map(|v| v.trim().parse::<f32>().ok().filter(|v| v.is_finite()))
-                    .collect();
-                z = parsed
-                    .filter(|p| p.len() <= MAX_LATENT)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|v| v.clamp(-SLIDER_RANGE, SLIDER_RANGE))
-                    .collect();
-            }
-            _ => {}
-        }
-    }
-    Some(SharedView { model: model?, z })
-}
 
 fn current_hash() -> String {
     web_sys::window()

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::state::use_lab;
 
-/// The range every slider covers: ±3 standard deviations of the prior.
-pub const SLIDER_RANGE: f32 = 3.0;
+/// The range every slider covers.
+pub use crate::ml::explore::EXPLORE_RANGE as SLIDER_RANGE;
 
 #[component]
 pub fn LatentSliders() -> impl IntoView {

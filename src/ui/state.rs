@@ -6,10 +6,10 @@ use std::sync::{Arc, OnceLock};
 
 use leptos::prelude::*;
 
-use super::clock::yield_to_browser;
+use super::clock::in_chunks;
 use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::Digits;
-use crate::ml::eval::evaluate;
+use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore;
 use crate::ml::model::{Model, PackedDecoder};
 
@@ -45,7 +45,8 @@ impl ActiveModel {
     }
 
     /// Scores every test digit (in chunks, letting the page paint in between) unless that is
-    /// done or under way. Returns whether scores are available now.
+    /// done or under way. Returns whether scores are available now. The scores are the
+    /// worker's: one [`Evaluator`] over the whole set, in the worker's chunks.
     pub async fn ensure_test_scores(&self, test: &Digits) -> bool {
         if self.test_scores.get().is_some() {
             return true;
@@ -53,23 +54,16 @@ impl ActiveModel {
         if self.scoring.swap(true, Ordering::SeqCst) {
             return false;
         }
-        const CHUNK: usize = 100;
-        let mut scores = Vec::with_capacity(test.len());
-        for start in (0..test.len()).step_by(CHUNK) {
-            let end = (start + CHUNK).min(test.len());
-            let images: Vec<f32> = (start..end)
-                .flat_map(|i| test.image(i).iter().copied())
-                .collect();
-            let chunk = Digits::new(images, test.labels()[start..end].to_vec());
-            match evaluate(&self.model, &chunk) {
-                Ok(e) => scores.extend(e.per_digit),
-                Err(_) => {
-                    self.scoring.store(false, Ordering::SeqCst);
-                    return false;
-                }
-            }
-            yield_to_browser().await;
+        let mut evaluator = Evaluator::new(&self.model);
+        let scored = in_chunks(test.len(), EVAL_CHUNK, |range| {
+            evaluator.add(&self.model, test, range.start, range.len())
+        })
+        .await;
+        if scored.is_err() {
+            self.scoring.store(false, Ordering::SeqCst);
+            return false;
         }
+        let mut scores = evaluator.finish().per_digit;
         scores.sort_by(f32::total_cmp);
         let _ = self.test_scores.set(scores);
         true

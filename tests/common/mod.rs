@@ -1,10 +1,12 @@
 //! Shared fixtures: a seeded MLP-VAE, a batch of synthetic digits, and an independent f64
 //! implementation of its loss, so native and browser tests check candle against the same
-//! reference numbers.
+//! reference numbers; and a set of synthetic "digits" (bars) small enough to train on in a test.
 #![allow(dead_code)] // each test binary uses a different part of this module
 
+pub mod protocol_samples;
+
 use candle_core::{Device, Tensor};
-use latent_lab::ml::data::IMAGE_PIXELS;
+use latent_lab::ml::data::{Digits, IMAGE_PIXELS, IMAGE_SIDE};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::rng::Rng;
 
@@ -125,4 +127,27 @@ pub fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
         (got - want).abs() <= rel * want.abs().max(1.0),
         "{what}: candle gives {got}, the f64 reference {want}"
     );
+}
+
+/// `count` synthetic digits: bars at four positions and orientations (label = which), grey
+/// levels 230 on 10, through the digits file format.
+pub fn bars(count: usize) -> Digits {
+    let mut grey = Vec::with_capacity(count * IMAGE_PIXELS);
+    let mut labels = Vec::with_capacity(count);
+    for i in 0..count {
+        let kind = i % 4;
+        for row in 0..IMAGE_SIDE {
+            for col in 0..IMAGE_SIDE {
+                let on = match kind {
+                    0 => (8..12).contains(&col),
+                    1 => (16..20).contains(&col),
+                    2 => (8..12).contains(&row),
+                    _ => (16..20).contains(&row),
+                };
+                grey.push(if on { 230u8 } else { 10 });
+            }
+        }
+        labels.push(kind as u8);
+    }
+    Digits::parse(&Digits::encode(&grey, &labels)).expect("the bars encode as a digits file")
 }

@@ -26,11 +26,16 @@ try {
     await page.waitForSelector(`.model-info[data-model="pretrained:${id}"]`, { timeout: 60_000 });
     await page.click("#bench-run");
     await page.waitForFunction(
-      (id) => document.querySelector("#bench-results").textContent.includes(`"model":"pretrained:${id}"`),
+      (id) => {
+        const text = document.querySelector("#bench-results").textContent;
+        return text.includes(`"model":"pretrained:${id}"`) || text.includes(`"error"`);
+      },
       id,
       { timeout: 300_000 },
     );
-    rows.push(JSON.parse(await page.textContent("#bench-results")));
+    const row = JSON.parse(await page.textContent("#bench-results"));
+    if (row.error) throw new Error(`the page benchmark failed on ${id}: ${row.error}`);
+    rows.push(row);
   }
   const result = { page_load_to_first_digit_ms: firstDigitMs, models: rows };
   console.error("model            decode 1   10x10    15x15    draw->recon (median ms)");

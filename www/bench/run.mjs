@@ -49,8 +49,8 @@ function sizes() {
 }
 
 const started = Date.now();
-console.error("== native (cargo run --release --bin bench)");
-const native = runJson("cargo", ["run", "--quiet", "--release", "--bin", "bench"]).native;
+console.error("== native (cargo run --profile test-opt --bin bench)");
+const native = runJson("cargo", ["run", "--quiet", "--profile", "test-opt", "--bin", "bench"]).native;
 console.error("== page (headless Chromium)");
 const page = runJson("node", [join(root, "www/bench/page.mjs")]);
 console.error("== worker training (headless Chromium)");

@@ -1,5 +1,7 @@
 // Worker training benchmark: starts training in the trunk-built app (dist/) in headless
-// Chromium and samples the worker's reported throughput once a second after a warm-up.
+// Chromium and samples the worker's reported throughput once a second after a warm-up; records,
+// meanwhile, the page's main-thread tasks over 50 ms and its longest gap between two animation
+// frames (training must not stall the page), and how fast a Pause is answered.
 // Prints one JSON object (a table on stderr). It never fails on a time.
 //
 // Usage: trunk build --release && node www/bench/train.mjs [seconds per model]
@@ -24,6 +26,20 @@ const rows = [];
 try {
   for (const c of CONFIGS) {
     const page = await browser.newPage();
+    await page.addInitScript(() => {
+      window.__longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__longTasks.push(e.duration);
+      }).observe({ type: "longtask", buffered: true });
+      window.__maxFrameGap = 0;
+      let last = performance.now();
+      const frame = (t) => {
+        window.__maxFrameGap = Math.max(window.__maxFrameGap, t - last);
+        last = t;
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
     await page.goto(server.url);
     await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
     await page.selectOption(".field.kind select", c.kind);
@@ -33,6 +49,10 @@ try {
     }
     await page.click(".training-buttons .start");
     await page.waitForTimeout(WARMUP_S * 1000);
+    await page.evaluate(() => {
+      window.__longTasks = [];
+      window.__maxFrameGap = 0;
+    });
     const rates = [];
     for (let i = 0; i < seconds; i++) {
       await page.waitForTimeout(1000);
@@ -40,6 +60,7 @@ try {
       const rate = Number(/(\d+) samples\/s/.exec(text)?.[1]);
       if (Number.isFinite(rate) && rate > 0) rates.push(rate);
     }
+    const stalls = await page.evaluate(() => ({ longTasks: window.__longTasks, frameGap: window.__maxFrameGap }));
     // How long the worker takes to answer a command while training: Pause until the page
     // shows the paused state (a worker slice, plus the message round trip).
     const pauseLatency = await page.evaluate(
@@ -64,6 +85,9 @@ try {
       samples_per_sec_max: rates[rates.length - 1],
       readings: rates.length,
       pause_answered_ms: Math.round(pauseLatency * 10) / 10,
+      main_thread_tasks_over_50ms: stalls.longTasks.length,
+      longest_main_thread_task_ms: Math.round(Math.max(0, ...stalls.longTasks)),
+      longest_frame_gap_ms: Math.round(stalls.frameGap * 10) / 10,
     });
     await page.close();
   }
@@ -74,7 +98,8 @@ try {
 console.error("worker training (headless Chromium, one worker thread)");
 for (const r of rows) {
   console.error(
-    `${r.model.padEnd(28)} median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms`,
+    `${r.model.padEnd(28)} median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms; ` +
+      `page while training: ${r.main_thread_tasks_over_50ms} tasks over 50 ms, longest frame gap ${r.longest_frame_gap_ms} ms`,
   );
 }
 console.log(JSON.stringify({ worker_training: rows }));

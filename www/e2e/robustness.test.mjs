@@ -140,6 +140,77 @@ test("a worker that stops answering is noticed and replaced", async () => {
   await context.close();
 });
 
+/** The page's training worker once it is another than `old` (after a restart). */
+async function workerOtherThan(page, old) {
+  for (let i = 0; i < 300; i++) {
+    const fresh = page.workers().find((w) => w !== old);
+    if (fresh) return fresh;
+    await page.waitForTimeout(100);
+  }
+  throw new Error("no new training worker was started");
+}
+
+test("a worker that keeps crashing is replaced three times, then the page gives up and says why", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  let worker = await trainingWorker(page);
+  for (let failure = 1; failure <= 3; failure++) {
+    await worker.evaluate((n) => setTimeout(() => { throw new Error(`crash number ${n}`); }), failure);
+    await waitForText(page, ".training-message", new RegExp(`crash number ${failure}.*A new worker was started`));
+    worker = await workerOtherThan(page, worker);
+    await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  }
+  await worker.evaluate(() => setTimeout(() => { throw new Error("crash number 4"); }));
+  await waitForText(page, ".training-message", /crash number 4.*failed 4 times in a minute, so it was not started again/);
+  assert.match(await page.textContent(".progress-text"), /Training is unavailable: .*keeps stopping/);
+  assert.equal(await page.locator(".training-buttons .start").isDisabled(), true);
+  // Given up means given up: the page decided before saying so, and started no fifth worker.
+  for (let i = 0; i < 100 && page.workers().length > 0; i++) await page.waitForTimeout(100);
+  assert.equal(page.workers().length, 0, "no worker is running");
+  // The explorer still works.
+  await page.locator("#z-1").fill("2.5");
+  assert.ok(inked(await pixelsOf(page, ".big-digit canvas.digit")) > 20);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** A worker loader that speaks protocol 999: what a stale cache could hand the page. */
+const foreignWorker = 'self.postMessage({ type: "Ready", version: 999 });';
+
+test("a cached worker of another version is noticed and fetched fresh, and training works", async () => {
+  app.server.overrides["/worker_loader.js"] = (url) => (url.searchParams.has("fresh") ? null : { body: foreignWorker });
+  try {
+    const context = await app.browser.newContext();
+    const { page, errors } = await open(context, app);
+    await waitForText(page, ".training-message", /fresh copy of the training worker was loaded/, 60_000);
+    await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+    await startTraining(page, { epochs: 1 });
+    await waitForStep(page, 5);
+    assert.ok(app.server.requests.includes("/worker_bg.wasm"), "the fresh worker's wasm was fetched");
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    delete app.server.overrides["/worker_loader.js"];
+  }
+});
+
+test("a server whose worker speaks another protocol is refused with a reason", async () => {
+  app.server.overrides["/worker_loader.js"] = { body: foreignWorker };
+  try {
+    const context = await app.browser.newContext();
+    const { page, errors } = await open(context, app);
+    await waitForText(page, ".training-message", /speaks protocol 999 and this page \d+/, 60_000);
+    assert.match(await page.textContent(".progress-text"), /Training is unavailable/);
+    assert.equal(await page.locator(".training-buttons .start").isDisabled(), true);
+    assert.ok(inked(await pixelsOf(page, ".big-digit canvas.digit")) > 20, "the explorer works");
+    assert.deepEqual(errors, []);
+    await context.close();
+  } finally {
+    delete app.server.overrides["/worker_loader.js"];
+  }
+});
+
 /** The runs kept in the page's IndexedDB. */
 const storedRuns = (page) =>
   page.evaluate(
@@ -200,7 +271,8 @@ test("a reload in the middle of training brings back the snapshot and the curves
   }));
   await page.reload();
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
-  await page.waitForTimeout(500);
+  // The page has looked for a kept run (and found none): only then is an absence telling.
+  await page.waitForSelector('.training-panel[data-restore="checked"]', { timeout: 60_000 });
   assert.doesNotMatch(await page.textContent(".training-message"), /from your last visit/);
   assert.deepEqual(errors, []);
   await context.close();

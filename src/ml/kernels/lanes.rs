@@ -23,14 +23,18 @@ mod imp {
         /// `p` must point at four readable f32 (any alignment).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
-            F4(v128_load(p as *const v128))
+            // SAFETY: the caller's contract: 16 readable bytes at `p`; `v128_load` has no
+            // alignment requirement.
+            F4(unsafe { v128_load(p as *const v128) })
         }
 
         /// # Safety
         /// `p` must point at four writable f32 (any alignment).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
-            v128_store(p as *mut v128, self.0)
+            // SAFETY: the caller's contract: 16 writable bytes at `p`; `v128_store` has no
+            // alignment requirement.
+            unsafe { v128_store(p as *mut v128, self.0) }
         }
 
         /// `self + a·b`, lane by lane.
@@ -73,14 +77,16 @@ mod imp {
         /// `p` must point at four readable f32 (any alignment).
         #[inline(always)]
         pub unsafe fn load(p: *const f32) -> Self {
-            F4(std::ptr::read_unaligned(p as *const [f32; 4]))
+            // SAFETY: the caller's contract: four readable f32 at `p`, read unaligned.
+            F4(unsafe { std::ptr::read_unaligned(p as *const [f32; 4]) })
         }
 
         /// # Safety
         /// `p` must point at four writable f32 (any alignment).
         #[inline(always)]
         pub unsafe fn store(self, p: *mut f32) {
-            std::ptr::write_unaligned(p as *mut [f32; 4], self.0)
+            // SAFETY: the caller's contract: four writable f32 at `p`, written unaligned.
+            unsafe { std::ptr::write_unaligned(p as *mut [f32; 4], self.0) }
         }
 
         /// `self + a·b`, lane by lane.

@@ -14,7 +14,11 @@ use super::lanes::F4;
 use super::transpose::transpose_strided;
 
 /// The non-zero entries of a matrix, row by row (compressed sparse rows).
-#[derive(Debug, Clone, Default)]
+///
+/// Built only by [`SparseRows::from_rows`] (and the functions over it), which keeps the
+/// invariants the unsafe kernel relies on: `starts` has `rows + 1` non-decreasing entries ending at
+/// `columns.len() == values.len()`, and every column index is below `width`.
+#[derive(Debug, Clone)]
 pub struct SparseRows {
     /// Row `r`'s entries are `columns[starts[r]..starts[r + 1]]` (and the same in `values`).
     starts: Vec<usize>,
@@ -126,7 +130,10 @@ const PANEL: usize = 16;
 /// (`k × 16`, zero-padded past `n`). One panel of a 784-row matrix is 50 KB, about L1's size,
 /// so while every output row's 16 columns are built from it, the rows the non-zeros pick are
 /// close at hand instead of scattered over a 1.2 MB matrix.
-#[derive(Debug, Clone, Default)]
+///
+/// Built only by [`Panels::from_rows`] and [`Panels::from_transposed`]: `data` always holds
+/// `n.div_ceil(16)` panels of `k × 16` values.
+#[derive(Debug, Clone)]
 pub struct Panels {
     data: Vec<f32>,
     k: usize,
@@ -197,8 +204,10 @@ pub fn sparse_times_dense(s: &SparseRows, b: &Panels, c: &mut [f32]) {
             let (columns, values) = (&s.columns[span.clone()], &s.values[span]);
             let out = &mut c[r * n + j0..r * n + j0 + width];
             if width == PANEL {
-                // SAFETY: every column index is < k (they index a k-wide matrix), so each
-                // panel row p·16..p·16 + 16 lies inside the k·16 panel; `out` holds 16 values.
+                // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
+                // below its width, which equals k (asserted above); each panel row
+                // p·16..p·16 + 16 therefore lies inside the k·16 values of `panel`
+                // (`chunks_exact` of `Panels::data`), and `out` holds 16 values here.
                 unsafe { panel_row(columns, values, panel, out) };
             } else {
                 edge[..width].copy_from_slice(out);
@@ -217,18 +226,26 @@ pub fn sparse_times_dense(s: &SparseRows, b: &Panels, c: &mut [f32]) {
 #[inline(always)]
 unsafe fn panel_row(columns: &[u32], values: &[f32], panel: &[f32], out: &mut [f32]) {
     const W: usize = PANEL / 4;
+    debug_assert!(out.len() >= PANEL);
     let out = out.as_mut_ptr();
-    let mut acc: [F4; W] = std::array::from_fn(|w| F4::load(out.add(4 * w)));
+    // SAFETY: `out` holds at least 16 values (the caller's contract), so the four loads of
+    // four values at 0, 4, 8 and 12 stay inside it.
+    let mut acc: [F4; W] = std::array::from_fn(|w| unsafe { F4::load(out.add(4 * w)) });
     let base = panel.as_ptr();
     for (&p, &v) in columns.iter().zip(values) {
-        let row = base.add(p as usize * PANEL);
+        debug_assert!((p as usize + 1) * PANEL <= panel.len());
+        // SAFETY: the caller guarantees (p + 1)·16 <= panel.len(), so the row starting at
+        // p·16 and the four loads of four values in it lie inside `panel`.
+        let row = unsafe { base.add(p as usize * PANEL) };
         let v = F4::splat(v);
         for (w, a) in acc.iter_mut().enumerate() {
-            *a = a.mul_add(v, F4::load(row.add(4 * w)));
+            // SAFETY: as above, 4·w + 4 <= 16 values from the start of the row.
+            *a = a.mul_add(v, unsafe { F4::load(row.add(4 * w)) });
         }
     }
     for (w, a) in acc.iter().enumerate() {
-        a.store(out.add(4 * w));
+        // SAFETY: the same 16 values of `out` that were loaded above.
+        unsafe { a.store(out.add(4 * w)) };
     }
 }
 

@@ -22,8 +22,15 @@ pub(super) fn transpose_strided(
     if rows == 0 || cols == 0 {
         return;
     }
+    // The last element read is src[(rows - 1)·src_stride + cols - 1], the last written
+    // dst[(cols - 1)·dst_stride + rows - 1]. Checked: on wasm32 a wrapped product would pass a
+    // plain comparison and let the unsafe loads below read outside `src`.
+    let span = |lines: usize, stride: usize, width: usize| {
+        (lines - 1).checked_mul(stride)?.checked_add(width)
+    };
     assert!(
-        src.len() >= (rows - 1) * src_stride + cols && dst.len() >= (cols - 1) * dst_stride + rows,
+        span(rows, src_stride, cols).is_some_and(|n| src.len() >= n)
+            && span(cols, dst_stride, rows).is_some_and(|n| dst.len() >= n),
         "transpose of {rows}×{cols} does not fit its buffers"
     );
     let (rows4, cols4) = (rows - rows % 4, cols - cols % 4);
@@ -33,9 +40,12 @@ pub(super) fn transpose_strided(
         for j0 in (0..cols4).step_by(T) {
             for i in (i0..(i0 + T).min(rows4)).step_by(4) {
                 for j in (j0..(j0 + T).min(cols4)).step_by(4) {
-                    // SAFETY: i + 3 < rows and j + 3 < cols, so the four source rows
-                    // i..i + 4 at columns j..j + 4 and the four destination rows j..j + 4 at
-                    // columns i..i + 4 lie inside the buffers (checked above).
+                    // SAFETY: i + 3 < rows4 <= rows and j + 3 < cols4 <= cols, so every source
+                    // index (i + r)·src_stride + j + c (r, c < 4) is at most
+                    // (rows - 1)·src_stride + cols - 1 < src.len(), and every destination index
+                    // (j + r)·dst_stride + i + c at most (cols - 1)·dst_stride + rows - 1 <
+                    // dst.len(), both checked without overflow above. F4 loads and stores are
+                    // unaligned.
                     unsafe {
                         let s = src.as_ptr().add(i * src_stride + j);
                         let block = F4::transpose([
@@ -64,6 +74,15 @@ pub(super) fn transpose_strided(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    #[should_panic(expected = "does not fit its buffers")]
+    fn a_stride_whose_product_overflows_is_refused_not_wrapped() {
+        let src = vec![0.0f32; 64];
+        let mut dst = vec![0.0f32; 64];
+        // (rows - 1)·stride wraps to a small number: a plain comparison would let it through.
+        transpose_strided(&src, 2, 4, usize::MAX / 2 + 1, &mut dst, 2);
+    }
 
     #[test]
     fn transpose_swaps_rows_and_columns() {

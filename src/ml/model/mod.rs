@@ -78,11 +78,45 @@ impl ModelKind {
         !matches!(self, ModelKind::Autoencoder)
     }
 
-    /// The range of the `hidden` setting and what it means for this kind.
+    /// The range of the `hidden` setting for this kind (see [`ModelKind::width_name`]).
     pub fn hidden_range(self) -> (usize, usize) {
         match self {
             ModelKind::MlpVae | ModelKind::Autoencoder => (8, 2048),
             ModelKind::ConvVae => (4, 128),
+        }
+    }
+
+    /// The `hidden` setting a new model of this kind starts from.
+    pub fn default_hidden(self) -> usize {
+        match self {
+            ModelKind::MlpVae | ModelKind::Autoencoder => 400,
+            ModelKind::ConvVae => 32,
+        }
+    }
+
+    /// What the `hidden` setting counts for this kind, in a word.
+    pub fn width_name(self) -> &'static str {
+        match self {
+            ModelKind::MlpVae | ModelKind::Autoencoder => "hidden",
+            ModelKind::ConvVae => "channels",
+        }
+    }
+
+    /// What the `hidden` setting means for this kind, for a hint or a help text.
+    pub fn width_meaning(self) -> &'static str {
+        match self {
+            ModelKind::MlpVae | ModelKind::Autoencoder => "hidden units of each dense layer",
+            ModelKind::ConvVae => "channels of the first convolution",
+        }
+    }
+
+    /// Every kind's identifier, for messages: "mlp-vae, conv-vae or ae" (`last` = "or").
+    pub fn ids_text(last: &str) -> String {
+        let ids: Vec<&str> = Self::ALL.iter().map(|k| k.id()).collect();
+        match ids.split_last() {
+            Some((tail, [])) => tail.to_string(),
+            Some((tail, head)) => format!("{} {last} {tail}", head.join(", ")),
+            None => String::new(),
         }
     }
 }
@@ -120,6 +154,11 @@ impl ModelConfig {
         }
     }
 
+    /// A model of `kind` with `latent` dimensions and the kind's usual width.
+    pub fn with_default_hidden(kind: ModelKind, latent: usize) -> Self {
+        Self::new(kind, latent, kind.default_hidden())
+    }
+
     pub fn validate(&self) -> std::result::Result<(), ConfigError> {
         if !(1..=MAX_LATENT).contains(&self.latent) {
             return Err(ConfigError::Latent(self.latent));
@@ -137,18 +176,22 @@ impl ModelConfig {
     }
 }
 
+impl Default for ModelConfig {
+    /// The reference model every figure in the README is measured on: MLP-VAE, z = 20,
+    /// 400 hidden units.
+    fn default() -> Self {
+        Self::with_default_hidden(ModelKind::MlpVae, 20)
+    }
+}
+
 impl fmt::Display for ModelConfig {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let width = match self.kind {
-            ModelKind::ConvVae => "channels",
-            _ => "hidden",
-        };
         write!(
             f,
             "{} z={} {}={}",
             self.kind.label(),
             self.latent,
-            width,
+            self.kind.width_name(),
             self.hidden
         )
     }
@@ -424,6 +467,21 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_kind_has_an_id_that_reads_back_and_a_default_width_in_range() {
+        for kind in ModelKind::ALL {
+            assert_eq!(ModelKind::from_id(kind.id()), Some(kind));
+            let config = ModelConfig::with_default_hidden(kind, 2);
+            assert!(config.validate().is_ok(), "{config}");
+            assert!(config.to_string().contains(kind.width_name()), "{config}");
+        }
+        assert_eq!(ModelKind::ids_text("or"), "mlp-vae, conv-vae or ae");
+        assert_eq!(
+            ModelConfig::default().to_string(),
+            "MLP-VAE z=20 hidden=400"
+        );
     }
 
     #[test]

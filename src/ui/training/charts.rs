@@ -3,14 +3,14 @@
 
 use leptos::prelude::*;
 
+use crate::ui_logic::chart_scale::{thin, tick_label as label, ticks, Domain};
+
 const WIDTH: f64 = 480.0;
 const HEIGHT: f64 = 190.0;
 const LEFT: f64 = 48.0;
 const RIGHT: f64 = 12.0;
 const TOP: f64 = 12.0;
 const BOTTOM: f64 = 34.0;
-/// Lines are drawn from at most this many points (evenly thinned).
-const MAX_POINTS: usize = 600;
 
 /// One line: its name, a CSS class for its colour, and its points.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,107 +20,13 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-/// Exponential moving average of `values`, the smoothing of the per-step loss curves.
-pub fn smooth(values: impl Iterator<Item = (f64, f64)>, alpha: f64) -> Vec<(f64, f64)> {
-    let mut ema = None;
-    values
-        .map(|(x, y)| {
-            let next = match ema {
-                None => y,
-                Some(prev) => prev + alpha * (y - prev),
-            };
-            ema = Some(next);
-            (x, next)
-        })
-        .collect()
+/// Where data coordinates land in the chart's view box.
+trait Plot {
+    fn sx(&self, x: f64) -> f64;
+    fn sy(&self, y: f64) -> f64;
 }
 
-/// "Nice" tick positions covering [lo, hi]: steps of 1, 2 or 5 × 10^k, about `count` of them
-/// (whole numbers only when `whole` is set, as for steps and epochs).
-pub fn ticks(lo: f64, hi: f64, count: usize, whole: bool) -> Vec<f64> {
-    if !(lo.is_finite() && hi.is_finite()) || hi <= lo {
-        return vec![lo];
-    }
-    let raw = (hi - lo) / count.max(1) as f64;
-    let raw = if whole { raw.max(1.0) } else { raw };
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
-    let first = (lo / step).ceil() * step;
-    (0..=count * 2 + 2)
-        .map(|i| first + i as f64 * step)
-        .take_while(|t| *t <= hi + step * 1e-9)
-        .collect()
-}
-
-fn label(v: f64) -> String {
-    if v.abs() >= 1000.0 {
-        format!("{:.0}k", v / 1000.0)
-    } else if v.abs() >= 10.0 || (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.2}")
-    }
-}
-
-fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let every = points.len().div_ceil(MAX_POINTS).max(1);
-    let mut out: Vec<_> = points.iter().step_by(every).copied().collect();
-    if let (Some(last), Some(kept)) = (points.last(), out.last()) {
-        if last != kept {
-            out.push(*last);
-        }
-    }
-    out
-}
-
-/// The axes' domain: the data's extent widened to whole tick steps, so it (and the axes drawn
-/// from it) changes only now and then while the lines grow.
-#[derive(Debug, Clone, Copy, PartialEq)]
-struct Domain {
-    x0: f64,
-    x1: f64,
-    y0: f64,
-    y1: f64,
-}
-
-impl Domain {
-    fn of(series: &[Series]) -> Option<Self> {
-        let (mut x0, mut x1, mut y0, mut y1) = (
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-        );
-        for &(x, y) in series.iter().flat_map(|s| s.points.iter()) {
-            if x.is_finite() && y.is_finite() {
-                x0 = x0.min(x);
-                x1 = x1.max(x);
-                y0 = y0.min(y);
-                y1 = y1.max(y);
-            }
-        }
-        if x0 > x1 {
-            return None;
-        }
-        let widen = |lo: f64, hi: f64, whole: bool| {
-            let hi = if hi > lo { hi } else { lo + 1.0 };
-            let t = ticks(lo, hi, 4, whole);
-            let step = if t.len() >= 2 {
-                t[1] - t[0]
-            } else {
-                (hi - lo).max(1.0)
-            };
-            ((lo / step).floor() * step, (hi / step).ceil() * step)
-        };
-        let (x0, x1) = widen(x0, x1, true);
-        let (y0, y1) = widen(y0, y1, false);
-        Some(Self { x0, x1, y0, y1 })
-    }
-
+impl Plot for Domain {
     fn sx(&self, x: f64) -> f64 {
         LEFT + (x - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
     }
@@ -140,7 +46,8 @@ pub fn LineChart(
     title: &'static str,
 ) -> impl IntoView {
     let (hover, set_hover) = signal(None::<f64>);
-    let domain = Memo::new(move |_| series.with(|all| Domain::of(all)));
+    let domain =
+        Memo::new(move |_| series.with(|all| Domain::of(all.iter().flat_map(|s| s.points.iter()))));
 
     let on_move = move |ev: leptos::ev::MouseEvent| {
         let Some(d) = domain.get_untracked() else {

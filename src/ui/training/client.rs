@@ -7,8 +7,16 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::protocol::{Command, Event};
 
-/// trunk builds the worker binary with a loader of this name next to the page.
-const WORKER_URL: &str = "./worker_loader.js";
+/// The worker's loader (`www/worker_loader.js`, copied next to the page), which starts the
+/// worker binary trunk builds.
+pub const WORKER_URL: &str = "./worker_loader.js";
+
+/// The loader's address with a `fresh` token it passes on to the worker's code and wasm, so that
+/// none of the three can come from a cache that holds an old version.
+pub fn fresh_worker_url(token: &str) -> String {
+    let token: String = token.chars().filter(char::is_ascii_alphanumeric).collect();
+    format!("{WORKER_URL}?fresh={token}")
+}
 
 pub struct Client {
     worker: Worker,
@@ -17,13 +25,14 @@ pub struct Client {
 }
 
 impl Client {
-    /// Starts the worker. `on_event` gets every event; `on_crash` a message when the worker dies
+    /// Starts the worker from `url`. `on_event` gets every event; `on_crash` a message when the worker dies
     /// or sends something unreadable.
     pub fn spawn(
+        url: &str,
         on_event: impl Fn(Event) + 'static,
         on_crash: impl Fn(String) + 'static,
     ) -> Result<Self, String> {
-        let worker = Worker::new(WORKER_URL)
+        let worker = Worker::new(url)
             .map_err(|_| "the browser refused to start the training worker".to_string())?;
         let on_crash = std::rc::Rc::new(on_crash);
         let crash = on_crash.clone();

@@ -18,14 +18,14 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 
 use self::client::Client;
-use self::supervisor::Heartbeat;
 use super::library::Library;
 use super::state::Lab;
 use crate::ml::model::ModelConfig;
-use crate::ml::train::TrainConfig;
+use crate::ml::train::{check_epochs, TrainConfig};
 use crate::protocol::{
     wasm_memory_bytes, Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss,
 };
+use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
 
 /// The worker's data.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +63,12 @@ pub struct Training {
     pub follow: RwSignal<bool>,
     /// WebAssembly memory of the page and of the worker, in bytes, as of the last ping.
     pub memory: RwSignal<Option<(u64, u64)>>,
+    /// The number of the worker's last answer to a ping (shown to tests as `data-pong`: once
+    /// a ping sent after some moment is answered, everything the worker posted before has
+    /// arrived).
+    pub last_pong: RwSignal<u64>,
+    /// Whether the check for a run kept from the last visit is done (whatever it found).
+    pub restore_checked: RwSignal<bool>,
     /// The page knows the run but the worker does not (after a crash or a reload): it goes on
     /// from its last snapshot once the worker has the digits, or at the next Resume or Step.
     detached: RwSignal<bool>,
@@ -73,8 +79,11 @@ pub struct Training {
     generation: StoredValue<u64>,
     heartbeat: StoredValue<Heartbeat>,
     heartbeat_timer: StoredValue<Option<Closure<dyn FnMut()>>, LocalStorage>,
-    /// When workers were replaced recently, to give up on one that keeps failing.
-    restarts: StoredValue<Vec<f64>>,
+    /// When workers failed recently, to give up on one that keeps failing.
+    restarts: StoredValue<RestartPolicy>,
+    /// The current worker was loaded from a cache-busting address, after one that spoke
+    /// another protocol.
+    refetched: StoredValue<bool>,
     /// Where the newest snapshot was taken.
     snapshot_at: StoredValue<Option<ResumeAt>>,
     /// Epochs of the run last written to IndexedDB, and when.
@@ -106,6 +115,8 @@ impl Training {
             message: RwSignal::new(None),
             follow: RwSignal::new(true),
             memory: RwSignal::new(None),
+            last_pong: RwSignal::new(0),
+            restore_checked: RwSignal::new(false),
             detached: RwSignal::new(false),
             lab,
             library,
@@ -113,7 +124,8 @@ impl Training {
             generation: StoredValue::new(0),
             heartbeat: StoredValue::new(Heartbeat::default()),
             heartbeat_timer: StoredValue::new_local(None),
-            restarts: StoredValue::new(Vec::new()),
+            restarts: StoredValue::new(RestartPolicy::default()),
+            refetched: StoredValue::new(false),
             snapshot_at: StoredValue::new(None),
             persisted: StoredValue::new((0, 0.0)),
             last_run: StoredValue::new(0),
@@ -163,17 +175,25 @@ impl Training {
             .with_untracked(|p| p.as_ref().map(|p| p.state))
     }
 
+    /// Whether `run` is the run the page follows now; events of an earlier run (still in
+    /// flight when a new one started) are dropped.
+    fn is_current(&self, run: u64) -> bool {
+        self.current_run() == Some(run)
+    }
+
     fn on_event(self, event: Event) {
         let pong = match event {
             Event::Pong { n, .. } => Some(n),
             _ => None,
         };
         self.heartbeat.update_value(|b| b.heard(now_ms(), pong));
+        // Every event is handled here by name: a new kind of event must be given a place.
         match event {
-            Event::Pong { memory_bytes, .. } => {
+            Event::Pong { n, memory_bytes } => {
                 self.memory.set(Some((wasm_memory_bytes(), memory_bytes)));
+                self.last_pong.set(n);
             }
-            Event::Ready { .. } => self.worker_ready.set(true),
+            Event::Ready { version } => self.on_ready(version),
             Event::DataReady { .. } => {
                 self.data.set(DataStatus::Ready);
                 if self.detached.get_untracked() {
@@ -181,7 +201,10 @@ impl Training {
                 }
             }
             Event::DataUnavailable { message } => self.data.set(DataStatus::Unavailable(message)),
-            Event::Progress(mut progress) if Some(progress.run) == self.current_run() => {
+            Event::Progress(mut progress) => {
+                if !self.is_current(progress.run) {
+                    return;
+                }
                 let losses = std::mem::take(&mut progress.losses);
                 if !losses.is_empty() {
                     self.losses.update(|all| {
@@ -197,19 +220,28 @@ impl Training {
                 }
                 self.progress.set(Some(progress));
             }
-            Event::Epoch { run, report } if Some(run) == self.current_run() => {
-                self.reports.update(|r| r.push(report));
+            Event::Epoch { run, report } => {
+                if self.is_current(run) {
+                    self.reports.update(|r| r.push(report));
+                }
             }
             Event::Snapshot {
                 run,
                 step,
                 epochs_done,
                 weights,
-            } if Some(run) == self.current_run() => self.on_snapshot(step, epochs_done, weights),
-            Event::Error { run, message } if run.is_none() || run == self.current_run() => {
-                self.message.set(Some(message));
+            } => {
+                if self.is_current(run) {
+                    self.on_snapshot(step, epochs_done, weights);
+                }
             }
-            _ => {} // events of an earlier run
+            Event::Error { run, message } => {
+                // An error of no run in particular (a message the worker could not read, a
+                // crash) always concerns the page.
+                if run.is_none_or(|run| self.is_current(run)) {
+                    self.message.set(Some(message));
+                }
+            }
         }
     }
 
@@ -267,10 +299,8 @@ impl Training {
             self.message.set(Some(e.to_string()));
             return;
         }
-        if !(1..=1000).contains(&epochs) {
-            self.message.set(Some(format!(
-                "{epochs} epochs cannot be trained: choose 1 to 1000"
-            )));
+        if let Err(e) = check_epochs(epochs) {
+            self.message.set(Some(e.to_string()));
             return;
         }
         let run = self.last_run.get_value() + 1;

@@ -2,12 +2,14 @@
 
 use leptos::prelude::*;
 
-use super::charts::{smooth, KlBars, LineChart, Series};
+use super::charts::{KlBars, LineChart, Series};
 use super::{DataStatus, Training};
 use crate::ml::eval::ACTIVE_UNIT_NATS;
+use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
-use crate::ml::train::TrainConfig;
+use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
 use crate::protocol::RunState;
+use crate::ui_logic::chart_scale::smooth;
 
 /// Seconds as "1:05" or "1:02:05".
 fn clock_text(seconds: f64) -> String {
@@ -25,7 +27,9 @@ fn NumberField<T>(
     label: &'static str,
     value: RwSignal<T>,
     #[prop(optional)] step: &'static str,
-    #[prop(optional)] hint: &'static str,
+    /// What the setting means (a tooltip).
+    #[prop(into)]
+    hint: Signal<String>,
 ) -> impl IntoView
 where
     T: std::str::FromStr + std::fmt::Display + Clone + Send + Sync + 'static,
@@ -51,15 +55,18 @@ where
 
 #[component]
 pub fn TrainingPanel(training: Training) -> impl IntoView {
-    let kind = RwSignal::new(ModelKind::MlpVae);
-    let latent = RwSignal::new(20usize);
-    let hidden = RwSignal::new(400usize);
-    let beta = RwSignal::new(1.0f64);
-    let learning_rate = RwSignal::new(1e-3f64);
-    let batch = RwSignal::new(128usize);
-    let epochs = RwSignal::new(10usize);
-    let seed = RwSignal::new(0u64);
-    let warmup = RwSignal::new(0usize);
+    // The panel opens on the reference run; every default is the core's.
+    let model_defaults = ModelConfig::default();
+    let train_defaults = TrainConfig::default();
+    let kind = RwSignal::new(model_defaults.kind);
+    let latent = RwSignal::new(model_defaults.latent);
+    let hidden = RwSignal::new(model_defaults.hidden);
+    let beta = RwSignal::new(train_defaults.beta);
+    let learning_rate = RwSignal::new(train_defaults.learning_rate);
+    let batch = RwSignal::new(train_defaults.batch_size);
+    let epochs = RwSignal::new(DEFAULT_EPOCHS);
+    let seed = RwSignal::new(train_defaults.seed);
+    let warmup = RwSignal::new(train_defaults.warmup_epochs);
 
     let train_config = move || TrainConfig {
         learning_rate: learning_rate.get_untracked(),
@@ -99,11 +106,22 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         entry
     });
     let on_kind = move |ev: leptos::ev::Event| {
-        let k = ModelKind::from_id(&event_target_value(&ev)).unwrap_or(ModelKind::MlpVae);
-        // Sensible widths: the MLP's hidden units, the Conv-VAE's first-layer channels.
-        hidden.set(if k == ModelKind::ConvVae { 32 } else { 400 });
+        let Some(k) = ModelKind::from_id(&event_target_value(&ev)) else {
+            return;
+        };
+        // Each kind's own width: an MLP's hidden units differ from a convolution's channels.
+        hidden.set(k.default_hidden());
         kind.set(k);
     };
+    let hidden_hint = Signal::derive(move || {
+        let k = kind.get();
+        let (min, max) = k.hidden_range();
+        format!(
+            "{} of the {} ({min} to {max})",
+            k.width_meaning(),
+            k.label()
+        )
+    });
     let start = move |_| {
         let model = ModelConfig::new(
             kind.get_untracked(),
@@ -239,7 +257,8 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     };
 
     view! {
-        <section class="panel training-panel" aria-labelledby="training-title">
+        <section class="panel training-panel" aria-labelledby="training-title"
+            data-restore=move || if training.restore_checked.get() { "checked" } else { "pending" }>
             <h2 id="training-title">"Train a model in a web worker"</h2>
             <p class="explain">
                 "Training runs in a background worker with candle's autograd, so this page never freezes. Each step "
@@ -254,13 +273,13 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                         {ModelKind::ALL.map(|k| view! { <option value=k.id() selected=move || kind.get() == k>{k.label()}</option> })}
                     </select>
                 </label>
-                <NumberField label="latent" value=latent hint="latent dimensions z (1 to 64)" />
-                <NumberField label="hidden" value=hidden hint="hidden units (MLP) or first-layer channels (Conv-VAE)" />
+                <NumberField label="latent" value=latent hint=format!("latent dimensions z (1 to {MAX_LATENT})") />
+                <NumberField label="hidden" value=hidden hint=hidden_hint />
                 <NumberField label="β" value=beta hint="weight of the KL term: 1 is the ELBO" />
                 <NumberField label="KL warm-up" value=warmup hint="epochs over which β rises from 0 to its value (0: none)" />
                 <NumberField label="learning rate" value=learning_rate hint="Adam's step size; 1e-3 is a good start" />
                 <NumberField label="batch" value=batch hint="digits per step" />
-                <NumberField label="epochs" value=epochs hint="passes over the 8,000 training digits" />
+                <NumberField label="epochs" value=epochs hint=format!("passes over the 8,000 training digits ({} to {})", EPOCH_RANGE.start(), EPOCH_RANGE.end()) />
                 <NumberField label="seed" value=seed hint="fixes the initial weights, the order and the noise" />
             </div>
             <div class="buttons training-buttons">
@@ -292,6 +311,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 class="memory"
                 data-page-bytes=move || training.memory.get().map(|m| m.0.to_string())
                 data-worker-bytes=move || training.memory.get().map(|m| m.1.to_string())
+                data-pong=move || training.last_pong.get().to_string()
             >{move || training.memory.get().map(|(page, worker)| format!(
                 "WebAssembly memory: page {:.1} MB · worker {:.1} MB",
                 page as f64 / 1e6,

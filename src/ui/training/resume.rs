@@ -14,6 +14,11 @@ impl Training {
     /// Brings back the last run saved in this browser (after a reload): its curves, and its
     /// snapshot ready to continue. Call once the library has been restored.
     pub async fn restore_run(self) {
+        self.bring_back_last_run().await;
+        self.restore_checked.set(true);
+    }
+
+    async fn bring_back_last_run(self) {
         let stored = match storage::latest_run().await {
             Ok(Some(stored)) => stored,
             Ok(None) => return,

@@ -6,50 +6,77 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
-use super::client::Client;
+use super::client::{self, Client};
 use super::{now_ms, DataStatus, Training};
-use crate::protocol::{Command, RunState};
-
-/// The page's side of the liveness check.
-#[derive(Default, Clone, Copy)]
-pub(super) struct Heartbeat {
-    n: u64,
-    /// When the unanswered ping went out.
-    waiting_since: Option<f64>,
-    last_heard_ms: f64,
-}
-
-impl Heartbeat {
-    /// Any event shows the worker alive; the answer to the last ping ends the wait for it.
-    pub(super) fn heard(&mut self, now: f64, pong: Option<u64>) {
-        self.last_heard_ms = now;
-        if pong == Some(self.n) {
-            self.waiting_since = None;
-        }
-    }
-}
-
-/// A ping goes out this often…
-const PING_EVERY_MS: i32 = 2_000;
-/// …and a worker that has not answered for this long is taken for dead.
-const SILENCE_MS: f64 = 6_000.0;
-/// More restarts than this within a minute and the page stops trying.
-const MAX_RESTARTS_PER_MINUTE: usize = 3;
+use crate::protocol::{Command, RunState, PROTOCOL_VERSION};
+use crate::ui_logic::supervision::{
+    check_version, Beat, Heartbeat, Restart, VersionCheck, PING_EVERY_MS,
+};
 
 impl Training {
-    /// Starts a worker and wires its events and its death to this `Training`.
+    /// Starts a worker (from the usual address, or from one no cache has seen when `fresh`) and
+    /// wires its events and its death to this `Training`.
     pub(super) fn spawn_worker(self) {
+        self.spawn_worker_from(false);
+    }
+
+    fn spawn_worker_from(self, fresh: bool) {
         let generation = self.generation.get_value() + 1;
         self.generation.set_value(generation);
-        self.heartbeat.set_value(Heartbeat {
-            last_heard_ms: now_ms(),
-            ..Heartbeat::default()
-        });
+        self.heartbeat.set_value(Heartbeat::new(now_ms()));
+        self.refetched.set_value(fresh);
+        let url = if fresh {
+            client::fresh_worker_url(&now_ms().to_string())
+        } else {
+            client::WORKER_URL.to_string()
+        };
         let on_event = move |event| self.on_event(event);
         let on_crash = move |why: String| self.replace_worker(generation, why);
-        match Client::spawn(on_event, on_crash) {
+        match Client::spawn(&url, on_event, on_crash) {
             Ok(client) => self.client.set_value(Some(client)),
             Err(message) => self.message.set(Some(message)),
+        }
+    }
+
+    /// A worker said it is listening: use it if it speaks this page's protocol; otherwise load
+    /// it once more past every cache, and if that one does not either, say so and stop.
+    pub(super) fn on_ready(self, version: u32) {
+        match check_version(version, self.refetched.get_value()) {
+            VersionCheck::Agrees => {
+                if self.refetched.get_value() {
+                    self.message.set(Some(
+                        "A fresh copy of the training worker was loaded; training works."
+                            .to_string(),
+                    ));
+                }
+                self.worker_ready.set(true);
+            }
+            VersionCheck::Refetch => {
+                self.message.set(Some(format!(
+                    "The training worker this browser had was another version of Latent Lab \
+                     (protocol {version}, this page speaks {PROTOCOL_VERSION}), probably an old \
+                     copy kept in a cache; a fresh copy is being loaded."
+                )));
+                self.generation.update_value(|g| *g += 1);
+                // Dropped after this callback, which belongs to the worker being replaced.
+                leptos::task::spawn_local(async move {
+                    self.client.set_value(None);
+                    self.spawn_worker_from(true);
+                });
+            }
+            VersionCheck::Incompatible => {
+                self.generation.update_value(|g| *g += 1);
+                let why = format!(
+                    "the server's training worker speaks protocol {version} and this page \
+                     {PROTOCOL_VERSION}: the site is being updated"
+                );
+                self.message.set(Some(format!(
+                    "Training is unavailable: {why}. Reload the page in a minute; the explorer \
+                     keeps working."
+                )));
+                self.data.set(DataStatus::Unavailable(why));
+                leptos::task::spawn_local(async move { self.client.set_value(None) });
+            }
         }
     }
 
@@ -61,33 +88,23 @@ impl Training {
             if self.client.with_value(Option::is_none) || !self.worker_ready.get_untracked() {
                 return;
             }
-            let now = now_ms();
-            let beat = self.heartbeat.get_value();
-            match beat.waiting_since {
-                Some(sent) if beat.last_heard_ms < sent => {
-                    if now - sent > SILENCE_MS {
-                        let generation = self.generation.get_value();
-                        self.replace_worker(
-                            generation,
-                            "the training worker stopped answering".to_string(),
-                        );
-                    }
-                }
-                _ => {
-                    let n = beat.n + 1;
-                    self.heartbeat.set_value(Heartbeat {
-                        n,
-                        waiting_since: Some(now),
-                        ..beat
-                    });
-                    self.send(Command::Ping { n });
-                }
+            let beat = self
+                .heartbeat
+                .try_update_value(|b| b.tick(now_ms()))
+                .unwrap_or(Beat::Wait);
+            match beat {
+                Beat::Ping(n) => self.send(Command::Ping { n }),
+                Beat::Wait => {}
+                Beat::Silent => self.replace_worker(
+                    self.generation.get_value(),
+                    "the training worker stopped answering".to_string(),
+                ),
             }
         });
         if let Some(window) = web_sys::window() {
             let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
                 tick.as_ref().unchecked_ref(),
-                PING_EVERY_MS,
+                PING_EVERY_MS as i32,
             );
         }
         self.heartbeat_timer.set_value(Some(tick));
@@ -106,25 +123,20 @@ impl Training {
             self.client.set_value(None); // terminates the old worker
             self.worker_ready.set(false);
             self.data.set(DataStatus::Loading);
-            let now = now_ms();
-            let recent = self
+            let verdict = self
                 .restarts
-                .with_value(|r| r.iter().filter(|&&t| now - t < 60_000.0).count());
-            self.restarts.update_value(|r| {
-                r.retain(|&t| now - t < 60_000.0);
-                r.push(now);
-            });
+                .try_update_value(|r| r.failed(now_ms()))
+                .unwrap_or(Restart::Again);
             let run = self.detach();
             // Kept now, so a reload finds the run where this message says it is.
             self.persist();
-            if recent >= MAX_RESTARTS_PER_MINUTE {
+            if let Restart::GiveUp { failures } = verdict {
                 self.data.set(DataStatus::Unavailable(
                     "the training worker keeps stopping".to_string(),
                 ));
                 self.message.set(Some(format!(
-                    "{why}. It has failed {} times in a minute, so it was not started again: \
-                     reload the page to train{run}. The explorer keeps working.",
-                    recent + 1
+                    "{why}. It has failed {failures} times in a minute, so it was not started \
+                     again: reload the page to train{run}. The explorer keeps working."
                 )));
                 return;
             }

@@ -1,0 +1,8 @@
+//! The page's decisions that need no browser: what a shared link says, where a chart's ticks go,
+//! when a silent worker is given up on, how a picture becomes ink. Plain Rust, built for every
+//! target and tested natively; the leptos components in `ui/` (wasm32 only) call them.
+
+pub mod chart_scale;
+pub mod picture;
+pub mod share_link;
+pub mod supervision;

@@ -1,0 +1,368 @@
+//! One training run in the worker: its trainer, where it stands, and the work of a slice
+//! (pieces of steps, chunks of evaluation) with the events that report it. [`super::runner`]
+//! starts runs and hands them commands.
+
+use std::collections::VecDeque;
+
+use crate::ml::checkpoint::{self, Precision};
+use crate::ml::data::Split;
+use crate::ml::eval::{Evaluator, EVAL_CHUNK};
+use crate::ml::loss::{LossMeans, LossValues};
+use crate::ml::run_notes::{RunNotes, TrainedBy};
+use crate::ml::train::{TrainConfig, TrainError, Trainer};
+use crate::protocol::{EpochReport, Event, Progress, RunState, StepLoss};
+
+/// At most this many weight snapshots per second go to the page.
+const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
+/// Progress events go out about this often while running (each redraws the charts).
+const PROGRESS_INTERVAL_MS: f64 = 250.0;
+/// Throughput is measured over this recent window.
+const RATE_WINDOW_MS: f64 = 3000.0;
+/// Work per call into the trainer: a step whose batch takes longer is done in pieces (with
+/// gradients accumulated), so a slice never waits for a whole slow step.
+const PIECE_MS: f64 = 40.0;
+
+/// A run: the trainer and its model, the plan, where it stands, and what the page has yet to
+/// hear about it.
+pub(super) struct Run {
+    id: u64,
+    trainer: Trainer,
+    epochs: usize,
+    state: RunState,
+    /// A Step command is being carried out (in pieces, like training).
+    step_requested: bool,
+    pending: Vec<StepLoss>,
+    /// Mean training loss of the epoch in progress.
+    epoch_means: LossMeans,
+    /// Set between an epoch's last step and its evaluation's end.
+    evaluating: Option<(Evaluator, LossValues)>,
+    /// (time, samples so far) samples for the throughput estimate.
+    rate_marks: VecDeque<(f64, usize)>,
+    samples: usize,
+    last_snapshot_ms: f64,
+    snapshot_due: bool,
+    last_progress_ms: f64,
+    progress_due: bool,
+    /// Recent cost of one digit's forward and backward pass, to size the pieces of a step.
+    ms_per_digit: f64,
+}
+
+impl Run {
+    /// A run of `epochs` epochs with `trainer`, started (or continued) at `now_ms`.
+    pub(super) fn new(id: u64, trainer: Trainer, epochs: usize, now_ms: f64) -> Self {
+        let mut run = Run {
+            id,
+            trainer,
+            epochs,
+            state: RunState::Running,
+            step_requested: false,
+            pending: Vec::new(),
+            epoch_means: LossMeans::default(),
+            evaluating: None,
+            rate_marks: VecDeque::from([(now_ms, 0)]),
+            samples: 0,
+            last_snapshot_ms: now_ms,
+            snapshot_due: false,
+            last_progress_ms: now_ms,
+            progress_due: false,
+            ms_per_digit: 0.0,
+        };
+        if run.trainer.epochs() >= epochs {
+            run.state = RunState::Finished; // continued from the snapshot of a finished run
+        }
+        run
+    }
+
+    pub(super) fn state(&self) -> RunState {
+        self.state
+    }
+
+    fn samples_per_sec(&self) -> f64 {
+        match (self.rate_marks.front(), self.rate_marks.back()) {
+            (Some(&(t0, s0)), Some(&(t1, s1))) if t1 > t0 => {
+                (s1 - s0) as f64 / ((t1 - t0) / 1000.0)
+            }
+            _ => 0.0,
+        }
+    }
+
+    pub(super) fn is_busy(&self) -> bool {
+        self.state == RunState::Running || self.step_requested || self.evaluating.is_some()
+    }
+
+    pub(super) fn progress(&mut self) -> Event {
+        let trainer = &self.trainer;
+        let steps_per_epoch = trainer.batches_per_epoch();
+        let epochs_done = trainer.epochs().min(self.epochs);
+        let remaining_steps = (self.epochs - epochs_done)
+            .saturating_mul(steps_per_epoch)
+            .saturating_sub(trainer.steps_in_epoch());
+        let rate = self.samples_per_sec();
+        let remaining_samples = remaining_steps * trainer.config().batch_size;
+        let eta_seconds = (rate > 0.0 && self.state == RunState::Running)
+            .then(|| remaining_samples as f64 / rate);
+        Event::Progress(Progress {
+            run: self.id,
+            state: self.state,
+            epochs_done,
+            epochs: self.epochs,
+            step: trainer.steps(),
+            total_steps: trainer.steps() + remaining_steps,
+            steps_per_epoch,
+            step_in_epoch: trainer.steps_in_epoch(),
+            samples_per_sec: rate,
+            eta_seconds,
+            beta: trainer.current_beta(),
+            losses: std::mem::take(&mut self.pending),
+        })
+    }
+
+    fn snapshot(&self) -> Result<Event, String> {
+        let notes = RunNotes {
+            train: self.trainer.config(),
+            epochs: self.trainer.epochs(),
+            steps: Some(self.trainer.steps()),
+            test_neg_elbo: None,
+            trained_by: TrainedBy::WebWorker,
+        }
+        .to_metadata();
+        let weights = checkpoint::save(self.trainer.model(), Precision::F32, &notes)
+            .map_err(|e| e.to_string())?;
+        Ok(Event::Snapshot {
+            run: self.id,
+            step: self.trainer.steps(),
+            epochs_done: self.trainer.epochs(),
+            weights,
+        })
+    }
+
+    pub(super) fn snapshot_or_error(&self) -> Event {
+        self.snapshot().unwrap_or_else(|message| Event::Error {
+            run: Some(self.id),
+            message,
+        })
+    }
+
+    fn error(&self, message: impl Into<String>) -> Event {
+        Event::Error {
+            run: Some(self.id),
+            message: message.into(),
+        }
+    }
+
+    pub(super) fn pause(&mut self) -> Vec<Event> {
+        if self.state == RunState::Running {
+            self.state = RunState::Paused;
+        }
+        self.step_requested = false;
+        vec![self.progress(), self.snapshot_or_error()]
+    }
+
+    pub(super) fn resume(&mut self, now_ms: f64) -> Vec<Event> {
+        if self.state == RunState::Finished {
+            return vec![self.error("this run has finished: start a new one")];
+        }
+        self.state = RunState::Running;
+        self.rate_marks.clear();
+        self.rate_marks.push_back((now_ms, self.samples));
+        vec![self.progress()]
+    }
+
+    pub(super) fn step(&mut self) -> Vec<Event> {
+        if self.state == RunState::Finished {
+            return vec![self.error("this run has finished: start a new one")];
+        }
+        if self.state == RunState::Running {
+            self.state = RunState::Paused;
+        }
+        // Carried out by the next slices, in pieces, so even a slow step leaves the worker free
+        // to answer; a pending evaluation finishes first.
+        self.step_requested = true;
+        vec![self.progress()]
+    }
+
+    pub(super) fn set_hyper_parameters(&mut self, train: TrainConfig) -> Vec<Event> {
+        match self.trainer.set_hyper_parameters(train) {
+            Ok(()) => vec![self.progress()],
+            Err(e) => vec![self.error(e.to_string())],
+        }
+    }
+
+    /// Trains (or evaluates) until `budget_ms` has passed on `clock`, then returns the events
+    /// to post: progress, epoch reports, snapshots, errors.
+    pub(super) fn slice(
+        &mut self,
+        data: &Split,
+        clock: &dyn Fn() -> f64,
+        budget_ms: f64,
+    ) -> Vec<Event> {
+        let mut events = Vec::new();
+        let run = self;
+        let start = clock();
+        while clock() - start < budget_ms {
+            if run.evaluating.is_some() {
+                evaluate_chunk(run, data, &mut events);
+                continue;
+            }
+            if run.state != RunState::Running && !run.step_requested {
+                break;
+            }
+            let piece = piece_size(run.ms_per_digit, run.trainer.config().batch_size);
+            let t0 = clock();
+            let digits = train_piece(run, &mut events, piece);
+            if digits > 0 {
+                let per_digit = (clock() - t0) / digits as f64;
+                run.ms_per_digit = if run.ms_per_digit > 0.0 {
+                    0.8 * run.ms_per_digit + 0.2 * per_digit
+                } else {
+                    per_digit
+                };
+            }
+        }
+        let now = clock();
+        run.rate_marks.push_back((now, run.samples));
+        while run.rate_marks.len() > 2 && now - run.rate_marks[0].0 > RATE_WINDOW_MS {
+            run.rate_marks.pop_front();
+        }
+        if run.progress_due
+            || !run.pending.is_empty() && now - run.last_progress_ms >= PROGRESS_INTERVAL_MS
+        {
+            run.progress_due = false;
+            run.last_progress_ms = now;
+            events.push(run.progress());
+        }
+        if run.snapshot_due
+            // Not while the test digits are scored: a snapshot counts the epoch as done, and one
+            // taken before its report is sent could be continued from without that report.
+            || run.state == RunState::Running
+                && run.evaluating.is_none()
+                && now - run.last_snapshot_ms >= SNAPSHOT_INTERVAL_MS
+        {
+            run.snapshot_due = false;
+            run.last_snapshot_ms = now;
+            events.push(run.snapshot_or_error());
+        }
+        events
+    }
+}
+
+/// Evaluates the next chunk of test digits; at the end, reports the epoch and checks whether
+/// the run is complete.
+fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
+    let Some((evaluator, _)) = &mut run.evaluating else {
+        return;
+    };
+    match evaluator.add_next(run.trainer.model(), &data.test, EVAL_CHUNK) {
+        Ok(false) => return,
+        Ok(true) => {}
+        Err(e) => {
+            events.push(run.error(format!(
+                "the test digits could not be evaluated after epoch {}: {e}",
+                run.trainer.epochs()
+            )));
+            run.evaluating = None;
+            finish_epoch(run);
+            return;
+        }
+    }
+    let (evaluator, train) = run.evaluating.take().expect("evaluating");
+    let eval = evaluator.finish();
+    events.push(Event::Epoch {
+        run: run.id,
+        report: EpochReport {
+            epoch: run.trainer.epochs(),
+            train,
+            test_neg_elbo: eval.neg_elbo,
+            test_recon: eval.recon,
+            test_kl: eval.kl,
+            active_units: eval.active_units(),
+            kl_per_dim: eval.kl_per_dim,
+        },
+    });
+    finish_epoch(run);
+}
+
+/// After an epoch's evaluation (or its failure): finish the run if that was the last epoch, and
+/// send the news.
+fn finish_epoch(run: &mut Run) {
+    if run.trainer.epochs() >= run.epochs {
+        run.state = RunState::Finished;
+        run.step_requested = false;
+    }
+    run.snapshot_due = true;
+    run.progress_due = true;
+}
+
+/// Digits per piece of a step: about [`PIECE_MS`] of work at the measured cost per digit, a
+/// small first piece while there is no measurement yet, never more than the batch.
+fn piece_size(ms_per_digit: f64, batch: usize) -> usize {
+    if ms_per_digit > 0.0 {
+        ((PIECE_MS / ms_per_digit) as usize).clamp(1, batch)
+    } else {
+        8.min(batch)
+    }
+}
+
+/// Up to `piece` digits of training for `run`, and when that completes a step, its bookkeeping:
+/// loss for the chart, epoch means, the start of an evaluation at an epoch's end, the end of a
+/// requested single step. Stops the run at divergence. Returns the digits processed.
+fn train_piece(run: &mut Run, events: &mut Vec<Event>, piece: usize) -> usize {
+    match run.trainer.work(piece) {
+        Ok(worked) => {
+            if let Some(report) = worked.step {
+                run.samples += report.samples;
+                run.pending.push(StepLoss {
+                    step: report.step,
+                    loss: report.loss,
+                });
+                run.epoch_means.add(report.loss, report.samples);
+                if report.position.last {
+                    let train = std::mem::take(&mut run.epoch_means).mean();
+                    run.evaluating = Some((Evaluator::new(run.trainer.model()), train));
+                }
+                if run.step_requested {
+                    run.step_requested = false;
+                    if run.state == RunState::Diverged {
+                        run.state = RunState::Paused;
+                    }
+                    run.snapshot_due = true;
+                    run.progress_due = true;
+                }
+            }
+            worked.digits
+        }
+        Err(error) => {
+            // On divergence the trainer has already put the last good weights back.
+            run.state = match error {
+                TrainError::Diverged { .. } => RunState::Diverged,
+                TrainError::Config(_)
+                | TrainError::NoData
+                | TrainError::AlreadyStarted
+                | TrainError::Candle(_) => RunState::Paused,
+            };
+            run.step_requested = false;
+            run.snapshot_due = true;
+            run.progress_due = true;
+            events.push(run.error(error.to_string()));
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::piece_size;
+
+    #[test]
+    fn pieces_are_sized_to_the_measured_cost_and_capped_by_the_batch() {
+        assert_eq!(piece_size(0.0, 128), 8, "a small first piece to measure");
+        assert_eq!(
+            piece_size(0.25, 128),
+            128,
+            "a fast model does whole batches"
+        );
+        assert_eq!(piece_size(2.5, 128), 16, "a slow one does 40 ms pieces");
+        assert_eq!(piece_size(500.0, 128), 1, "at least one digit");
+        assert_eq!(piece_size(0.0, 4), 4);
+    }
+}

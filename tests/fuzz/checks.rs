@@ -1,0 +1,52 @@
+// The properties every input to the two byte parsers must keep, written once and `include!`d by
+// the fuzz targets (tests/fuzz/fuzz_targets/) and by the corpus replay that `cargo test` runs
+// (tests/fuzz_corpus.rs).
+
+/// Any bytes given to the checkpoint loader: a typed error, or a model whose header `read_info`
+/// agrees with and which survives saving and loading again unchanged (the same header, every
+/// weight bit for bit). Never a panic. Returns whether the bytes loaded.
+pub fn check_checkpoint(bytes: &[u8]) -> bool {
+    use latent_lab::ml::checkpoint::{self, Precision};
+    use latent_lab::ml::model::Model;
+
+    let info = checkpoint::read_info(bytes);
+    let Ok((model, loaded)) = checkpoint::load(bytes) else {
+        return false;
+    };
+    assert_eq!(info.as_ref(), Ok(&loaded), "read_info and load disagree");
+    let saved = checkpoint::save(&model, Precision::F32, &loaded.notes)
+        .unwrap_or_else(|e| panic!("a loaded model could not be saved: {e}"));
+    let (again, again_info) = checkpoint::load(&saved)
+        .unwrap_or_else(|e| panic!("a model's own save could not be loaded: {e}"));
+    assert_eq!(again_info, loaded, "the header changed in a round trip");
+    let bits = |m: &Model| -> Vec<(String, Vec<u32>)> {
+        m.named_parameters()
+            .into_iter()
+            .map(|(name, t)| {
+                let values: Vec<f32> = t.flatten_all().unwrap().to_vec1().unwrap();
+                (name, values.into_iter().map(f32::to_bits).collect())
+            })
+            .collect()
+    };
+    assert!(bits(&model) == bits(&again), "the weights changed in a round trip");
+    true
+}
+
+/// Any bytes given to the digits parser: a typed error, or digits whose every grey value is in
+/// [0, 1] and every label a digit, split without losing one. Never a panic. Returns whether the
+/// bytes parsed.
+pub fn check_digits(bytes: &[u8]) -> bool {
+    use latent_lab::ml::data::Digits;
+
+    let Ok(digits) = Digits::parse(bytes) else {
+        return false;
+    };
+    assert!(!digits.is_empty());
+    assert!(digits.labels().iter().all(|&l| l <= 9));
+    for i in 0..digits.len() {
+        assert!(digits.image(i).iter().all(|v| (0.0..=1.0).contains(v)));
+    }
+    let split = digits.split();
+    assert_eq!(split.train.len() + split.test.len(), digits.len());
+    true
+}

@@ -1,0 +1,9 @@
+// Starts the training worker: trunk builds it as `worker.js` (wasm-bindgen's no-modules glue)
+// and `worker_bg.wasm`. The page starts this loader as `worker_loader.js`, or, when the worker it
+// got first spoke another protocol version (an old copy kept by a cache), as
+// `worker_loader.js?fresh=<token>`: the token is passed on to the glue and the wasm so that none
+// of the three can come from that cache (src/ui/training/supervisor.rs).
+const fresh = new URL(self.location.href).searchParams.get("fresh");
+const bust = fresh ? `?fresh=${encodeURIComponent(fresh)}` : "";
+importScripts(`./worker.js${bust}`);
+wasm_bindgen({ module_or_path: `./worker_bg.wasm${bust}` });
