@@ -13,7 +13,7 @@ use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,6 +58,7 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeAt {
     pub epochs_done: usize,
+    /// Steps at the start of the epoch the run goes on with (see [`Event::Snapshot`]).
     pub steps: usize,
 }
 
@@ -146,6 +147,10 @@ pub enum Event {
         run: u64,
         step: usize,
         epochs_done: usize,
+        /// Steps of the epoch under way already in these weights. A run continued from them
+        /// starts that epoch over (its batch order is not in the snapshot), so it continues from
+        /// step `step - step_in_epoch`.
+        step_in_epoch: usize,
         #[serde(with = "bytes")]
         weights: Vec<u8>,
     },

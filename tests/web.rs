@@ -242,6 +242,7 @@ mod protocol_round_trips {
             run: 1,
             step: 2,
             epochs_done: 0,
+            step_in_epoch: 2,
             weights: vec![7; 1000],
         };
         let js =

@@ -584,3 +584,61 @@ fn a_ping_is_answered_with_its_number_with_or_without_a_run() {
         }]
     );
 }
+
+#[test]
+fn a_run_continued_from_the_middle_of_an_epoch_keeps_its_planned_total_of_steps() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    runner.handle(start(3, small()), clock());
+    // Train into the second epoch (4 steps an epoch), then pause: the snapshot is mid-epoch.
+    let mut events = Vec::new();
+    while last_progress(&events).is_none_or(|p| p.step < 6) {
+        events.extend(runner.slice(&clock, 5.0));
+    }
+    let planned = last_progress(&events).unwrap().total_steps;
+    let paused = runner.handle(Command::Pause, clock());
+    let (weights, at) = paused
+        .iter()
+        .find_map(|e| match e {
+            Event::Snapshot {
+                step,
+                epochs_done,
+                step_in_epoch,
+                weights,
+                ..
+            } => {
+                assert!(*step_in_epoch > 0, "paused in the middle of an epoch");
+                Some((
+                    weights.clone(),
+                    ResumeAt {
+                        epochs_done: *epochs_done,
+                        steps: step - step_in_epoch,
+                    },
+                ))
+            }
+            _ => None,
+        })
+        .expect("pausing sends the weights");
+    assert_eq!(
+        at.steps,
+        at.epochs_done * 4,
+        "the step at the epoch's start"
+    );
+
+    // As the page does after a crash or a reload: that epoch is trained again from its start.
+    let mut fresh = runner_with_data();
+    let events = fresh.handle(
+        Command::Start {
+            run: 8,
+            model: ModelConfig::new(ModelKind::MlpVae, 2, 32),
+            train: small(),
+            epochs: 3,
+            initial: Some(weights),
+            resume: Some(at),
+            paused: true,
+        },
+        clock(),
+    );
+    let p = last_progress(&events).unwrap();
+    assert_eq!((p.step, p.total_steps), (at.steps, planned), "{p:?}");
+}

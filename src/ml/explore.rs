@@ -14,6 +14,22 @@ use crate::ml::stats::grid_coordinates;
 /// a shared link's vector is clamped to it.
 pub const EXPLORE_RANGE: f32 = 3.0;
 
+/// How strongly a wandering point is pulled back towards the origin at each step (one step a
+/// frame: about a second to forget where it was).
+const WANDER_PULL: f32 = 0.02;
+
+/// One step of the explorer's random walk: `z ← (1 − θ)·z + √(2θ − θ²)·ε` with ε from `noise`,
+/// an autoregressive (discrete Ornstein–Uhlenbeck) walk whose stationary law is the prior
+/// N(0, I) itself, so it roams everywhere the prior puts mass (the root mean square of each
+/// dimension tends to 1), clamped to [`EXPLORE_RANGE`].
+pub fn wander_step(z: &mut [f32], noise: &[f32]) {
+    let keep = 1.0 - WANDER_PULL;
+    let spread = (2.0 * WANDER_PULL - WANDER_PULL * WANDER_PULL).sqrt();
+    for (v, e) in z.iter_mut().zip(noise) {
+        *v = (keep * *v + spread * e).clamp(-EXPLORE_RANGE, EXPLORE_RANGE);
+    }
+}
+
 /// Decodes `count` latent vectors laid end to end in `zs` to `count × 784` grey values.
 pub fn decode_many(model: &Model, zs: &[f32], count: usize) -> Result<Vec<f32>> {
     let latent = model.config().latent;
@@ -192,5 +208,26 @@ mod tests {
         assert_eq!(&path[..2], &[0.0, 2.0]);
         assert_eq!(&path[4..6], &[0.5, 0.0]);
         assert_eq!(&path[8..], &[1.0, -2.0]);
+    }
+
+    #[test]
+    fn a_wander_visits_the_prior_not_just_its_centre() {
+        let mut rng = Rng::new(11);
+        let mut z = vec![0.0f32; 4];
+        let (mut sum_sq, mut count) = (0.0f64, 0usize);
+        for step in 0..60_000 {
+            let noise = rng.normal_vec(4);
+            wander_step(&mut z, &noise);
+            assert!(z.iter().all(|v| v.abs() <= EXPLORE_RANGE));
+            if step >= 1_000 {
+                sum_sq += z.iter().map(|&v| (v as f64).powi(2)).sum::<f64>();
+                count += 4;
+            }
+        }
+        let rms = (sum_sq / count as f64).sqrt();
+        assert!(
+            (0.9..1.1).contains(&rms),
+            "root mean square {rms}, the prior's is 1"
+        );
     }
 }

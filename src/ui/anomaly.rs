@@ -12,12 +12,12 @@ use wasm_bindgen::JsCast;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::{use_lab, ActiveModel};
-use crate::ml::data::IMAGE_SIDE;
 use crate::ml::explore::neg_elbo_one;
+use crate::ml::preprocess::{mnist_like, PreprocessError};
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
 use crate::ml::rng::Rng;
 use crate::ml::stats::percentile_rank;
-use crate::ui_logic::chart_scale::ticks;
+use crate::ui_logic::chart_scale::labelled_ticks;
 use crate::ui_logic::picture::ink_from_rgba;
 
 /// One scored input.
@@ -79,9 +79,16 @@ fn score_all(
         .collect()
 }
 
-/// Reads an image file (PNG, JPEG, SVG…) as a 28×28 digit: scaled down to 28×28 by the browser,
-/// made grey, and inverted when it is dark ink on a light background (MNIST is light on dark).
-/// Transparent pixels count as background.
+/// Longest side, in pixels, at which an uploaded picture is read: plenty for one digit, and a
+/// large photo is scaled down by the browser before any pixel reaches this page.
+const READ_SIDE: f64 = 280.0;
+
+/// Reads an image file (PNG, JPEG, SVG…) as a digit, the way a drawing is read: the browser
+/// scales it (keeping its shape) to at most [`READ_SIDE`] pixels a side, its ink is found
+/// (dark on light is inverted, see [`ink_from_rgba`]), then it is cropped, scaled into 20×20 and
+/// centred by its centre of mass in 28×28, as MNIST's digits were. Squashing the whole picture
+/// into 28×28 instead would leave a clean digit thin, small and off-centre, and score it as an
+/// anomaly.
 async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
     let name = file.name();
     let unreadable = || format!("“{name}” could not be read as an image");
@@ -97,6 +104,15 @@ async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
     image.set_onerror(None);
     let _ = web_sys::Url::revoke_object_url(&url);
     outcome.map_err(|_| unreadable())?;
+    let (natural_w, natural_h) = (image.natural_width() as f64, image.natural_height() as f64);
+    if natural_w < 1.0 || natural_h < 1.0 {
+        return Err(unreadable());
+    }
+    let scale = (READ_SIDE / natural_w.max(natural_h)).min(1.0);
+    let (w, h) = (
+        (natural_w * scale).round().max(1.0),
+        (natural_h * scale).round().max(1.0),
+    );
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or_else(unreadable)?;
@@ -104,23 +120,29 @@ async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
         .create_element("canvas")
         .map_err(|_| unreadable())?
         .unchecked_into();
-    canvas.set_width(IMAGE_SIDE as u32);
-    canvas.set_height(IMAGE_SIDE as u32);
+    canvas.set_width(w as u32);
+    canvas.set_height(h as u32);
     let context: web_sys::CanvasRenderingContext2d = canvas
         .get_context("2d")
         .ok()
         .flatten()
         .ok_or_else(unreadable)?
         .unchecked_into();
-    let side = IMAGE_SIDE as f64;
     context
-        .draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, side, side)
+        .draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w, h)
         .map_err(|_| unreadable())?;
     let rgba = context
-        .get_image_data(0.0, 0.0, side, side)
+        .get_image_data(0.0, 0.0, w, h)
         .map_err(|_| unreadable())?
         .data();
-    Ok(ink_from_rgba(&rgba))
+    let ink = ink_from_rgba(&rgba);
+    match mnist_like(&ink, w as usize, h as usize) {
+        Ok(done) => Ok(done.pixels),
+        Err(PreprocessError::Blank) => Err(format!(
+            "“{name}” looks blank: no stroke stands out from its background"
+        )),
+        Err(e) => Err(format!("“{name}” could not be prepared: {e}")),
+    }
 }
 
 #[component]
@@ -133,7 +155,10 @@ pub fn AnomalyPanel() -> impl IntoView {
     // An image the user chose, scored with the others: (file name, 784 grey values).
     let uploaded = StoredValue::new_local(None::<(String, Vec<f32>)>);
 
-    let run = move || {
+    // A test digit and its altered versions (A–D): drawn anew by "Score another digit", kept
+    // when only an image is added, so that adding one does not change what it is compared with.
+    let altered = StoredValue::new_local(None::<Vec<(String, char, Vec<f32>)>>);
+    let run = move |another_digit: bool| {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
             message.set(Some(
@@ -141,27 +166,30 @@ pub fn AnomalyPanel() -> impl IntoView {
             ));
             return;
         };
-        let index = rng.try_update_value(|r| r.below(test.len())).unwrap_or(0);
-        let digit = test.image(index).to_vec();
-        let mut inputs = vec![
-            (format!("test digit {index}"), 'A', digit.clone()),
-            (
-                format!("test digit {index} with noise (±0.5)"),
-                'B',
-                rng.try_update_value(|r| with_noise(&digit, 0.5, r))
-                    .unwrap_or_else(|| digit.clone()),
-            ),
-            (
-                format!("test digit {index} turned a quarter"),
-                'C',
-                rotated_quarter(&digit),
-            ),
-            (
-                "pure noise".to_string(),
-                'D',
-                rng.try_update_value(pure_noise).unwrap_or_default(),
-            ),
-        ];
+        if another_digit || altered.with_value(Option::is_none) {
+            let index = rng.try_update_value(|r| r.below(test.len())).unwrap_or(0);
+            let digit = test.image(index).to_vec();
+            altered.set_value(Some(vec![
+                (format!("test digit {index}"), 'A', digit.clone()),
+                (
+                    format!("test digit {index} with noise (±0.5)"),
+                    'B',
+                    rng.try_update_value(|r| with_noise(&digit, 0.5, r))
+                        .unwrap_or_else(|| digit.clone()),
+                ),
+                (
+                    format!("test digit {index} turned a quarter"),
+                    'C',
+                    rotated_quarter(&digit),
+                ),
+                (
+                    "pure noise".to_string(),
+                    'D',
+                    rng.try_update_value(pure_noise).unwrap_or_default(),
+                ),
+            ]));
+        }
+        let mut inputs = altered.get_value().unwrap_or_default();
         if let Some(drawing) = lab.drawing.get_untracked() {
             inputs.push(("your drawing".to_string(), 'E', drawing.pixels));
         }
@@ -215,7 +243,7 @@ pub fn AnomalyPanel() -> impl IntoView {
             match image_to_digit(file).await {
                 Ok(pixels) => {
                     uploaded.set_value(Some((name, pixels)));
-                    run();
+                    run(false);
                 }
                 Err(e) => message.set(Some(format!("{e}; nothing was scored."))),
             }
@@ -245,9 +273,9 @@ pub fn AnomalyPanel() -> impl IntoView {
                 }
             })
             .collect_view();
-        let axis = ticks(lo, hi, 6, false)
+        let axis = labelled_ticks(lo, hi, 6, false)
             .into_iter()
-            .map(|t| view! { <text class="tick" x=sx(t) y=HEIGHT - 10.0 text-anchor="middle">{format!("{t:.0}")}</text> })
+            .map(|(t, label)| view! { <text class="tick" x=sx(t) y=HEIGHT - 10.0 text-anchor="middle">{label}</text> })
             .collect_view();
         // Marks beyond the axis share its right edge: their labels are stacked down it.
         let mut beyond_count = 0;
@@ -321,12 +349,13 @@ pub fn AnomalyPanel() -> impl IntoView {
                 "A VAE gives every input a score, its negative ELBO: how many nats it costs to describe the input with "
                 "the model. Inputs like the training digits score low; anything else scores high. The bars are the 2,000 "
                 "test digits; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, "
-                "your drawing if there is one, and an image of yours if you choose one (any size: it is scaled to 28×28 "
-                "and inverted when dark on light, as MNIST digits are light on dark). The percentile says how many test digits score lower: a detector flags "
+                "your drawing if there is one, and a picture of yours if you choose one (any size: it is read like a "
+                "drawing, its strokes cropped, scaled into 20×20 and centred, and inverted when dark on light, as MNIST "
+                "digits are light on dark). The percentile says how many test digits score lower: a detector flags "
                 "inputs above, say, the 99th."
             </p>
             <div class="buttons">
-                <button class="score-probes" on:click=move |_| run() disabled=move || busy.get() || lab.test.with(Option::is_none)>
+                <button class="score-probes" on:click=move |_| run(true) disabled=move || busy.get() || lab.test.with(Option::is_none)>
                     {move || if scored.with(Option::is_some) { "Score another digit" } else { "Score the inputs" }}
                 </button>
                 <label class="button file-button" title="Score a picture of a digit: any size, dark on light or light on dark">

@@ -160,9 +160,11 @@ pub fn ComparePanel() -> impl IntoView {
         let rows = rows.get();
         (!rows.is_empty()).then(|| {
             view! {
+                // Scrolls sideways inside the panel if a phone is narrower still than the table.
+                <div class="table-scroll">
                 <table class="compare-table">
                     <thead>
-                        <tr><th>"model"</th><th>"test reconstruction (nats)"</th><th>"KL (nats)"</th><th>"−ELBO (nats)"</th></tr>
+                        <tr><th>"model"</th><th>"reconstruction (nats)"</th><th>"KL (nats)"</th><th>"−ELBO (nats)"</th></tr>
                     </thead>
                     <tbody>
                         {rows.into_iter().map(|r| view! {
@@ -175,6 +177,7 @@ pub fn ComparePanel() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             }
         })
     };

@@ -91,6 +91,26 @@ pub fn InterpolationPanel() -> impl IntoView {
     let zeros = || vec![0.0; IMAGE_PIXELS];
     let end_pixels =
         move |end: RwSignal<End>| Signal::derive(move || image(end.get()).unwrap_or_else(zeros));
+    // Why the strip is empty, when it is: an end that is not there.
+    let problem = move || -> Option<String> {
+        [(from.get(), "start from"), (to.get(), "end at")]
+            .into_iter()
+            .find_map(|(end, which)| match end {
+                End::Test(i) => lab.test.with(|t| {
+                    t.as_ref().filter(|t| i >= t.len()).map(|t| {
+                        format!(
+                            "There is no test digit {i} to {which}: choose 0 to {}.",
+                            t.len().saturating_sub(1)
+                        )
+                    })
+                }),
+                End::Drawing => lab.drawing.with(Option::is_none).then(|| {
+                    "Your drawing was cleared, so the walk has nowhere to start: draw a digit, or \
+                     type the number of a test digit."
+                        .to_string()
+                }),
+            })
+    };
     let max_index = move || {
         lab.test
             .with(|t| t.as_ref().map_or(0, |t| t.len().saturating_sub(1)))
@@ -134,6 +154,7 @@ pub fn InterpolationPanel() -> impl IntoView {
                 </figure>
             </div>
             <p class="error" role="alert">
+                {problem}
                 {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e}); you can still start from your drawing."))}
             </p>
         </section>

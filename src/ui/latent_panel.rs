@@ -8,10 +8,11 @@ use super::digit_view::DigitView;
 use super::sliders::LatentSliders;
 use super::state::{use_lab, Lab};
 use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::explore::wander_step;
 use crate::ml::rng::Rng;
 
-/// One frame of the wander animation: an Ornstein–Uhlenbeck step, a random walk pulled gently
-/// back towards the origin so it keeps to where the prior puts its mass.
+/// One frame of the wander animation: a step of a random walk whose long-run spread is the
+/// prior's ([`wander_step`]), so it visits where the prior puts its mass.
 fn wander_frame(lab: Lab, running: RwSignal<bool>, rng: StoredValue<Rng, LocalStorage>) {
     if !running.get_untracked() {
         return;
@@ -20,11 +21,7 @@ fn wander_frame(lab: Lab, running: RwSignal<bool>, rng: StoredValue<Rng, LocalSt
     let noise = rng
         .try_update_value(|r| r.normal_vec(n))
         .unwrap_or_default();
-    lab.z.update(|z| {
-        for (v, e) in z.iter_mut().zip(noise) {
-            *v += -0.02 * *v + 0.06 * e;
-        }
-    });
+    lab.z.update(|z| wander_step(z, &noise));
     request_animation_frame(move || wander_frame(lab, running, rng));
 }
 

@@ -210,6 +210,21 @@ impl Library {
     /// A file the user picked or dropped: checked, kept and activated; or refused with a reason
     /// and nothing changed.
     pub async fn add_file(self, lab: Lab, file_name: String, bytes: Vec<u8>) {
+        // The same file twice is one model: show the one kept rather than keep a copy.
+        let kept = self.entries.with_untracked(|list| {
+            self.bytes.with_value(|b| {
+                list.iter()
+                    .find(|e| b.get(&e.id).is_some_and(|k| *k == bytes))
+                    .map(|e| (e.id.clone(), e.name.clone()))
+            })
+        });
+        if let Some((id, name)) = kept {
+            self.select(lab, id).await;
+            self.message.set(Some(format!(
+                "“{file_name}” is already in this browser, as “{name}”: that one is shown."
+            )));
+            return;
+        }
         let ticket = self.claim();
         let (model, info) = match checkpoint::load(&bytes) {
             Ok(loaded) => loaded,

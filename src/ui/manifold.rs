@@ -82,6 +82,8 @@ type Job = StoredValue<Option<GridJob>, LocalStorage>;
 struct Progress {
     rows_done: WriteSignal<usize>,
     grid_ms: WriteSignal<Option<f64>>,
+    /// Sheets finished since the panel opened (shown as `data-sheets`, a signal for tests).
+    sheets: WriteSignal<usize>,
     error: WriteSignal<Option<String>>,
 }
 
@@ -126,6 +128,7 @@ fn pump(
         progress.rows_done.set(row + 1);
         if row + 1 == n {
             progress.grid_ms.set(Some(now_ms() - started));
+            progress.sheets.update(|k| *k += 1);
             progress.error.set(None);
             return;
         }
@@ -154,6 +157,7 @@ pub fn ManifoldPanel() -> impl IntoView {
     let (dim_y, set_dim_y) = signal(1usize);
     let (grid_ms, set_grid_ms) = signal(None::<f64>);
     let (rows_done, set_rows_done) = signal(0usize);
+    let (sheets, set_sheets) = signal(0usize);
     let (error, set_error) = signal(None::<String>);
     let canvas = NodeRef::<Canvas>::new();
     let job: Job = StoredValue::new_local(None);
@@ -161,13 +165,15 @@ pub fn ManifoldPanel() -> impl IntoView {
     let progress = Progress {
         rows_done: set_rows_done,
         grid_ms: set_grid_ms,
+        sheets: set_sheets,
         error: set_error,
     };
 
     // A new model may have fewer dimensions: fall back to the first two.
     Effect::new(move |_| {
         let latent = lab.latent();
-        if latent >= 2 && (dim_x.get_untracked() >= latent || dim_y.get_untracked() >= latent) {
+        let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
+        if latent >= 2 && (dx >= latent || dy >= latent || dx == dy) {
             set_dim_x.set(0);
             set_dim_y.set(1);
         }
@@ -193,7 +199,17 @@ pub fn ManifoldPanel() -> impl IntoView {
             return;
         };
         let Some(el) = canvas.get() else { return };
-        if base.len() != model.latent() || dx >= base.len() || dy >= base.len() || dx == dy {
+        if base.len() != model.latent() {
+            return; // the sliders catch up with a new model in a moment
+        }
+        if dx >= base.len() || dy >= base.len() || dx == dy {
+            // No sheet for this model: clear the old one rather than leave it standing.
+            job.set_value(None);
+            set_grid_ms.set(None);
+            set_rows_done.set(0);
+            if let Ok(c) = context(&el) {
+                c.clear_rect(0.0, 0.0, el.width() as f64, el.height() as f64);
+            }
             return;
         }
         let side = (n * IMAGE_SIDE) as u32;
@@ -202,6 +218,7 @@ pub fn ManifoldPanel() -> impl IntoView {
             el.set_height(side);
         }
         set_rows_done.set(0);
+        set_grid_ms.set(None);
         job.set_value(Some(GridJob {
             codes: grid_codes(&base, dx, dy, n),
             model,
@@ -277,6 +294,19 @@ pub fn ManifoldPanel() -> impl IntoView {
             }
         }
     };
+    // One axis chosen as the other's dimension swaps them: a sheet needs two dimensions.
+    let pick_axis = |this: (ReadSignal<usize>, WriteSignal<usize>),
+                     other: (ReadSignal<usize>, WriteSignal<usize>)| {
+        move |ev: leptos::ev::Event| {
+            let Ok(d) = event_target_value(&ev).parse::<usize>() else {
+                return;
+            };
+            if d == other.0.get_untracked() {
+                other.1.set(this.0.get_untracked());
+            }
+            this.1.set(d);
+        }
+    };
 
     view! {
         <section class="panel manifold-panel" aria-labelledby="manifold-title">
@@ -287,8 +317,8 @@ pub fn ManifoldPanel() -> impl IntoView {
                 "share of the prior. Click a cell to move the sliders there."
             </p>
             <div class="manifold-controls">
-                <label>"across " <select class="dim-x" on:change=pick(set_dim_x)>{dim_options(dim_x)}</select></label>
-                <label>"down " <select class="dim-y" on:change=pick(set_dim_y)>{dim_options(dim_y)}</select></label>
+                <label>"across " <select class="dim-x" on:change=pick_axis((dim_x, set_dim_x), (dim_y, set_dim_y))>{dim_options(dim_x)}</select></label>
+                <label>"down " <select class="dim-y" on:change=pick_axis((dim_y, set_dim_y), (dim_x, set_dim_x))>{dim_options(dim_y)}</select></label>
                 <label>"cells "
                     <select class="grid-size" on:change=pick(set_size)>
                         {[5usize, 10, 15, 20].map(|n| view! { <option value=n.to_string() selected=move || size.get() == n>{format!("{n}×{n}")}</option> })}
@@ -301,6 +331,7 @@ pub fn ManifoldPanel() -> impl IntoView {
             <div class="sheet">
                 <canvas class="manifold" node_ref=canvas on:click=on_click role="img"
                     data-rows=move || rows_done.get().to_string()
+                    data-sheets=move || sheets.get().to_string()
                     aria-label="a grid of digits decoded across two latent dimensions; click to choose one"></canvas>
                 <div
                     class="marker"

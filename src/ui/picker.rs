@@ -175,14 +175,38 @@ pub fn ModelPicker() -> impl IntoView {
         open_files(input.files());
         input.set_value("");
     };
+    // Deleting cannot be undone, so it is confirmed; the model of the training run takes the
+    // run with it (a run whose weights are gone could not be resumed), and says so first.
     let on_delete = move |_| {
         let id = active_id();
-        if id.starts_with("stored:") {
-            leptos::task::spawn_local(async move {
-                library.remove(id).await;
-                library.select(lab, pretrained_id(DEFAULT_PRETRAINED)).await;
-            });
+        if !id.starts_with("stored:") {
+            return;
         }
+        let run_model = training.is_some_and(|t| t.is_run_entry(&id));
+        let question = if run_model {
+            "This is the model the training run is building: deleting it ends the run, and its \
+             curves go too. Delete it?"
+                .to_string()
+        } else {
+            let name = library
+                .entries
+                .with_untracked(|list| list.iter().find(|e| e.id == id).map(|e| e.name.clone()))
+                .unwrap_or_default();
+            format!("Delete “{name}” from this browser? This cannot be undone.")
+        };
+        let confirmed = web_sys::window()
+            .and_then(|w| w.confirm_with_message(&question).ok())
+            .unwrap_or(false);
+        if !confirmed {
+            return;
+        }
+        if let (true, Some(training)) = (run_model, training) {
+            training.reset();
+        }
+        leptos::task::spawn_local(async move {
+            library.remove(id).await;
+            library.select(lab, pretrained_id(DEFAULT_PRETRAINED)).await;
+        });
     };
     // Dropping a file anywhere on the page loads it.
     let on_drop = window_event_listener(leptos::ev::drop, move |ev| {

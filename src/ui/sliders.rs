@@ -8,6 +8,12 @@ use super::state::use_lab;
 /// The range every slider covers.
 pub use crate::ml::explore::EXPLORE_RANGE as SLIDER_RANGE;
 
+/// How far an arrow key moves a slider: a change of 0.1 is one a person can see in the digit
+/// (the drag resolution, 0.01, would take 600 presses to cross the range)…
+const KEY_STEP: f32 = 0.1;
+/// …and Page Up / Page Down, one standard deviation of the prior.
+const PAGE_STEP: f32 = 1.0;
+
 #[component]
 pub fn LatentSliders() -> impl IntoView {
     let lab = use_lab();
@@ -40,6 +46,24 @@ fn LatentSlider(index: usize) -> impl IntoView {
             });
         }
     };
+    // Arrow keys and Page Up/Down move by steps a person can feel; Home and End keep the
+    // browser's meaning (the ends of the range).
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let delta = match ev.key().as_str() {
+            "ArrowUp" | "ArrowRight" => KEY_STEP,
+            "ArrowDown" | "ArrowLeft" => -KEY_STEP,
+            "PageUp" => PAGE_STEP,
+            "PageDown" => -PAGE_STEP,
+            _ => return,
+        };
+        ev.prevent_default();
+        lab.z.update(|z| {
+            if let Some(slot) = z.get_mut(index) {
+                let moved = ((*slot + delta) * 100.0).round() / 100.0;
+                *slot = moved.clamp(-SLIDER_RANGE, SLIDER_RANGE);
+            }
+        });
+    };
     // Through the CSS object model (`style:`), which the Content-Security-Policy allows.
     let band = move || {
         sigma().map(|s| {
@@ -66,6 +90,7 @@ fn LatentSlider(index: usize) -> impl IntoView {
                     step="0.01"
                     prop:value=move || value().to_string()
                     on:input=on_input
+                    on:keydown=on_key
                     aria-valuetext=move || format!("{:.2}", value())
                 />
             </div>

@@ -40,7 +40,8 @@ pub fn ticks(lo: f64, hi: f64, count: usize, whole: bool) -> Vec<f64> {
         .collect()
 }
 
-/// A tick's label: thousands as "12k", whole numbers plainly, others to two decimals.
+/// A value's label: thousands as "12k", whole numbers plainly, others to two decimals (for a
+/// readout, where there are no neighbours to tell apart).
 pub fn tick_label(v: f64) -> String {
     if v.abs() >= 1000.0 {
         format!("{:.0}k", v / 1000.0)
@@ -49,6 +50,35 @@ pub fn tick_label(v: f64) -> String {
     } else {
         format!("{v:.2}")
     }
+}
+
+/// `v` labelled as a tick `step` apart from its neighbours: just the decimals the step needs, so
+/// neighbours never print alike (551.2, 551.4, not "551" five times), thousands as "12k" or
+/// "12.5k" when the step is that coarse.
+pub fn step_label(v: f64, step: f64) -> String {
+    let decimals = |unit: f64| -> usize {
+        let ratio = step / unit;
+        if ratio >= 1.0 || ratio <= 0.0 || !ratio.is_finite() {
+            0
+        } else {
+            ((-ratio.log10()).ceil() as usize).min(6)
+        }
+    };
+    if v.abs() >= 1000.0 && step >= 100.0 {
+        format!("{:.*}k", decimals(1000.0), v / 1000.0)
+    } else {
+        // Rounding first keeps "-0" off the axis.
+        let d = decimals(1.0);
+        let scale = 10f64.powi(d as i32);
+        format!("{:.*}", d, (v * scale).round() / scale + 0.0)
+    }
+}
+
+/// [`ticks`] with their labels ([`step_label`]).
+pub fn labelled_ticks(lo: f64, hi: f64, count: usize, whole: bool) -> Vec<(f64, String)> {
+    let t = ticks(lo, hi, count, whole);
+    let step = if t.len() >= 2 { t[1] - t[0] } else { 1.0 };
+    t.into_iter().map(|v| (v, step_label(v, step))).collect()
 }
 
 /// At most about [`MAX_POINTS`] of `points`, evenly spaced, always with the last one.
@@ -94,7 +124,14 @@ impl Domain {
             return None;
         }
         let widen = |lo: f64, hi: f64, whole: bool| {
-            let hi = if hi > lo { hi } else { lo + 1.0 };
+            // A single value (one epoch so far) gets room around it, so the axis is not a
+            // sliver of rounding.
+            let (lo, hi) = if hi > lo {
+                (lo, hi)
+            } else {
+                let pad = (lo.abs() * 0.05).max(0.5);
+                (lo - pad, lo + pad)
+            };
             let t = ticks(lo, hi, 4, whole);
             let step = if t.len() >= 2 {
                 t[1] - t[0]
@@ -148,6 +185,31 @@ mod tests {
     }
 
     #[test]
+    fn neighbouring_ticks_never_share_a_label() {
+        for (lo, hi) in [
+            (551.0, 552.0),
+            (0.0, 0.003),
+            (97.3, 203.9),
+            (12_000.0, 13_000.0),
+            (-1.0, 1.0),
+            (0.0, 250_000.0),
+        ] {
+            let labels: Vec<String> = labelled_ticks(lo, hi, 4, false)
+                .into_iter()
+                .map(|(_, l)| l)
+                .collect();
+            let mut unique = labels.clone();
+            unique.dedup();
+            assert_eq!(unique, labels, "{lo}..{hi}: {labels:?}");
+        }
+        assert_eq!(step_label(551.2, 0.2), "551.2");
+        assert_eq!(step_label(12_500.0, 500.0), "12.5k");
+        assert_eq!(step_label(12_000.0, 1000.0), "12k");
+        assert_eq!(step_label(-0.0001, 0.5), "0.0");
+        assert_eq!(step_label(140.0, 20.0), "140");
+    }
+
+    #[test]
     fn thinning_keeps_the_shape_and_the_last_point() {
         let points: Vec<(f64, f64)> = (0..1_801).map(|i| (i as f64, i as f64)).collect();
         let thinned = thin(&points);
@@ -166,8 +228,12 @@ mod tests {
         assert_eq!(d.y0 % 50.0, 0.0, "{d:?}");
         let one = Domain::of([(1.0, 551.0)].iter()).unwrap();
         assert!(
-            one.x1 > one.x0 && one.y1 > one.y0,
-            "one point still spans an axis: {one:?}"
+            one.x0 <= 1.0 && one.x1 >= 1.0 && one.x1 - one.x0 >= 1.0,
+            "{one:?}"
+        );
+        assert!(
+            one.y0 < 540.0 && one.y1 > 560.0,
+            "room around one value: {one:?}"
         );
         assert_eq!(Domain::of([].iter()), None);
     }

@@ -3,6 +3,8 @@
 //! target and tested natively; the leptos components in `ui/` (wasm32 only) call them.
 
 pub mod chart_scale;
+pub mod notice;
 pub mod picture;
 pub mod share_link;
 pub mod supervision;
+pub mod typed_number;

@@ -132,6 +132,7 @@ impl Run {
             run: self.id,
             step: self.trainer.steps(),
             epochs_done: self.trainer.epochs(),
+            step_in_epoch: self.trainer.steps_in_epoch(),
             weights,
         })
     }

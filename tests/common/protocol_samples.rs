@@ -112,6 +112,7 @@ pub fn events() -> Vec<Event> {
             run: 3,
             step: 130,
             epochs_done: 2,
+            step_in_epoch: 4,
             weights: (0..=255).collect(),
         },
         Event::Error {

@@ -74,6 +74,7 @@ export async function workerCaughtUp(page) {
 
 /** Draws a polyline on the pad, in pad pixels (0..280), with real pointer input. */
 export async function drawStroke(page, points) {
+  await page.locator("canvas.pad").scrollIntoViewIfNeeded();
   const box = await page.locator("canvas.pad").boundingBox();
   const at = ([x, y]) => [box.x + (x / 280) * box.width, box.y + (y / 280) * box.height];
   await page.mouse.move(...at(points[0]));

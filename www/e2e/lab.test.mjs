@@ -142,3 +142,52 @@ test("an uploaded picture is scaled to 28×28, inverted when dark on light, and 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("an uploaded picture is read like a drawing, and adding it keeps the test digit it is compared with", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector(".anomaly-panel .score-probes:not([disabled])", { timeout: 60_000 });
+  await page.click(".anomaly-panel .score-probes");
+  await page.waitForSelector(".anomaly-panel figure.probe[data-mark=A]", { timeout: 60_000 });
+  const caption = (mark) => page.textContent(`.anomaly-panel figure.probe[data-mark=${mark}] figcaption`);
+  const [a, b] = [await caption("A"), await caption("B")];
+  // A clean "7", dark on light, 200×300: squashed whole into 28×28 it was a thin off-centre
+  // stroke, scored beyond 99% of the test digits.
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="300"><rect width="200" height="300" fill="white"/><path d="M40 60 L160 60 L85 250" fill="none" stroke="black" stroke-width="24" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
+  await page.setInputFiles(".anomaly-panel .probe-image", { name: "seven.svg", mimeType: "image/svg+xml", buffer: Buffer.from(svg) });
+  await page.waitForSelector(".anomaly-panel figure.probe[data-mark=F]", { timeout: 60_000 });
+  assert.equal(await caption("A"), a, "the same test digit, with the same score");
+  assert.equal(await caption("B"), b, "and the same noisy copy");
+  const rank = Number(await page.getAttribute(".anomaly-panel figure.probe[data-mark=F]", "data-rank"));
+  console.log(`anomaly percentile of a clean uploaded "7" (MLP-VAE z=2): ${rank}`);
+  assert.ok(rank < 95, `a clean 7 is an ordinary digit, not an anomaly (percentile ${rank})`);
+  // Its ink fills a 20-pixel box in the middle, as a drawing's does.
+  const box = await page.locator(".anomaly-panel figure.probe[data-mark=F] canvas.digit").evaluate((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, 28, 28).data;
+    const rows = [];
+    for (let y = 0; y < 28; y++) for (let x = 0; x < 28; x++) if (d[(y * 28 + x) * 4] < 200) rows.push(y);
+    return Math.max(...rows) - Math.min(...rows) + 1;
+  });
+  assert.ok(box >= 19 && box <= 21, `the stroke is scaled to 20 pixels high (${box})`);
+
+  const blank = `<svg xmlns="http://www.w3.org/2000/svg" width="50" height="50"><rect width="50" height="50" fill="white"/></svg>`;
+  await page.setInputFiles(".anomaly-panel .probe-image", { name: "blank.svg", mimeType: "image/svg+xml", buffer: Buffer.from(blank) });
+  await page.waitForFunction(() => /blank\.svg” looks blank/.test(document.querySelector(".anomaly-panel").textContent));
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the comparison table fits a phone's screen", async () => {
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(app.server.url);
+  await page.waitForSelector(".compare-panel .compare-models:not([disabled])", { timeout: 60_000 });
+  await page.click(".compare-panel .compare-models");
+  await page.waitForFunction(() => document.querySelectorAll(".compare-table tbody tr").length >= 4, null, { timeout: 120_000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page is ${overflow}px wider than the phone`);
+  const right = await page.$$eval(".compare-table td.elbo", (cells) => Math.max(...cells.map((c) => c.getBoundingClientRect().right)));
+  assert.ok(right <= 390, `the −ELBO column ends at ${right}px, on screen`);
+  await page.locator(".compare-panel").screenshot({ path: `${results}compare-phone.png` });
+  await context.close();
+});

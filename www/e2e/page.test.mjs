@@ -72,12 +72,19 @@ test("dragging a slider changes the decoded digit", async () => {
   await page.close();
 });
 
-test("the keyboard moves a slider too", async () => {
+test("the keyboard moves a slider in steps a person can feel", async () => {
   const { page } = await open();
   await page.focus("#z-2");
   for (let i = 0; i < 10; i++) await page.keyboard.press("ArrowLeft");
-  const [, z2] = await sliderValues(page);
-  assert.ok(z2 < -0.05, `z2 is ${z2}`);
+  let [, z2] = await sliderValues(page);
+  assert.ok(Math.abs(z2 + 1) < 1e-6, `ten presses of an arrow key move 1.0: z2 is ${z2}`);
+  await page.keyboard.press("PageUp");
+  await page.keyboard.press("PageUp");
+  [, z2] = await sliderValues(page);
+  assert.ok(Math.abs(z2 - 1) < 1e-6, `Page Up moves 1.0: z2 is ${z2}`);
+  await page.keyboard.press("Home");
+  [, z2] = await sliderValues(page);
+  assert.equal(z2, -3, "Home goes to the end of the range");
   await page.close();
 });
 
@@ -142,6 +149,90 @@ test("switching models rebuilds the sliders", async () => {
   await page.selectOption("#model-select", "pretrained:conv-vae-z16");
   await page.waitForSelector('.model-info[data-model="pretrained:conv-vae-z16"]');
   await page.screenshot({ path: `${results}conv-vae.png`, fullPage: true });
+  await page.close();
+});
+
+const sheetsDrawn = (page) => page.getAttribute("canvas.manifold", "data-sheets").then(Number);
+const waitForSheet = (page, after) =>
+  page.waitForFunction((n) => Number(document.querySelector("canvas.manifold").dataset.sheets) > n, after, { timeout: 30_000 });
+
+test("the manifold's axes swap rather than repeat, and a new model redraws the sheet", async () => {
+  const { page, errors } = await open();
+  await waitForSheet(page, 0);
+  const before = await sheetsDrawn(page);
+  // Across z2 while down is z2 already: the two swap, and a new sheet is drawn.
+  await page.selectOption(".manifold-panel .dim-x", "1");
+  await waitForSheet(page, before);
+  assert.equal(await page.inputValue(".manifold-panel .dim-x"), "1");
+  assert.equal(await page.inputValue(".manifold-panel .dim-y"), "0");
+  // A click sets both dimensions: the top-left cell is z2 = −1.83 (across), z1 = +1.83 (down).
+  await page.locator("canvas.manifold").scrollIntoViewIfNeeded();
+  const box = await page.locator("canvas.manifold").boundingBox();
+  await page.mouse.click(box.x + box.width / 30, box.y + box.height / 30);
+  const [z1, z2] = await sliderValues(page);
+  assert.ok(Math.abs(z2 + 1.83) < 0.01 && Math.abs(z1 - 1.83) < 0.01, `sliders at ${z1}, ${z2}`);
+  // Another model: the sheet and its caption are its own.
+  const old = await pixelsOf(page, "canvas.manifold");
+  const sheets = await sheetsDrawn(page);
+  await page.selectOption("#model-select", "pretrained:mlp-vae-z16");
+  await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"]');
+  await waitForSheet(page, sheets);
+  const now = await pixelsOf(page, "canvas.manifold");
+  assert.ok(old.some((v, i) => Math.abs(v - now[i]) > 0.2), "the sheet was redrawn for the new model");
+  assert.match(await page.textContent(".manifold-panel .timing"), /15×15 decoded in/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("an interpolation that cannot be drawn says why", async () => {
+  const { page, errors } = await open();
+  await page.waitForFunction(() => !document.querySelector(".interpolation-panel .error").textContent.includes("unavailable"));
+  await page.fill(".interpolation-panel .from-index", "5000");
+  await page.press(".interpolation-panel .from-index", "Tab");
+  await page.waitForFunction(() => /no test digit 5000 to start from: choose 0 to 1999/.test(document.querySelector(".interpolation-panel .error").textContent));
+  await page.fill(".interpolation-panel .from-index", "3");
+  await page.press(".interpolation-panel .from-index", "Tab");
+  await page.waitForFunction(() => document.querySelector(".interpolation-panel .error").textContent.trim() === "");
+  // From a drawing that is then cleared.
+  await drawStroke(page, ONE);
+  await page.waitForFunction(() => /nats/.test(document.querySelector(".score").textContent));
+  await page.click(".interpolation-panel >> text=from my drawing");
+  await page.click(".draw-panel >> text=Clear");
+  await page.waitForFunction(() => /drawing was cleared/.test(document.querySelector(".interpolation-panel .error").textContent));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("wandering visits the prior, not just its centre", async () => {
+  const { page } = await open();
+  // Sixteen dimensions, so a few seconds give many independent readings.
+  await page.selectOption("#model-select", "pretrained:mlp-vae-z16");
+  await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 16);
+  await page.click(".latent-panel >> text=Wander");
+  const readings = [];
+  const end = Date.now() + 8_000;
+  while (Date.now() < end) {
+    readings.push(...(await sliderValues(page)));
+    await page.waitForTimeout(200); // a sampling interval, not a wait for a state
+  }
+  await page.click(".latent-panel >> text=Stop wandering");
+  const rms = Math.sqrt(readings.reduce((s, v) => s + v * v, 0) / readings.length);
+  console.log(`wander: root mean square of z over 8 s: ${rms.toFixed(2)} (the prior's is 1)`);
+  assert.ok(rms > 0.6, `the walk stays near the centre: RMS ${rms.toFixed(2)}`);
+  await page.close();
+});
+
+test("on a phone, what a drawing becomes is in view beside the pad", async () => {
+  const { page } = await open({ width: 390, height: 844 });
+  // A person who has scrolled to the draw panel: its heading at the top of the screen.
+  await page.evaluate(() => window.scrollTo(0, document.querySelector("#draw-title").getBoundingClientRect().top + window.scrollY));
+  await drawStroke(page, ONE);
+  await page.waitForFunction(() => /nats/.test(document.querySelector(".score").textContent));
+  for (const selector of [".reconstruction canvas.digit", ".score"]) {
+    const bottom = await page.locator(selector).evaluate((e) => e.getBoundingClientRect().bottom);
+    assert.ok(bottom <= 844, `${selector} ends at ${Math.round(bottom)}px, below the 844px screen`);
+  }
+  await page.screenshot({ path: `${results}phone-drawn.png` });
   await page.close();
 });
 

@@ -104,6 +104,7 @@ test("a worker that crashes is replaced and the run goes on from its last snapsh
   // An uncaught error in the worker (as a panic's trap would be) reaches the page as an error event.
   await worker.evaluate(() => setTimeout(() => { throw new Error("simulated crash"); }));
   await waitForText(page, ".training-message", /A new worker was started/);
+  assert.match(await page.getAttribute(".training-message", "class"), /\berror\b/, "a crash is a problem");
   assert.match(await page.textContent(".training-message"), /simulated crash/);
   assert.equal(await page.getAttribute(".progress-text", "data-state"), "paused");
   const restored = await stepOf(page);
@@ -244,10 +245,12 @@ test("a reload in the middle of training brings back the snapshot and the curves
     kept = await storedRuns(page);
   }
   assert.ok(kept[0]?.steps > 0, "the run was written to IndexedDB while training");
+  const planned = /step \d+ of (\d+)/.exec(await page.textContent(".progress-text"))[1];
 
   await page.reload();
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   await waitForText(page, ".training-message", /from your last visit is back/);
+  assert.match(await page.getAttribute(".training-message", "class"), /\bnote\b/, "news, not an error");
   const [record] = await storedRuns(page);
   const back = await progress(page);
   assert.equal(await page.getAttribute(".progress-text", "data-state"), "paused");
@@ -261,6 +264,9 @@ test("a reload in the middle of training brings back the snapshot and the curves
   await page.click(".training-buttons .resume");
   await waitForStep(page, back.step + 20);
   assert.equal(await page.getAttribute(".progress-text", "data-state"), "running");
+  // The epoch the reload interrupted is trained again from its start, so the plan is unchanged.
+  const total = /step \d+ of (\d+)/.exec(await page.textContent(".progress-text"))[1];
+  assert.equal(total, planned, "the run still plans the same number of steps");
   await page.locator(".training-panel").screenshot({ path: `${results}training-after-reload.png` });
 
   // A reset run stays gone after the next reload.

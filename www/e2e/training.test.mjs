@@ -47,7 +47,7 @@ test("training runs in the worker while the page keeps answering, and pause stop
   await context.close();
 });
 
-test("a trained model is kept across a reload, and a download loads back to the same pixels", async () => {
+test("a trained model is kept across a reload, and its download is the same model byte for byte", async () => {
   const context = await app.browser.newContext({ acceptDownloads: true });
   const { page } = await open(context, app);
   await startTraining(page, { epochs: 1 });
@@ -76,8 +76,12 @@ test("a trained model is kept across a reload, and a download loads back to the 
   await download.saveAs(file);
   assert.match(download.suggestedFilename(), /^latent-lab-mlp-vae-z20-h400-e1\.safetensors$/);
 
+  // Loaded back, the file is recognised as the very model it came from (byte for byte): the
+  // library shows that one instead of keeping a copy, so the digit on screen is the same.
   await page.setInputFiles("#model-file", file);
-  await page.waitForFunction(() => document.querySelector(".model-info").dataset.model.startsWith("stored:file-"));
+  await page.waitForFunction(() => /already in this browser/.test(document.querySelector(".library-message").textContent));
+  assert.equal(await page.getAttribute(".model-info", "data-model"), kept[0]);
+  assert.equal(await page.locator('#model-select option[value^="stored:file-"]').count(), 0, "no second entry");
   const reloaded = await pixelsOf(page, ".big-digit canvas.digit");
   const diff = Math.max(...original.map((v, i) => Math.abs(v - reloaded[i])));
   assert.ok(diff <= 1 / 255 + 1e-6, `largest pixel difference ${diff}`);
@@ -104,6 +108,12 @@ test("a file from the native trainer loads by the picker and by drag-and-drop", 
   await page.setInputFiles("#model-file", native);
   await page.waitForFunction(() => document.querySelector(".model-info").dataset.model.startsWith("stored:file-"));
   assert.match(await page.textContent(".model-info"), /Conv-VAE z=16/);
+  // The same file again is the same model, not a second entry.
+  await page.selectOption("#model-select", "pretrained:mlp-vae-z2");
+  await page.setInputFiles("#model-file", native);
+  await page.waitForFunction(() => /already in this browser/.test(document.querySelector(".library-message").textContent));
+  assert.match(await page.textContent(".model-info"), /Conv-VAE z=16/);
+  assert.equal(await page.locator('#model-select option[value^="stored:file-"]').count(), 1);
 
   // Drop the bytes of the MLP-VAE z=16 on the page, as a person dragging a file would.
   const bytes = [...readFileSync(fileURLToPath(new URL("../../assets/pretrained/mlp-vae-z16.safetensors", import.meta.url)))];
@@ -115,5 +125,103 @@ test("a file from the native trainer loads by the picker and by drag-and-drop", 
   }, bytes);
   await page.waitForFunction(() => /dropped\.safetensors/.test(document.querySelector(".library-message").textContent));
   assert.match(await page.textContent(".model-info"), /MLP-VAE z=16/);
+  await context.close();
+});
+
+test("after the first epoch the per-epoch chart's ticks each say a different number", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await startTraining(page, { epochs: 1 });
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
+  // The third chart: test −ELBO, reconstruction and KL per epoch, one point each so far.
+  const chart = page.locator(".charts figure").nth(2);
+  // One point is drawn as a dot (a path of length zero, which the browser counts as hidden).
+  await chart.locator("path.total").waitFor({ state: "attached" });
+  const labels = await chart.locator('.axes text.tick[text-anchor="end"]').allTextContents();
+  assert.ok(labels.length >= 3, `ticks: ${labels}`);
+  assert.equal(new Set(labels).size, labels.length, `every tick is labelled differently: ${labels}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("deleting the model of a paused run asks first, and ends the run with it", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await startTraining(page);
+  await page.waitForFunction(() => Number(/step (\d+)/.exec(document.querySelector(".progress-text").textContent)?.[1]) > 5, null, { timeout: 60_000 });
+  await page.click(".training-buttons .pause");
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "paused");
+  const run = await page.getAttribute(".model-info", "data-model");
+  assert.match(run, /^stored:run-/, "the explorer follows the run's model");
+
+  // Declined: nothing changes.
+  page.once("dialog", (d) => d.dismiss());
+  await page.click(".picker-row >> text=Delete");
+  assert.equal(await page.getAttribute(".progress-text", "data-state"), "paused");
+  assert.equal(await page.locator(`#model-select option[value="${run}"]`).count(), 1);
+
+  // Accepted: the model and the run go together.
+  let question = "";
+  page.once("dialog", (d) => {
+    question = d.message();
+    d.accept();
+  });
+  await page.click(".picker-row >> text=Delete");
+  await page.waitForFunction((id) => !document.querySelector(`#model-select option[value="${id}"]`), run);
+  assert.match(question, /ends the run/);
+  await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "idle");
+  assert.equal(await page.locator(".training-buttons .resume").isDisabled(), true);
+  assert.match(await page.getAttribute(".model-info", "data-model"), /^pretrained:/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Start over a run in progress asks first", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await startTraining(page);
+  await page.waitForFunction(() => Number(/step (\d+)/.exec(document.querySelector(".progress-text").textContent)?.[1]) > 20, null, { timeout: 60_000 });
+  const run = await page.getAttribute(".model-info", "data-model");
+  page.once("dialog", (d) => d.dismiss());
+  await page.click(".training-buttons .start");
+  assert.equal(await page.getAttribute(".progress-text", "data-state"), "running", "declined: the run goes on");
+  assert.ok((await progress(page)).step > 20);
+
+  let question = "";
+  page.once("dialog", (d) => {
+    question = d.message();
+    d.accept();
+  });
+  await page.click(".training-buttons .start");
+  assert.match(question, /A run is training, epoch \d+ of 10\. Start a new one\?/);
+  await page.waitForFunction((old) => document.querySelector(".model-info").dataset.model !== old, run, { timeout: 30_000 });
+  assert.equal(await page.locator(`#model-select option[value="${run}"]`).count(), 1, "the old run's model stays in the library");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a setting that cannot be used says why under its field, and the message goes when it is corrected", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  const field = ".field.learning-rate";
+  await page.fill(`${field} input`, "20");
+  await page.press(`${field} input`, "Tab");
+  await page.waitForFunction((f) => /learning rate of 20 cannot be used/.test(document.querySelector(`${f} .field-problem`).textContent), field);
+  assert.equal(await page.getAttribute(`${field} input`, "aria-invalid"), "true");
+  assert.equal(await page.locator(".training-buttons .start").isDisabled(), true, "no start with a bad setting");
+  await page.fill(`${field} input`, "abc");
+  await page.waitForFunction((f) => /“abc” is not a number/.test(document.querySelector(`${f} .field-problem`).textContent), field);
+  await page.fill(`${field} input`, "0.002");
+  await page.press(`${field} input`, "Tab");
+  await page.waitForFunction((f) => document.querySelector(`${f} .field-problem`).textContent === "", field);
+  assert.equal(await page.getAttribute(`${field} input`, "aria-invalid"), "false");
+  await page.waitForSelector(".training-buttons .start:not([disabled])");
+  // The hidden size is checked against the kind chosen: 400 channels are too many for a convolution.
+  await page.selectOption(".field.kind select", "conv-vae");
+  assert.equal(await page.inputValue(".field.hidden input"), "32", "the kind's own width");
+  await page.fill(".field.hidden input", "400");
+  await page.waitForFunction(() => /choose 4 to 128/.test(document.querySelector(".field.hidden .field-problem").textContent));
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::ui_logic::chart_scale::{thin, tick_label as label, ticks, Domain};
+use crate::ui_logic::chart_scale::{labelled_ticks, thin, tick_label, Domain};
 
 const WIDTH: f64 = 480.0;
 const HEIGHT: f64 = 190.0;
@@ -72,12 +72,12 @@ pub fn LineChart(
         };
         view! {
             <g class="axes">
-                {ticks(d.y0, d.y1, 4, false).into_iter().map(|t| view! {
+                {labelled_ticks(d.y0, d.y1, 4, false).into_iter().map(|(t, label)| view! {
                     <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=d.sy(t) y2=d.sy(t)></line>
-                    <text class="tick" x=LEFT - 4.0 y=d.sy(t) + 3.0 text-anchor="end">{label(t)}</text>
+                    <text class="tick" x=LEFT - 4.0 y=d.sy(t) + 3.0 text-anchor="end">{label}</text>
                 }).collect_view()}
-                {ticks(d.x0, d.x1, 5, true).into_iter().map(|t| view! {
-                    <text class="tick" x=d.sx(t) y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{label(t)}</text>
+                {labelled_ticks(d.x0, d.x1, 5, true).into_iter().map(|(t, label)| view! {
+                    <text class="tick" x=d.sx(t) y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{label}</text>
                 }).collect_view()}
                 <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">{x_label}</text>
                 <text class="axis-label" transform=format!("translate(11 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0) text-anchor="middle">{y_label}</text>
@@ -150,7 +150,11 @@ pub fn LineChart(
                 })
                 .collect()
         });
-        let text = format!("{x_label} {}: {}", label(x.round()), readings.join(" · "));
+        let text = format!(
+            "{x_label} {}: {}",
+            tick_label(x.round()),
+            readings.join(" · ")
+        );
         let px = d.sx(x);
         Some(view! {
             <g class="hover">
@@ -200,9 +204,9 @@ pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoVi
                     })
                     .collect_view();
                 view! {
-                    {ticks(0.0, max, 4, false).into_iter().map(|t| view! {
+                    {labelled_ticks(0.0, max, 4, false).into_iter().map(|(t, label)| view! {
                         <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=y(t) y2=y(t)></line>
-                        <text class="tick" x=LEFT - 4.0 y=y(t) + 3.0 text-anchor="end">{label(t)}</text>
+                        <text class="tick" x=LEFT - 4.0 y=y(t) + 3.0 text-anchor="end">{label}</text>
                     }).collect_view()}
                     {bars}
                     <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">"latent dimension"</text>

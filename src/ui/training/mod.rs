@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod client;
+mod number_field;
 mod panel;
 mod resume;
 mod supervisor;
@@ -25,6 +26,7 @@ use crate::ml::train::{check_epochs, TrainConfig};
 use crate::protocol::{
     wasm_memory_bytes, Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss,
 };
+use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
 
 /// The worker's data.
@@ -58,7 +60,7 @@ pub struct Training {
     pub losses: RwSignal<Vec<StepLoss>>,
     pub reports: RwSignal<Vec<EpochReport>>,
     /// What went wrong last, in words; cleared by the next start.
-    pub message: RwSignal<Option<String>>,
+    pub message: RwSignal<Option<Notice>>,
     /// Whether the explorer shows the training model's newest weights.
     pub follow: RwSignal<bool>,
     /// WebAssembly memory of the page and of the worker, in bytes, as of the last ping.
@@ -229,23 +231,30 @@ impl Training {
                 run,
                 step,
                 epochs_done,
+                step_in_epoch,
                 weights,
             } => {
                 if self.is_current(run) {
-                    self.on_snapshot(step, epochs_done, weights);
+                    let at = ResumeAt {
+                        epochs_done,
+                        steps: step.saturating_sub(step_in_epoch),
+                    };
+                    self.on_snapshot(at, weights);
                 }
             }
             Event::Error { run, message } => {
                 // An error of no run in particular (a message the worker could not read, a
                 // crash) always concerns the page.
                 if run.is_none_or(|run| self.is_current(run)) {
-                    self.message.set(Some(message));
+                    self.message.set(Some(message.into()));
                 }
             }
         }
     }
 
-    fn on_snapshot(self, step: usize, epochs_done: usize, weights: Vec<u8>) {
+    /// New weights of the current run, which a continued run would go on from at `at`.
+    fn on_snapshot(self, at: ResumeAt, weights: Vec<u8>) {
+        let epochs_done = at.epochs_done;
         let Some(plan) = self.plan.get_untracked() else {
             return;
         };
@@ -260,13 +269,10 @@ impl Training {
             weights,
             self.follow.get_untracked(),
         ) {
-            self.message.set(Some(message));
+            self.message.set(Some(message.into()));
             return;
         }
-        self.snapshot_at.set_value(Some(ResumeAt {
-            epochs_done,
-            steps: step,
-        }));
+        self.snapshot_at.set_value(Some(at));
         let settled = matches!(
             self.state_untracked(),
             Some(RunState::Paused | RunState::Finished | RunState::Diverged)
@@ -285,22 +291,22 @@ impl Training {
             None => Err("the training worker is not running; reload the page".to_string()),
         });
         if let Err(message) = result {
-            self.message.set(Some(message));
+            self.message.set(Some(message.into()));
         }
     }
 
     /// Starts a new run.
     pub fn start(&self, model: ModelConfig, train: TrainConfig, epochs: usize) {
         if let Err(e) = model.validate() {
-            self.message.set(Some(e.to_string()));
+            self.message.set(Some(e.to_string().into()));
             return;
         }
         if let Err(e) = train.validate() {
-            self.message.set(Some(e.to_string()));
+            self.message.set(Some(e.to_string().into()));
             return;
         }
         if let Err(e) = check_epochs(epochs) {
-            self.message.set(Some(e.to_string()));
+            self.message.set(Some(e.to_string().into()));
             return;
         }
         let run = self.last_run.get_value() + 1;
@@ -371,7 +377,7 @@ impl Training {
     /// after a crash or reload).
     pub fn set_hyper_parameters(&self, train: TrainConfig) {
         if let Err(e) = train.validate() {
-            self.message.set(Some(e.to_string()));
+            self.message.set(Some(e.to_string().into()));
             return;
         }
         if self.plan.with_untracked(Option::is_none) {

@@ -2,12 +2,15 @@
 
 use leptos::prelude::*;
 
+use std::collections::BTreeSet;
+
 use super::charts::{KlBars, LineChart, Series};
+use super::number_field::{Invalid, NumberField};
 use super::{DataStatus, Training};
 use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
-use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
+use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
 use crate::protocol::RunState;
 use crate::ui_logic::chart_scale::smooth;
 
@@ -18,38 +21,6 @@ fn clock_text(seconds: f64) -> String {
         format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
     } else {
         format!("{}:{:02}", s / 60, s % 60)
-    }
-}
-
-/// A labelled number input bound to a signal; unparsable text leaves the signal alone.
-#[component]
-fn NumberField<T>(
-    label: &'static str,
-    value: RwSignal<T>,
-    #[prop(optional)] step: &'static str,
-    /// What the setting means (a tooltip).
-    #[prop(into)]
-    hint: Signal<String>,
-) -> impl IntoView
-where
-    T: std::str::FromStr + std::fmt::Display + Clone + Send + Sync + 'static,
-{
-    let class = label.to_lowercase().replace(' ', "-").replace('β', "beta");
-    view! {
-        <label class=format!("field {class}") title=hint>
-            <span>{label}</span>
-            <input
-                type="text"
-                inputmode="decimal"
-                data-step=step
-                prop:value=move || value.get().to_string()
-                on:change=move |ev| {
-                    if let Ok(v) = event_target_value(&ev).trim().parse::<T>() {
-                        value.set(v);
-                    }
-                }
-            />
-        </label>
     }
 }
 
@@ -67,6 +38,41 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     let epochs = RwSignal::new(DEFAULT_EPOCHS);
     let seed = RwSignal::new(train_defaults.seed);
     let warmup = RwSignal::new(train_defaults.warmup_epochs);
+    // Each field checks its own number with the core's rules, so its message is the core's.
+    let invalid: Invalid = RwSignal::new(BTreeSet::new());
+    let model_problem = |config: ModelConfig| config.validate().err().map(|e| e.to_string());
+    let train_problem = |config: TrainConfig| config.validate().err().map(|e| e.to_string());
+    let check_latent = Callback::new(move |v: usize| {
+        model_problem(ModelConfig::with_default_hidden(kind.get(), v))
+    });
+    let check_hidden =
+        Callback::new(move |v: usize| model_problem(ModelConfig::new(kind.get(), 1, v)));
+    let check_beta = Callback::new(move |v: f64| {
+        train_problem(TrainConfig {
+            beta: v,
+            ..TrainConfig::default()
+        })
+    });
+    let check_warmup = Callback::new(move |v: usize| {
+        train_problem(TrainConfig {
+            warmup_epochs: v,
+            ..TrainConfig::default()
+        })
+    });
+    let check_learning_rate = Callback::new(move |v: f64| {
+        train_problem(TrainConfig {
+            learning_rate: v,
+            ..TrainConfig::default()
+        })
+    });
+    let check_batch = Callback::new(move |v: usize| {
+        train_problem(TrainConfig {
+            batch_size: v,
+            ..TrainConfig::default()
+        })
+    });
+    let check_epochs_field = Callback::new(|v: usize| check_epochs(v).err().map(|e| e.to_string()));
+    let any_seed = Callback::new(|_: u64| None);
 
     let train_config = move || TrainConfig {
         learning_rate: learning_rate.get_untracked(),
@@ -123,6 +129,38 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         )
     });
     let start = move |_| {
+        // A run not yet finished is not thrown away by a stray click.
+        if let Some(state @ (RunState::Running | RunState::Paused | RunState::Diverged)) =
+            training.state_untracked()
+        {
+            let where_ = training
+                .progress
+                .with_untracked(|p| {
+                    p.as_ref().map(|p| {
+                        format!(
+                            ", epoch {} of {}",
+                            (p.epochs_done + 1).min(p.epochs),
+                            p.epochs
+                        )
+                    })
+                })
+                .unwrap_or_default();
+            let question = format!(
+                "A run is {}{where_}. Start a new one? This run stops here; its model so far stays \
+                 in the library.",
+                match state {
+                    RunState::Running => "training",
+                    RunState::Paused => "paused",
+                    RunState::Diverged | RunState::Finished => "stopped",
+                }
+            );
+            let confirmed = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(false);
+            if !confirmed {
+                return;
+            }
+        }
         let model = ModelConfig::new(
             kind.get_untracked(),
             latent.get_untracked(),
@@ -133,7 +171,11 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
 
     let state = move || training.state();
     let running = move || state() == Some(RunState::Running);
-    let can_start = move || training.worker_ready.get() && training.data.get() == DataStatus::Ready;
+    let can_start = move || {
+        training.worker_ready.get()
+            && training.data.get() == DataStatus::Ready
+            && invalid.with(BTreeSet::is_empty)
+    };
     let has_run = move || training.plan.with(Option::is_some);
 
     let progress_text = move || {
@@ -273,14 +315,20 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                         {ModelKind::ALL.map(|k| view! { <option value=k.id() selected=move || kind.get() == k>{k.label()}</option> })}
                     </select>
                 </label>
-                <NumberField label="latent" value=latent hint=format!("latent dimensions z (1 to {MAX_LATENT})") />
-                <NumberField label="hidden" value=hidden hint=hidden_hint />
-                <NumberField label="β" value=beta hint="weight of the KL term: 1 is the ELBO" />
-                <NumberField label="KL warm-up" value=warmup hint="epochs over which β rises from 0 to its value (0: none)" />
-                <NumberField label="learning rate" value=learning_rate hint="Adam's step size; 1e-3 is a good start" />
-                <NumberField label="batch" value=batch hint="digits per step" />
-                <NumberField label="epochs" value=epochs hint=format!("passes over the 8,000 training digits ({} to {})", EPOCH_RANGE.start(), EPOCH_RANGE.end()) />
-                <NumberField label="seed" value=seed hint="fixes the initial weights, the order and the noise" />
+                <NumberField label="latent" value=latent check=check_latent invalid
+                    hint=format!("latent dimensions z (1 to {MAX_LATENT})") />
+                <NumberField label="hidden" value=hidden hint=hidden_hint check=check_hidden invalid />
+                <NumberField label="β" value=beta check=check_beta invalid
+                    hint="weight of the KL term: 1 is the ELBO" />
+                <NumberField label="KL warm-up" value=warmup check=check_warmup invalid
+                    hint="epochs over which β rises from 0 to its value (0: none)" />
+                <NumberField label="learning rate" value=learning_rate check=check_learning_rate invalid
+                    hint="Adam's step size; 1e-3 is a good start" />
+                <NumberField label="batch" value=batch check=check_batch invalid hint="digits per step" />
+                <NumberField label="epochs" value=epochs check=check_epochs_field invalid
+                    hint=format!("passes over the 8,000 training digits ({} to {})", EPOCH_RANGE.start(), EPOCH_RANGE.end()) />
+                <NumberField label="seed" value=seed check=any_seed invalid
+                    hint="fixes the initial weights, the order and the noise" />
             </div>
             <div class="buttons training-buttons">
                 <button class="start" on:click=start disabled=move || !can_start()>"Start"</button>
@@ -306,7 +354,8 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                     })}
                 </span>
             </div>
-            <p class="error training-message" role="alert">{move || training.message.get()}</p>
+            <p class=move || format!("training-message {}", training.message.with(|m| m.as_ref().map_or("", |m| m.class())))
+                aria-live="polite">{move || training.message.with(|m| m.as_ref().map(|m| m.text.clone()))}</p>
             <p
                 class="memory"
                 data-page-bytes=move || training.memory.get().map(|m| m.0.to_string())

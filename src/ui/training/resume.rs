@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::{now_ms, DataStatus, Plan, Training};
 use crate::protocol::{thin_losses, RunState};
 use crate::ui::storage::{self, StoredRun};
+use crate::ui_logic::notice::Notice;
 
 /// Step losses written to IndexedDB with a run (thinned evenly): plenty for a smoothed chart.
 const STORED_LOSSES: usize = 2_000;
@@ -23,8 +24,9 @@ impl Training {
             Ok(Some(stored)) => stored,
             Ok(None) => return,
             Err(e) => {
-                self.message
-                    .set(Some(format!("The last training run cannot be shown: {e}.")));
+                self.message.set(Some(
+                    format!("The last training run cannot be shown: {e}.").into(),
+                ));
                 return;
             }
         };
@@ -61,10 +63,10 @@ impl Training {
             return;
         }
         self.detached.set(true);
-        self.message.set(Some(format!(
+        self.message.set(Some(Notice::info(format!(
             "The run from your last visit is back: {}, {} of {} epochs, step {}. Press Resume to go on training it.",
             stored.model, stored.at.epochs_done, stored.epochs, stored.at.steps
-        )));
+        ))));
         if self.worker_ready.get_untracked() && self.data.get_untracked() == DataStatus::Ready {
             self.attach(true);
         }
@@ -81,9 +83,10 @@ impl Training {
         leptos::task::spawn_local(async move {
             library.persist(record.id.clone()).await;
             if let Err(e) = storage::put_run(&record).await {
-                self.message.set(Some(format!(
-                    "The training curves could not be kept for the next visit: {e}."
-                )));
+                self.message.set(Some(
+                    format!("The training curves could not be kept for the next visit: {e}.")
+                        .into(),
+                ));
             }
         });
     }
@@ -93,9 +96,9 @@ impl Training {
         let message = self.message;
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::delete_run(&id).await {
-                message.set(Some(format!(
-                    "The reset run could not be removed from this browser: {e}."
-                )));
+                message.set(Some(
+                    format!("The reset run could not be removed from this browser: {e}.").into(),
+                ));
             }
         });
     }

@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use super::client::{self, Client};
 use super::{now_ms, DataStatus, Training};
 use crate::protocol::{Command, RunState, PROTOCOL_VERSION};
+use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{
     check_version, Beat, Heartbeat, Restart, VersionCheck, PING_EVERY_MS,
 };
@@ -34,7 +35,7 @@ impl Training {
         let on_crash = move |why: String| self.replace_worker(generation, why);
         match Client::spawn(&url, on_event, on_crash) {
             Ok(client) => self.client.set_value(Some(client)),
-            Err(message) => self.message.set(Some(message)),
+            Err(message) => self.message.set(Some(message.into())),
         }
     }
 
@@ -44,19 +45,21 @@ impl Training {
         match check_version(version, self.refetched.get_value()) {
             VersionCheck::Agrees => {
                 if self.refetched.get_value() {
-                    self.message.set(Some(
-                        "A fresh copy of the training worker was loaded; training works."
-                            .to_string(),
-                    ));
+                    self.message.set(Some(Notice::info(
+                        "A fresh copy of the training worker was loaded; training works.",
+                    )));
                 }
                 self.worker_ready.set(true);
             }
             VersionCheck::Refetch => {
-                self.message.set(Some(format!(
-                    "The training worker this browser had was another version of Latent Lab \
+                self.message.set(Some(
+                    format!(
+                        "The training worker this browser had was another version of Latent Lab \
                      (protocol {version}, this page speaks {PROTOCOL_VERSION}), probably an old \
                      copy kept in a cache; a fresh copy is being loaded."
-                )));
+                    )
+                    .into(),
+                ));
                 self.generation.update_value(|g| *g += 1);
                 // Dropped after this callback, which belongs to the worker being replaced.
                 leptos::task::spawn_local(async move {
@@ -70,10 +73,13 @@ impl Training {
                     "the server's training worker speaks protocol {version} and this page \
                      {PROTOCOL_VERSION}: the site is being updated"
                 );
-                self.message.set(Some(format!(
+                self.message.set(Some(
+                    format!(
                     "Training is unavailable: {why}. Reload the page in a minute; the explorer \
                      keeps working."
-                )));
+                )
+                    .into(),
+                ));
                 self.data.set(DataStatus::Unavailable(why));
                 leptos::task::spawn_local(async move { self.client.set_value(None) });
             }
@@ -134,15 +140,21 @@ impl Training {
                 self.data.set(DataStatus::Unavailable(
                     "the training worker keeps stopping".to_string(),
                 ));
-                self.message.set(Some(format!(
-                    "{why}. It has failed {failures} times in a minute, so it was not started \
+                self.message.set(Some(
+                    format!(
+                        "{why}. It has failed {failures} times in a minute, so it was not started \
                      again: reload the page to train{run}. The explorer keeps working."
-                )));
+                    )
+                    .into(),
+                ));
                 return;
             }
-            self.message.set(Some(format!(
-                "{why}. A new worker was started{run}; the explorer kept working meanwhile."
-            )));
+            self.message.set(Some(
+                format!(
+                    "{why}. A new worker was started{run}; the explorer kept working meanwhile."
+                )
+                .into(),
+            ));
             self.spawn_worker();
         });
     }
@@ -184,13 +196,14 @@ impl Training {
             DataStatus::Unavailable(why) => {
                 self.message.set(Some(format!(
                     "The run cannot go on: training is unavailable ({why}). Reload the page to try again."
-                )));
+                ).into()));
                 return false;
             }
             _ => {
                 self.message.set(Some(
                     "The training worker is still loading the digits: try again in a moment."
-                        .to_string(),
+                        .to_string()
+                        .into(),
                 ));
                 return false;
             }
@@ -199,7 +212,7 @@ impl Training {
             self.detached.set(false);
             self.message.set(Some(
                 "The run cannot be continued: the worker stopped before it sent any weights. Start it again."
-                    .to_string(),
+                    .to_string().into(),
             ));
             return false;
         };
@@ -207,7 +220,7 @@ impl Training {
             self.detached.set(false);
             self.message.set(Some(
                 "The run cannot be continued: its weights are no longer in the library. Start a new one."
-                    .to_string(),
+                    .to_string().into(),
             ));
             return false;
         };
