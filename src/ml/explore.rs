@@ -118,7 +118,14 @@ pub fn interpolate(a: &[f32], b: &[f32], steps: usize) -> Vec<f32> {
 /// down (row 0 at the top, where `dy` is largest), both over [`grid_coordinates`]`(n)`; the other
 /// dimensions keep their values from `base`.
 pub fn grid_codes(base: &[f32], dx: usize, dy: usize, n: usize) -> Vec<f32> {
-    let coords = grid_coordinates(n);
+    grid_codes_at(base, dx, dy, &grid_coordinates(n))
+}
+
+/// Latent codes for a grid whose rows and columns sit at `coords` (ascending), row by row:
+/// dimension `dx` varies across, `dy` down (row 0 at the top, where `dy` is largest); the other
+/// dimensions keep their values from `base`.
+pub fn grid_codes_at(base: &[f32], dx: usize, dy: usize, coords: &[f64]) -> Vec<f32> {
+    let n = coords.len();
     let mut zs = Vec::with_capacity(n * n * base.len());
     for row in 0..n {
         for col in 0..n {

@@ -11,6 +11,7 @@ use super::draw_panel::DrawPanel;
 use super::fetch::fetch_bytes;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
+use super::latent_plane::LatentPlane;
 use super::library::Library;
 use super::manifold::ManifoldPanel;
 use super::picker::ModelPicker;
@@ -19,6 +20,7 @@ use super::scatter::ScatterPanel;
 use super::share;
 use super::state::Lab;
 use super::training::{Training, TrainingPanel};
+use super::why::Why;
 use crate::ml::data::Digits;
 
 const DIGITS_URL: &str = "assets/digits.bin";
@@ -31,6 +33,18 @@ async fn load_test_digits(lab: Lab) {
     match result {
         Ok(digits) => lab.test.set(Some(Arc::new(digits.split().test))),
         Err(message) => lab.test_error.set(Some(message)),
+    }
+}
+
+/// An arrow between two stages of the tool, named for the network that does that step.
+#[component]
+fn Flow(name: &'static str, formula: &'static str) -> impl IntoView {
+    view! {
+        <div class="flow" role="presentation">
+            <span class="flow-name">{name}</span>
+            <span class="flow-arrow" aria-hidden="true"></span>
+            <span class="flow-formula">{formula}</span>
+        </div>
     }
 }
 
@@ -53,9 +67,30 @@ pub fn App() -> impl IntoView {
             </div>
             <ModelPicker />
         </header>
-        <main class="panels">
-            <LatentPanel />
-            <DrawPanel />
+        // The tool: the model read left to right, data → encoder → latent space → decoder →
+        // output; the lab's chapters follow it.
+        <main>
+        <section class="tool" aria-label="the model, from data to output">
+            <div class="stage stage-data"><DrawPanel /></div>
+            <Flow name="encoder" formula="q(z|x)" />
+            <section class="stage stage-latent panel" aria-labelledby="plane-title">
+                <h2 id="plane-title">"Latent space"</h2>
+                <p class="caption">"Every point is a code z that the decoder turns into a digit: drag the point."</p>
+                <Why>
+                    <p>
+                        "The plane shows two dimensions of z from −3 to +3; behind it are the digits the decoder makes "
+                        "there, the other dimensions set by the sliders. The dots are the 2,000 test digits, each at the "
+                        "mean of its code and coloured by which digit it is: digits of a kind gather. The dashed circles "
+                        "are the prior N(0, I) at 1σ and 2σ, which hold 39% and 86% of it; a VAE pays a KL cost to keep "
+                        "its codes inside, a plain autoencoder does not."
+                    </p>
+                </Why>
+                <LatentPlane />
+            </section>
+            <Flow name="decoder" formula="p(x|z)" />
+            <div class="stage stage-output"><LatentPanel /></div>
+        </section>
+        <div class="panels">
             <TrainingPanel training />
             <ManifoldPanel />
             <InterpolationPanel />
@@ -64,6 +99,7 @@ pub fn App() -> impl IntoView {
             <AnomalyPanel />
             <RestorePanel />
             {bench::requested().then(|| view! { <BenchPanel /> })}
+        </div>
         </main>
         <footer>
             <p>

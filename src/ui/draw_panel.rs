@@ -8,6 +8,7 @@ use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::sketch::{SketchPad, PAD_SIDE};
 use super::state::{use_lab, Drawing};
+use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::explore::{encode_one, neg_elbo_one, Code};
 use crate::ml::preprocess::{mnist_like, PreprocessError};
@@ -61,10 +62,12 @@ pub fn DrawPanel() -> impl IntoView {
     });
     // A new drawing (or a new model) moves the sliders to the drawing's code.
     Effect::new(move |_| {
-        if let Some(a) = analysis.get() {
-            lab.z.set(a.code.mean.clone());
-            lab.sigma.set(a.code.sigma.clone());
+        let code = analysis.with(|a| a.as_ref().map(|a| a.code.clone()));
+        if let Some(code) = &code {
+            lab.z.set(code.mean.clone());
+            lab.sigma.set(code.sigma.clone());
         }
+        lab.encoded.set(code);
     });
     // Rank among the test digits: score them once per model, in the background, when needed.
     let scores_ready = RwSignal::new(0u32);
@@ -123,14 +126,22 @@ pub fn DrawPanel() -> impl IntoView {
 
     view! {
         <section class="panel draw-panel" aria-labelledby="draw-title">
-            <h2 id="draw-title">"Draw a digit: encoder → latent → decoder"</h2>
-            <p class="explain">
-                "Draw with a mouse, pen or finger. When you lift it, the drawing is cropped, scaled into a 20×20 box and "
-                "centred by its centre of mass, as MNIST's digits were. The encoder gives a Gaussian q(z|x): the sliders "
-                "jump to its mean, and the bands on them show ±2σ, how unsure it is. The decoder redraws the digit from that "
-                "mean. The score is the negative ELBO: reconstruction error plus the KL cost of the code; lower means more "
-                "digit-like."
-            </p>
+            <h2 id="draw-title">"Data: draw a digit"</h2>
+            <p class="caption">"Draw with a mouse, pen or finger; the encoder finds where your digit lives in the latent space."</p>
+            <Why>
+                <p>
+                    "When you lift the pen, the drawing is cropped, scaled into a 20×20 box and centred by its centre of "
+                    "mass, as MNIST's digits were. The encoder does not give one point but a Gaussian, "
+                    <i>"q(z|x) = N(μ, σ²)"</i>": the point jumps to its mean μ, the ellipse on the plane and the bands on the "
+                    "sliders show μ ± 2σ, how unsure it is. Training draws z = μ + σ·ε with ε from N(0, I) (the "
+                    "reparameterisation), so the encoder learns from its gradient."
+                </p>
+                <p>
+                    "The score is the negative ELBO, in nats (natural-log units of information): "
+                    <i>"−ELBO = reconstruction error + KL(q(z|x) ‖ N(0, I))"</i>", the cost of redrawing your digit from "
+                    "its code plus the cost of a code that strays from the prior. Lower means more digit-like."
+                </p>
+            </Why>
             <div class="draw-layout">
                 <SketchPad on_ink />
                 <div class="draw-results">

@@ -7,6 +7,7 @@ use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::sliders::LatentSliders;
 use super::state::{use_lab, Lab};
+use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::explore::wander_step;
 use crate::ml::rng::Rng;
@@ -71,12 +72,17 @@ pub fn LatentPanel() -> impl IntoView {
 
     view! {
         <section class="panel latent-panel" aria-labelledby="latent-title">
-            <h2 id="latent-title">"Latent space → decoder → digit"</h2>
-            <p class="explain">
-                "The decoder turns a point z of the latent space into a digit. Each slider moves z along one dimension; "
-                "the digit is decoded again, in this page, as you drag. Under a VAE's prior every dimension is a standard "
-                "normal, so ±3 covers almost all of it."
-            </p>
+            <h2 id="latent-title">"Output: the digit at the point"</h2>
+            <p class="caption">"The decoder turns the point z into this digit, again on every move."</p>
+            <Why>
+                <p>
+                    "Each slider moves z along one dimension; the digit is decoded in this page, in a fraction of a "
+                    "millisecond, as you drag. A VAE is trained so that its codes follow the prior "
+                    <i>"p(z) = N(0, I)"</i>": every dimension a standard normal, so ±3 covers almost all of it, and a "
+                    "point drawn from the prior decodes to a digit. A plain autoencoder has no prior: its codes leave "
+                    "holes, and points in them decode to smudges."
+                </p>
+            </Why>
             <div class="latent-layout">
                 <figure class="big-digit">
                     <DigitView pixels=pixels label="the digit decoded from the sliders' z" />

@@ -4,141 +4,17 @@
 //! the sheet follows the sliders. The coordinates are Φ⁻¹((i + ½)/N): each cell covers the same
 //! share of the prior's probability, the way Kingma & Welling drew their figure.
 //!
-//! The sheet is decoded a row at a time within a budget per animation frame: an MLP decoder
-//! fills all 225 cells in one frame, a convolutional one (about 15× the work per digit) fills
-//! them over a few frames, and the page keeps answering either way.
-
-use std::sync::Arc;
+//! The sheet is decoded a row at a time within a budget per animation frame ([`super::sheet`]).
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
-use wasm_bindgen::{Clamped, JsCast};
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
-use super::clock::now_ms;
-use super::state::{use_lab, ActiveModel};
-use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use super::sheet::Sheet;
+use super::state::use_lab;
 use crate::ml::explore::grid_codes;
 use crate::ml::stats::grid_coordinates;
 
 pub const DEFAULT_GRID: usize = 15;
-
-/// Decoding time per animation frame before the rest waits for the next frame.
-const FRAME_BUDGET_MS: f64 = 8.0;
-
-fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
-    canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into().ok())
-        .ok_or_else(|| "this browser gave no 2D canvas".to_string())
-}
-
-/// Paints one row of `n` decoded digits (`n × 784` grey values) at grid row `row`.
-fn paint_row(
-    canvas: &HtmlCanvasElement,
-    row: usize,
-    pixels: &[f32],
-    n: usize,
-) -> Result<(), String> {
-    let width = n * IMAGE_SIDE;
-    let mut rgba = vec![255u8; width * IMAGE_SIDE * 4];
-    for col in 0..n {
-        let digit = &pixels[col * IMAGE_PIXELS..(col + 1) * IMAGE_PIXELS];
-        for y in 0..IMAGE_SIDE {
-            for x in 0..IMAGE_SIDE {
-                let level = 255 - (digit[y * IMAGE_SIDE + x].clamp(0.0, 1.0) * 255.0).round() as u8;
-                let at = (y * width + col * IMAGE_SIDE + x) * 4;
-                rgba[at..at + 3].fill(level);
-            }
-        }
-    }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(
-        Clamped(&rgba),
-        width as u32,
-        IMAGE_SIDE as u32,
-    )
-    .map_err(|_| "could not make the grid image")?;
-    context(canvas)?
-        .put_image_data(&image, 0.0, (row * IMAGE_SIDE) as f64)
-        .map_err(|_| "could not draw the grid".to_string())
-}
-
-/// A sheet being decoded.
-struct GridJob {
-    model: Arc<ActiveModel>,
-    n: usize,
-    /// All n² codes, row by row.
-    codes: Vec<f32>,
-    next_row: usize,
-    started_ms: f64,
-}
-
-type Job = StoredValue<Option<GridJob>, LocalStorage>;
-
-/// What the rendering loop reports back to the view.
-#[derive(Clone, Copy)]
-struct Progress {
-    rows_done: WriteSignal<usize>,
-    grid_ms: WriteSignal<Option<f64>>,
-    /// Sheets finished since the panel opened (shown as `data-sheets`, a signal for tests).
-    sheets: WriteSignal<usize>,
-    error: WriteSignal<Option<String>>,
-}
-
-/// Decodes and paints rows of the current job until the frame budget is spent, then asks for
-/// another frame if rows remain. A newer job replaces an older one between rows.
-fn pump(
-    job: Job,
-    scheduled: StoredValue<bool, LocalStorage>,
-    canvas_ref: NodeRef<Canvas>,
-    progress: Progress,
-) {
-    scheduled.set_value(false);
-    let Some(canvas) = canvas_ref.get_untracked() else {
-        return;
-    };
-    let frame_start = now_ms();
-    loop {
-        let step = job.try_update_value(|slot| {
-            let j = slot.as_mut()?;
-            if j.next_row >= j.n {
-                return None;
-            }
-            let latent = j.model.latent();
-            let row = j.next_row;
-            let codes = &j.codes[row * j.n * latent..(row + 1) * j.n * latent];
-            let result = j
-                .model
-                .decode_many(codes, j.n)
-                .map_err(|e| format!("decoding the grid failed: {e}"))
-                .and_then(|pixels| paint_row(&canvas, row, &pixels, j.n));
-            j.next_row += 1;
-            Some((row, j.n, j.started_ms, result))
-        });
-        let Some(Some((row, n, started, result))) = step else {
-            return;
-        };
-        if let Err(message) = result {
-            progress.error.set(Some(message));
-            job.set_value(None);
-            return;
-        }
-        progress.rows_done.set(row + 1);
-        if row + 1 == n {
-            progress.grid_ms.set(Some(now_ms() - started));
-            progress.sheets.update(|k| *k += 1);
-            progress.error.set(None);
-            return;
-        }
-        if now_ms() - frame_start > FRAME_BUDGET_MS {
-            break;
-        }
-    }
-    scheduled.set_value(true);
-    request_animation_frame(move || pump(job, scheduled, canvas_ref, progress));
-}
 
 /// Index of the grid coordinate nearest to `v`.
 fn nearest(coords: &[f64], v: f32) -> usize {
@@ -155,19 +31,9 @@ pub fn ManifoldPanel() -> impl IntoView {
     let (size, set_size) = signal(DEFAULT_GRID);
     let (dim_x, set_dim_x) = signal(0usize);
     let (dim_y, set_dim_y) = signal(1usize);
-    let (grid_ms, set_grid_ms) = signal(None::<f64>);
-    let (rows_done, set_rows_done) = signal(0usize);
-    let (sheets, set_sheets) = signal(0usize);
-    let (error, set_error) = signal(None::<String>);
     let canvas = NodeRef::<Canvas>::new();
-    let job: Job = StoredValue::new_local(None);
-    let scheduled = StoredValue::new_local(false);
-    let progress = Progress {
-        rows_done: set_rows_done,
-        grid_ms: set_grid_ms,
-        sheets: set_sheets,
-        error: set_error,
-    };
+    let sheet = Sheet::new(canvas);
+    let status = sheet.status;
 
     // A new model may have fewer dimensions: fall back to the first two.
     Effect::new(move |_| {
@@ -195,41 +61,17 @@ pub fn ManifoldPanel() -> impl IntoView {
     // until the new one covers it.
     Effect::new(move |_| {
         let (n, dx, dy, base) = (size.get(), dim_x.get(), dim_y.get(), base.get());
-        let Some(model) = lab.active.get() else {
+        let (Some(model), Some(_mounted)) = (lab.active.get(), canvas.get()) else {
             return;
         };
-        let Some(el) = canvas.get() else { return };
         if base.len() != model.latent() {
             return; // the sliders catch up with a new model in a moment
         }
         if dx >= base.len() || dy >= base.len() || dx == dy {
-            // No sheet for this model: clear the old one rather than leave it standing.
-            job.set_value(None);
-            set_grid_ms.set(None);
-            set_rows_done.set(0);
-            if let Ok(c) = context(&el) {
-                c.clear_rect(0.0, 0.0, el.width() as f64, el.height() as f64);
-            }
+            sheet.clear();
             return;
         }
-        let side = (n * IMAGE_SIDE) as u32;
-        if el.width() != side {
-            el.set_width(side);
-            el.set_height(side);
-        }
-        set_rows_done.set(0);
-        set_grid_ms.set(None);
-        job.set_value(Some(GridJob {
-            codes: grid_codes(&base, dx, dy, n),
-            model,
-            n,
-            next_row: 0,
-            started_ms: now_ms(),
-        }));
-        if !scheduled.get_value() {
-            scheduled.set_value(true);
-            request_animation_frame(move || pump(job, scheduled, canvas, progress));
-        }
+        sheet.draw(model, grid_codes(&base, dx, dy, n), n);
     });
 
     let on_click = move |ev: leptos::ev::MouseEvent| {
@@ -325,13 +167,13 @@ pub fn ManifoldPanel() -> impl IntoView {
                     </select>
                 </label>
                 <span class="timing">
-                    {move || grid_ms.get().map(|ms| format!("{0}×{0} decoded in {ms:.1} ms", size.get())).unwrap_or_default()}
+                    {move || status.ms.get().map(|ms| format!("{0}×{0} decoded in {ms:.1} ms", size.get())).unwrap_or_default()}
                 </span>
             </div>
             <div class="sheet">
                 <canvas class="manifold" node_ref=canvas on:click=on_click role="img"
-                    data-rows=move || rows_done.get().to_string()
-                    data-sheets=move || sheets.get().to_string()
+                    data-rows=move || status.rows_done.get().to_string()
+                    data-sheets=move || status.sheets.get().to_string()
                     aria-label="a grid of digits decoded across two latent dimensions; click to choose one"></canvas>
                 <div
                     class="marker"
@@ -343,7 +185,7 @@ pub fn ManifoldPanel() -> impl IntoView {
                 ></div>
             </div>
             <p class="error" role="alert">
-                {move || error.get()}
+                {move || status.error.get()}
                 {move || (lab.latent() == 1).then_some("This model has one latent dimension; the grid needs two.")}
             </p>
         </section>

@@ -14,6 +14,7 @@ pub mod draw_panel;
 pub mod fetch;
 pub mod interpolation;
 pub mod latent_panel;
+pub mod latent_plane;
 pub mod library;
 pub mod manifold;
 pub mod panic;
@@ -21,11 +22,13 @@ pub mod picker;
 mod restore;
 mod scatter;
 pub mod share;
+mod sheet;
 pub mod sketch;
 pub mod sliders;
 pub mod state;
 pub mod storage;
 pub mod training;
+pub mod why;
 
 pub use app::App;
 

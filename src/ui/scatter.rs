@@ -19,6 +19,7 @@ use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::eval::EVAL_CHUNK;
 use crate::ml::explore::encode_many;
 use crate::ml::projection::Projection;
+use crate::ui_logic::palette::{class_colour, CLASS_COLOURS};
 
 /// The test digits' codes under one model.
 struct Encoded {
@@ -39,11 +40,6 @@ struct Plotted {
 
 const SIDE: f64 = 420.0;
 const MARGIN: f64 = 12.0;
-/// One colour per digit class (colour-blind-friendly where ten allow).
-const COLOURS: [&str; 10] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf",
-];
 
 #[component]
 pub fn ScatterPanel() -> impl IntoView {
@@ -144,7 +140,7 @@ pub fn ScatterPanel() -> impl IntoView {
         context.clear_rect(0.0, 0.0, SIDE, SIDE);
         context.set_global_alpha(0.7);
         for (&(x, y), &label) in points.iter().zip(&data.labels) {
-            context.set_fill_style_str(COLOURS[label as usize % 10]);
+            context.set_fill_style_str(class_colour(label));
             context.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0);
         }
         context.set_global_alpha(1.0);
@@ -255,7 +251,7 @@ pub fn ScatterPanel() -> impl IntoView {
                     <DigitView pixels=hovered_pixels label="the digit under the pointer" />
                     <p class="timing">{hovered_text}</p>
                     <ul class="legend">
-                        {COLOURS.iter().enumerate().map(|(d, c)| {
+                        {CLASS_COLOURS.iter().enumerate().map(|(d, c)| {
                             let swatch = *c;
                             view! { <li><span class="swatch" style:background=swatch></span>{d.to_string()}</li> }
                         }).collect_view()}

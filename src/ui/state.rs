@@ -10,7 +10,7 @@ use super::clock::in_chunks;
 use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::Digits;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
-use crate::ml::explore;
+use crate::ml::explore::{self, Code};
 use crate::ml::model::{Model, PackedDecoder};
 
 /// A model loaded in the page, with what the views need to know about it.
@@ -108,6 +108,9 @@ pub struct Lab {
     /// Why the digits asset is unavailable, if it is.
     pub test_error: RwSignal<Option<String>>,
     pub drawing: RwSignal<Option<Drawing>>,
+    /// What the encoder made of the drawing, q(z|x): its mean and (for a VAE) σ, drawn as an
+    /// ellipse on the latent plane. `None` without a drawing.
+    pub encoded: RwSignal<Option<Code>>,
     /// The active model's latent size; changes only when the size does, so views that depend
     /// on it alone (the slider list) are not rebuilt for every new set of weights.
     latent: Memo<usize>,
@@ -124,6 +127,7 @@ impl Lab {
             test: RwSignal::new(None),
             test_error: RwSignal::new(None),
             drawing: RwSignal::new(None),
+            encoded: RwSignal::new(None),
         }
     }
 

@@ -4,7 +4,9 @@
 
 pub mod chart_scale;
 pub mod notice;
+pub mod palette;
 pub mod picture;
+pub mod plane;
 pub mod share_link;
 pub mod supervision;
 pub mod typed_number;

@@ -59,6 +59,7 @@ test("dragging a slider changes the decoded digit", async () => {
   const { page } = await open();
   const before = await pixelsOf(page, ".big-digit canvas.digit");
   const slider = page.locator("#z-1");
+  await slider.scrollIntoViewIfNeeded();
   const box = await slider.boundingBox();
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();

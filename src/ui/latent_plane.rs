@@ -1,0 +1,360 @@
+//! The latent plane: two dimensions of the latent space as a square map in z units, the middle
+//! of the tool. Behind it, the digits the decoder makes across the plane (the other dimensions
+//! where the sliders put them); on it, the point z the page decodes, which can be dragged or
+//! moved with the arrow keys; and layers to switch on or off: the test digits' codes coloured by
+//! class (encoded again, at most once a second, while a model trains), the prior N(0, I) as
+//! circles at 1σ and 2σ, and the drawing's posterior q(z|x) as its 2σ ellipse.
+
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::clock::{in_chunks, now_ms};
+use super::sheet::{context, Sheet};
+use super::state::{use_lab, ActiveModel};
+use crate::ml::eval::EVAL_CHUNK;
+use crate::ml::explore::{encode_many, grid_codes_at, EXPLORE_RANGE};
+use crate::ui_logic::palette::class_colour;
+use crate::ui_logic::plane::{posterior_ellipse, Plane};
+
+/// The plane's view box, in units.
+const SIDE: f64 = 300.0;
+const PLANE: Plane = Plane {
+    side: SIDE,
+    range: EXPLORE_RANGE as f64,
+};
+/// Cells of decoded digits across the plane (each half a z unit wide).
+const CELLS: usize = 12;
+/// Pixels of the dots' canvas a side (twice the view box, for sharp dots).
+const DOTS_SIDE: f64 = 600.0;
+/// The test digits are encoded again at most this often while the model changes.
+const CODES_EVERY_MS: f64 = 1_000.0;
+/// How far an arrow key moves the point.
+const KEY_STEP: f64 = 0.1;
+
+/// The test digits' posterior means under one model.
+struct Codes {
+    model: Arc<ActiveModel>,
+    latent: usize,
+    /// `count × latent`.
+    means: Vec<f32>,
+    labels: Vec<u8>,
+}
+
+#[component]
+pub fn LatentPlane() -> impl IntoView {
+    let lab = use_lab();
+    let dim_x = RwSignal::new(0usize);
+    let dim_y = RwSignal::new(1usize);
+    let show_sheet = RwSignal::new(true);
+    let show_codes = RwSignal::new(true);
+    let show_prior = RwSignal::new(true);
+    let sheet_canvas = NodeRef::<Canvas>::new();
+    let dots_canvas = NodeRef::<Canvas>::new();
+    let sheet = Sheet::new(sheet_canvas);
+
+    // A new model may have fewer dimensions: fall back to the first two.
+    Effect::new(move |_| {
+        let latent = lab.latent();
+        let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
+        if latent >= 2 && (dx >= latent || dy >= latent || dx == dy) {
+            dim_x.set(0);
+            dim_y.set(1);
+        }
+    });
+    // The other dimensions, as the sliders set them; equal values do not redraw the sheet.
+    let base = Memo::new(move |_| {
+        let (dx, dy) = (dim_x.get(), dim_y.get());
+        lab.z.with(|z| {
+            let mut base = z.clone();
+            for d in [dx, dy] {
+                if let Some(v) = base.get_mut(d) {
+                    *v = 0.0;
+                }
+            }
+            base
+        })
+    });
+    Effect::new(move |_| {
+        let (dx, dy, base, on) = (dim_x.get(), dim_y.get(), base.get(), show_sheet.get());
+        let (Some(model), Some(_mounted)) = (lab.active.get(), sheet_canvas.get()) else {
+            return;
+        };
+        if base.len() != model.latent() {
+            return; // the sliders catch up with a new model in a moment
+        }
+        if !on || dx >= base.len() || dy >= base.len() || dx == dy {
+            sheet.clear();
+            return;
+        }
+        let codes = grid_codes_at(&base, dx, dy, &PLANE.cell_centres(CELLS));
+        sheet.draw(model, codes, CELLS);
+    });
+
+    // The test digits' codes: encoded when the layer is on and the model changes, at most once
+    // a second (a model in training changes a few times a second), in chunks the page paints
+    // between. A pass that ends looks again, so the newest weights are never left out.
+    let codes = StoredValue::new_local(None::<Codes>);
+    let codes_drawn = RwSignal::new(0u32);
+    let encoding = StoredValue::new_local(false);
+    let last_pass_ms = StoredValue::new_local(f64::NEG_INFINITY);
+    let wait_set = StoredValue::new_local(false);
+    let look_again = RwSignal::new(0u32);
+    Effect::new(move |_| {
+        look_again.track();
+        if !show_codes.get() {
+            return;
+        }
+        let (Some(model), Some(test)) = (lab.active.get(), lab.test.get()) else {
+            return;
+        };
+        let fresh = codes.with_value(|c| c.as_ref().is_some_and(|c| Arc::ptr_eq(&c.model, &model)));
+        if fresh || encoding.get_value() {
+            return;
+        }
+        let wait = CODES_EVERY_MS - (now_ms() - last_pass_ms.get_value());
+        if wait > 0.0 {
+            if !wait_set.get_value() {
+                wait_set.set_value(true);
+                set_timeout(
+                    move || {
+                        wait_set.set_value(false);
+                        look_again.update(|n| *n += 1);
+                    },
+                    std::time::Duration::from_millis(wait.ceil() as u64),
+                );
+            }
+            return;
+        }
+        encoding.set_value(true);
+        leptos::task::spawn_local(async move {
+            let latent = model.latent();
+            let mut means = Vec::with_capacity(test.len() * latent);
+            let encoded = in_chunks(test.len(), EVAL_CHUNK, |range| {
+                let found = encode_many(&model.model, test.images(range.clone()), range.len())?;
+                means.extend(found.into_iter().flat_map(|c| c.mean));
+                Ok::<(), candle_core::Error>(())
+            })
+            .await;
+            encoding.set_value(false);
+            last_pass_ms.set_value(now_ms());
+            if encoded.is_ok() {
+                codes.set_value(Some(Codes {
+                    model,
+                    latent,
+                    means,
+                    labels: test.labels().to_vec(),
+                }));
+                codes_drawn.update(|n| *n += 1);
+            }
+            look_again.update(|n| *n += 1);
+        });
+    });
+    // The dots, on their own canvas under the marks.
+    Effect::new(move |_| {
+        codes_drawn.track();
+        let (dx, dy, on) = (dim_x.get(), dim_y.get(), show_codes.get());
+        let Some(canvas) = dots_canvas.get() else {
+            return;
+        };
+        let Ok(ctx) = context(&canvas) else {
+            return;
+        };
+        ctx.clear_rect(0.0, 0.0, DOTS_SIDE, DOTS_SIDE);
+        canvas.set_attribute("data-dots", "0").ok();
+        if !on {
+            return;
+        }
+        let k = DOTS_SIDE / SIDE;
+        codes.with_value(|c| {
+            let Some(c) = c.as_ref().filter(|c| dx < c.latent && dy < c.latent) else {
+                return;
+            };
+            ctx.set_global_alpha(0.65);
+            for (code, &label) in c.means.chunks_exact(c.latent).zip(&c.labels) {
+                let (x, y) = PLANE.to_view(code[dx] as f64, code[dy] as f64);
+                ctx.set_fill_style_str(class_colour(label));
+                ctx.fill_rect(x * k - 2.0, y * k - 2.0, 4.0, 4.0);
+            }
+            ctx.set_global_alpha(1.0);
+            canvas
+                .set_attribute("data-dots", &c.labels.len().to_string())
+                .ok();
+        });
+    });
+
+    // Moving the point: a drag (pointer captured, so it follows outside the plane too), a click,
+    // or the arrow keys.
+    let dragging = StoredValue::new_local(false);
+    let move_to = move |ev: &leptos::ev::PointerEvent| {
+        let Some(target) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        else {
+            return;
+        };
+        let rect = target.get_bounding_client_rect();
+        if rect.width() <= 0.0 || rect.height() <= 0.0 {
+            return;
+        }
+        let x = (ev.client_x() as f64 - rect.left()) / rect.width() * SIDE;
+        let y = (ev.client_y() as f64 - rect.top()) / rect.height() * SIDE;
+        let (zx, zy) = PLANE.to_latent(x, y);
+        let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
+        let round = |v: f64| ((v * 100.0).round() / 100.0) as f32;
+        lab.z.update(|z| {
+            if dx < z.len() && dy < z.len() && dx != dy {
+                z[dx] = round(zx);
+                z[dy] = round(zy);
+            }
+        });
+    };
+    let on_down = move |ev: leptos::ev::PointerEvent| {
+        if let Some(target) = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        {
+            let _ = target.set_pointer_capture(ev.pointer_id());
+        }
+        dragging.set_value(true);
+        move_to(&ev);
+    };
+    let on_move = move |ev: leptos::ev::PointerEvent| {
+        if dragging.get_value() {
+            move_to(&ev);
+        }
+    };
+    let on_up = move |_: leptos::ev::PointerEvent| dragging.set_value(false);
+    let on_key = move |ev: leptos::ev::KeyboardEvent| {
+        let (ddx, ddy) = match ev.key().as_str() {
+            "ArrowRight" => (KEY_STEP, 0.0),
+            "ArrowLeft" => (-KEY_STEP, 0.0),
+            "ArrowUp" => (0.0, KEY_STEP),
+            "ArrowDown" => (0.0, -KEY_STEP),
+            _ => return,
+        };
+        ev.prevent_default();
+        let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
+        let r = EXPLORE_RANGE as f64;
+        let step = |v: f32, d: f64| (((v as f64 + d) * 100.0).round() / 100.0).clamp(-r, r) as f32;
+        lab.z.update(|z| {
+            if dx < z.len() && dy < z.len() && dx != dy {
+                z[dx] = step(z[dx], ddx);
+                z[dy] = step(z[dy], ddy);
+            }
+        });
+    };
+
+    // The marks: where z is, and the drawing's posterior.
+    let marker = move || {
+        let (dx, dy) = (dim_x.get(), dim_y.get());
+        lab.z.with(|z| match (z.get(dx), z.get(dy)) {
+            (Some(&x), Some(&y)) => Some(PLANE.to_view(x as f64, y as f64)),
+            _ => None,
+        })
+    };
+    let ellipse = move || {
+        let (dx, dy) = (dim_x.get(), dim_y.get());
+        lab.encoded.with(|code| {
+            let code = code.as_ref()?;
+            let sigma = code.sigma.as_ref()?;
+            Some(posterior_ellipse(
+                &PLANE,
+                (*code.mean.get(dx)? as f64, *code.mean.get(dy)? as f64),
+                (*sigma.get(dx)? as f64, *sigma.get(dy)? as f64),
+                2.0,
+            ))
+        })
+    };
+    let grid = PLANE
+        .ticks()
+        .into_iter()
+        .map(|t| {
+            let (x, y) = PLANE.to_view(t, t);
+            let class = if t == 0.0 { "axis" } else { "grid" };
+            // The ends of the range are left unlabelled: their labels would sit on the corners.
+            let label = if t == 0.0 || t.abs() >= PLANE.range {
+                String::new()
+            } else {
+                format!("{t:+.0}")
+            };
+            view! {
+                <line class=class x1=x x2=x y1=0 y2=SIDE></line>
+                <line class=class x1=0 x2=SIDE y1=y y2=y></line>
+                <text class="tick" x=x y=SIDE - 4.0 text-anchor="middle">{label.clone()}</text>
+                <text class="tick" x=4 y=y + 3.5>{label}</text>
+            }
+        })
+        .collect_view();
+    let dim_name = move |d: RwSignal<usize>| move || format!("z{}", d.get() + 1);
+    let dim_select = move |this: RwSignal<usize>, other: RwSignal<usize>| {
+        view! {
+            <select on:change=move |ev| {
+                let Ok(d) = event_target_value(&ev).parse::<usize>() else { return };
+                if d == other.get_untracked() {
+                    other.set(this.get_untracked());
+                }
+                this.set(d);
+            }>
+                {move || (0..lab.latent()).map(|d| view! {
+                    <option value=d.to_string() selected=move || this.get() == d>{format!("z{}", d + 1)}</option>
+                }).collect_view()}
+            </select>
+        }
+    };
+    let layer = move |name: &'static str, class: &'static str, on: RwSignal<bool>| {
+        view! {
+            <label class=format!("layer {class}")>
+                <input type="checkbox" prop:checked=move || on.get()
+                    on:change=move |ev| on.set(event_target_checked(&ev)) />
+                {name}
+            </label>
+        }
+    };
+
+    view! {
+        <div class="latent-plane">
+            <div class="plane-controls">
+                {move || (lab.latent() > 2).then(|| view! {
+                    <label>"across " {dim_select(dim_x, dim_y)}</label>
+                    <label>"up " {dim_select(dim_y, dim_x)}</label>
+                })}
+                {layer("decoded digits", "layer-sheet", show_sheet)}
+                {layer("test digits", "layer-codes", show_codes)}
+                {layer("prior N(0, I)", "layer-prior", show_prior)}
+            </div>
+            <div class="plane" data-sheets=move || sheet.status.sheets.get().to_string()>
+                <canvas class="plane-sheet" node_ref=sheet_canvas aria-hidden="true"></canvas>
+                <canvas class="plane-dots" node_ref=dots_canvas width=DOTS_SIDE height=DOTS_SIDE aria-hidden="true"
+                    data-passes=move || codes_drawn.get().to_string()></canvas>
+                <svg class="plane-marks" viewBox=format!("0 0 {SIDE} {SIDE}") tabindex="0" role="application"
+                    aria-label=move || format!(
+                        "latent plane: {} across, {} up, each from −3 to +3; drag the point or use the arrow keys",
+                        dim_name(dim_x)(), dim_name(dim_y)()
+                    )
+                    on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
+                    on:keydown=on_key>
+                    {grid}
+                    <text class="axis-name" x=SIDE - 4.0 y=SIDE / 2.0 - 5.0 text-anchor="end">{dim_name(dim_x)}</text>
+                    <text class="axis-name" x=SIDE / 2.0 + 5.0 y=12>{dim_name(dim_y)}</text>
+                    <g class="prior" style:display=move || if show_prior.get() { "" } else { "none" }>
+                        <circle cx=SIDE / 2.0 cy=SIDE / 2.0 r=PLANE.length(1.0)></circle>
+                        <circle cx=SIDE / 2.0 cy=SIDE / 2.0 r=PLANE.length(2.0)></circle>
+                    </g>
+                    {move || ellipse().map(|((cx, cy), (rx, ry))| view! {
+                        <ellipse class="posterior" cx=cx cy=cy rx=rx ry=ry></ellipse>
+                    })}
+                    {move || marker().map(|(x, y)| view! {
+                        <circle class="point" cx=x cy=y r="6"></circle>
+                    })}
+                </svg>
+            </div>
+            <p class="error" role="alert">
+                {move || sheet.status.error.get()}
+                {move || (lab.latent() == 1).then_some("This model has one latent dimension: its slider is the whole latent space.")}
+            </p>
+        </div>
+    }
+}

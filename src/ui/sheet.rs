@@ -1,0 +1,192 @@
+//! A sheet of decoded digits on a canvas: n×n codes decoded a row at a time within a budget per
+//! animation frame, each row painted as soon as it is decoded. An MLP decoder fills a 15×15 sheet
+//! in one frame; a convolutional one (about 15× the work per digit) over a few, and the page keeps
+//! answering either way. A newer sheet replaces an older one between rows, and the old one stays
+//! visible until the new one covers it. Used by the manifold chapter and the latent plane.
+
+use std::sync::Arc;
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use wasm_bindgen::{Clamped, JsCast};
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
+
+use super::clock::now_ms;
+use super::state::ActiveModel;
+use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+
+/// Decoding time per animation frame before the rest waits for the next frame.
+const FRAME_BUDGET_MS: f64 = 8.0;
+
+pub fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, String> {
+    canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into().ok())
+        .ok_or_else(|| "this browser gave no 2D canvas".to_string())
+}
+
+/// Paints one row of `n` decoded digits (`n × 784` grey values) at grid row `row`.
+fn paint_row(
+    canvas: &HtmlCanvasElement,
+    row: usize,
+    pixels: &[f32],
+    n: usize,
+) -> Result<(), String> {
+    let width = n * IMAGE_SIDE;
+    let mut rgba = vec![255u8; width * IMAGE_SIDE * 4];
+    for col in 0..n {
+        let digit = &pixels[col * IMAGE_PIXELS..(col + 1) * IMAGE_PIXELS];
+        for y in 0..IMAGE_SIDE {
+            for x in 0..IMAGE_SIDE {
+                let level = 255 - (digit[y * IMAGE_SIDE + x].clamp(0.0, 1.0) * 255.0).round() as u8;
+                let at = (y * width + col * IMAGE_SIDE + x) * 4;
+                rgba[at..at + 3].fill(level);
+            }
+        }
+    }
+    let image = ImageData::new_with_u8_clamped_array_and_sh(
+        Clamped(&rgba),
+        width as u32,
+        IMAGE_SIDE as u32,
+    )
+    .map_err(|_| "could not make the sheet's image")?;
+    context(canvas)?
+        .put_image_data(&image, 0.0, (row * IMAGE_SIDE) as f64)
+        .map_err(|_| "could not draw the sheet".to_string())
+}
+
+/// A sheet being decoded.
+struct Job {
+    model: Arc<ActiveModel>,
+    n: usize,
+    /// All n² codes, row by row.
+    codes: Vec<f32>,
+    next_row: usize,
+    started_ms: f64,
+}
+
+/// What the page can watch of a sheet.
+#[derive(Clone, Copy)]
+pub struct SheetStatus {
+    /// Rows of the current sheet painted so far.
+    pub rows_done: RwSignal<usize>,
+    /// How long the last complete sheet took to decode and paint.
+    pub ms: RwSignal<Option<f64>>,
+    /// Sheets completed since the view opened (a signal for tests: a new one was drawn).
+    pub sheets: RwSignal<usize>,
+    pub error: RwSignal<Option<String>>,
+}
+
+/// The decoder of sheets for one canvas.
+#[derive(Clone, Copy)]
+pub struct Sheet {
+    canvas: NodeRef<Canvas>,
+    job: StoredValue<Option<Job>, LocalStorage>,
+    scheduled: StoredValue<bool, LocalStorage>,
+    pub status: SheetStatus,
+}
+
+impl Sheet {
+    pub fn new(canvas: NodeRef<Canvas>) -> Self {
+        Self {
+            canvas,
+            job: StoredValue::new_local(None),
+            scheduled: StoredValue::new_local(false),
+            status: SheetStatus {
+                rows_done: RwSignal::new(0),
+                ms: RwSignal::new(None),
+                sheets: RwSignal::new(0),
+                error: RwSignal::new(None),
+            },
+        }
+    }
+
+    /// Starts decoding `codes` (n² latent vectors, row by row) with `model`; the canvas becomes
+    /// n·28 pixels square.
+    pub fn draw(self, model: Arc<ActiveModel>, codes: Vec<f32>, n: usize) {
+        let Some(el) = self.canvas.get_untracked() else {
+            return;
+        };
+        let side = (n * IMAGE_SIDE) as u32;
+        if el.width() != side || el.height() != side {
+            el.set_width(side);
+            el.set_height(side);
+        }
+        self.status.rows_done.set(0);
+        self.status.ms.set(None);
+        self.job.set_value(Some(Job {
+            model,
+            n,
+            codes,
+            next_row: 0,
+            started_ms: now_ms(),
+        }));
+        if !self.scheduled.get_value() {
+            self.scheduled.set_value(true);
+            request_animation_frame(move || self.pump());
+        }
+    }
+
+    /// Stops any sheet under way and blanks the canvas (when no sheet can be drawn, rather than
+    /// leave an old one standing).
+    pub fn clear(self) {
+        self.job.set_value(None);
+        self.status.ms.set(None);
+        self.status.rows_done.set(0);
+        if let Some(el) = self.canvas.get_untracked() {
+            if let Ok(c) = context(&el) {
+                c.clear_rect(0.0, 0.0, el.width() as f64, el.height() as f64);
+            }
+        }
+    }
+
+    /// Decodes and paints rows until the frame budget is spent, then asks for another frame if
+    /// rows remain.
+    fn pump(self) {
+        self.scheduled.set_value(false);
+        let Some(canvas) = self.canvas.get_untracked() else {
+            return;
+        };
+        let frame_start = now_ms();
+        loop {
+            let step = self.job.try_update_value(|slot| {
+                let j = slot.as_mut()?;
+                if j.next_row >= j.n {
+                    return None;
+                }
+                let latent = j.model.latent();
+                let row = j.next_row;
+                let codes = &j.codes[row * j.n * latent..(row + 1) * j.n * latent];
+                let result = j
+                    .model
+                    .decode_many(codes, j.n)
+                    .map_err(|e| format!("decoding the sheet failed: {e}"))
+                    .and_then(|pixels| paint_row(&canvas, row, &pixels, j.n));
+                j.next_row += 1;
+                Some((row, j.n, j.started_ms, result))
+            });
+            let Some(Some((row, n, started, result))) = step else {
+                return;
+            };
+            if let Err(message) = result {
+                self.status.error.set(Some(message));
+                self.job.set_value(None);
+                return;
+            }
+            self.status.rows_done.set(row + 1);
+            if row + 1 == n {
+                self.status.ms.set(Some(now_ms() - started));
+                self.status.sheets.update(|k| *k += 1);
+                self.status.error.set(None);
+                return;
+            }
+            if now_ms() - frame_start > FRAME_BUDGET_MS {
+                break;
+            }
+        }
+        self.scheduled.set_value(true);
+        request_animation_frame(move || self.pump());
+    }
+}

@@ -1,0 +1,110 @@
+// End to end: the tool at the top of the page, read left to right (data → encoder → latent
+// space → decoder → output), and its latent plane: dragging the point, the test digits' codes,
+// the prior, a drawing's posterior, the layers, and the plane following a model as it trains.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { drawStroke, open, pixelsOf, results, startTraining, useApp } from "./harness.mjs";
+
+const app = useApp();
+
+const sliderValues = (page) => page.$$eval('.sliders input[type="range"]', (inputs) => inputs.map((i) => Number(i.value)));
+const box = (page, selector) => page.locator(selector).first().evaluate((e) => e.getBoundingClientRect().toJSON());
+
+test("at desktop width the model reads left to right on one row: data, latent space, output", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const [data, latent, output] = [await box(page, ".stage-data"), await box(page, ".stage-latent"), await box(page, ".stage-output")];
+  assert.ok(data.right <= latent.left && latent.right <= output.left, "left to right");
+  assert.ok(Math.abs(data.top - latent.top) < 2 && Math.abs(latent.top - output.top) < 2, "on one row");
+  assert.deepEqual(await page.$$eval(".tool .flow-name", (ns) => ns.map((n) => n.textContent)), ["encoder", "decoder"]);
+  assert.ok(output.bottom > 0 && latent.top < 900, "the tool starts in the first screen");
+  await page.screenshot({ path: `${results}tool-desktop.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("dragging the point on the latent plane moves z and redraws the digit", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const plane = await box(page, ".plane-marks");
+  const before = await pixelsOf(page, ".big-digit canvas.digit");
+  // From the middle (z = 0) to z1 = +2, z2 = −1: a sixth of the width per unit.
+  const at = (z1, z2) => [plane.left + plane.width * (0.5 + z1 / 6), plane.top + plane.height * (0.5 - z2 / 6)];
+  await page.mouse.move(...at(0, 0));
+  await page.mouse.down();
+  await page.mouse.move(...at(1, -0.5), { steps: 4 });
+  await page.mouse.move(...at(2, -1), { steps: 4 });
+  await page.mouse.up();
+  const [z1, z2] = await sliderValues(page);
+  assert.ok(Math.abs(z1 - 2) < 0.06 && Math.abs(z2 + 1) < 0.06, `z at ${z1}, ${z2}`);
+  const after = await pixelsOf(page, ".big-digit canvas.digit");
+  assert.ok(before.filter((v, i) => Math.abs(v - after[i]) > 0.2).length > 30, "the decoded digit changed");
+  const point = await box(page, ".plane-marks circle.point");
+  const [px, py] = at(2, -1);
+  assert.ok(Math.abs(point.x + point.width / 2 - px) < 3 && Math.abs(point.y + point.height / 2 - py) < 3, "the point is where it was dropped");
+  // The keyboard moves it too.
+  await page.focus(".plane-marks");
+  for (let i = 0; i < 5; i++) await page.keyboard.press("ArrowUp");
+  const [, up] = await sliderValues(page);
+  assert.ok(Math.abs(up - (z2 + 0.5)) < 1e-6, `five presses of ↑ move z2 by 0.5: ${z2} → ${up}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the plane shows the test digits and the prior, and a drawing's posterior as an ellipse", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  assert.equal(await page.locator(".plane-marks .prior circle").count(), 2);
+  assert.equal(await page.locator(".plane-marks ellipse.posterior").count(), 0, "no drawing, no ellipse");
+  await drawStroke(page, [[150, 40], [146, 90], [142, 150], [138, 240]]);
+  await page.locator(".plane-marks ellipse.posterior").waitFor();
+  // The ellipse is centred on the drawing's code, which is where the point jumped.
+  const [ellipse, point] = [await box(page, ".plane-marks ellipse.posterior"), await box(page, ".plane-marks circle.point")];
+  const centre = (b) => [b.x + b.width / 2, b.y + b.height / 2];
+  const [[ex, ey], [px, py]] = [centre(ellipse), centre(point)];
+  assert.ok(Math.abs(ex - px) < 2 && Math.abs(ey - py) < 2, `ellipse at ${ex},${ey}, point at ${px},${py}`);
+  await page.locator(".stage-latent").screenshot({ path: `${results}plane-drawn.png` });
+
+  // Layers switch off.
+  await page.uncheck(".layer-codes input");
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "0");
+  await page.uncheck(".layer-prior input");
+  assert.equal(await page.locator(".plane-marks .prior").isVisible(), false);
+  await page.uncheck(".layer-sheet input");
+  const blank = await page.locator(".plane-sheet").evaluate((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    return d.every((v, i) => i % 4 !== 3 || v === 0);
+  });
+  assert.ok(blank, "no decoded digits behind the plane");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("while a model trains, the plane's test digits follow the newest weights", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  await startTraining(page);
+  // The explorer follows the run (a z = 20 model): the plane shows its z1 and z2.
+  await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 20, null, { timeout: 60_000 });
+  const passes = Number(await page.getAttribute(".plane-dots", "data-passes"));
+  await page.waitForFunction((n) => Number(document.querySelector(".plane-dots").dataset.passes) >= n + 3, passes, { timeout: 60_000 });
+  assert.equal(await page.getAttribute(".plane-dots", "data-dots"), "2000");
+  await page.locator(".stage-latent").screenshot({ path: `${results}plane-training.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+for (const width of [360, 390, 768, 1280]) {
+  test(`nothing is wider than the screen at ${width} px`, async () => {
+    const context = await app.browser.newContext({ viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(app.server.url);
+    await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow}px wider than ${width} px`);
+    await context.close();
+  });
+}
