@@ -13,6 +13,8 @@ pub const PRETRAINED_SEED: u64 = 2026;
 pub struct Pretrained {
     /// Stable identifier, also the file stem under `assets/pretrained/`.
     pub id: &'static str,
+    /// A name for people who do not know the architectures' names yet.
+    pub name: &'static str,
     pub config: ModelConfig,
     pub epochs: usize,
     /// What it is good for, in a few words.
@@ -29,24 +31,28 @@ impl Pretrained {
 pub const PRETRAINED: [Pretrained; 4] = [
     Pretrained {
         id: "mlp-vae-z2",
+        name: "2-D digits map",
         config: ModelConfig::new(ModelKind::MlpVae, 2, 400),
         epochs: 60,
         blurb: "two latent dimensions: the whole latent space fits on one map",
     },
     Pretrained {
         id: "mlp-vae-z16",
+        name: "16-D digits",
         config: ModelConfig::new(ModelKind::MlpVae, 16, 400),
         epochs: 60,
         blurb: "sixteen dimensions: sharper digits, more to explore",
     },
     Pretrained {
         id: "conv-vae-z16",
+        name: "convolutional, 16-D",
         config: ModelConfig::new(ModelKind::ConvVae, 16, 32),
         epochs: 30,
         blurb: "convolutional encoder, transposed-convolution decoder",
     },
     Pretrained {
         id: "ae-z16",
+        name: "plain autoencoder (no prior)",
         config: ModelConfig::new(ModelKind::Autoencoder, 16, 400),
         epochs: 40,
         blurb: "a plain autoencoder: sharp reconstructions, a latent space with holes",

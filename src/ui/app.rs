@@ -9,6 +9,7 @@ use super::bench::{self, BenchPanel};
 use super::compare::ComparePanel;
 use super::draw_panel::DrawPanel;
 use super::fetch::fetch_bytes;
+use super::first_steps::{FirstSteps, Guide};
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
 use super::latent_plane::LatentPlane;
@@ -19,7 +20,7 @@ use super::restore::RestorePanel;
 use super::scatter::ScatterPanel;
 use super::share;
 use super::state::Lab;
-use super::training::{Training, TrainingPanel};
+use super::training::{Training, TrainingPanel, TrainingStrip};
 use super::why::Why;
 use crate::ml::data::Digits;
 
@@ -52,6 +53,7 @@ fn Flow(name: &'static str, formula: &'static str) -> impl IntoView {
 pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
+    provide_context(Guide::new());
     let library = Library::new();
     provide_context(library);
     let training = Training::new(lab, library);
@@ -61,14 +63,15 @@ pub fn App() -> impl IntoView {
 
     view! {
         <header class="top">
-            <div>
+            <div class="intro">
                 <h1>"Latent Lab"</h1>
-                <p class="tagline">"Variational autoencoders on handwritten digits, running in your browser."</p>
+                <FirstSteps />
             </div>
             <ModelPicker />
         </header>
         // The tool: the model read left to right, data → encoder → latent space → decoder →
         // output; the lab's chapters follow it.
+        <TrainingStrip training />
         <main>
         <section class="tool" aria-label="the model, from data to output">
             <div class="stage stage-data"><DrawPanel /></div>

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::clock::{in_chunks, now_ms};
+use super::first_steps::{moved_by_hand, Guide};
 use super::sheet::{context, Sheet};
 use super::state::{use_lab, ActiveModel};
 use crate::ml::eval::EVAL_CHUNK;
@@ -46,6 +47,7 @@ struct Codes {
 #[component]
 pub fn LatentPlane() -> impl IntoView {
     let lab = use_lab();
+    let guide = use_context::<Guide>();
     let dim_x = RwSignal::new(0usize);
     let dim_y = RwSignal::new(1usize);
     let show_sheet = RwSignal::new(true);
@@ -203,6 +205,7 @@ pub fn LatentPlane() -> impl IntoView {
         let y = (ev.client_y() as f64 - rect.top()) / rect.height() * SIDE;
         let (zx, zy) = PLANE.to_latent(x, y);
         let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
+        moved_by_hand(guide);
         let round = |v: f64| ((v * 100.0).round() / 100.0) as f32;
         lab.z.update(|z| {
             if dx < z.len() && dy < z.len() && dx != dy {
@@ -236,6 +239,7 @@ pub fn LatentPlane() -> impl IntoView {
             _ => return,
         };
         ev.prevent_default();
+        moved_by_hand(guide);
         let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
         let r = EXPLORE_RANGE as f64;
         let step = |v: f32, d: f64| (((v as f64 + d) * 100.0).round() / 100.0).clamp(-r, r) as f32;

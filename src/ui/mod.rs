@@ -12,6 +12,7 @@ mod compare;
 pub mod digit_view;
 pub mod draw_panel;
 pub mod fetch;
+pub mod first_steps;
 pub mod interpolation;
 pub mod latent_panel;
 pub mod latent_plane;

@@ -9,10 +9,11 @@ use super::share;
 use super::state::{use_lab, ActiveModel};
 use super::training::Training;
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
+use crate::ml::run_notes;
 
 /// A short line about the active model: kind, sizes and its test score.
 fn describe(model: &ActiveModel) -> String {
-    let score = model.info.notes.get("test_neg_elbo").map(|s| {
+    let score = model.info.notes.get(run_notes::TEST_NEG_ELBO).map(|s| {
         if model.model.config().kind.is_variational() {
             format!("; test −ELBO {s} nats")
         } else {
@@ -22,7 +23,7 @@ fn describe(model: &ActiveModel) -> String {
     let epochs = model
         .info
         .notes
-        .get("epochs")
+        .get(run_notes::EPOCHS)
         .map(|e| format!(", {e} epochs"));
     let blurb = model
         .id
@@ -75,7 +76,7 @@ fn file_name(model: &ActiveModel) -> String {
     let epochs = model
         .info
         .notes
-        .get("epochs")
+        .get(run_notes::EPOCHS)
         .map(|e| format!("-e{e}"))
         .unwrap_or_default();
     format!(
@@ -239,7 +240,10 @@ pub fn ModelPicker() -> impl IntoView {
                                 .map(|p| {
                                     let id = pretrained_id(p.id);
                                     let value = id.clone();
-                                    view! { <option value=value selected=move || active_id() == id>{format!("{} (pretrained)", p.config)}</option> }
+                                    view! {
+                                        <option value=value selected=move || active_id() == id
+                                            title=format!("{} (pretrained)", p.config)>{p.name}</option>
+                                    }
                                 })
                                 .collect_view()}
                         </optgroup>

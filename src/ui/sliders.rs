@@ -3,6 +3,7 @@
 
 use leptos::prelude::*;
 
+use super::first_steps::{moved_by_hand, Guide};
 use super::state::use_lab;
 
 /// The range every slider covers.
@@ -32,12 +33,14 @@ fn percent(v: f32) -> f32 {
 #[component]
 fn LatentSlider(index: usize) -> impl IntoView {
     let lab = use_lab();
+    let guide = use_context::<Guide>();
     let value = move || lab.z.with(|z| z.get(index).copied().unwrap_or(0.0));
     let sigma = move || {
         lab.sigma
             .with(|s| s.as_ref().and_then(|s| s.get(index).copied()))
     };
     let on_input = move |ev: leptos::ev::Event| {
+        moved_by_hand(guide);
         if let Ok(v) = event_target_value(&ev).parse::<f32>() {
             lab.z.update(|z| {
                 if let Some(slot) = z.get_mut(index) {
@@ -57,6 +60,7 @@ fn LatentSlider(index: usize) -> impl IntoView {
             _ => return,
         };
         ev.prevent_default();
+        moved_by_hand(guide);
         lab.z.update(|z| {
             if let Some(slot) = z.get_mut(index) {
                 let moved = ((*slot + delta) * 100.0).round() / 100.0;

@@ -93,6 +93,41 @@ pub fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     out
 }
 
+/// An SVG path drawing `points` as a sparkline `width × height` units: the x range stretched
+/// across, the y range (larger values up) over the height; empty without two distinct x values.
+pub fn sparkline_path(points: &[(f64, f64)], width: f64, height: f64) -> String {
+    let finite: Vec<(f64, f64)> = points
+        .iter()
+        .copied()
+        .filter(|(x, y)| x.is_finite() && y.is_finite())
+        .collect();
+    let (Some(first), Some(last)) = (finite.first(), finite.last()) else {
+        return String::new();
+    };
+    let (x0, x1) = (first.0, last.0);
+    if x1 <= x0 {
+        return String::new();
+    }
+    let (y0, y1) = finite
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &(_, y)| {
+            (lo.min(y), hi.max(y))
+        });
+    let span = (y1 - y0).max(1e-9);
+    finite
+        .iter()
+        .enumerate()
+        .map(|(i, &(x, y))| {
+            format!(
+                "{}{:.1},{:.1}",
+                if i == 0 { "M" } else { "L" },
+                (x - x0) / (x1 - x0) * width,
+                (1.0 - (y - y0) / span) * height
+            )
+        })
+        .collect()
+}
+
 /// The axes' domain: the data's extent widened to whole tick steps, so it (and the axes drawn
 /// from it) changes only now and then while the lines grow.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -207,6 +242,16 @@ mod tests {
         assert_eq!(step_label(12_000.0, 1000.0), "12k");
         assert_eq!(step_label(-0.0001, 0.5), "0.0");
         assert_eq!(step_label(140.0, 20.0), "140");
+    }
+
+    #[test]
+    fn a_sparkline_spans_its_box_with_larger_values_up() {
+        let d = sparkline_path(&[(0.0, 10.0), (1.0, 5.0), (2.0, 0.0)], 100.0, 20.0);
+        assert_eq!(d, "M0.0,0.0L50.0,10.0L100.0,20.0");
+        assert_eq!(sparkline_path(&[(3.0, 1.0)], 100.0, 20.0), "");
+        assert_eq!(sparkline_path(&[], 100.0, 20.0), "");
+        let flat = sparkline_path(&[(0.0, 2.0), (1.0, 2.0)], 10.0, 4.0);
+        assert_eq!(flat, "M0.0,4.0L10.0,4.0");
     }
 
     #[test]

@@ -79,7 +79,7 @@ for (const [what, override, pattern] of [
       assert.equal(await page.locator(".training-buttons .start").isDisabled(), true);
       await waitForText(page, ".interpolation-panel", /Test digits unavailable/);
       // Another pretrained model still loads and decodes.
-      const option = await page.$$eval("#model-select option", (os) => os.find((o) => /z=16/.test(o.textContent)).value);
+      const option = "pretrained:mlp-vae-z16";
       await page.selectOption("#model-select", option);
       await page.waitForSelector(`.model-info[data-model="${option}"][data-status="ready"]`);
       await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 16);

@@ -108,3 +108,65 @@ for (const width of [360, 390, 768, 1280]) {
     await context.close();
   });
 }
+
+test("the first five minutes: three steps that light up their part of the tool and tick when done", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const t0 = Date.now();
+  const times = {};
+  const step = (n) => page.locator(".steps .step").nth(n - 1);
+  assert.deepEqual(await page.$$eval(".steps .step strong", (s) => s.map((e) => e.textContent)), ["Drag the point", "Draw a digit", "Train your own"]);
+  assert.match(await page.textContent(".lede"), /variational autoencoder learns to squeeze each picture into a few numbers/);
+  // The model is named for people; the technical name is on hover.
+  const option = page.locator('#model-select option[value="pretrained:mlp-vae-z2"]');
+  assert.equal(await option.textContent(), "2-D digits map");
+  assert.equal(await option.getAttribute("title"), "MLP-VAE z=2 hidden=400 (pretrained)");
+
+  // 1. Pointing at a step lights up its part; dragging the point ticks it.
+  await step(1).locator("button").hover();
+  assert.equal(await page.locator(".stage-latent[data-lit]").count(), 1, "the latent space is lit");
+  await page.mouse.move(5, 5);
+  assert.equal(await page.locator("[data-lit]").count(), 0);
+  await step(1).locator("button").click();
+  const plane = await box(page, ".plane-marks");
+  const before = await pixelsOf(page, ".big-digit canvas.digit");
+  await page.mouse.move(plane.left + plane.width / 2, plane.top + plane.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(plane.left + plane.width * 0.8, plane.top + plane.height * 0.3, { steps: 6 });
+  await page.mouse.up();
+  await page.waitForFunction(() => document.querySelectorAll(".steps .step")[0].dataset.done === "true");
+  const after = await pixelsOf(page, ".big-digit canvas.digit");
+  assert.ok(before.filter((v, i) => Math.abs(v - after[i]) > 0.2).length > 30, "the digit changed");
+  times.drag = Date.now() - t0;
+
+  // 2. The drawing step brings the pad into view; a drawing ticks it and lands on the plane.
+  await step(2).locator("button").click();
+  assert.equal(await page.locator(".stage-data[data-lit]").count(), 1);
+  await drawStroke(page, [[150, 40], [146, 90], [142, 150], [138, 240]]);
+  await page.waitForFunction(() => /nats/.test(document.querySelector(".score").textContent));
+  await page.locator(".plane-marks ellipse.posterior").waitFor();
+  await page.waitForFunction(() => document.querySelectorAll(".steps .step")[1].dataset.done === "true");
+  times.draw = Date.now() - t0;
+
+  // 3. Training from the strip, which stays in view: the strip, the plane and the digit move together.
+  await step(3).locator("button").click();
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  await page.click(".training-strip .strip-start");
+  await page.waitForFunction(() => document.querySelectorAll(".steps .step")[2].dataset.done === "true");
+  await page.waitForFunction(() => /training · epoch 1 of 10 · step \d+/.test(document.querySelector(".strip-where").textContent), null, { timeout: 60_000 });
+  const passes = Number(await page.getAttribute(".plane-dots", "data-passes"));
+  await page.waitForFunction((n) => Number(document.querySelector(".plane-dots").dataset.passes) >= n + 2, passes, { timeout: 60_000 });
+  await page.waitForFunction(() => (document.querySelector(".sparkline path").getAttribute("d") ?? "").length > 20);
+  // Scrolled down to the chapters, the strip is still on screen.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const strip = await box(page, ".training-strip");
+  assert.ok(strip.top >= 0 && strip.top < 5, `the strip stays at the top (${strip.top})`);
+  await page.click(".training-strip .strip-pause");
+  await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "paused");
+  times.train = Date.now() - t0;
+  console.log(`first five minutes (ms from page ready): dragged ${times.drag}, drew ${times.draw}, trained and paused ${times.train}`);
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${results}journey.png` });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -11,14 +11,18 @@ pub mod client;
 mod number_field;
 mod panel;
 mod resume;
+pub mod settings;
+mod strip;
 mod supervisor;
 
 pub use panel::TrainingPanel;
+pub use strip::TrainingStrip;
 
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 
 use self::client::Client;
+use self::settings::Settings;
 use super::library::Library;
 use super::state::Lab;
 use crate::ml::model::ModelConfig;
@@ -71,6 +75,8 @@ pub struct Training {
     pub last_pong: RwSignal<u64>,
     /// Whether the check for a run kept from the last visit is done (whatever it found).
     pub restore_checked: RwSignal<bool>,
+    /// The settings of the next run.
+    pub settings: Settings,
     /// The page knows the run but the worker does not (after a crash or a reload): it goes on
     /// from its last snapshot once the worker has the digits, or at the next Resume or Step.
     detached: RwSignal<bool>,
@@ -119,6 +125,7 @@ impl Training {
             memory: RwSignal::new(None),
             last_pong: RwSignal::new(0),
             restore_checked: RwSignal::new(false),
+            settings: Settings::new(),
             detached: RwSignal::new(false),
             lab,
             library,

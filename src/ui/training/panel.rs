@@ -2,15 +2,14 @@
 
 use leptos::prelude::*;
 
-use std::collections::BTreeSet;
-
 use super::charts::{KlBars, LineChart, Series};
-use super::number_field::{Invalid, NumberField};
+use super::number_field::NumberField;
+use super::settings::Settings;
 use super::{DataStatus, Training};
 use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
-use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
+use crate::ml::train::{check_epochs, TrainConfig, EPOCH_RANGE};
 use crate::protocol::RunState;
 use crate::ui_logic::chart_scale::smooth;
 
@@ -26,20 +25,20 @@ fn clock_text(seconds: f64) -> String {
 
 #[component]
 pub fn TrainingPanel(training: Training) -> impl IntoView {
-    // The panel opens on the reference run; every default is the core's.
-    let model_defaults = ModelConfig::default();
-    let train_defaults = TrainConfig::default();
-    let kind = RwSignal::new(model_defaults.kind);
-    let latent = RwSignal::new(model_defaults.latent);
-    let hidden = RwSignal::new(model_defaults.hidden);
-    let beta = RwSignal::new(train_defaults.beta);
-    let learning_rate = RwSignal::new(train_defaults.learning_rate);
-    let batch = RwSignal::new(train_defaults.batch_size);
-    let epochs = RwSignal::new(DEFAULT_EPOCHS);
-    let seed = RwSignal::new(train_defaults.seed);
-    let warmup = RwSignal::new(train_defaults.warmup_epochs);
+    let settings = training.settings;
+    let Settings {
+        kind,
+        latent,
+        hidden,
+        beta,
+        learning_rate,
+        batch,
+        epochs,
+        seed,
+        warmup,
+        invalid,
+    } = settings;
     // Each field checks its own number with the core's rules, so its message is the core's.
-    let invalid: Invalid = RwSignal::new(BTreeSet::new());
     let model_problem = |config: ModelConfig| config.validate().err().map(|e| e.to_string());
     let train_problem = |config: TrainConfig| config.validate().err().map(|e| e.to_string());
     let check_latent = Callback::new(move |v: usize| {
@@ -74,18 +73,11 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     let check_epochs_field = Callback::new(|v: usize| check_epochs(v).err().map(|e| e.to_string()));
     let any_seed = Callback::new(|_: u64| None);
 
-    let train_config = move || TrainConfig {
-        learning_rate: learning_rate.get_untracked(),
-        batch_size: batch.get_untracked(),
-        beta: beta.get_untracked(),
-        seed: seed.get_untracked(),
-        warmup_epochs: warmup.get_untracked(),
-    };
     // Learning rate, β, batch size and warm-up apply to a run in progress as soon as they change.
     Effect::new(move |first: Option<()>| {
         let _ = (learning_rate.get(), beta.get(), batch.get(), warmup.get());
         if first.is_some() {
-            training.set_hyper_parameters(train_config());
+            training.set_hyper_parameters(settings.train_config());
         }
     });
     // A run brought back after a reload shows its own settings, so that editing one of them
@@ -99,15 +91,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             return entry;
         }
         if let Some(plan) = training.plan.get_untracked() {
-            kind.set(plan.model.kind);
-            latent.set(plan.model.latent);
-            hidden.set(plan.model.hidden);
-            epochs.set(plan.epochs);
-            seed.set(plan.train.seed);
-            beta.set(plan.train.beta);
-            learning_rate.set(plan.train.learning_rate);
-            batch.set(plan.train.batch_size);
-            warmup.set(plan.train.warmup_epochs);
+            settings.show(&plan);
         }
         entry
     });
@@ -128,54 +112,11 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             k.label()
         )
     });
-    let start = move |_| {
-        // A run not yet finished is not thrown away by a stray click.
-        if let Some(state @ (RunState::Running | RunState::Paused | RunState::Diverged)) =
-            training.state_untracked()
-        {
-            let where_ = training
-                .progress
-                .with_untracked(|p| {
-                    p.as_ref().map(|p| {
-                        format!(
-                            ", epoch {} of {}",
-                            (p.epochs_done + 1).min(p.epochs),
-                            p.epochs
-                        )
-                    })
-                })
-                .unwrap_or_default();
-            let question = format!(
-                "A run is {}{where_}. Start a new one? This run stops here; its model so far stays \
-                 in the library.",
-                match state {
-                    RunState::Running => "training",
-                    RunState::Paused => "paused",
-                    RunState::Diverged | RunState::Finished => "stopped",
-                }
-            );
-            let confirmed = web_sys::window()
-                .and_then(|w| w.confirm_with_message(&question).ok())
-                .unwrap_or(false);
-            if !confirmed {
-                return;
-            }
-        }
-        let model = ModelConfig::new(
-            kind.get_untracked(),
-            latent.get_untracked(),
-            hidden.get_untracked(),
-        );
-        training.start(model, train_config(), epochs.get_untracked());
-    };
+    let start = move |_| training.start_from_settings();
 
     let state = move || training.state();
     let running = move || state() == Some(RunState::Running);
-    let can_start = move || {
-        training.worker_ready.get()
-            && training.data.get() == DataStatus::Ready
-            && invalid.with(BTreeSet::is_empty)
-    };
+    let can_start = move || training.can_start();
     let has_run = move || training.plan.with(Option::is_some);
 
     let progress_text = move || {

@@ -1,0 +1,118 @@
+//! The first five minutes: one sentence on what a VAE is, and three numbered first steps. Each
+//! step lights up the part of the tool it refers to (on hover or focus, and when clicked, which
+//! also brings that part into view), and is ticked once it has been done.
+
+use leptos::prelude::*;
+
+use super::state::use_lab;
+use super::training::Training;
+
+/// What a person has done so far, for the ticks.
+#[derive(Clone, Copy)]
+pub struct Guide {
+    /// The point was moved by hand (dragged, clicked or keyed on the plane or a slider).
+    pub moved: RwSignal<bool>,
+}
+
+impl Guide {
+    pub fn new() -> Self {
+        Self {
+            moved: RwSignal::new(false),
+        }
+    }
+}
+
+impl Default for Guide {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Marks that the person moved the point themselves. Components take the guide from the
+/// context when they are built (event handlers run outside it) and pass it here; without one
+/// (a component tested on its own) nothing is marked.
+pub fn moved_by_hand(guide: Option<Guide>) {
+    if let Some(guide) = guide {
+        if !guide.moved.get_untracked() {
+            guide.moved.set(true);
+        }
+    }
+}
+
+/// Lights up (or puts out) the part of the page `selector` names.
+fn light(selector: &str, on: bool) {
+    let Some(element) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector(selector).ok().flatten())
+    else {
+        return;
+    };
+    if on {
+        let _ = element.set_attribute("data-lit", "");
+    } else {
+        let _ = element.remove_attribute("data-lit");
+    }
+}
+
+#[component]
+fn Step(
+    number: u8,
+    /// The part of the page the step is about.
+    target: &'static str,
+    #[prop(into)] done: Signal<bool>,
+    children: Children,
+) -> impl IntoView {
+    let go = move |_| {
+        light(target, true);
+        if let Some(element) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector(target).ok().flatten())
+        {
+            element.scroll_into_view();
+        }
+        set_timeout(
+            move || light(target, false),
+            std::time::Duration::from_millis(2_400),
+        );
+    };
+    view! {
+        <li class="step" data-done=move || done.get().to_string()>
+            <button class="step-go" on:click=go
+                on:mouseenter=move |_| light(target, true) on:mouseleave=move |_| light(target, false)
+                on:focus=move |_| light(target, true) on:blur=move |_| light(target, false)>
+                <span class="step-number" aria-hidden="true">
+                    {move || if done.get() { "✓".to_string() } else { number.to_string() }}
+                </span>
+                {children()}
+            </button>
+        </li>
+    }
+}
+
+#[component]
+pub fn FirstSteps() -> impl IntoView {
+    let lab = use_lab();
+    let guide = expect_context::<Guide>();
+    let training = use_context::<Training>();
+    let drew = Signal::derive(move || lab.drawing.with(Option::is_some));
+    let trained = Signal::derive(move || training.is_some_and(|t| t.plan.with(Option::is_some)));
+    view! {
+        <div class="first-steps">
+            <p class="lede">
+                "A variational autoencoder learns to squeeze each picture into a few numbers, a point in its "
+                <em>"latent space"</em>", and to draw the picture again from that point."
+            </p>
+            <ol class="steps">
+                <Step number=1 target=".stage-latent" done=guide.moved>
+                    <strong>"Drag the point"</strong><span>"watch the digit change"</span>
+                </Step>
+                <Step number=2 target=".stage-data" done=drew>
+                    <strong>"Draw a digit"</strong><span>"see where it lands"</span>
+                </Step>
+                <Step number=3 target=".training-strip" done=trained>
+                    <strong>"Train your own"</strong><span>"watch the space organise"</span>
+                </Step>
+            </ol>
+        </div>
+    }
+}

@@ -1,0 +1,141 @@
+//! The settings of the next run, one set of signals owned by [`Training`]: the training panel
+//! edits them, and both Start buttons (the panel's and the strip's) start from them.
+
+use std::collections::BTreeSet;
+
+use leptos::prelude::*;
+
+use super::number_field::Invalid;
+use super::{DataStatus, Plan, Training};
+use crate::ml::model::{ModelConfig, ModelKind};
+use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS};
+use crate::protocol::RunState;
+
+#[derive(Clone, Copy)]
+pub struct Settings {
+    pub kind: RwSignal<ModelKind>,
+    pub latent: RwSignal<usize>,
+    pub hidden: RwSignal<usize>,
+    pub beta: RwSignal<f64>,
+    pub learning_rate: RwSignal<f64>,
+    pub batch: RwSignal<usize>,
+    pub epochs: RwSignal<usize>,
+    pub seed: RwSignal<u64>,
+    pub warmup: RwSignal<usize>,
+    /// Fields whose text cannot be used now; Start waits until there are none.
+    pub invalid: Invalid,
+}
+
+impl Settings {
+    /// The reference run: every default is the core's.
+    pub fn new() -> Self {
+        let model = ModelConfig::default();
+        let train = TrainConfig::default();
+        Self {
+            kind: RwSignal::new(model.kind),
+            latent: RwSignal::new(model.latent),
+            hidden: RwSignal::new(model.hidden),
+            beta: RwSignal::new(train.beta),
+            learning_rate: RwSignal::new(train.learning_rate),
+            batch: RwSignal::new(train.batch_size),
+            epochs: RwSignal::new(DEFAULT_EPOCHS),
+            seed: RwSignal::new(train.seed),
+            warmup: RwSignal::new(train.warmup_epochs),
+            invalid: RwSignal::new(BTreeSet::new()),
+        }
+    }
+
+    /// The model the settings describe, tracked (for a view that follows them).
+    pub fn model_config_tracked(&self) -> ModelConfig {
+        ModelConfig::new(self.kind.get(), self.latent.get(), self.hidden.get())
+    }
+
+    pub fn model_config(&self) -> ModelConfig {
+        ModelConfig::new(
+            self.kind.get_untracked(),
+            self.latent.get_untracked(),
+            self.hidden.get_untracked(),
+        )
+    }
+
+    pub fn train_config(&self) -> TrainConfig {
+        TrainConfig {
+            learning_rate: self.learning_rate.get_untracked(),
+            batch_size: self.batch.get_untracked(),
+            beta: self.beta.get_untracked(),
+            seed: self.seed.get_untracked(),
+            warmup_epochs: self.warmup.get_untracked(),
+        }
+    }
+
+    /// Shows a run's own settings (one brought back after a reload), so that editing one of
+    /// them does not send the defaults for the others.
+    pub fn show(&self, plan: &Plan) {
+        self.kind.set(plan.model.kind);
+        self.latent.set(plan.model.latent);
+        self.hidden.set(plan.model.hidden);
+        self.epochs.set(plan.epochs);
+        self.seed.set(plan.train.seed);
+        self.beta.set(plan.train.beta);
+        self.learning_rate.set(plan.train.learning_rate);
+        self.batch.set(plan.train.batch_size);
+        self.warmup.set(plan.train.warmup_epochs);
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Training {
+    /// Whether Start can be pressed now: a worker with the digits, and settings that can be used.
+    pub fn can_start(&self) -> bool {
+        self.worker_ready.get()
+            && self.data.get() == DataStatus::Ready
+            && self.settings.invalid.with(BTreeSet::is_empty)
+    }
+
+    /// Starts a run with the settings. A run not yet finished is not thrown away by a stray
+    /// click: that asks first.
+    pub fn start_from_settings(self) {
+        if let Some(state @ (RunState::Running | RunState::Paused | RunState::Diverged)) =
+            self.state_untracked()
+        {
+            let at = self
+                .progress
+                .with_untracked(|p| {
+                    p.as_ref().map(|p| {
+                        format!(
+                            ", epoch {} of {}",
+                            (p.epochs_done + 1).min(p.epochs),
+                            p.epochs
+                        )
+                    })
+                })
+                .unwrap_or_default();
+            let question = format!(
+                "A run is {}{at}. Start a new one? This run stops here; its model so far stays \
+                 in the library.",
+                match state {
+                    RunState::Running => "training",
+                    RunState::Paused => "paused",
+                    RunState::Diverged | RunState::Finished => "stopped",
+                }
+            );
+            let confirmed = web_sys::window()
+                .and_then(|w| w.confirm_with_message(&question).ok())
+                .unwrap_or(false);
+            if !confirmed {
+                return;
+            }
+        }
+        let settings = self.settings;
+        self.start(
+            settings.model_config(),
+            settings.train_config(),
+            settings.epochs.get_untracked(),
+        );
+    }
+}
