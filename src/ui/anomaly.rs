@@ -6,12 +6,15 @@
 
 use std::sync::Arc;
 
+use leptos::html::Section;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::{use_lab, ActiveModel};
+use super::visibility::fill_when_shown;
+use super::why::Why;
 use crate::ml::explore::neg_elbo_one;
 use crate::ml::preprocess::{mnist_like, PreprocessError};
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
@@ -43,6 +46,8 @@ struct Scored {
 }
 
 const BINS: usize = 40;
+/// The scores are taken again for a changed model at most this often.
+const REFILL_GAP_MS: f64 = 3_000.0;
 const WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 170.0;
 const LEFT: f64 = 10.0;
@@ -225,6 +230,24 @@ pub fn AnomalyPanel() -> impl IntoView {
         });
     };
 
+    // Scored when it scrolls into view, and again, against the same digit, when the model
+    // changes (a run in training: at most every few seconds).
+    let section = NodeRef::<Section>::new();
+    fill_when_shown(
+        section,
+        REFILL_GAP_MS,
+        move || {
+            let ready = lab.test.with(Option::is_some) && !busy.get();
+            ready
+                .then(|| {
+                    lab.active
+                        .with(|m| m.as_ref().map(|m| Arc::as_ptr(m) as usize))
+                })
+                .flatten()
+        },
+        move || run(false),
+    );
+
     let on_image = move |ev: leptos::ev::Event| {
         let Some(input) = ev
             .target()
@@ -343,17 +366,20 @@ pub fn AnomalyPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="panel anomaly-panel" aria-labelledby="anomaly-title">
+        <section class="panel anomaly-panel" aria-labelledby="anomaly-title" node_ref=section>
             <h2 id="anomaly-title">"Anomaly score: how unusual is this input?"</h2>
-            <p class="explain">
-                "A VAE gives every input a score, its negative ELBO: how many nats it costs to describe the input with "
-                "the model. Inputs like the training digits score low; anything else scores high. The bars are the 2,000 "
-                "test digits; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, "
-                "your drawing if there is one, and a picture of yours if you choose one (any size: it is read like a "
-                "drawing, its strokes cropped, scaled into 20×20 and centred, and inverted when dark on light, as MNIST "
-                "digits are light on dark). The percentile says how many test digits score lower: a detector flags "
-                "inputs above, say, the 99th."
-            </p>
+            <p class="caption">"How unusual is an input? Its −ELBO, marked among the test digits' scores."</p>
+            <Why>
+                <p>
+                    "A VAE gives every input a score, its negative ELBO: how many nats it costs to describe the input with "
+                    "the model. Inputs like the training digits score low; anything else scores high. The bars are the 2,000 "
+                    "test digits; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, "
+                    "your drawing if there is one, and a picture of yours if you choose one (any size: it is read like a "
+                    "drawing, its strokes cropped, scaled into 20×20 and centred, and inverted when dark on light, as MNIST "
+                    "digits are light on dark). The percentile says how many test digits score lower: a detector flags "
+                    "inputs above, say, the 99th."
+                </p>
+            </Why>
             <div class="buttons">
                 <button class="score-probes" on:click=move |_| run(true) disabled=move || busy.get() || lab.test.with(Option::is_none)>
                     {move || if scored.with(Option::is_some) { "Score another digit" } else { "Score the inputs" }}

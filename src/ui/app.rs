@@ -21,6 +21,7 @@ use super::scatter::ScatterPanel;
 use super::share;
 use super::state::Lab;
 use super::training::{Training, TrainingPanel, TrainingStrip};
+use super::visibility::Viewport;
 use super::why::Why;
 use crate::ml::data::Digits;
 
@@ -54,6 +55,7 @@ pub fn App() -> impl IntoView {
     let lab = Lab::new();
     provide_context(lab);
     provide_context(Guide::new());
+    provide_context(Viewport::watch());
     let library = Library::new();
     provide_context(library);
     let training = Training::new(lab, library);

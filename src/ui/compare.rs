@@ -7,12 +7,15 @@
 
 use std::sync::Arc;
 
+use leptos::html::Section;
 use leptos::prelude::*;
 
 use super::clock::{in_chunks, now_ms};
 use super::digit_view::DigitView;
 use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
+use super::visibility::fill_when_shown;
+use super::why::Why;
 use crate::ml::data::{Digits, IMAGE_PIXELS};
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{encode_many, interpolate};
@@ -23,6 +26,8 @@ use crate::ml::rng::Rng;
 const SHOWN: usize = 6;
 /// Steps of each interpolation.
 const STEPS: usize = 8;
+/// The comparison is made again for another model at most this often.
+const COMPARE_GAP_MS: f64 = 5_000.0;
 
 /// One model's row.
 #[derive(Clone)]
@@ -112,7 +117,7 @@ pub fn ComparePanel() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xc0_3fa7e));
 
-    let compare = move |_| {
+    let compare = move || {
         let Some(test) = lab.test.get_untracked() else {
             message.set(Some(
                 "The test digits are needed and are not loaded.".to_string(),
@@ -155,6 +160,19 @@ pub fn ComparePanel() -> impl IntoView {
             busy.set(false);
         });
     };
+
+    // Filled when it scrolls into view, and again for another model (not for every snapshot
+    // of a run in training: each pass scores 2,000 digits under five models).
+    let section = NodeRef::<Section>::new();
+    fill_when_shown(
+        section,
+        COMPARE_GAP_MS,
+        move || {
+            let ready = lab.test.with(Option::is_some) && !busy.get();
+            ready.then(|| lab.active.with(|m| m.as_ref().map(|m| m.id.clone())))
+        },
+        compare,
+    );
 
     let table = move || {
         let rows = rows.get();
@@ -200,17 +218,20 @@ pub fn ComparePanel() -> impl IntoView {
     };
 
     view! {
-        <section class="panel compare-panel" aria-labelledby="compare-title">
+        <section class="panel compare-panel" aria-labelledby="compare-title" node_ref=section>
             <h2 id="compare-title">"Autoencoder against VAEs, side by side"</h2>
-            <p class="explain">
-                "The same test digits through every model: reconstructions, samples drawn from the prior N(0, I) and "
-                "decoded, and a walk between two digits. A plain autoencoder reconstructs sharply, but its codes do not "
-                "fill N(0, I), so its prior samples fall in holes and are rarely digits; a VAE pays a KL cost to keep its "
-                "codes where the prior is. The table scores each on the 2,000 test digits (the autoencoder has no bound, "
-                "only its reconstruction error)."
-            </p>
+            <p class="caption">"The same digits through every model: an autoencoder reconstructs well, but only a VAE's prior samples are digits."</p>
+            <Why>
+                <p>
+                    "The same test digits through every model: reconstructions, samples drawn from the prior N(0, I) and "
+                    "decoded, and a walk between two digits. A plain autoencoder reconstructs sharply, but its codes do not "
+                    "fill N(0, I), so its prior samples fall in holes and are rarely digits; a VAE pays a KL cost to keep its "
+                    "codes where the prior is. The table scores each on the 2,000 test digits (the autoencoder has no bound, "
+                    "only its reconstruction error)."
+                </p>
+            </Why>
             <div class="buttons">
-                <button class="compare-models" on:click=compare disabled=move || busy.get() || lab.test.with(Option::is_none)>
+                <button class="compare-models" on:click=move |_| compare() disabled=move || busy.get() || lab.test.with(Option::is_none)>
                     {move || if busy.get() { "Comparing…" } else if rows.with(Vec::is_empty) { "Compare the models" } else { "Compare other digits" }}
                 </button>
             </div>

@@ -62,7 +62,11 @@ fn Step(
     #[prop(into)] done: Signal<bool>,
     children: Children,
 ) -> impl IntoView {
+    // A chosen step keeps its part lit for a moment even when the page scrolls it away from
+    // under the pointer (which would otherwise count as leaving it).
+    let pinned = StoredValue::new(false);
     let go = move |_| {
+        pinned.set_value(true);
         light(target, true);
         if let Some(element) = web_sys::window()
             .and_then(|w| w.document())
@@ -71,15 +75,23 @@ fn Step(
             element.scroll_into_view();
         }
         set_timeout(
-            move || light(target, false),
+            move || {
+                pinned.set_value(false);
+                light(target, false);
+            },
             std::time::Duration::from_millis(2_400),
         );
+    };
+    let leave = move || {
+        if !pinned.get_value() {
+            light(target, false);
+        }
     };
     view! {
         <li class="step" data-done=move || done.get().to_string()>
             <button class="step-go" on:click=go
-                on:mouseenter=move |_| light(target, true) on:mouseleave=move |_| light(target, false)
-                on:focus=move |_| light(target, true) on:blur=move |_| light(target, false)>
+                on:mouseenter=move |_| light(target, true) on:mouseleave=move |_| leave()
+                on:focus=move |_| light(target, true) on:blur=move |_| leave()>
                 <span class="step-number" aria-hidden="true">
                     {move || if done.get() { "✓".to_string() } else { number.to_string() }}
                 </span>

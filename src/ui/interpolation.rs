@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::use_lab;
+use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::explore::{encode_one, interpolate};
 use crate::ml::rng::Rng;
@@ -119,10 +120,13 @@ pub fn InterpolationPanel() -> impl IntoView {
     view! {
         <section class="panel interpolation-panel" aria-labelledby="interpolation-title">
             <h2 id="interpolation-title">"Interpolation: walking between two digits"</h2>
-            <p class="explain">
-                "Both digits are encoded; the ten steps decode evenly spaced points on the straight line between their "
-                "codes. A smooth morph means the latent space is continuous where the digits live."
-            </p>
+            <p class="caption">"A straight walk between the codes of two digits, decoded in ten steps."</p>
+            <Why>
+                <p>
+                    "Both digits are encoded; the ten steps decode evenly spaced points on the straight line between their "
+                    "codes. A smooth morph means the latent space is continuous where the digits live."
+                </p>
+            </Why>
             <div class="interpolation-controls">
                 <label>"from test digit "
                     <input type="number" class="from-index" min="0" max=max_index prop:value=index_text(from) on:change=index_input(from) />

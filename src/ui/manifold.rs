@@ -11,6 +11,7 @@ use leptos::prelude::*;
 
 use super::sheet::Sheet;
 use super::state::use_lab;
+use super::why::Why;
 use crate::ml::explore::grid_codes;
 use crate::ml::stats::grid_coordinates;
 
@@ -153,11 +154,14 @@ pub fn ManifoldPanel() -> impl IntoView {
     view! {
         <section class="panel manifold-panel" aria-labelledby="manifold-title">
             <h2 id="manifold-title">"The manifold: a slice of latent space"</h2>
-            <p class="explain">
-                "Every cell decodes one point of a 2-D slice through the latent space: one dimension across, one down, "
-                "the rest as the sliders set them. Cells are spaced by the inverse normal CDF, so each holds an equal "
-                "share of the prior. Click a cell to move the sliders there."
-            </p>
+            <p class="caption">"A sheet of digits decoded across two latent dimensions; click a cell to go there."</p>
+            <Why>
+                <p>
+                    "Every cell decodes one point of a 2-D slice through the latent space: one dimension across, one down, "
+                    "the rest as the sliders set them. Cells are spaced by the inverse normal CDF, so each holds an equal "
+                    "share of the prior. Click a cell to move the sliders there."
+                </p>
+            </Why>
             <div class="manifold-controls">
                 <label>"across " <select class="dim-x" on:change=pick_axis((dim_x, set_dim_x), (dim_y, set_dim_y))>{dim_options(dim_x)}</select></label>
                 <label>"down " <select class="dim-y" on:change=pick_axis((dim_y, set_dim_y), (dim_x, set_dim_x))>{dim_options(dim_y)}</select></label>

@@ -29,6 +29,7 @@ pub mod sliders;
 pub mod state;
 pub mod storage;
 pub mod training;
+mod visibility;
 pub mod why;
 
 pub use app::App;

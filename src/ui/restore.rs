@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::use_lab;
+use super::why::Why;
 use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
 use crate::ml::explore::encode_one;
 use crate::ml::probes::{erased, fill_hole, mean_squared_error, patch_mask, salt_and_pepper};
@@ -141,13 +142,16 @@ pub fn RestorePanel() -> impl IntoView {
     view! {
         <section class="panel restore-panel" aria-labelledby="restore-title">
             <h2 id="restore-title">"Restore: denoising and inpainting"</h2>
-            <p class="explain">
-                "Damage a digit and reconstruct it: the encoder still finds a code near the clean digit's, and the decoder "
-                "can only draw digit-like images, so the reconstruction fills the hole or drops the noise. The numbers are "
-                "the mean squared error against the original: lower is closer. An inpainting keeps the pixels it was given "
-                "and fills only the hole. The noise turns a fifth of the pixels black or white. Click the damaged digit to "
-                "wipe a patch there."
-            </p>
+            <p class="caption">"Damage a digit, and the model repairs it from what is left."</p>
+            <Why>
+                <p>
+                    "Damage a digit and reconstruct it: the encoder still finds a code near the clean digit's, and the decoder "
+                    "can only draw digit-like images, so the reconstruction fills the hole or drops the noise. The numbers are "
+                    "the mean squared error against the original: lower is closer. An inpainting keeps the pixels it was given "
+                    "and fills only the hole. The noise turns a fifth of the pixels black or white. Click the damaged digit to "
+                    "wipe a patch there."
+                </p>
+            </Why>
             <div class="buttons">
                 <button class="damage-patch" on:click=patch>"Wipe a patch"</button>
                 <button class="damage-noise" on:click=noise>"Add noise"</button>

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use leptos::html::Canvas;
+use leptos::html::{Canvas, Section};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
@@ -15,6 +15,8 @@ use web_sys::CanvasRenderingContext2d;
 use super::clock::in_chunks;
 use super::digit_view::DigitView;
 use super::state::use_lab;
+use super::visibility::fill_when_shown;
+use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::eval::EVAL_CHUNK;
 use crate::ml::explore::encode_many;
@@ -39,6 +41,8 @@ struct Plotted {
 }
 
 const SIDE: f64 = 420.0;
+/// The codes are encoded again for a changed model at most this often.
+const REFILL_GAP_MS: f64 = 3_000.0;
 const MARGIN: f64 = 12.0;
 
 #[component]
@@ -55,7 +59,7 @@ pub fn ScatterPanel() -> impl IntoView {
     let hovered = RwSignal::new(None::<usize>);
     let canvas = NodeRef::<Canvas>::new();
 
-    let encode = move |_| {
+    let encode = move || {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
             message.set(Some("The test digits are not loaded.".to_string()));
@@ -93,6 +97,24 @@ pub fn ScatterPanel() -> impl IntoView {
             version.update(|v| *v += 1);
         });
     };
+
+    // Encoded when it scrolls into view, and again when the model changes (a run in training:
+    // at most every few seconds).
+    let section = NodeRef::<Section>::new();
+    fill_when_shown(
+        section,
+        REFILL_GAP_MS,
+        move || {
+            let ready = lab.test.with(Option::is_some) && !busy.get();
+            ready
+                .then(|| {
+                    lab.active
+                        .with(|m| m.as_ref().map(|m| Arc::as_ptr(m) as usize))
+                })
+                .flatten()
+        },
+        encode,
+    );
 
     // Draws the points whenever the codes or the chosen axes change.
     Effect::new(move |_| {
@@ -223,16 +245,19 @@ pub fn ScatterPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="panel scatter-panel" aria-labelledby="scatter-title">
+        <section class="panel scatter-panel" aria-labelledby="scatter-title" node_ref=section>
             <h2 id="scatter-title">"Latent scatter: where the encoder puts the digits"</h2>
-            <p class="explain">
-                "Each dot is one of the 2,000 test digits at the mean of its code, coloured by which digit it is. Digits "
-                "of a class gather; a VAE keeps the whole cloud near the prior N(0, I), an autoencoder spreads it freely. "
-                "With more than two dimensions the view is the first two principal components, or two chosen dimensions. "
-                "Hover a dot to see the digit; click it to put the sliders on its code."
-            </p>
+            <p class="caption">"The 2,000 test digits at their codes, coloured by which digit they are."</p>
+            <Why>
+                <p>
+                    "Each dot is one of the 2,000 test digits at the mean of its code, coloured by which digit it is. Digits "
+                    "of a class gather; a VAE keeps the whole cloud near the prior N(0, I), an autoencoder spreads it freely. "
+                    "With more than two dimensions the view is the first two principal components, or two chosen dimensions. "
+                    "Hover a dot to see the digit; click it to put the sliders on its code."
+                </p>
+            </Why>
             <div class="buttons">
-                <button class="encode-test" on:click=encode disabled=move || busy.get() || lab.test.with(Option::is_none)>
+                <button class="encode-test" on:click=move |_| encode() disabled=move || busy.get() || lab.test.with(Option::is_none)>
                     {move || if busy.get() { "Encoding…" } else { "Encode the test digits" }}
                 </button>
                 <label>

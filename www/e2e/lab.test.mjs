@@ -191,3 +191,23 @@ test("the comparison table fits a phone's screen", async () => {
   await page.locator(".compare-panel").screenshot({ path: `${results}compare-phone.png` });
   await context.close();
 });
+
+test("each chapter fills itself when it scrolls into view, and again for another model", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const t0 = Date.now();
+  for (const [chapter, filled] of [
+    [".compare-panel", () => document.querySelectorAll(".compare-table tbody tr").length >= 4],
+    [".scatter-panel", () => document.querySelector("canvas.scatter").dataset.points === "2000"],
+    [".anomaly-panel", () => document.querySelectorAll(".anomaly-panel figure.probe").length >= 4],
+  ]) {
+    await page.locator(chapter).scrollIntoViewIfNeeded();
+    await page.waitForFunction(filled, null, { timeout: 120_000 });
+    console.log(`${chapter} filled ${Date.now() - t0} ms after the page was ready`);
+  }
+  // Another model: the chapter in view follows it, no button pressed.
+  await page.selectOption("#model-select", "pretrained:mlp-vae-z16");
+  await page.waitForFunction(() => /16-D|z=16/.test(document.querySelector(".anomaly-panel .timing").textContent), null, { timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -11,6 +11,7 @@ use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
 use crate::ml::train::{check_epochs, TrainConfig, EPOCH_RANGE};
 use crate::protocol::RunState;
+use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
 
 /// Seconds as "1:05" or "1:02:05".
@@ -243,12 +244,15 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         <section class="panel training-panel" aria-labelledby="training-title"
             data-restore=move || if training.restore_checked.get() { "checked" } else { "pending" }>
             <h2 id="training-title">"Train a model in a web worker"</h2>
-            <p class="explain">
-                "Training runs in a background worker with candle's autograd, so this page never freezes. Each step "
-                "minimises reconstruction + β·KL on 8,000 MNIST digits; after each epoch the 2,000 test digits are scored. "
-                "While it learns, the explorer above uses the newest weights a few times a second: watch the latent space "
-                "organise itself. Large β pushes codes towards the prior (and can switch dimensions off)."
-            </p>
+            <p class="caption">"Train a model of your own, here in a background worker, and watch its curves."</p>
+            <Why>
+                <p>
+                    "Training runs in a background worker with candle's autograd, so this page never freezes. Each step "
+                    "minimises reconstruction + β·KL on 8,000 MNIST digits; after each epoch the 2,000 test digits are scored. "
+                    "While it learns, the explorer above uses the newest weights a few times a second: watch the latent space "
+                    "organise itself. Large β pushes codes towards the prior (and can switch dimensions off)."
+                </p>
+            </Why>
             <div class="training-settings">
                 <label class="field kind">
                     <span>"model"</span>

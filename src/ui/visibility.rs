@@ -1,0 +1,115 @@
+//! Which parts of the page are on screen: the chapters fill themselves when they scroll into
+//! view (and again when the model changes while they are), rather than wait for a button.
+//! Scrolling and resizing bump one signal, at most once an animation frame; a part is in view
+//! when its box meets the screen (or comes within a margin of it).
+
+use leptos::html::Section;
+use leptos::prelude::*;
+
+use super::clock::now_ms;
+
+/// How far below the screen a part counts as in view already, so it is filled by the time it
+/// is read.
+const AHEAD_PX: f64 = 200.0;
+
+/// Bumped whenever the page scrolls or resizes (at most once a frame).
+#[derive(Clone, Copy)]
+pub struct Viewport {
+    moved: RwSignal<u32>,
+}
+
+impl Viewport {
+    /// Listens to the window's scroll and resize for the life of the page; call once, from
+    /// the root, and provide the result as context.
+    pub fn watch() -> Self {
+        let viewport = Self {
+            moved: RwSignal::new(0),
+        };
+        let pending = StoredValue::new(false);
+        let bump = move || {
+            if !pending.get_value() {
+                pending.set_value(true);
+                request_animation_frame(move || {
+                    pending.set_value(false);
+                    viewport.moved.update(|n| *n = n.wrapping_add(1));
+                });
+            }
+        };
+        let scroll = window_event_listener(leptos::ev::scroll, move |_| bump());
+        let resize = window_event_listener(leptos::ev::resize, move |_| bump());
+        on_cleanup(move || {
+            scroll.remove();
+            resize.remove();
+        });
+        viewport
+    }
+
+    /// Whether `section` is on screen (or about to be), following scrolls and resizes. A page
+    /// without the root's viewport (a component tested alone) counts everything as in view.
+    pub fn shows(section: NodeRef<Section>) -> Signal<bool> {
+        let viewport = use_context::<Viewport>();
+        Signal::derive(move || {
+            let Some(viewport) = viewport else {
+                return true;
+            };
+            viewport.moved.track();
+            let Some(element) = section.get() else {
+                return false;
+            };
+            let height = web_sys::window()
+                .and_then(|w| w.inner_height().ok())
+                .and_then(|h| h.as_f64())
+                .unwrap_or(0.0);
+            let rect = element.get_bounding_client_rect();
+            rect.bottom() > 0.0 && rect.top() < height + AHEAD_PX && rect.height() > 0.0
+        })
+    }
+}
+
+/// Calls `fill` when `section` is in view and `key` (what the content depends on: the model,
+/// say) differs from the last fill's, at most once every `gap_ms`. `key` gives `None` while
+/// filling cannot start (the digits not loaded yet, a fill still running); it is tracked, so
+/// the check runs again when that changes.
+pub fn fill_when_shown<K>(
+    section: NodeRef<Section>,
+    gap_ms: f64,
+    key: impl Fn() -> Option<K> + 'static,
+    fill: impl Fn() + 'static,
+) where
+    K: PartialEq + 'static,
+{
+    let shows = Viewport::shows(section);
+    let last = StoredValue::new_local(None::<K>);
+    let last_ms = StoredValue::new_local(f64::NEG_INFINITY);
+    let again = RwSignal::new(0u32);
+    let waiting = StoredValue::new_local(false);
+    Effect::new(move |_| {
+        again.track();
+        if !shows.get() {
+            return;
+        }
+        let Some(k) = key() else {
+            return;
+        };
+        if last.with_value(|l| l.as_ref() == Some(&k)) {
+            return;
+        }
+        let wait = gap_ms - (now_ms() - last_ms.get_value());
+        if wait > 0.0 {
+            if !waiting.get_value() {
+                waiting.set_value(true);
+                set_timeout(
+                    move || {
+                        waiting.set_value(false);
+                        again.update(|n| *n += 1);
+                    },
+                    std::time::Duration::from_millis(wait.ceil() as u64),
+                );
+            }
+            return;
+        }
+        last.set_value(Some(k));
+        last_ms.set_value(now_ms());
+        fill();
+    });
+}
