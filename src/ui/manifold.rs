@@ -35,6 +35,11 @@ pub fn ManifoldPanel() -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let sheet = Sheet::new(canvas);
     let status = sheet.status;
+    Effect::new(move |_| {
+        if let Some(ms) = status.ms.get() {
+            lab.readouts.sheet.set(Some((size.get_untracked(), ms)));
+        }
+    });
 
     // A new model may have fewer dimensions: fall back to the first two.
     Effect::new(move |_| {
@@ -170,9 +175,7 @@ pub fn ManifoldPanel() -> impl IntoView {
                         {[5usize, 10, 15, 20].map(|n| view! { <option value=n.to_string() selected=move || size.get() == n>{format!("{n}×{n}")}</option> })}
                     </select>
                 </label>
-                <span class="timing">
-                    {move || status.ms.get().map(|ms| format!("{0}×{0} decoded in {ms:.1} ms", size.get())).unwrap_or_default()}
-                </span>
+
             </div>
             <div class="sheet">
                 <canvas class="manifold" node_ref=canvas on:click=on_click role="img"

@@ -4,6 +4,7 @@
 //! thread, so moving a slider never waits for anything else. Shared state is one [`state::Lab`]
 //! of signals; each panel is a component in its own file.
 
+mod about;
 mod anomaly;
 mod app;
 pub mod bench;

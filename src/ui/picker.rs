@@ -11,6 +11,9 @@ use super::training::Training;
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
 use crate::ml::run_notes;
 
+/// How long a library message stays at the bottom of the screen.
+const TOAST_MS: u64 = 6_000;
+
 /// A short line about the active model: kind, sizes and its test score.
 fn describe(model: &ActiveModel) -> String {
     let score = model.info.notes.get(run_notes::TEST_NEG_ELBO).map(|s| {
@@ -220,6 +223,23 @@ pub fn ModelPicker() -> impl IntoView {
         on_dragover.remove();
     });
 
+    // A message about the library also shows at the bottom of the screen for a few seconds,
+    // so a file dropped while the picker is scrolled away is answered where the person is.
+    let toast = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let Some(text) = library.message.get() else {
+            return;
+        };
+        toast.set(Some(text.clone()));
+        set_timeout(
+            move || {
+                if toast.with_untracked(|t| t.as_deref() == Some(text.as_str())) {
+                    toast.set(None);
+                }
+            },
+            std::time::Duration::from_millis(TOAST_MS),
+        );
+    });
     let status = move || match (
         lab.active.with(Option::is_some),
         library.message.with(Option::is_some),
@@ -268,6 +288,10 @@ pub fn ModelPicker() -> impl IntoView {
                 {move || lab.active.get().map(|m| describe(&m)).unwrap_or_else(|| "Loading the pretrained model…".into())}
             </p>
             <p class="library-message" role="status">{move || library.message.get()}</p>
+            // Seen, not read out twice: the line above is the live region.
+            <div class="toast" aria-hidden="true" data-shown=move || toast.with(Option::is_some).to_string()>
+                {move || toast.get()}
+            </div>
         </div>
     }
 }

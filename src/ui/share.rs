@@ -15,7 +15,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::library::Library;
-use super::state::Lab;
+use super::state::{use_lab, Lab};
 use crate::ui_logic::share_link::{format_hash, parse_hash, SharedView};
 
 /// How often, at most, the hash is rewritten while the sliders move.
@@ -117,4 +117,76 @@ pub fn sync(lab: Lab, library: Library) {
     // Both live as long as the page.
     on_hash_change.forget();
     write.forget();
+}
+
+/// The link to the view on screen now (the address bar follows a moment later).
+fn current_link(lab: Lab) -> Option<String> {
+    let location = web_sys::window()?.location();
+    let base = format!("{}{}", location.origin().ok()?, location.pathname().ok()?);
+    let model = lab
+        .active
+        .with_untracked(|m| m.as_ref().map(|m| m.id.clone()))?;
+    Some(format!(
+        "{base}{}",
+        format_hash(&SharedView {
+            model,
+            z: lab.z.get_untracked(),
+        })
+    ))
+}
+
+/// Puts `text` on the clipboard (through `navigator.clipboard`, looked up at run time so no
+/// browser without it breaks the page).
+async fn copy_text(text: &str) -> Result<(), JsValue> {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into())?;
+    let clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())?;
+    let write: js_sys::Function =
+        js_sys::Reflect::get(&clipboard, &"writeText".into())?.dyn_into()?;
+    let promise: js_sys::Promise = write.call1(&clipboard, &text.into())?.dyn_into()?;
+    wasm_bindgen_futures::JsFuture::from(promise).await?;
+    Ok(())
+}
+
+/// "Copy link", with what a link can and cannot carry: a pretrained model opens anywhere, a model
+/// trained or loaded here only in this browser (it travels as a file, by Download).
+#[component]
+pub fn CopyLink() -> impl IntoView {
+    let lab = use_lab();
+    let status = RwSignal::new(None::<String>);
+    let copy = move |_| {
+        let Some(link) = current_link(lab) else {
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            status.set(Some(match copy_text(&link).await {
+                Ok(()) => "Link copied.".to_string(),
+                Err(_) => format!("This browser would not copy it; the link is {link}"),
+            }));
+        });
+    };
+    // A new point or model makes the last "copied" stale.
+    Effect::new(move |_| {
+        lab.z.track();
+        lab.active.track();
+        status.set(None);
+    });
+    let note = move || {
+        lab.active.with(|m| {
+            m.as_ref().map(|m| {
+                if m.id.starts_with("pretrained:") {
+                    "The link opens this model at this point, in any browser."
+                } else {
+                    "This model lives in this browser: its link reopens it here only. To share the \
+                     model itself, Download it and send the file."
+                }
+            })
+        })
+    };
+    view! {
+        <div class="share-row">
+            <button class="copy-link" on:click=copy>"Copy link"</button>
+            <span class="link-note">{note}</span>
+            <span class="link-status" role="status">{move || status.get()}</span>
+        </div>
+    }
 }

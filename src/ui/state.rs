@@ -94,6 +94,18 @@ pub struct Drawing {
     pub pixels: Vec<f32>,
 }
 
+/// Timings of the page's own work, in milliseconds: developer read-outs, shown together in the
+/// "about this page" section rather than beside what they time.
+#[derive(Clone, Copy, Default)]
+pub struct Readouts {
+    /// Decoding the point z to the output digit, the last time.
+    pub decode_ms: RwSignal<Option<f64>>,
+    /// The manifold's last complete sheet, and its side.
+    pub sheet: RwSignal<Option<(usize, f64)>>,
+    /// Encoding, decoding and scoring the drawing.
+    pub draw_ms: RwSignal<Option<f64>>,
+}
+
 /// Everything the panels share. Signals are cheap handles: copy it freely.
 #[derive(Clone, Copy)]
 pub struct Lab {
@@ -111,6 +123,8 @@ pub struct Lab {
     /// What the encoder made of the drawing, q(z|x): its mean and (for a VAE) σ, drawn as an
     /// ellipse on the latent plane. `None` without a drawing.
     pub encoded: RwSignal<Option<Code>>,
+    /// How long the page's own work took, for the "about this page" section.
+    pub readouts: Readouts,
     /// The active model's latent size; changes only when the size does, so views that depend
     /// on it alone (the slider list) are not rebuilt for every new set of weights.
     latent: Memo<usize>,
@@ -128,6 +142,7 @@ impl Lab {
             test_error: RwSignal::new(None),
             drawing: RwSignal::new(None),
             encoded: RwSignal::new(None),
+            readouts: Readouts::default(),
         }
     }
 

@@ -180,7 +180,7 @@ test("the manifold's axes swap rather than repeat, and a new model redraws the s
   await waitForSheet(page, sheets);
   const now = await pixelsOf(page, "canvas.manifold");
   assert.ok(old.some((v, i) => Math.abs(v - now[i]) > 0.2), "the sheet was redrawn for the new model");
-  assert.match(await page.textContent(".manifold-panel .timing"), /15×15 decoded in/);
+  assert.match(await page.textContent(".about"), /manifold's 15×15 sheet decoded in/);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -170,3 +170,45 @@ test("the first five minutes: three steps that light up their part of the tool a
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("Copy link puts the view on screen on the clipboard, and says what a link can carry", async () => {
+  const context = await app.browser.newContext();
+  await context.grantPermissions(["clipboard-read", "clipboard-write"]);
+  const { page, errors } = await open(context, app);
+  await page.locator("#z-1").fill("1.25");
+  await page.click(".copy-link");
+  await page.waitForFunction(() => /Link copied/.test(document.querySelector(".link-status").textContent));
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(copied, /^http:\/\/127\.0\.0\.1:\d+\/#model=pretrained:mlp-vae-z2&z=1\.25,0\.00$/);
+  assert.match(await page.textContent(".link-note"), /opens this model at this point, in any browser/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a file dropped far down the page is answered where the person is", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const bytes = [...(await import("node:fs")).readFileSync(new URL("../../assets/pretrained/mlp-vae-z16.safetensors", import.meta.url))];
+  await page.evaluate((data) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(data)], "far-down.safetensors"));
+    document.body.dispatchEvent(new DragEvent("drop", { dataTransfer: transfer, bubbles: true, cancelable: true }));
+  }, bytes);
+  await page.waitForSelector('.toast[data-shown="true"]');
+  assert.match(await page.textContent(".toast"), /far-down\.safetensors/);
+  const toast = await box(page, ".toast");
+  assert.ok(toast.top >= 0 && toast.bottom <= 900, `the notice is on screen (${toast.top}–${toast.bottom})`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("the developer read-outs are together under About this page", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForFunction(() => /decoded to its digit in \d/.test(document.querySelector(".about").textContent));
+  await page.waitForFunction(() => /WebAssembly memory: page \d/.test(document.querySelector(".about").textContent), null, { timeout: 30_000 });
+  assert.equal(await page.locator(".stage-output .timing").count(), 0, "no timing beside the digit");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

@@ -301,16 +301,6 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             </div>
             <p class=move || format!("training-message {}", training.message.with(|m| m.as_ref().map_or("", |m| m.class())))
                 aria-live="polite">{move || training.message.with(|m| m.as_ref().map(|m| m.text.clone()))}</p>
-            <p
-                class="memory"
-                data-page-bytes=move || training.memory.get().map(|m| m.0.to_string())
-                data-worker-bytes=move || training.memory.get().map(|m| m.1.to_string())
-                data-pong=move || training.last_pong.get().to_string()
-            >{move || training.memory.get().map(|(page, worker)| format!(
-                "WebAssembly memory: page {:.1} MB · worker {:.1} MB",
-                page as f64 / 1e6,
-                worker as f64 / 1e6
-            ))}</p>
             <div class="charts">
                 <figure>
                     <LineChart series=step_series x_label="step" y_label="nats per digit" title="training loss and reconstruction per step, smoothed" />
