@@ -347,11 +347,13 @@ pub fn LatentPlane() -> impl IntoView {
                         <circle cx=SIDE / 2.0 cy=SIDE / 2.0 r=PLANE.length(1.0)></circle>
                         <circle cx=SIDE / 2.0 cy=SIDE / 2.0 r=PLANE.length(2.0)></circle>
                     </g>
-                    {move || ellipse().map(|((cx, cy), (rx, ry))| view! {
-                        <ellipse class="posterior" cx=cx cy=cy rx=rx ry=ry></ellipse>
-                    })}
+                    // The point is a ring, and the ellipse is drawn over it: a confident encoder's
+                    // ellipse is smaller than the ring and must still show.
                     {move || marker().map(|(x, y)| view! {
                         <circle class="point" cx=x cy=y r="6"></circle>
+                    })}
+                    {move || ellipse().map(|((cx, cy), (rx, ry))| view! {
+                        <ellipse class="posterior" cx=cx cy=cy rx=rx.max(0.8) ry=ry.max(0.8)></ellipse>
                     })}
                 </svg>
             </div>
