@@ -288,7 +288,7 @@ pub fn LatentPlane() -> impl IntoView {
                 <line class=class x1=x x2=x y1=0 y2=SIDE></line>
                 <line class=class x1=0 x2=SIDE y1=y y2=y></line>
                 <text class="tick" x=x y=SIDE - 4.0 text-anchor="middle">{label.clone()}</text>
-                <text class="tick" x=4 y=y + 3.5>{label}</text>
+                <text class="tick" x=4 y=y + 4.0>{label}</text>
             }
         })
         .collect_view();
@@ -342,7 +342,7 @@ pub fn LatentPlane() -> impl IntoView {
                     on:keydown=on_key>
                     {grid}
                     <text class="axis-name" x=SIDE - 4.0 y=SIDE / 2.0 - 5.0 text-anchor="end">{dim_name(dim_x)}</text>
-                    <text class="axis-name" x=SIDE / 2.0 + 5.0 y=12>{dim_name(dim_y)}</text>
+                    <text class="axis-name" x=SIDE / 2.0 + 5.0 y=14>{dim_name(dim_y)}</text>
                     <g class="prior" style:display=move || if show_prior.get() { "" } else { "none" }>
                         <circle cx=SIDE / 2.0 cy=SIDE / 2.0 r=PLANE.length(1.0)></circle>
                         <circle cx=SIDE / 2.0 cy=SIDE / 2.0 r=PLANE.length(2.0)></circle>
