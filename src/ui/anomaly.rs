@@ -13,7 +13,7 @@ use wasm_bindgen::JsCast;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::{use_lab, ActiveModel};
-use super::visibility::fill_when_shown;
+use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
 use crate::ml::explore::neg_elbo_one;
 use crate::ml::preprocess::{mnist_like, PreprocessError};
@@ -236,15 +236,7 @@ pub fn AnomalyPanel() -> impl IntoView {
     fill_when_shown(
         section,
         REFILL_GAP_MS,
-        move || {
-            let ready = lab.test.with(Option::is_some) && !busy.get();
-            ready
-                .then(|| {
-                    lab.active
-                        .with(|m| m.as_ref().map(|m| Arc::as_ptr(m) as usize))
-                })
-                .flatten()
-        },
+        move || shown_weights(lab, busy),
         move || run(false),
     );
 
@@ -390,8 +382,11 @@ pub fn AnomalyPanel() -> impl IntoView {
                 </label>
                 <span class="timing">{move || scored.with(|s| s.as_ref().map(|s| format!("scored with {}", s.model)))}</span>
             </div>
-            {chart}
-            <div class="probes">{cards}</div>
+            // Its room is kept before it fills, so what is below does not jump.
+            <div class="anomaly-results">
+                {chart}
+                <div class="probes">{cards}</div>
+            </div>
             <p class="error" role="alert">
                 {move || message.get()}
                 {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e})."))}

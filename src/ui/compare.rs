@@ -235,8 +235,11 @@ pub fn ComparePanel() -> impl IntoView {
                     {move || if busy.get() { "Comparing…" } else if rows.with(Vec::is_empty) { "Compare the models" } else { "Compare other digits" }}
                 </button>
             </div>
-            {table}
-            <div class="compare-gallery">{gallery}</div>
+            // Its room is kept before it fills, so what is below does not jump.
+            <div class="compare-results">
+                {table}
+                <div class="compare-gallery">{gallery}</div>
+            </div>
             <p class="error" role="alert">
                 {move || message.get()}
                 {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e})."))}

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::clock::{in_chunks, now_ms};
+use super::dim_pair::{Axis, DimPair};
 use super::first_steps::{moved_by_hand, Guide};
 use super::sheet::{context, Sheet};
 use super::state::{use_lab, ActiveModel};
@@ -48,8 +49,8 @@ struct Codes {
 pub fn LatentPlane() -> impl IntoView {
     let lab = use_lab();
     let guide = use_context::<Guide>();
-    let dim_x = RwSignal::new(0usize);
-    let dim_y = RwSignal::new(1usize);
+    let dims = DimPair::new(lab);
+    let (dim_x, dim_y) = (dims.across, dims.up);
     let show_sheet = RwSignal::new(true);
     let show_codes = RwSignal::new(true);
     let show_prior = RwSignal::new(true);
@@ -57,28 +58,7 @@ pub fn LatentPlane() -> impl IntoView {
     let dots_canvas = NodeRef::<Canvas>::new();
     let sheet = Sheet::new(sheet_canvas);
 
-    // A new model may have fewer dimensions: fall back to the first two.
-    Effect::new(move |_| {
-        let latent = lab.latent();
-        let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
-        if latent >= 2 && (dx >= latent || dy >= latent || dx == dy) {
-            dim_x.set(0);
-            dim_y.set(1);
-        }
-    });
-    // The other dimensions, as the sliders set them; equal values do not redraw the sheet.
-    let base = Memo::new(move |_| {
-        let (dx, dy) = (dim_x.get(), dim_y.get());
-        lab.z.with(|z| {
-            let mut base = z.clone();
-            for d in [dx, dy] {
-                if let Some(v) = base.get_mut(d) {
-                    *v = 0.0;
-                }
-            }
-            base
-        })
-    });
+    let base = dims.rest_of_z(lab);
     Effect::new(move |_| {
         let (dx, dy, base, on) = (dim_x.get(), dim_y.get(), base.get(), show_sheet.get());
         let (Some(model), Some(_mounted)) = (lab.active.get(), sheet_canvas.get()) else {
@@ -293,21 +273,6 @@ pub fn LatentPlane() -> impl IntoView {
         })
         .collect_view();
     let dim_name = move |d: RwSignal<usize>| move || format!("z{}", d.get() + 1);
-    let dim_select = move |this: RwSignal<usize>, other: RwSignal<usize>| {
-        view! {
-            <select on:change=move |ev| {
-                let Ok(d) = event_target_value(&ev).parse::<usize>() else { return };
-                if d == other.get_untracked() {
-                    other.set(this.get_untracked());
-                }
-                this.set(d);
-            }>
-                {move || (0..lab.latent()).map(|d| view! {
-                    <option value=d.to_string() selected=move || this.get() == d>{format!("z{}", d + 1)}</option>
-                }).collect_view()}
-            </select>
-        }
-    };
     let layer = move |name: &'static str, class: &'static str, on: RwSignal<bool>| {
         view! {
             <label class=format!("layer {class}")>
@@ -322,8 +287,8 @@ pub fn LatentPlane() -> impl IntoView {
         <div class="latent-plane">
             <div class="plane-controls">
                 {move || (lab.latent() > 2).then(|| view! {
-                    <label>"across " {dim_select(dim_x, dim_y)}</label>
-                    <label>"up " {dim_select(dim_y, dim_x)}</label>
+                    <label>"across " {dims.menu(lab, Axis::Across, "dim-across")}</label>
+                    <label>"up " {dims.menu(lab, Axis::Up, "dim-up")}</label>
                 })}
                 {layer("decoded digits", "layer-sheet", show_sheet)}
                 {layer("test digits", "layer-codes", show_codes)}

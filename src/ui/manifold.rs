@@ -9,6 +9,7 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
+use super::dim_pair::{Axis, DimPair};
 use super::sheet::Sheet;
 use super::state::use_lab;
 use super::why::Why;
@@ -30,8 +31,7 @@ fn nearest(coords: &[f64], v: f32) -> usize {
 pub fn ManifoldPanel() -> impl IntoView {
     let lab = use_lab();
     let (size, set_size) = signal(DEFAULT_GRID);
-    let (dim_x, set_dim_x) = signal(0usize);
-    let (dim_y, set_dim_y) = signal(1usize);
+    let dims = DimPair::new(lab);
     let canvas = NodeRef::<Canvas>::new();
     let sheet = Sheet::new(canvas);
     let status = sheet.status;
@@ -41,32 +41,11 @@ pub fn ManifoldPanel() -> impl IntoView {
         }
     });
 
-    // A new model may have fewer dimensions: fall back to the first two.
-    Effect::new(move |_| {
-        let latent = lab.latent();
-        let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
-        if latent >= 2 && (dx >= latent || dy >= latent || dx == dy) {
-            set_dim_x.set(0);
-            set_dim_y.set(1);
-        }
-    });
-    // The sliders' other dimensions; equal values do not redraw the sheet.
-    let base = Memo::new(move |_| {
-        let (dx, dy) = (dim_x.get(), dim_y.get());
-        lab.z.with(|z| {
-            let mut base = z.clone();
-            for d in [dx, dy] {
-                if let Some(v) = base.get_mut(d) {
-                    *v = 0.0;
-                }
-            }
-            base
-        })
-    });
+    let base = dims.rest_of_z(lab);
     // Any change starts a new sheet; rows are repainted in place, so the old sheet stays visible
     // until the new one covers it.
     Effect::new(move |_| {
-        let (n, dx, dy, base) = (size.get(), dim_x.get(), dim_y.get(), base.get());
+        let (n, (dx, dy), base) = (size.get(), dims.get(), base.get());
         let (Some(model), Some(_mounted)) = (lab.active.get(), canvas.get()) else {
             return;
         };
@@ -92,7 +71,7 @@ pub fn ManifoldPanel() -> impl IntoView {
         let col = cell(ev.client_x() as f64 - rect.left(), rect.width());
         let row = cell(ev.client_y() as f64 - rect.top(), rect.height());
         let coords = grid_coordinates(n);
-        let (dx, dy) = (dim_x.get_untracked(), dim_y.get_untracked());
+        let (dx, dy) = dims.get_untracked();
         lab.sigma.set(None);
         lab.z.update(|z| {
             if dx < z.len() && dy < z.len() {
@@ -108,7 +87,7 @@ pub fn ManifoldPanel() -> impl IntoView {
     let marker = Memo::new(move |_| {
         let n = size.get();
         let coords = grid_coordinates(n);
-        let (dx, dy) = (dim_x.get(), dim_y.get());
+        let (dx, dy) = dims.get();
         lab.z.with(|z| match (z.get(dx), z.get(dy)) {
             (Some(&x), Some(&y)) => {
                 let (col, row) = (nearest(&coords, x), n - 1 - nearest(&coords, y));
@@ -126,15 +105,6 @@ pub fn ManifoldPanel() -> impl IntoView {
                 .unwrap_or_default()
         }
     };
-    // `selected` on the options (not `value` on the select), so the choice shows even when the
-    // options are rebuilt for a new model.
-    let dim_options = move |chosen: ReadSignal<usize>| {
-        move || {
-            (0..lab.latent())
-                .map(|d| view! { <option value=d.to_string() selected=move || chosen.get() == d>{format!("z{}", d + 1)}</option> })
-                .collect_view()
-        }
-    };
     let pick = |set: WriteSignal<usize>| {
         move |ev: leptos::ev::Event| {
             if let Ok(d) = event_target_value(&ev).parse() {
@@ -142,20 +112,6 @@ pub fn ManifoldPanel() -> impl IntoView {
             }
         }
     };
-    // One axis chosen as the other's dimension swaps them: a sheet needs two dimensions.
-    let pick_axis = |this: (ReadSignal<usize>, WriteSignal<usize>),
-                     other: (ReadSignal<usize>, WriteSignal<usize>)| {
-        move |ev: leptos::ev::Event| {
-            let Ok(d) = event_target_value(&ev).parse::<usize>() else {
-                return;
-            };
-            if d == other.0.get_untracked() {
-                other.1.set(this.0.get_untracked());
-            }
-            this.1.set(d);
-        }
-    };
-
     view! {
         <section class="panel manifold-panel" aria-labelledby="manifold-title">
             <h2 id="manifold-title">"The manifold: a slice of latent space"</h2>
@@ -168,8 +124,8 @@ pub fn ManifoldPanel() -> impl IntoView {
                 </p>
             </Why>
             <div class="manifold-controls">
-                <label>"across " <select class="dim-x" on:change=pick_axis((dim_x, set_dim_x), (dim_y, set_dim_y))>{dim_options(dim_x)}</select></label>
-                <label>"down " <select class="dim-y" on:change=pick_axis((dim_y, set_dim_y), (dim_x, set_dim_x))>{dim_options(dim_y)}</select></label>
+                <label>"across " {dims.menu(lab, Axis::Across, "dim-x")}</label>
+                <label>"down " {dims.menu(lab, Axis::Up, "dim-y")}</label>
                 <label>"cells "
                     <select class="grid-size" on:change=pick(set_size)>
                         {[5usize, 10, 15, 20].map(|n| view! { <option value=n.to_string() selected=move || size.get() == n>{format!("{n}×{n}")}</option> })}

@@ -11,6 +11,7 @@ pub mod bench;
 pub mod clock;
 mod compare;
 pub mod digit_view;
+mod dim_pair;
 pub mod draw_panel;
 pub mod fetch;
 pub mod first_steps;

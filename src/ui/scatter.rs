@@ -15,7 +15,7 @@ use web_sys::CanvasRenderingContext2d;
 use super::clock::in_chunks;
 use super::digit_view::DigitView;
 use super::state::use_lab;
-use super::visibility::fill_when_shown;
+use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::eval::EVAL_CHUNK;
@@ -104,15 +104,7 @@ pub fn ScatterPanel() -> impl IntoView {
     fill_when_shown(
         section,
         REFILL_GAP_MS,
-        move || {
-            let ready = lab.test.with(Option::is_some) && !busy.get();
-            ready
-                .then(|| {
-                    lab.active
-                        .with(|m| m.as_ref().map(|m| Arc::as_ptr(m) as usize))
-                })
-                .flatten()
-        },
+        move || shown_weights(lab, busy),
         encode,
     );
 

@@ -7,6 +7,7 @@ use leptos::html::Section;
 use leptos::prelude::*;
 
 use super::clock::now_ms;
+use super::state::Lab;
 
 /// How far below the screen a part counts as in view already, so it is filled by the time it
 /// is read.
@@ -112,4 +113,17 @@ pub fn fill_when_shown<K>(
         last_ms.set_value(now_ms());
         fill();
     });
+}
+
+/// The key of a chapter that follows the weights shown (each snapshot of a run in training
+/// counts as new): which weights they are, once the test digits are loaded and while no fill of
+/// the chapter (`busy`) is running.
+pub fn shown_weights(lab: Lab, busy: RwSignal<bool>) -> Option<usize> {
+    let ready = lab.test.with(Option::is_some) && !busy.get();
+    ready
+        .then(|| {
+            lab.active
+                .with(|m| m.as_ref().map(|m| std::sync::Arc::as_ptr(m) as usize))
+        })
+        .flatten()
 }
