@@ -5,17 +5,16 @@
 //! class (encoded again, at most once a second, while a model trains), the prior N(0, I) as
 //! circles at 1σ and 2σ, and the drawing's posterior q(z|x) as its 2σ ellipse.
 
-use std::sync::Arc;
-
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::clock::{in_chunks, now_ms};
+use super::clock::in_chunks;
 use super::dim_pair::{Axis, DimPair};
 use super::first_steps::{moved_by_hand, Guide};
 use super::sheet::{context, Sheet};
-use super::state::{use_lab, ActiveModel};
+use super::state::use_lab;
+use super::visibility::{fill_when, shown_weights};
 use crate::ml::eval::EVAL_CHUNK;
 use crate::ml::explore::{encode_many, grid_codes_at, EXPLORE_RANGE};
 use crate::ui_logic::palette::class_colour;
@@ -38,7 +37,6 @@ const KEY_STEP: f64 = 0.1;
 
 /// The test digits' posterior means under one model.
 struct Codes {
-    model: Arc<ActiveModel>,
     latent: usize,
     /// `count × latent`.
     means: Vec<f32>,
@@ -75,42 +73,18 @@ pub fn LatentPlane() -> impl IntoView {
         sheet.draw(model, codes, CELLS);
     });
 
-    // The test digits' codes: encoded when the layer is on and the model changes, at most once
+    // The test digits' codes: encoded when the layer is on and the weights change, at most once
     // a second (a model in training changes a few times a second), in chunks the page paints
-    // between. A pass that ends looks again, so the newest weights are never left out.
+    // between; a change during a pass is taken up when it ends.
     let codes = StoredValue::new_local(None::<Codes>);
     let codes_drawn = RwSignal::new(0u32);
-    let encoding = StoredValue::new_local(false);
-    let last_pass_ms = StoredValue::new_local(f64::NEG_INFINITY);
-    let wait_set = StoredValue::new_local(false);
-    let look_again = RwSignal::new(0u32);
-    Effect::new(move |_| {
-        look_again.track();
-        if !show_codes.get() {
-            return;
-        }
-        let (Some(model), Some(test)) = (lab.active.get(), lab.test.get()) else {
+    let encoding = RwSignal::new(false);
+    let encode_codes = move || {
+        let (Some(model), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
+        else {
             return;
         };
-        let fresh = codes.with_value(|c| c.as_ref().is_some_and(|c| Arc::ptr_eq(&c.model, &model)));
-        if fresh || encoding.get_value() {
-            return;
-        }
-        let wait = CODES_EVERY_MS - (now_ms() - last_pass_ms.get_value());
-        if wait > 0.0 {
-            if !wait_set.get_value() {
-                wait_set.set_value(true);
-                set_timeout(
-                    move || {
-                        wait_set.set_value(false);
-                        look_again.update(|n| *n += 1);
-                    },
-                    std::time::Duration::from_millis(wait.ceil() as u64),
-                );
-            }
-            return;
-        }
-        encoding.set_value(true);
+        encoding.set(true);
         leptos::task::spawn_local(async move {
             let latent = model.latent();
             let mut means = Vec::with_capacity(test.len() * latent);
@@ -120,20 +94,23 @@ pub fn LatentPlane() -> impl IntoView {
                 Ok::<(), candle_core::Error>(())
             })
             .await;
-            encoding.set_value(false);
-            last_pass_ms.set_value(now_ms());
             if encoded.is_ok() {
                 codes.set_value(Some(Codes {
-                    model,
                     latent,
                     means,
                     labels: test.labels().to_vec(),
                 }));
                 codes_drawn.update(|n| *n += 1);
             }
-            look_again.update(|n| *n += 1);
+            encoding.set(false);
         });
-    });
+    };
+    fill_when(
+        show_codes.into(),
+        CODES_EVERY_MS,
+        move || shown_weights(lab, encoding),
+        encode_codes,
+    );
     // The dots, on their own canvas under the marks.
     Effect::new(move |_| {
         codes_drawn.track();

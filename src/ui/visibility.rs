@@ -68,9 +68,7 @@ impl Viewport {
 }
 
 /// Calls `fill` when `section` is in view and `key` (what the content depends on: the model,
-/// say) differs from the last fill's, at most once every `gap_ms`. `key` gives `None` while
-/// filling cannot start (the digits not loaded yet, a fill still running); it is tracked, so
-/// the check runs again when that changes.
+/// say) differs from the last fill's, at most once every `gap_ms` (see [`fill_when`]).
 pub fn fill_when_shown<K>(
     section: NodeRef<Section>,
     gap_ms: f64,
@@ -79,14 +77,28 @@ pub fn fill_when_shown<K>(
 ) where
     K: PartialEq + 'static,
 {
-    let shows = Viewport::shows(section);
+    fill_when(Viewport::shows(section), gap_ms, key, fill);
+}
+
+/// Calls `fill` while `wanted` holds and `key` differs from the last fill's, at most once
+/// every `gap_ms` (a check that comes sooner waits for the gap, then looks again). `key` gives
+/// `None` while filling cannot start (the digits not loaded yet, a fill still running); it is
+/// tracked, so the check runs again when that changes.
+pub fn fill_when<K>(
+    wanted: Signal<bool>,
+    gap_ms: f64,
+    key: impl Fn() -> Option<K> + 'static,
+    fill: impl Fn() + 'static,
+) where
+    K: PartialEq + 'static,
+{
     let last = StoredValue::new_local(None::<K>);
     let last_ms = StoredValue::new_local(f64::NEG_INFINITY);
     let again = RwSignal::new(0u32);
     let waiting = StoredValue::new_local(false);
     Effect::new(move |_| {
         again.track();
-        if !shows.get() {
+        if !wanted.get() {
             return;
         }
         let Some(k) = key() else {
