@@ -1,8 +1,9 @@
 //! Anomaly detection: how unusual is an input to this model? The 2,000 test digits' negative
 //! ELBOs make a histogram; a test digit, the same digit with noise, the same digit rotated,
 //! pure noise and the user's drawing are scored by the same model and marked on it, each with
-//! its percentile. Scores are taken when the button is pressed, against the model active then,
-//! so a model that changes while it trains does not keep the page busy re-scoring.
+//! its percentile. Scores are taken when the chapter scrolls into view and again, against the
+//! same digit, when the model changes (a run in training: at most every 3 s, so it does not keep
+//! the page busy re-scoring); the button draws another digit.
 
 use std::sync::Arc;
 

@@ -2,8 +2,8 @@
 //! latent dimensions, or over the first two principal components, coloured by their label. It
 //! shows how the encoder arranges the digits: clusters per class, and (in a VAE) a blob close
 //! to the prior's N(0, I). Hovering a point shows that digit; clicking puts the sliders on its
-//! code. Encoded when asked, against the model active then, in chunks the page can paint
-//! between.
+//! code. Encoded when the chapter scrolls into view and again when the model changes (a run in
+//! training: at most every 3 s), or on the button, in chunks the page can paint between.
 
 use std::sync::Arc;
 
