@@ -9,14 +9,12 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::clock::in_chunks;
 use super::dim_pair::{Axis, DimPair};
 use super::first_steps::{moved_by_hand, Guide};
 use super::sheet::{context, Sheet};
 use super::state::use_lab;
 use super::visibility::{fill_when, shown_weights};
-use crate::ml::eval::EVAL_CHUNK;
-use crate::ml::explore::{encode_many, grid_codes_at, EXPLORE_RANGE};
+use crate::ml::explore::{grid_codes_at, EXPLORE_RANGE};
 use crate::ui_logic::palette::class_colour;
 use crate::ui_logic::plane::{posterior_ellipse, Plane};
 
@@ -86,17 +84,9 @@ pub fn LatentPlane() -> impl IntoView {
         };
         encoding.set(true);
         leptos::task::spawn_local(async move {
-            let latent = model.latent();
-            let mut means = Vec::with_capacity(test.len() * latent);
-            let encoded = in_chunks(test.len(), EVAL_CHUNK, |range| {
-                let found = encode_many(&model.model, test.images(range.clone()), range.len())?;
-                means.extend(found.into_iter().flat_map(|c| c.mean));
-                Ok::<(), candle_core::Error>(())
-            })
-            .await;
-            if encoded.is_ok() {
+            if let Ok(means) = model.encode_means(&test).await {
                 codes.set_value(Some(Codes {
-                    latent,
+                    latent: model.latent(),
                     means,
                     labels: test.labels().to_vec(),
                 }));

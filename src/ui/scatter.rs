@@ -12,14 +12,11 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 
-use super::clock::in_chunks;
 use super::digit_view::DigitView;
 use super::state::use_lab;
 use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
-use crate::ml::eval::EVAL_CHUNK;
-use crate::ml::explore::encode_many;
 use crate::ml::projection::Projection;
 use crate::ui_logic::palette::{class_colour, CLASS_COLOURS};
 
@@ -69,18 +66,14 @@ pub fn ScatterPanel() -> impl IntoView {
         message.set(None);
         leptos::task::spawn_local(async move {
             let latent = active.latent();
-            let mut means = Vec::with_capacity(test.len() * latent);
-            let encoded_all = in_chunks(test.len(), EVAL_CHUNK, |range| {
-                let codes = encode_many(&active.model, test.images(range.clone()), range.len())?;
-                means.extend(codes.into_iter().flat_map(|c| c.mean));
-                Ok::<(), candle_core::Error>(())
-            })
-            .await;
-            if let Err(e) = encoded_all {
-                message.set(Some(format!("The test digits could not be encoded: {e}")));
-                busy.set(false);
-                return;
-            }
+            let means = match active.encode_means(&test).await {
+                Ok(means) => means,
+                Err(e) => {
+                    message.set(Some(format!("The test digits could not be encoded: {e}")));
+                    busy.set(false);
+                    return;
+                }
+            };
             if dim_x.get_untracked() >= latent || dim_y.get_untracked() >= latent {
                 dim_x.set(0);
                 dim_y.set(1.min(latent - 1));

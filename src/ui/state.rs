@@ -69,6 +69,20 @@ impl ActiveModel {
         true
     }
 
+    /// The posterior means of every image of `set` (`set.len() × latent`, image by image),
+    /// encoded in chunks that let the page paint in between: what the latent plane and the
+    /// scatter plot.
+    pub async fn encode_means(&self, set: &Digits) -> candle_core::Result<Vec<f32>> {
+        let mut means = Vec::with_capacity(set.len() * self.latent());
+        in_chunks(set.len(), EVAL_CHUNK, |range| {
+            let codes = explore::encode_many(&self.model, set.images(range.clone()), range.len())?;
+            means.extend(codes.into_iter().flat_map(|c| c.mean));
+            Ok::<(), candle_core::Error>(())
+        })
+        .await?;
+        Ok(means)
+    }
+
     pub fn latent(&self) -> usize {
         self.model.config().latent
     }
