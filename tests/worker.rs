@@ -589,13 +589,27 @@ fn a_ping_is_answered_with_its_number_with_or_without_a_run() {
 fn a_run_continued_from_the_middle_of_an_epoch_keeps_its_planned_total_of_steps() {
     let clock = clock();
     let mut runner = runner_with_data();
-    runner.handle(start(3, small()), clock());
-    // Train into the second epoch (4 steps an epoch), then pause: the snapshot is mid-epoch.
+    runner.handle(
+        Command::Start {
+            run: 7,
+            model: ModelConfig::new(ModelKind::MlpVae, 2, 32),
+            train: small(),
+            epochs: 3,
+            initial: None,
+            resume: None,
+            paused: true,
+        },
+        clock(),
+    );
+    // Step into the second epoch (4 steps an epoch) one step at a time, so the snapshot is
+    // mid-epoch whatever the machine's speed (a timed slice could finish the epoch).
     let mut events = Vec::new();
-    while last_progress(&events).is_none_or(|p| p.step < 6) {
-        events.extend(runner.slice(&clock, 5.0));
+    for _ in 0..6 {
+        runner.handle(Command::Step, clock());
+        events.extend(drain(&mut runner, &clock, 100));
     }
     let planned = last_progress(&events).unwrap().total_steps;
+    assert_eq!(last_progress(&events).unwrap().step, 6, "six single steps");
     let paused = runner.handle(Command::Pause, clock());
     let (weights, at) = paused
         .iter()
