@@ -9,7 +9,7 @@ use std::sync::Arc;
 use latent_lab::ml::checkpoint;
 use latent_lab::ml::data::IMAGE_SIDE;
 use latent_lab::ml::preprocess::centre_of_mass;
-use latent_lab::ui::draw_panel::DrawPanel;
+use latent_lab::ui::data_panel::DataPanel;
 use latent_lab::ui::latent_panel::LatentPanel;
 use latent_lab::ui::manifold::ManifoldPanel;
 use latent_lab::ui::state::{ActiveModel, Lab};
@@ -181,7 +181,7 @@ fn pointer(kind: &str, x: f64, y: f64) -> PointerEvent {
 
 #[wasm_bindgen_test]
 async fn a_stroke_in_a_corner_is_scaled_into_20_pixels_and_centred() {
-    let root = mount(|| view! { <DrawPanel /> });
+    let root = mount(|| view! { <DataPanel /> });
     until("the pad is laid out", || {
         root.query_selector("canvas.pad")
             .ok()

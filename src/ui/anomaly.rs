@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
+use super::histogram::ScoreHistogram;
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
@@ -21,7 +22,6 @@ use crate::ml::preprocess::{mnist_like, PreprocessError};
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
 use crate::ml::rng::Rng;
 use crate::ml::stats::percentile_rank;
-use crate::ui_logic::chart_scale::labelled_ticks;
 use crate::ui_logic::picture::ink_from_rgba;
 
 /// One scored input.
@@ -49,12 +49,6 @@ struct Scored {
 const BINS: usize = 40;
 /// The scores are taken again for a changed model at most this often.
 const REFILL_GAP_MS: f64 = 3_000.0;
-const WIDTH: f64 = 640.0;
-const HEIGHT: f64 = 170.0;
-const LEFT: f64 = 10.0;
-const RIGHT: f64 = 10.0;
-const TOP: f64 = 22.0;
-const BOTTOM: f64 = 26.0;
 
 fn rank_text(rank: f64) -> String {
     if rank >= 99.95 {
@@ -267,74 +261,12 @@ pub fn AnomalyPanel() -> impl IntoView {
     };
 
     let chart = move || {
-        let s = scored.get()?;
-        let h = &s.histogram;
-        let max = *h.counts.iter().max()?.max(&1) as f64;
-        let (lo, hi) = (h.lo as f64, h.hi as f64);
-        let plot_width = WIDTH - LEFT - RIGHT;
-        let sx = move |v: f64| LEFT + (v.clamp(lo, hi) - lo) / (hi - lo) * plot_width;
-        let bar_width = plot_width / h.counts.len() as f64;
-        let base = HEIGHT - BOTTOM;
-        let bars = h
-            .counts
-            .iter()
-            .enumerate()
-            .map(|(i, &c)| {
-                let height = c as f64 / max * (base - TOP);
-                view! {
-                    <rect class="bin" x=LEFT + i as f64 * bar_width y=base - height
-                        width=(bar_width - 1.0).max(0.5) height=height>
-                        <title>{format!("{c} test digits")}</title>
-                    </rect>
-                }
+        scored.with(|s| {
+            s.as_ref().map(|s| {
+                let marks = s.probes.iter().map(|p| (p.mark, p.score)).collect::<Vec<_>>();
+                let what = if s.variational { "−ELBO" } else { "reconstruction error" };
+                view! { <ScoreHistogram histogram=s.histogram.clone() marks what model=s.model.clone() /> }
             })
-            .collect_view();
-        let axis = labelled_ticks(lo, hi, 6, false)
-            .into_iter()
-            .map(|(t, label)| view! { <text class="tick" x=sx(t) y=HEIGHT - 10.0 text-anchor="middle">{label}</text> })
-            .collect_view();
-        // Marks beyond the axis share its right edge: their labels are stacked down it.
-        let mut beyond_count = 0;
-        let marks = s
-            .probes
-            .iter()
-            .map(|p| {
-                let x = sx(p.score as f64);
-                let (label, y, anchor) = if p.score as f64 > hi {
-                    beyond_count += 1;
-                    (
-                        format!("{} →", p.mark),
-                        TOP + 2.0 + 12.0 * beyond_count as f64,
-                        "end",
-                    )
-                } else {
-                    (p.mark.to_string(), TOP - 8.0, "middle")
-                };
-                let label_x = if anchor == "end" { x - 4.0 } else { x };
-                view! {
-                    <g class="mark" data-mark=p.mark.to_string()>
-                        <line x1=x x2=x y1=TOP - 4.0 y2=base></line>
-                        <text x=label_x y=y text-anchor=anchor>{label}</text>
-                    </g>
-                }
-            })
-            .collect_view();
-        let what = if s.variational {
-            "−ELBO"
-        } else {
-            "reconstruction error"
-        };
-        Some(view! {
-            <svg class="chart histogram" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img"
-                aria-label=format!("histogram of the test digits' {what} under {}", s.model)>
-                <line class="axis" x1=LEFT x2=WIDTH - RIGHT y1=base y2=base></line>
-                {bars}
-                {axis}
-                {marks}
-                <text class="axis-label" x=WIDTH - RIGHT y=HEIGHT - 1.0 text-anchor="end">
-                    {format!("{what}, nats per digit ({} test digits beyond the axis)", h.above)}
-                </text>
-            </svg>
         })
     };
 

@@ -8,7 +8,7 @@ use super::about::About;
 use super::anomaly::AnomalyPanel;
 use super::bench::{self, BenchPanel};
 use super::compare::ComparePanel;
-use super::draw_panel::DrawPanel;
+use super::data_panel::DataPanel;
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
 use super::interpolation::InterpolationPanel;
@@ -77,7 +77,7 @@ pub fn App() -> impl IntoView {
         <TrainingStrip training />
         <main>
         <section class="tool" aria-label="the model, from data to output">
-            <div class="stage stage-data"><DrawPanel /></div>
+            <div class="stage stage-data"><DataPanel /></div>
             <Flow name="encoder" formula="q(z|x)" />
             <section class="stage stage-latent panel" aria-labelledby="plane-title">
                 <h2 id="plane-title">"Latent space"</h2>

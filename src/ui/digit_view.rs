@@ -49,7 +49,7 @@ pub fn DigitView(
     pixels: Signal<Vec<f32>>,
     /// Accessible description of what is shown.
     #[prop(into)]
-    label: String,
+    label: Signal<String>,
 ) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     Effect::new(move |_| {

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use super::state::use_lab;
+use super::state::{use_lab, Source};
 use super::training::Training;
 
 /// What a person has done so far, for the ticks.
@@ -60,12 +60,18 @@ fn Step(
     /// The part of the page the step is about.
     target: &'static str,
     #[prop(into)] done: Signal<bool>,
+    /// What choosing the step also does, beyond lighting its part up.
+    #[prop(optional)]
+    on_go: Option<Callback<()>>,
     children: Children,
 ) -> impl IntoView {
     // A chosen step keeps its part lit for a moment even when the page scrolls it away from
     // under the pointer (which would otherwise count as leaving it).
     let pinned = StoredValue::new(false);
     let go = move |_| {
+        if let Some(on_go) = on_go {
+            on_go.run(());
+        }
         pinned.set_value(true);
         light(target, true);
         if let Some(element) = web_sys::window()
@@ -118,7 +124,8 @@ pub fn FirstSteps() -> impl IntoView {
                 <Step number=1 target=".stage-latent" done=guide.moved>
                     <strong>"Drag the point"</strong><span>"watch the digit change"</span>
                 </Step>
-                <Step number=2 target=".stage-data" done=drew>
+                <Step number=2 target=".stage-data" done=drew
+                    on_go=Callback::new(move |()| lab.source.set(Source::Drawing))>
                     <strong>"Draw a digit"</strong><span>"see where it lands"</span>
                 </Step>
                 <Step number=3 target=".training-strip" done=trained>

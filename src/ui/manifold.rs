@@ -113,7 +113,7 @@ pub fn ManifoldPanel() -> impl IntoView {
         }
     };
     view! {
-        <section class="panel manifold-panel" aria-labelledby="manifold-title">
+        <section class="panel chapter-split manifold-panel" aria-labelledby="manifold-title">
             <h2 id="manifold-title">"The manifold: a slice of latent space"</h2>
             <p class="caption">"A sheet of digits decoded across two latent dimensions; click a cell to go there."</p>
             <Why>
@@ -133,7 +133,7 @@ pub fn ManifoldPanel() -> impl IntoView {
                 </label>
 
             </div>
-            <div class="sheet">
+            <div class="sheet chapter-figure">
                 <canvas class="manifold" node_ref=canvas on:click=on_click role="img"
                     data-rows=move || status.rows_done.get().to_string()
                     data-sheets=move || status.sheets.get().to_string()

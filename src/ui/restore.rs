@@ -140,7 +140,7 @@ pub fn RestorePanel() -> impl IntoView {
 
     let show = |m: Memo<Option<Vec<f32>>>| Signal::derive(move || m.get().unwrap_or_else(zeros));
     view! {
-        <section class="panel restore-panel" aria-labelledby="restore-title">
+        <section class="panel chapter-split restore-panel" aria-labelledby="restore-title">
             <h2 id="restore-title">"Restore: denoising and inpainting"</h2>
             <p class="caption">"Damage a digit, and the model repairs it from what is left."</p>
             <Why>
@@ -159,7 +159,7 @@ pub fn RestorePanel() -> impl IntoView {
                 <button class="use-drawing" on:click=move |_| source.set(Source::Drawing)
                     disabled=move || lab.drawing.with(Option::is_none)>"Use my drawing"</button>
             </div>
-            <div class="restore-row">
+            <div class="restore-row chapter-figure">
                 <figure class="original">
                     <DigitView pixels=show(original) label="the original digit" />
                     <figcaption>"original"</figcaption>

@@ -230,7 +230,7 @@ pub fn ScatterPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="panel scatter-panel" aria-labelledby="scatter-title" node_ref=section>
+        <section class="panel chapter-split scatter-panel" aria-labelledby="scatter-title" node_ref=section>
             <h2 id="scatter-title">"Latent scatter: where the encoder puts the digits"</h2>
             <p class="caption">"The 2,000 test digits at their codes, coloured by which digit they are."</p>
             <Why>
@@ -253,7 +253,7 @@ pub fn ScatterPanel() -> impl IntoView {
                 <label>" x " {dim_select(dim_x)}</label>
                 <label>" y " {dim_select(dim_y)}</label>
             </div>
-            <div class="scatter-layout">
+            <div class="scatter-layout chapter-figure">
                 <canvas class="scatter" node_ref=canvas width=SIDE height=SIDE
                     role="img" aria-label="scatter of the test digits' latent codes"
                     on:mousemove=on_move on:mouseleave=move |_| hovered.set(None) on:click=on_click></canvas>

@@ -1,5 +1,5 @@
 //! The page's shared state: the model being explored, the latent vector every view follows,
-//! the test digits, and the current drawing. One `Lab` of signals, provided as context.
+//! the test digits, and the picture at the input (the drawing or a test digit). One `Lab` of signals, provided as context.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -101,6 +101,15 @@ impl ActiveModel {
     }
 }
 
+/// Where the picture at the model's input (the data column) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The drawing on the pad.
+    Drawing,
+    /// The test digit [`Lab::test_digit`].
+    TestDigit,
+}
+
 /// The user's drawing after MNIST preprocessing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Drawing {
@@ -134,7 +143,11 @@ pub struct Lab {
     /// Why the digits asset is unavailable, if it is.
     pub test_error: RwSignal<Option<String>>,
     pub drawing: RwSignal<Option<Drawing>>,
-    /// What the encoder made of the drawing, q(z|x): its mean and (for a VAE) σ, drawn as an
+    /// Which picture the tool encodes: the drawing or a test digit.
+    pub source: RwSignal<Source>,
+    /// The test digit shown when that is the source, by its index in the test split.
+    pub test_digit: RwSignal<usize>,
+    /// What the encoder made of the input picture, q(z|x): its mean and (for a VAE) σ, drawn as an
     /// ellipse on the latent plane. `None` without a drawing.
     pub encoded: RwSignal<Option<Code>>,
     /// How long the page's own work took, for the "about this page" section.
@@ -155,6 +168,8 @@ impl Lab {
             test: RwSignal::new(None),
             test_error: RwSignal::new(None),
             drawing: RwSignal::new(None),
+            source: RwSignal::new(Source::Drawing),
+            test_digit: RwSignal::new(0),
             encoded: RwSignal::new(None),
             readouts: Readouts::default(),
         }
@@ -178,6 +193,22 @@ impl Lab {
             self.active.set(Some(model));
         } else {
             self.activate(model);
+        }
+    }
+
+    /// The picture at the input (784 grey values, ink = 1): the drawing or the chosen test
+    /// digit, `None` while there is none. Tracks what it reads.
+    pub fn input_pixels(&self) -> Option<Vec<f32>> {
+        match self.source.get() {
+            Source::Drawing => self.drawing.with(|d| d.as_ref().map(|d| d.pixels.clone())),
+            Source::TestDigit => {
+                let i = self.test_digit.get();
+                self.test.with(|t| {
+                    t.as_ref()
+                        .filter(|t| i < t.len())
+                        .map(|t| t.image(i).to_vec())
+                })
+            }
         }
     }
 

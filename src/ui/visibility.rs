@@ -1,10 +1,13 @@
 //! Which parts of the page are on screen: the chapters fill themselves when they scroll into
 //! view (and again when the model changes while they are), rather than wait for a button.
 //! Scrolling and resizing bump one signal, at most once an animation frame; a part is in view
-//! when its box meets the screen (or comes within a margin of it).
+//! when its box meets the screen (or comes within a margin of it). Figures that size their
+//! drawing to their box watch it with a `ResizeObserver` ([`width_of`]).
 
-use leptos::html::Section;
+use leptos::html::{Div, Section};
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
 
 use super::clock::now_ms;
 use super::state::Lab;
@@ -65,6 +68,39 @@ impl Viewport {
             rect.bottom() > 0.0 && rect.top() < height + AHEAD_PX && rect.height() > 0.0
         })
     }
+}
+
+/// The width of `element` in CSS pixels, following every change of its size (a resize, a
+/// scroll bar, a chapter laid out anew); `fallback` until it is laid out. Figures drawn in SVG
+/// use it as their view box's width, so that text set in pixels is that size on a phone too,
+/// instead of shrinking with the figure.
+pub fn width_of(element: NodeRef<Div>, fallback: f64) -> ReadSignal<f64> {
+    let (width, set_width) = signal(fallback);
+    let observer = StoredValue::new_local(None::<web_sys::ResizeObserver>);
+    element.on_load(move |div| {
+        let watched = div.clone();
+        let measure = move || {
+            let w = f64::from(watched.client_width());
+            if w > 0.0 && width.try_get_untracked() != Some(w) {
+                // The figure may be gone by the time the browser reports (hence `try_`).
+                set_width.try_set(w);
+            }
+        };
+        measure();
+        // Handed to the browser for the page's life: a figure's observer is disconnected when
+        // the figure goes, after which the function is never called again.
+        let on_resize = Closure::<dyn FnMut()>::new(measure).into_js_value();
+        if let Ok(o) = web_sys::ResizeObserver::new(on_resize.unchecked_ref()) {
+            o.observe(&div);
+            observer.set_value(Some(o));
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some(o)) = observer.try_get_value() {
+            o.disconnect();
+        }
+    });
+    width
 }
 
 /// Calls `fill` when `section` is in view and `key` (what the content depends on: the model,

@@ -74,6 +74,12 @@ pub fn step_label(v: f64, step: f64) -> String {
     }
 }
 
+/// How many labelled ticks an axis `length` pixels long has room for, each label needing
+/// `room` pixels: from 2 (the ends) to 6 (more is clutter).
+pub fn ticks_that_fit(length: f64, room: f64) -> usize {
+    (length / room).clamp(2.0, 6.0) as usize
+}
+
 /// [`ticks`] with their labels ([`step_label`]).
 pub fn labelled_ticks(lo: f64, hi: f64, count: usize, whole: bool) -> Vec<(f64, String)> {
     let t = ticks(lo, hi, count, whole);
@@ -183,6 +189,13 @@ impl Domain {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_narrow_axis_keeps_its_ends_and_a_wide_one_stops_at_six_ticks() {
+        assert_eq!(super::ticks_that_fit(100.0, 80.0), 2);
+        assert_eq!(super::ticks_that_fit(330.0, 80.0), 4);
+        assert_eq!(super::ticks_that_fit(2000.0, 80.0), 6);
+    }
+
     use super::*;
 
     #[test]

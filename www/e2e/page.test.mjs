@@ -226,7 +226,7 @@ test("wandering visits the prior, not just its centre", async () => {
 test("on a phone, what a drawing becomes is in view beside the pad", async () => {
   const { page } = await open({ width: 390, height: 844 });
   // A person who has scrolled to the draw panel: its heading at the top of the screen.
-  await page.evaluate(() => window.scrollTo(0, document.querySelector("#draw-title").getBoundingClientRect().top + window.scrollY));
+  await page.evaluate(() => window.scrollTo(0, document.querySelector("#data-title").getBoundingClientRect().top + window.scrollY));
   await drawStroke(page, ONE);
   await page.waitForFunction(() => /nats/.test(document.querySelector(".score").textContent));
   for (const selector of [".reconstruction canvas.digit", ".score"]) {

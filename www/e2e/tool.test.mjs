@@ -82,6 +82,47 @@ test("the plane shows the test digits and the prior, and a drawing's posterior a
   await context.close();
 });
 
+test("a test digit as the input: chosen by number or at random, encoded onto the plane, reconstructed and ranked", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const caption = () => page.textContent(".test-digit-view figcaption");
+  const score = () => page.textContent(".draw-panel .score");
+  // A drawing first: it is kept while a test digit is shown.
+  await drawStroke(page, [[150, 40], [146, 90], [142, 150], [138, 240]]);
+  await page.waitForFunction(() => /nats: (more|less) digit-like than/.test(document.querySelector(".draw-panel .score").textContent), null, { timeout: 30_000 });
+  const drawnScore = await score();
+  await page.click(".sources >> text=A test digit");
+  assert.equal(await page.locator("canvas.pad").isVisible(), false, "the pad makes way for the digit");
+  await page.waitForFunction(() => /^test digit 0, a \d$/.test(document.querySelector(".test-digit-view figcaption").textContent));
+  await page.waitForFunction(() => /nats: more digit-like than \d+% of the other test digits|every other test digit/.test(document.querySelector(".draw-panel .score").textContent), null, { timeout: 30_000 });
+  // Its posterior is on the plane, around the point.
+  const [ellipse, point] = [await box(page, ".plane-marks ellipse.posterior"), await box(page, ".plane-marks circle.point")];
+  assert.ok(Math.abs(ellipse.x + ellipse.width / 2 - (point.x + point.width / 2)) < 2, "the point is at the digit's code");
+  assert.ok((await pixelsOf(page, ".reconstruction canvas.digit")).some((v) => v > 0.5), "a reconstruction is drawn");
+
+  // By number: a wrong one is refused with a reason that a right one clears.
+  await page.fill(".test-index", "5000");
+  await page.press(".test-index", "Tab");
+  await page.waitForFunction(() => /no test digit 5000: choose 0 to 1999/.test(document.querySelector(".test-digit .error").textContent));
+  assert.match(await caption(), /^test digit 0,/, "the digit shown stays");
+  await page.fill(".test-index", "7");
+  await page.press(".test-index", "Tab");
+  await page.waitForFunction(() => /^test digit 7, a \d$/.test(document.querySelector(".test-digit-view figcaption").textContent));
+  assert.equal((await page.textContent(".test-digit .error")).trim(), "");
+  await page.click(".test-digit-controls >> text=›");
+  await page.waitForFunction(() => /^test digit 8,/.test(document.querySelector(".test-digit-view figcaption").textContent));
+  await page.click(".test-digit .another");
+  await page.waitForFunction(() => !/^test digit 8,/.test(document.querySelector(".test-digit-view figcaption").textContent));
+  await page.locator(".stage-data").screenshot({ path: `${results}data-test-digit.png` });
+
+  // Back to drawing (here by the first steps' "Draw a digit"): the drawing and its score are as they were.
+  await page.click(".steps .step:nth-child(2) button");
+  await page.locator("canvas.pad").waitFor({ state: "visible" });
+  await page.waitForFunction((s) => document.querySelector(".draw-panel .score").textContent === s, drawnScore);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("while a model trains, the plane's test digits follow the newest weights", async () => {
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
@@ -108,6 +149,33 @@ for (const width of [360, 390, 768, 1280]) {
     await context.close();
   });
 }
+
+test("on a phone, no text is smaller than 12 px: the charts, the plane and the histogram included", async () => {
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  await page.goto(app.server.url);
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await startTraining(page, { epochs: 1 });
+  await page.waitForFunction(() => document.querySelector(".kl-bars-ready, .charts svg.bars rect.bar") !== null, null, { timeout: 120_000 });
+  // Scrolled through, so every chapter (the anomaly histogram among them) fills.
+  await page.locator(".anomaly-panel").scrollIntoViewIfNeeded();
+  await page.waitForSelector("svg.histogram", { timeout: 60_000 });
+  const small = await page.evaluate(() => {
+    const found = [];
+    for (const e of document.querySelectorAll("body *")) {
+      const own = [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim() !== "");
+      if (!own || e.getClientRects().length === 0 || e.closest("[hidden], details:not([open]) > :not(summary)")) continue;
+      let px = parseFloat(getComputedStyle(e).fontSize);
+      // SVG text is scaled with its figure: what counts is its size on screen.
+      const svg = e.ownerSVGElement;
+      if (svg && svg.viewBox.baseVal?.width) px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+      if (px < 11.95) found.push(`${e.tagName.toLowerCase()}.${e.getAttribute("class") ?? ""} "${e.textContent.trim().slice(0, 20)}" ${px.toFixed(1)} px`);
+    }
+    return found;
+  });
+  assert.deepEqual(small, []);
+  await context.close();
+});
 
 test("the first five minutes: three steps that light up their part of the tool and tick when done", async () => {
   const context = await app.browser.newContext();

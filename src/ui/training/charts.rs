@@ -1,16 +1,25 @@
-//! Small SVG charts for the training curves: lines with labelled axes and a hover readout, and
-//! bars for the KL of each latent dimension.
+//! Small SVG charts for the training curves: lines with labelled axes, an HTML legend and a
+//! hover readout, and bars for the KL of each latent dimension. A chart's view box is its own
+//! size in CSS pixels, so its text is as large on a phone as on a desktop (12 px), and the
+//! number of ticks follows the width.
 
+use leptos::html::Div;
 use leptos::prelude::*;
 
-use crate::ui_logic::chart_scale::{labelled_ticks, thin, tick_label, Domain};
+use crate::ui::visibility::width_of;
+use crate::ui_logic::chart_scale::{labelled_ticks, thin, tick_label, ticks_that_fit, Domain};
 
-const WIDTH: f64 = 480.0;
-const HEIGHT: f64 = 190.0;
-const LEFT: f64 = 48.0;
+/// The width a chart is drawn at before it is laid out.
+const FALLBACK_WIDTH: f64 = 480.0;
+/// The tallest a chart is drawn; a narrow one is shorter, down to `MIN_HEIGHT`.
+const MAX_HEIGHT: f64 = 190.0;
+const MIN_HEIGHT: f64 = 150.0;
+const LEFT: f64 = 50.0;
 const RIGHT: f64 = 12.0;
-const TOP: f64 = 12.0;
-const BOTTOM: f64 = 34.0;
+const TOP: f64 = 10.0;
+const BOTTOM: f64 = 36.0;
+/// Room for one x tick label.
+const TICK_ROOM: f64 = 80.0;
 
 /// One line: its name, a CSS class for its colour, and its points.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,19 +29,51 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
 }
 
-/// Where data coordinates land in the chart's view box.
-trait Plot {
-    fn sx(&self, x: f64) -> f64;
-    fn sy(&self, y: f64) -> f64;
+/// A chart's height for its width: about half as tall as wide, within bounds.
+fn height_for(width: f64) -> f64 {
+    (width * 0.5).clamp(MIN_HEIGHT, MAX_HEIGHT)
 }
 
-impl Plot for Domain {
+/// Where data coordinates land in a chart `width` pixels wide.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Frame {
+    domain: Domain,
+    width: f64,
+}
+
+impl Frame {
+    fn height(&self) -> f64 {
+        height_for(self.width)
+    }
+
     fn sx(&self, x: f64) -> f64 {
-        LEFT + (x - self.x0) / (self.x1 - self.x0) * (WIDTH - LEFT - RIGHT)
+        let d = &self.domain;
+        LEFT + (x - d.x0) / (d.x1 - d.x0) * (self.width - LEFT - RIGHT)
     }
 
     fn sy(&self, y: f64) -> f64 {
-        TOP + (1.0 - (y - self.y0) / (self.y1 - self.y0)) * (HEIGHT - TOP - BOTTOM)
+        let d = &self.domain;
+        TOP + (1.0 - (y - d.y0) / (d.y1 - d.y0)) * (self.height() - TOP - BOTTOM)
+    }
+
+    /// The data x under the view-box x `px`.
+    fn x_at(&self, px: f64) -> f64 {
+        let d = &self.domain;
+        d.x0 + (px - LEFT) / (self.width - LEFT - RIGHT) * (d.x1 - d.x0)
+    }
+
+    /// How many x ticks fit.
+    fn x_ticks(&self) -> usize {
+        ticks_that_fit(self.width - LEFT - RIGHT, TICK_ROOM)
+    }
+}
+
+/// The axis titles, shared by the line and bar charts.
+fn axis_labels(width: f64, x_label: &'static str, y_label: &'static str) -> impl IntoView {
+    let height = height_for(width);
+    view! {
+        <text class="axis-label" x=(LEFT + width - RIGHT) / 2.0 y=height - 4.0 text-anchor="middle">{x_label}</text>
+        <text class="axis-label" transform=format!("translate(13 {}) rotate(-90)", (TOP + height - BOTTOM) / 2.0) text-anchor="middle">{y_label}</text>
     }
 }
 
@@ -46,11 +87,18 @@ pub fn LineChart(
     title: &'static str,
 ) -> impl IntoView {
     let (hover, set_hover) = signal(None::<f64>);
-    let domain =
-        Memo::new(move |_| series.with(|all| Domain::of(all.iter().flat_map(|s| s.points.iter()))));
+    let holder = NodeRef::<Div>::new();
+    let width = width_of(holder, FALLBACK_WIDTH);
+    let frame = Memo::new(move |_| {
+        let domain = series.with(|all| Domain::of(all.iter().flat_map(|s| s.points.iter())))?;
+        Some(Frame {
+            domain,
+            width: width.get(),
+        })
+    });
 
     let on_move = move |ev: leptos::ev::MouseEvent| {
-        let Some(d) = domain.get_untracked() else {
+        let Some(f) = frame.get_untracked() else {
             return;
         };
         let Some(svg) = ev
@@ -60,27 +108,28 @@ pub fn LineChart(
             return;
         };
         let rect = svg.get_bounding_client_rect();
-        let px = (ev.client_x() as f64 - rect.left()) / rect.width() * WIDTH;
-        let x = d.x0 + (px - LEFT) / (WIDTH - LEFT - RIGHT) * (d.x1 - d.x0);
-        set_hover.set(Some(x.clamp(d.x0, d.x1)));
+        let px = (ev.client_x() as f64 - rect.left()) / rect.width() * f.width;
+        let d = &f.domain;
+        set_hover.set(Some(f.x_at(px).clamp(d.x0, d.x1)));
     };
-    // The axes depend on the domain alone; only the lines are redrawn as data arrives.
+    // The axes depend on the domain and size alone; only the lines are redrawn as data arrives.
     let axes = move || {
-        let Some(d) = domain.get() else {
-            return view! { <text class="empty" x=WIDTH / 2.0 y=HEIGHT / 2.0>"no data yet"</text> }
+        let Some(f) = frame.get() else {
+            let w = width.get();
+            return view! { <text class="empty" x=w / 2.0 y=height_for(w) / 2.0>"no data yet"</text> }
                 .into_any();
         };
+        let d = f.domain;
         view! {
             <g class="axes">
                 {labelled_ticks(d.y0, d.y1, 4, false).into_iter().map(|(t, label)| view! {
-                    <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=d.sy(t) y2=d.sy(t)></line>
-                    <text class="tick" x=LEFT - 4.0 y=d.sy(t) + 3.0 text-anchor="end">{label}</text>
+                    <line class="grid" x1=LEFT x2=f.width - RIGHT y1=f.sy(t) y2=f.sy(t)></line>
+                    <text class="tick" x=LEFT - 4.0 y=f.sy(t) + 4.0 text-anchor="end">{label}</text>
                 }).collect_view()}
-                {labelled_ticks(d.x0, d.x1, 5, true).into_iter().map(|(t, label)| view! {
-                    <text class="tick" x=d.sx(t) y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{label}</text>
+                {labelled_ticks(d.x0, d.x1, f.x_ticks(), true).into_iter().map(|(t, label)| view! {
+                    <text class="tick" x=f.sx(t) y=f.height() - BOTTOM + 15.0 text-anchor="middle">{label}</text>
                 }).collect_view()}
-                <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">{x_label}</text>
-                <text class="axis-label" transform=format!("translate(11 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0) text-anchor="middle">{y_label}</text>
+                {axis_labels(f.width, x_label, y_label)}
             </g>
         }
         .into_any()
@@ -96,7 +145,7 @@ pub fn LineChart(
             .enumerate()
             .map(|(i, (name, class))| {
                 let d = move || {
-                    let Some(dom) = domain.get() else {
+                    let Some(f) = frame.get() else {
                         return String::new();
                     };
                     series.with(|all| {
@@ -115,8 +164,8 @@ pub fn LineChart(
                                         format!(
                                             "{}{:.1},{:.1}",
                                             if k == 0 { "M" } else { "L" },
-                                            dom.sx(x),
-                                            dom.sy(y)
+                                            f.sx(x),
+                                            f.sy(y)
                                         )
                                     })
                                     .collect::<String>()
@@ -124,19 +173,19 @@ pub fn LineChart(
                             .unwrap_or_default()
                     })
                 };
-                let x = LEFT + 8.0 + i as f64 * 120.0;
-                view! {
-                    <path class=format!("line {class}") d=d></path>
-                    <g class=format!("legend {class}")>
-                        <rect x=x y=TOP width="10" height="3"></rect>
-                        <text x=x + 14.0 y=TOP + 5.0>{name}</text>
-                    </g>
-                }
+                view! { <path class=format!("line {class}") data-name=name d=d></path> }
             })
             .collect_view()
     };
+    let legend = move || {
+        names
+            .get()
+            .into_iter()
+            .map(|(name, class)| view! { <li class=class><span class="swatch"></span>{name}</li> })
+            .collect_view()
+    };
     let readout = move || {
-        let (Some(x), Some(d)) = (hover.get(), domain.get()) else {
+        let (Some(x), Some(f)) = (hover.get(), frame.get()) else {
             return None;
         };
         let readings: Vec<String> = series.with(|all| {
@@ -155,22 +204,25 @@ pub fn LineChart(
             tick_label(x.round()),
             readings.join(" · ")
         );
-        let px = d.sx(x);
+        let px = f.sx(x);
         Some(view! {
             <g class="hover">
-                <line x1=px x2=px y1=TOP y2=HEIGHT - BOTTOM></line>
-                <text class="readout" x=LEFT + 4.0 y=HEIGHT - BOTTOM - 6.0>{text}</text>
+                <line x1=px x2=px y1=TOP y2=f.height() - BOTTOM></line>
+                <text class="readout" x=LEFT + 4.0 y=f.height() - BOTTOM - 6.0>{text}</text>
             </g>
         })
     };
 
     view! {
-        <svg class="chart" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label=title
-            on:mousemove=on_move on:mouseleave=move |_| set_hover.set(None)>
-            {axes}
-            {lines}
-            {readout}
-        </svg>
+        <div class="chart-box" node_ref=holder>
+            <ul class="chart-legend" aria-hidden="true">{legend}</ul>
+            <svg class="chart" viewBox=move || { let w = width.get(); format!("0 0 {w} {}", height_for(w)) } role="img" aria-label=title
+                on:mousemove=on_move on:mouseleave=move |_| set_hover.set(None)>
+                {axes}
+                {lines}
+                {readout}
+            </svg>
+        </div>
     }
 }
 
@@ -178,41 +230,51 @@ pub fn LineChart(
 /// threshold.
 #[component]
 pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoView {
+    let holder = NodeRef::<Div>::new();
+    let width = width_of(holder, FALLBACK_WIDTH);
     view! {
-        <svg class="chart bars" viewBox=format!("0 0 {WIDTH} {HEIGHT}") role="img" aria-label="KL divergence of each latent dimension">
+        <div class="chart-box" node_ref=holder>
+        <svg class="chart bars" viewBox=move || { let w = width.get(); format!("0 0 {w} {}", height_for(w)) } role="img" aria-label="KL divergence of each latent dimension">
             {move || {
+                let width = width.get();
+                let height = height_for(width);
                 let values = kl.get();
                 if values.is_empty() {
-                    return view! { <text class="empty" x=WIDTH / 2.0 y=HEIGHT / 2.0>"after the first epoch"</text> }.into_any();
+                    return view! { <text class="empty" x=width / 2.0 y=height / 2.0>"after the first epoch"</text> }.into_any();
                 }
                 let max = values.iter().copied().fold(threshold, f64::max) * 1.1;
-                let plot_w = WIDTH - LEFT - RIGHT;
-                let plot_h = HEIGHT - TOP - BOTTOM;
+                let plot_w = width - LEFT - RIGHT;
+                let plot_h = height - TOP - BOTTOM;
                 let slot = plot_w / values.len() as f64;
+                // Every dimension's number when they fit, else every second or fifth.
+                let every = [1, 2, 5, 10].into_iter().find(|&k| slot * k as f64 >= 22.0).unwrap_or(20);
                 let y = move |v: f64| TOP + plot_h * (1.0 - v / max);
                 let bars = values
                     .iter()
                     .enumerate()
                     .map(|(i, &v)| {
                         let class = if v > threshold { "bar active" } else { "bar inactive" };
+                        let number = ((i + 1) % every == 0 || i == 0).then(|| view! {
+                            <text class="tick" x=LEFT + (i as f64 + 0.5) * slot y=height - BOTTOM + 15.0 text-anchor="middle">{format!("{}", i + 1)}</text>
+                        });
                         view! {
                             <rect class=class x=LEFT + i as f64 * slot + slot * 0.15 width=slot * 0.7 y=y(v) height=(TOP + plot_h - y(v)).max(0.0)>
                                 <title>{format!("z{}: {v:.3} nats", i + 1)}</title>
                             </rect>
-                            <text class="tick" x=LEFT + (i as f64 + 0.5) * slot y=HEIGHT - BOTTOM + 13.0 text-anchor="middle">{format!("{}", i + 1)}</text>
+                            {number}
                         }
                     })
                     .collect_view();
                 view! {
                     {labelled_ticks(0.0, max, 4, false).into_iter().map(|(t, label)| view! {
-                        <line class="grid" x1=LEFT x2=WIDTH - RIGHT y1=y(t) y2=y(t)></line>
-                        <text class="tick" x=LEFT - 4.0 y=y(t) + 3.0 text-anchor="end">{label}</text>
+                        <line class="grid" x1=LEFT x2=width - RIGHT y1=y(t) y2=y(t)></line>
+                        <text class="tick" x=LEFT - 4.0 y=y(t) + 4.0 text-anchor="end">{label}</text>
                     }).collect_view()}
                     {bars}
-                    <text class="axis-label" x=(LEFT + WIDTH - RIGHT) / 2.0 y=HEIGHT - 4.0 text-anchor="middle">"latent dimension"</text>
-                    <text class="axis-label" transform=format!("translate(11 {}) rotate(-90)", (TOP + HEIGHT - BOTTOM) / 2.0) text-anchor="middle">"KL (nats)"</text>
+                    {axis_labels(width, "latent dimension", "KL (nats)")}
                 }.into_any()
             }}
         </svg>
+        </div>
     }
 }

@@ -301,24 +301,28 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             </div>
             <p class=move || format!("training-message {}", training.message.with(|m| m.as_ref().map_or("", |m| m.class())))
                 aria-live="polite">{move || training.message.with(|m| m.as_ref().map(|m| m.text.clone()))}</p>
-            <div class="charts">
-                <figure>
-                    <LineChart series=step_series x_label="step" y_label="nats per digit" title="training loss and reconstruction per step, smoothed" />
-                    <figcaption>"training loss per step (smoothed)"</figcaption>
-                </figure>
-                <figure>
-                    <LineChart series=kl_step_series x_label="step" y_label="nats per digit" title="KL per step, smoothed" />
-                    <figcaption>"KL term per step (smoothed)"</figcaption>
-                </figure>
-                <figure>
-                    <LineChart series=epoch_series x_label="epoch" y_label="nats per digit" title="test negative ELBO, reconstruction and KL per epoch" />
-                    <figcaption>"test set, per epoch"</figcaption>
-                </figure>
-                <figure>
-                    <KlBars kl=kl_per_dim threshold=ACTIVE_UNIT_NATS />
-                    <figcaption>{move || active_text().unwrap_or_else(|| "KL per latent dimension".to_string())}</figcaption>
-                </figure>
-            </div>
+            // Four empty frames say nothing: until a run exists, one line says what will be here.
+            <Show when=move || training.plan.with(Option::is_some)
+                fallback=|| view! { <p class="charts-empty hint">"When a run starts, its curves appear here: the loss and its two parts per step, the test set after each epoch, and the KL each latent dimension carries."</p> }>
+                <div class="charts">
+                    <figure>
+                        <LineChart series=step_series x_label="step" y_label="nats per digit" title="training loss and reconstruction per step, smoothed" />
+                        <figcaption>"training loss per step (smoothed)"</figcaption>
+                    </figure>
+                    <figure>
+                        <LineChart series=kl_step_series x_label="step" y_label="nats per digit" title="KL per step, smoothed" />
+                        <figcaption>"KL term per step (smoothed)"</figcaption>
+                    </figure>
+                    <figure>
+                        <LineChart series=epoch_series x_label="epoch" y_label="nats per digit" title="test negative ELBO, reconstruction and KL per epoch" />
+                        <figcaption>"test set, per epoch"</figcaption>
+                    </figure>
+                    <figure>
+                        <KlBars kl=kl_per_dim threshold=ACTIVE_UNIT_NATS />
+                        <figcaption>{move || active_text().unwrap_or_else(|| "KL per latent dimension".to_string())}</figcaption>
+                    </figure>
+                </div>
+            </Show>
         </section>
     }
 }

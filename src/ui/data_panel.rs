@@ -1,13 +1,15 @@
-//! Draw → encode → reconstruct. The drawing is preprocessed like MNIST, encoded (the sliders jump
-//! to the posterior mean and show σ), decoded again, and scored: its negative ELBO, ranked among
-//! the test digits' scores, says how digit-like the model finds it.
+//! The data column of the tool: the picture at the model's input, drawn on the pad or chosen
+//! among the test digits. It is encoded (the point jumps to the posterior mean, the sliders show
+//! σ, the plane its ellipse), decoded again, and scored: its negative ELBO, ranked among the test
+//! digits' scores, says how digit-like the model finds it. A drawing is preprocessed like MNIST.
 
 use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::sketch::{SketchPad, PAD_SIDE};
-use super::state::{use_lab, Drawing};
+use super::state::{use_lab, Drawing, Source};
+use super::test_digit::TestDigitChooser;
 use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::explore::{encode_one, neg_elbo_one, Code};
@@ -25,8 +27,21 @@ struct Analysis {
     ms: f64,
 }
 
+/// A button choosing one of the data column's sources; pressed while it is the one shown.
 #[component]
-pub fn DrawPanel() -> impl IntoView {
+fn SourceButton(which: Source, label: &'static str) -> impl IntoView {
+    let lab = use_lab();
+    let chosen = move || lab.source.get() == which;
+    view! {
+        <button class="source" aria-pressed=move || chosen().to_string()
+            on:click=move |_| if !chosen() { lab.source.set(which) }>
+            {label}
+        </button>
+    }
+}
+
+#[component]
+pub fn DataPanel() -> impl IntoView {
     let lab = use_lab();
     let (notice, set_notice) = signal(None::<String>);
     let on_ink = Callback::new(move |ink: Option<Vec<f32>>| {
@@ -45,13 +60,14 @@ pub fn DrawPanel() -> impl IntoView {
         }
     });
 
+    let drawing_chosen = move || lab.source.with(|s| *s == Source::Drawing);
     let analysis = Memo::new(move |_| {
-        let drawing = lab.drawing.get()?;
+        let pixels = lab.input_pixels()?;
         let active = lab.active.get()?;
         let start = now_ms();
-        let code = encode_one(&active.model, &drawing.pixels).ok()?;
+        let code = encode_one(&active.model, &pixels).ok()?;
         let reconstruction = active.decode_one(&code.mean).ok()?;
-        let neg_elbo = neg_elbo_one(&active.model, &drawing.pixels).ok()?;
+        let neg_elbo = neg_elbo_one(&active.model, &pixels).ok()?;
         Some(Analysis {
             code,
             reconstruction,
@@ -65,7 +81,7 @@ pub fn DrawPanel() -> impl IntoView {
             .draw_ms
             .set(analysis.with(|a| a.as_ref().map(|a| a.ms)))
     });
-    // A new drawing (or a new model) moves the sliders to the drawing's code.
+    // A new input (or a new model) moves the sliders to its code.
     Effect::new(move |_| {
         let code = analysis.with(|a| a.as_ref().map(|a| a.code.clone()));
         if let Some(code) = &code {
@@ -101,11 +117,17 @@ pub fn DrawPanel() -> impl IntoView {
             m.as_ref()
                 .and_then(|m| m.test_scores.get().map(|s| percentile_rank(s, a.neg_elbo)))
         });
+        // A test digit is ranked among the others; it is one of them.
+        let others = if drawing_chosen() { "" } else { "other " };
         let context = match (rank, lab.test_error.get()) {
-            (Some(rank), _) if rank < 0.5 => ": more digit-like than every test digit".to_string(),
-            (Some(rank), _) if rank > 99.5 => ": less digit-like than every test digit".to_string(),
+            (Some(rank), _) if rank < 0.5 => {
+                format!(": more digit-like than every {others}test digit")
+            }
+            (Some(rank), _) if rank > 99.5 => {
+                format!(": less digit-like than every {others}test digit")
+            }
             (Some(rank), _) => format!(
-                ": more digit-like than {:.0}% of the test digits",
+                ": more digit-like than {:.0}% of the {others}test digits",
                 100.0 - rank
             ),
             (None, Some(_)) => {
@@ -128,11 +150,30 @@ pub fn DrawPanel() -> impl IntoView {
                 .map_or(vec![0.0; IMAGE_PIXELS], |a| a.reconstruction.clone())
         })
     });
+    let waiting = move || {
+        if drawing_chosen() {
+            "Draw a digit to see how the model reads it.".to_string()
+        } else if let Some(e) = lab.test_error.get() {
+            format!("The test digits are unavailable ({e}): draw a digit instead.")
+        } else {
+            "Loading the test digits…".to_string()
+        }
+    };
 
     view! {
-        <section class="panel draw-panel" aria-labelledby="draw-title">
-            <h2 id="draw-title">"Data: draw a digit"</h2>
-            <p class="caption">"Draw with a mouse, pen or finger; the encoder finds where your digit lives in the latent space."</p>
+        <section class="panel draw-panel" aria-labelledby="data-title">
+            <h2 id="data-title">"Data"</h2>
+            <div class="sources" role="group" aria-label="the picture at the input">
+                <SourceButton which=Source::Drawing label="Draw a digit" />
+                <SourceButton which=Source::TestDigit label="A test digit" />
+            </div>
+            <p class="caption">
+                {move || if drawing_chosen() {
+                    "Draw with a mouse, pen or finger; the encoder finds where your digit lives in the latent space."
+                } else {
+                    "One of the 2,000 digits the model never trained on: where does the encoder put it?"
+                }}
+            </p>
             <Why>
                 <p>
                     "When you lift the pen, the drawing is cropped, scaled into a 20×20 box and centred by its centre of "
@@ -148,22 +189,27 @@ pub fn DrawPanel() -> impl IntoView {
                 </p>
             </Why>
             <div class="draw-layout">
-                <SketchPad on_ink />
+                // The pad stays (hidden) while a test digit is shown, so the drawing is there to
+                // come back to.
+                <div class="pad-holder" hidden=move || !drawing_chosen()>
+                    <SketchPad on_ink />
+                </div>
+                {move || (!drawing_chosen()).then(|| view! { <TestDigitChooser /> })}
                 <div class="draw-results">
-                    <figure class="drawn">
+                    <figure class="drawn" hidden=move || !drawing_chosen()>
                         <DigitView pixels=drawn label="your drawing after MNIST preprocessing" />
                         <figcaption>"your digit, 28×28"</figcaption>
                     </figure>
                     <figure class="reconstruction">
-                        <DigitView pixels=reconstruction label="the model's reconstruction of your drawing" />
+                        <DigitView pixels=reconstruction label="the model's reconstruction of the input" />
                         <figcaption>"reconstruction"</figcaption>
                     </figure>
                 </div>
             </div>
             <p class="score" aria-live="polite">
-                {move || score_text().unwrap_or_else(|| "Draw a digit to see how the model reads it.".to_string())}
+                {move || score_text().unwrap_or_else(waiting)}
             </p>
-            <p class="error" role="alert">{move || notice.get()}</p>
+            <p class="error" role="alert">{move || if drawing_chosen() { notice.get() } else { None }}</p>
         </section>
     }
 }

@@ -1,0 +1,104 @@
+//! The anomaly chapter's figure: a histogram of the test digits' scores with the scored inputs
+//! marked on it. Drawn at its own width in CSS pixels (like the training charts), so its labels
+//! stay 12 px on a phone.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+
+use super::visibility::width_of;
+use crate::ml::probes::Histogram;
+use crate::ui_logic::chart_scale::{labelled_ticks, ticks_that_fit};
+
+const FALLBACK_WIDTH: f64 = 640.0;
+const HEIGHT: f64 = 180.0;
+const LEFT: f64 = 12.0;
+const RIGHT: f64 = 12.0;
+const TOP: f64 = 24.0;
+const BOTTOM: f64 = 34.0;
+/// Room for one tick label on the score axis.
+const TICK_ROOM: f64 = 70.0;
+
+#[component]
+pub fn ScoreHistogram(
+    histogram: Histogram,
+    /// Each scored input's one-letter mark and score.
+    marks: Vec<(char, f32)>,
+    /// What the score is, e.g. "−ELBO".
+    what: &'static str,
+    /// The model that scored them, for the accessible name.
+    model: String,
+) -> impl IntoView {
+    let holder = NodeRef::<Div>::new();
+    let width = width_of(holder, FALLBACK_WIDTH);
+    let label = format!("histogram of the test digits' {what} under {model}");
+    let drawing = move || {
+        let width = width.get();
+        let h = &histogram;
+        let max = h.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
+        let (lo, hi) = (h.lo as f64, h.hi as f64);
+        let plot_width = width - LEFT - RIGHT;
+        let sx = move |v: f64| LEFT + (v.clamp(lo, hi) - lo) / (hi - lo) * plot_width;
+        let bar_width = plot_width / h.counts.len().max(1) as f64;
+        let base = HEIGHT - BOTTOM;
+        let bars = h
+            .counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let height = c as f64 / max * (base - TOP);
+                view! {
+                    <rect class="bin" x=LEFT + i as f64 * bar_width y=base - height
+                        width=(bar_width - 1.0).max(0.5) height=height>
+                        <title>{format!("{c} test digits")}</title>
+                    </rect>
+                }
+            })
+            .collect_view();
+        let axis = labelled_ticks(lo, hi, ticks_that_fit(plot_width, TICK_ROOM), false)
+            .into_iter()
+            .map(|(t, label)| view! { <text class="tick" x=sx(t) y=base + 15.0 text-anchor="middle">{label}</text> })
+            .collect_view();
+        // Marks beyond the axis share its right edge: their labels are stacked down it.
+        let mut beyond_count = 0;
+        let marks = marks
+            .iter()
+            .map(|&(mark, score)| {
+                let x = sx(score as f64);
+                let (text, y, anchor) = if score as f64 > hi {
+                    beyond_count += 1;
+                    (
+                        format!("{mark} →"),
+                        TOP + 2.0 + 14.0 * beyond_count as f64,
+                        "end",
+                    )
+                } else {
+                    (mark.to_string(), TOP - 8.0, "middle")
+                };
+                let text_x = if anchor == "end" { x - 4.0 } else { x };
+                view! {
+                    <g class="mark" data-mark=mark.to_string()>
+                        <line x1=x x2=x y1=TOP - 4.0 y2=base></line>
+                        <text x=text_x y=y text-anchor=anchor>{text}</text>
+                    </g>
+                }
+            })
+            .collect_view();
+        view! {
+            <line class="axis" x1=LEFT x2=width - RIGHT y1=base y2=base></line>
+            {bars}
+            {axis}
+            {marks}
+            <text class="axis-label" x=width - RIGHT y=HEIGHT - 2.0 text-anchor="end">
+                {format!("{what}, nats per digit ({} beyond the axis)", h.above)}
+            </text>
+        }
+    };
+    view! {
+        <div class="chart-box" node_ref=holder>
+            <svg class="chart histogram" viewBox=move || format!("0 0 {} {HEIGHT}", width.get())
+                role="img" aria-label=label>
+                {drawing}
+            </svg>
+        </div>
+    }
+}

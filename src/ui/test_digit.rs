@@ -1,0 +1,95 @@
+//! Choosing a test digit as the tool's input: by number, one step either way, or at random. The
+//! digit is shown large where the drawing pad is, with what it is ("a 7").
+
+use leptos::prelude::*;
+
+use super::clock::now_ms;
+use super::digit_view::DigitView;
+use super::state::use_lab;
+use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::rng::Rng;
+use crate::ui_logic::typed_number::problem_with;
+
+#[component]
+pub fn TestDigitChooser() -> impl IntoView {
+    let lab = use_lab();
+    let count = move || lab.test.with(|t| t.as_ref().map_or(0, |t| t.len()));
+    // Why the typed number was not taken, shown under the field until a good one is typed.
+    let problem = RwSignal::new(None::<String>);
+    let choose = move |i: usize| {
+        problem.set(None);
+        lab.test_digit.set(i);
+    };
+    let on_change = move |ev: leptos::ev::Event| {
+        let n = count();
+        let typed = event_target_value(&ev);
+        let out_of_range = |i: usize| {
+            (i >= n).then(|| {
+                format!(
+                    "There is no test digit {typed}: choose 0 to {}.",
+                    n.max(1) - 1
+                )
+            })
+        };
+        match problem_with::<usize>(&typed, out_of_range) {
+            None => choose(typed.trim().parse().unwrap_or_default()),
+            Some(why) => problem.set(Some(why)),
+        }
+    };
+    // One step either way, round the ends.
+    let step = move |by: isize| {
+        let n = count();
+        if n > 0 {
+            let i = lab.test_digit.get_untracked() as isize + by;
+            choose(i.rem_euclid(n as isize) as usize);
+        }
+    };
+    let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0x7e57));
+    let another = move |_| {
+        let n = count();
+        if n > 1 {
+            let now = lab.test_digit.get_untracked();
+            // Never the digit already shown, so the button always visibly does something.
+            let next = rng
+                .try_update_value(|r| (now + 1 + r.below(n - 1)) % n)
+                .unwrap_or(0);
+            choose(next);
+        }
+    };
+    let pixels = Signal::derive(move || {
+        let i = lab.test_digit.get();
+        lab.test.with(|t| {
+            t.as_ref()
+                .filter(|t| i < t.len())
+                .map_or_else(|| vec![0.0; IMAGE_PIXELS], |t| t.image(i).to_vec())
+        })
+    });
+    let what = move || {
+        let i = lab.test_digit.get();
+        lab.test.with(|t| {
+            t.as_ref()
+                .filter(|t| i < t.len())
+                .map(|t| format!("test digit {i}, a {}", t.label(i)))
+        })
+    };
+
+    view! {
+        <div class="test-digit">
+            <figure class="test-digit-view">
+                <DigitView pixels label=Signal::derive(move || what().unwrap_or_default()) />
+                <figcaption>{move || what().unwrap_or_else(|| "no test digits yet".to_string())}</figcaption>
+            </figure>
+            <div class="test-digit-controls">
+                <button on:click=move |_| step(-1) aria-label="the previous test digit">"‹"</button>
+                <label>"number "
+                    <input type="number" class="test-index" min="0" max=move || count().max(1) - 1
+                        prop:value=move || lab.test_digit.get().to_string() on:change=on_change
+                        aria-invalid=move || problem.with(Option::is_some).to_string() />
+                </label>
+                <button on:click=move |_| step(1) aria-label="the next test digit">"›"</button>
+                <button class="another" on:click=another>"Another"</button>
+            </div>
+            <p class="error" role="alert">{move || problem.get()}</p>
+        </div>
+    }
+}
