@@ -150,7 +150,7 @@ for (const width of [360, 390, 768, 1280]) {
   });
 }
 
-test("on a phone, no text is smaller than 12 px: the charts, the plane and the histogram included", async () => {
+test("on a phone, no text is smaller than 12 px (charts, plane and histogram included) and the interpolation's digits are legible", async () => {
   const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await context.newPage();
   await page.goto(app.server.url);
@@ -174,6 +174,8 @@ test("on a phone, no text is smaller than 12 px: the charts, the plane and the h
     return found;
   });
   assert.deepEqual(small, []);
+  const step = await box(page, ".interpolation-panel .steps canvas.digit");
+  assert.ok(step.width >= 40, `an interpolation step is ${step.width.toFixed(0)} px wide`);
   await context.close();
 });
 
