@@ -25,7 +25,8 @@ mod native {
     use std::time::Instant;
 
     use latent_lab::ml::checkpoint::{self, Precision};
-    use latent_lab::ml::data::Digits;
+    use latent_lab::ml::data::{Digits, Split, MAGIC};
+    use latent_lab::ml::dataset;
     use latent_lab::ml::eval::evaluate;
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
     use latent_lab::ml::pretrained::{PRETRAINED, PRETRAINED_SEED};
@@ -53,7 +54,8 @@ mod native {
 
   --pretrained   train every shipped model into assets/pretrained/ (f16, fixed seed)
   --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
-  --data PATH    digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
+  --data PATH    the digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
+                 or a Latent Lab dataset file (.safetensors, exported by the page); 28×28 grey for now
   --kind K       default {kind}
   --latent N     latent dimensions, default {latent}
   --hidden N     the width, which means for each kind: {kinds}
@@ -144,14 +146,13 @@ mod native {
         let o = parse(args)?;
         let bytes = std::fs::read(&o.data).map_err(|e| {
             format!(
-                "cannot read the digits file {}: {e}; build it with `node www/build-digits.mjs`",
+                "cannot read the data file {}: {e}; build the digits with `node www/build-digits.mjs`",
                 o.data.display()
             )
         })?;
-        let digits = Digits::parse(&bytes).map_err(|e| e.to_string())?;
-        let split = digits.split();
+        let split = read_data(&bytes).map_err(|e| format!("{}: {e}", o.data.display()))?;
         eprintln!(
-            "data: {} train, {} test digits; {} thread(s) for candle",
+            "data: {} train, {} test images; {} thread(s) for candle",
             split.train.len(),
             split.test.len(),
             candle_core::utils::get_num_threads()
@@ -186,7 +187,7 @@ mod native {
                 eprintln!(
                     "{}: test -ELBO {:.2} nats, {} bytes",
                     p.id,
-                    summary.last_neg_elbo(),
+                    summary.last_neg_elbo().unwrap_or(f64::NAN),
                     summary.bytes
                 );
             }
@@ -206,13 +207,36 @@ mod native {
         Ok(())
     }
 
-    struct EpochLine {
-        epoch: usize,
-        train_loss: f32,
+    /// The digits asset (it starts with its magic) or a dataset file, as a split.
+    fn read_data(bytes: &[u8]) -> Result<Split, String> {
+        if bytes.starts_with(MAGIC) {
+            return Ok(Digits::parse(bytes).map_err(|e| e.to_string())?.split());
+        }
+        let set = dataset::file::load(bytes).map_err(|e| e.to_string())?;
+        eprintln!(
+            "dataset \"{}\": {} images, {}",
+            set.name(),
+            set.len(),
+            set.shape()
+        );
+        if let Some(why) = set.why_no_test_set() {
+            eprintln!("{why}: no test scores");
+        }
+        set.digits_split().map_err(|e| e.to_string())
+    }
+
+    /// The test set's scores after an epoch (none without a test set).
+    struct TestScores {
         neg_elbo: f64,
         recon: f64,
         kl: f64,
         active_units: usize,
+    }
+
+    struct EpochLine {
+        epoch: usize,
+        train_loss: f32,
+        test: Option<TestScores>,
         samples_per_sec: f64,
     }
 
@@ -224,8 +248,8 @@ mod native {
     }
 
     impl Summary {
-        fn last_neg_elbo(&self) -> f64 {
-            self.epochs.last().map_or(f64::NAN, |e| e.neg_elbo)
+        fn last_neg_elbo(&self) -> Option<f64> {
+            self.epochs.last()?.test.as_ref().map(|t| t.neg_elbo)
         }
 
         fn to_json(&self) -> String {
@@ -233,9 +257,16 @@ mod native {
                 .epochs
                 .iter()
                 .map(|e| {
+                    let test = e.test.as_ref().map_or(
+                        r#""test_neg_elbo":null,"test_recon":null,"test_kl":null,"active_units":null"#.to_string(),
+                        |t| format!(
+                            r#""test_neg_elbo":{:.4},"test_recon":{:.4},"test_kl":{:.4},"active_units":{}"#,
+                            t.neg_elbo, t.recon, t.kl, t.active_units
+                        ),
+                    );
                     format!(
-                        r#"{{"epoch":{},"train_loss":{:.4},"test_neg_elbo":{:.4},"test_recon":{:.4},"test_kl":{:.4},"active_units":{},"samples_per_sec":{:.1}}}"#,
-                        e.epoch, e.train_loss, e.neg_elbo, e.recon, e.kl, e.active_units, e.samples_per_sec
+                        r#"{{"epoch":{},"train_loss":{:.4},{test},"samples_per_sec":{:.1}}}"#,
+                        e.epoch, e.train_loss, e.samples_per_sec
                     )
                 })
                 .collect();
@@ -262,7 +293,7 @@ mod native {
         config: ModelConfig,
         train: TrainConfig,
         epochs: usize,
-        split: &latent_lab::ml::data::Split,
+        split: &Split,
         out: Option<&Path>,
         precision: Precision,
     ) -> Result<Summary, String> {
@@ -282,19 +313,32 @@ mod native {
             let start = Instant::now();
             let summary = trainer.train_epoch().map_err(|e| err(&e))?;
             let seconds = start.elapsed().as_secs_f64();
-            let eval = evaluate(trainer.model(), &split.test).map_err(|e| err(&e))?;
+            let test = if split.test.is_empty() {
+                None
+            } else {
+                let eval = evaluate(trainer.model(), &split.test).map_err(|e| err(&e))?;
+                Some(TestScores {
+                    neg_elbo: eval.neg_elbo,
+                    recon: eval.recon,
+                    kl: eval.kl,
+                    active_units: eval.active_units(),
+                })
+            };
             let line = EpochLine {
                 epoch: summary.epoch + 1,
                 train_loss: summary.loss.total,
-                neg_elbo: eval.neg_elbo,
-                recon: eval.recon,
-                kl: eval.kl,
-                active_units: eval.active_units(),
+                test,
                 samples_per_sec: summary.samples as f64 / seconds,
             };
+            let scores = line.test.as_ref().map_or("no test set".to_string(), |t| {
+                format!(
+                    "test -ELBO {:8.3} = recon {:8.3} + KL {:6.3} | active {:>2}",
+                    t.neg_elbo, t.recon, t.kl, t.active_units
+                )
+            });
             eprintln!(
-                "epoch {:>3}: train loss {:8.3} | test -ELBO {:8.3} = recon {:8.3} + KL {:6.3} | active {:>2} | {:7.0} samples/s",
-                line.epoch, line.train_loss, line.neg_elbo, line.recon, line.kl, line.active_units, line.samples_per_sec
+                "epoch {:>3}: train loss {:8.3} | {scores} | {:7.0} samples/s",
+                line.epoch, line.train_loss, line.samples_per_sec
             );
             lines.push(line);
         }
@@ -304,7 +348,9 @@ mod native {
                 train,
                 epochs,
                 steps: None,
-                test_neg_elbo: lines.last().map(|l| l.neg_elbo),
+                test_neg_elbo: lines
+                    .last()
+                    .and_then(|l| l.test.as_ref().map(|t| t.neg_elbo)),
                 trained_by: TrainedBy::Native,
             }
             .to_metadata();

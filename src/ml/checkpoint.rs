@@ -9,12 +9,12 @@
 //! `hidden`; any other keys are free-form notes (the native trainer writes its settings and test
 //! score there).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use candle_core::safetensors::Load;
 use candle_core::{DType, Device, Tensor};
-use safetensors::{SafeTensorError, SafeTensors};
 
+use crate::ml::container::{self, ContainerError, Entry, Parsed};
 use crate::ml::model::{Model, ModelConfig, ModelKind};
 
 pub const FORMAT: &str = "latent-lab/1";
@@ -113,129 +113,39 @@ pub fn save(
         .into_iter()
         .map(|(name, t)| Ok((name, t.to_dtype(dtype)?)))
         .collect::<candle_core::Result<Vec<(String, Tensor)>>>()?;
-    Ok(serialize_sorted(&tensors, &metadata))
-}
-
-/// Writes the safetensors format with the metadata and the tensors in sorted order.
-///
-/// The safetensors crate writes its metadata map in hash order, which changes from run to run;
-/// writing the (tiny) header ourselves makes the same model give the same bytes, so the
-/// pretrained files are reproducible bit for bit. `tensors` must be sorted by name and be f16
-/// or f32.
-fn serialize_sorted(tensors: &[(String, Tensor)], metadata: &BTreeMap<String, String>) -> Vec<u8> {
-    use safetensors::View;
-    let fields: Vec<String> = metadata
+    // `named_parameters` is sorted by name, as the container wants.
+    let entries: Vec<Entry<'_>> = tensors
         .iter()
-        .map(|(k, v)| format!("{}:{}", json_string(k), json_string(v)))
+        .map(|(name, t)| Entry {
+            name: name.clone(),
+            dtype: if t.dtype() == DType::F16 {
+                "F16"
+            } else {
+                "F32"
+            },
+            shape: t.dims().to_vec(),
+            data: safetensors::View::data(t),
+        })
         .collect();
-    let mut header = format!(r#"{{"__metadata__":{{{}}}"#, fields.join(","));
-    let mut offset = 0;
-    for (name, t) in tensors {
-        let len = View::data_len(t);
-        let dtype = if t.dtype() == DType::F16 {
-            "F16"
-        } else {
-            "F32"
-        };
-        let shape: Vec<String> = t.dims().iter().map(|d| d.to_string()).collect();
-        header.push_str(&format!(
-            r#",{}:{{"dtype":"{dtype}","shape":[{}],"data_offsets":[{offset},{}]}}"#,
-            json_string(name),
-            shape.join(","),
-            offset + len
-        ));
-        offset += len;
-    }
-    header.push('}');
-    // Pad with spaces so the data starts 8-byte aligned, as the safetensors crate does.
-    while header.len() % 8 != 0 {
-        header.push(' ');
-    }
-    let mut out = Vec::with_capacity(8 + header.len() + offset);
-    out.extend_from_slice(&(header.len() as u64).to_le_bytes());
-    out.extend_from_slice(header.as_bytes());
-    for (_, t) in tensors {
-        out.extend_from_slice(&View::data(t));
-    }
-    out
+    Ok(container::write(&entries, &metadata))
 }
 
-/// `s` as a JSON string literal.
-fn json_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str(r#"\""#),
-            '\\' => out.push_str(r"\\"),
-            c if (c as u32) < 0x20 => out.push_str(&format!(r"\u{:04x}", c as u32)),
-            c => out.push(c),
+/// The checkpoint's container: its errors in a model file's words.
+impl From<ContainerError> for CheckpointError {
+    fn from(e: ContainerError) -> Self {
+        match e {
+            ContainerError::Truncated { detail } => CheckpointError::Truncated { detail },
+            ContainerError::HeaderTooLarge { declared } => {
+                CheckpointError::HeaderTooLarge { declared }
+            }
+            ContainerError::NotSafetensors { detail } => CheckpointError::NotSafetensors { detail },
+            ContainerError::Corrupt { detail } => CheckpointError::Corrupt { detail },
         }
     }
-    out.push('"');
-    out
-}
-
-/// Whether the file starts like text (JSON, CSV, HTML…) rather than a binary length.
-fn looks_like_text(bytes: &[u8]) -> bool {
-    bytes.len() >= 8
-        && bytes[..8]
-            .iter()
-            .all(|b| b.is_ascii_graphic() || b.is_ascii_whitespace())
-}
-
-/// The parsed file and its metadata (the safetensors crate hands the two out separately).
-struct Parsed<'a> {
-    file: SafeTensors<'a>,
-    metadata: Option<HashMap<String, String>>,
 }
 
 fn parse(bytes: &[u8]) -> Result<Parsed<'_>, CheckpointError> {
-    let file = SafeTensors::deserialize(bytes).map_err(|e| parse_error(e, bytes))?;
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| parse_error(e, bytes))?;
-    Ok(Parsed {
-        file,
-        metadata: header.metadata().clone(),
-    })
-}
-
-fn parse_error(e: SafeTensorError, bytes: &[u8]) -> CheckpointError {
-    match e {
-        SafeTensorError::HeaderTooLarge | SafeTensorError::InvalidHeaderLength
-            if looks_like_text(bytes) =>
-        {
-            CheckpointError::NotSafetensors {
-                detail: format!(
-                    "it is a text file starting with {:?}",
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
-                ),
-            }
-        }
-        SafeTensorError::HeaderTooSmall => CheckpointError::Truncated {
-            detail: format!("it is only {} bytes", bytes.len()),
-        },
-        SafeTensorError::HeaderTooLarge => CheckpointError::HeaderTooLarge {
-            declared: u64::from_le_bytes(bytes[..8].try_into().expect("at least 8 bytes")),
-        },
-        SafeTensorError::InvalidHeaderLength => CheckpointError::Truncated {
-            detail: format!(
-                "its header claims {} bytes but the whole file has {}",
-                u64::from_le_bytes(bytes[..8].try_into().expect("at least 8 bytes")),
-                bytes.len()
-            ),
-        },
-        SafeTensorError::MetadataIncompleteBuffer => CheckpointError::Truncated {
-            detail: "the weights it lists do not add up to the file's size".into(),
-        },
-        SafeTensorError::InvalidHeader(_) | SafeTensorError::InvalidHeaderDeserialization(_) => {
-            CheckpointError::NotSafetensors {
-                detail: "its header is not the JSON a safetensors file starts with".into(),
-            }
-        }
-        other => CheckpointError::Corrupt {
-            detail: other.to_string(),
-        },
-    }
+    Ok(container::parse(bytes)?)
 }
 
 /// Reads only the header: which model the file holds, without loading any weights.
@@ -349,6 +259,7 @@ pub fn load(bytes: &[u8]) -> Result<(Model, CheckpointInfo), CheckpointError> {
 mod tests {
     use super::*;
     use crate::ml::rng::Rng;
+    use std::collections::HashMap;
 
     fn model(kind: ModelKind) -> Model {
         let hidden = if kind == ModelKind::ConvVae { 8 } else { 16 };

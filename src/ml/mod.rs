@@ -6,8 +6,10 @@
 pub mod batches;
 pub mod bce_op;
 pub mod checkpoint;
+pub(crate) mod container;
 pub mod cpu_slices;
 pub mod data;
+pub mod dataset;
 pub mod eval;
 pub mod explore;
 pub mod fastmath;

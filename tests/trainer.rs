@@ -1,0 +1,116 @@
+//! The native trainer (`src/bin/train.rs`) on a dataset file, as a person runs it: a 28×28 grey
+//! dataset trains and reports its test scores; a small one trains without a test set and says
+//! why; a shape the models cannot take yet, and a file that is not a dataset, are refused in
+//! words.
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use latent_lab::ml::dataset::{file, Channels, Dataset, ImageShape, Labels};
+
+/// `count` 28×28 images of two classes: a vertical bar or a horizontal one, at shifting places.
+fn bars(count: usize) -> Dataset {
+    let mut images = vec![0u8; count * 784];
+    for (i, image) in images.chunks_exact_mut(784).enumerate() {
+        let at = 6 + (i * 7) % 16;
+        for t in 4..24 {
+            let (y, x) = if i % 2 == 0 { (t, at) } else { (at, t) };
+            image[y * 28 + x] = 255;
+            image[y * 28 + x + 1] = 200;
+        }
+    }
+    let labels = Labels {
+        of_image: (0..count).map(|i| (i % 2) as u16).collect(),
+        names: vec!["vertical".into(), "horizontal".into()],
+    };
+    Dataset::new("bars", ImageShape::DIGITS, images, Some(labels)).unwrap()
+}
+
+fn write(name: &str, bytes: &[u8]) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn train(data: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "--data",
+        data.to_str().unwrap(),
+        "--latent",
+        "2",
+        "--hidden",
+        "32",
+    ];
+    args.extend_from_slice(extra);
+    Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(&args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_grey_28_dataset_file_trains_and_its_test_score_improves() {
+    let data = write("bars-80.safetensors", &file::save(&bars(80)));
+    let run = train(
+        &data,
+        &["--epochs", "4", "--batch", "16", "--lr", "0.003", "--json"],
+    );
+    let (out, err) = (text(&run.stdout), text(&run.stderr));
+    assert!(run.status.success(), "{err}");
+    assert!(
+        err.contains("dataset \"bars\": 80 images, 28×28 grey"),
+        "{err}"
+    );
+    assert!(err.contains("data: 64 train, 16 test images"), "{err}");
+    let scores: Vec<f64> = out
+        .split("\"test_neg_elbo\":")
+        .skip(1)
+        .map(|s| s.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(scores.len(), 4, "{out}");
+    assert!(
+        scores[3] < scores[0],
+        "the test −ELBO fell over four epochs: {scores:?}"
+    );
+}
+
+#[test]
+fn a_dataset_of_fewer_than_fifty_images_trains_without_a_test_set_and_says_why() {
+    let data = write("bars-12.safetensors", &file::save(&bars(12)));
+    let run = train(&data, &["--epochs", "1", "--batch", "4", "--json"]);
+    let (out, err) = (text(&run.stdout), text(&run.stderr));
+    assert!(run.status.success(), "{err}");
+    assert!(
+        err.contains("12 images; with fewer than 50 every image trains"),
+        "{err}"
+    );
+    assert!(err.contains("no test set"), "{err}");
+    assert!(out.contains(r#""test_neg_elbo":null"#), "{out}");
+}
+
+#[test]
+fn shapes_the_models_cannot_take_yet_and_files_that_are_not_datasets_are_refused_in_words() {
+    let colour = ImageShape::new(Channels::Colour, 32).unwrap();
+    let set = Dataset::new("photos", colour, vec![0; 60 * colour.values()], None).unwrap();
+    let run = train(&write("photos.safetensors", &file::save(&set)), &[]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = text(&run.stderr);
+    assert!(
+        err.contains("this 32×32 colour dataset is read and checked, but cannot be trained yet"),
+        "{err}"
+    );
+
+    let model = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/pretrained/ae-z16.safetensors"),
+    )
+    .unwrap();
+    let run = train(&write("a-model.safetensors", &model), &[]);
+    assert_eq!(run.status.code(), Some(2));
+    let err = text(&run.stderr);
+    assert!(err.contains("is not a Latent Lab dataset"), "{err}");
+}
