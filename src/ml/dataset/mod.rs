@@ -8,9 +8,10 @@
 //! Bernoulli target `k / 255`, per pixel and channel, as it reads the digits.
 //!
 //! [`file`] is the dataset file format (safetensors), which the page and the native trainer
-//! share.
+//! share; [`fit`] makes a picture of any size into an image of a dataset's shape.
 
 pub mod file;
+pub mod fit;
 
 use std::fmt;
 
