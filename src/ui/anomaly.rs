@@ -14,6 +14,7 @@ use wasm_bindgen::JsCast;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::histogram::ScoreHistogram;
+use super::picture_file;
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
@@ -91,52 +92,9 @@ const READ_SIDE: f64 = 280.0;
 /// anomaly.
 async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
     let name = file.name();
-    let unreadable = || format!("“{name}” could not be read as an image");
-    let url = web_sys::Url::create_object_url_with_blob(&file).map_err(|_| unreadable())?;
-    let image = web_sys::HtmlImageElement::new().map_err(|_| unreadable())?;
-    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
-        image.set_onload(Some(&resolve));
-        image.set_onerror(Some(&reject));
-    });
-    image.set_src(&url);
-    let outcome = wasm_bindgen_futures::JsFuture::from(loaded).await;
-    image.set_onload(None);
-    image.set_onerror(None);
-    let _ = web_sys::Url::revoke_object_url(&url);
-    outcome.map_err(|_| unreadable())?;
-    let (natural_w, natural_h) = (image.natural_width() as f64, image.natural_height() as f64);
-    if natural_w < 1.0 || natural_h < 1.0 {
-        return Err(unreadable());
-    }
-    let scale = (READ_SIDE / natural_w.max(natural_h)).min(1.0);
-    let (w, h) = (
-        (natural_w * scale).round().max(1.0),
-        (natural_h * scale).round().max(1.0),
-    );
-    let document = web_sys::window()
-        .and_then(|w| w.document())
-        .ok_or_else(unreadable)?;
-    let canvas: web_sys::HtmlCanvasElement = document
-        .create_element("canvas")
-        .map_err(|_| unreadable())?
-        .unchecked_into();
-    canvas.set_width(w as u32);
-    canvas.set_height(h as u32);
-    let context: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .ok_or_else(unreadable)?
-        .unchecked_into();
-    context
-        .draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w, h)
-        .map_err(|_| unreadable())?;
-    let rgba = context
-        .get_image_data(0.0, 0.0, w, h)
-        .map_err(|_| unreadable())?
-        .data();
-    let ink = ink_from_rgba(&rgba);
-    match mnist_like(&ink, w as usize, h as usize) {
+    let picture = picture_file::decode(&file, READ_SIDE).await?;
+    let ink = ink_from_rgba(&picture.rgba);
+    match mnist_like(&ink, picture.width, picture.height) {
         Ok(done) => Ok(done.pixels),
         Err(PreprocessError::Blank) => Err(format!(
             "“{name}” looks blank: no stroke stands out from its background"

@@ -23,6 +23,7 @@ pub mod library;
 pub mod manifold;
 pub mod panic;
 pub mod picker;
+pub mod picture_file;
 mod restore;
 mod scatter;
 pub mod share;
