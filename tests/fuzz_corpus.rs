@@ -1,5 +1,5 @@
 //! Replays the fuzzing corpus (tests/fuzz/corpus, grown by `cargo fuzz`, see tests/fuzz/README.md)
-//! through the checkpoint loader, the digits parser and the dataset file reader, with the fuzz targets' own checks
+//! through the checkpoint loader, the digits parser, the dataset file reader and the zip lister, with the fuzz targets' own checks
 //! (tests/fuzz/checks.rs): every input gives a typed error or a valid result that round-trips,
 //! never a panic. Inputs that once crashed a target are kept in the corpus, so this is also their
 //! regression test.
@@ -64,4 +64,11 @@ fn every_dataset_corpus_input_loads_and_round_trips_or_is_refused_without_panic(
     let (loaded, all) = replay("dataset", check_dataset);
     assert!(all >= 3, "the seeds are there");
     assert!(loaded >= 3, "the seed datasets load ({loaded} of {all})");
+}
+
+#[test]
+fn every_zip_corpus_input_lists_or_is_refused_without_panic() {
+    let (listed, all) = replay("zip", check_zip);
+    assert!(all >= 3, "the seeds are there");
+    assert!(listed >= 2, "the seed archives list ({listed} of {all})");
 }

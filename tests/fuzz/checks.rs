@@ -81,3 +81,36 @@ pub fn check_dataset(bytes: &[u8]) -> bool {
     assert!(file::save(&again) == saved, "saving is not deterministic");
     true
 }
+
+/// Any bytes given to the zip lister: a typed error, or a listing within the caps whose files
+/// carry no more bytes than the archive itself, each with a path and (when in a folder) a
+/// non-empty folder name. Never a panic, and nothing inflated. Returns whether the bytes listed.
+pub fn check_zip(bytes: &[u8]) -> bool {
+    use latent_lab::ml::dataset::archive::{self, Packed};
+
+    let Ok(listing) = archive::read_zip(bytes) else {
+        return false;
+    };
+    let mut carried = 0usize;
+    let mut declared = 0u64;
+    for file in &listing.files {
+        assert!(!file.path.is_empty());
+        assert!(file.folder.as_deref() != Some(""));
+        match &file.content {
+            Packed::Stored(data) => {
+                carried += data.len();
+                declared += data.len() as u64;
+            }
+            Packed::Deflated { data, size } => {
+                carried += data.len();
+                declared += size;
+            }
+        }
+    }
+    assert!(
+        carried <= bytes.len(),
+        "the files carry more than the archive"
+    );
+    assert!(declared <= archive::MAX_UNZIPPED_BYTES);
+    true
+}

@@ -8,8 +8,10 @@
 //! Bernoulli target `k / 255`, per pixel and channel, as it reads the digits.
 //!
 //! [`file`] is the dataset file format (safetensors), which the page and the native trainer
-//! share; [`fit`] makes a picture of any size into an image of a dataset's shape.
+//! share; [`fit`] makes a picture of any size into an image of a dataset's shape; [`archive`]
+//! lists a zip of pictures.
 
+pub mod archive;
 pub mod file;
 pub mod fit;
 
