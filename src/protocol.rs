@@ -13,7 +13,7 @@ use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +47,13 @@ pub enum Command {
     },
     /// Asks for the current weights now (answered by [`Event::Snapshot`]).
     SaveWeights,
+    /// Trains the runs that follow on this dataset file (`crate::ml::dataset::file`; 28×28 grey
+    /// for now), or with `None` on the built-in digits again. Ends any run. Answered by
+    /// [`Event::DataReady`], or by [`Event::Error`] with the data left as it was.
+    UseData {
+        #[serde(with = "optional_bytes", default)]
+        dataset: Option<Vec<u8>>,
+    },
     /// Asks whether the worker is alive (answered by [`Event::Pong`]); a worker that was closed
     /// sends no error, so the page notices it by the missing answer.
     Ping {
@@ -127,8 +134,11 @@ pub enum Event {
     Ready {
         version: u32,
     },
-    /// The digits are loaded: training can start.
+    /// The data is loaded (the built-in digits, or a dataset after [`Command::UseData`]):
+    /// training can start.
     DataReady {
+        /// The dataset's name.
+        dataset: String,
         train_digits: usize,
         test_digits: usize,
     },

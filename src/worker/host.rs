@@ -141,13 +141,8 @@ pub fn start() {
     wasm_bindgen_futures::spawn_local(async move {
         match fetch_digits().await {
             Ok(digits) => {
-                let split = digits.split();
-                let (train_digits, test_digits) = (split.train.len(), split.test.len());
-                host.runner.borrow_mut().set_data(split);
-                post(&Event::DataReady {
-                    train_digits,
-                    test_digits,
-                });
+                let ready = host.runner.borrow_mut().set_data(digits.split());
+                post(&ready);
             }
             Err(message) => {
                 host.runner.borrow_mut().set_data_error(message.clone());

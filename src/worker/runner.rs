@@ -4,17 +4,27 @@
 //! No web API in here (the clock is passed in), so the whole protocol behaviour is tested
 //! natively; `host.rs` is the thin wasm glue around it.
 
+use std::sync::Arc;
+
 use super::run::Run;
 use crate::ml::checkpoint;
 use crate::ml::data::Split;
+use crate::ml::dataset;
 use crate::ml::model::{Model, ModelConfig};
 use crate::ml::train::{check_epochs, init_rng, TrainConfig, Trainer};
 use crate::protocol::{Command, Event, ResumeAt, RunState};
 
-/// The worker's whole state: the digits (once loaded) and at most one run.
+/// The name of the built-in data, as [`Event::DataReady`] gives it.
+pub const BUILT_IN_DATA: &str = "MNIST digits";
+
+/// The worker's whole state: the data runs train on (the built-in digits, once loaded, or a
+/// dataset the page sent) and at most one run.
 #[derive(Default)]
 pub struct Runner {
-    data: Option<Split>,
+    /// The built-in digits, kept to go back to.
+    built_in: Option<Arc<Split>>,
+    /// What runs train on, and its name.
+    data: Option<(String, Arc<Split>)>,
     data_error: Option<String>,
     run: Option<Run>,
 }
@@ -24,9 +34,74 @@ impl Runner {
         Self::default()
     }
 
-    pub fn set_data(&mut self, data: Split) {
-        self.data = Some(data);
+    /// The built-in digits, loaded: runs train on them unless a dataset was chosen meanwhile.
+    /// Returns the event that says so.
+    pub fn set_data(&mut self, data: Split) -> Event {
+        let data = Arc::new(data);
+        self.built_in = Some(data.clone());
         self.data_error = None;
+        if self.data.is_none() {
+            self.data = Some((BUILT_IN_DATA.to_string(), data));
+        }
+        self.data_ready()
+    }
+
+    fn data_ready(&self) -> Event {
+        match &self.data {
+            Some((name, split)) => Event::DataReady {
+                dataset: name.clone(),
+                train_digits: split.train.len(),
+                test_digits: split.test.len(),
+            },
+            None => Event::Error {
+                run: None,
+                message: "the digits are still loading".to_string(),
+            },
+        }
+    }
+
+    /// [`Command::UseData`]: the dataset in `bytes`, or the built-in digits again.
+    fn use_data(&mut self, bytes: Option<Vec<u8>>) -> Vec<Event> {
+        let chosen = match bytes {
+            None => match &self.built_in {
+                Some(split) => (BUILT_IN_DATA.to_string(), split.clone()),
+                None => {
+                    let why = self
+                        .data_error
+                        .as_deref()
+                        .unwrap_or("they are still loading");
+                    return vec![Event::Error {
+                        run: None,
+                        message: format!("the built-in digits are not available ({why})"),
+                    }];
+                }
+            },
+            Some(bytes) => {
+                let read = dataset::file::load(&bytes).and_then(|set| {
+                    let split = set.digits_split()?;
+                    Ok((set.name().to_string(), split))
+                });
+                match read {
+                    Ok((name, split)) if split.train.is_empty() => {
+                        return vec![Event::Error {
+                            run: None,
+                            message: format!("the dataset “{name}” has no images to train on"),
+                        }]
+                    }
+                    Ok((name, split)) => (name, Arc::new(split)),
+                    Err(e) => {
+                        return vec![Event::Error {
+                            run: None,
+                            message: format!("that dataset cannot be trained on: {e}"),
+                        }]
+                    }
+                }
+            }
+        };
+        // A run's batches and test set are its data's: it ends with them.
+        self.run = None;
+        self.data = Some(chosen);
+        vec![self.data_ready()]
     }
 
     pub fn set_data_error(&mut self, message: String) {
@@ -63,6 +138,7 @@ impl Runner {
                 self.run = None;
                 Vec::new()
             }
+            Command::UseData { dataset } => self.use_data(dataset),
             Command::Ping { n } => vec![Event::Pong {
                 n,
                 memory_bytes: crate::protocol::wasm_memory_bytes(),
@@ -107,7 +183,7 @@ impl Runner {
                 message,
             }]
         };
-        let Some(data) = &self.data else {
+        let Some((_, data)) = &self.data else {
             let why = self
                 .data_error
                 .clone()
@@ -167,7 +243,7 @@ impl Runner {
     /// to post: progress, epoch reports, snapshots, errors.
     pub fn slice(&mut self, clock: &dyn Fn() -> f64, budget_ms: f64) -> Vec<Event> {
         match (&self.data, self.run.as_mut()) {
-            (Some(data), Some(run)) => run.slice(data, clock, budget_ms),
+            (Some((_, data)), Some(run)) => run.slice(data, clock, budget_ms),
             _ => Vec::new(),
         }
     }

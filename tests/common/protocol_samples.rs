@@ -55,6 +55,10 @@ pub fn commands() -> Vec<Command> {
         Command::Reset,
         Command::SetHyperParameters { train },
         Command::SaveWeights,
+        Command::UseData {
+            dataset: Some(vec![7, 0, 255]),
+        },
+        Command::UseData { dataset: None },
         Command::Ping {
             n: u64::from(u32::MAX) + 5,
         },
@@ -67,6 +71,7 @@ pub fn events() -> Vec<Event> {
             version: PROTOCOL_VERSION,
         },
         Event::DataReady {
+            dataset: "MNIST digits".into(),
             train_digits: 8000,
             test_digits: 2000,
         },
@@ -140,6 +145,7 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::Reset => "Reset",
         Command::SetHyperParameters { .. } => "SetHyperParameters",
         Command::SaveWeights => "SaveWeights",
+        Command::UseData { .. } => "UseData",
         Command::Ping { .. } => "Ping",
     }
 }
