@@ -9,11 +9,12 @@
 //!
 //! [`file`] is the dataset file format (safetensors), which the page and the native trainer
 //! share; [`fit`] makes a picture of any size into an image of a dataset's shape; [`archive`]
-//! lists a zip of pictures.
+//! lists a zip of pictures; [`import`] gathers pictures into a dataset.
 
 pub mod archive;
 pub mod file;
 pub mod fit;
+pub mod import;
 
 use std::fmt;
 
