@@ -9,7 +9,6 @@ use std::sync::Arc;
 
 use leptos::html::Section;
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
@@ -194,16 +193,7 @@ pub fn AnomalyPanel() -> impl IntoView {
     );
 
     let on_image = move |ev: leptos::ev::Event| {
-        let Some(input) = ev
-            .target()
-            .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-        else {
-            return;
-        };
-        let file = input.files().and_then(|files| files.get(0));
-        // Cleared, so choosing the same file again is a change too.
-        input.set_value("");
-        let Some(file) = file else {
+        let Some(file) = picture_file::take_files(&ev).into_iter().next() else {
             return;
         };
         leptos::task::spawn_local(async move {

@@ -11,6 +11,7 @@ use super::compare::ComparePanel;
 use super::data_panel::DataPanel;
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
+use super::import_panel::ImportPanel;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
 use super::latent_plane::LatentPlane;
@@ -104,6 +105,7 @@ pub fn App() -> impl IntoView {
             <ScatterPanel />
             <AnomalyPanel />
             <RestorePanel />
+            <ImportPanel />
             {bench::requested().then(|| view! { <BenchPanel /> })}
         </div>
         </main>

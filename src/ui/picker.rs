@@ -43,7 +43,7 @@ fn describe(model: &ActiveModel) -> String {
 }
 
 /// Offers `bytes` as a file download.
-fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
+pub(crate) fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();

@@ -25,12 +25,37 @@ impl DecodedPicture {
     }
 }
 
+/// The files a file input's change event chose, in order. The input is cleared, so choosing
+/// the same files again is a change too.
+pub fn take_files(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
+    let Some(input) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
+    else {
+        return Vec::new();
+    };
+    let files = input
+        .files()
+        .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+        .unwrap_or_default();
+    input.set_value("");
+    files
+}
+
 /// Decodes `file` at most `max_side` pixels on its longer side (a smaller picture keeps its
 /// size). The error names the file and says it could not be read as an image.
 pub async fn decode(file: &web_sys::File, max_side: f64) -> Result<DecodedPicture, String> {
-    let name = file.name();
+    decode_blob(file, &file.name(), max_side).await
+}
+
+/// [`decode`] for any blob (a file inside an archive, say), named `name` in the error.
+pub async fn decode_blob(
+    blob: &web_sys::Blob,
+    name: &str,
+    max_side: f64,
+) -> Result<DecodedPicture, String> {
     let unreadable = || format!("“{name}” could not be read as an image");
-    let url = web_sys::Url::create_object_url_with_blob(file).map_err(|_| unreadable())?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).map_err(|_| unreadable())?;
     let image = web_sys::HtmlImageElement::new().map_err(|_| unreadable())?;
     let loaded = js_sys::Promise::new(&mut |resolve, reject| {
         image.set_onload(Some(&resolve));
