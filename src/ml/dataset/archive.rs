@@ -95,10 +95,13 @@ pub fn read_zip(bytes: &[u8]) -> Result<Listing, ArchiveError> {
         let mut file = archive.by_index_raw(i).map_err(|e| ArchiveError::NotZip {
             detail: e.to_string(),
         })?;
+        // A name that cannot be read, or an empty one, is named by its place in the archive.
         let path = file
             .name()
             .map(|n| n.replace('\\', "/"))
-            .unwrap_or_else(|_| format!("entry {}", i + 1));
+            .ok()
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("entry {}", i + 1));
         if file.is_dir() || passed_over(&path) {
             continue;
         }
@@ -288,6 +291,8 @@ pub(crate) mod tests {
             read_zip(b"PNG, not a zip"),
             Err(ArchiveError::NotZip { .. })
         ));
+        let nameless = read_zip(&zip_of(&[("", 0, 0, 1, b"z")])).unwrap();
+        assert_eq!(nameless.files[0].path, "entry 1", "found by fuzzing");
         let stored_lie = zip_of(&[("a.png", 0, 0, 9, b"abc")]);
         assert!(matches!(
             read_zip(&stored_lie),
