@@ -12,16 +12,14 @@
 //! lists a zip of pictures; [`import`] gathers pictures into a dataset.
 
 pub mod archive;
+mod digits;
 pub mod file;
 pub mod fit;
 pub mod import;
+mod shape;
 
-use std::fmt;
+pub use shape::{Channels, ImageShape, SIDES};
 
-use crate::ml::data::{Digits, Split};
-
-/// The image sides a dataset may have: MNIST's 28, and 32 and 64 for pictures of one's own.
-pub const SIDES: [usize; 3] = [28, 32, 64];
 /// Below this many images there is no test split: everything trains (a handful of test images
 /// would measure nothing), and the panels that need test images say so.
 pub const MIN_FOR_TEST_SPLIT: usize = 50;
@@ -30,83 +28,6 @@ pub const MAX_IMAGES: usize = 100_000;
 /// …and at most this many bytes of images, whatever their shape: 256 MiB, what a phone's tab can
 /// hold beside the models (64×64 colour is 12,288 bytes an image, so 21,845 of them).
 pub const MAX_BYTES: usize = 256 << 20;
-
-/// Grey (one channel) or colour (red, green, blue).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Channels {
-    Grey,
-    Colour,
-}
-
-impl Channels {
-    pub const ALL: [Channels; 2] = [Channels::Grey, Channels::Colour];
-
-    pub fn count(self) -> usize {
-        match self {
-            Channels::Grey => 1,
-            Channels::Colour => 3,
-        }
-    }
-
-    pub fn from_count(count: usize) -> Option<Self> {
-        Self::ALL.into_iter().find(|c| c.count() == count)
-    }
-
-    /// The word used in shape ids and for people: "grey" or "colour".
-    pub fn name(self) -> &'static str {
-        match self {
-            Channels::Grey => "grey",
-            Channels::Colour => "colour",
-        }
-    }
-}
-
-/// The shape of every image in a dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ImageShape {
-    pub channels: Channels,
-    pub side: usize,
-}
-
-impl ImageShape {
-    /// The digits' shape.
-    pub const DIGITS: ImageShape = ImageShape {
-        channels: Channels::Grey,
-        side: 28,
-    };
-
-    /// A shape, if `side` is one of [`SIDES`].
-    pub fn new(channels: Channels, side: usize) -> Result<Self, DatasetError> {
-        if SIDES.contains(&side) {
-            Ok(Self { channels, side })
-        } else {
-            Err(DatasetError::UnsupportedSide { side })
-        }
-    }
-
-    /// Values in one image: channels × side × side.
-    pub fn values(&self) -> usize {
-        self.channels.count() * self.side * self.side
-    }
-
-    /// E.g. "grey-28", "colour-64": how the shape is written in files and notes.
-    pub fn id(&self) -> String {
-        format!("{}-{}", self.channels.name(), self.side)
-    }
-
-    pub fn from_id(id: &str) -> Option<Self> {
-        let (channels, side) = id.split_once('-')?;
-        let channels = Channels::ALL.into_iter().find(|c| c.name() == channels)?;
-        Self::new(channels, side.parse().ok()?).ok()
-    }
-}
-
-impl fmt::Display for ImageShape {
-    /// For people: "28×28 grey", "64×64 colour".
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{0}×{0} {1}", self.side, self.channels.name())
-    }
-}
 
 /// What each image is, when the dataset says: a class index per image into `names`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -307,30 +228,6 @@ impl Dataset {
     }
 }
 
-impl Dataset {
-    /// The split as the models of this build read it: two sets of 28×28 grey images as grey
-    /// values in [0, 1] (labels past 255 wrap, as class colours do past 9). Any other shape is
-    /// [`DatasetError::NotTrainableYet`].
-    pub fn digits_split(&self) -> Result<Split, DatasetError> {
-        if self.shape != ImageShape::DIGITS {
-            return Err(DatasetError::NotTrainableYet { shape: self.shape });
-        }
-        let part = |indices: &[usize]| {
-            let images = indices.iter().flat_map(|&i| self.image_f32(i)).collect();
-            let labels = indices
-                .iter()
-                .map(|&i| self.labels.as_ref().map_or(0, |l| l.of_image[i] as u8))
-                .collect();
-            Digits::new(images, labels)
-        };
-        let split = self.split();
-        Ok(Split {
-            train: part(&split.train),
-            test: part(&split.test),
-        })
-    }
-}
-
 /// Whether `count` images of `shape` fit the caps; if not, the error says how many do.
 pub fn check_size(count: usize, shape: ImageShape) -> Result<(), DatasetError> {
     if count == 0 {
@@ -359,23 +256,6 @@ mod tests {
     fn grey(count: usize) -> Dataset {
         let images = (0..count * 784).map(|i| (i % 256) as u8).collect();
         Dataset::new("test set", ImageShape::DIGITS, images, None).unwrap()
-    }
-
-    #[test]
-    fn shapes_have_ids_values_and_names_and_only_three_sides() {
-        let shape = ImageShape::new(Channels::Colour, 64).unwrap();
-        assert_eq!(shape.values(), 3 * 64 * 64);
-        assert_eq!(shape.id(), "colour-64");
-        assert_eq!(ImageShape::from_id("colour-64"), Some(shape));
-        assert_eq!(ImageShape::from_id("grey-28"), Some(ImageShape::DIGITS));
-        assert_eq!(shape.to_string(), "64×64 colour");
-        for bad in ["grey-27", "purple-28", "grey", "grey-", "-28", "grey-28-1"] {
-            assert_eq!(ImageShape::from_id(bad), None, "{bad}");
-        }
-        assert_eq!(
-            ImageShape::new(Channels::Grey, 100),
-            Err(DatasetError::UnsupportedSide { side: 100 })
-        );
     }
 
     #[test]
@@ -462,29 +342,6 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(message.contains("keep the first 100000"), "{message}");
-    }
-
-    #[test]
-    fn a_grey_28_dataset_trains_as_digits_and_other_shapes_say_they_cannot_yet() {
-        let labels = Labels {
-            of_image: (0..60).map(|i| (i % 3) as u16).collect(),
-            names: vec!["a".into(), "b".into(), "c".into()],
-        };
-        let set = Dataset::new("x", ImageShape::DIGITS, vec![255; 60 * 784], Some(labels)).unwrap();
-        let split = set.digits_split().unwrap();
-        assert_eq!((split.train.len(), split.test.len()), (48, 12));
-        assert_eq!(
-            split.test.label(1),
-            2,
-            "test image 1 is image 5, of class 5 % 3"
-        );
-        assert!(split.train.image(0).iter().all(|&v| v == 1.0));
-        let colour = ImageShape::new(Channels::Colour, 32).unwrap();
-        let set = Dataset::new("c", colour, vec![0; colour.values()], None).unwrap();
-        assert_eq!(
-            set.digits_split().unwrap_err(),
-            DatasetError::NotTrainableYet { shape: colour }
-        );
     }
 
     #[test]
