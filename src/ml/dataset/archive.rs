@@ -6,6 +6,8 @@
 //! [`MAX_ENTRIES`] files, is refused (a zip bomb is refused by what it declares); an
 //! encrypted one is refused by name. Deflated files are inflated by the caller (the page
 //! uses the browser's `DecompressionStream`), which must stop at the size declared here.
+//! Entries whose data overlap (one stretch of bytes listed many times, another bomb) are
+//! refused too.
 //! Folders, macOS's `__MACOSX` copies and hidden files are passed over; files packed with a
 //! method other than store or deflate are skipped and counted.
 
@@ -57,6 +59,10 @@ pub enum ArchiveError {
     TooLarge { declared: u64 },
     #[error("the archive lists {count} entries, more than the {MAX_ENTRIES} an import may take")]
     TooManyEntries { count: usize },
+    #[error(
+        "the archive's files overlap one another (a trick of zip bombs); nothing was unpacked"
+    )]
+    Overlapping,
     #[error("the archive is damaged: “{path}” {detail}")]
     Damaged { path: String, detail: String },
 }
@@ -91,6 +97,9 @@ pub fn read_zip(bytes: &[u8]) -> Result<Listing, ArchiveError> {
         }
     }
     let mut listing = Listing::default();
+    // Files that do not overlap hold no more than the archive's own bytes; more means several
+    // entries share data, which would multiply what is read.
+    let mut carried: u64 = 0;
     for i in 0..count {
         let mut file = archive.by_index_raw(i).map_err(|e| ArchiveError::NotZip {
             detail: e.to_string(),
@@ -126,6 +135,10 @@ pub fn read_zip(bytes: &[u8]) -> Result<Listing, ArchiveError> {
             return Err(damaged(format!(
                 "is stored uncompressed but declares {size} bytes in {stored}"
             )));
+        }
+        carried = carried.saturating_add(stored);
+        if carried > bytes.len() as u64 {
+            return Err(ArchiveError::Overlapping);
         }
         // At most what the directory says is stored, which the archive's bytes bound.
         let mut data = Vec::new();
@@ -274,6 +287,26 @@ pub(crate) mod tests {
             }
         );
         assert!(error.to_string().contains("password-protected"));
+    }
+
+    #[test]
+    fn entries_that_share_their_data_are_refused_before_it_is_read_twice() {
+        let data = [7u8; 200];
+        let one = zip_of(&[("a.png", 0, 0, 200, &data)]);
+        // The central record again, renamed "b.png", pointing at the same data.
+        let start = one.windows(4).position(|w| w == b"PK\x01\x02").unwrap();
+        let end = one.windows(4).position(|w| w == b"PK\x05\x06").unwrap();
+        let mut record = one[start..end].to_vec();
+        let name_at = record.len() - 5;
+        record[name_at] = b'b';
+        let mut two = one[..end].to_vec();
+        two.extend_from_slice(&record);
+        let mut tail = one[end..].to_vec();
+        tail[8..10].copy_from_slice(&2u16.to_le_bytes());
+        tail[10..12].copy_from_slice(&2u16.to_le_bytes());
+        tail[12..16].copy_from_slice(&(2 * record.len() as u32).to_le_bytes());
+        two.extend_from_slice(&tail);
+        assert_eq!(read_zip(&two), Err(ArchiveError::Overlapping));
     }
 
     #[test]
