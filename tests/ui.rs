@@ -307,8 +307,9 @@ async fn the_page_scores_the_test_digits_exactly_as_the_worker_does() {
     // The page loads the snapshot, as it does while following a run, and ranks against its scores.
     let (model, info) = checkpoint::load(&weights).unwrap();
     let page = ActiveModel::new("test:run".into(), model, info);
-    assert!(page.ensure_test_scores(&split.test).await);
-    let scores = page.test_scores.get().unwrap();
+    let test = Arc::new(split.test.clone());
+    assert!(page.ensure_test_scores(&test).await);
+    let scores = page.test_scores(&test).unwrap();
     assert_eq!(scores.len(), split.test.len());
     let mean = scores.iter().map(|&s| s as f64).sum::<f64>() / scores.len() as f64;
     assert!(

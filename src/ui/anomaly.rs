@@ -160,15 +160,15 @@ pub fn AnomalyPanel() -> impl IntoView {
             // The test digits' scores, once per model, in chunks that let the page paint.
             model.ensure_test_scores(&test).await;
             busy.set(false);
-            let Some(scores) = model.test_scores.get() else {
+            let Some(scores) = model.test_scores(&test) else {
                 message.set(Some(
                     "The test digits could not be scored with this model.".to_string(),
                 ));
                 return;
             };
             let (Some(histogram), Some(probes)) = (
-                Histogram::of_sorted(scores, BINS, 99.5),
-                score_all(&model, scores, inputs),
+                Histogram::of_sorted(&scores, BINS, 99.5),
+                score_all(&model, &scores, inputs),
             ) else {
                 message.set(Some("These inputs could not be scored.".to_string()));
                 return;
@@ -245,8 +245,8 @@ pub fn AnomalyPanel() -> impl IntoView {
             <Why>
                 <p>
                     "A VAE gives every input a score, its negative ELBO: how many nats it costs to describe the input with "
-                    "the model. Inputs like the training digits score low; anything else scores high. The bars are the 2,000 "
-                    "test digits; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, "
+                    "the model. Inputs like the training digits score low; anything else scores high. The bars are the "
+                    {move || lab.test_set_words()}"; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, "
                     "your drawing if there is one, and a picture of yours if you choose one (any size: it is read like a "
                     "drawing, its strokes cropped, scaled into 20×20 and centred, and inverted when dark on light, as MNIST "
                     "digits are light on dark). The percentile says how many test digits score lower: a detector flags "

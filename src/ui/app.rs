@@ -35,7 +35,14 @@ async fn load_test_digits(lab: Lab) {
         .await
         .and_then(|bytes| Digits::parse(&bytes).map_err(|e| e.to_string()));
     match result {
-        Ok(digits) => lab.test.set(Some(Arc::new(digits.split().test))),
+        Ok(digits) => {
+            let test = Arc::new(digits.split().test);
+            lab.digits_test.set(Some(test.clone()));
+            // Unless a dataset of one's own is in use already.
+            if lab.own_data.with_untracked(Option::is_none) {
+                lab.test.set(Some(test));
+            }
+        }
         Err(message) => lab.test_error.set(Some(message)),
     }
 }
@@ -86,8 +93,8 @@ pub fn App() -> impl IntoView {
                 <Why>
                     <p>
                         "The plane shows two dimensions of z from −3 to +3; behind it are the digits the decoder makes "
-                        "there, the other dimensions set by the sliders. The dots are the 2,000 test digits, each at the "
-                        "mean of its code and coloured by which digit it is: digits of a kind gather. The dashed circles "
+                        "there, the other dimensions set by the sliders. The dots are the "{move || lab.test_set_words()}", each at "
+                        "the mean of its code and coloured by its class: pictures of a kind gather. The dashed circles "
                         "are the prior N(0, I) at 1σ and 2σ, which hold 39% and 86% of it; a VAE pays a KL cost to keep "
                         "its codes inside, a plain autoencoder does not."
                     </p>

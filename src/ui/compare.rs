@@ -170,8 +170,17 @@ pub fn ComparePanel() -> impl IntoView {
         section,
         COMPARE_GAP_MS,
         move || {
-            let ready = lab.test.with(Option::is_some) && !busy.get();
-            ready.then(|| lab.active.with(|m| m.as_ref().map(|m| m.id.clone())))
+            // Another model, or another test set (a dataset of one's own).
+            let test = lab
+                .test
+                .with(|t| t.as_ref().map(|t| Arc::as_ptr(t) as usize))?;
+            let ready = !busy.get();
+            ready
+                .then(|| {
+                    lab.active
+                        .with(|m| m.as_ref().map(|m| (m.id.clone(), test)))
+                })
+                .flatten()
         },
         compare,
     );
@@ -228,7 +237,7 @@ pub fn ComparePanel() -> impl IntoView {
                     "The same test digits through every model: reconstructions, samples drawn from the prior N(0, I) and "
                     "decoded, and a walk between two digits. A plain autoencoder reconstructs sharply, but its codes do not "
                     "fill N(0, I), so its prior samples fall in holes and are rarely digits; a VAE pays a KL cost to keep its "
-                    "codes where the prior is. The table scores each on the 2,000 test digits (the autoencoder has no bound, "
+                    "codes where the prior is. The table scores each on the "{move || lab.test_set_words()}" (the autoencoder has no bound, "
                     "only its reconstruction error)."
                 </p>
             </Why>

@@ -96,7 +96,7 @@ pub fn DataPanel() -> impl IntoView {
         let (Some(active), Some(test)) = (lab.active.get(), lab.test.get()) else {
             return;
         };
-        if analysis.with(Option::is_none) || active.test_scores.get().is_some() {
+        if analysis.with(Option::is_none) || active.test_scores(&test).is_some() {
             return;
         }
         leptos::task::spawn_local(async move {
@@ -114,8 +114,10 @@ pub fn DataPanel() -> impl IntoView {
             "reconstruction error (an autoencoder has no ELBO)"
         };
         let rank = lab.active.with(|m| {
-            m.as_ref()
-                .and_then(|m| m.test_scores.get().map(|s| percentile_rank(s, a.neg_elbo)))
+            let test = lab.test.get()?;
+            m.as_ref()?
+                .test_scores(&test)
+                .map(|s| percentile_rank(&s, a.neg_elbo))
         });
         // A test digit is ranked among the others; it is one of them.
         let others = if drawing_chosen() { "" } else { "other " };
@@ -171,7 +173,7 @@ pub fn DataPanel() -> impl IntoView {
                 {move || if drawing_chosen() {
                     "Draw with a mouse, pen or finger; the encoder finds where your digit lives in the latent space."
                 } else {
-                    "One of the 2,000 digits the model never trained on: where does the encoder put it?"
+                    "One of the test pictures the model never trained on: where does the encoder put it?"
                 }}
             </p>
             <Why>

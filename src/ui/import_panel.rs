@@ -3,8 +3,9 @@
 //! passed over and counted — with a preview of the images as they will be trained and the
 //! dataset file to download (the native trainer trains on it: `train --data FILE`).
 //!
-//! Training on it in the page is the next step of this work (the worker already takes a
-//! dataset file, `Command::UseData`); until then the chapter says so.
+//! "Train on it here" makes it the page's data (28×28 grey, with a test set: at least 50
+//! pictures): the worker trains the next runs on it, and every chapter's test set is its test
+//! split, until "Back to the MNIST digits".
 
 use std::sync::Arc;
 
@@ -14,10 +15,12 @@ use wasm_bindgen::{Clamped, JsCast};
 
 use super::picker::download;
 use super::picture_file;
+use super::state::{use_lab, Lab, OwnData};
+use super::training::Training;
 use super::why::Why;
 use crate::ml::dataset::fit::{Fit, FitOptions};
 use crate::ml::dataset::import::{looks_like_picture, Importer, Passed, Tally};
-use crate::ml::dataset::{file, Channels, Dataset, ImageShape};
+use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
 
 /// The shapes an import offers, as the issue of datasets lists them.
 const SHAPES: [(Channels, usize); 5] = [
@@ -146,8 +149,64 @@ fn paint_preview(canvas: &web_sys::HtmlCanvasElement, set: &Dataset, ink: bool) 
     }
 }
 
+/// Why `set` cannot be trained on in the page yet, if it cannot.
+fn why_not_here(set: &Dataset) -> Option<String> {
+    if set.shape() != ImageShape::DIGITS {
+        return Some(format!(
+            "Training here takes 28×28 grey pictures so far; this set is {}: download it, or \
+             import it again as 28×28 grey.",
+            set.shape()
+        ));
+    }
+    set.why_no_test_set().map(|why| {
+        format!("{why}; training here needs a test set, so at least {MIN_FOR_TEST_SPLIT} pictures.")
+    })
+}
+
+/// Makes `set` the page's data (`None`: the digits again), ending an unfinished run after
+/// asking. Returns a problem to show, if any.
+fn train_here(lab: Lab, training: Option<Training>, set: Option<&Dataset>) -> Option<String> {
+    let own = match set {
+        Some(set) => {
+            let split = match set.digits_split() {
+                Ok(split) => split,
+                Err(e) => return Some(e.to_string()),
+            };
+            let data = OwnData {
+                name: set.name().to_string(),
+                file: Arc::new(file::save(set)),
+                images: set.len(),
+                label_names: set.labels().map(|l| l.names.clone()),
+            };
+            Some((data, Arc::new(split.test)))
+        }
+        None => None,
+    };
+    if let Some(training) = training {
+        if training.has_unfinished_run() {
+            let question = "This ends the training run under way (its model stays in the \
+                            library). Change the data?";
+            let go_on = web_sys::window()
+                .and_then(|w| w.confirm_with_message(question).ok())
+                .unwrap_or(false);
+            if !go_on {
+                return None;
+            }
+        }
+        lab.use_data(own);
+        training.use_chosen_data();
+    } else {
+        lab.use_data(own);
+    }
+    None
+}
+
 #[component]
 pub fn ImportPanel() -> impl IntoView {
+    let lab = use_lab();
+    let training = use_context::<Training>();
+    // Why the last "Train on it here" did not happen, if it did not.
+    let problem = RwSignal::new(None::<String>);
     let shape_index = RwSignal::new(0usize);
     let fit_choice = RwSignal::new(Fit::Pad);
     let invert = RwSignal::new(true);
@@ -251,8 +310,11 @@ pub fn ImportPanel() -> impl IntoView {
                     "Duplicates and files that are not pictures are passed over and counted. Nothing leaves this page."
                 </p>
                 <p>
-                    "Download the dataset file and train on it with the native trainer ("<code>"train --data FILE"</code>
-                    ", 28×28 grey for now); training on it here is the next step of this page."
+                    "“Train on it here” makes it the data of this page: the next training run learns it, and every "
+                    "chapter (the latent plane's dots, the scatter, the anomaly scores…) uses its test pictures, every "
+                    "fifth one. That takes 28×28 grey pictures and at least 50 of them for now. The downloaded file "
+                    "also trains natively: "<code>"train --data FILE"</code>". The pictures are not kept after a "
+                    "reload; the models trained on them are."
                 </p>
             </Why>
             <div class="import-options">
@@ -295,7 +357,25 @@ pub fn ImportPanel() -> impl IntoView {
                 <button class="save-dataset" on:click=save disabled=move || !outcome.with(|o| matches!(o, Some(Ok(_))))>
                     "Download the dataset"
                 </button>
+                <button class="train-here" on:click=move |_| {
+                    if let Some(Ok(imported)) = outcome.get_untracked() {
+                        problem.set(train_here(lab, training, Some(&imported.dataset)));
+                    }
+                } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(i)) if why_not_here(&i.dataset).is_none()))>
+                    "Train on it here"
+                </button>
+                {move || lab.own_data.with(Option::is_some).then(|| view! {
+                    <button class="back-to-digits" on:click=move |_| problem.set(train_here(lab, training, None))>
+                        "Back to the MNIST digits"
+                    </button>
+                })}
             </div>
+            <p class="data-in-use" aria-live="polite">
+                {move || lab.own_data.with(|d| d.as_ref().map(|d| format!(
+                    "Training and every chapter use “{}” ({} pictures; {}).",
+                    d.name, d.images, lab.test_set_words()
+                )))}
+            </p>
             {move || progress.get().map(|(done, total)| view! {
                 <div class="import-progress">
                     <progress max=total value=done></progress>
@@ -304,11 +384,15 @@ pub fn ImportPanel() -> impl IntoView {
                 </div>
             })}
             <p class="import-summary" aria-live="polite">{summary}</p>
+            <p class="hint why-not-here">
+                {move || outcome.with(|o| match o { Some(Ok(i)) => why_not_here(&i.dataset), _ => None })}
+            </p>
             <canvas class="import-preview" node_ref=preview width="0" height="0"
                 hidden=move || !outcome.with(|o| matches!(o, Some(Ok(_))))
                 role="img" aria-label="the first imported images, as they will be trained"></canvas>
             <p class="error" role="alert">
                 {move || outcome.with(|o| match o { Some(Err(e)) => Some(e.clone()), _ => None })}
+                {move || problem.get()}
             </p>
         </section>
     }

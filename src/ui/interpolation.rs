@@ -78,17 +78,34 @@ pub fn InterpolationPanel() -> impl IntoView {
     };
     let label_of = move |end: RwSignal<End>| {
         move || match end.get() {
-            End::Test(i) => lab
-                .test
-                .with(|t| {
-                    t.as_ref()
-                        .filter(|t| i < t.len())
-                        .map(|t| format!("a {}", t.label(i)))
-                })
-                .unwrap_or_default(),
+            End::Test(i) => {
+                let own = lab.own_data.with(Option::is_some);
+                lab.test
+                    .with(|t| t.as_ref().filter(|t| i < t.len()).map(|t| t.label(i)))
+                    .map(|label| match lab.class_names().get(label as usize) {
+                        Some(name) if own => name.clone(),
+                        Some(name) => format!("a {name}"),
+                        None => String::new(),
+                    })
+                    .unwrap_or_default()
+            }
             End::Drawing => "your drawing".to_string(),
         }
     };
+    // Another test set (a dataset of one's own, or the digits again): the walk starts over
+    // between its first and last pictures (for the digits, a 0 and a 6).
+    let seen_data = StoredValue::new(None::<bool>);
+    Effect::new(move |_| {
+        let own = lab.own_data.with(Option::is_some);
+        if seen_data.get_value().is_some_and(|was| was != own) {
+            let n = lab
+                .test
+                .with_untracked(|t| t.as_ref().map_or(1, |t| t.len()));
+            from.set(End::Test(0));
+            to.set(End::Test(if own { n.saturating_sub(1) } else { 1200 }));
+        }
+        seen_data.set_value(Some(own));
+    });
     let zeros = || vec![0.0; IMAGE_PIXELS];
     let end_pixels =
         move |end: RwSignal<End>| Signal::derive(move || image(end.get()).unwrap_or_else(zeros));

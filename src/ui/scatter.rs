@@ -18,7 +18,7 @@ use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::projection::Projection;
-use crate::ui_logic::palette::{class_colour, CLASS_COLOURS};
+use crate::ui_logic::palette::class_colour;
 
 /// The test digits' codes under one model.
 struct Encoded {
@@ -209,10 +209,8 @@ pub fn ScatterPanel() -> impl IntoView {
     });
     let hovered_text = move || {
         let i = hovered.get()?;
-        let label = lab.test.with(|t| t.as_ref().map(|t| t.label(i)))?;
-        Some(format!(
-            "test digit {i}, a {label}: click to put the sliders on its code"
-        ))
+        let words = lab.test_item_words(i)?;
+        Some(format!("{words}: click to put the sliders on its code"))
     };
     let dims = move || {
         version.track();
@@ -232,10 +230,10 @@ pub fn ScatterPanel() -> impl IntoView {
     view! {
         <section class="panel chapter-split scatter-panel" aria-labelledby="scatter-title" node_ref=section>
             <h2 id="scatter-title">"Latent scatter: where the encoder puts the digits"</h2>
-            <p class="caption">"The 2,000 test digits at their codes, coloured by which digit they are."</p>
+            <p class="caption">"The "{move || lab.test_set_words()}" at their codes, coloured by their class."</p>
             <Why>
                 <p>
-                    "Each dot is one of the 2,000 test digits at the mean of its code, coloured by which digit it is. Digits "
+                    "Each dot is one of the "{move || lab.test_set_words()}" at the mean of its code, coloured by its class. Pictures "
                     "of a class gather; a VAE keeps the whole cloud near the prior N(0, I), an autoencoder spreads it freely. "
                     "With more than two dimensions the view is the first two principal components, or two chosen dimensions. "
                     "Hover a dot to see the digit; click it to put the sliders on its code."
@@ -261,9 +259,9 @@ pub fn ScatterPanel() -> impl IntoView {
                     <DigitView pixels=hovered_pixels label="the digit under the pointer" />
                     <p class="timing">{hovered_text}</p>
                     <ul class="legend">
-                        {CLASS_COLOURS.iter().enumerate().map(|(d, c)| {
-                            let swatch = *c;
-                            view! { <li><span class="swatch" style:background=swatch></span>{d.to_string()}</li> }
+                        {move || lab.class_names().into_iter().enumerate().map(|(d, name)| {
+                            let swatch = class_colour(d as u8);
+                            view! { <li><span class="swatch" style:background=swatch></span>{name}</li> }
                         }).collect_view()}
                     </ul>
                     <p class="timing">{move || { version.track(); encoded.get_value().map(|e| format!("encoded with {}", e.model)) }}</p>

@@ -2,7 +2,7 @@
 //! the test digits, and the picture at the input (the drawing or a test digit). One `Lab` of signals, provided as context.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
 
@@ -12,6 +12,7 @@ use crate::ml::data::Digits;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{self, Code};
 use crate::ml::model::{Model, PackedDecoder};
+use crate::ui_logic::words::thousands;
 
 /// A model loaded in the page, with what the views need to know about it.
 pub struct ActiveModel {
@@ -21,8 +22,9 @@ pub struct ActiveModel {
     pub title: String,
     pub model: Model,
     pub info: CheckpointInfo,
-    /// This model's negative ELBO of every test digit, sorted; filled on first need.
-    pub test_scores: OnceLock<Vec<f32>>,
+    /// This model's negative ELBO of every image of a test set (which one: its address),
+    /// sorted; filled on first need, and again for another test set.
+    test_scores: Mutex<Option<(usize, Arc<Vec<f32>>)>>,
     scoring: AtomicBool,
     /// The decoder packed once for decoding on every frame (MLP models; the page never trains
     /// its copy, so the packed weights stay right). `None` decodes through candle.
@@ -35,7 +37,7 @@ impl ActiveModel {
             id,
             title: info.config.to_string(),
             info,
-            test_scores: OnceLock::new(),
+            test_scores: Mutex::new(None),
             scoring: AtomicBool::new(false),
             // Packing only copies weights that were just read; if it failed anyway, candle's
             // path still decodes the same digits.
@@ -44,11 +46,21 @@ impl ActiveModel {
         }
     }
 
-    /// Scores every test digit (in chunks, letting the page paint in between) unless that is
-    /// done or under way. Returns whether scores are available now. The scores are the
+    /// This model's sorted scores of `test`, if they have been taken.
+    pub fn test_scores(&self, test: &Arc<Digits>) -> Option<Arc<Vec<f32>>> {
+        let key = Arc::as_ptr(test) as usize;
+        let cached = self.test_scores.lock().ok()?;
+        cached
+            .as_ref()
+            .filter(|(k, _)| *k == key)
+            .map(|(_, s)| s.clone())
+    }
+
+    /// Scores every image of `test` (in chunks, letting the page paint in between) unless that
+    /// is done or under way. Returns whether scores are available now. The scores are the
     /// worker's: one [`Evaluator`] over the whole set, in the worker's chunks.
-    pub async fn ensure_test_scores(&self, test: &Digits) -> bool {
-        if self.test_scores.get().is_some() {
+    pub async fn ensure_test_scores(&self, test: &Arc<Digits>) -> bool {
+        if self.test_scores(test).is_some() {
             return true;
         }
         if self.scoring.swap(true, Ordering::SeqCst) {
@@ -59,13 +71,15 @@ impl ActiveModel {
             evaluator.add(&self.model, test, range.start, range.len())
         })
         .await;
-        if scored.is_err() {
-            self.scoring.store(false, Ordering::SeqCst);
+        self.scoring.store(false, Ordering::SeqCst);
+        if scored.is_err() || test.is_empty() {
             return false;
         }
         let mut scores = evaluator.finish().per_digit;
         scores.sort_by(f32::total_cmp);
-        let _ = self.test_scores.set(scores);
+        if let Ok(mut cached) = self.test_scores.lock() {
+            *cached = Some((Arc::as_ptr(test) as usize, Arc::new(scores)));
+        }
         true
     }
 
@@ -99,6 +113,18 @@ impl ActiveModel {
     pub fn decode_one(&self, z: &[f32]) -> candle_core::Result<Vec<f32>> {
         self.decode_many(z, 1)
     }
+}
+
+/// A dataset of one's own that training (and every chapter's test set) uses instead of the
+/// built-in digits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnData {
+    pub name: String,
+    /// The dataset file, as the worker takes it (and takes again after a restart).
+    pub file: Arc<Vec<u8>>,
+    pub images: usize,
+    /// Its classes' names, when it has labels.
+    pub label_names: Option<Vec<String>>,
 }
 
 /// Where the picture at the model's input (the data column) comes from.
@@ -138,8 +164,13 @@ pub struct Lab {
     /// σ of the last encoded digit's posterior, shown on the sliders; cleared when z moves
     /// away from that encoding by other means (sample, reset).
     pub sigma: RwSignal<Option<Vec<f32>>>,
-    /// The test split of the digits asset, once fetched.
+    /// The test set every chapter uses: the digits asset's test split once fetched, or that
+    /// of a dataset of one's own ([`Lab::own_data`]).
     pub test: RwSignal<Option<Arc<Digits>>>,
+    /// The digits' test split, kept to come back to from a dataset of one's own.
+    pub digits_test: RwSignal<Option<Arc<Digits>>>,
+    /// The dataset of one's own in use, or `None` for the built-in digits.
+    pub own_data: RwSignal<Option<OwnData>>,
     /// Why the digits asset is unavailable, if it is.
     pub test_error: RwSignal<Option<String>>,
     pub drawing: RwSignal<Option<Drawing>>,
@@ -166,6 +197,8 @@ impl Lab {
             z: RwSignal::new(Vec::new()),
             sigma: RwSignal::new(None),
             test: RwSignal::new(None),
+            digits_test: RwSignal::new(None),
+            own_data: RwSignal::new(None),
             test_error: RwSignal::new(None),
             drawing: RwSignal::new(None),
             source: RwSignal::new(Source::Drawing),
@@ -194,6 +227,58 @@ impl Lab {
         } else {
             self.activate(model);
         }
+    }
+
+    /// Makes `own` (a dataset and its test split) the data every chapter uses, or with `None`
+    /// the built-in digits again.
+    pub fn use_data(&self, own: Option<(OwnData, Arc<Digits>)>) {
+        match own {
+            Some((data, test)) => {
+                self.own_data.set(Some(data));
+                self.test.set(Some(test));
+            }
+            None => {
+                self.own_data.set(None);
+                self.test.set(self.digits_test.get_untracked());
+            }
+        }
+        // A test digit chosen in the old set may not exist in the new one.
+        self.test_digit.set(0);
+    }
+
+    /// The test set in words, for captions: "2,000 test digits", or "12 test images of
+    /// “shapes”" for a dataset of one's own.
+    pub fn test_set_words(&self) -> String {
+        let count = self.test.with(|t| t.as_ref().map_or(0, |t| t.len()));
+        let count = thousands(count);
+        match self.own_data.with(|d| d.as_ref().map(|d| d.name.clone())) {
+            Some(name) => format!("{count} test images of “{name}”"),
+            None => format!("{count} test digits"),
+        }
+    }
+
+    /// Test image `i` in words: "test digit 7, a 3", or for a dataset of one's own "test
+    /// picture 7, “discs”" (its class, when it has labels). `None` past the end.
+    pub fn test_item_words(&self, i: usize) -> Option<String> {
+        let label = self
+            .test
+            .with(|t| t.as_ref().filter(|t| i < t.len()).map(|t| t.label(i)))?;
+        Some(self.own_data.with(|d| match d {
+            None => format!("test digit {i}, a {label}"),
+            Some(own) => match own.label_names.as_ref().and_then(|n| n.get(label as usize)) {
+                Some(name) => format!("test picture {i}, “{name}”"),
+                None => format!("test picture {i}"),
+            },
+        }))
+    }
+
+    /// The classes of the test set and their names, for legends: the ten digits, a dataset's
+    /// label names, or none for a dataset without labels.
+    pub fn class_names(&self) -> Vec<String> {
+        self.own_data.with(|d| match d {
+            None => (0..10).map(|c| c.to_string()).collect(),
+            Some(own) => own.label_names.clone().unwrap_or_default(),
+        })
     }
 
     /// The picture at the input (784 grey values, ink = 1): the drawing or the chosen test

@@ -64,14 +64,7 @@ pub fn TestDigitChooser() -> impl IntoView {
                 .map_or_else(|| vec![0.0; IMAGE_PIXELS], |t| t.image(i).to_vec())
         })
     });
-    let what = move || {
-        let i = lab.test_digit.get();
-        lab.test.with(|t| {
-            t.as_ref()
-                .filter(|t| i < t.len())
-                .map(|t| format!("test digit {i}, a {}", t.label(i)))
-        })
-    };
+    let what = move || lab.test_item_words(lab.test_digit.get());
 
     view! {
         <div class="test-digit">

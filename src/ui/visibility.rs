@@ -164,14 +164,18 @@ pub fn fill_when<K>(
 }
 
 /// The key of a chapter that follows the weights shown (each snapshot of a run in training
-/// counts as new): which weights they are, once the test digits are loaded and while no fill of
-/// the chapter (`busy`) is running.
-pub fn shown_weights(lab: Lab, busy: RwSignal<bool>) -> Option<usize> {
-    let ready = lab.test.with(Option::is_some) && !busy.get();
-    ready
-        .then(|| {
-            lab.active
-                .with(|m| m.as_ref().map(|m| std::sync::Arc::as_ptr(m) as usize))
-        })
-        .flatten()
+/// counts as new) and the test set (the digits, or a dataset of one's own): which weights and
+/// which set they are, once the test set is loaded and while no fill of the chapter (`busy`) is
+/// running.
+pub fn shown_weights(lab: Lab, busy: RwSignal<bool>) -> Option<(usize, usize)> {
+    if busy.get() {
+        return None;
+    }
+    let test = lab
+        .test
+        .with(|t| t.as_ref().map(|t| std::sync::Arc::as_ptr(t) as usize))?;
+    let model = lab
+        .active
+        .with(|m| m.as_ref().map(|m| std::sync::Arc::as_ptr(m) as usize))?;
+    Some((model, test))
 }

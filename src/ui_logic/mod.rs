@@ -10,3 +10,4 @@ pub mod plane;
 pub mod share_link;
 pub mod supervision;
 pub mod typed_number;
+pub mod words;

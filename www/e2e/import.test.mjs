@@ -110,3 +110,49 @@ test("files that hold no usable picture are refused with a count of what they we
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** A folder "shapes" of 30 discs and 30 bars, all different. */
+function sixtyShapes() {
+  const root = join(mkdtempSync(join(tmpdir(), "latent-lab-train-")), "shapes");
+  for (const kind of ["discs", "bars"]) mkdirSync(join(root, kind), { recursive: true });
+  for (let i = 0; i < 30; i++) {
+    const [cx, cy, r] = [20 + (i % 5) * 10, 22 + (Math.floor(i / 5) % 3) * 15, 9 + Math.floor(i / 15) * 7];
+    writeFileSync(join(root, "discs", `disc-${i}.png`), png(80, 80, (x, y) => ((x - cx) ** 2 + (y - cy) ** 2 < r * r ? 15 : 245)));
+    const [x0, w] = [6 + Math.round(i * 2.5), 5 + (i % 4) * 2];
+    writeFileSync(join(root, "bars", `bar-${i}.png`), png(90, 90, (x, y) => (x >= x0 && x < x0 + w && y > 8 && y < 82 ? 10 : 250)));
+  }
+  return root;
+}
+
+test("“Train on it here”: the next run learns your pictures, every chapter uses their test set, and the digits come back", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-folder").setInputFiles(sixtyShapes());
+  await page.waitForFunction(() => /60 images of 28×28 grey/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
+  await page.click(".train-here");
+  await page.waitForFunction(() => /use “shapes” \(60 pictures; 12 test images of “shapes”\)/.test(document.querySelector(".data-in-use").textContent));
+  assert.match(await page.textContent(".training-strip .strip-what"), /on “shapes”$/);
+  // The latent plane shows the new test set: twelve dots.
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "12", null, { timeout: 30_000 });
+
+  // Training from the strip learns the pictures: 48 training pictures, one step an epoch.
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  await page.click(".training-strip .strip-start");
+  await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "finished", null, { timeout: 120_000 });
+  assert.match(await page.textContent(".progress-text"), /step 10 of 10/);
+  // The scatter's legend names the folders.
+  await page.locator(".scatter-panel").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => [...document.querySelectorAll(".scatter-panel .legend li")].map((l) => l.textContent).join(",") === "bars,discs");
+  await page.screenshot({ path: `${results}trained-on-shapes.png` });
+
+  // Back to the digits: the plane's dots are the 2,000 test digits again.
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.click(".back-to-digits");
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  assert.doesNotMatch(await page.textContent(".training-strip .strip-what"), /on “/);
+  assert.equal((await page.textContent(".data-in-use")).trim(), "");
+  assert.deepEqual(errors, []);
+  await context.close();
+});

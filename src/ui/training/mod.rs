@@ -32,6 +32,7 @@ use crate::protocol::{
 };
 use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
+use crate::worker::runner::BUILT_IN_DATA;
 
 /// The worker's data.
 #[derive(Debug, Clone, PartialEq)]
@@ -203,7 +204,26 @@ impl Training {
                 self.last_pong.set(n);
             }
             Event::Ready { version } => self.on_ready(version),
-            Event::DataReady { .. } => {
+            Event::DataReady { dataset, .. } => {
+                // A worker that started afresh (after a crash) has the digits: hand it the
+                // page's own dataset again before a run goes on.
+                let wanted = self
+                    .lab
+                    .own_data
+                    .with_untracked(|d| d.as_ref().map(|d| (d.name.clone(), d.file.clone())));
+                match wanted {
+                    Some((name, file)) if name != dataset => {
+                        self.send(Command::UseData {
+                            dataset: Some(file.to_vec()),
+                        });
+                        return;
+                    }
+                    None if dataset != BUILT_IN_DATA => {
+                        self.send(Command::UseData { dataset: None });
+                        return;
+                    }
+                    _ => {}
+                }
                 self.data.set(DataStatus::Ready);
                 if self.detached.get_untracked() {
                     self.attach(true);
@@ -403,6 +423,27 @@ impl Training {
         if !self.detached.get_untracked() && !finished {
             self.send(Command::SetHyperParameters { train });
         }
+    }
+
+    /// Trains from now on on the page's chosen data ([`Lab::own_data`], or the digits): the
+    /// current run ends (its model stays in the library), and training waits for the worker
+    /// to have the data.
+    pub fn use_chosen_data(&self) {
+        if self.plan.with_untracked(Option::is_some) {
+            self.reset();
+        }
+        self.data.set(DataStatus::Loading);
+        let file = self
+            .lab
+            .own_data
+            .with_untracked(|d| d.as_ref().map(|d| d.file.to_vec()));
+        self.send(Command::UseData { dataset: file });
+    }
+
+    /// Whether a run is under way that switching data would end (not finished).
+    pub fn has_unfinished_run(&self) -> bool {
+        self.plan.with_untracked(Option::is_some)
+            && self.state_untracked() != Some(RunState::Finished)
     }
 
     pub fn state(&self) -> Option<RunState> {

@@ -248,7 +248,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             <Why>
                 <p>
                     "Training runs in a background worker with candle's autograd, so this page never freezes. Each step "
-                    "minimises reconstruction + β·KL on 8,000 MNIST digits; after each epoch the 2,000 test digits are scored. "
+                    "minimises reconstruction + β·KL on the training pictures (8,000 MNIST digits, or four in five of your own); after each epoch the test set is scored. "
                     "While it learns, the explorer above uses the newest weights a few times a second: watch the latent space "
                     "organise itself. Large β pushes codes towards the prior (and can switch dimensions off)."
                 </p>

@@ -80,8 +80,14 @@ impl Training {
             return;
         };
         let library = self.library;
+        // A run on a dataset of one's own keeps its model, but not its record: the pictures
+        // are not kept across a reload, and the run must not go on with the digits instead.
+        let own_data = self.lab.own_data.with_untracked(Option::is_some);
         leptos::task::spawn_local(async move {
             library.persist(record.id.clone()).await;
+            if own_data {
+                return;
+            }
             if let Err(e) = storage::put_run(&record).await {
                 self.message.set(Some(
                     format!("The training curves could not be kept for the next visit: {e}.")

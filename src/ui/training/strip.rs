@@ -15,11 +15,17 @@ const SPARK_HEIGHT: f64 = 22.0;
 #[component]
 pub fn TrainingStrip(training: Training) -> impl IntoView {
     let state = move || training.state();
+    let lab = training.lab;
     let what = move || {
+        // Named only when it is not the digits.
+        let on = lab.own_data.with(|d| {
+            d.as_ref()
+                .map_or(String::new(), |d| format!(" on “{}”", d.name))
+        });
         training.plan.with(|p| match p {
-            Some(plan) => format!("{} · {} epochs", plan.model, plan.epochs),
+            Some(plan) => format!("{} · {} epochs{on}", plan.model, plan.epochs),
             None => format!(
-                "next: {} · {} epochs",
+                "next: {} · {} epochs{on}",
                 training.settings.model_config_tracked(),
                 training.settings.epochs.get()
             ),
