@@ -2,6 +2,7 @@
 //   native   training samples/s, decode latency, test −ELBO after 1/5/10 epochs (cargo bench binary)
 //   page     decode 1 / 10×10 / 15×15, draw→reconstruct, page load to first digit (headless Chromium)
 //   worker   training samples/s and pause latency in the Web Worker (headless Chromium)
+//   import   1,000 of your own pictures: import time, longest main-thread task, Start → finished
 //   sizes    wasm, JS and asset bytes, raw and gzip
 // Expects a release build in dist/ (`trunk build --release`); tools/bench does everything.
 
@@ -55,6 +56,8 @@ console.error("== page (headless Chromium)");
 const page = runJson("node", [join(root, "www/bench/page.mjs")]);
 console.error("== worker training (headless Chromium)");
 const worker = runJson("node", [join(root, "www/bench/train.mjs"), "20"]).worker_training;
+console.error("== your own pictures (headless Chromium)");
+const ownPictures = runJson("node", [join(root, "www/bench/import.mjs"), "1000"]);
 const size = sizes();
 
 const mlpWorker = worker.find((r) => r.model.startsWith("mlp"));
@@ -65,6 +68,7 @@ const result = {
   native,
   page,
   worker,
+  own_pictures: ownPictures,
   ratio_wasm_to_native: {
     mlp_vae_z20: mlpWorker.samples_per_sec_median / native.training.mlp_vae_z20_b128.samples_per_sec_median,
     conv_vae_z16: convWorker.samples_per_sec_median / native.training.conv_vae_z16_b128.samples_per_sec_median,

@@ -1,0 +1,73 @@
+// Import benchmark: the whole user action "a folder of my pictures → a trained model", timed in
+// the real page (trunk-built dist/, headless Chromium). Writes `count` 96×96 PNGs (discs and
+// bars, all different, in two folders), imports them with the folder picker at the default
+// settings (28×28 grey, pad, ink on paper), then presses "Train on it here" and Train (the
+// default run: MLP-VAE z=20, 10 epochs). Prints one JSON object; never fails on a time.
+//
+// Usage: trunk build --release && node www/bench/import.mjs [count, default 1000]
+
+import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { serve } from "../e2e/server.mjs";
+import { launch } from "../e2e/browser.mjs";
+import { png } from "../e2e/png.mjs";
+
+const count = Number(process.argv[2] ?? 1000);
+const root = join(mkdtempSync(join(tmpdir(), "latent-lab-bench-")), "pictures");
+for (const kind of ["discs", "bars"]) mkdirSync(join(root, kind), { recursive: true });
+for (let i = 0; i < count; i++) {
+  const k = Math.floor(i / 2);
+  if (i % 2 === 0) {
+    const [cx, cy, r] = [16 + (k % 20) * 3, 16 + (Math.floor(k / 20) % 20) * 3, 6 + (Math.floor(k / 400) % 13)];
+    writeFileSync(join(root, "discs", `${k}.png`), png(96, 96, (x, y) => ((x - cx) ** 2 + (y - cy) ** 2 < r * r ? 15 : 245)));
+  } else {
+    const [x0, w, y0] = [4 + (k % 80), 3 + (Math.floor(k / 80) % 8), 2 + (Math.floor(k / 640) % 20)];
+    writeFileSync(join(root, "bars", `${k}.png`), png(96, 96, (x, y) => (x >= x0 && x < x0 + w && y > y0 && y < 90 ? 10 : 250)));
+  }
+}
+
+const server = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)));
+const browser = await launch();
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(server.url);
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  // The longest main-thread task while importing: how responsive the page stays.
+  await page.evaluate(() => {
+    window.__longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: "longtask", buffered: false });
+  });
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  const t0 = Date.now();
+  await page.locator(".import-folder").setInputFiles(root);
+  await page.waitForFunction(() => /images of/.test(document.querySelector(".import-summary").textContent) || document.querySelector(".import-panel .error").textContent.trim() !== "", null, { timeout: 600_000 });
+  const importMs = Date.now() - t0;
+  const summary = (await page.textContent(".import-summary")).trim();
+  const longestTaskMs = await page.evaluate(() => window.__longest);
+
+  await page.click(".train-here");
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  const t1 = Date.now();
+  await page.click(".training-strip .strip-start");
+  await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "finished", null, { timeout: 900_000 });
+  const trainMs = Date.now() - t1;
+  const progress = (await page.textContent(".progress-text")).trim();
+  const result = {
+    files: count,
+    import_ms: importMs,
+    files_per_sec: Math.round((count / importMs) * 1000),
+    longest_main_thread_task_during_import_ms: Math.round(longestTaskMs),
+    summary,
+    train_start_to_finished_ms: trainMs,
+    progress,
+  };
+  console.error(`import ${count} PNGs: ${importMs} ms (${result.files_per_sec}/s), longest task ${result.longest_main_thread_task_during_import_ms} ms; Start → finished ${trainMs} ms`);
+  console.log(JSON.stringify(result));
+} finally {
+  await browser.close();
+  await server.close();
+}
