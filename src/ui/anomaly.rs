@@ -15,7 +15,7 @@ use super::digit_view::DigitView;
 use super::histogram::ScoreHistogram;
 use super::picture_file;
 use super::state::{use_lab, ActiveModel};
-use super::visibility::{fill_when_shown, shown_weights};
+use super::visibility::{fill_when_shown, shown_weights, SameSet};
 use super::why::Why;
 use crate::ml::explore::neg_elbo_one;
 use crate::ml::preprocess::{mnist_like, PreprocessError};
@@ -115,6 +115,8 @@ pub fn AnomalyPanel() -> impl IntoView {
     // A test digit and its altered versions (A–D): drawn anew by "Score another digit", kept
     // when only an image is added, so that adding one does not change what it is compared with.
     let altered = StoredValue::new_local(None::<Vec<(String, char, Vec<f32>)>>);
+    // The test set they were drawn from: another set (a dataset of one's own) draws anew.
+    let altered_from = StoredValue::new(None::<SameSet>);
     let run = move |another_digit: bool| {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
@@ -123,7 +125,9 @@ pub fn AnomalyPanel() -> impl IntoView {
             ));
             return;
         };
-        if another_digit || altered.with_value(Option::is_none) {
+        let same_set = altered_from.with_value(|from| from.as_ref() == Some(&SameSet::of(&test)));
+        if another_digit || altered.with_value(Option::is_none) || !same_set {
+            altered_from.set_value(Some(SameSet::of(&test)));
             let index = rng.try_update_value(|r| r.below(test.len())).unwrap_or(0);
             let digit = test.image(index).to_vec();
             altered.set_value(Some(vec![
@@ -162,7 +166,7 @@ pub fn AnomalyPanel() -> impl IntoView {
             busy.set(false);
             let Some(scores) = model.test_scores(&test) else {
                 message.set(Some(
-                    "The test digits could not be scored with this model.".to_string(),
+                    "The test set could not be scored with this model.".to_string(),
                 ));
                 return;
             };

@@ -16,7 +16,7 @@ use super::clock::{in_chunks, now_ms};
 use super::digit_view::DigitView;
 use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
-use super::visibility::fill_when_shown;
+use super::visibility::{fill_when_shown, test_set_key};
 use super::why::Why;
 use crate::ml::data::{Digits, IMAGE_PIXELS};
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
@@ -171,9 +171,7 @@ pub fn ComparePanel() -> impl IntoView {
         COMPARE_GAP_MS,
         move || {
             // Another model, or another test set (a dataset of one's own).
-            let test = lab
-                .test
-                .with(|t| t.as_ref().map(|t| Arc::as_ptr(t) as usize))?;
+            let test = test_set_key(lab)?;
             let ready = !busy.get();
             ready
                 .then(|| {

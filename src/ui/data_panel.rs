@@ -121,15 +121,20 @@ pub fn DataPanel() -> impl IntoView {
         });
         // A test digit is ranked among the others; it is one of them.
         let others = if drawing_chosen() { "" } else { "other " };
+        let (like, item) = if lab.own_data.with(Option::is_some) {
+            ("typical", "test picture")
+        } else {
+            ("digit-like", "test digit")
+        };
         let context = match (rank, lab.test_error.get()) {
             (Some(rank), _) if rank < 0.5 => {
-                format!(": more digit-like than every {others}test digit")
+                format!(": more {like} than every {others}{item}")
             }
             (Some(rank), _) if rank > 99.5 => {
-                format!(": less digit-like than every {others}test digit")
+                format!(": less {like} than every {others}{item}")
             }
             (Some(rank), _) => format!(
-                ": more digit-like than {:.0}% of the {others}test digits",
+                ": more {like} than {:.0}% of the {others}{item}s",
                 100.0 - rank
             ),
             (None, Some(_)) => {

@@ -21,6 +21,7 @@ use super::why::Why;
 use crate::ml::dataset::fit::{Fit, FitOptions};
 use crate::ml::dataset::import::{looks_like_picture, Importer, Passed, Tally};
 use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
+use crate::worker::runner::BUILT_IN_DATA;
 
 /// The shapes an import offers, as the issue of datasets lists them.
 const SHAPES: [(Channels, usize); 5] = [
@@ -46,16 +47,18 @@ struct Imported {
     ink: bool,
 }
 
-/// Where a file sits: its path inside the chosen folder (or its name), and its folder.
+/// Where a file sits: its path from the chosen folder (or its name), and its label: the folder
+/// it is in right under the chosen one ("shapes/discs/big/1.png" is a "discs"). A file of the
+/// chosen folder itself, or a file chosen alone, has none.
 fn place(file: &web_sys::File) -> (String, Option<String>) {
     let relative = js_sys::Reflect::get(file, &"webkitRelativePath".into())
         .ok()
         .and_then(|v| v.as_string())
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| file.name());
-    let folder = relative
-        .rsplit_once('/')
-        .and_then(|(dir, _)| dir.rsplit('/').next())
+    let parts: Vec<&str> = relative.split('/').collect();
+    let folder = (parts.len() >= 3)
+        .then(|| parts[1])
         .filter(|f| !f.is_empty())
         .map(str::to_string);
     (relative, folder)
@@ -176,7 +179,11 @@ fn train_here(lab: Lab, training: Option<Training>, set: Option<&Dataset>) -> Op
                 name: set.name().to_string(),
                 file: Arc::new(file::save(set)),
                 images: set.len(),
-                label_names: set.labels().map(|l| l.names.clone()),
+                // The page's classes are bytes (as the digits'): more than 256 are not named.
+                label_names: set
+                    .labels()
+                    .filter(|l| l.names.len() <= 256)
+                    .map(|l| l.names.clone()),
             };
             Some((data, Arc::new(split.test)))
         }
@@ -250,6 +257,12 @@ pub fn ImportPanel() -> impl IntoView {
         } else {
             typed
         };
+        // The built-in data's name is taken: the page tells datasets apart by name.
+        let dataset_name = if dataset_name == BUILT_IN_DATA {
+            format!("{dataset_name} (yours)")
+        } else {
+            dataset_name
+        };
         cancelled.set_value(false);
         outcome.set(None);
         progress.set(Some((0, files.len())));
@@ -304,17 +317,10 @@ pub fn ImportPanel() -> impl IntoView {
             <p class="caption">"Make a dataset of your pictures and see them as a model would."</p>
             <Why>
                 <p>
-                    "Choose pictures (PNG, JPEG, WebP, GIF, BMP, any size) or a folder: pictures in folders are labelled by "
-                    "their folder. Each is read by your browser, scaled, fitted to a square (centre crop, pad with its border "
-                    "colour, or stretch) and, for ink on paper, inverted so strokes are bright on dark as in MNIST. "
-                    "Duplicates and files that are not pictures are passed over and counted. Nothing leaves this page."
-                </p>
-                <p>
-                    "“Train on it here” makes it the data of this page: the next training run learns it, and every "
-                    "chapter (the latent plane's dots, the scatter, the anomaly scores…) uses its test pictures, every "
-                    "fifth one. That takes 28×28 grey pictures and at least 50 of them for now. The downloaded file "
-                    "also trains natively: "<code>"train --data FILE"</code>". The pictures are not kept after a "
-                    "reload; the models trained on them are."
+                    "Pictures (any size) are read by your browser, fitted to a square and, for ink on paper, inverted "
+                    "as MNIST's are; a folder's folders become labels. “Train on it here” (28×28 grey, 50 pictures or "
+                    "more) makes them this page's data; the file also trains natively ("<code>"train --data"</code>"). "
+                    "Nothing leaves this page."
                 </p>
             </Why>
             <div class="import-options">

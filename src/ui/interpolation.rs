@@ -7,6 +7,7 @@ use leptos::prelude::*;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::use_lab;
+use super::visibility::{test_set_key, SameSet};
 use super::why::Why;
 use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::explore::{encode_one, interpolate};
@@ -92,19 +93,22 @@ pub fn InterpolationPanel() -> impl IntoView {
             End::Drawing => "your drawing".to_string(),
         }
     };
-    // Another test set (a dataset of one's own, or the digits again): the walk starts over
-    // between its first and last pictures (for the digits, a 0 and a 6).
-    let seen_data = StoredValue::new(None::<bool>);
+    // Another test set (a dataset of one's own, another one, or the digits again): the walk
+    // starts over between its first and last pictures (for the digits, a 0 and a 6).
+    let seen = StoredValue::new(None::<SameSet>);
     Effect::new(move |_| {
-        let own = lab.own_data.with(Option::is_some);
-        if seen_data.get_value().is_some_and(|was| was != own) {
+        let Some(now) = test_set_key(lab) else {
+            return;
+        };
+        if seen.with_value(|s| s.as_ref().is_some_and(|s| *s != now)) {
             let n = lab
                 .test
                 .with_untracked(|t| t.as_ref().map_or(1, |t| t.len()));
+            let own = lab.own_data.with_untracked(Option::is_some);
             from.set(End::Test(0));
             to.set(End::Test(if own { n.saturating_sub(1) } else { 1200 }));
         }
-        seen_data.set_value(Some(own));
+        seen.set_value(Some(now));
     });
     let zeros = || vec![0.0; IMAGE_PIXELS];
     let end_pixels =

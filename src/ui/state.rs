@@ -6,13 +6,16 @@ use std::sync::{Arc, Mutex};
 
 use leptos::prelude::*;
 
-use super::clock::in_chunks;
+use super::clock::{in_chunks, yield_to_browser};
 use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::Digits;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{self, Code};
 use crate::ml::model::{Model, PackedDecoder};
 use crate::ui_logic::words::thousands;
+
+/// A test set, and a model's sorted scores of it.
+type ScoredSet = (Arc<Digits>, Arc<Vec<f32>>);
 
 /// A model loaded in the page, with what the views need to know about it.
 pub struct ActiveModel {
@@ -22,9 +25,10 @@ pub struct ActiveModel {
     pub title: String,
     pub model: Model,
     pub info: CheckpointInfo,
-    /// This model's negative ELBO of every image of a test set (which one: its address),
-    /// sorted; filled on first need, and again for another test set.
-    test_scores: Mutex<Option<(usize, Arc<Vec<f32>>)>>,
+    /// This model's negative ELBO of every image of a test set, sorted, with that set (held,
+    /// so no other set can take its place in memory and pass for it); filled on first need,
+    /// and again for another test set.
+    test_scores: Mutex<Option<ScoredSet>>,
     scoring: AtomicBool,
     /// The decoder packed once for decoding on every frame (MLP models; the page never trains
     /// its copy, so the packed weights stay right). `None` decodes through candle.
@@ -48,39 +52,43 @@ impl ActiveModel {
 
     /// This model's sorted scores of `test`, if they have been taken.
     pub fn test_scores(&self, test: &Arc<Digits>) -> Option<Arc<Vec<f32>>> {
-        let key = Arc::as_ptr(test) as usize;
         let cached = self.test_scores.lock().ok()?;
         cached
             .as_ref()
-            .filter(|(k, _)| *k == key)
+            .filter(|(set, _)| Arc::ptr_eq(set, test))
             .map(|(_, s)| s.clone())
     }
 
     /// Scores every image of `test` (in chunks, letting the page paint in between) unless that
-    /// is done or under way. Returns whether scores are available now. The scores are the
-    /// worker's: one [`Evaluator`] over the whole set, in the worker's chunks.
+    /// is done. Scoring another set meanwhile is waited for, then this one is scored. Returns
+    /// whether scores are available. The scores are the worker's: one [`Evaluator`] over the
+    /// whole set, in the worker's chunks.
     pub async fn ensure_test_scores(&self, test: &Arc<Digits>) -> bool {
-        if self.test_scores(test).is_some() {
-            return true;
-        }
-        if self.scoring.swap(true, Ordering::SeqCst) {
-            return false;
+        loop {
+            if self.test_scores(test).is_some() {
+                return true;
+            }
+            if !self.scoring.swap(true, Ordering::SeqCst) {
+                break;
+            }
+            // Another caller is scoring (this set or another): wait for it, then look again.
+            yield_to_browser().await;
         }
         let mut evaluator = Evaluator::new(&self.model);
         let scored = in_chunks(test.len(), EVAL_CHUNK, |range| {
             evaluator.add(&self.model, test, range.start, range.len())
         })
         .await;
+        let ok = scored.is_ok() && !test.is_empty();
+        if ok {
+            let mut scores = evaluator.finish().per_digit;
+            scores.sort_by(f32::total_cmp);
+            if let Ok(mut cached) = self.test_scores.lock() {
+                *cached = Some((test.clone(), Arc::new(scores)));
+            }
+        }
         self.scoring.store(false, Ordering::SeqCst);
-        if scored.is_err() || test.is_empty() {
-            return false;
-        }
-        let mut scores = evaluator.finish().per_digit;
-        scores.sort_by(f32::total_cmp);
-        if let Ok(mut cached) = self.test_scores.lock() {
-            *cached = Some((Arc::as_ptr(test) as usize, Arc::new(scores)));
-        }
-        true
+        ok
     }
 
     /// The posterior means of every image of `set` (`set.len() × latent`, image by image),

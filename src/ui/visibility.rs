@@ -163,19 +163,39 @@ pub fn fill_when<K>(
     });
 }
 
+/// A test set as part of a fill's key: the same set (by identity, not by content), held so
+/// that no other set can take its place in memory and pass for it.
+#[derive(Clone)]
+pub struct SameSet(std::sync::Arc<crate::ml::data::Digits>);
+
+impl SameSet {
+    pub fn of(set: &std::sync::Arc<crate::ml::data::Digits>) -> Self {
+        Self(set.clone())
+    }
+}
+
+impl PartialEq for SameSet {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
 /// The key of a chapter that follows the weights shown (each snapshot of a run in training
 /// counts as new) and the test set (the digits, or a dataset of one's own): which weights and
 /// which set they are, once the test set is loaded and while no fill of the chapter (`busy`) is
 /// running.
-pub fn shown_weights(lab: Lab, busy: RwSignal<bool>) -> Option<(usize, usize)> {
+pub fn shown_weights(lab: Lab, busy: RwSignal<bool>) -> Option<(usize, SameSet)> {
     if busy.get() {
         return None;
     }
-    let test = lab
-        .test
-        .with(|t| t.as_ref().map(|t| std::sync::Arc::as_ptr(t) as usize))?;
+    let test = lab.test.get()?;
     let model = lab
         .active
         .with(|m| m.as_ref().map(|m| std::sync::Arc::as_ptr(m) as usize))?;
-    Some((model, test))
+    Some((model, SameSet(test)))
+}
+
+/// The test set in use as a key ([`SameSet`]), once loaded.
+pub fn test_set_key(lab: Lab) -> Option<SameSet> {
+    lab.test.get().map(SameSet)
 }

@@ -6,8 +6,9 @@
 //! [`MAX_ENTRIES`] files, is refused (a zip bomb is refused by what it declares); an
 //! encrypted one is refused by name. Deflated files are inflated by the caller (the page
 //! uses the browser's `DecompressionStream`), which must stop at the size declared here.
-//! Entries whose data overlap (one stretch of bytes listed many times, another bomb) are
-//! refused too.
+//! An archive whose files' stored sizes add up to more than the archive itself (one stretch of
+//! bytes listed many times, another bomb) is refused too; smaller overlaps cost no more than
+//! the archive's size.
 //! Folders, macOS's `__MACOSX` copies and hidden files are passed over; files packed with a
 //! method other than store or deflate are skipped and counted.
 

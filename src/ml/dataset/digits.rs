@@ -15,7 +15,13 @@ impl Dataset {
             let images = indices.iter().flat_map(|&i| self.image_f32(i)).collect();
             let labels = indices
                 .iter()
-                .map(|&i| self.labels.as_ref().map_or(0, |l| l.of_image[i] as u8))
+                // More classes than a byte holds are not told apart (all 0).
+                .map(|&i| {
+                    self.labels
+                        .as_ref()
+                        .filter(|l| l.names.len() <= 256)
+                        .map_or(0, |l| l.of_image[i] as u8)
+                })
                 .collect();
             Digits::new(images, labels)
         };

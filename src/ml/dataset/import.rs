@@ -5,7 +5,7 @@
 //! The page decodes the files (the browser reads the formats) and feeds them in one by one;
 //! nothing here knows about files or the browser.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::BTreeSet;
 
 use super::fit::{fit, FitOptions, Rgba};
 use super::{check_size, Dataset, DatasetError, Labels};
@@ -132,7 +132,7 @@ pub struct Importer {
     options: FitOptions,
     images: Vec<u8>,
     folders: Vec<Option<String>>,
-    seen: HashSet<u64>,
+    seen: BTreeSet<u64>,
     tally: Tally,
 }
 
@@ -149,7 +149,7 @@ impl Importer {
             options,
             images: Vec::new(),
             folders: Vec::new(),
-            seen: HashSet::new(),
+            seen: BTreeSet::new(),
             tally: Tally::default(),
         }
     }
@@ -210,10 +210,11 @@ impl Importer {
     /// The dataset, named `name`. Its images are labelled by folder when they come from at
     /// least two folders and every image is in one; the names are the folders, sorted.
     pub fn finish(self, name: &str) -> Result<(Dataset, Tally), DatasetError> {
-        let folders: BTreeSet<&String> = self.folders.iter().flatten().collect();
-        let labelled = folders.len() >= 2 && self.folders.iter().all(Option::is_some);
+        let mut names: Vec<String> = self.folders.iter().flatten().cloned().collect();
+        names.sort_unstable();
+        names.dedup();
+        let labelled = names.len() >= 2 && self.folders.iter().all(Option::is_some);
         let labels = labelled.then(|| {
-            let names: Vec<String> = folders.into_iter().cloned().collect();
             let of_image = self
                 .folders
                 .iter()

@@ -100,6 +100,8 @@ pub struct Training {
     /// The last run id handed out; ids only grow, so a late event of an old run never passes
     /// for the new one.
     last_run: StoredValue<u64>,
+    /// The page asked the worker to change its data and has no answer yet.
+    data_pending: StoredValue<bool>,
 }
 
 /// Step losses kept for the charts; beyond this, older ones are thinned to every other step.
@@ -139,6 +141,7 @@ impl Training {
             snapshot_at: StoredValue::new(None),
             persisted: StoredValue::new((0, 0.0)),
             last_run: StoredValue::new(0),
+            data_pending: StoredValue::new(false),
         };
         training.spawn_worker_after_first_digit();
         training.start_heartbeat();
@@ -224,12 +227,25 @@ impl Training {
                     }
                     _ => {}
                 }
+                self.data_pending.set_value(false);
                 self.data.set(DataStatus::Ready);
                 if self.detached.get_untracked() {
                     self.attach(true);
                 }
             }
-            Event::DataUnavailable { message } => self.data.set(DataStatus::Unavailable(message)),
+            Event::DataUnavailable { message } => {
+                // The digits are missing, but a dataset of one's own does not need them.
+                match self
+                    .lab
+                    .own_data
+                    .with_untracked(|d| d.as_ref().map(|d| d.file.clone()))
+                {
+                    Some(file) => self.send(Command::UseData {
+                        dataset: Some(file.to_vec()),
+                    }),
+                    None => self.data.set(DataStatus::Unavailable(message)),
+                }
+            }
             Event::Progress(mut progress) => {
                 if !self.is_current(progress.run) {
                     return;
@@ -270,6 +286,17 @@ impl Training {
                 }
             }
             Event::Error { run, message } => {
+                // The worker kept its data rather than take the page's: go back to the digits
+                // on both sides, and say why.
+                if run.is_none() && self.data_pending.get_value() {
+                    self.data_pending.set_value(false);
+                    self.lab.use_data(None);
+                    self.send(Command::UseData { dataset: None });
+                    self.message.set(Some(
+                        format!("Training stays on the MNIST digits: {message}.").into(),
+                    ));
+                    return;
+                }
                 // An error of no run in particular (a message the worker could not read, a
                 // crash) always concerns the page.
                 if run.is_none_or(|run| self.is_current(run)) {
@@ -285,8 +312,13 @@ impl Training {
         let Some(plan) = self.plan.get_untracked() else {
             return;
         };
+        // Switching data ends a run, so the data in use now is the run's.
+        let on = self.lab.own_data.with_untracked(|d| {
+            d.as_ref()
+                .map_or(String::new(), |d| format!(" on “{}”", d.name))
+        });
         let name = format!(
-            "{} · trained here, {epochs_done}/{} epochs",
+            "{} · trained here{on}, {epochs_done}/{} epochs",
             plan.model, plan.epochs
         );
         if let Err(message) = self.library.update_run(
@@ -433,6 +465,7 @@ impl Training {
             self.reset();
         }
         self.data.set(DataStatus::Loading);
+        self.data_pending.set_value(true);
         let file = self
             .lab
             .own_data

@@ -293,7 +293,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 <progress max="1" value=fraction></progress>
                 <span class="progress-text" data-state=move || state().map_or("idle".to_string(), |s| format!("{s:?}").to_lowercase())>
                     {move || progress_text().unwrap_or_else(|| match training.data.get() {
-                        DataStatus::Loading => "The worker is loading the digits…".to_string(),
+                        DataStatus::Loading => "The worker is loading the data…".to_string(),
                         DataStatus::Ready => "Ready: choose settings and press Start.".to_string(),
                         DataStatus::Unavailable(e) => format!("Training is unavailable: the digits could not be loaded ({e}). The pretrained models still work."),
                     })}

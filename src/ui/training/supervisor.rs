@@ -201,7 +201,7 @@ impl Training {
             }
             _ => {
                 self.message.set(Some(
-                    "The training worker is still loading the digits: try again in a moment."
+                    "The training worker is still loading the data: try again in a moment."
                         .to_string()
                         .into(),
                 ));
