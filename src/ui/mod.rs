@@ -16,6 +16,7 @@ mod dim_pair;
 pub mod fetch;
 pub mod first_steps;
 mod histogram;
+mod import_files;
 mod import_panel;
 pub mod interpolation;
 pub mod latent_panel;

@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod client;
+mod data;
 mod number_field;
 mod panel;
 mod resume;
@@ -32,7 +33,6 @@ use crate::protocol::{
 };
 use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
-use crate::worker::runner::BUILT_IN_DATA;
 
 /// The worker's data.
 #[derive(Debug, Clone, PartialEq)]
@@ -207,45 +207,8 @@ impl Training {
                 self.last_pong.set(n);
             }
             Event::Ready { version } => self.on_ready(version),
-            Event::DataReady { dataset, .. } => {
-                // A worker that started afresh (after a crash) has the digits: hand it the
-                // page's own dataset again before a run goes on.
-                let wanted = self
-                    .lab
-                    .own_data
-                    .with_untracked(|d| d.as_ref().map(|d| (d.name.clone(), d.file.clone())));
-                match wanted {
-                    Some((name, file)) if name != dataset => {
-                        self.send(Command::UseData {
-                            dataset: Some(file.to_vec()),
-                        });
-                        return;
-                    }
-                    None if dataset != BUILT_IN_DATA => {
-                        self.send(Command::UseData { dataset: None });
-                        return;
-                    }
-                    _ => {}
-                }
-                self.data_pending.set_value(false);
-                self.data.set(DataStatus::Ready);
-                if self.detached.get_untracked() {
-                    self.attach(true);
-                }
-            }
-            Event::DataUnavailable { message } => {
-                // The digits are missing, but a dataset of one's own does not need them.
-                match self
-                    .lab
-                    .own_data
-                    .with_untracked(|d| d.as_ref().map(|d| d.file.clone()))
-                {
-                    Some(file) => self.send(Command::UseData {
-                        dataset: Some(file.to_vec()),
-                    }),
-                    None => self.data.set(DataStatus::Unavailable(message)),
-                }
-            }
+            Event::DataReady { dataset, .. } => self.on_data_ready(&dataset),
+            Event::DataUnavailable { message } => self.on_data_unavailable(message),
             Event::Progress(mut progress) => {
                 if !self.is_current(progress.run) {
                     return;
@@ -286,15 +249,7 @@ impl Training {
                 }
             }
             Event::Error { run, message } => {
-                // The worker kept its data rather than take the page's: go back to the digits
-                // on both sides, and say why.
-                if run.is_none() && self.data_pending.get_value() {
-                    self.data_pending.set_value(false);
-                    self.lab.use_data(None);
-                    self.send(Command::UseData { dataset: None });
-                    self.message.set(Some(
-                        format!("Training stays on the MNIST digits: {message}.").into(),
-                    ));
+                if run.is_none() && self.data_refused(&message) {
                     return;
                 }
                 // An error of no run in particular (a message the worker could not read, a
@@ -455,28 +410,6 @@ impl Training {
         if !self.detached.get_untracked() && !finished {
             self.send(Command::SetHyperParameters { train });
         }
-    }
-
-    /// Trains from now on on the page's chosen data ([`Lab::own_data`], or the digits): the
-    /// current run ends (its model stays in the library), and training waits for the worker
-    /// to have the data.
-    pub fn use_chosen_data(&self) {
-        if self.plan.with_untracked(Option::is_some) {
-            self.reset();
-        }
-        self.data.set(DataStatus::Loading);
-        self.data_pending.set_value(true);
-        let file = self
-            .lab
-            .own_data
-            .with_untracked(|d| d.as_ref().map(|d| d.file.to_vec()));
-        self.send(Command::UseData { dataset: file });
-    }
-
-    /// Whether a run is under way that switching data would end (not finished).
-    pub fn has_unfinished_run(&self) -> bool {
-        self.plan.with_untracked(Option::is_some)
-            && self.state_untracked() != Some(RunState::Finished)
     }
 
     pub fn state(&self) -> Option<RunState> {
