@@ -62,6 +62,15 @@ try {
   await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "finished", null, { timeout: 900_000 });
   const trainMs = Date.now() - t1;
   const progress = (await page.textContent(".progress-text")).trim();
+  // The trained model's test −ELBO on the pictures' test split, as the model line says it.
+  // The last epoch's test −ELBO, read as a person would: the per-epoch chart's readout at its
+  // right end.
+  const chart = page.locator(".charts figure").nth(2).locator("svg.chart");
+  await chart.scrollIntoViewIfNeeded();
+  const box = await chart.boundingBox();
+  await page.mouse.move(box.x + box.width - 3, box.y + box.height / 2);
+  const readout = await chart.locator(".readout").textContent();
+  const testNegElbo = Number(/test −ELBO ([\d.]+)/.exec(readout)?.[1] ?? NaN);
   const result = {
     files: count,
     import_ms: importMs,
@@ -70,9 +79,10 @@ try {
     longest_task_while_the_browser_hands_the_files_over_ms: Math.round(handOverMs),
     summary,
     train_start_to_finished_ms: trainMs,
+    test_neg_elbo_after_10_epochs: testNegElbo,
     progress,
   };
-  console.error(`import ${count} PNGs: ${importMs} ms (${result.files_per_sec}/s), longest task ${result.longest_main_thread_task_during_import_ms} ms (hand-over ${result.longest_task_while_the_browser_hands_the_files_over_ms} ms); Start → finished ${trainMs} ms`);
+  console.error(`import ${count} PNGs: ${importMs} ms (${result.files_per_sec}/s), longest task ${result.longest_main_thread_task_during_import_ms} ms (hand-over ${result.longest_task_while_the_browser_hands_the_files_over_ms} ms); Start → finished ${trainMs} ms, test −ELBO ${testNegElbo} nats`);
   console.log(JSON.stringify(result));
 } finally {
   await browser.close();
