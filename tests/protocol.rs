@@ -9,7 +9,9 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::protocol_samples::{command_name, commands, event_name, events};
+use common::protocol_samples::{
+    command_name, commands, event_name, events, import_event_name, import_events, import_request,
+};
 use latent_lab::protocol::PROTOCOL_VERSION;
 
 const VERSIONS: &str = "tests/protocol_versions.txt";
@@ -36,6 +38,12 @@ fn every_message_has_a_sample() {
         8,
         "one sample of each event at least: {events:?}"
     );
+    let imports: BTreeSet<_> = import_events().iter().map(import_event_name).collect();
+    assert_eq!(
+        imports.len(),
+        4,
+        "one sample of each import event: {imports:?}"
+    );
 }
 
 #[test]
@@ -44,6 +52,12 @@ fn a_change_in_the_messages_comes_with_a_new_protocol_version() {
         .iter()
         .map(|c| serde_json::to_string(c).unwrap())
         .chain(events().iter().map(|e| serde_json::to_string(e).unwrap()))
+        .chain([serde_json::to_string(&import_request()).unwrap()])
+        .chain(
+            import_events()
+                .iter()
+                .map(|e| serde_json::to_string(e).unwrap()),
+        )
         .collect();
     let print = fingerprint(&shape.join("\n"));
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(VERSIONS);

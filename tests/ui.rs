@@ -332,7 +332,7 @@ async fn png_file(canvas: &HtmlCanvasElement, name: &str) -> web_sys::File {
 async fn a_picture_file_is_decoded_scaled_and_fitted_to_a_dataset_shape() {
     use latent_lab::ml::dataset::fit::{fit, Fit, FitOptions};
     use latent_lab::ml::dataset::{Channels, ImageShape};
-    use latent_lab::ui::picture_file::decode;
+    use latent_lab::worker::picture::decode;
 
     // A 400×200 PNG: white paper with a black bar down the middle of the left half.
     let document = web_sys::window().unwrap().document().unwrap();
@@ -346,7 +346,9 @@ async fn a_picture_file_is_decoded_scaled_and_fitted_to_a_dataset_shape() {
     ctx.fill_rect(80.0, 20.0, 40.0, 160.0);
     let file = png_file(&canvas, "bar.png").await;
 
-    let picture = decode(&file, 100.0).await.expect("a PNG decodes");
+    let picture = decode(&file, "bar.png", 100.0)
+        .await
+        .expect("a PNG decodes");
     assert_eq!(
         (picture.width, picture.height),
         (100, 50),
@@ -382,7 +384,7 @@ async fn a_picture_file_is_decoded_scaled_and_fitted_to_a_dataset_shape() {
         "notes.png",
     )
     .unwrap();
-    let error = decode(&junk, 100.0).await.unwrap_err();
+    let error = decode(&junk, &junk.name(), 100.0).await.unwrap_err();
     assert!(
         error.contains("“notes.png” could not be read as an image"),
         "{error}"

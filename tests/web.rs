@@ -211,7 +211,7 @@ mod protocol_round_trips {
     use wasm_bindgen::JsCast;
     use wasm_bindgen_test::*;
 
-    use super::common::protocol_samples::{commands, events};
+    use super::common::protocol_samples::{commands, events, import_events, import_request};
 
     fn round_trip<T>(value: &T) -> T
     where
@@ -232,6 +232,14 @@ mod protocol_round_trips {
     #[wasm_bindgen_test]
     fn every_event_survives_serde_wasm_bindgen() {
         for event in events() {
+            assert_eq!(round_trip(&event), event);
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn every_import_message_survives_serde_wasm_bindgen() {
+        assert_eq!(round_trip(&import_request()), import_request());
+        for event in import_events() {
             assert_eq!(round_trip(&event), event);
         }
     }

@@ -52,7 +52,7 @@ mod native {
              [--latent N] [--hidden N] [--epochs N] [--batch N] [--lr X] [--beta X]
              [--seed N] [--warmup N] [--out FILE.safetensors] [--f16] [--json]
 
-  --pretrained   train every shipped model into assets/pretrained/ (f16, fixed seed)
+  --pretrained   train every shipped model into assets/pretrained/ (f16 in byte planes, fixed seed)
   --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
   --data PATH    the digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
                  or a Latent Lab dataset file (.safetensors, exported by the page); 28×28 grey for now
@@ -182,7 +182,7 @@ mod native {
                     p.epochs,
                     &split,
                     Some(&out),
-                    Precision::F16,
+                    Precision::F16Planes,
                 )?;
                 eprintln!(
                     "{}: test -ELBO {:.2} nats, {} bytes",

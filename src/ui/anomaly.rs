@@ -91,7 +91,7 @@ const READ_SIDE: f64 = 280.0;
 /// anomaly.
 async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
     let name = file.name();
-    let picture = picture_file::decode(&file, READ_SIDE).await?;
+    let picture = crate::worker::picture::decode(&file, &name, READ_SIDE).await?;
     let ink = ink_from_rgba(&picture.rgba);
     match mnist_like(&ink, picture.width, picture.height) {
         Ok(done) => Ok(done.pixels),

@@ -9,6 +9,7 @@ use super::anomaly::AnomalyPanel;
 use super::bench::{self, BenchPanel};
 use super::compare::ComparePanel;
 use super::data_panel::DataPanel;
+use super::datasets::{DataPicker, Datasets};
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
 use super::import_panel::ImportPanel;
@@ -69,6 +70,7 @@ pub fn App() -> impl IntoView {
     provide_context(library);
     let training = Training::new(lab, library);
     provide_context(training);
+    provide_context(Datasets::new());
     leptos::task::spawn_local(load_test_digits(lab));
     share::sync(lab, library);
 
@@ -78,7 +80,10 @@ pub fn App() -> impl IntoView {
                 <h1>"Latent Lab"</h1>
                 <FirstSteps />
             </div>
-            <ModelPicker />
+            <div class="pickers">
+                <ModelPicker />
+                <DataPicker />
+            </div>
         </header>
         // The tool: the model read left to right, data → encoder → latent space → decoder →
         // output; the lab's chapters follow it.

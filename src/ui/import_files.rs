@@ -1,76 +1,84 @@
-//! The files of an import: where each sits (its path and its label) and gathering them, one
-//! after another, into a dataset: decoded by the browser, fitted, counted.
+//! The files of an import, sent to an import worker (`worker::import_host`) that decodes and
+//! gathers them off this thread: where each file sits, and the page's end of that worker.
 
-use leptos::prelude::*;
+use js_sys::{Array, Reflect};
+use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-use super::picture_file;
-use crate::ml::dataset::fit::FitOptions;
-use crate::ml::dataset::import::{looks_like_picture, Importer, Passed, Tally};
-use crate::ml::dataset::Dataset;
+use super::training::client::{WorkerLink, WORKER_URL};
+use crate::protocol::{ImportEvent, ImportRequest, PROTOCOL_VERSION};
 
-/// Pictures are decoded at most this many times the dataset's side: enough for the area
-/// average to be faithful, small enough that a 10,000-pixel photo costs little.
-const DECODE_OVERSAMPLE: f64 = 4.0;
-
-/// Where a file sits: its path from the chosen folder (or its name), and its label: the folder
-/// it is in right under the chosen one ("shapes/discs/big/1.png" is a "discs"). A file of the
-/// chosen folder itself, or a file chosen alone, has none.
-pub(crate) fn place(file: &web_sys::File) -> (String, Option<String>) {
-    let relative = js_sys::Reflect::get(file, &"webkitRelativePath".into())
+/// Where a file sits: its path from the chosen folder (the folder's own name first), or its
+/// name when it was chosen alone. Its label comes from it (`ml::dataset::import::label_of`).
+pub(crate) fn place(file: &web_sys::File) -> String {
+    Reflect::get(file, &"webkitRelativePath".into())
         .ok()
         .and_then(|v| v.as_string())
         .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| file.name());
-    let parts: Vec<&str> = relative.split('/').collect();
-    let folder = (parts.len() >= 3)
-        .then(|| parts[1])
-        .filter(|f| !f.is_empty())
-        .map(str::to_string);
-    (relative, folder)
+        .unwrap_or_else(|| file.name())
 }
 
-/// Decodes and gathers `files`, reporting `(done, total)` as it goes; stops early when
-/// `cancelled` is set.
-pub(crate) async fn gather(
-    files: Vec<web_sys::File>,
-    options: FitOptions,
-    name: String,
-    progress: RwSignal<Option<(usize, usize)>>,
-    cancelled: StoredValue<bool>,
-) -> Result<(Dataset, Tally), String> {
-    let mut importer = Importer::new(options);
-    let total = files.len();
-    let max_side = options.shape.side as f64 * DECODE_OVERSAMPLE;
-    for (done, file) in files.iter().enumerate() {
-        if cancelled.get_value() {
-            return Err("Import cancelled; nothing was kept.".to_string());
-        }
-        progress.set(Some((done, total)));
-        let (path, folder) = place(file);
-        if !looks_like_picture(&path) {
-            importer.pass(&path, Passed::NotAPicture);
-            continue;
-        }
-        if importer.is_full() {
-            importer.pass(&path, Passed::OverTheCap);
-            continue;
-        }
-        match picture_file::decode(file, max_side).await {
-            Ok(picture) => {
-                importer.add(&path, folder.as_deref(), picture.as_rgba());
+/// An import under way in its own worker. Dropping it ends the worker ([`WorkerLink`]): that
+/// is how an import is cancelled, at once, whatever file it is on.
+pub(crate) struct ImportJob {
+    _link: WorkerLink,
+}
+
+impl ImportJob {
+    /// Starts an import worker and sends it `request` with `files` (in the order of
+    /// `request.paths`). `on_event` gets its progress and outcome; a worker that dies is
+    /// reported as [`ImportEvent::ImportFailed`].
+    pub(crate) fn start(
+        files: &[web_sys::File],
+        request: &ImportRequest,
+        on_event: impl Fn(ImportEvent) + 'static,
+    ) -> Result<Self, String> {
+        let message = serde::Serialize::serialize(request, &serde_wasm_bindgen::Serializer::new())
+            .map_err(|e| format!("the import could not be described to its worker ({e})"))?;
+        let list: Array = files.iter().collect();
+        Reflect::set(&message, &"files".into(), &list)
+            .map_err(|_| "the files could not be handed to the import worker".to_string())?;
+        let worker = Worker::new(&format!("{WORKER_URL}?role=import"))
+            .map_err(|_| "the browser refused to start the import worker".to_string())?;
+        let on_event = std::rc::Rc::new(on_event);
+        let on_message = {
+            let on_event = on_event.clone();
+            let worker = worker.clone();
+            move |e: MessageEvent| {
+                let event = serde_wasm_bindgen::from_value(e.data()).unwrap_or_else(|err| {
+                    ImportEvent::ImportFailed {
+                        message: format!(
+                            "the import worker sent something unreadable ({err}); reload the page"
+                        ),
+                    }
+                });
+                // The request goes once the worker listens: one sent earlier would be lost.
+                let failed = |message: &str| ImportEvent::ImportFailed {
+                    message: message.to_string(),
+                };
+                match event {
+                    ImportEvent::ImportReady { version } if version != PROTOCOL_VERSION => on_event(failed(
+                        "the import worker is from another version of Latent Lab (an old copy in the \
+                         browser's cache); reload the page",
+                    )),
+                    ImportEvent::ImportReady { .. } => {
+                        if worker.post_message(&message).is_err() {
+                            on_event(failed("the files could not be handed to the import worker"));
+                        }
+                    }
+                    other => on_event(other),
+                }
             }
-            Err(_) => importer.pass(&path, Passed::Unreadable),
-        }
+        };
+        let on_error = move |e: ErrorEvent| {
+            on_event(ImportEvent::ImportFailed {
+                message: format!(
+                    "the import stopped: {}. Nothing was kept; fewer or smaller pictures may get through.",
+                    e.message()
+                ),
+            });
+        };
+        Ok(Self {
+            _link: WorkerLink::new(worker, on_message, on_error),
+        })
     }
-    let tally = importer.tally().clone();
-    importer.finish(&name).map_err(|e| {
-        if tally.kept == 0 {
-            format!(
-                "None of the {total} files could be used: {}.",
-                tally.describe()
-            )
-        } else {
-            e.to_string()
-        }
-    })
 }

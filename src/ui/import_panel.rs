@@ -1,6 +1,6 @@
-//! Your own pictures: files or a folder (its folders become labels) made into a dataset — each
-//! picture decoded by the browser, fitted to the chosen shape, duplicates and non-pictures
-//! passed over and counted — with a preview of the images as they will be trained and the
+//! Your own pictures: files or a folder (its folders become labels) made into a dataset by an
+//! import worker — each picture decoded by the browser, fitted to the chosen shape, duplicates
+//! and non-pictures passed over and counted — with a preview of the images as they will be trained and the
 //! dataset file to download (the native trainer trains on it: `train --data FILE`).
 //!
 //! "Train on it here" makes it the page's data (28×28 grey, with a test set: at least 50
@@ -11,17 +11,21 @@ use std::sync::Arc;
 
 use leptos::html::{Canvas, Input};
 use leptos::prelude::*;
-use wasm_bindgen::{Clamped, JsCast};
 
-use super::import_files::{gather, place};
+use super::dataset_list::{file_name, DatasetList};
+use super::datasets::{use_dataset, use_datasets, why_not_usable, Chosen};
+use super::dropped;
+use super::image_grid::paint_images;
+use super::import_files::{place, ImportJob};
 use super::picker::download;
 use super::picture_file;
-use super::state::{use_lab, Lab, OwnData};
+use super::state::use_lab;
 use super::training::Training;
 use super::why::Why;
-use crate::ml::dataset::fit::{Fit, FitOptions};
+use crate::ml::dataset::fit::Fit;
 use crate::ml::dataset::import::Tally;
-use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
+use crate::ml::dataset::{file, Channels, Dataset, ImageShape};
+use crate::protocol::{ImportEvent, ImportRequest};
 use crate::worker::runner::BUILT_IN_DATA;
 
 /// The shapes an import offers, as the issue of datasets lists them.
@@ -39,122 +43,29 @@ const PREVIEW_COLUMNS: usize = 8;
 /// A finished import.
 #[derive(Clone)]
 struct Imported {
+    /// Its id on the shelf (kept there unless the browser's storage refused).
+    id: String,
     dataset: Arc<Dataset>,
+    /// The dataset file the worker made: downloaded and handed to the training worker as is.
+    file: Arc<Vec<u8>>,
     tally: Tally,
     /// Whether the images are ink (bright strokes after inversion): shown dark on light.
     ink: bool,
 }
 
-/// Paints the first images of `set` in a grid on `canvas`: grey as ink on paper when `ink`,
-/// else as it is; colour as it is.
-fn paint_preview(canvas: &web_sys::HtmlCanvasElement, set: &Dataset, ink: bool) {
-    let shape = set.shape();
-    let side = shape.side;
-    let count = set.len().min(PREVIEW);
-    let rows = count.div_ceil(PREVIEW_COLUMNS).max(1);
-    let (width, height) = (PREVIEW_COLUMNS * side, rows * side);
-    canvas.set_width(width as u32);
-    canvas.set_height(height as u32);
-    let mut rgba = vec![255u8; width * height * 4];
-    let plane = side * side;
-    for i in 0..count {
-        let image = set.image(i);
-        let (x0, y0) = ((i % PREVIEW_COLUMNS) * side, (i / PREVIEW_COLUMNS) * side);
-        for p in 0..plane {
-            let at = ((y0 + p / side) * width + x0 + p % side) * 4;
-            let colour = match shape.channels {
-                Channels::Grey if ink => [255 - image[p]; 3],
-                Channels::Grey => [image[p]; 3],
-                Channels::Colour => [image[p], image[plane + p], image[2 * plane + p]],
-            };
-            rgba[at..at + 3].copy_from_slice(&colour);
-        }
-    }
-    let Some(context) = canvas
-        .get_context("2d")
-        .ok()
-        .flatten()
-        .and_then(|c| c.dyn_into::<web_sys::CanvasRenderingContext2d>().ok())
-    else {
-        return;
-    };
-    if let Ok(data) = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
-        Clamped(&rgba),
-        width as u32,
-        height as u32,
-    ) {
-        let _ = context.put_image_data(&data, 0.0, 0.0);
-    }
-}
-
-/// Why `set` cannot be trained on in the page yet, if it cannot.
-fn why_not_here(set: &Dataset) -> Option<String> {
-    if set.shape() != ImageShape::DIGITS {
-        return Some(format!(
-            "Training here takes 28×28 grey pictures so far; this set is {}: download it, or \
-             import it again as 28×28 grey.",
-            set.shape()
-        ));
-    }
-    set.why_no_test_set().map(|why| {
-        format!("{why}; training here needs a test set, so at least {MIN_FOR_TEST_SPLIT} pictures.")
-    })
-}
-
-/// Makes `set` the page's data (`None`: the digits again), ending an unfinished run after
-/// asking. Returns a problem to show, if any.
-fn train_here(lab: Lab, training: Option<Training>, set: Option<&Dataset>) -> Option<String> {
-    let own = match set {
-        Some(set) => {
-            let split = match set.digits_split() {
-                Ok(split) => split,
-                Err(e) => return Some(e.to_string()),
-            };
-            let data = OwnData {
-                name: set.name().to_string(),
-                file: Arc::new(file::save(set)),
-                images: set.len(),
-                // The page's classes are bytes (as the digits'): more than 256 are not named.
-                label_names: set
-                    .labels()
-                    .filter(|l| l.names.len() <= 256)
-                    .map(|l| l.names.clone()),
-            };
-            Some((data, Arc::new(split.test)))
-        }
-        None => None,
-    };
-    if let Some(training) = training {
-        if training.has_unfinished_run() {
-            let question = "This ends the training run under way (its model stays in the \
-                            library). Change the data?";
-            let go_on = web_sys::window()
-                .and_then(|w| w.confirm_with_message(question).ok())
-                .unwrap_or(false);
-            if !go_on {
-                return None;
-            }
-        }
-        lab.use_data(own);
-        training.use_chosen_data();
-    } else {
-        lab.use_data(own);
-    }
-    None
-}
-
 #[component]
 pub fn ImportPanel() -> impl IntoView {
     let lab = use_lab();
+    let datasets = use_datasets();
     let training = use_context::<Training>();
-    // Why the last "Train on it here" did not happen, if it did not.
+    // Why the last "Train on it here" did not happen (or the import was not kept), if so.
     let problem = RwSignal::new(None::<String>);
     let shape_index = RwSignal::new(0usize);
     let fit_choice = RwSignal::new(Fit::Pad);
     let invert = RwSignal::new(true);
     let name = RwSignal::new(String::new());
     let progress = RwSignal::new(None::<(usize, usize)>);
-    let cancelled = StoredValue::new(false);
+    let job = StoredValue::new_local(None::<ImportJob>);
     let outcome = RwSignal::new(None::<Result<Imported, String>>);
     let busy = move || progress.with(Option::is_some);
     let folder_input = NodeRef::<Input>::new();
@@ -162,33 +73,53 @@ pub fn ImportPanel() -> impl IntoView {
     let preview = NodeRef::<Canvas>::new();
     Effect::new(move |_| {
         if let (Some(canvas), Some(Ok(imported))) = (preview.get(), outcome.get()) {
-            paint_preview(&canvas, &imported.dataset, imported.ink);
+            let set = &imported.dataset;
+            let shown = set.len().min(PREVIEW) * set.shape().values();
+            paint_images(
+                &canvas,
+                set.shape(),
+                &set.images()[..shown],
+                PREVIEW_COLUMNS,
+                imported.ink,
+            );
         }
     });
 
-    let on_files = move |ev: leptos::ev::Event| {
-        let files = picture_file::take_files(&ev);
-        if files.is_empty() || busy() {
+    // A finished import is kept on the shelf at once; a refusal (storage full) leaves it
+    // usable for this visit and says so.
+    let keep = move |set: Dataset, file: Vec<u8>, tally: Tally, ink: bool| async move {
+        let (id, kept_problem) = match datasets.keep(&set, &file, ink).await {
+            Ok(id) => (id, None),
+            Err((id, e)) => (id, Some(format!(
+                "It could not be kept in this browser ({e}); it is here until the page is closed: download it to keep it."
+            ))),
+        };
+        problem.set(kept_problem);
+        outcome.set(Some(Ok(Imported {
+            id,
+            dataset: Arc::new(set),
+            file: Arc::new(file),
+            tally,
+            ink,
+        })));
+    };
+
+    // Imports `chosen` (each file with its path from what was chosen or dropped).
+    let start = move |chosen: Vec<(String, web_sys::File)>| {
+        if chosen.is_empty() || busy() {
             return;
         }
         let (channels, side) = SHAPES[shape_index.get_untracked()];
         let Ok(shape) = ImageShape::new(channels, side) else {
             return;
         };
-        let options = FitOptions {
-            shape,
-            fit: fit_choice.get_untracked(),
-            invert_dark_on_light: invert.get_untracked(),
-        };
+        let (paths, files): (Vec<String>, Vec<web_sys::File>) = chosen.into_iter().unzip();
         // The name typed, else the chosen folder's, else a plain one.
         let typed = name.get_untracked().trim().to_string();
         let dataset_name = if typed.is_empty() {
-            place(&files[0])
-                .0
-                .split('/')
-                .next()
-                .filter(|top| files[0].name() != *top)
-                .map_or("my pictures".to_string(), str::to_string)
+            paths[0]
+                .split_once('/')
+                .map_or("my pictures".to_string(), |(top, _)| top.to_string())
         } else {
             typed
         };
@@ -198,27 +129,76 @@ pub fn ImportPanel() -> impl IntoView {
         } else {
             dataset_name
         };
-        cancelled.set_value(false);
+        let ink = invert.get_untracked();
+        let request = ImportRequest {
+            name: dataset_name,
+            channels: shape.channels,
+            side: shape.side,
+            fit: fit_choice.get_untracked(),
+            invert_dark_on_light: ink,
+            paths,
+        };
         outcome.set(None);
         progress.set(Some((0, files.len())));
-        leptos::task::spawn_local(async move {
-            let result = gather(files, options, dataset_name, progress, cancelled).await;
+        let on_event = move |event| {
+            let finished = match event {
+                ImportEvent::ImportProgress { done, total } => {
+                    progress.set(Some((done, total)));
+                    return;
+                }
+                // Answered by the job itself.
+                ImportEvent::ImportReady { .. } => return,
+                ImportEvent::Imported { dataset, tally } => match file::load(&dataset) {
+                    Ok(set) => {
+                        progress.set(None);
+                        leptos::task::spawn_local(keep(set, dataset, tally, ink));
+                        leptos::task::spawn_local(async move { job.set_value(None) });
+                        return;
+                    }
+                    Err(e) => Err(format!(
+                        "The import worker made a dataset this page cannot read: {e}"
+                    )),
+                },
+                ImportEvent::ImportFailed { message } => Err(message),
+            };
             progress.set(None);
-            outcome.set(Some(result.map(|(dataset, tally)| Imported {
-                dataset: Arc::new(dataset),
-                tally,
-                ink: options.invert_dark_on_light,
-            })));
+            outcome.set(Some(finished));
+            // The worker is ended once this message's handler has returned.
+            leptos::task::spawn_local(async move { job.set_value(None) });
+        };
+        match ImportJob::start(&files, &request, on_event) {
+            Ok(started) => job.set_value(Some(started)),
+            Err(e) => {
+                progress.set(None);
+                outcome.set(Some(Err(e)));
+            }
+        }
+    };
+    let on_files = move |ev: leptos::ev::Event| {
+        let files = picture_file::take_files(&ev);
+        start(files.into_iter().map(|f| (place(&f), f)).collect());
+    };
+    // Pictures or folders dropped on the chapter are imported; a dataset file dropped alone is
+    // kept. The drop stops here: the page's own drop handler (a model file) does not see it.
+    let drag_over = RwSignal::new(false);
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        ev.stop_propagation();
+        drag_over.set(false);
+        let dropped = dropped::take(&ev);
+        leptos::task::spawn_local(async move {
+            let files = dropped::files(dropped).await;
+            match files.as_slice() {
+                [(path, file)] if path.ends_with(".safetensors") => {
+                    datasets.add_file(file.clone()).await;
+                }
+                _ => start(files),
+            }
         });
     };
     let save = move |_| {
         if let Some(Ok(imported)) = outcome.get_untracked() {
-            let set = &imported.dataset;
-            let file_name = format!(
-                "{}.dataset.safetensors",
-                set.name().replace(['/', '\\'], "-")
-            );
-            if let Err(e) = download(&file::save(set), &file_name) {
+            if let Err(e) = download(&imported.file, &file_name(imported.dataset.name())) {
                 outcome.set(Some(Err(format!("The file could not be saved: {e}"))));
             }
         }
@@ -247,9 +227,16 @@ pub fn ImportPanel() -> impl IntoView {
     };
 
     view! {
-        <section class="panel import-panel" aria-labelledby="import-title">
+        <section class="panel import-panel" aria-labelledby="import-title" class:drag-over=drag_over
+            on:dragover=move |ev: web_sys::DragEvent| {
+                ev.prevent_default();
+                ev.stop_propagation();
+                drag_over.set(true);
+            }
+            on:dragleave=move |_| drag_over.set(false)
+            on:drop=on_drop>
             <h2 id="import-title">"Your own pictures"</h2>
-            <p class="caption">"Make a dataset of your pictures and see them as a model would."</p>
+            <p class="caption">"Make a dataset of your pictures and see them as a model would: choose them, or drop pictures or folders here."</p>
             <Why>
                 <p>
                     "Pictures (any size) are read by your browser, fitted to a square and, for ink on paper, inverted "
@@ -289,8 +276,8 @@ pub fn ImportPanel() -> impl IntoView {
                 </label>
             </div>
             <div class="buttons">
-                <label class="button file-button">"Choose pictures…"
-                    <input type="file" class="import-files" multiple accept="image/*" on:change=on_files disabled=busy />
+                <label class="button file-button">"Choose pictures or a zip…"
+                    <input type="file" class="import-files" multiple accept="image/*,.zip" on:change=on_files disabled=busy />
                 </label>
                 <label class="button file-button">"Choose a folder…"
                     <input type="file" class="import-folder" node_ref=folder_input on:change=on_files disabled=busy />
@@ -300,13 +287,17 @@ pub fn ImportPanel() -> impl IntoView {
                 </button>
                 <button class="train-here" on:click=move |_| {
                     if let Some(Ok(imported)) = outcome.get_untracked() {
-                        problem.set(train_here(lab, training, Some(&imported.dataset)));
+                        problem.set(use_dataset(lab, training, Some(Chosen {
+                            id: imported.id.clone(),
+                            dataset: imported.dataset.clone(),
+                            file: imported.file.clone(),
+                        })));
                     }
-                } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(i)) if why_not_here(&i.dataset).is_none()))>
+                } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(i)) if why_not_usable(&i.dataset).is_none()))>
                     "Train on it here"
                 </button>
                 {move || lab.own_data.with(Option::is_some).then(|| view! {
-                    <button class="back-to-digits" on:click=move |_| problem.set(train_here(lab, training, None))>
+                    <button class="back-to-digits" on:click=move |_| problem.set(use_dataset(lab, training, None))>
                         "Back to the MNIST digits"
                     </button>
                 })}
@@ -321,12 +312,16 @@ pub fn ImportPanel() -> impl IntoView {
                 <div class="import-progress">
                     <progress max=total value=done></progress>
                     <span>{format!("{done} of {total} files")}</span>
-                    <button on:click=move |_| cancelled.set_value(true)>"Cancel"</button>
+                    <button on:click=move |_| {
+                        job.set_value(None);
+                        progress.set(None);
+                        outcome.set(Some(Err("Import cancelled; nothing was kept.".to_string())));
+                    }>"Cancel"</button>
                 </div>
             })}
             <p class="import-summary" aria-live="polite">{summary}</p>
             <p class="hint why-not-here">
-                {move || outcome.with(|o| match o { Some(Ok(i)) => why_not_here(&i.dataset), _ => None })}
+                {move || outcome.with(|o| match o { Some(Ok(i)) => why_not_usable(&i.dataset), _ => None })}
             </p>
             <canvas class="import-preview" node_ref=preview width="0" height="0"
                 hidden=move || !outcome.with(|o| matches!(o, Some(Ok(_))))
@@ -335,6 +330,7 @@ pub fn ImportPanel() -> impl IntoView {
                 {move || outcome.with(|o| match o { Some(Err(e)) => Some(e.clone()), _ => None })}
                 {move || problem.get()}
             </p>
+            <DatasetList />
         </section>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::datasets::use_datasets;
 use super::library::{pretrained_id, use_library};
 use super::share;
 use super::state::{use_lab, ActiveModel};
@@ -90,7 +91,7 @@ fn file_name(model: &ActiveModel) -> String {
     )
 }
 
-async fn read_file(file: web_sys::File) -> Result<(String, Vec<u8>), String> {
+pub(crate) async fn read_file(file: web_sys::File) -> Result<(String, Vec<u8>), String> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| format!("“{}” could not be read", file.name()))?;
@@ -101,6 +102,7 @@ async fn read_file(file: web_sys::File) -> Result<(String, Vec<u8>), String> {
 pub fn ModelPicker() -> impl IntoView {
     let lab = use_lab();
     let library = use_library();
+    let datasets = use_datasets();
 
     let training = use_context::<Training>();
     // Open with the model of the link (or the default), then the kept models and the last run,
@@ -126,6 +128,9 @@ pub fn ModelPicker() -> impl IntoView {
                 share::open(lab, library, view).await;
             }
         }
+        // The dataset in use before a reload comes back first: a kept run is a digits run,
+        // and is brought back only when the digits are in use.
+        datasets.restore(lab, training).await;
         if let Some(training) = training {
             training.restore_run().await;
         }

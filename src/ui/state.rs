@@ -127,6 +127,8 @@ impl ActiveModel {
 /// built-in digits.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OwnData {
+    /// Its id on the shelf of kept datasets (`ui::datasets`).
+    pub id: String,
     pub name: String,
     /// The dataset file, as the worker takes it (and takes again after a restart).
     pub file: Arc<Vec<u8>>,

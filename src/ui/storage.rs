@@ -2,8 +2,10 @@
 //! browser is kept there, with the training curves of the runs that made them, so a reload
 //! loses nothing.
 //!
-//! One database, `latent-lab`, two object stores keyed by `id`: `models` (checkpoints) and
-//! `runs` (a run's settings, progress and curves, under its model's id). Every failure (private
+//! One database, `latent-lab`, object stores keyed by `id`: `models` (checkpoints), `runs` (a
+//! run's settings, progress and curves, under its model's id), and a person's datasets, in two
+//! stores so that listing them reads no images: `datasets` (name, shape, counts, a few images
+//! for a thumbnail) and `dataset_files` (the dataset file, under the same id). Every failure (private
 //! mode, storage full, a blocked upgrade) becomes a message; the page keeps working with what it
 //! has in memory.
 
@@ -21,10 +23,12 @@ use crate::ml::train::TrainConfig;
 use crate::protocol::{EpochReport, Progress, ResumeAt, StepLoss};
 
 const DATABASE: &str = "latent-lab";
-/// Version 2 added `runs`.
-const VERSION: u32 = 2;
+/// Version 2 added `runs`, version 3 `datasets` and `dataset_files`.
+const VERSION: u32 = 3;
 const MODELS: &str = "models";
 const RUNS: &str = "runs";
+const DATASETS: &str = "datasets";
+const DATASET_FILES: &str = "dataset_files";
 
 /// A model kept in the browser.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -55,6 +59,34 @@ pub struct StoredRun {
     pub losses: Vec<StepLoss>,
     pub reports: Vec<EpochReport>,
     pub saved_ms: f64,
+}
+
+/// A dataset kept in the browser, as its list shows it; the file is under the same id in
+/// `dataset_files` ([`dataset_file`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredDataset {
+    pub id: String,
+    pub name: String,
+    /// `ImageShape::id`, e.g. "grey-28".
+    pub shape: String,
+    pub images: usize,
+    /// Its classes' names, when it has labels.
+    pub label_names: Option<Vec<String>>,
+    /// Bytes of the dataset file.
+    pub file_bytes: usize,
+    /// Whether its images are ink (bright strokes made from dark on light): shown dark on light.
+    pub ink: bool,
+    /// Its first few images (`shape` values each, channel-planar): the thumbnail.
+    #[serde(with = "crate::protocol::bytes")]
+    pub thumbnail: Vec<u8>,
+    pub saved_ms: f64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredDatasetFile {
+    id: String,
+    #[serde(with = "crate::protocol::bytes")]
+    bytes: Vec<u8>,
 }
 
 /// Words for an IndexedDB failure, naming the likely cause.
@@ -142,7 +174,7 @@ async fn open() -> Result<IdbDatabase, String> {
         else {
             return;
         };
-        for name in [MODELS, RUNS] {
+        for name in [MODELS, RUNS, DATASETS, DATASET_FILES] {
             if !db.object_store_names().contains(name) {
                 let params = web_sys::IdbObjectStoreParameters::new();
                 params.set_key_path(&JsValue::from_str("id"));
@@ -254,4 +286,42 @@ pub async fn latest_run() -> Result<Option<StoredRun>, String> {
     Ok(runs
         .into_iter()
         .max_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms)))
+}
+
+/// Keeps a dataset: its file first, then its entry, so a listed dataset always has its file.
+pub async fn put_dataset(entry: &StoredDataset, file: &[u8]) -> Result<(), String> {
+    put_in(
+        DATASET_FILES,
+        &StoredDatasetFile {
+            id: entry.id.clone(),
+            bytes: file.to_vec(),
+        },
+    )
+    .await?;
+    put_in(DATASETS, entry).await
+}
+
+/// Every kept dataset, oldest first (their files are not read).
+pub async fn list_datasets() -> Result<Vec<StoredDataset>, String> {
+    let mut sets: Vec<StoredDataset> = list_in(DATASETS).await?;
+    sets.sort_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms));
+    Ok(sets)
+}
+
+/// The file of the kept dataset `id`.
+pub async fn dataset_file(id: &str) -> Result<Vec<u8>, String> {
+    let key = JsValue::from_str(id);
+    let value = with_store(DATASET_FILES, IdbTransactionMode::Readonly, |store| {
+        store.get(&key)
+    })
+    .await?;
+    serde_wasm_bindgen::from_value::<StoredDatasetFile>(value)
+        .map(|f| f.bytes)
+        .map_err(|_| "the dataset's file is missing from the browser's storage".to_string())
+}
+
+/// Deletes a kept dataset: its entry first, so a listed dataset always has its file.
+pub async fn delete_dataset(id: &str) -> Result<(), String> {
+    delete_in(DATASETS, id).await?;
+    delete_in(DATASET_FILES, id).await
 }

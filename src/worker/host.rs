@@ -1,4 +1,4 @@
-//! The worker's side of `postMessage`: decode commands, run slices, post events.
+//! The training worker's side of `postMessage`: decode commands, run slices, post events.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,33 +17,42 @@ use crate::protocol::{Command, Event, PROTOCOL_VERSION};
 /// within about this long plus one step.
 const SLICE_MS: f64 = 40.0;
 
-fn scope() -> DedicatedWorkerGlobalScope {
+pub(super) fn scope() -> DedicatedWorkerGlobalScope {
     js_sys::global().unchecked_into()
 }
 
-fn now_ms() -> f64 {
+pub(super) fn now_ms() -> f64 {
     scope().performance().map_or(0.0, |p| p.now())
 }
 
-/// Posts an event; weight bytes are transferred, not copied.
-fn post(event: &Event) {
+/// Posts `message`; the bytes under `transfer_field` (a `Uint8Array` once serialised) are
+/// transferred, not copied.
+pub(super) fn post_message<T: serde::Serialize + std::fmt::Debug>(
+    message: &T,
+    transfer_field: &str,
+) {
     let serializer = serde_wasm_bindgen::Serializer::new();
-    let value = match serde::Serialize::serialize(event, &serializer) {
+    let value = match message.serialize(&serializer) {
         Ok(v) => v,
         Err(e) => {
-            web_sys::console::error_1(&format!("could not encode {event:?}: {e}").into());
+            web_sys::console::error_1(&format!("could not encode {message:?}: {e}").into());
             return;
         }
     };
     let transfer = Array::new();
-    if let Ok(bytes) = Reflect::get(&value, &"weights".into()) {
+    if let Ok(bytes) = Reflect::get(&value, &transfer_field.into()) {
         if let Some(array) = bytes.dyn_ref::<Uint8Array>() {
             transfer.push(&array.buffer());
         }
     }
     if let Err(e) = scope().post_message_with_transfer(&value, &transfer) {
-        web_sys::console::error_2(&"could not post an event".into(), &e);
+        web_sys::console::error_2(&"could not post a message".into(), &e);
     }
+}
+
+/// Posts an event; weight bytes are transferred, not copied.
+fn post(event: &Event) {
+    post_message(event, "weights");
 }
 
 struct Host {
@@ -105,8 +114,21 @@ async fn fetch_digits() -> Result<Digits, String> {
     Digits::parse(&Uint8Array::new(&buffer).to_vec()).map_err(|e| e.to_string())
 }
 
-/// Entry point of the worker binary.
+/// Whether this worker was started as an import worker (`worker_loader.js?role=import`).
+fn is_import_worker() -> bool {
+    Reflect::get(&js_sys::global(), &"location".into())
+        .and_then(|location| Reflect::get(&location, &"search".into()))
+        .ok()
+        .and_then(|s| s.as_string())
+        .is_some_and(|search| search.contains("role=import"))
+}
+
+/// Entry point of the worker binary: a training worker, or an import worker when started so.
 pub fn start() {
+    if is_import_worker() {
+        super::import_host::start();
+        return;
+    }
     std::panic::set_hook(Box::new(|info| {
         post(&Event::Error {
             run: None,

@@ -1,15 +1,24 @@
-//! The training worker: owns one trainer and the digits, in a Web Worker, so the page never
-//! waits on training.
+//! The workers: the training worker owns one trainer and its data, in a Web Worker, so the page
+//! never waits on training; an import worker (the same binary, started for one import) makes
+//! a person's pictures into a dataset off the page's thread.
 //!
-//! [`runner`] is the logic (commands in, events out, work in bounded slices by the one `run` it
-//! holds) and builds on every target, so it is tested natively. `host` is the wasm glue:
-//! `postMessage`, fetching the digits, and scheduling the next slice right after the page's
-//! messages have been answered.
+//! [`runner`] is the training logic (commands in, events out, work in bounded slices by the one
+//! `run` it holds) and builds on every target, so it is tested natively. The rest is wasm glue:
+//! `host` (the training worker's `postMessage`, fetching the digits, scheduling the next slice
+//! right after the page's messages have been answered), `import_host` (the import worker),
+//! `unzip` (a zip's pictures inflated by the browser) and [`picture`] (the browser's decoding
+//! of a picture file, which the page uses too).
 
 mod run;
 pub mod runner;
 
 #[cfg(target_arch = "wasm32")]
 mod host;
+#[cfg(target_arch = "wasm32")]
+mod import_host;
+#[cfg(target_arch = "wasm32")]
+pub mod picture;
+#[cfg(target_arch = "wasm32")]
+mod unzip;
 #[cfg(target_arch = "wasm32")]
 pub use host::start;

@@ -3,11 +3,15 @@
 //! (tests/protocol.rs) are checked on. A new message cannot be forgotten here: `command_name` and
 //! `event_name` match every variant, and the tests check each name has a sample.
 
+use latent_lab::ml::dataset::fit::Fit;
+use latent_lab::ml::dataset::import::{Passed, Tally};
+use latent_lab::ml::dataset::Channels;
 use latent_lab::ml::loss::LossValues;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
 use latent_lab::protocol::{
-    Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss, PROTOCOL_VERSION,
+    Command, EpochReport, Event, ImportEvent, ImportRequest, Progress, ResumeAt, RunState,
+    StepLoss, PROTOCOL_VERSION,
 };
 
 fn loss(total: f32) -> LossValues {
@@ -133,6 +137,51 @@ pub fn events() -> Vec<Event> {
             memory_bytes: 3 << 30,
         },
     ]
+}
+
+/// An import worker's request (its files travel beside it, outside serde).
+pub fn import_request() -> ImportRequest {
+    ImportRequest {
+        name: "shapes".to_string(),
+        channels: Channels::Colour,
+        side: 32,
+        fit: Fit::CentreCrop,
+        invert_dark_on_light: false,
+        paths: vec!["shapes/discs/1.png".to_string(), "notes.txt".to_string()],
+    }
+}
+
+pub fn import_events() -> Vec<ImportEvent> {
+    vec![
+        ImportEvent::ImportReady {
+            version: PROTOCOL_VERSION,
+        },
+        ImportEvent::ImportProgress { done: 3, total: 10 },
+        ImportEvent::Imported {
+            dataset: vec![1, 2, 3],
+            tally: Tally {
+                kept: 7,
+                not_pictures: 1,
+                unreadable: 1,
+                duplicates: 1,
+                over_the_cap: 0,
+                examples: vec![(Passed::Duplicate, "shapes/discs/2.png".to_string())],
+            },
+        },
+        ImportEvent::ImportFailed {
+            message: "None of the 2 files could be used".to_string(),
+        },
+    ]
+}
+
+/// Each import event's name; the samples hold every one.
+pub fn import_event_name(event: &ImportEvent) -> &'static str {
+    match event {
+        ImportEvent::ImportReady { .. } => "ImportReady",
+        ImportEvent::ImportProgress { .. } => "ImportProgress",
+        ImportEvent::Imported { .. } => "Imported",
+        ImportEvent::ImportFailed { .. } => "ImportFailed",
+    }
 }
 
 /// Each command's name; the samples hold every one.

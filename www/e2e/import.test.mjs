@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, results, useApp } from "./harness.mjs";
 import { png } from "./png.mjs";
+import { zip } from "./zip.mjs";
 
 const app = useApp();
 
@@ -127,6 +128,148 @@ test("“Train on it here”: the next run learns your pictures, every chapter u
   await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
   assert.doesNotMatch(await page.textContent(".training-strip .strip-what"), /on “/);
   assert.equal((await page.textContent(".data-in-use")).trim(), "");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("an import can be cancelled at once while the page stays usable, and the next import works", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  // 1,000 different 400×400 pictures: seconds of decoding, so Cancel comes well before the end.
+  const dir = mkdtempSync(join(tmpdir(), "latent-lab-cancel-"));
+  const files = [];
+  for (let i = 0; i < 1000; i++) {
+    const path = join(dir, `noise-${i}.png`);
+    writeFileSync(path, png(400, 400, (x, y) => (x * 7 + y * 13 + i * 31) % 251));
+    files.push(path);
+  }
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-files").setInputFiles(files);
+  await page.waitForFunction(() => {
+    const count = document.querySelector(".import-progress span")?.textContent ?? "";
+    const done = Number(/^(\d+) of 1000 files$/.exec(count)?.[1] ?? 0);
+    return done > 0 && done < 1000;
+  }, null, { timeout: 60_000 });
+  await page.click(".import-progress button");
+  await page.waitForFunction(() => /Import cancelled; nothing was kept\./.test(document.querySelector(".import-panel .error").textContent));
+  assert.equal(await page.locator(".import-progress").count(), 0, "the progress bar is gone");
+  assert.equal(await page.locator(".save-dataset").isDisabled(), true, "nothing to download");
+  // The page answers at once, and the next import goes through.
+  await page.locator(".import-files").setInputFiles(files.slice(0, 3));
+  await page.waitForFunction(() => /^“my pictures”: 3 images of 28×28 grey\./.test(document.querySelector(".import-summary").textContent), null, { timeout: 30_000 });
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("an import is kept in the browser: listed, chosen in the header's data menu, back after a reload, downloaded, deleted and opened again", async () => {
+  const context = await app.browser.newContext({ acceptDownloads: true });
+  const { page, errors } = await open(context, app);
+  page.on("dialog", (dialog) => dialog.accept());
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-folder").setInputFiles(sixtyShapes());
+  await page.waitForFunction(() => /60 images of 28×28 grey/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelectorAll(".dataset-shelf li.dataset").length === 1);
+  assert.match(await page.textContent(".dataset-shelf li.dataset"), /shapes.*60 pictures · 28×28 grey · \d+ KB · labels: bars, discs/);
+
+  // After a reload it is still there, and the header's menu offers it.
+  await page.reload();
+  await page.waitForFunction(() => [...document.querySelectorAll("#data-select option")].some((o) => /^shapes · 60 pictures/.test(o.textContent)), null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  const value = await page.$eval("#data-select", (s) => [...s.options].find((o) => /^shapes/.test(o.textContent)).value);
+  await page.selectOption("#data-select", value);
+  await page.waitForFunction(() => /use “shapes” \(60 pictures; 12 test images of “shapes”\)/.test(document.querySelector(".data-in-use").textContent));
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "12", null, { timeout: 30_000 });
+
+  // A reload comes back on it, training included.
+  await page.reload();
+  await page.waitForFunction(() => /use “shapes”/.test(document.querySelector(".data-in-use").textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "12", null, { timeout: 60_000 });
+  assert.equal(await page.$eval("#data-select", (s) => s.options[s.selectedIndex].textContent.startsWith("shapes")), true);
+  await page.waitForFunction(() => /on “shapes”$/.test(document.querySelector(".training-strip .strip-what").textContent), null, { timeout: 60_000 });
+
+  // Downloaded from the list, then deleted: the page goes back to the digits.
+  await page.locator(".dataset-shelf").scrollIntoViewIfNeeded();
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(".dataset-shelf .download-dataset")]);
+  assert.equal(download.suggestedFilename(), "shapes.dataset.safetensors");
+  const kept = await download.path();
+  await page.screenshot({ path: `${results}datasets.png`, fullPage: false });
+  await page.click(".dataset-shelf .delete-dataset");
+  await page.waitForFunction(() => document.querySelectorAll(".dataset-shelf li.dataset").length === 0);
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  assert.equal(await page.$$eval("#data-select option", (o) => o.length), 1);
+
+  // The downloaded file opens again as a kept dataset.
+  await page.locator(".open-dataset").setInputFiles(kept);
+  await page.waitForFunction(() => document.querySelectorAll(".dataset-shelf li.dataset").length === 1);
+  assert.match(await page.textContent(".dataset-shelf li.dataset"), /shapes.*60 pictures/);
+  // A file that is not a dataset is refused by name, and nothing kept is lost.
+  const junk = join(mkdtempSync(join(tmpdir(), "latent-lab-junk-")), "junk.safetensors");
+  writeFileSync(junk, "not a dataset at all");
+  await page.locator(".open-dataset").setInputFiles(junk);
+  await page.waitForFunction(() => /“junk\.safetensors” is not a dataset Latent Lab can read/.test(document.querySelector(".dataset-shelf .error").textContent));
+  assert.equal(await page.locator(".dataset-shelf li.dataset").count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+/** Drops `paths` (files or folders of this machine) on `selector` as a person would: through
+ * the browser's own drag and drop (Chromium's DevTools protocol), so a folder arrives as a
+ * folder the page walks. */
+async function dropOn(page, selector, paths) {
+  const box = await page.locator(selector).boundingBox();
+  const [x, y] = [box.x + box.width / 2, box.y + Math.min(box.height / 2, 200)];
+  const cdp = await page.context().newCDPSession(page);
+  const data = { items: [], files: paths, dragOperationsMask: 1 };
+  for (const type of ["dragEnter", "dragOver", "drop"]) await cdp.send("Input.dispatchDragEvent", { type, x, y, data });
+  await cdp.detach();
+}
+
+test("a folder dropped on the chapter is imported like a chosen one, its folders as labels", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await dropOn(page, ".import-panel", [shapesFolder()]);
+  await page.waitForFunction(() => /images of/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
+  const summary = await page.textContent(".import-summary");
+  assert.match(summary, /^“shapes”: 24 images of 28×28 grey; 2 labels from its folders: bars, discs\. 24 pictures kept; passed over: /);
+  // Dropped folders are read in name order: the copy (“copy-of-disc-0”) comes first.
+  assert.match(summary, /1 duplicate \(shapes\/discs\/disc-0\.png\)/);
+  assert.match(summary, /1 file that is not a picture \(shapes\/notes\.txt\)/);
+  assert.match(summary, /1 picture that could not be read \(shapes\/bars\/broken\.png\)/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a zip of nested folders is imported, its folders as labels; an encrypted zip and a zip bomb are refused by name and nothing kept is lost", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const dir = mkdtempSync(join(tmpdir(), "latent-lab-zip-"));
+  const entries = [];
+  for (let i = 0; i < 6; i++) {
+    entries.push({ name: `shapes/discs/disc-${i}.png`, data: png(40, 40, (x, y) => ((x - 20) ** 2 + (y - 20) ** 2 < (6 + i) ** 2 ? 10 : 245)) });
+    entries.push({ name: `shapes/bars/wide/bar-${i}.png`, data: png(40, 40, (x) => (x >= 8 + i * 4 && x < 12 + i * 4 ? 10 : 245)), deflate: i % 2 === 0 });
+  }
+  entries.push({ name: "shapes/readme.txt", data: Buffer.from("shapes, drawn by hand") });
+  entries.push({ name: "__MACOSX/shapes/._disc-0.png", data: Buffer.from("resource fork") });
+  writeFileSync(join(dir, "shapes.zip"), zip(entries));
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-files").setInputFiles(join(dir, "shapes.zip"));
+  await page.waitForFunction(() => /images of/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
+  assert.match(await page.textContent(".import-summary"),
+    /^“my pictures”: 12 images of 28×28 grey; 2 labels from its folders: discs, wide\. 12 pictures kept; passed over: 1 file that is not a picture \(shapes\.zip\/shapes\/readme\.txt\)\.$/);
+  await page.waitForFunction(() => document.querySelectorAll(".dataset-shelf li.dataset").length === 1);
+
+  // Encrypted: refused by name, before anything is read.
+  writeFileSync(join(dir, "locked.zip"), zip([{ name: "secret/a.png", data: png(8, 8, () => 0), flags: 1 }]));
+  await page.locator(".import-files").setInputFiles(join(dir, "locked.zip"));
+  await page.waitForFunction(() => /“locked\.zip”: the archive is password-protected \(“secret\/a\.png” is encrypted\)/.test(document.querySelector(".import-panel .error").textContent), null, { timeout: 30_000 });
+  // A bomb: 2,000 files that each declare 1 MB unpacked (2 GB in all) in a small archive.
+  const bomb = Array.from({ length: 2000 }, (_, i) => ({ name: `bomb/${i}.png`, data: Buffer.alloc(64), declaredSize: 1_000_000 }));
+  writeFileSync(join(dir, "bomb.zip"), zip(bomb));
+  await page.locator(".import-files").setInputFiles(join(dir, "bomb.zip"));
+  await page.waitForFunction(() => /“bomb\.zip”: the archive declares \d+ bytes once unpacked, more than the 1073741824 an import may take; nothing was unpacked/.test(document.querySelector(".import-panel .error").textContent), null, { timeout: 30_000 });
+  // What was kept before is still there.
+  assert.equal(await page.locator(".dataset-shelf li.dataset").count(), 1);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -1,5 +1,5 @@
 //! A picture of any size made into one image of a dataset's shape: the step every imported
-//! picture goes through, in the page (after the browser decodes it) and natively.
+//! picture goes through, in the import worker (after the browser decodes it) and natively.
 //!
 //! In order: transparent parts are laid on white (a transparent PNG's background is the page
 //! it was drawn on); the picture is fitted to a square ([`Fit`]); it is resampled to the side by
@@ -8,10 +8,12 @@
 //! Rec. 601 luma when the dataset is grey; and, when asked, a picture that is dark on light (ink
 //! on paper, judged by its border) is inverted, so strokes are bright on dark as in MNIST.
 
+use serde::{Deserialize, Serialize};
+
 use super::{Channels, ImageShape};
 
 /// How a picture that is not square becomes square.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Fit {
     /// The largest centred square: nothing is distorted, the edges of the longer side are lost.
     CentreCrop,

@@ -2,10 +2,12 @@
 //! shape ([`super::fit`]), duplicates dropped, the caps kept, folders turned into labels, and
 //! everything that was passed over counted, so the page can say exactly what happened.
 //!
-//! The page decodes the files (the browser reads the formats) and feeds them in one by one;
-//! nothing here knows about files or the browser.
+//! The import worker decodes the files (the browser reads the formats) and feeds them in one by
+//! one; nothing here knows about files or the browser.
 
 use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
 
 use super::fit::{fit, FitOptions, Rgba};
 use super::{check_size, Dataset, DatasetError, Labels};
@@ -23,8 +25,17 @@ pub fn looks_like_picture(path: &str) -> bool {
     })
 }
 
+/// The label of the picture at `path` (relative to the chosen folder, the folder's own name
+/// first): the folder it is in right under the chosen one, so "shapes/discs/big/1.png" is a
+/// "discs". A file of the chosen folder itself, or a file chosen alone, has none.
+pub fn label_of(path: &str) -> Option<&str> {
+    let mut parts = path.split('/');
+    let (_, folder, rest) = (parts.next(), parts.next(), parts.next());
+    folder.filter(|f| !f.is_empty() && rest.is_some())
+}
+
 /// Why a file did not become an image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Passed {
     /// Its name does not end like a picture.
     NotAPicture,
@@ -45,7 +56,7 @@ pub enum Added {
 
 /// The count of what an import kept and passed over, and the first file of each kind passed,
 /// for a message a person can check.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Tally {
     pub kept: usize,
     pub not_pictures: usize,
@@ -233,6 +244,19 @@ mod tests {
     use super::super::fit::Fit;
     use super::super::{ImageShape, MAX_IMAGES};
     use super::*;
+
+    #[test]
+    fn a_picture_is_labelled_by_the_folder_right_under_the_chosen_one() {
+        assert_eq!(label_of("shapes/discs/1.png"), Some("discs"));
+        assert_eq!(label_of("shapes/discs/big/1.png"), Some("discs"));
+        assert_eq!(
+            label_of("shapes/1.png"),
+            None,
+            "a file of the chosen folder"
+        );
+        assert_eq!(label_of("1.png"), None, "a file chosen alone");
+        assert_eq!(label_of("shapes//1.png"), None, "an empty folder name");
+    }
 
     fn options() -> FitOptions {
         FitOptions {

@@ -2,13 +2,15 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use super::DatasetError;
 
 /// The image sides a dataset may have: MNIST's 28, and 32 and 64 for pictures of one's own.
 pub const SIDES: [usize; 3] = [28, 32, 64];
 
 /// Grey (one channel) or colour (red, green, blue).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Channels {
     Grey,
     Colour,

@@ -18,10 +18,51 @@ pub fn fresh_worker_url(token: &str) -> String {
     format!("{WORKER_URL}?fresh={token}")
 }
 
-pub struct Client {
+/// A worker and the page's handlers of its messages and errors, which live as long as it does.
+/// Dropping it ends the worker: the training worker's client and an import job are each one.
+pub(crate) struct WorkerLink {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(ErrorEvent)>,
+}
+
+impl WorkerLink {
+    /// Listens to `worker` with `on_message` and `on_error` (whose default, a console error, is
+    /// prevented: the page says what happened in its own words).
+    pub(crate) fn new(
+        worker: Worker,
+        on_message: impl FnMut(MessageEvent) + 'static,
+        mut on_error: impl FnMut(ErrorEvent) + 'static,
+    ) -> Self {
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(on_message);
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+            e.prevent_default();
+            on_error(e);
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Self {
+            worker,
+            _on_message: on_message,
+            _on_error: on_error,
+        }
+    }
+
+    pub(crate) fn worker(&self) -> &Worker {
+        &self.worker
+    }
+}
+
+impl Drop for WorkerLink {
+    fn drop(&mut self) {
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.worker.terminate();
+    }
+}
+
+pub struct Client {
+    link: WorkerLink,
 }
 
 impl Client {
@@ -36,24 +77,17 @@ impl Client {
             .map_err(|_| "the browser refused to start the training worker".to_string())?;
         let on_crash = std::rc::Rc::new(on_crash);
         let crash = on_crash.clone();
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
-            match serde_wasm_bindgen::from_value::<Event>(e.data()) {
+        let on_message =
+            move |e: MessageEvent| match serde_wasm_bindgen::from_value::<Event>(e.data()) {
                 Ok(event) => on_event(event),
                 Err(err) => crash(format!(
                     "the training worker sent something unreadable ({err})"
                 )),
-            }
-        });
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
-            e.prevent_default();
-            on_crash(format!("the training worker stopped: {}", e.message()));
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+            };
+        let on_error =
+            move |e: ErrorEvent| on_crash(format!("the training worker stopped: {}", e.message()));
         Ok(Self {
-            worker,
-            _on_message: on_message,
-            _on_error: on_error,
+            link: WorkerLink::new(worker, on_message, on_error),
         })
     }
 
@@ -67,20 +101,13 @@ impl Client {
                 transfer.push(&bytes.buffer());
             }
         }
-        self.worker
+        self.link
+            .worker()
             .post_message_with_transfer(&value, &transfer)
             .map_err(|_| "could not reach the training worker".to_string())
     }
 
     pub fn terminate(&self) {
-        self.worker.terminate();
-    }
-}
-
-impl Drop for Client {
-    fn drop(&mut self) {
-        self.worker.set_onmessage(None);
-        self.worker.set_onerror(None);
-        self.worker.terminate();
+        self.link.worker().terminate();
     }
 }

@@ -37,6 +37,11 @@ impl Training {
         if !known || self.plan.with_untracked(Option::is_some) {
             return; // its model was deleted, or a new run has started meanwhile
         }
+        if self.lab.own_data.with_untracked(Option::is_some) {
+            // Kept runs are runs on the digits: with a dataset of one's own in use it would go
+            // on with the wrong pictures. It stays kept for when the digits are back.
+            return;
+        }
         let run = self.last_run.get_value() + 1;
         self.last_run.set_value(run);
         let mut progress = stored.progress;

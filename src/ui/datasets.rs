@@ -1,0 +1,316 @@
+//! Your datasets: the ones kept in this browser (IndexedDB, [`super::storage`]), listed without
+//! reading their images, and which one the page uses — the built-in digits or one of them,
+//! remembered across reloads.
+//!
+//! Using a dataset makes its test split every chapter's test set (`Lab::use_data`) and has the
+//! worker train the next runs on it (`Training::use_chosen_data`); only 28×28 grey datasets with
+//! a test split can be used so far ([`why_not_usable`]).
+
+use std::sync::Arc;
+
+use leptos::prelude::*;
+
+use super::picker::read_file;
+use super::state::{use_lab, Lab, OwnData};
+use super::storage::{self, StoredDataset};
+use super::training::Training;
+use crate::ml::dataset::{file, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
+
+/// Images a kept dataset's thumbnail shows.
+pub const THUMBNAIL_IMAGES: usize = 8;
+
+/// The key under which the page remembers the dataset in use (its id; absent: the digits).
+const IN_USE_KEY: &str = "latent-lab.dataset-in-use";
+
+/// A dataset ready to be used: its id on the shelf, its images and its file.
+#[derive(Clone)]
+pub struct Chosen {
+    pub id: String,
+    pub dataset: Arc<Dataset>,
+    pub file: Arc<Vec<u8>>,
+}
+
+/// Why `set` cannot be the page's data yet, if it cannot.
+pub fn why_not_usable(set: &Dataset) -> Option<String> {
+    if set.shape() != ImageShape::DIGITS {
+        return Some(format!(
+            "Training here takes 28×28 grey pictures so far; this set is {}: download it, or \
+             import it again as 28×28 grey.",
+            set.shape()
+        ));
+    }
+    set.why_no_test_set().map(|why| {
+        format!("{why}; training here needs a test set, so at least {MIN_FOR_TEST_SPLIT} pictures.")
+    })
+}
+
+/// [`why_not_usable`] from a kept dataset's entry, without reading its file.
+pub fn why_entry_not_usable(entry: &StoredDataset) -> Option<String> {
+    if entry.shape != ImageShape::DIGITS.id() {
+        return Some("training here takes 28×28 grey pictures so far".to_string());
+    }
+    (entry.images < MIN_FOR_TEST_SPLIT)
+        .then(|| format!("fewer than {MIN_FOR_TEST_SPLIT} pictures: no test set"))
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+/// The shelf of kept datasets, shared by the data picker and the import chapter.
+#[derive(Clone, Copy)]
+pub struct Datasets {
+    /// Every kept dataset, oldest first.
+    pub entries: RwSignal<Vec<StoredDataset>>,
+    /// The last problem with the shelf (storage full, a file gone), to show.
+    pub message: RwSignal<Option<String>>,
+}
+
+pub fn use_datasets() -> Datasets {
+    expect_context::<Datasets>()
+}
+
+impl Datasets {
+    pub fn new() -> Self {
+        Self {
+            entries: RwSignal::new(Vec::new()),
+            message: RwSignal::new(None),
+        }
+    }
+
+    /// Reads the list again.
+    pub async fn refresh(self) {
+        match storage::list_datasets().await {
+            Ok(list) => self.entries.set(list),
+            Err(e) => self
+                .message
+                .set(Some(format!("Your kept datasets cannot be listed: {e}."))),
+        }
+    }
+
+    /// Keeps `set` (whose file is `file`) in the browser under a new id, which it returns; the
+    /// dataset is usable for this visit even when keeping it fails (the error says why).
+    pub async fn keep(
+        self,
+        set: &Dataset,
+        file: &[u8],
+        ink: bool,
+    ) -> Result<String, (String, String)> {
+        let saved_ms = js_sys::Date::now();
+        let id = format!("dataset-{saved_ms:.0}-{}", set.len());
+        let shown = set.len().min(THUMBNAIL_IMAGES);
+        let entry = StoredDataset {
+            id: id.clone(),
+            name: set.name().to_string(),
+            shape: set.shape().id(),
+            images: set.len(),
+            label_names: set.labels().map(|l| l.names.clone()),
+            file_bytes: file.len(),
+            ink,
+            thumbnail: set.images()[..shown * set.shape().values()].to_vec(),
+            saved_ms,
+        };
+        let kept = storage::put_dataset(&entry, file).await;
+        self.refresh().await;
+        kept.map(|()| id.clone()).map_err(|e| (id, e))
+    }
+
+    /// Keeps a dataset file a person opened (or dropped), saying what went wrong if it is not
+    /// one; nothing already kept is touched.
+    pub async fn add_file(self, chosen: web_sys::File) {
+        let outcome = match read_file(chosen).await {
+            Ok((file_name, bytes)) => match file::load(&bytes) {
+                Ok(set) => self
+                    .keep(&set, &bytes, true)
+                    .await
+                    .map(|_| ())
+                    .map_err(|(_, e)| {
+                        format!("“{file_name}” was read but could not be kept: {e}.")
+                    }),
+                Err(e) => Err(format!(
+                    "“{file_name}” is not a dataset Latent Lab can read: {e}."
+                )),
+            },
+            Err(message) => Err(message),
+        };
+        self.message.set(outcome.err());
+    }
+
+    /// Reads the kept dataset `id`.
+    pub async fn open(self, id: &str) -> Result<Chosen, String> {
+        let bytes = storage::dataset_file(id).await?;
+        let set = file::load(&bytes).map_err(|e| format!("the kept file is damaged: {e}"))?;
+        Ok(Chosen {
+            id: id.to_string(),
+            dataset: Arc::new(set),
+            file: Arc::new(bytes),
+        })
+    }
+
+    /// Deletes the kept dataset `id`; the page goes back to the digits first if it used it.
+    pub async fn delete(self, lab: Lab, training: Option<Training>, id: String) {
+        if lab
+            .own_data
+            .with_untracked(|d| d.as_ref().is_some_and(|d| d.id == id))
+        {
+            if let Some(problem) = use_dataset(lab, training, None) {
+                self.message.set(Some(problem));
+                return;
+            }
+        }
+        if let Err(e) = storage::delete_dataset(&id).await {
+            self.message
+                .set(Some(format!("The dataset could not be deleted: {e}.")));
+        }
+        self.refresh().await;
+    }
+
+    /// Lists the kept datasets and uses the one in use before the page was reloaded, if any.
+    pub async fn restore(self, lab: Lab, training: Option<Training>) {
+        self.refresh().await;
+        let Some(id) = local_storage().and_then(|s| s.get_item(IN_USE_KEY).ok().flatten()) else {
+            return;
+        };
+        match self.open(&id).await {
+            Ok(chosen) => {
+                if let Some(problem) = use_dataset(lab, training, Some(chosen)) {
+                    self.message.set(Some(problem));
+                }
+            }
+            Err(e) => {
+                forget_in_use();
+                self.message.set(Some(format!(
+                    "The dataset in use before the page was reloaded could not be read ({e}); \
+                     back on the MNIST digits."
+                )));
+            }
+        }
+    }
+}
+
+impl Default for Datasets {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn forget_in_use() {
+    if let Some(s) = local_storage() {
+        let _ = s.remove_item(IN_USE_KEY);
+    }
+}
+
+/// Makes `chosen` the page's data (`None`: the digits again), ending an unfinished run after
+/// asking, and remembers it for the next visit. Returns a problem to show, if any.
+pub fn use_dataset(lab: Lab, training: Option<Training>, chosen: Option<Chosen>) -> Option<String> {
+    let own = match &chosen {
+        Some(chosen) => {
+            if let Some(why) = why_not_usable(&chosen.dataset) {
+                return Some(why);
+            }
+            let split = match chosen.dataset.digits_split() {
+                Ok(split) => split,
+                Err(e) => return Some(e.to_string()),
+            };
+            let data = OwnData {
+                id: chosen.id.clone(),
+                name: chosen.dataset.name().to_string(),
+                file: chosen.file.clone(),
+                images: chosen.dataset.len(),
+                // The page's classes are bytes (as the digits'): more than 256 are not named.
+                label_names: chosen
+                    .dataset
+                    .labels()
+                    .filter(|l| l.names.len() <= 256)
+                    .map(|l| l.names.clone()),
+            };
+            Some((data, Arc::new(split.test)))
+        }
+        None => None,
+    };
+    if let Some(training) = training {
+        if training.has_unfinished_run() {
+            let question = "This ends the training run under way (its model stays in the \
+                            library). Change the data?";
+            let go_on = web_sys::window()
+                .and_then(|w| w.confirm_with_message(question).ok())
+                .unwrap_or(false);
+            if !go_on {
+                return None;
+            }
+        }
+        lab.use_data(own);
+        training.use_chosen_data();
+    } else {
+        lab.use_data(own);
+    }
+    match &chosen {
+        Some(chosen) => {
+            if let Some(s) = local_storage() {
+                let _ = s.set_item(IN_USE_KEY, &chosen.id);
+            }
+        }
+        None => forget_in_use(),
+    }
+    None
+}
+
+/// The header's data picker: the built-in digits and every kept dataset the models can train
+/// on (the others are listed, greyed, with the reason).
+#[component]
+pub fn DataPicker() -> impl IntoView {
+    let lab = use_lab();
+    let datasets = use_datasets();
+    let training = use_context::<Training>();
+    let in_use = move || {
+        lab.own_data
+            .with(|d| d.as_ref().map(|d| d.id.clone()).unwrap_or_default())
+    };
+    // Why the last choice was not taken, shown under the menu.
+    let problem = RwSignal::new(None::<String>);
+    let on_change = move |ev: leptos::ev::Event| {
+        let id = event_target_value(&ev);
+        leptos::task::spawn_local(async move {
+            let outcome = if id.is_empty() {
+                use_dataset(lab, training, None)
+            } else {
+                match datasets.open(&id).await {
+                    Ok(chosen) => use_dataset(lab, training, Some(chosen)),
+                    Err(e) => Some(format!("That dataset cannot be used: {e}.")),
+                }
+            };
+            problem.set(outcome);
+            // A choice not taken (refused, or not confirmed) leaves the menu on the data in use.
+            lab.own_data.update(|_| {});
+        });
+    };
+    view! {
+        <div class="data-picker picker-row">
+            <label>
+                "Data "
+                <select id="data-select" on:change=on_change prop:value=in_use>
+                    <option value="" selected=move || in_use().is_empty()>"MNIST digits (built in)"</option>
+                    <For each=move || datasets.entries.get() key=|e| e.id.clone() let:entry>
+                        {
+                            let why = why_entry_not_usable(&entry);
+                            let words = format!(
+                                "{} · {} pictures · {}",
+                                entry.name,
+                                entry.images,
+                                ImageShape::from_id(&entry.shape).map_or(entry.shape.clone(), |s| s.to_string()),
+                            );
+                            let id = entry.id.clone();
+                            view! {
+                                <option value=entry.id.clone() disabled=why.is_some() title=why.unwrap_or_default()
+                                    selected=move || in_use() == id>
+                                    {words}
+                                </option>
+                            }
+                        }
+                    </For>
+                </select>
+            </label>
+            <p class="library-message" role="status">{move || problem.get()}</p>
+        </div>
+    }
+}

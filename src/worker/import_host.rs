@@ -1,0 +1,226 @@
+//! The import worker: the worker binary started as `worker_loader.js?role=import`, one per
+//! import. It takes one [`ImportRequest`] with the `File`s beside it, decodes each picture with
+//! the browser ([`super::picture`]) — the pictures of a zip archive too ([`super::unzip`]) —
+//! gathers them with `ml::dataset::import`, and answers with progress and then the dataset
+//! file. The page's thread only sends files and shows progress; cancelling is ending this
+//! worker.
+
+use js_sys::{Array, Reflect, Uint8Array};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Blob, MessageEvent};
+
+use super::host::{now_ms, post_message, scope};
+use super::{picture, unzip};
+use crate::ml::dataset::archive::{read_zip, Listing};
+use crate::ml::dataset::fit::FitOptions;
+use crate::ml::dataset::import::{label_of, looks_like_picture, Importer, Passed};
+use crate::ml::dataset::{file, ImageShape};
+use crate::protocol::{ImportEvent, ImportRequest, PROTOCOL_VERSION};
+
+/// Pictures are decoded at most this many times the dataset's side: enough for the area
+/// average to be faithful, small enough that a 10,000-pixel photo costs little.
+const DECODE_OVERSAMPLE: f64 = 4.0;
+
+/// Shortest time between two progress messages: a count the eye can follow, without a
+/// message per file.
+const PROGRESS_EVERY_MS: f64 = 100.0;
+
+/// The largest zip archive an import reads (it is held whole while its pictures are read).
+const MAX_ARCHIVE_BYTES: f64 = 512.0 * 1024.0 * 1024.0;
+
+fn post(event: &ImportEvent) {
+    post_message(event, "dataset");
+}
+
+fn fail(message: String) {
+    post(&ImportEvent::ImportFailed { message });
+}
+
+pub fn start() {
+    std::panic::set_hook(Box::new(|info| {
+        fail(format!(
+            "the import stopped on an error inside Latent Lab: {info}"
+        ));
+    }));
+    let on_request = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
+        wasm_bindgen_futures::spawn_local(import(e.data()));
+    });
+    scope().set_onmessage(Some(on_request.as_ref().unchecked_ref()));
+    on_request.forget();
+    post(&ImportEvent::ImportReady {
+        version: PROTOCOL_VERSION,
+    });
+}
+
+/// Whether `path` names a zip archive.
+fn is_zip(path: &str) -> bool {
+    path.rsplit_once('.')
+        .is_some_and(|(_, ending)| ending.eq_ignore_ascii_case("zip"))
+}
+
+/// An import under way: the importer, the count of files looked at, and when progress was
+/// last told.
+struct Gathering {
+    importer: Importer,
+    max_side: f64,
+    done: usize,
+    total: usize,
+    told_ms: f64,
+}
+
+impl Gathering {
+    fn tell(&mut self) {
+        if now_ms() - self.told_ms >= PROGRESS_EVERY_MS {
+            post(&ImportEvent::ImportProgress {
+                done: self.done,
+                total: self.total,
+            });
+            self.told_ms = now_ms();
+        }
+    }
+
+    /// Whether the file at `path` is worth opening: a picture by its name, with room left.
+    /// If not, it is counted as passed over.
+    fn wants(&mut self, path: &str) -> bool {
+        if !looks_like_picture(path) {
+            self.importer.pass(path, Passed::NotAPicture);
+            false
+        } else if self.importer.is_full() {
+            self.importer.pass(path, Passed::OverTheCap);
+            false
+        } else {
+            true
+        }
+    }
+
+    /// Decodes and adds the picture `blob`, found at `path` with `label`.
+    async fn add(&mut self, path: &str, label: Option<&str>, blob: Option<Blob>) {
+        let decoded = match blob {
+            Some(blob) => picture::decode(&blob, path, self.max_side).await,
+            None => Err(String::new()),
+        };
+        match decoded {
+            Ok(picture) => {
+                self.importer.add(path, label, picture.as_rgba());
+            }
+            Err(_) => self.importer.pass(path, Passed::Unreadable),
+        }
+    }
+
+    /// Adds the pictures of the zip archive `listing` (found at `path`): each labelled by the
+    /// folder it is in.
+    async fn add_archive(&mut self, path: &str, listing: Listing) {
+        self.total = self.total - 1 + listing.files.len() + listing.skipped.len();
+        for (inner, _why) in &listing.skipped {
+            self.importer
+                .pass(&format!("{path}/{inner}"), Passed::Unreadable);
+            self.done += 1;
+        }
+        for entry in listing.files {
+            self.tell();
+            let inner = format!("{path}/{}", entry.path);
+            if self.wants(&inner) {
+                let blob = unzip::unpack(&entry.content)
+                    .await
+                    .ok()
+                    .and_then(|bytes| unzip::blob_of(&bytes));
+                self.add(&inner, entry.folder.as_deref(), blob).await;
+            }
+            self.done += 1;
+        }
+    }
+}
+
+/// Lists the zip archive `blob`, found at `path`.
+async fn list_archive(blob: &Blob, path: &str) -> Result<Listing, String> {
+    if blob.size() > MAX_ARCHIVE_BYTES {
+        return Err(format!(
+            "“{path}” is {:.0} MB, more than the {:.0} MB an archive may be; unpack it and import the folder",
+            blob.size() / 1e6,
+            MAX_ARCHIVE_BYTES / 1e6
+        ));
+    }
+    let buffer = JsFuture::from(blob.array_buffer())
+        .await
+        .map_err(|_| format!("“{path}” could not be read"))?;
+    read_zip(&Uint8Array::new(&buffer).to_vec()).map_err(|e| format!("“{path}”: {e}"))
+}
+
+/// Carries out one request, posting its progress and its outcome.
+async fn import(data: JsValue) {
+    let request = match serde_wasm_bindgen::from_value::<ImportRequest>(data.clone()) {
+        Ok(r) => r,
+        Err(e) => {
+            return fail(format!(
+                "the import worker got a request it does not understand ({e}); reload the page"
+            ))
+        }
+    };
+    let files: Array = Reflect::get(&data, &"files".into())
+        .ok()
+        .and_then(|f| f.dyn_into().ok())
+        .unwrap_or_default();
+    let count = request.paths.len();
+    if files.length() as usize != count {
+        return fail(format!(
+            "the import worker got {} files for {count} names; reload the page",
+            files.length()
+        ));
+    }
+    let shape = match ImageShape::new(request.channels, request.side) {
+        Ok(shape) => shape,
+        Err(e) => return fail(e.to_string()),
+    };
+    let mut gathering = Gathering {
+        importer: Importer::new(FitOptions {
+            shape,
+            fit: request.fit,
+            invert_dark_on_light: request.invert_dark_on_light,
+        }),
+        max_side: shape.side as f64 * DECODE_OVERSAMPLE,
+        done: 0,
+        total: count,
+        told_ms: f64::NEG_INFINITY,
+    };
+    for (index, path) in request.paths.iter().enumerate() {
+        gathering.tell();
+        let blob = files.get(index as u32).dyn_into::<Blob>().ok();
+        if is_zip(path) {
+            // A refused archive (a bomb, encrypted, damaged) ends the import: its message is
+            // the news, not a count.
+            let listed = match &blob {
+                Some(blob) => list_archive(blob, path).await,
+                None => Err(format!("“{path}” could not be read")),
+            };
+            match listed {
+                Ok(listing) => gathering.add_archive(path, listing).await,
+                Err(message) => return fail(format!("{message}. Nothing was kept.")),
+            }
+            continue;
+        }
+        if gathering.wants(path) {
+            gathering.add(path, label_of(path), blob).await;
+        }
+        gathering.done += 1;
+    }
+    post(&ImportEvent::ImportProgress {
+        done: gathering.total,
+        total: gathering.total,
+    });
+    let importer = gathering.importer;
+    let total = gathering.total;
+    let tally = importer.tally().clone();
+    match importer.finish(&request.name) {
+        Ok((set, tally)) => post(&ImportEvent::Imported {
+            dataset: file::save(&set),
+            tally,
+        }),
+        Err(_) if tally.kept == 0 => fail(format!(
+            "None of the {total} files could be used: {}.",
+            tally.describe()
+        )),
+        Err(e) => fail(e.to_string()),
+    }
+}
