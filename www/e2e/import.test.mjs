@@ -273,3 +273,33 @@ test("a zip of nested folders is imported, its folders as labels; an encrypted z
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("odd pictures are read as a person sees them: CMYK JPEG, animated GIF (its first frame), transparent PNG, BMP, WebP and a 10,000×10,000 PNG", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  const here = new URL("./pictures/", import.meta.url).pathname;
+  const dir = mkdtempSync(join(tmpdir(), "latent-lab-odd-"));
+  // A dark disc in the middle of a 10,000×10,000 white page: decoded scaled, not whole.
+  const huge = join(dir, "huge-disc.png");
+  writeFileSync(huge, png(10_000, 10_000, (x, y) => ((x - 5000) ** 2 + (y - 5000) ** 2 < 3000 ** 2 ? 0 : 255)));
+  const files = ["cmyk-disc.jpg", "animated-bar-first.gif", "transparent-disc.png", "square.bmp", "triangle.webp"].map((f) => join(here, f));
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-files").setInputFiles([...files, huge]);
+  await page.waitForFunction(() => /images of/.test(document.querySelector(".import-summary").textContent), null, { timeout: 120_000 });
+  assert.match(await page.textContent(".import-summary"), /^“my pictures”: 6 images of 28×28 grey\. 6 pictures kept\.$/);
+  // The preview shows each as ink on paper again: dark in the middle, light in the corner; the
+  // GIF's first frame (a vertical bar) is light where its later frames (a horizontal bar, a
+  // disc) are dark.
+  const tiles = await page.locator("canvas.import-preview").evaluate((c) => {
+    const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+    const at = (i, x, y) => d[((Math.floor(i / 8) * 28 + y) * c.width + (i % 8) * 28 + x) * 4];
+    return Array.from({ length: 6 }, (_, i) => ({ centre: at(i, 14, 14), corner: at(i, 1, 1), left: at(i, 5, 14) }));
+  });
+  tiles.forEach((t, i) => {
+    assert.ok(t.centre < 100, `picture ${i} is dark in the middle: ${JSON.stringify(t)}`);
+    assert.ok(t.corner > 155, `picture ${i} is light in the corner: ${JSON.stringify(t)}`);
+  });
+  assert.ok(tiles[1].left > 155, `the GIF's first frame: ${JSON.stringify(tiles[1])}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
