@@ -180,10 +180,22 @@ pub enum Event {
     },
 }
 
-/// What the page asks of an import worker (the worker binary started with `?role=import`, one
-/// per import, ended by the page when it is done or cancelled) once it is
-/// [`ImportEvent::ImportReady`]: make the files sent beside this request (a JavaScript array of `File`s under `files`, which serde does not carry) into one
-/// dataset. Answered by [`ImportEvent`]s.
+/// What the page tells an import worker (the worker binary started with `?role=import`, one per
+/// import, ended by the page when it is done or cancelled) once it is
+/// [`ImportEvent::ImportReady`]. Answered by [`ImportEvent`]s.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum ImportCommand {
+    /// Make the files that follow into one dataset.
+    Import(ImportRequest),
+    /// Files `from`, `from + 1`, … of the request, beside this message (a JavaScript array of
+    /// `File`s under `files`, which serde does not carry). They come in batches because handing
+    /// a `File` to a worker costs the page's thread ~0.25 ms: 10,000 at once would freeze it
+    /// for seconds.
+    ImportFiles { from: usize },
+}
+
+/// An import: what to make of its files.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportRequest {
     /// The dataset's name.

@@ -10,7 +10,8 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::protocol_samples::{
-    command_name, commands, event_name, events, import_event_name, import_events, import_request,
+    command_name, commands, event_name, events, import_command_name, import_commands,
+    import_event_name, import_events,
 };
 use latent_lab::protocol::PROTOCOL_VERSION;
 
@@ -38,6 +39,12 @@ fn every_message_has_a_sample() {
         8,
         "one sample of each event at least: {events:?}"
     );
+    let import_commands: BTreeSet<_> = import_commands().iter().map(import_command_name).collect();
+    assert_eq!(
+        import_commands.len(),
+        2,
+        "one sample of each import command: {import_commands:?}"
+    );
     let imports: BTreeSet<_> = import_events().iter().map(import_event_name).collect();
     assert_eq!(
         imports.len(),
@@ -52,7 +59,11 @@ fn a_change_in_the_messages_comes_with_a_new_protocol_version() {
         .iter()
         .map(|c| serde_json::to_string(c).unwrap())
         .chain(events().iter().map(|e| serde_json::to_string(e).unwrap()))
-        .chain([serde_json::to_string(&import_request()).unwrap()])
+        .chain(
+            import_commands()
+                .iter()
+                .map(|c| serde_json::to_string(c).unwrap()),
+        )
         .chain(
             import_events()
                 .iter()

@@ -1,11 +1,44 @@
 //! The files of an import, sent to an import worker (`worker::import_host`) that decodes and
 //! gathers them off this thread: where each file sits, and the page's end of that worker.
 
+use std::rc::Rc;
+
 use js_sys::{Array, Reflect};
+use wasm_bindgen::JsValue;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
+use super::clock::yield_to_browser;
 use super::training::client::{WorkerLink, WORKER_URL};
-use crate::protocol::{ImportEvent, ImportRequest, PROTOCOL_VERSION};
+use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSION};
+
+/// Files handed to the import worker in one message: handing over one costs the page's thread
+/// ~0.25 ms (Chromium), so a batch is a task of ~25 ms, and the page answers in between.
+const FILES_PER_MESSAGE: usize = 100;
+
+fn encode(command: &ImportCommand) -> Result<JsValue, String> {
+    serde::Serialize::serialize(command, &serde_wasm_bindgen::Serializer::new())
+        .map_err(|e| format!("the import could not be described to its worker ({e})"))
+}
+
+/// Hands `files` to `worker` a batch at a time, letting the page answer between batches. (A
+/// worker ended meanwhile, by Cancel, takes no harm from the rest.)
+async fn hand_over(worker: Worker, files: Rc<Vec<web_sys::File>>) {
+    for (batch, chunk) in files.chunks(FILES_PER_MESSAGE).enumerate() {
+        let sent = encode(&ImportCommand::ImportFiles {
+            from: batch * FILES_PER_MESSAGE,
+        })
+        .and_then(|message| {
+            let list: Array = chunk.iter().collect();
+            Reflect::set(&message, &"files".into(), &list)
+                .and_then(|_| worker.post_message(&message))
+                .map_err(|_| "the files could not be handed to the import worker".to_string())
+        });
+        if sent.is_err() {
+            return;
+        }
+        yield_to_browser().await;
+    }
+}
 
 /// Where a file sits: its path from the chosen folder (the folder's own name first), or its
 /// name when it was chosen alone. Its label comes from it (`ml::dataset::import::label_of`).
@@ -32,11 +65,8 @@ impl ImportJob {
         request: &ImportRequest,
         on_event: impl Fn(ImportEvent) + 'static,
     ) -> Result<Self, String> {
-        let message = serde::Serialize::serialize(request, &serde_wasm_bindgen::Serializer::new())
-            .map_err(|e| format!("the import could not be described to its worker ({e})"))?;
-        let list: Array = files.iter().collect();
-        Reflect::set(&message, &"files".into(), &list)
-            .map_err(|_| "the files could not be handed to the import worker".to_string())?;
+        let message = encode(&ImportCommand::Import(request.clone()))?;
+        let files: Rc<Vec<web_sys::File>> = Rc::new(files.to_vec());
         let worker = Worker::new(&format!("{WORKER_URL}?role=import"))
             .map_err(|_| "the browser refused to start the import worker".to_string())?;
         let on_event = std::rc::Rc::new(on_event);
@@ -63,7 +93,9 @@ impl ImportJob {
                     ImportEvent::ImportReady { .. } => {
                         if worker.post_message(&message).is_err() {
                             on_event(failed("the files could not be handed to the import worker"));
+                            return;
                         }
+                        leptos::task::spawn_local(hand_over(worker.clone(), files.clone()));
                     }
                     other => on_event(other),
                 }

@@ -1,11 +1,15 @@
 //! The import worker: the worker binary started as `worker_loader.js?role=import`, one per
-//! import. It takes one [`ImportRequest`] with the `File`s beside it, decodes each picture with
+//! import. It takes one [`ImportRequest`] and then its `File`s in batches
+//! ([`ImportCommand::ImportFiles`]), decodes each picture as soon as it is there with
 //! the browser ([`super::picture`]) — the pictures of a zip archive too ([`super::unzip`]) —
 //! gathers them with `ml::dataset::import`, and answers with progress and then the dataset
 //! file. The page's thread only sends files and shows progress; cancelling is ending this
 //! worker.
 
-use js_sys::{Array, Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise, Reflect, Uint8Array};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -17,7 +21,7 @@ use crate::ml::dataset::archive::{read_zip, Listing};
 use crate::ml::dataset::fit::FitOptions;
 use crate::ml::dataset::import::{label_of, looks_like_picture, Importer, Passed};
 use crate::ml::dataset::{file, ImageShape};
-use crate::protocol::{ImportEvent, ImportRequest, PROTOCOL_VERSION};
+use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSION};
 
 /// Pictures are decoded at most this many times the dataset's side: enough for the area
 /// average to be faithful, small enough that a 10,000-pixel photo costs little.
@@ -38,14 +42,70 @@ fn fail(message: String) {
     post(&ImportEvent::ImportFailed { message });
 }
 
+/// The files handed over so far, and the import waiting for the next batch, if it is.
+#[derive(Default)]
+struct Inbox {
+    files: RefCell<Vec<Option<Blob>>>,
+    waiting: RefCell<Option<Function>>,
+}
+
+impl Inbox {
+    /// File `index` (`None` if what came is not a file), once it has come.
+    async fn file(&self, index: usize) -> Option<Blob> {
+        loop {
+            if let Some(file) = self.files.borrow().get(index) {
+                return file.clone();
+            }
+            let arrived = Promise::new(&mut |resolve, _| {
+                *self.waiting.borrow_mut() = Some(resolve);
+            });
+            let _ = JsFuture::from(arrived).await;
+        }
+    }
+
+    /// A batch of files from `from` on: they must follow the ones already here.
+    fn receive(&self, from: usize, files: &JsValue) -> Result<(), String> {
+        let list: Array = files.clone().dyn_into().unwrap_or_default();
+        {
+            let mut kept = self.files.borrow_mut();
+            if from != kept.len() {
+                return Err(format!(
+                    "the import worker got files from {from} after {}; reload the page",
+                    kept.len()
+                ));
+            }
+            kept.extend(list.iter().map(|f| f.dyn_into::<Blob>().ok()));
+        }
+        if let Some(wake) = self.waiting.borrow_mut().take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+        Ok(())
+    }
+}
+
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         fail(format!(
             "the import stopped on an error inside Latent Lab: {info}"
         ));
     }));
-    let on_request = Closure::<dyn FnMut(MessageEvent)>::new(|e: MessageEvent| {
-        wasm_bindgen_futures::spawn_local(import(e.data()));
+    let inbox = Rc::new(Inbox::default());
+    let on_request = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+        let data = e.data();
+        match serde_wasm_bindgen::from_value::<ImportCommand>(data.clone()) {
+            Ok(ImportCommand::Import(request)) => {
+                wasm_bindgen_futures::spawn_local(import(request, inbox.clone()));
+            }
+            Ok(ImportCommand::ImportFiles { from }) => {
+                let files = Reflect::get(&data, &"files".into()).unwrap_or_default();
+                if let Err(message) = inbox.receive(from, &files) {
+                    fail(message);
+                }
+            }
+            Err(e) => fail(format!(
+                "the import worker got a message it does not understand ({e}); reload the page"
+            )),
+        }
     });
     scope().set_onmessage(Some(on_request.as_ref().unchecked_ref()));
     on_request.forget();
@@ -148,27 +208,10 @@ async fn list_archive(blob: &Blob, path: &str) -> Result<Listing, String> {
     read_zip(&Uint8Array::new(&buffer).to_vec()).map_err(|e| format!("“{path}”: {e}"))
 }
 
-/// Carries out one request, posting its progress and its outcome.
-async fn import(data: JsValue) {
-    let request = match serde_wasm_bindgen::from_value::<ImportRequest>(data.clone()) {
-        Ok(r) => r,
-        Err(e) => {
-            return fail(format!(
-                "the import worker got a request it does not understand ({e}); reload the page"
-            ))
-        }
-    };
-    let files: Array = Reflect::get(&data, &"files".into())
-        .ok()
-        .and_then(|f| f.dyn_into().ok())
-        .unwrap_or_default();
+/// Carries out one request, its files taken from `inbox` as they come, posting its progress
+/// and its outcome.
+async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
     let count = request.paths.len();
-    if files.length() as usize != count {
-        return fail(format!(
-            "the import worker got {} files for {count} names; reload the page",
-            files.length()
-        ));
-    }
     let shape = match ImageShape::new(request.channels, request.side) {
         Ok(shape) => shape,
         Err(e) => return fail(e.to_string()),
@@ -186,7 +229,7 @@ async fn import(data: JsValue) {
     };
     for (index, path) in request.paths.iter().enumerate() {
         gathering.tell();
-        let blob = files.get(index as u32).dyn_into::<Blob>().ok();
+        let blob = inbox.file(index).await;
         if is_zip(path) {
             // A refused archive (a bomb, encrypted, damaged) ends the import: its message is
             // the news, not a count.

@@ -10,8 +10,8 @@ use latent_lab::ml::loss::LossValues;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
 use latent_lab::protocol::{
-    Command, EpochReport, Event, ImportEvent, ImportRequest, Progress, ResumeAt, RunState,
-    StepLoss, PROTOCOL_VERSION,
+    Command, EpochReport, Event, ImportCommand, ImportEvent, ImportRequest, Progress, ResumeAt,
+    RunState, StepLoss, PROTOCOL_VERSION,
 };
 
 fn loss(total: f32) -> LossValues {
@@ -139,8 +139,8 @@ pub fn events() -> Vec<Event> {
     ]
 }
 
-/// An import worker's request (its files travel beside it, outside serde).
-pub fn import_request() -> ImportRequest {
+/// An import worker's request (its files follow, outside serde).
+fn import_request() -> ImportRequest {
     ImportRequest {
         name: "shapes".to_string(),
         channels: Channels::Colour,
@@ -148,6 +148,22 @@ pub fn import_request() -> ImportRequest {
         fit: Fit::CentreCrop,
         invert_dark_on_light: false,
         paths: vec!["shapes/discs/1.png".to_string(), "notes.txt".to_string()],
+    }
+}
+
+/// One of every message to an import worker.
+pub fn import_commands() -> Vec<ImportCommand> {
+    vec![
+        ImportCommand::Import(import_request()),
+        ImportCommand::ImportFiles { from: 100 },
+    ]
+}
+
+/// Each import command's name; the samples hold every one.
+pub fn import_command_name(command: &ImportCommand) -> &'static str {
+    match command {
+        ImportCommand::Import(_) => "Import",
+        ImportCommand::ImportFiles { .. } => "ImportFiles",
     }
 }
 
