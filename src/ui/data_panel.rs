@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
+use super::my_drawings::MyDrawings;
 use super::sketch::{SketchPad, PAD_SIDE};
 use super::state::{use_lab, Drawing, Source};
 use super::test_digit::TestDigitChooser;
@@ -61,6 +62,8 @@ pub fn DataPanel() -> impl IntoView {
     });
 
     let drawing_chosen = move || lab.source.with(|s| *s == Source::Drawing);
+    // Moved on by "Add to my drawings", which clears the pad for the next drawing.
+    let clear_pad = RwSignal::new(0u32);
     let analysis = Memo::new(move |_| {
         let pixels = lab.input_pixels()?;
         let active = lab.active.get()?;
@@ -199,7 +202,8 @@ pub fn DataPanel() -> impl IntoView {
                 // The pad stays (hidden) while a test digit is shown, so the drawing is there to
                 // come back to.
                 <div class="pad-holder" hidden=move || !drawing_chosen()>
-                    <SketchPad on_ink />
+                    <SketchPad on_ink clear_on=clear_pad />
+                    <MyDrawings clear_pad />
                 </div>
                 {move || (!drawing_chosen()).then(|| view! { <TestDigitChooser /> })}
                 <div class="draw-results">

@@ -96,8 +96,19 @@ impl Datasets {
         file: &[u8],
         ink: bool,
     ) -> Result<String, (String, String)> {
+        let id = format!("dataset-{:.0}-{}", js_sys::Date::now(), set.len());
+        self.keep_as(id, set, file, ink).await
+    }
+
+    /// [`Datasets::keep`] under `id`, replacing what was kept under it.
+    pub async fn keep_as(
+        self,
+        id: String,
+        set: &Dataset,
+        file: &[u8],
+        ink: bool,
+    ) -> Result<String, (String, String)> {
         let saved_ms = js_sys::Date::now();
-        let id = format!("dataset-{saved_ms:.0}-{}", set.len());
         let shown = set.len().min(THUMBNAIL_IMAGES);
         let entry = StoredDataset {
             id: id.clone(),

@@ -27,6 +27,7 @@ pub mod latent_panel;
 pub mod latent_plane;
 pub mod library;
 pub mod manifold;
+mod my_drawings;
 pub mod panic;
 pub mod picker;
 pub mod picture_file;

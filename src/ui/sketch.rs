@@ -81,7 +81,12 @@ fn position(canvas: &HtmlCanvasElement, ev: &PointerEvent) -> (f64, f64) {
 /// The pad. `on_ink` gets the ink whenever a stroke ends, or after undo and clear (`None` when
 /// the pad is empty).
 #[component]
-pub fn SketchPad(#[prop(into)] on_ink: Callback<Option<Vec<f32>>>) -> impl IntoView {
+pub fn SketchPad(
+    #[prop(into)] on_ink: Callback<Option<Vec<f32>>>,
+    /// Clears the pad whenever it changes (after a drawing is kept, say).
+    #[prop(optional)]
+    clear_on: Option<RwSignal<u32>>,
+) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let strokes = StoredValue::new_local(Vec::<Stroke>::new());
     let drawing = StoredValue::new_local(None::<i32>); // the pointer that is drawing
@@ -157,13 +162,23 @@ pub fn SketchPad(#[prop(into)] on_ink: Callback<Option<Vec<f32>>>) -> impl IntoV
         }
         emit();
     };
-    let clear = move |_| {
+    let clear = move |_: ()| {
         strokes.update_value(Vec::clear);
         if let Some(c) = canvas.get_untracked() {
             redraw(&c, &[]);
         }
         emit();
     };
+
+    if let Some(clear_on) = clear_on {
+        Effect::new(move |seen: Option<u32>| {
+            let now = clear_on.get();
+            if seen.is_some_and(|seen| seen != now) {
+                clear(());
+            }
+            now
+        });
+    }
 
     view! {
         <div class="sketch">
@@ -180,7 +195,7 @@ pub fn SketchPad(#[prop(into)] on_ink: Callback<Option<Vec<f32>>>) -> impl IntoV
             ></canvas>
             <div class="buttons">
                 <button on:click=undo>"Undo"</button>
-                <button on:click=clear>"Clear"</button>
+                <button on:click=move |_| clear(())>"Clear"</button>
             </div>
         </div>
     }

@@ -13,6 +13,7 @@
 
 pub mod archive;
 mod digits;
+pub mod drawings;
 pub mod file;
 pub mod fit;
 pub mod import;
@@ -71,6 +72,8 @@ pub enum DatasetError {
     },
     #[error("a dataset needs a name")]
     NoName,
+    #[error("a drawing needs a label: type what it shows")]
+    NoLabel,
     #[error("the models train on 28×28 grey images so far; this {shape} dataset is read and checked, but cannot be trained yet")]
     NotTrainableYet { shape: ImageShape },
     #[error("the file is truncated ({detail}); it may not have finished downloading or saving")]
