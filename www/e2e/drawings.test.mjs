@@ -37,7 +37,7 @@ test("three symbols drawn and labelled become a dataset: browsed, a drawing remo
       await page.waitForSelector(".add-drawing:not([disabled])");
       await page.click(".add-drawing");
       added += 1;
-      await page.waitForFunction((n) => document.querySelector(".drawings-count").textContent.startsWith(`My drawings: ${n} `), added);
+      await page.waitForFunction((n) => (document.querySelector(".drawings-count")?.textContent ?? "").startsWith(`My drawings: ${n} `), added);
       // The pad is cleared for the next drawing.
       await page.waitForSelector(".add-drawing[disabled]");
     }
@@ -46,18 +46,18 @@ test("three symbols drawn and labelled become a dataset: browsed, a drawing remo
   // Browsed, and one removed: 50 is still enough for a test split.
   await page.click(".browse-drawings summary");
   assert.equal(await page.locator(".drawing-grid li").count(), 51);
-  await page.screenshot({ path: `${results}my-drawings.png` });
+  await page.locator(".my-drawings").screenshot({ path: `${results}my-drawings.png` });
   await page.click('.remove-drawing[aria-label="remove drawing 18, “dash”"]');
   await page.waitForFunction(() => document.querySelectorAll(".drawing-grid li").length === 50);
   assert.match(await count(), /^My drawings: 50 \(bar 17 · dash 16 · ring 17\)/);
 
   // Kept across a reload, and offered by the Data menu.
   await page.reload();
-  await page.waitForFunction(() => /^My drawings: 50 /.test(document.querySelector(".drawings-count").textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /^My drawings: 50 /.test((document.querySelector(".drawings-count")?.textContent ?? "")), null, { timeout: 30_000 });
   await page.waitForFunction(() => [...document.querySelectorAll("#data-select option")].some((o) => /^my drawings · 50 pictures/.test(o.textContent) && !o.disabled), null, { timeout: 30_000 });
   const value = await page.$eval("#data-select", (s) => [...s.options].find((o) => /^my drawings/.test(o.textContent)).value);
   await page.selectOption("#data-select", value);
-  await page.waitForFunction(() => /use “my drawings” \(50 pictures; 10 test images of “my drawings”\)/.test(document.querySelector(".data-in-use").textContent), null, { timeout: 30_000 });
+  await page.waitForFunction(() => /use “my drawings” \(50 pictures; 10 test images of “my drawings”\)/.test((document.querySelector(".data-in-use")?.textContent ?? "")), null, { timeout: 30_000 });
 
   // Trained on: the scatter's legend names the three symbols.
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });

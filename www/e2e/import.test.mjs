@@ -102,15 +102,15 @@ function sixtyShapes() {
 test("“Train on it here”: the next run learns your pictures, every chapter uses their test set, and the digits come back", async () => {
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
-  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   await page.locator(".import-panel").scrollIntoViewIfNeeded();
   await page.locator(".import-folder").setInputFiles(sixtyShapes());
   await page.waitForFunction(() => /60 images of 28×28 grey/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
   await page.click(".train-here");
-  await page.waitForFunction(() => /use “shapes” \(60 pictures; 12 test images of “shapes”\)/.test(document.querySelector(".data-in-use").textContent));
+  await page.waitForFunction(() => /use “shapes” \(60 pictures; 12 test images of “shapes”\)/.test((document.querySelector(".data-in-use")?.textContent ?? "")));
   assert.match(await page.textContent(".training-strip .strip-what"), /on “shapes”$/);
   // The latent plane shows the new test set: twelve dots.
-  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "12", null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "12", null, { timeout: 30_000 });
 
   // Training from the strip learns the pictures: 48 training pictures, one step an epoch.
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
@@ -125,7 +125,7 @@ test("“Train on it here”: the next run learns your pictures, every chapter u
   // Back to the digits: the plane's dots are the 2,000 test digits again.
   await page.locator(".import-panel").scrollIntoViewIfNeeded();
   await page.click(".back-to-digits");
-  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   assert.doesNotMatch(await page.textContent(".training-strip .strip-what"), /on “/);
   assert.equal((await page.textContent(".data-in-use")).trim(), "");
   assert.deepEqual(errors, []);
@@ -174,28 +174,28 @@ test("an import is kept in the browser: listed, chosen in the header's data menu
   // After a reload it is still there, and the header's menu offers it.
   await page.reload();
   await page.waitForFunction(() => [...document.querySelectorAll("#data-select option")].some((o) => /^shapes · 60 pictures/.test(o.textContent)), null, { timeout: 30_000 });
-  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   const value = await page.$eval("#data-select", (s) => [...s.options].find((o) => /^shapes/.test(o.textContent)).value);
   await page.selectOption("#data-select", value);
-  await page.waitForFunction(() => /use “shapes” \(60 pictures; 12 test images of “shapes”\)/.test(document.querySelector(".data-in-use").textContent));
-  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "12", null, { timeout: 30_000 });
+  await page.waitForFunction(() => /use “shapes” \(60 pictures; 12 test images of “shapes”\)/.test((document.querySelector(".data-in-use")?.textContent ?? "")));
+  await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "12", null, { timeout: 30_000 });
 
   // A reload comes back on it, training included.
   await page.reload();
-  await page.waitForFunction(() => /use “shapes”/.test(document.querySelector(".data-in-use").textContent), null, { timeout: 30_000 });
-  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "12", null, { timeout: 60_000 });
+  await page.waitForFunction(() => /use “shapes”/.test((document.querySelector(".data-in-use")?.textContent ?? "")), null, { timeout: 30_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "12", null, { timeout: 60_000 });
   assert.equal(await page.$eval("#data-select", (s) => s.options[s.selectedIndex].textContent.startsWith("shapes")), true);
-  await page.waitForFunction(() => /on “shapes”$/.test(document.querySelector(".training-strip .strip-what").textContent), null, { timeout: 60_000 });
+  await page.waitForFunction(() => /on “shapes”$/.test((document.querySelector(".training-strip .strip-what")?.textContent ?? "")), null, { timeout: 60_000 });
 
   // Downloaded from the list, then deleted: the page goes back to the digits.
   await page.locator(".dataset-shelf").scrollIntoViewIfNeeded();
   const [download] = await Promise.all([page.waitForEvent("download"), page.click(".dataset-shelf .download-dataset")]);
   assert.equal(download.suggestedFilename(), "shapes.dataset.safetensors");
   const kept = await download.path();
-  await page.screenshot({ path: `${results}datasets.png`, fullPage: false });
+  await page.locator(".import-panel").screenshot({ path: `${results}datasets.png` });
   await page.click(".dataset-shelf .delete-dataset");
   await page.waitForFunction(() => document.querySelectorAll(".dataset-shelf li.dataset").length === 0);
-  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   assert.equal(await page.$$eval("#data-select option", (o) => o.length), 1);
 
   // The downloaded file opens again as a kept dataset.
