@@ -70,7 +70,11 @@ pub fn App() -> impl IntoView {
     provide_context(library);
     let training = Training::new(lab, library);
     provide_context(training);
-    provide_context(Datasets::new());
+    // The kept datasets are listed at once (the Data menu, the import chapter); the one in use
+    // before a reload comes back in the model picker's start-up, before a kept run does.
+    let datasets = Datasets::new();
+    provide_context(datasets);
+    leptos::task::spawn_local(datasets.refresh());
     leptos::task::spawn_local(load_test_digits(lab));
     share::sync(lab, library);
 

@@ -70,7 +70,7 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
     let on_use = move |_| {
         leptos::task::spawn_local(async move {
             let problem = match datasets.open(&id.get_value()).await {
-                Ok(chosen) => use_dataset(lab, training, Some(chosen)),
+                Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
                 Err(e) => Some(format!("That dataset cannot be used: {e}.")),
             };
             datasets.message.set(problem);
@@ -80,6 +80,9 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let outcome = storage::dataset_file(&id.get_value())
                 .await
+                .and_then(|bytes| {
+                    bytes.ok_or_else(|| "it is no longer kept in this browser".to_string())
+                })
                 .and_then(|bytes| download(&bytes, &file_name(&name.get_value())));
             if let Err(e) = outcome {
                 datasets
@@ -135,7 +138,7 @@ pub fn DatasetList() -> impl IntoView {
         <div class="dataset-shelf">
             <h3>"Your datasets, kept in this browser"</h3>
             <ul class="datasets">
-                <For each=move || datasets.entries.get() key=|e| e.id.clone() let:entry>
+                <For each=move || datasets.entries.get() key=|e| (e.id.clone(), e.saved_ms.to_bits()) let:entry>
                     <DatasetRow entry />
                 </For>
             </ul>

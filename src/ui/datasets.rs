@@ -149,7 +149,9 @@ impl Datasets {
 
     /// Reads the kept dataset `id`.
     pub async fn open(self, id: &str) -> Result<Chosen, String> {
-        let bytes = storage::dataset_file(id).await?;
+        let bytes = storage::dataset_file(id)
+            .await?
+            .ok_or("it is no longer kept in this browser")?;
         let set = file::load(&bytes).map_err(|e| format!("the kept file is damaged: {e}"))?;
         Ok(Chosen {
             id: id.to_string(),
@@ -164,9 +166,14 @@ impl Datasets {
             .own_data
             .with_untracked(|d| d.as_ref().is_some_and(|d| d.id == id))
         {
-            if let Some(problem) = use_dataset(lab, training, None) {
-                self.message.set(Some(problem));
-                return;
+            match use_dataset(self, lab, training, None) {
+                Changed::Done => {}
+                // The run on it goes on, so it stays.
+                Changed::Declined => return,
+                Changed::Refused(problem) => {
+                    self.message.set(Some(problem));
+                    return;
+                }
             }
         }
         if let Err(e) = storage::delete_dataset(&id).await {
@@ -176,15 +183,18 @@ impl Datasets {
         self.refresh().await;
     }
 
-    /// Lists the kept datasets and uses the one in use before the page was reloaded, if any.
+    /// Uses the dataset in use before the page was reloaded, if any (unless one was chosen
+    /// meanwhile).
     pub async fn restore(self, lab: Lab, training: Option<Training>) {
         self.refresh().await;
         let Some(id) = local_storage().and_then(|s| s.get_item(IN_USE_KEY).ok().flatten()) else {
             return;
         };
         match self.open(&id).await {
+            Ok(_) if lab.own_data.with_untracked(Option::is_some) => {}
             Ok(chosen) => {
-                if let Some(problem) = use_dataset(lab, training, Some(chosen)) {
+                if let Changed::Refused(problem) = use_dataset(self, lab, training, Some(chosen)) {
+                    forget_in_use();
                     self.message.set(Some(problem));
                 }
             }
@@ -205,23 +215,49 @@ impl Default for Datasets {
     }
 }
 
-fn forget_in_use() {
+/// Forgets which dataset was in use: the next visit opens on the digits.
+pub(crate) fn forget_in_use() {
     if let Some(s) = local_storage() {
         let _ = s.remove_item(IN_USE_KEY);
     }
 }
 
+/// What became of a change of data.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Changed {
+    Done,
+    /// The person chose to keep the run under way, and its data.
+    Declined,
+    /// The data cannot be used; why.
+    Refused(String),
+}
+
+impl Changed {
+    /// The problem to show, if any.
+    pub fn problem(self) -> Option<String> {
+        match self {
+            Changed::Refused(problem) => Some(problem),
+            Changed::Done | Changed::Declined => None,
+        }
+    }
+}
+
 /// Makes `chosen` the page's data (`None`: the digits again), ending an unfinished run after
-/// asking, and remembers it for the next visit. Returns a problem to show, if any.
-pub fn use_dataset(lab: Lab, training: Option<Training>, chosen: Option<Chosen>) -> Option<String> {
+/// asking, and remembers it for the next visit when it is kept on the shelf.
+pub fn use_dataset(
+    datasets: Datasets,
+    lab: Lab,
+    training: Option<Training>,
+    chosen: Option<Chosen>,
+) -> Changed {
     let own = match &chosen {
         Some(chosen) => {
             if let Some(why) = why_not_usable(&chosen.dataset) {
-                return Some(why);
+                return Changed::Refused(why);
             }
             let split = match chosen.dataset.digits_split() {
                 Ok(split) => split,
-                Err(e) => return Some(e.to_string()),
+                Err(e) => return Changed::Refused(e.to_string()),
             };
             let data = OwnData {
                 id: chosen.id.clone(),
@@ -247,7 +283,7 @@ pub fn use_dataset(lab: Lab, training: Option<Training>, chosen: Option<Chosen>)
                 .and_then(|w| w.confirm_with_message(question).ok())
                 .unwrap_or(false);
             if !go_on {
-                return None;
+                return Changed::Declined;
             }
         }
         lab.use_data(own);
@@ -255,15 +291,21 @@ pub fn use_dataset(lab: Lab, training: Option<Training>, chosen: Option<Chosen>)
     } else {
         lab.use_data(own);
     }
+    // A set the browser would not keep cannot come back after a reload.
+    let kept = |id: &str| {
+        datasets
+            .entries
+            .with_untracked(|l| l.iter().any(|e| e.id == id))
+    };
     match &chosen {
-        Some(chosen) => {
+        Some(chosen) if kept(&chosen.id) => {
             if let Some(s) = local_storage() {
                 let _ = s.set_item(IN_USE_KEY, &chosen.id);
             }
         }
-        None => forget_in_use(),
+        _ => forget_in_use(),
     }
-    None
+    Changed::Done
 }
 
 /// The header's data picker: the built-in digits and every kept dataset the models can train
@@ -283,10 +325,10 @@ pub fn DataPicker() -> impl IntoView {
         let id = event_target_value(&ev);
         leptos::task::spawn_local(async move {
             let outcome = if id.is_empty() {
-                use_dataset(lab, training, None)
+                use_dataset(datasets, lab, training, None).problem()
             } else {
                 match datasets.open(&id).await {
-                    Ok(chosen) => use_dataset(lab, training, Some(chosen)),
+                    Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
                     Err(e) => Some(format!("That dataset cannot be used: {e}.")),
                 }
             };
@@ -301,7 +343,7 @@ pub fn DataPicker() -> impl IntoView {
                 "Data "
                 <select id="data-select" on:change=on_change prop:value=in_use>
                     <option value="" selected=move || in_use().is_empty()>"MNIST digits (built in)"</option>
-                    <For each=move || datasets.entries.get() key=|e| e.id.clone() let:entry>
+                    <For each=move || datasets.entries.get() key=|e| (e.id.clone(), e.saved_ms.to_bits()) let:entry>
                         {
                             let why = why_entry_not_usable(&entry);
                             let words = format!(

@@ -1,6 +1,7 @@
 //! The files of an import, sent to an import worker (`worker::import_host`) that decodes and
 //! gathers them off this thread: where each file sits, and the page's end of that worker.
 
+use std::cell::Cell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect};
@@ -20,9 +21,14 @@ fn encode(command: &ImportCommand) -> Result<JsValue, String> {
         .map_err(|e| format!("the import could not be described to its worker ({e})"))
 }
 
-/// Hands `files` to `worker` a batch at a time, letting the page answer between batches. (A
-/// worker ended meanwhile, by Cancel, takes no harm from the rest.)
-async fn hand_over(worker: Worker, files: Rc<Vec<web_sys::File>>) {
+/// Hands `files` to `worker` a batch at a time, letting the page answer between batches, until
+/// the job is ended (`ended`, by Cancel). A batch that cannot be handed over ends the import.
+async fn hand_over(
+    worker: Worker,
+    files: Rc<Vec<web_sys::File>>,
+    ended: Rc<Cell<bool>>,
+    on_event: Rc<dyn Fn(ImportEvent)>,
+) {
     for (batch, chunk) in files.chunks(FILES_PER_MESSAGE).enumerate() {
         let sent = encode(&ImportCommand::ImportFiles {
             from: batch * FILES_PER_MESSAGE,
@@ -33,10 +39,14 @@ async fn hand_over(worker: Worker, files: Rc<Vec<web_sys::File>>) {
                 .and_then(|_| worker.post_message(&message))
                 .map_err(|_| "the files could not be handed to the import worker".to_string())
         });
-        if sent.is_err() {
+        if let Err(message) = sent {
+            on_event(ImportEvent::ImportFailed { message });
             return;
         }
         yield_to_browser().await;
+        if ended.get() {
+            return;
+        }
     }
 }
 
@@ -54,6 +64,14 @@ pub(crate) fn place(file: &web_sys::File) -> String {
 /// is how an import is cancelled, at once, whatever file it is on.
 pub(crate) struct ImportJob {
     _link: WorkerLink,
+    /// Set when the job is dropped: the files not yet handed over stay.
+    ended: Rc<Cell<bool>>,
+}
+
+impl Drop for ImportJob {
+    fn drop(&mut self) {
+        self.ended.set(true);
+    }
 }
 
 impl ImportJob {
@@ -69,10 +87,12 @@ impl ImportJob {
         let files: Rc<Vec<web_sys::File>> = Rc::new(files.to_vec());
         let worker = Worker::new(&format!("{WORKER_URL}?role=import"))
             .map_err(|_| "the browser refused to start the import worker".to_string())?;
-        let on_event = std::rc::Rc::new(on_event);
+        let on_event: Rc<dyn Fn(ImportEvent)> = Rc::new(on_event);
+        let ended = Rc::new(Cell::new(false));
         let on_message = {
             let on_event = on_event.clone();
             let worker = worker.clone();
+            let ended = ended.clone();
             move |e: MessageEvent| {
                 let event = serde_wasm_bindgen::from_value(e.data()).unwrap_or_else(|err| {
                     ImportEvent::ImportFailed {
@@ -95,7 +115,12 @@ impl ImportJob {
                             on_event(failed("the files could not be handed to the import worker"));
                             return;
                         }
-                        leptos::task::spawn_local(hand_over(worker.clone(), files.clone()));
+                        leptos::task::spawn_local(hand_over(
+                            worker.clone(),
+                            files.clone(),
+                            ended.clone(),
+                            on_event.clone(),
+                        ));
                     }
                     other => on_event(other),
                 }
@@ -111,6 +136,7 @@ impl ImportJob {
         };
         Ok(Self {
             _link: WorkerLink::new(worker, on_message, on_error),
+            ended,
         })
     }
 }

@@ -95,6 +95,7 @@ pub fn ImportPanel() -> impl IntoView {
             ))),
         };
         problem.set(kept_problem);
+        progress.set(None);
         outcome.set(Some(Ok(Imported {
             id,
             dataset: Arc::new(set),
@@ -150,7 +151,7 @@ pub fn ImportPanel() -> impl IntoView {
                 ImportEvent::ImportReady { .. } => return,
                 ImportEvent::Imported { dataset, tally } => match file::load(&dataset) {
                     Ok(set) => {
-                        progress.set(None);
+                        // The import is busy until it is kept: a new one waits.
                         leptos::task::spawn_local(keep(set, dataset, tally, ink));
                         leptos::task::spawn_local(async move { job.set_value(None) });
                         return;
@@ -287,17 +288,17 @@ pub fn ImportPanel() -> impl IntoView {
                 </button>
                 <button class="train-here" on:click=move |_| {
                     if let Some(Ok(imported)) = outcome.get_untracked() {
-                        problem.set(use_dataset(lab, training, Some(Chosen {
+                        problem.set(use_dataset(datasets, lab, training, Some(Chosen {
                             id: imported.id.clone(),
                             dataset: imported.dataset.clone(),
                             file: imported.file.clone(),
-                        })));
+                        })).problem());
                     }
                 } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(i)) if why_not_usable(&i.dataset).is_none()))>
                     "Train on it here"
                 </button>
                 {move || lab.own_data.with(Option::is_some).then(|| view! {
-                    <button class="back-to-digits" on:click=move |_| problem.set(use_dataset(lab, training, None))>
+                    <button class="back-to-digits" on:click=move |_| problem.set(use_dataset(datasets, lab, training, None).problem())>
                         "Back to the MNIST digits"
                     </button>
                 })}

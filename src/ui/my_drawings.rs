@@ -9,6 +9,7 @@ use leptos::prelude::*;
 use super::datasets::use_datasets;
 use super::image_grid::paint_images;
 use super::state::use_lab;
+use super::storage;
 use super::training::Training;
 use crate::ml::dataset::drawings::Drawings;
 use crate::ml::dataset::{file, ImageShape, MIN_FOR_TEST_SPLIT};
@@ -39,15 +40,26 @@ pub fn MyDrawings(
     let loaded = RwSignal::new(false);
     let label = RwSignal::new(String::new());
     let message = RwSignal::new(None::<String>);
+    // The kept drawings, read once. Only "none kept" starts an empty set: after any other
+    // failure "Add" stays off, so a set that could not be read is never written over.
     leptos::task::spawn_local(async move {
-        // None kept yet is the usual first visit, not a problem.
-        if let Ok(kept) = datasets.open(DRAWINGS_ID).await {
-            match Drawings::from_dataset(&kept.dataset) {
-                Ok(kept) => drawings.set(kept),
-                Err(e) => message.set(Some(format!("Your kept drawings cannot be read: {e}."))),
+        let kept = storage::dataset_file(DRAWINGS_ID)
+            .await
+            .and_then(|bytes| match bytes {
+                None => Ok(Drawings::default()),
+                Some(bytes) => file::load(&bytes)
+                    .and_then(|set| Drawings::from_dataset(&set))
+                    .map_err(|e| e.to_string()),
+            });
+        match kept {
+            Ok(kept) => {
+                drawings.set(kept);
+                loaded.set(true);
             }
+            Err(e) => message.set(Some(format!(
+                "Your kept drawings cannot be read ({e}); adding is off so they are not overwritten."
+            ))),
         }
-        loaded.set(true);
     });
     // Writes the drawings to the shelf (or takes them off it when none are left).
     let save = move || {

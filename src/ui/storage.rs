@@ -288,17 +288,45 @@ pub async fn latest_run() -> Result<Option<StoredRun>, String> {
         .max_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms)))
 }
 
-/// Keeps a dataset: its file first, then its entry, so a listed dataset always has its file.
+/// Runs `work` on the datasets' two stores in one read-write transaction, and waits for it to
+/// be committed: an entry and its file are written or deleted together, or not at all (a full
+/// disk must not leave a file that no entry lists).
+async fn with_both_dataset_stores(
+    work: impl FnOnce(&web_sys::IdbObjectStore, &web_sys::IdbObjectStore) -> Result<(), JsValue>,
+) -> Result<(), String> {
+    let db = open().await?;
+    let result = async {
+        let names = js_sys::Array::of2(&DATASETS.into(), &DATASET_FILES.into());
+        let transaction = db
+            .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
+            .map_err(describe)?;
+        let entries = transaction.object_store(DATASETS).map_err(describe)?;
+        let files = transaction.object_store(DATASET_FILES).map_err(describe)?;
+        if let Err(e) = work(&entries, &files) {
+            let _ = transaction.abort();
+            return Err(describe(e));
+        }
+        commit(&transaction).await
+    }
+    .await;
+    db.close();
+    result
+}
+
+/// Keeps a dataset: its entry and its file, together.
 pub async fn put_dataset(entry: &StoredDataset, file: &[u8]) -> Result<(), String> {
-    put_in(
-        DATASET_FILES,
-        &StoredDatasetFile {
-            id: entry.id.clone(),
-            bytes: file.to_vec(),
-        },
-    )
-    .await?;
-    put_in(DATASETS, entry).await
+    let file = serde_wasm_bindgen::to_value(&StoredDatasetFile {
+        id: entry.id.clone(),
+        bytes: file.to_vec(),
+    })
+    .map_err(|e| e.to_string())?;
+    let entry = serde_wasm_bindgen::to_value(entry).map_err(|e| e.to_string())?;
+    with_both_dataset_stores(|entries, files| {
+        files.put(&file)?;
+        entries.put(&entry)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Every kept dataset, oldest first (their files are not read).
@@ -308,20 +336,28 @@ pub async fn list_datasets() -> Result<Vec<StoredDataset>, String> {
     Ok(sets)
 }
 
-/// The file of the kept dataset `id`.
-pub async fn dataset_file(id: &str) -> Result<Vec<u8>, String> {
+/// The file of the kept dataset `id`, or `None` when none is kept under it.
+pub async fn dataset_file(id: &str) -> Result<Option<Vec<u8>>, String> {
     let key = JsValue::from_str(id);
     let value = with_store(DATASET_FILES, IdbTransactionMode::Readonly, |store| {
         store.get(&key)
     })
     .await?;
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
     serde_wasm_bindgen::from_value::<StoredDatasetFile>(value)
-        .map(|f| f.bytes)
-        .map_err(|_| "the dataset's file is missing from the browser's storage".to_string())
+        .map(|f| Some(f.bytes))
+        .map_err(|_| "the dataset's file in the browser's storage is unreadable".to_string())
 }
 
-/// Deletes a kept dataset: its entry first, so a listed dataset always has its file.
+/// Deletes a kept dataset: its entry and its file, together.
 pub async fn delete_dataset(id: &str) -> Result<(), String> {
-    delete_in(DATASETS, id).await?;
-    delete_in(DATASET_FILES, id).await
+    let key = JsValue::from_str(id);
+    with_both_dataset_stores(|entries, files| {
+        entries.delete(&key)?;
+        files.delete(&key)?;
+        Ok(())
+    })
+    .await
 }

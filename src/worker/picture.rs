@@ -3,7 +3,8 @@
 //! side before any pixel reaches WebAssembly: a 10,000×10,000 photo costs only the small copy.
 //!
 //! It works in any scope: the import worker decodes every picture of an import with it, off the
-//! page's thread, and the page the one picture the anomaly chapter scores.
+//! page's thread, and the page the one picture the anomaly chapter scores (the page also reads
+//! SVG drawings, through an `<img>`; a worker cannot, so imports leave SVG out).
 
 use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
@@ -62,11 +63,30 @@ async fn bitmap(source: &JsValue, options: Option<&ImageBitmapOptions>) -> Optio
     JsFuture::from(promise).await.ok()?.dyn_into().ok()
 }
 
+/// A bitmap of `blob` by way of an `<img>`: how the page reads what `createImageBitmap` does
+/// not (an SVG drawing). Only where there is a document.
+async fn bitmap_via_image(blob: &Blob) -> Option<ImageBitmap> {
+    let window = js_sys::global().dyn_into::<Window>().ok()?;
+    let url = web_sys::Url::create_object_url_with_blob(blob).ok()?;
+    let image = web_sys::HtmlImageElement::new().ok()?;
+    image.set_src(&url);
+    let decoded = JsFuture::from(image.decode()).await;
+    let _ = web_sys::Url::revoke_object_url(&url);
+    decoded.ok()?;
+    let promise = window
+        .create_image_bitmap_with_html_image_element(&image)
+        .ok()?;
+    JsFuture::from(promise).await.ok()?.dyn_into().ok()
+}
+
 /// Decodes `blob` at most `max_side` pixels on its longer side (a smaller picture keeps its
 /// size). The error names the picture (`name`) and says it could not be read as an image.
 pub async fn decode(blob: &Blob, name: &str, max_side: f64) -> Result<DecodedPicture, String> {
     let unreadable = || format!("“{name}” could not be read as an image");
-    let full = bitmap(blob, None).await.ok_or_else(unreadable)?;
+    let full = match bitmap(blob, None).await {
+        Some(full) => full,
+        None => bitmap_via_image(blob).await.ok_or_else(unreadable)?,
+    };
     let (natural_w, natural_h) = (f64::from(full.width()), f64::from(full.height()));
     if natural_w < 1.0 || natural_h < 1.0 {
         full.close();

@@ -43,6 +43,8 @@ test("three symbols drawn and labelled become a dataset: browsed, a drawing remo
     }
   }
   assert.match(await count(), /^My drawings: 51 \(bar 17 · dash 17 · ring 17\); choose “my drawings” in the Data menu/);
+  // The Data menu follows the set as it grows: usable now, without a reload.
+  await page.waitForFunction(() => [...document.querySelectorAll("#data-select option")].some((o) => /^my drawings · 51 pictures/.test(o.textContent) && !o.disabled));
   // Browsed, and one removed: 50 is still enough for a test split.
   await page.click(".browse-drawings summary");
   assert.equal(await page.locator(".drawing-grid li").count(), 51);

@@ -97,10 +97,10 @@ impl Drawings {
         counts
     }
 
-    /// The dataset [`DRAWINGS_NAME`]: labelled when there are at least two labels.
+    /// The dataset [`DRAWINGS_NAME`], every drawing labelled (one label too: it is kept).
     pub fn to_dataset(&self) -> Result<Dataset, DatasetError> {
         let names: Vec<String> = self.counts().into_iter().map(|(l, _)| l).collect();
-        let labels = (names.len() >= 2).then(|| Labels {
+        let labels = (!names.is_empty()).then(|| Labels {
             of_image: self
                 .labels
                 .iter()
@@ -157,10 +157,9 @@ mod tests {
         assert_eq!(drawings.len(), 2);
         assert_eq!((drawings.label(0), drawings.label(1)), ("a", "a"));
         assert_eq!(drawings.image(1)[3], 255);
-        assert!(
-            drawings.to_dataset().unwrap().labels().is_none(),
-            "one label: unlabelled"
-        );
+        let set = drawings.to_dataset().unwrap();
+        assert_eq!(set.label_name(1), Some("a"), "one label is kept too");
+        assert_eq!(Drawings::from_dataset(&set).unwrap(), drawings);
     }
 
     #[test]

@@ -13,8 +13,9 @@ use super::fit::{fit, FitOptions, Rgba};
 use super::{check_size, Dataset, DatasetError, Labels};
 
 /// The file name endings an import treats as pictures; anything else is counted as "not a
-/// picture" without being opened.
-pub const PICTURE_ENDINGS: [&str; 8] = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "avif", "svg"];
+/// picture" without being opened. (SVG is a drawing program, not pixels: the browser renders it
+/// only in a page, and imports decode in a worker.)
+pub const PICTURE_ENDINGS: [&str; 7] = ["png", "jpg", "jpeg", "webp", "gif", "bmp", "avif"];
 
 /// Whether `path` names a picture by its ending (case does not matter).
 pub fn looks_like_picture(path: &str) -> bool {

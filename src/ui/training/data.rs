@@ -84,6 +84,7 @@ impl Training {
         }
         self.data_pending.set_value(false);
         self.lab.use_data(None);
+        crate::ui::datasets::forget_in_use();
         self.send(Command::UseData { dataset: None });
         self.message.set(Some(
             format!("Training stays on the MNIST digits: {message}.").into(),
