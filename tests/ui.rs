@@ -10,6 +10,7 @@ use latent_lab::ml::checkpoint;
 use latent_lab::ml::data::IMAGE_SIDE;
 use latent_lab::ml::preprocess::centre_of_mass;
 use latent_lab::ui::data_panel::DataPanel;
+use latent_lab::ui::datasets::Datasets;
 use latent_lab::ui::latent_panel::LatentPanel;
 use latent_lab::ui::manifold::ManifoldPanel;
 use latent_lab::ui::state::{ActiveModel, Lab};
@@ -30,7 +31,8 @@ fn pretrained() -> Arc<ActiveModel> {
     Arc::new(ActiveModel::new("test:mlp-vae-z2".into(), model, info))
 }
 
-/// Mounts `view` in a fresh container with a `Lab` holding the pretrained model.
+/// Mounts `view` in a fresh container with a `Lab` holding the pretrained model, and an empty
+/// shelf of kept datasets (the data column's "Add to my drawings" keeps to it).
 fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
     let container: HtmlElement = document.create_element("div").unwrap().unchecked_into();
@@ -38,6 +40,7 @@ fn mount<V: IntoView + 'static>(view: impl FnOnce() -> V + 'static) -> HtmlEleme
     let handle = leptos::mount::mount_to(container.clone(), move || {
         let lab = Lab::new();
         provide_context(lab);
+        provide_context(Datasets::new());
         lab.activate(pretrained());
         view()
     });
