@@ -15,6 +15,7 @@ use candle_core::{Device, Tensor};
 
 use crate::ml::container::{self, ContainerError, Entry, Parsed};
 use crate::ml::model::{Model, ModelConfig, ModelKind};
+use crate::ml::weight_bytes;
 
 pub const FORMAT: &str = "latent-lab/1";
 const RESERVED_KEYS: [&str; 5] = ["format", "kind", "latent", "hidden", LAYOUT_KEY];
@@ -115,9 +116,6 @@ pub fn save(
     if precision == Precision::F16Planes {
         metadata.insert(LAYOUT_KEY.into(), F16_PLANES.into());
     }
-    // The bytes are made here rather than by candle's `to_dtype`, whose conversions between
-    // every pair of types would add ~100 KB (gzip) to the page, which loads and saves models.
-    // f16 rounds as candle's does (`half`, to nearest even).
     let dtype_name = match precision {
         Precision::F32 => "F32",
         Precision::F16 => "F16",
@@ -128,22 +126,11 @@ pub fn save(
         .named_parameters()
         .into_iter()
         .map(|(name, t)| {
-            let values = t.flatten_all()?.to_vec1::<f32>()?;
+            let data = weight_bytes::encode(&t.flatten_all()?.to_vec1::<f32>()?, precision);
             let mut shape = t.dims().to_vec();
-            let halves = || -> Vec<u8> {
-                values
-                    .iter()
-                    .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
-                    .collect()
-            };
-            let data = match precision {
-                Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                Precision::F16 => halves(),
-                Precision::F16Planes => {
-                    shape.insert(0, 2);
-                    to_planes(&halves())
-                }
-            };
+            if precision == Precision::F16Planes {
+                shape.insert(0, 2);
+            }
             Ok((name, shape, data))
         })
         .collect::<candle_core::Result<Vec<(String, Vec<usize>, Vec<u8>)>>>()?;
@@ -157,44 +144,6 @@ pub fn save(
         })
         .collect();
     Ok(container::write(&entries, &metadata))
-}
-
-/// Two-byte values (little-endian) as two planes: every low byte, then every high byte.
-fn to_planes(pairs: &[u8]) -> Vec<u8> {
-    let (low, high): (Vec<u8>, Vec<u8>) = pairs.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
-    [low, high].concat()
-}
-
-/// Little-endian values of a readable `dtype` as f32 (f64 rounded; the others exactly).
-fn to_f32(dtype: safetensors::Dtype, bytes: &[u8]) -> Vec<f32> {
-    use safetensors::Dtype as D;
-    match dtype {
-        D::F64 => bytes
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
-            .collect(),
-        D::F16 => bytes
-            .chunks_exact(2)
-            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        D::BF16 => bytes
-            .chunks_exact(2)
-            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
-            .collect(),
-        _ => bytes
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
-            .collect(),
-    }
-}
-
-/// The f16 values stored by [`to_planes`], as f32 (exactly: every f16 is an f32).
-fn from_planes(planes: &[u8]) -> Vec<f32> {
-    let (low, high) = planes.split_at(planes.len() / 2);
-    low.iter()
-        .zip(high)
-        .map(|(&l, &h)| half::f16::from_bits(u16::from_le_bytes([l, h])).to_f32())
-        .collect()
 }
 
 /// The checkpoint's container: its errors in a model file's words.
@@ -331,9 +280,9 @@ pub fn load(bytes: &[u8]) -> Result<(Model, CheckpointInfo), CheckpointError> {
             });
         }
         let values = if planes {
-            from_planes(view.data())
+            weight_bytes::decode_planes(view.data())
         } else {
-            to_f32(view.dtype(), view.data())
+            weight_bytes::decode(view.dtype(), view.data())
         };
         let values = Tensor::from_vec(values, param.dims(), &Device::Cpu)?;
         let all_finite = values

@@ -26,3 +26,4 @@ pub mod rng;
 pub mod run_notes;
 pub mod stats;
 pub mod train;
+pub(crate) mod weight_bytes;

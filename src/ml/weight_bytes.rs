@@ -1,0 +1,113 @@
+//! Weights as bytes: a tensor's f32 values encoded the way a checkpoint stores them (f32, f16,
+//! or f16 in byte planes, see [`Precision`]) and any float type a safetensors file may hold
+//! decoded back to f32. Done with `half` directly rather than candle's `to_dtype`, whose
+//! conversions between every pair of types add ~100 KB (gzip) to the page, which loads and saves
+//! models. f16 rounds as candle's does (to nearest, ties to even).
+
+use crate::ml::checkpoint::Precision;
+
+/// `values` as `precision` stores them, little-endian.
+pub(crate) fn encode(values: &[f32], precision: Precision) -> Vec<u8> {
+    let halves = || -> Vec<u8> {
+        values
+            .iter()
+            .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+            .collect()
+    };
+    match precision {
+        Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        Precision::F16 => halves(),
+        Precision::F16Planes => to_planes(&halves()),
+    }
+}
+
+/// Two-byte values (little-endian) as two planes: every low byte, then every high byte.
+fn to_planes(pairs: &[u8]) -> Vec<u8> {
+    let (low, high): (Vec<u8>, Vec<u8>) = pairs.chunks_exact(2).map(|p| (p[0], p[1])).unzip();
+    [low, high].concat()
+}
+
+/// Little-endian values of a float `dtype` (F64, F16, BF16; anything else is read as F32) as
+/// f32: f64 rounded, the others exactly.
+pub(crate) fn decode(dtype: safetensors::Dtype, bytes: &[u8]) -> Vec<f32> {
+    use safetensors::Dtype as D;
+    match dtype {
+        D::F64 => bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")) as f32)
+            .collect(),
+        D::F16 => bytes
+            .chunks_exact(2)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        D::BF16 => bytes
+            .chunks_exact(2)
+            .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect(),
+        _ => bytes
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes(b.try_into().expect("4 bytes")))
+            .collect(),
+    }
+}
+
+/// The f16 values of [`Precision::F16Planes`] bytes, as f32 (exactly: every f16 is an f32).
+pub(crate) fn decode_planes(planes: &[u8]) -> Vec<f32> {
+    let (low, high) = planes.split_at(planes.len() / 2);
+    low.iter()
+        .zip(high)
+        .map(|(&l, &h)| half::f16::from_bits(u16::from_le_bytes([l, h])).to_f32())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use safetensors::Dtype;
+
+    const VALUES: [f32; 6] = [
+        0.0,
+        -1.5,
+        std::f32::consts::PI,
+        1e-6,
+        -65_504.0,
+        0.333_333_34,
+    ];
+
+    #[test]
+    fn f32_bytes_round_trip_exactly() {
+        let bytes = encode(&VALUES, Precision::F32);
+        assert_eq!(bytes.len(), 24);
+        assert_eq!(decode(Dtype::F32, &bytes), VALUES);
+    }
+
+    #[test]
+    fn f16_rounds_to_the_nearest_half_and_planes_hold_the_same_numbers() {
+        let halves = decode(Dtype::F16, &encode(&VALUES, Precision::F16));
+        let expected: Vec<f32> = VALUES
+            .iter()
+            .map(|&v| half::f16::from_f32(v).to_f32())
+            .collect();
+        assert_eq!(halves, expected);
+        assert!((halves[2] - 3.140_625).abs() < 1e-6, "π to f16 is 3.140625");
+        let planes = encode(&VALUES, Precision::F16Planes);
+        assert_eq!(planes.len(), 12);
+        assert_eq!(decode_planes(&planes), expected);
+        // Low bytes first: 1.0 in f16 is 0x3c00, so its low byte 0x00 leads, 0x3c follows.
+        assert_eq!(
+            encode(&[1.0, 1.0], Precision::F16Planes),
+            [0x00, 0x00, 0x3c, 0x3c]
+        );
+    }
+
+    #[test]
+    fn bf16_and_f64_are_read_as_f32() {
+        let bf16: Vec<u8> = [1.5f32, -2.0]
+            .iter()
+            .flat_map(|&v| half::bf16::from_f32(v).to_le_bytes())
+            .collect();
+        assert_eq!(decode(Dtype::BF16, &bf16), [1.5, -2.0]);
+        let f64s: Vec<u8> = [0.1f64, 2.0].iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(decode(Dtype::F64, &f64s), [0.1f32, 2.0]);
+    }
+}
