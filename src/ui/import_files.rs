@@ -16,6 +16,21 @@ use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSIO
 /// ~0.25 ms (Chromium), so a batch is a task of ~25 ms, and the page answers in between.
 const FILES_PER_MESSAGE: usize = 100;
 
+/// How long an import worker may take to say it is ready before the import gives up: it loads
+/// the same code as the training worker, from the browser's cache, in well under a second; one
+/// that never answers (its code failed to load) must not leave the progress bar up for good.
+const READY_WITHIN_MS: i32 = 15_000;
+
+/// Resolves after `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 fn encode(command: &ImportCommand) -> Result<JsValue, String> {
     serde::Serialize::serialize(command, &serde_wasm_bindgen::Serializer::new())
         .map_err(|e| format!("the import could not be described to its worker ({e})"))
@@ -89,10 +104,12 @@ impl ImportJob {
             .map_err(|_| "the browser refused to start the import worker".to_string())?;
         let on_event: Rc<dyn Fn(ImportEvent)> = Rc::new(on_event);
         let ended = Rc::new(Cell::new(false));
+        let ready = Rc::new(Cell::new(false));
         let on_message = {
             let on_event = on_event.clone();
             let worker = worker.clone();
             let ended = ended.clone();
+            let ready = ready.clone();
             move |e: MessageEvent| {
                 let event = serde_wasm_bindgen::from_value(e.data()).unwrap_or_else(|err| {
                     ImportEvent::ImportFailed {
@@ -111,6 +128,7 @@ impl ImportJob {
                          browser's cache); reload the page",
                     )),
                     ImportEvent::ImportReady { .. } => {
+                        ready.set(true);
                         if worker.post_message(&message).is_err() {
                             on_event(failed("the files could not be handed to the import worker"));
                             return;
@@ -126,6 +144,19 @@ impl ImportJob {
                 }
             }
         };
+        {
+            let (on_event, ended) = (on_event.clone(), ended.clone());
+            leptos::task::spawn_local(async move {
+                sleep(READY_WITHIN_MS).await;
+                if !ready.get() && !ended.get() {
+                    on_event(ImportEvent::ImportFailed {
+                        message: "The import worker did not start (its code could not be loaded); \
+                                  nothing was read. Reload the page and try again."
+                            .to_string(),
+                    });
+                }
+            });
+        }
         let on_error = move |e: ErrorEvent| {
             on_event(ImportEvent::ImportFailed {
                 message: format!(

@@ -303,3 +303,21 @@ test("odd pictures are read as a person sees them: CMYK JPEG, animated GIF (its 
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("an import worker that cannot load says so instead of leaving the progress bar up", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  // The training worker is up; from now on the worker's code cannot be fetched.
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  await page.route("**/worker_bg.wasm*", (route) => route.abort());
+  const dir = mkdtempSync(join(tmpdir(), "latent-lab-noworker-"));
+  writeFileSync(join(dir, "a.png"), png(20, 20, (x) => (x < 10 ? 0 : 255)));
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-files").setInputFiles(join(dir, "a.png"));
+  await page.waitForFunction(() => /The import worker did not start/.test(document.querySelector(".import-panel .error").textContent), null, { timeout: 40_000 });
+  assert.equal(await page.locator(".import-progress").count(), 0, "the progress bar is gone");
+  assert.equal(await page.locator(".import-files").isDisabled(), false, "another import can be tried");
+  // The only error is the worker's own failed fetch of its code, which the browser reports.
+  assert.deepEqual(errors.filter((e) => !/Failed to fetch/.test(e)), []);
+  await context.close();
+});
