@@ -15,10 +15,15 @@ pub fn now_ms() -> f64 {
 
 /// Resolves on the next macrotask, so long work split into chunks leaves the page responsive.
 pub async fn yield_to_browser() {
+    sleep(0).await;
+}
+
+/// Resolves after `ms` milliseconds (a timer; the next macrotask for 0).
+pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         if let Some(window) = web_sys::window() {
             let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), 0);
+                .set_timeout_with_callback_and_timeout_and_arguments_0(resolve.unchecked_ref(), ms);
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;

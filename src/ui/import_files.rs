@@ -8,7 +8,7 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::JsValue;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-use super::clock::yield_to_browser;
+use super::clock::{sleep, yield_to_browser};
 use super::training::client::{WorkerLink, WORKER_URL};
 use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSION};
 
@@ -20,16 +20,6 @@ const FILES_PER_MESSAGE: usize = 100;
 /// the same code as the training worker, from the browser's cache, in well under a second; one
 /// that never answers (its code failed to load) must not leave the progress bar up for good.
 const READY_WITHIN_MS: i32 = 15_000;
-
-/// Resolves after `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
 
 fn encode(command: &ImportCommand) -> Result<JsValue, String> {
     serde::Serialize::serialize(command, &serde_wasm_bindgen::Serializer::new())
