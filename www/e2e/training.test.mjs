@@ -53,12 +53,18 @@ test("a trained model is kept across a reload, and its download is the same mode
   await startTraining(page, { epochs: 1 });
   await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "finished", null, { timeout: 120_000 });
   await page.waitForFunction(() => [...document.querySelectorAll("#model-select option")].some((o) => o.textContent.includes("trained here, 1/1")));
-  // The page writes to IndexedDB in the background: reload once the finished model is there.
+  // The page writes to IndexedDB in the background: reload once the finished model is there,
+  // its entry named and its weights those of the last epoch (the name can be written a moment
+  // before the final snapshot's weights).
   await page.waitForFunction(() => new Promise((ok) => {
     const r = indexedDB.open("latent-lab");
+    const epochs = (b) => {
+      const n = Number(new DataView(b.buffer, b.byteOffset).getBigUint64(0, true));
+      return JSON.parse(new TextDecoder().decode(b.subarray(8, 8 + n))).__metadata__.epochs;
+    };
     r.onsuccess = () => {
       const all = r.result.transaction("models").objectStore("models").getAll();
-      all.onsuccess = () => { ok(all.result.some((m) => m.name.includes("trained here, 1/1"))); r.result.close(); };
+      all.onsuccess = () => { ok(all.result.some((m) => m.name.includes("trained here, 1/1") && epochs(m.bytes) === "1")); r.result.close(); };
     };
   }));
 
