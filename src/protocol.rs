@@ -16,7 +16,7 @@ use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 5;
+pub const PROTOCOL_VERSION: u32 = 6;
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,16 +89,28 @@ pub struct StepLoss {
     pub loss: LossValues,
 }
 
-/// Test-set figures after an epoch (see `ml::eval::Evaluation`).
+/// Which images an epoch's figures were measured on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScoredOn {
+    /// The test split: images the model never trained on.
+    TestImages,
+    /// The training images, for a dataset too small to keep any back for testing
+    /// (`ml::dataset::MIN_FOR_TEST_SPLIT`): how well the model fits them, not how it generalises.
+    TrainingImages,
+}
+
+/// Figures after an epoch (see `ml::eval::Evaluation`), measured on the test images, or on the
+/// training images when the dataset has no test split.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EpochReport {
     /// 1-based number of the epoch just finished.
     pub epoch: usize,
     /// Mean training loss over the epoch.
     pub train: LossValues,
-    pub test_neg_elbo: f64,
-    pub test_recon: f64,
-    pub test_kl: f64,
+    pub scored_on: ScoredOn,
+    pub neg_elbo: f64,
+    pub recon: f64,
+    pub kl: f64,
     pub kl_per_dim: Vec<f64>,
     pub active_units: usize,
 }
@@ -150,7 +162,7 @@ pub enum Event {
         message: String,
     },
     Progress(Progress),
-    /// An epoch ended and the model was evaluated on the test digits.
+    /// An epoch ended and the model was evaluated (see [`EpochReport::scored_on`]).
     Epoch {
         run: u64,
         report: EpochReport,

@@ -7,7 +7,7 @@ mod common;
 use latent_lab::ml::dataset::{file, Channels, Dataset, ImageShape, Labels};
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
-use latent_lab::protocol::{Command, Event};
+use latent_lab::protocol::{Command, Event, ScoredOn};
 use latent_lab::worker::runner::{Runner, BUILT_IN_DATA};
 
 fn start(run: u64) -> Command {
@@ -145,4 +145,49 @@ fn going_back_to_the_digits_before_they_load_says_they_are_not_there_yet() {
     );
     runner.set_data(common::bars(160).split());
     assert_eq!(steps_per_epoch(&runner.handle(start(1), 0.0)), 3);
+}
+
+#[test]
+fn a_set_too_small_for_a_test_split_trains_on_everything_and_is_scored_on_its_training_images() {
+    let mut runner = Runner::new();
+    runner.set_data(common::bars(160).split());
+    let events = runner.handle(
+        Command::UseData {
+            dataset: Some(dataset_file(20)),
+        },
+        0.0,
+    );
+    assert_eq!(
+        events,
+        [Event::DataReady {
+            dataset: "ramps".into(),
+            train_digits: 20,
+            test_digits: 0
+        }]
+    );
+    assert_eq!(steps_per_epoch(&runner.handle(start(1), 0.0)), 2, "20 / 16");
+    let t0 = std::time::Instant::now();
+    let clock = move || t0.elapsed().as_secs_f64() * 1000.0;
+    let mut reports = Vec::new();
+    for _ in 0..1000 {
+        if !runner.wants_slice() {
+            break;
+        }
+        for event in runner.slice(&clock, 20.0) {
+            match event {
+                Event::Epoch { report, .. } => reports.push(report),
+                Event::Error { message, .. } => panic!("{message}"),
+                _ => {}
+            }
+        }
+    }
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    for report in &reports {
+        assert_eq!(report.scored_on, ScoredOn::TrainingImages);
+        assert!(
+            report.neg_elbo.is_finite() && report.neg_elbo > 0.0,
+            "{report:?}"
+        );
+        assert_eq!(report.kl_per_dim.len(), 2);
+    }
 }

@@ -274,7 +274,7 @@ pub fn AnomalyPanel() -> impl IntoView {
             </div>
             <p class="error" role="alert">
                 {move || message.get()}
-                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e})."))}
+                {move || lab.why_no_test_images().map(|why| format!("No test images to score: {why}."))}
             </p>
         </section>
     }

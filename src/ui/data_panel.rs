@@ -129,7 +129,7 @@ pub fn DataPanel() -> impl IntoView {
         } else {
             ("digit-like", "test digit")
         };
-        let context = match (rank, lab.test_error.get()) {
+        let context = match (rank, lab.why_no_test_images()) {
             (Some(rank), _) if rank < 0.5 => {
                 format!(": more {like} than every {others}{item}")
             }
@@ -140,10 +140,7 @@ pub fn DataPanel() -> impl IntoView {
                 ": more {like} than {:.0}% of the {others}{item}s",
                 100.0 - rank
             ),
-            (None, Some(_)) => {
-                " (the test digits are unavailable, so there is nothing to compare with)"
-                    .to_string()
-            }
+            (None, Some(why)) => format!(" ({why}, so there is nothing to compare with)"),
             (None, None) => " (ranking it among the test digits…)".to_string(),
         };
         Some(format!("{what} {:.1} nats{context}", a.neg_elbo))
@@ -163,8 +160,8 @@ pub fn DataPanel() -> impl IntoView {
     let waiting = move || {
         if drawing_chosen() {
             "Draw a digit to see how the model reads it.".to_string()
-        } else if let Some(e) = lab.test_error.get() {
-            format!("The test digits are unavailable ({e}): draw a digit instead.")
+        } else if let Some(why) = lab.why_no_test_images() {
+            format!("No test images: {why}. Draw instead.")
         } else {
             "Loading the test digits…".to_string()
         }

@@ -3,8 +3,9 @@
 //! remembered across reloads.
 //!
 //! Using a dataset makes its test split every chapter's test set (`Lab::use_data`) and has the
-//! worker train the next runs on it (`Training::use_chosen_data`); only 28×28 grey datasets with
-//! a test split can be used so far ([`why_not_usable`]).
+//! worker train the next runs on it (`Training::use_chosen_data`); only 28×28 grey datasets can
+//! be used so far ([`why_not_usable`]). A set too small for a test split trains on every image;
+//! the chapters that need test images say why they have none (`Lab::why_no_test_images`).
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use super::picker::read_file;
 use super::state::{use_lab, Lab, OwnData};
 use super::storage::{self, StoredDataset};
 use super::training::Training;
-use crate::ml::dataset::{file, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
+use crate::ml::dataset::{file, Dataset, ImageShape};
 
 /// Images a kept dataset's thumbnail shows.
 pub const THUMBNAIL_IMAGES: usize = 8;
@@ -39,18 +40,13 @@ pub fn why_not_usable(set: &Dataset) -> Option<String> {
             set.shape()
         ));
     }
-    set.why_no_test_set().map(|why| {
-        format!("{why}; training here needs a test set, so at least {MIN_FOR_TEST_SPLIT} pictures.")
-    })
+    None
 }
 
 /// [`why_not_usable`] from a kept dataset's entry, without reading its file.
 pub fn why_entry_not_usable(entry: &StoredDataset) -> Option<String> {
-    if entry.shape != ImageShape::DIGITS.id() {
-        return Some("training here takes 28×28 grey pictures so far".to_string());
-    }
-    (entry.images < MIN_FOR_TEST_SPLIT)
-        .then(|| format!("fewer than {MIN_FOR_TEST_SPLIT} pictures: no test set"))
+    (entry.shape != ImageShape::DIGITS.id())
+        .then(|| "training here takes 28×28 grey pictures so far".to_string())
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -270,6 +266,7 @@ pub fn use_dataset(
                     .labels()
                     .filter(|l| l.names.len() <= 256)
                     .map(|l| l.names.clone()),
+                no_test_set: chosen.dataset.why_no_test_set(),
             };
             Some((data, Arc::new(split.test)))
         }

@@ -24,7 +24,7 @@ use super::training::Training;
 use super::why::Why;
 use crate::ml::dataset::fit::Fit;
 use crate::ml::dataset::import::Tally;
-use crate::ml::dataset::{file, Channels, Dataset, ImageShape};
+use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
 use crate::protocol::{ImportEvent, ImportRequest};
 use crate::worker::runner::BUILT_IN_DATA;
 
@@ -304,10 +304,13 @@ pub fn ImportPanel() -> impl IntoView {
                 })}
             </div>
             <p class="data-in-use" aria-live="polite">
-                {move || lab.own_data.with(|d| d.as_ref().map(|d| format!(
-                    "Training and every chapter use “{}” ({} pictures; {}).",
-                    d.name, d.images, lab.test_set_words()
-                )))}
+                {move || lab.own_data.with(|d| d.as_ref().map(|d| {
+                    let test = match d.no_test_set {
+                        Some(_) => format!("all train: fewer than {MIN_FOR_TEST_SPLIT} keep none back for testing"),
+                        None => lab.test_set_words(),
+                    };
+                    format!("Training and every chapter use “{}” ({} pictures; {test}).", d.name, d.images)
+                }))}
             </p>
             {move || progress.get().map(|(done, total)| view! {
                 <div class="import-progress">

@@ -180,7 +180,7 @@ pub fn InterpolationPanel() -> impl IntoView {
             </div>
             <p class="error" role="alert">
                 {problem}
-                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e}); you can still start from your drawing."))}
+                {move || lab.why_no_test_images().map(|why| format!("No test images: {why}; you can still start from your drawing."))}
             </p>
         </section>
     }

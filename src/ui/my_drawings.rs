@@ -121,10 +121,12 @@ pub fn MyDrawings(
                 .map(|(label, n)| format!("{label} {n}"))
                 .collect();
             let usable = if d.len() >= MIN_FOR_TEST_SPLIT {
-                "choose “my drawings” in the Data menu to train on them".to_string()
+                "choose “my drawings” in the Data menu to train on them (a fifth test the model)"
+                    .to_string()
             } else {
                 format!(
-                    "at {MIN_FOR_TEST_SPLIT} they can be trained on (a fifth test the model)"
+                    "choose “my drawings” in the Data menu to train on them; from \
+                     {MIN_FOR_TEST_SPLIT} on, a fifth are kept back to test the model"
                 )
             };
             format!("My drawings: {} ({}); {usable}.", d.len(), counts.join(" · "))

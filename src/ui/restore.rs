@@ -183,7 +183,7 @@ pub fn RestorePanel() -> impl IntoView {
                 })}
             </p>
             <p class="error" role="alert">
-                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e}); draw a digit and use it instead."))}
+                {move || lab.why_no_test_images().map(|why| format!("No test images: {why}; draw a picture and use it instead."))}
             </p>
         </section>
     }

@@ -269,7 +269,7 @@ pub fn ScatterPanel() -> impl IntoView {
             </div>
             <p class="error" role="alert">
                 {move || message.get()}
-                {move || lab.test_error.get().map(|e| format!("Test digits unavailable ({e})."))}
+                {move || lab.why_no_test_images().map(|why| format!("No test images to place: {why}."))}
             </p>
         </section>
     }

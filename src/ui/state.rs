@@ -135,6 +135,8 @@ pub struct OwnData {
     pub images: usize,
     /// Its classes' names, when it has labels.
     pub label_names: Option<Vec<String>>,
+    /// Why it has no test images, when it is too small for a test split.
+    pub no_test_set: Option<String>,
 }
 
 /// Where the picture at the model's input (the data column) comes from.
@@ -245,7 +247,8 @@ impl Lab {
         match own {
             Some((data, test)) => {
                 self.own_data.set(Some(data));
-                self.test.set(Some(test));
+                // No test images is no test set: the chapters say why (`why_no_test_images`).
+                self.test.set((!test.is_empty()).then_some(test));
             }
             None => {
                 self.own_data.set(None);
@@ -254,6 +257,22 @@ impl Lab {
         }
         // A test digit chosen in the old set may not exist in the new one.
         self.test_digit.set(0);
+    }
+
+    /// Why the chapters that need test images have none, if they have none for a reason (not
+    /// merely still loading): the dataset in use is too small for a test split, or the digits
+    /// asset could not be loaded. Tracks what it reads.
+    pub fn why_no_test_images(&self) -> Option<String> {
+        match self
+            .own_data
+            .with(|d| d.as_ref().map(|d| d.no_test_set.clone()))
+        {
+            Some(why) => why,
+            None => self
+                .test_error
+                .get()
+                .map(|e| format!("the test digits are unavailable ({e})")),
+        }
     }
 
     /// The test set in words, for captions: "2,000 test digits", or "12 test images of

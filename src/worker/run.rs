@@ -5,12 +5,12 @@
 use std::collections::VecDeque;
 
 use crate::ml::checkpoint::{self, Precision};
-use crate::ml::data::Split;
+use crate::ml::data::{Digits, Split};
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::run_notes::{RunNotes, TrainedBy};
 use crate::ml::train::{TrainConfig, TrainError, Trainer};
-use crate::protocol::{EpochReport, Event, Progress, RunState, StepLoss};
+use crate::protocol::{EpochReport, Event, Progress, RunState, ScoredOn, StepLoss};
 
 /// At most this many weight snapshots per second go to the page.
 const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
@@ -253,12 +253,13 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
     let Some((evaluator, _)) = &mut run.evaluating else {
         return;
     };
-    match evaluator.add_next(run.trainer.model(), &data.test, EVAL_CHUNK) {
+    let (scored_on, images) = scored_images(data);
+    match evaluator.add_next(run.trainer.model(), images, EVAL_CHUNK) {
         Ok(false) => return,
         Ok(true) => {}
         Err(e) => {
             events.push(run.error(format!(
-                "the test digits could not be evaluated after epoch {}: {e}",
+                "the model could not be scored after epoch {}: {e}",
                 run.trainer.epochs()
             )));
             run.evaluating = None;
@@ -273,14 +274,25 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
         report: EpochReport {
             epoch: run.trainer.epochs(),
             train,
-            test_neg_elbo: eval.neg_elbo,
-            test_recon: eval.recon,
-            test_kl: eval.kl,
+            scored_on,
+            neg_elbo: eval.neg_elbo,
+            recon: eval.recon,
+            kl: eval.kl,
             active_units: eval.active_units(),
             kl_per_dim: eval.kl_per_dim,
         },
     });
     finish_epoch(run);
+}
+
+/// The images an epoch is scored on: the test split, or the training images of a dataset too
+/// small to have one (so the charts and the KL bars still show how the model is doing).
+fn scored_images(data: &Split) -> (ScoredOn, &Digits) {
+    if data.test.is_empty() {
+        (ScoredOn::TrainingImages, &data.train)
+    } else {
+        (ScoredOn::TestImages, &data.test)
+    }
 }
 
 /// After an epoch's evaluation (or its failure): finish the run if that was the last epoch, and

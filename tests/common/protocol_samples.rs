@@ -11,7 +11,7 @@ use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
 use latent_lab::protocol::{
     Command, EpochReport, Event, ImportCommand, ImportEvent, ImportRequest, Progress, ResumeAt,
-    RunState, StepLoss, PROTOCOL_VERSION,
+    RunState, ScoredOn, StepLoss, PROTOCOL_VERSION,
 };
 
 fn loss(total: f32) -> LossValues {
@@ -110,11 +110,25 @@ pub fn events() -> Vec<Event> {
             report: EpochReport {
                 epoch: 2,
                 train: loss(150.0),
-                test_neg_elbo: 145.2,
-                test_recon: 125.0,
-                test_kl: 20.2,
+                scored_on: ScoredOn::TestImages,
+                neg_elbo: 145.2,
+                recon: 125.0,
+                kl: 20.2,
                 kl_per_dim: vec![1.5, 0.001, 2.25],
                 active_units: 2,
+            },
+        },
+        Event::Epoch {
+            run: 4,
+            report: EpochReport {
+                epoch: 1,
+                train: loss(180.0),
+                scored_on: ScoredOn::TrainingImages,
+                neg_elbo: 170.5,
+                recon: 160.0,
+                kl: 10.5,
+                kl_per_dim: vec![10.5],
+                active_units: 1,
             },
         },
         Event::Snapshot {

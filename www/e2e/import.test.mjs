@@ -66,6 +66,18 @@ test("a folder of pictures becomes a labelled dataset: every file accounted for,
   assert.deepEqual([head.__metadata__.label_count, head.__metadata__["label.0"], head.__metadata__["label.1"]], ["2", "bars", "discs"]);
   assert.deepEqual(head.images.shape, [24, 1, 28, 28]);
   assert.deepEqual(head.labels.shape, [24]);
+
+  // 24 pictures are too few to keep a test set back: all of them train, the epochs are scored
+  // on them (and say so), and the chapters that need test images say why they have none.
+  await page.click(".train-here");
+  await page.waitForFunction(() => /use “shapes” \(24 pictures; all train: fewer than 50 keep none back for testing\)/.test(document.querySelector(".data-in-use")?.textContent ?? ""), null, { timeout: 30_000 });
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  await page.click(".training-strip .strip-start");
+  await page.waitForFunction(() => document.querySelector(".training-strip")?.dataset.state === "finished", null, { timeout: 120_000 });
+  assert.ok(
+    (await page.locator(".training-panel figcaption").allTextContents()).includes("training images, per epoch (the set is too small to keep test images back)"),
+  );
+  assert.match(await page.textContent(".scatter-panel .error"), /No test images to place: “shapes” has 24 images; with fewer than 50 every image trains/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -10,7 +10,7 @@ use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
 use crate::ml::train::{check_epochs, TrainConfig, EPOCH_RANGE};
-use crate::protocol::RunState;
+use crate::protocol::{RunState, ScoredOn};
 use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
 
@@ -199,21 +199,35 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             let pick = |f: fn(&crate::protocol::EpochReport) -> f64| {
                 reports.iter().map(|r| (r.epoch as f64, f(r))).collect()
             };
+            // A set too small for a test split is scored on its training images; the legend
+            // says so, since those figures measure fit, not generalisation.
+            let on_test = reports
+                .last()
+                .is_none_or(|r| r.scored_on == ScoredOn::TestImages);
+            let (neg_elbo, recon, kl) = if on_test {
+                ("test −ELBO", "test recon", "test KL")
+            } else {
+                (
+                    "−ELBO (training images)",
+                    "recon (training)",
+                    "KL (training)",
+                )
+            };
             vec![
                 Series {
-                    name: "test −ELBO",
+                    name: neg_elbo,
                     class: "total",
-                    points: pick(|r| r.test_neg_elbo),
+                    points: pick(|r| r.neg_elbo),
                 },
                 Series {
-                    name: "test recon",
+                    name: recon,
                     class: "recon",
-                    points: pick(|r| r.test_recon),
+                    points: pick(|r| r.recon),
                 },
                 Series {
-                    name: "test KL",
+                    name: kl,
                     class: "kl",
-                    points: pick(|r| r.test_kl),
+                    points: pick(|r| r.kl),
                 },
                 Series {
                     name: "train loss",
@@ -223,6 +237,16 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             ]
         })
     });
+    let epoch_caption = move || {
+        training
+            .reports
+            .with(|r| match r.last().map(|r| r.scored_on) {
+                Some(ScoredOn::TrainingImages) => {
+                    "training images, per epoch (the set is too small to keep test images back)"
+                }
+                Some(ScoredOn::TestImages) | None => "test set, per epoch",
+            })
+    };
     let kl_per_dim = Signal::derive(move || {
         training
             .reports
@@ -315,7 +339,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                     </figure>
                     <figure>
                         <LineChart series=epoch_series x_label="epoch" y_label="nats per digit" title="test negative ELBO, reconstruction and KL per epoch" />
-                        <figcaption>"test set, per epoch"</figcaption>
+                        <figcaption>{move || epoch_caption()}</figcaption>
                     </figure>
                     <figure>
                         <KlBars kl=kl_per_dim threshold=ACTIVE_UNIT_NATS />
