@@ -12,12 +12,12 @@
 
 use std::path::Path;
 
-use latent_lab::ml::data::Digits;
+use latent_lab::ml::data::ImageSet;
 use latent_lab::ml::eval::{evaluate, Evaluation};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
 
-fn digits() -> Digits {
+fn digits() -> ImageSet {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/digits.bin");
     let bytes = std::fs::read(&path).unwrap_or_else(|e| {
         panic!(
@@ -25,7 +25,7 @@ fn digits() -> Digits {
             path.display()
         )
     });
-    Digits::parse(&bytes).expect("the digits asset parses")
+    ImageSet::parse(&bytes).expect("the digits asset parses")
 }
 
 #[test]

@@ -1,13 +1,15 @@
 //! The native trainer (`src/bin/train.rs`) on a dataset file, as a person runs it: a 28×28 grey
 //! dataset trains and reports its test scores; a small one trains without a test set and says
-//! why; a shape the models cannot take yet, and a file that is not a dataset, are refused in
-//! words.
+//! why; a colour dataset trains a model of its own shape; a file that is not a dataset is refused
+//! in words.
 #![cfg(not(target_arch = "wasm32"))]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use latent_lab::ml::checkpoint;
 use latent_lab::ml::dataset::{file, Channels, Dataset, ImageShape, Labels};
+use latent_lab::ml::run_notes;
 
 /// `count` 28×28 images of two classes: a vertical bar or a horizontal one, at shifting places.
 fn bars(count: usize) -> Dataset {
@@ -94,17 +96,55 @@ fn a_dataset_of_fewer_than_fifty_images_trains_without_a_test_set_and_says_why()
 }
 
 #[test]
-fn shapes_the_models_cannot_take_yet_and_files_that_are_not_datasets_are_refused_in_words() {
+fn a_colour_dataset_trains_a_model_of_its_shape_that_loads_back_with_its_shape_and_name() {
     let colour = ImageShape::new(Channels::Colour, 32).unwrap();
-    let set = Dataset::new("photos", colour, vec![0; 60 * colour.values()], None).unwrap();
-    let run = train(&write("photos.safetensors", &file::save(&set)), &[]);
-    assert_eq!(run.status.code(), Some(2));
-    let err = text(&run.stderr);
-    assert!(
-        err.contains("this 32×32 colour dataset is read and checked, but cannot be trained yet"),
-        "{err}"
-    );
+    // Warm pictures: a red disc on blue, at shifting places.
+    let mut images = vec![0u8; 60 * colour.values()];
+    for (i, image) in images.chunks_exact_mut(colour.values()).enumerate() {
+        let (cx, cy) = (8 + i % 16, 8 + (i * 5) % 16);
+        for y in 0..32 {
+            for x in 0..32 {
+                let inside =
+                    (x as isize - cx as isize).pow(2) + (y as isize - cy as isize).pow(2) < 30;
+                let (red, blue) = if inside { (230, 20) } else { (10, 200) };
+                image[y * 32 + x] = red;
+                image[2 * 1024 + y * 32 + x] = blue;
+            }
+        }
+    }
+    let set = Dataset::new("discs", colour, images, None).unwrap();
+    let data = write("discs.safetensors", &file::save(&set));
+    for kind in ["conv-vae", "mlp-vae"] {
+        let out =
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("discs-{kind}.safetensors"));
+        let hidden = if kind == "conv-vae" { "8" } else { "32" };
+        let run = Command::new(env!("CARGO_BIN_EXE_train"))
+            .args([
+                "--data",
+                data.to_str().unwrap(),
+                "--kind",
+                kind,
+                "--latent",
+                "2",
+            ])
+            .args([
+                "--hidden", hidden, "--epochs", "2", "--batch", "16", "--json",
+            ])
+            .args(["--out", out.to_str().unwrap()])
+            .output()
+            .unwrap();
+        let (stdout, err) = (text(&run.stdout), text(&run.stderr));
+        assert!(run.status.success(), "{err}");
+        assert!(err.contains("for 32×32 colour images"), "{err}");
+        assert!(stdout.contains("\"test_neg_elbo\":"), "{stdout}");
+        let (model, info) = checkpoint::load(&std::fs::read(&out).unwrap()).unwrap();
+        assert_eq!(model.config().shape, colour, "{kind}");
+        assert_eq!(info.notes[run_notes::DATASET], "discs");
+    }
+}
 
+#[test]
+fn a_file_that_is_not_a_dataset_is_refused_in_words() {
     let model = std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/pretrained/ae-z16.safetensors"),
     )

@@ -3,12 +3,12 @@
 
 mod common;
 
-use latent_lab::ml::data::Digits;
+use latent_lab::ml::data::ImageSet;
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
 
 /// 128 synthetic digits: bars at four positions and orientations.
-fn bars() -> Digits {
+fn bars() -> ImageSet {
     common::bars(128)
 }
 
@@ -264,7 +264,7 @@ fn a_change_of_settings_mid_batch_waits_for_the_next_batch() {
 #[test]
 fn an_empty_training_set_is_refused() {
     let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 2, 16), &mut init_rng(0)).unwrap();
-    let empty = Digits::new(Vec::new(), Vec::new());
+    let empty = ImageSet::new(Vec::new(), Vec::new());
     assert!(matches!(
         Trainer::new(model, empty, small()),
         Err(TrainError::NoData)

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 
 use latent_lab::ml::checkpoint::{self, Precision};
-use latent_lab::ml::data::{Digits, IMAGE_PIXELS};
+use latent_lab::ml::data::{ImageSet, IMAGE_PIXELS};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
 use wasm_bindgen_test::*;
@@ -68,7 +68,7 @@ fn training_steps_lower_the_loss_in_wasm() {
         }
         labels.push((i % 2) as u8);
     }
-    let digits = Digits::parse(&Digits::encode(&grey, &labels)).unwrap();
+    let digits = ImageSet::parse(&ImageSet::encode(&grey, &labels)).unwrap();
     assert_eq!(digits.image(1).len(), IMAGE_PIXELS);
     let config = TrainConfig {
         batch_size: 16,

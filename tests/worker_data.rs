@@ -103,29 +103,78 @@ fn a_dataset_file_replaces_the_digits_ends_the_run_and_none_brings_the_digits_ba
 }
 
 #[test]
-fn a_dataset_that_cannot_be_trained_on_is_refused_in_words_and_the_data_stays() {
+fn a_file_that_is_not_a_dataset_is_refused_in_words_and_the_data_stays() {
     let mut runner = Runner::new();
     runner.set_data(common::bars(160).split());
     runner.handle(start(1), 0.0);
-    let colour = ImageShape::new(Channels::Colour, 32).unwrap();
-    let photos = Dataset::new("photos", colour, vec![0; 60 * colour.values()], None).unwrap();
-    for (bytes, expected) in [
-        (file::save(&photos), "cannot be trained yet"),
-        (b"not a dataset at all".to_vec(), "not a safetensors file"),
-    ] {
-        let events = runner.handle(
-            Command::UseData {
-                dataset: Some(bytes),
-            },
-            0.0,
-        );
-        assert!(
-            matches!(&events[..], [Event::Error { run: None, message }]
-                if message.starts_with("that dataset cannot be trained on") && message.contains(expected)),
-            "{events:?}"
-        );
-    }
+    let events = runner.handle(
+        Command::UseData {
+            dataset: Some(b"not a dataset at all".to_vec()),
+        },
+        0.0,
+    );
+    assert!(
+        matches!(&events[..], [Event::Error { run: None, message }]
+            if message.starts_with("that dataset cannot be trained on") && message.contains("not a safetensors file")),
+        "{events:?}"
+    );
     assert!(runner.wants_slice(), "the run on the digits goes on");
+}
+
+#[test]
+fn colour_pictures_train_a_model_of_their_shape_and_a_digits_model_is_refused_by_shape() {
+    let mut runner = Runner::new();
+    runner.set_data(common::bars(160).split());
+    let colour = ImageShape::new(Channels::Colour, 32).unwrap();
+    let values = (0..60 * colour.values())
+        .map(|i| (i * 7 % 256) as u8)
+        .collect();
+    let photos = Dataset::new("photos", colour, values, None).unwrap();
+    let events = runner.handle(
+        Command::UseData {
+            dataset: Some(file::save(&photos)),
+        },
+        0.0,
+    );
+    assert!(
+        matches!(
+            &events[..],
+            [Event::DataReady {
+                train_digits: 48,
+                ..
+            }]
+        ),
+        "{events:?}"
+    );
+    let events = runner.handle(start(1), 0.0);
+    assert!(
+        matches!(&events[..], [Event::Error { run: Some(1), message }]
+            if message.starts_with("the model reads 28×28 grey images but the data is 32×32 colour")),
+        "{events:?}"
+    );
+    let Command::Start { model, .. } = start(2) else {
+        unreachable!()
+    };
+    let colour_start = Command::Start {
+        run: 2,
+        model: ModelConfig {
+            shape: colour,
+            ..model
+        },
+        train: TrainConfig {
+            batch_size: 16,
+            ..TrainConfig::default()
+        },
+        epochs: 1,
+        initial: None,
+        resume: None,
+        paused: false,
+    };
+    assert_eq!(
+        steps_per_epoch(&runner.handle(colour_start, 0.0)),
+        3,
+        "48 / 16"
+    );
 }
 
 #[test]

@@ -19,7 +19,7 @@ fn main() {
 mod native {
     use std::time::Instant;
 
-    use latent_lab::ml::data::{Digits, Split};
+    use latent_lab::ml::data::{ImageSet, Split};
     use latent_lab::ml::eval::evaluate;
     use latent_lab::ml::explore::{decode_many, grid_codes};
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
@@ -80,7 +80,7 @@ mod native {
         let bytes = std::fs::read("assets/digits.bin").map_err(|e| {
             format!("assets/digits.bin: {e}; build it with `node www/build-digits.mjs`")
         })?;
-        let split = Digits::parse(&bytes).map_err(|e| e.to_string())?.split();
+        let split = ImageSet::parse(&bytes).map_err(|e| e.to_string())?.split();
         let threads = candle_core::utils::get_num_threads();
 
         let mlp = ModelConfig::new(ModelKind::MlpVae, 20, 400);

@@ -25,7 +25,7 @@ mod native {
     use std::time::Instant;
 
     use latent_lab::ml::checkpoint::{self, Precision};
-    use latent_lab::ml::data::{Digits, Split, MAGIC};
+    use latent_lab::ml::data::{ImageSet, Split, MAGIC};
     use latent_lab::ml::dataset;
     use latent_lab::ml::eval::evaluate;
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
@@ -55,7 +55,7 @@ mod native {
   --pretrained   train every shipped model into assets/pretrained/ (f16 in byte planes, fixed seed)
   --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
   --data PATH    the digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
-                 or a Latent Lab dataset file (.safetensors, exported by the page); 28×28 grey for now
+                 or a Latent Lab dataset file (.safetensors, exported by the page) of any shape
   --kind K       default {kind}
   --latent N     latent dimensions, default {latent}
   --hidden N     the width, which means for each kind: {kinds}
@@ -150,7 +150,10 @@ mod native {
                 o.data.display()
             )
         })?;
-        let split = read_data(&bytes).map_err(|e| format!("{}: {e}", o.data.display()))?;
+        let (split, dataset) =
+            read_data(&bytes).map_err(|e| format!("{}: {e}", o.data.display()))?;
+        // The model reads what the data holds: 28×28 grey digits, or a dataset's own shape.
+        let config = o.config.of_shape(split.train.shape());
         eprintln!(
             "data: {} train, {} test images; {} thread(s) for candle",
             split.train.len(),
@@ -180,7 +183,7 @@ mod native {
                     p.config,
                     train,
                     p.epochs,
-                    &split,
+                    (&split, dataset.as_deref()),
                     Some(&out),
                     Precision::F16Planes,
                 )?;
@@ -194,10 +197,10 @@ mod native {
             return Ok(());
         }
         let summary = train_one(
-            o.config,
+            config,
             o.train,
             o.epochs,
-            &split,
+            (&split, dataset.as_deref()),
             o.out.as_deref(),
             o.precision,
         )?;
@@ -207,10 +210,12 @@ mod native {
         Ok(())
     }
 
-    /// The digits asset (it starts with its magic) or a dataset file, as a split.
-    fn read_data(bytes: &[u8]) -> Result<Split, String> {
+    /// The digits asset (it starts with its magic) or a dataset file, as a split, with the
+    /// dataset's name (`None` for the digits).
+    fn read_data(bytes: &[u8]) -> Result<(Split, Option<String>), String> {
         if bytes.starts_with(MAGIC) {
-            return Ok(Digits::parse(bytes).map_err(|e| e.to_string())?.split());
+            let digits = ImageSet::parse(bytes).map_err(|e| e.to_string())?;
+            return Ok((digits.split(), None));
         }
         let set = dataset::file::load(bytes).map_err(|e| e.to_string())?;
         eprintln!(
@@ -222,7 +227,7 @@ mod native {
         if let Some(why) = set.why_no_test_set() {
             eprintln!("{why}: no test scores");
         }
-        set.digits_split().map_err(|e| e.to_string())
+        Ok((set.image_split(), Some(set.name().to_string())))
     }
 
     /// The test set's scores after an epoch (none without a test set).
@@ -293,7 +298,7 @@ mod native {
         config: ModelConfig,
         train: TrainConfig,
         epochs: usize,
-        split: &Split,
+        (split, dataset): (&Split, Option<&str>),
         out: Option<&Path>,
         precision: Precision,
     ) -> Result<Summary, String> {
@@ -348,6 +353,7 @@ mod native {
                 train,
                 epochs,
                 steps: None,
+                dataset: dataset.map(str::to_string),
                 test_neg_elbo: lines
                     .last()
                     .and_then(|l| l.test.as_ref().map(|t| t.neg_elbo)),

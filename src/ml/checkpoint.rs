@@ -6,19 +6,24 @@
 //! people pick from their disks.
 //!
 //! Metadata keys: `format` = `latent-lab/1`, `kind` (a [`ModelKind::id`]), `latent`,
-//! `hidden`; any other keys are free-form notes (the native trainer writes its settings and test
-//! score there).
+//! `hidden`, and `shape` (an [`ImageShape::id`] such as `colour-32`) for a model of anything but
+//! 28×28 grey images: a file without it is a digits-shaped model, as every file was before other
+//! shapes (so those files, the shipped ones among them, are unchanged). Any other keys are
+//! free-form notes (the native trainer writes its settings, data and test score there).
 
 use std::collections::BTreeMap;
 
 use candle_core::{Device, Tensor};
 
 use crate::ml::container::{self, ContainerError, Entry, Parsed};
+use crate::ml::dataset::ImageShape;
 use crate::ml::model::{Model, ModelConfig, ModelKind};
 use crate::ml::weight_bytes;
 
 pub const FORMAT: &str = "latent-lab/1";
-const RESERVED_KEYS: [&str; 5] = ["format", "kind", "latent", "hidden", LAYOUT_KEY];
+const RESERVED_KEYS: [&str; 6] = ["format", "kind", "latent", "hidden", SHAPE_KEY, LAYOUT_KEY];
+/// Metadata key of the images' shape, when they are not the digits' 28×28 grey.
+const SHAPE_KEY: &str = "shape";
 /// Metadata key saying how the weights are laid out, when not as plain tensors.
 const LAYOUT_KEY: &str = "layout";
 /// [`Precision::F16Planes`]' layout.
@@ -113,6 +118,9 @@ pub fn save(
     metadata.insert("kind".into(), config.kind.id().into());
     metadata.insert("latent".into(), config.latent.to_string());
     metadata.insert("hidden".into(), config.hidden.to_string());
+    if config.shape != ImageShape::DIGITS {
+        metadata.insert(SHAPE_KEY.into(), config.shape.id());
+    }
     if precision == Precision::F16Planes {
         metadata.insert(LAYOUT_KEY.into(), F16_PLANES.into());
     }
@@ -199,7 +207,15 @@ fn info_from(parsed: &Parsed<'_>) -> Result<CheckpointInfo, CheckpointError> {
             detail: format!("\"{key}\" is \"{text}\", not a whole number"),
         })
     };
-    let config = ModelConfig::new(kind, number("latent")?, number("hidden")?);
+    let shape = match metadata.get(SHAPE_KEY) {
+        None => ImageShape::DIGITS,
+        Some(id) => ImageShape::from_id(id).ok_or_else(|| CheckpointError::BadMetadata {
+            detail: format!(
+                "\"{SHAPE_KEY}\" is \"{id}\", not an image shape such as grey-28 or colour-64"
+            ),
+        })?,
+    };
+    let config = ModelConfig::new(kind, number("latent")?, number("hidden")?).of_shape(shape);
     config
         .validate()
         .map_err(|e| CheckpointError::BadMetadata {
@@ -394,6 +410,27 @@ mod tests {
         for (a, b) in flat(&loaded).iter().zip(flat(&original)) {
             assert!((a - b).abs() <= 1e-3 * b.abs().max(1e-2), "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn a_model_of_other_images_keeps_its_shape_and_a_digits_model_writes_none() {
+        use crate::ml::dataset::Channels;
+        let shape = ImageShape::new(Channels::Colour, 64).unwrap();
+        let config = ModelConfig::new(ModelKind::ConvVae, 2, 4).of_shape(shape);
+        let original = Model::new(config, &mut Rng::new(4)).unwrap();
+        let bytes = save(&original, Precision::F32, &notes()).unwrap();
+        let (loaded, info) = load(&bytes).unwrap();
+        assert_eq!((info.config, info.notes), (config, notes()));
+        assert_eq!(flat(&loaded), flat(&original));
+        let digits = save(&model(ModelKind::MlpVae), Precision::F32, &notes()).unwrap();
+        let metadata = parse(&digits).unwrap().metadata.unwrap();
+        assert!(!metadata.contains_key(SHAPE_KEY), "{metadata:?}");
+        // A shape no model takes is refused by name, like any other bad metadata.
+        let mut bad = bytes.clone();
+        let at = bad.windows(9).position(|w| w == b"colour-64").unwrap();
+        bad[at..at + 9].copy_from_slice(b"colour-65");
+        let error = read_info(&bad).map(|_| ()).unwrap_err();
+        assert!(error.to_string().contains("\"colour-65\""), "{error}");
     }
 
     #[test]

@@ -18,6 +18,8 @@
 
 use candle_core::{Device, Tensor};
 
+use crate::ml::dataset::ImageShape;
+
 pub const IMAGE_SIDE: usize = 28;
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 pub const MAGIC: &[u8; 8] = b"LLDIGITS";
@@ -54,22 +56,44 @@ fn grey_table() -> [f32; 256] {
     table
 }
 
-/// A set of 28×28 digits with labels; images are stored row after row as grey values in [0, 1].
+/// A set of images of one shape with a class per image, as the models read them: values in
+/// [0, 1], image after image, each channel-planar (see `ml::dataset`). The digits asset is one
+/// (28×28 grey); a dataset of one's own becomes one (`Dataset::image_split`).
 #[derive(Clone, Debug, PartialEq)]
-pub struct Digits {
+pub struct ImageSet {
+    shape: ImageShape,
     images: Vec<f32>,
     labels: Vec<u8>,
 }
 
-impl Digits {
-    /// Builds a set from raw parts. `images` holds `labels.len() * 784` values.
+impl ImageSet {
+    /// A set of 28×28 grey images (digits): `images` holds `labels.len() * 784` values.
     pub fn new(images: Vec<f32>, labels: Vec<u8>) -> Self {
+        Self::of_shape(ImageShape::DIGITS, images, labels)
+    }
+
+    /// A set of images of `shape`: `images` holds `labels.len() * shape.values()` values.
+    pub fn of_shape(shape: ImageShape, images: Vec<f32>, labels: Vec<u8>) -> Self {
         assert_eq!(
             images.len(),
-            labels.len() * IMAGE_PIXELS,
-            "one 784-pixel image per label"
+            labels.len() * shape.values(),
+            "one {shape} image per label"
         );
-        Self { images, labels }
+        Self {
+            shape,
+            images,
+            labels,
+        }
+    }
+
+    /// The shape of every image.
+    pub fn shape(&self) -> ImageShape {
+        self.shape
+    }
+
+    /// Values in one image.
+    fn values(&self) -> usize {
+        self.shape.values()
     }
 
     /// Parses the bytes of `assets/digits.bin`.
@@ -118,11 +142,11 @@ impl Digits {
             .iter()
             .map(|&k| table[k as usize])
             .collect();
-        Ok(Self { images, labels })
+        Ok(Self::new(images, labels))
     }
 
     /// Serialises grey levels (0..=255) and labels into the file format; the inverse of
-    /// [`Digits::parse`]. Used by tests and by anyone packing their own digits.
+    /// [`ImageSet::parse`]. Used by tests and by anyone packing their own digits.
     pub fn encode(grey_levels: &[u8], labels: &[u8]) -> Vec<u8> {
         assert_eq!(grey_levels.len(), labels.len() * IMAGE_PIXELS);
         let mut out = Vec::with_capacity(HEADER_BYTES + labels.len() + grey_levels.len());
@@ -149,12 +173,14 @@ impl Digits {
     }
 
     pub fn image(&self, index: usize) -> &[f32] {
-        &self.images[index * IMAGE_PIXELS..(index + 1) * IMAGE_PIXELS]
+        let n = self.values();
+        &self.images[index * n..(index + 1) * n]
     }
 
-    /// The images `range`, laid end to end (`range.len() × 784` grey values).
+    /// The images `range`, laid end to end (`range.len() × values`).
     pub fn images(&self, range: std::ops::Range<usize>) -> &[f32] {
-        &self.images[range.start * IMAGE_PIXELS..range.end * IMAGE_PIXELS]
+        let n = self.values();
+        &self.images[range.start * n..range.end * n]
     }
 
     pub fn label(&self, index: usize) -> u8 {
@@ -177,32 +203,32 @@ impl Digits {
             part.1.push(self.labels[i]);
         }
         Split {
-            train: Digits::new(train.0, train.1),
-            test: Digits::new(test.0, test.1),
+            train: ImageSet::of_shape(self.shape, train.0, train.1),
+            test: ImageSet::of_shape(self.shape, test.0, test.1),
         }
     }
 
-    /// The images at `indices` as one `(indices.len(), 784)` tensor.
+    /// The images at `indices` as one `(indices.len(), values)` tensor.
     pub fn batch(&self, indices: &[usize]) -> candle_core::Result<Tensor> {
-        let mut data = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
+        let mut data = Vec::with_capacity(indices.len() * self.values());
         for &i in indices {
             data.extend_from_slice(self.image(i));
         }
-        Tensor::from_vec(data, (indices.len(), IMAGE_PIXELS), &Device::Cpu)
+        Tensor::from_vec(data, (indices.len(), self.values()), &Device::Cpu)
     }
 
-    /// The images `start..start + len` as one `(len, 784)` tensor.
+    /// The images `start..start + len` as one `(len, values)` tensor.
     pub fn range(&self, start: usize, len: usize) -> candle_core::Result<Tensor> {
-        let data = self.images[start * IMAGE_PIXELS..(start + len) * IMAGE_PIXELS].to_vec();
-        Tensor::from_vec(data, (len, IMAGE_PIXELS), &Device::Cpu)
+        let data = self.images(start..start + len).to_vec();
+        Tensor::from_vec(data, (len, self.values()), &Device::Cpu)
     }
 }
 
-/// The two halves of [`Digits::split`].
+/// The two halves of [`ImageSet::split`].
 #[derive(Clone, Debug)]
 pub struct Split {
-    pub train: Digits,
-    pub test: Digits,
+    pub train: ImageSet,
+    pub test: ImageSet,
 }
 
 #[cfg(test)]
@@ -212,12 +238,12 @@ mod tests {
     fn file(count: usize) -> Vec<u8> {
         let grey: Vec<u8> = (0..count * IMAGE_PIXELS).map(|i| (i % 256) as u8).collect();
         let labels: Vec<u8> = (0..count).map(|i| (i % 10) as u8).collect();
-        Digits::encode(&grey, &labels)
+        ImageSet::encode(&grey, &labels)
     }
 
     #[test]
     fn parse_reads_labels_and_grey_values_as_the_package_wrote_them() {
-        let digits = Digits::parse(&file(3)).unwrap();
+        let digits = ImageSet::parse(&file(3)).unwrap();
         assert_eq!(digits.len(), 3);
         assert_eq!(digits.labels(), &[0, 1, 2]);
         // grey level 159 is 0.6235… and the package wrote it as 0.624.
@@ -230,31 +256,31 @@ mod tests {
     fn parse_rejects_each_kind_of_bad_file() {
         let good = file(2);
         assert_eq!(
-            Digits::parse(&good[..10]),
+            ImageSet::parse(&good[..10]),
             Err(DataError::TooShort { found: 10 })
         );
 
         let mut bad = good.clone();
         bad[0] = b'X';
-        assert_eq!(Digits::parse(&bad), Err(DataError::WrongMagic));
+        assert_eq!(ImageSet::parse(&bad), Err(DataError::WrongMagic));
 
         let mut bad = good.clone();
         bad[8] = 2;
         assert_eq!(
-            Digits::parse(&bad),
+            ImageSet::parse(&bad),
             Err(DataError::UnsupportedVersion { found: 2 })
         );
 
         let mut bad = good.clone();
         bad[16] = 32;
         assert_eq!(
-            Digits::parse(&bad),
+            ImageSet::parse(&bad),
             Err(DataError::WrongImageSize { rows: 32, cols: 28 })
         );
 
         let expected = good.len();
         assert_eq!(
-            Digits::parse(&good[..expected - 1]),
+            ImageSet::parse(&good[..expected - 1]),
             Err(DataError::Truncated {
                 expected,
                 found: expected - 1
@@ -264,7 +290,7 @@ mod tests {
         let mut bad = good.clone();
         bad.push(0);
         assert_eq!(
-            Digits::parse(&bad),
+            ImageSet::parse(&bad),
             Err(DataError::TrailingBytes {
                 expected,
                 found: expected + 1
@@ -274,15 +300,15 @@ mod tests {
         let mut bad = good.clone();
         bad[HEADER_BYTES + 1] = 10;
         assert_eq!(
-            Digits::parse(&bad),
+            ImageSet::parse(&bad),
             Err(DataError::LabelOutOfRange {
                 index: 1,
                 label: 10
             })
         );
 
-        let empty = Digits::encode(&[], &[]);
-        assert_eq!(Digits::parse(&empty), Err(DataError::Empty));
+        let empty = ImageSet::encode(&[], &[]);
+        assert_eq!(ImageSet::parse(&empty), Err(DataError::Empty));
     }
 
     #[test]
@@ -290,14 +316,14 @@ mod tests {
         let mut bad = file(1);
         bad[12..16].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(
-            Digits::parse(&bad),
+            ImageSet::parse(&bad),
             Err(DataError::Truncated { .. })
         ));
     }
 
     #[test]
     fn split_puts_every_fifth_digit_in_test_in_file_order() {
-        let digits = Digits::parse(&file(10_000)).unwrap();
+        let digits = ImageSet::parse(&file(10_000)).unwrap();
         let split = digits.split();
         assert_eq!(split.train.len(), 8_000);
         assert_eq!(split.test.len(), 2_000);
@@ -309,7 +335,7 @@ mod tests {
 
     #[test]
     fn batch_gathers_the_requested_rows() {
-        let digits = Digits::parse(&file(4)).unwrap();
+        let digits = ImageSet::parse(&file(4)).unwrap();
         let t = digits.batch(&[3, 1]).unwrap();
         assert_eq!(t.dims(), &[2, IMAGE_PIXELS]);
         let rows: Vec<Vec<f32>> = t.to_vec2().unwrap();

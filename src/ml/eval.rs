@@ -6,7 +6,7 @@
 
 use candle_core::{Device, Tensor};
 
-use crate::ml::data::Digits;
+use crate::ml::data::ImageSet;
 use crate::ml::model::Model;
 use crate::ml::rng::Rng;
 
@@ -89,7 +89,7 @@ impl Evaluator {
     pub fn add(
         &mut self,
         model: &Model,
-        digits: &Digits,
+        digits: &ImageSet,
         start: usize,
         len: usize,
     ) -> candle_core::Result<()> {
@@ -130,7 +130,7 @@ impl Evaluator {
     pub fn add_next(
         &mut self,
         model: &Model,
-        digits: &Digits,
+        digits: &ImageSet,
         max: usize,
     ) -> candle_core::Result<bool> {
         let start = self.done();
@@ -158,7 +158,7 @@ impl Evaluator {
 }
 
 /// Evaluates `model` on every digit of `digits`.
-pub fn evaluate(model: &Model, digits: &Digits) -> candle_core::Result<Evaluation> {
+pub fn evaluate(model: &Model, digits: &ImageSet) -> candle_core::Result<Evaluation> {
     let mut evaluator = Evaluator::new(model);
     for start in (0..digits.len()).step_by(EVAL_BATCH) {
         evaluator.add(model, digits, start, EVAL_BATCH.min(digits.len() - start))?;
@@ -175,7 +175,7 @@ mod tests {
     fn the_noise_goes_on_across_chunks_so_the_same_image_scores_by_its_own_draw() {
         let mut rng = Rng::new(6);
         let image: Vec<f32> = (0..784).map(|_| rng.uniform(0.0, 1.0)).collect();
-        let digits = Digits::new(image.repeat(4), vec![1; 4]);
+        let digits = ImageSet::new(image.repeat(4), vec![1; 4]);
         let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 3, 16), &mut rng).unwrap();
         let mut evaluator = Evaluator::new(&model);
         while !evaluator.add_next(&model, &digits, 2).unwrap() {}
@@ -190,7 +190,7 @@ mod tests {
     fn chunked_evaluation_equals_whole_evaluation() {
         let mut rng = Rng::new(4);
         let images: Vec<f32> = (0..30 * 784).map(|_| rng.uniform(0.0, 1.0)).collect();
-        let digits = Digits::new(images, vec![1; 30]);
+        let digits = ImageSet::new(images, vec![1; 30]);
         let model = Model::new(ModelConfig::new(ModelKind::MlpVae, 3, 16), &mut rng).unwrap();
         let whole = evaluate(&model, &digits).unwrap();
         let mut chunked = Evaluator::new(&model);

@@ -4,7 +4,7 @@
 
 use candle_core::{Device, Result, Tensor};
 
-use crate::ml::data::{Digits, IMAGE_PIXELS};
+use crate::ml::data::{ImageSet, IMAGE_PIXELS};
 use crate::ml::eval::evaluate;
 use crate::ml::model::Model;
 use crate::ml::stats::grid_coordinates;
@@ -94,7 +94,7 @@ pub fn encode_one(model: &Model, image: &[f32]) -> Result<Code> {
 /// The negative ELBO of one image in nats, estimated exactly as the test set is evaluated (one
 /// z sample with the evaluation noise), so it can be ranked among the test digits' scores.
 pub fn neg_elbo_one(model: &Model, image: &[f32]) -> Result<f32> {
-    let digits = Digits::new(image.to_vec(), vec![0]);
+    let digits = ImageSet::new(image.to_vec(), vec![0]);
     Ok(evaluate(model, &digits)?.per_digit[0])
 }
 
@@ -183,7 +183,7 @@ mod tests {
         let m = model(ModelKind::MlpVae);
         let image: Vec<f32> = (0..IMAGE_PIXELS).map(|i| (i % 7) as f32 / 7.0).collect();
         let alone = neg_elbo_one(&m, &image).unwrap();
-        let in_a_set = evaluate(&m, &Digits::new(image.clone(), vec![3]))
+        let in_a_set = evaluate(&m, &ImageSet::new(image.clone(), vec![3]))
             .unwrap()
             .per_digit[0];
         assert_eq!(alone, in_a_set);

@@ -12,6 +12,8 @@ use crate::ml::train::TrainConfig;
 pub const EPOCHS: &str = "epochs";
 /// The test negative ELBO after the last epoch, nats per digit, three decimals.
 pub const TEST_NEG_ELBO: &str = "test_neg_elbo";
+/// The name of the dataset trained on, when it was not the built-in digits.
+pub const DATASET: &str = "dataset";
 
 /// Who trained a model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +40,9 @@ pub struct RunNotes {
     /// leave it out, so the pretrained models stay byte for byte what they were).
     pub steps: Option<usize>,
     pub test_neg_elbo: Option<f64>,
+    /// The dataset's name; `None` for the built-in digits (so the shipped files stay as they
+    /// were).
+    pub dataset: Option<String>,
     pub trained_by: TrainedBy,
 }
 
@@ -62,6 +67,9 @@ impl RunNotes {
         if let Some(score) = self.test_neg_elbo {
             notes.insert(TEST_NEG_ELBO.to_string(), format!("{score:.3}"));
         }
+        if let Some(name) = &self.dataset {
+            notes.insert(DATASET.to_string(), name.clone());
+        }
         notes
     }
 }
@@ -77,6 +85,7 @@ mod tests {
             epochs: 3,
             steps: None,
             test_neg_elbo: Some(122.45678),
+            dataset: None,
             trained_by: TrainedBy::Native,
         }
         .to_metadata();
@@ -103,6 +112,7 @@ mod tests {
             epochs: 1,
             steps: Some(63),
             test_neg_elbo: None,
+            dataset: Some("my drawings".into()),
             trained_by: TrainedBy::WebWorker,
         }
         .to_metadata();
@@ -110,5 +120,6 @@ mod tests {
         assert_eq!(worker["warmup_epochs"], "2");
         assert_eq!(worker["trained_by"], "latent-lab web worker");
         assert!(!worker.contains_key(TEST_NEG_ELBO));
+        assert_eq!(worker[DATASET], "my drawings");
     }
 }

@@ -12,7 +12,8 @@ use candle_core::{Device, Tensor, TensorId, Var};
 use serde::{Deserialize, Serialize};
 
 use crate::ml::batches::{BatchPosition, EpochOrder};
-use crate::ml::data::Digits;
+use crate::ml::data::ImageSet;
+use crate::ml::dataset::ImageShape;
 use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::model::Model;
 use crate::ml::optim::Adam;
@@ -107,6 +108,8 @@ pub enum TrainError {
         "there are no training digits: the digits file holds too few to split off a training set"
     )]
     NoData,
+    #[error("the model reads {model} images but the data is {data}: choose a model for {data} images (or other data)")]
+    WrongShape { model: ImageShape, data: ImageShape },
     #[error("a run can only be continued from a snapshot before its first step")]
     AlreadyStarted,
     #[error("the computation failed: {0}")]
@@ -168,7 +171,7 @@ pub struct Trainer {
     vars: Vec<Var>,
     optimizer: Adam,
     config: TrainConfig,
-    data: Digits,
+    data: ImageSet,
     order: EpochOrder,
     noise: Rng,
     steps: usize,
@@ -202,10 +205,17 @@ fn adam(model: &Model, learning_rate: f64) -> candle_core::Result<Adam> {
 impl Trainer {
     /// A trainer for `model` on `data` (the training split). The seed in `config` fixes the
     /// batch order and the noise; the model's own initialisation was fixed when it was made.
-    pub fn new(model: Model, data: Digits, config: TrainConfig) -> Result<Self, TrainError> {
+    pub fn new(model: Model, data: ImageSet, config: TrainConfig) -> Result<Self, TrainError> {
         config.validate()?;
         if data.is_empty() {
             return Err(TrainError::NoData);
+        }
+        let (model_shape, data_shape) = (model.config().shape, data.shape());
+        if model_shape != data_shape {
+            return Err(TrainError::WrongShape {
+                model: model_shape,
+                data: data_shape,
+            });
         }
         let mut rng = Rng::new(config.seed);
         let _init = rng.fork(); // the stream `init_rng` hands out

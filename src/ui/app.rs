@@ -26,7 +26,7 @@ use super::state::Lab;
 use super::training::{Training, TrainingPanel, TrainingStrip};
 use super::visibility::Viewport;
 use super::why::Why;
-use crate::ml::data::Digits;
+use crate::ml::data::ImageSet;
 
 const DIGITS_URL: &str = "assets/digits.bin";
 
@@ -34,7 +34,7 @@ const DIGITS_URL: &str = "assets/digits.bin";
 async fn load_test_digits(lab: Lab) {
     let result = fetch_bytes(DIGITS_URL)
         .await
-        .and_then(|bytes| Digits::parse(&bytes).map_err(|e| e.to_string()));
+        .and_then(|bytes| ImageSet::parse(&bytes).map_err(|e| e.to_string()));
     match result {
         Ok(digits) => {
             let test = Arc::new(digits.split().test);

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::clock::{now_ms, yield_to_browser};
 use super::sketch::PAD_SIDE;
 use super::state::{use_lab, ActiveModel};
-use crate::ml::data::{Digits, IMAGE_SIDE};
+use crate::ml::data::{ImageSet, IMAGE_SIDE};
 use crate::ml::explore::{encode_one, grid_codes, neg_elbo_one};
 use crate::ml::preprocess::mnist_like;
 use crate::ml::rng::Rng;
@@ -34,7 +34,7 @@ fn median_ms(runs: usize, mut f: impl FnMut() -> candle_core::Result<()>) -> Res
 }
 
 /// A test digit drawn large, as ink on the 280×280 pad (each MNIST pixel a 10×10 block).
-fn pad_ink(test: &Digits, index: usize) -> Vec<f32> {
+fn pad_ink(test: &ImageSet, index: usize) -> Vec<f32> {
     let scale = PAD_SIDE / IMAGE_SIDE;
     let image = test.image(index);
     (0..PAD_SIDE * PAD_SIDE)
@@ -42,7 +42,7 @@ fn pad_ink(test: &Digits, index: usize) -> Vec<f32> {
         .collect()
 }
 
-async fn run(active: &ActiveModel, test: Option<&Digits>) -> Result<String, String> {
+async fn run(active: &ActiveModel, test: Option<&ImageSet>) -> Result<String, String> {
     let model = &active.model;
     let latent = active.latent();
     let mut rng = Rng::new(7);

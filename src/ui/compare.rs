@@ -18,7 +18,7 @@ use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, test_set_key};
 use super::why::Why;
-use crate::ml::data::{Digits, IMAGE_PIXELS};
+use crate::ml::data::{ImageSet, IMAGE_PIXELS};
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{encode_many, interpolate};
 use crate::ml::pretrained::PRETRAINED;
@@ -55,7 +55,7 @@ fn split(images: Vec<f32>) -> Vec<Vec<f32>> {
 /// Everything for one model's row; the evaluation of the test set is chunked.
 async fn row_for(
     model: &ActiveModel,
-    test: &Digits,
+    test: &ImageSet,
     shown: &[usize],
     ends: (usize, usize),
     seed: u64,

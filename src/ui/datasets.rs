@@ -251,10 +251,7 @@ pub fn use_dataset(
             if let Some(why) = why_not_usable(&chosen.dataset) {
                 return Changed::Refused(why);
             }
-            let split = match chosen.dataset.digits_split() {
-                Ok(split) => split,
-                Err(e) => return Changed::Refused(e.to_string()),
-            };
+            let split = chosen.dataset.image_split();
             let data = OwnData {
                 id: chosen.id.clone(),
                 name: chosen.dataset.name().to_string(),

@@ -8,14 +8,14 @@ use leptos::prelude::*;
 
 use super::clock::{in_chunks, yield_to_browser};
 use crate::ml::checkpoint::CheckpointInfo;
-use crate::ml::data::Digits;
+use crate::ml::data::ImageSet;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{self, Code};
 use crate::ml::model::{Model, PackedDecoder};
 use crate::ui_logic::words::thousands;
 
 /// A test set, and a model's sorted scores of it.
-type ScoredSet = (Arc<Digits>, Arc<Vec<f32>>);
+type ScoredSet = (Arc<ImageSet>, Arc<Vec<f32>>);
 
 /// A model loaded in the page, with what the views need to know about it.
 pub struct ActiveModel {
@@ -51,7 +51,7 @@ impl ActiveModel {
     }
 
     /// This model's sorted scores of `test`, if they have been taken.
-    pub fn test_scores(&self, test: &Arc<Digits>) -> Option<Arc<Vec<f32>>> {
+    pub fn test_scores(&self, test: &Arc<ImageSet>) -> Option<Arc<Vec<f32>>> {
         let cached = self.test_scores.lock().ok()?;
         cached
             .as_ref()
@@ -63,7 +63,7 @@ impl ActiveModel {
     /// is done. Scoring another set meanwhile is waited for, then this one is scored. Returns
     /// whether scores are available. The scores are the worker's: one [`Evaluator`] over the
     /// whole set, in the worker's chunks.
-    pub async fn ensure_test_scores(&self, test: &Arc<Digits>) -> bool {
+    pub async fn ensure_test_scores(&self, test: &Arc<ImageSet>) -> bool {
         loop {
             if self.test_scores(test).is_some() {
                 return true;
@@ -94,7 +94,7 @@ impl ActiveModel {
     /// The posterior means of every image of `set` (`set.len() × latent`, image by image),
     /// encoded in chunks that let the page paint in between: what the latent plane and the
     /// scatter plot.
-    pub async fn encode_means(&self, set: &Digits) -> candle_core::Result<Vec<f32>> {
+    pub async fn encode_means(&self, set: &ImageSet) -> candle_core::Result<Vec<f32>> {
         let mut means = Vec::with_capacity(set.len() * self.latent());
         in_chunks(set.len(), EVAL_CHUNK, |range| {
             let codes = explore::encode_many(&self.model, set.images(range.clone()), range.len())?;
@@ -178,9 +178,9 @@ pub struct Lab {
     pub sigma: RwSignal<Option<Vec<f32>>>,
     /// The test set every chapter uses: the digits asset's test split once fetched, or that
     /// of a dataset of one's own ([`Lab::own_data`]).
-    pub test: RwSignal<Option<Arc<Digits>>>,
+    pub test: RwSignal<Option<Arc<ImageSet>>>,
     /// The digits' test split, kept to come back to from a dataset of one's own.
-    pub digits_test: RwSignal<Option<Arc<Digits>>>,
+    pub digits_test: RwSignal<Option<Arc<ImageSet>>>,
     /// The dataset of one's own in use, or `None` for the built-in digits.
     pub own_data: RwSignal<Option<OwnData>>,
     /// Why the digits asset is unavailable, if it is.
@@ -243,7 +243,7 @@ impl Lab {
 
     /// Makes `own` (a dataset and its test split) the data every chapter uses, or with `None`
     /// the built-in digits again.
-    pub fn use_data(&self, own: Option<(OwnData, Arc<Digits>)>) {
+    pub fn use_data(&self, own: Option<(OwnData, Arc<ImageSet>)>) {
         match own {
             Some((data, test)) => {
                 self.own_data.set(Some(data));

@@ -166,10 +166,10 @@ pub fn fill_when<K>(
 /// A test set as part of a fill's key: the same set (by identity, not by content), held so
 /// that no other set can take its place in memory and pass for it.
 #[derive(Clone)]
-pub struct SameSet(std::sync::Arc<crate::ml::data::Digits>);
+pub struct SameSet(std::sync::Arc<crate::ml::data::ImageSet>);
 
 impl SameSet {
-    pub fn of(set: &std::sync::Arc<crate::ml::data::Digits>) -> Self {
+    pub fn of(set: &std::sync::Arc<crate::ml::data::ImageSet>) -> Self {
         Self(set.clone())
     }
 }

@@ -10,7 +10,7 @@ use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, Response};
 
 use super::runner::Runner;
-use crate::ml::data::Digits;
+use crate::ml::data::ImageSet;
 use crate::protocol::{Command, Event, PROTOCOL_VERSION};
 
 /// Longest stretch of training between two looks at the page's messages. Commands are answered
@@ -95,7 +95,7 @@ impl Host {
     }
 }
 
-async fn fetch_digits() -> Result<Digits, String> {
+async fn fetch_digits() -> Result<ImageSet, String> {
     let url = "assets/digits.bin";
     let response = JsFuture::from(scope().fetch_with_str(url))
         .await
@@ -111,7 +111,7 @@ async fn fetch_digits() -> Result<Digits, String> {
     )
     .await
     .map_err(|_| format!("could not read {url}"))?;
-    Digits::parse(&Uint8Array::new(&buffer).to_vec()).map_err(|e| e.to_string())
+    ImageSet::parse(&Uint8Array::new(&buffer).to_vec()).map_err(|e| e.to_string())
 }
 
 /// Whether this worker was started as an import worker (`worker_loader.js?role=import`).

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 
 use crate::ml::checkpoint::{self, Precision};
-use crate::ml::data::{Digits, Split};
+use crate::ml::data::{ImageSet, Split};
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::run_notes::{RunNotes, TrainedBy};
@@ -27,6 +27,8 @@ const PIECE_MS: f64 = 40.0;
 pub(super) struct Run {
     id: u64,
     trainer: Trainer,
+    /// The dataset's name, for the snapshots' notes; `None` for the built-in digits.
+    dataset: Option<String>,
     epochs: usize,
     state: RunState,
     /// A Step command is being carried out (in pieces, like training).
@@ -49,10 +51,19 @@ pub(super) struct Run {
 
 impl Run {
     /// A run of `epochs` epochs with `trainer`, started (or continued) at `now_ms`.
-    pub(super) fn new(id: u64, trainer: Trainer, epochs: usize, now_ms: f64) -> Self {
+    /// A run of `trainer` for `epochs`; `dataset` names its data in the snapshots' notes (`None`:
+    /// the built-in digits).
+    pub(super) fn new(
+        id: u64,
+        trainer: Trainer,
+        dataset: Option<String>,
+        epochs: usize,
+        now_ms: f64,
+    ) -> Self {
         let mut run = Run {
             id,
             trainer,
+            dataset,
             epochs,
             state: RunState::Running,
             step_requested: false,
@@ -123,6 +134,7 @@ impl Run {
             epochs: self.trainer.epochs(),
             steps: Some(self.trainer.steps()),
             test_neg_elbo: None,
+            dataset: self.dataset.clone(),
             trained_by: TrainedBy::WebWorker,
         }
         .to_metadata();
@@ -287,7 +299,7 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
 
 /// The images an epoch is scored on: the test split, or the training images of a dataset too
 /// small to have one (so the charts and the KL bars still show how the model is doing).
-fn scored_images(data: &Split) -> (ScoredOn, &Digits) {
+fn scored_images(data: &Split) -> (ScoredOn, &ImageSet) {
     if data.test.is_empty() {
         (ScoredOn::TrainingImages, &data.train)
     } else {
@@ -350,6 +362,7 @@ fn train_piece(run: &mut Run, events: &mut Vec<Event>, piece: usize) -> usize {
                 TrainError::Diverged { .. } => RunState::Diverged,
                 TrainError::Config(_)
                 | TrainError::NoData
+                | TrainError::WrongShape { .. }
                 | TrainError::AlreadyStarted
                 | TrainError::Candle(_) => RunState::Paused,
             };

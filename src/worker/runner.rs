@@ -77,10 +77,8 @@ impl Runner {
                 }
             },
             Some(bytes) => {
-                let read = dataset::file::load(&bytes).and_then(|set| {
-                    let split = set.digits_split()?;
-                    Ok((set.name().to_string(), split))
-                });
+                let read = dataset::file::load(&bytes)
+                    .map(|set| (set.name().to_string(), set.image_split()));
                 match read {
                     Ok((name, split)) if split.train.is_empty() => {
                         return vec![Event::Error {
@@ -183,7 +181,7 @@ impl Runner {
                 message,
             }]
         };
-        let Some((_, data)) = &self.data else {
+        let Some((data_name, data)) = &self.data else {
             let why = self
                 .data_error
                 .clone()
@@ -233,7 +231,9 @@ impl Runner {
                 return fail(e.to_string());
             }
         }
-        let mut run = Run::new(id, trainer, epochs, now_ms);
+        let built_in = self.built_in.as_ref().is_some_and(|b| Arc::ptr_eq(b, data));
+        let dataset = (!built_in).then(|| data_name.clone());
+        let mut run = Run::new(id, trainer, dataset, epochs, now_ms);
         let events = vec![run.progress(), run.snapshot_or_error()];
         self.run = Some(run);
         events

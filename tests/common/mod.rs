@@ -6,7 +6,7 @@
 pub mod protocol_samples;
 
 use candle_core::{Device, Tensor};
-use latent_lab::ml::data::{Digits, IMAGE_PIXELS, IMAGE_SIDE};
+use latent_lab::ml::data::{ImageSet, IMAGE_PIXELS, IMAGE_SIDE};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::rng::Rng;
 
@@ -131,7 +131,7 @@ pub fn assert_close(what: &str, got: f64, want: f64, rel: f64) {
 
 /// `count` synthetic digits: bars at four positions and orientations (label = which), grey
 /// levels 230 on 10, through the digits file format.
-pub fn bars(count: usize) -> Digits {
+pub fn bars(count: usize) -> ImageSet {
     let mut grey = Vec::with_capacity(count * IMAGE_PIXELS);
     let mut labels = Vec::with_capacity(count);
     for i in 0..count {
@@ -149,5 +149,5 @@ pub fn bars(count: usize) -> Digits {
         }
         labels.push(kind as u8);
     }
-    Digits::parse(&Digits::encode(&grey, &labels)).expect("the bars encode as a digits file")
+    ImageSet::parse(&ImageSet::encode(&grey, &labels)).expect("the bars encode as a digits file")
 }

@@ -5,7 +5,7 @@
 
 use latent_lab::ml::dataset::fit::Fit;
 use latent_lab::ml::dataset::import::{Passed, Tally};
-use latent_lab::ml::dataset::Channels;
+use latent_lab::ml::dataset::{Channels, ImageShape};
 use latent_lab::ml::loss::LossValues;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
@@ -43,7 +43,7 @@ pub fn commands() -> Vec<Command> {
         },
         Command::Start {
             run: 4,
-            model,
+            model: model.of_shape(ImageShape::new(Channels::Colour, 64).unwrap()),
             train,
             epochs: 1,
             initial: Some(vec![0, 1, 2, 255]),

@@ -39,9 +39,9 @@ pub fn check_checkpoint(bytes: &[u8]) -> bool {
 /// [0, 1] and every label a digit, split without losing one. Never a panic. Returns whether the
 /// bytes parsed.
 pub fn check_digits(bytes: &[u8]) -> bool {
-    use latent_lab::ml::data::Digits;
+    use latent_lab::ml::data::ImageSet;
 
-    let Ok(digits) = Digits::parse(bytes) else {
+    let Ok(digits) = ImageSet::parse(bytes) else {
         return false;
     };
     assert!(!digits.is_empty());

@@ -1,16 +1,13 @@
-//! A dataset as the models of this build read it: 28×28 grey images as the digits are.
+//! A dataset as the models read it: an [`ImageSet`] of values in [0, 1], split for training.
 
-use super::{Dataset, DatasetError, ImageShape};
-use crate::ml::data::{Digits, Split};
+use super::Dataset;
+use crate::ml::data::{ImageSet, Split};
 
 impl Dataset {
-    /// The split as the models of this build read it: two sets of 28×28 grey images as grey
-    /// values in [0, 1] (labels past 255 wrap, as class colours do past 9). Any other shape is
-    /// [`DatasetError::NotTrainableYet`].
-    pub fn digits_split(&self) -> Result<Split, DatasetError> {
-        if self.shape != ImageShape::DIGITS {
-            return Err(DatasetError::NotTrainableYet { shape: self.shape });
-        }
+    /// The fixed split ([`Dataset::split`]) as the models read it: two image sets of values
+    /// `k / 255` in [0, 1], of the dataset's shape (labels past 255 wrap, as class colours do
+    /// past 9).
+    pub fn image_split(&self) -> Split {
         let part = |indices: &[usize]| {
             let images = indices.iter().flat_map(|&i| self.image_f32(i)).collect();
             let labels = indices
@@ -23,29 +20,29 @@ impl Dataset {
                         .map_or(0, |l| l.of_image[i] as u8)
                 })
                 .collect();
-            Digits::new(images, labels)
+            ImageSet::of_shape(self.shape, images, labels)
         };
         let split = self.split();
-        Ok(Split {
+        Split {
             train: part(&split.train),
             test: part(&split.test),
-        })
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Channels, Labels};
+    use super::super::{Channels, ImageShape, Labels};
     use super::*;
 
     #[test]
-    fn a_grey_28_dataset_trains_as_digits_and_other_shapes_say_they_cannot_yet() {
+    fn a_dataset_splits_into_image_sets_of_its_own_shape() {
         let labels = Labels {
             of_image: (0..60).map(|i| (i % 3) as u16).collect(),
             names: vec!["a".into(), "b".into(), "c".into()],
         };
         let set = Dataset::new("x", ImageShape::DIGITS, vec![255; 60 * 784], Some(labels)).unwrap();
-        let split = set.digits_split().unwrap();
+        let split = set.image_split();
         assert_eq!((split.train.len(), split.test.len()), (48, 12));
         assert_eq!(
             split.test.label(1),
@@ -54,10 +51,15 @@ mod tests {
         );
         assert!(split.train.image(0).iter().all(|&v| v == 1.0));
         let colour = ImageShape::new(Channels::Colour, 32).unwrap();
-        let set = Dataset::new("c", colour, vec![0; colour.values()], None).unwrap();
+        let values: Vec<u8> = (0..60 * colour.values()).map(|i| (i % 256) as u8).collect();
+        let set = Dataset::new("c", colour, values, None).unwrap();
+        let split = set.image_split();
+        assert_eq!(split.train.shape(), colour);
+        assert_eq!(split.test.image(0).len(), colour.values());
         assert_eq!(
-            set.digits_split().unwrap_err(),
-            DatasetError::NotTrainableYet { shape: colour }
+            split.test.image(1)[3],
+            3.0 / 255.0,
+            "test image 1 is image 5"
         );
     }
 }

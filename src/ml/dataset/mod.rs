@@ -19,7 +19,7 @@ pub mod fit;
 pub mod import;
 mod shape;
 
-pub use shape::{Channels, ImageShape, SIDES};
+pub use shape::{sides_text, Channels, ImageShape, SIDES};
 
 /// Below this many images there is no test split: everything trains (a handful of test images
 /// would measure nothing), and the panels that need test images say so.
@@ -47,7 +47,10 @@ pub struct SplitIndices {
 /// What can be wrong with a dataset (or its file), in words a person can act on.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DatasetError {
-    #[error("images of side {side} are not supported: choose 28, 32 or 64")]
+    #[error(
+        "images of side {side} are not supported: choose {}",
+        shape::sides_text()
+    )]
     UnsupportedSide { side: usize },
     #[error("the dataset has no images")]
     Empty,
@@ -74,8 +77,6 @@ pub enum DatasetError {
     NoName,
     #[error("a drawing needs a label: type what it shows")]
     NoLabel,
-    #[error("the models train on 28×28 grey images so far; this {shape} dataset is read and checked, but cannot be trained yet")]
-    NotTrainableYet { shape: ImageShape },
     #[error("the file is truncated ({detail}); it may not have finished downloading or saving")]
     Truncated { detail: String },
     #[error(

@@ -9,6 +9,17 @@ use super::DatasetError;
 /// The image sides a dataset may have: MNIST's 28, and 32 and 64 for pictures of one's own.
 pub const SIDES: [usize; 3] = [28, 32, 64];
 
+/// [`SIDES`] for a message: "28, 32 or 64".
+pub fn sides_text() -> String {
+    match SIDES.split_last() {
+        Some((last, rest)) if !rest.is_empty() => {
+            let rest: Vec<String> = rest.iter().map(usize::to_string).collect();
+            format!("{} or {last}", rest.join(", "))
+        }
+        _ => SIDES.map(|s| s.to_string()).join(""),
+    }
+}
+
 /// Grey (one channel) or colour (red, green, blue).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Channels {
@@ -39,8 +50,8 @@ impl Channels {
     }
 }
 
-/// The shape of every image in a dataset.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// The shape of every image in a dataset (and of the images a model reads and draws).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ImageShape {
     pub channels: Channels,
     pub side: usize,
@@ -60,6 +71,11 @@ impl ImageShape {
         } else {
             Err(DatasetError::UnsupportedSide { side })
         }
+    }
+
+    /// Whether the side is one of [`SIDES`] (a deserialised shape has not been checked).
+    pub fn is_supported(&self) -> bool {
+        SIDES.contains(&self.side)
     }
 
     /// Values in one image: channels × side × side.
@@ -98,6 +114,7 @@ mod tests {
         assert_eq!(ImageShape::from_id("colour-64"), Some(shape));
         assert_eq!(ImageShape::from_id("grey-28"), Some(ImageShape::DIGITS));
         assert_eq!(shape.to_string(), "64×64 colour");
+        assert_eq!(sides_text(), "28, 32 or 64");
         for bad in ["grey-27", "purple-28", "grey", "grey-", "-28", "grey-28-1"] {
             assert_eq!(ImageShape::from_id(bad), None, "{bad}");
         }

@@ -9,7 +9,6 @@ use candle_nn::{Linear, Module, VarBuilder};
 use super::input_linear::InputLinear;
 use super::layers::linear;
 use super::mlp_vae::MlpDecoder;
-use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::relu_op::relu;
 
 #[derive(Debug, Clone)]
@@ -20,12 +19,13 @@ pub struct Autoencoder {
 }
 
 impl Autoencoder {
-    pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
+    /// A model of images of `values` values each.
+    pub fn new(latent: usize, hidden: usize, values: usize, vb: VarBuilder) -> Result<Self> {
         let enc = vb.pp("encoder");
         Ok(Self {
-            hidden: InputLinear::new(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
+            hidden: InputLinear::new(values, hidden, enc.pp("hidden"))?,
             code: linear(hidden, latent, enc.pp("code"))?,
-            decoder: MlpDecoder::new(latent, hidden, vb.pp("decoder"))?,
+            decoder: MlpDecoder::new(latent, hidden, values, vb.pp("decoder"))?,
         })
     }
 

@@ -5,13 +5,15 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ml::dataset::{sides_text, ImageShape};
+
 /// Largest latent size the app offers (the sliders grid has one slider per dimension).
 pub const MAX_LATENT: usize = 64;
 
 /// Which network a model is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ModelKind {
-    /// 784 → hidden → z (μ, log σ²) → hidden → 784.
+    /// pixels → hidden → z (μ, log σ²) → hidden → pixels.
     MlpVae,
     /// Strided convolutions down, transposed convolutions up.
     ConvVae,
@@ -96,7 +98,7 @@ impl ModelKind {
     }
 }
 
-/// Everything needed to build a model's network: its kind and sizes.
+/// Everything needed to build a model's network: its kind, sizes and the images it reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ModelConfig {
     pub kind: ModelKind,
@@ -104,6 +106,14 @@ pub struct ModelConfig {
     pub latent: usize,
     /// Hidden units of the MLP layers, or the channels of the first convolution (Conv-VAE).
     pub hidden: usize,
+    /// The images it encodes and decodes; the digits' 28×28 grey unless said otherwise (and for
+    /// whatever was stored before models had other shapes).
+    #[serde(default = "digits_shape")]
+    pub shape: ImageShape,
+}
+
+fn digits_shape() -> ImageShape {
+    ImageShape::DIGITS
 }
 
 /// A model configuration that cannot be built.
@@ -111,6 +121,11 @@ pub struct ModelConfig {
 pub enum ConfigError {
     #[error("a latent size of {0} is out of range: choose 1 to {MAX_LATENT}")]
     Latent(usize),
+    #[error(
+        "images of side {side} are not supported: the models take sides {}",
+        sides_text()
+    )]
+    Side { side: usize },
     #[error("a hidden size of {found} is out of range for the {kind}: choose {min} to {max}")]
     Hidden {
         kind: &'static str,
@@ -121,12 +136,19 @@ pub enum ConfigError {
 }
 
 impl ModelConfig {
+    /// A model of 28×28 grey images (see [`ModelConfig::of_shape`] for others).
     pub const fn new(kind: ModelKind, latent: usize, hidden: usize) -> Self {
         Self {
             kind,
             latent,
             hidden,
+            shape: ImageShape::DIGITS,
         }
+    }
+
+    /// The same model for images of `shape`.
+    pub const fn of_shape(self, shape: ImageShape) -> Self {
+        Self { shape, ..self }
     }
 
     /// A model of `kind` with `latent` dimensions and the kind's usual width.
@@ -137,6 +159,11 @@ impl ModelConfig {
     pub fn validate(&self) -> std::result::Result<(), ConfigError> {
         if !(1..=MAX_LATENT).contains(&self.latent) {
             return Err(ConfigError::Latent(self.latent));
+        }
+        if !self.shape.is_supported() {
+            return Err(ConfigError::Side {
+                side: self.shape.side,
+            });
         }
         let (min, max) = self.kind.hidden_range();
         if !(min..=max).contains(&self.hidden) {
@@ -168,6 +195,11 @@ impl fmt::Display for ModelConfig {
             self.latent,
             self.kind.width_name(),
             self.hidden
-        )
+        )?;
+        // The digits' shape goes without saying, as it did before models had other shapes.
+        if self.shape != ImageShape::DIGITS {
+            write!(f, " for {} images", self.shape)?;
+        }
+        Ok(())
     }
 }

@@ -1,68 +1,128 @@
 //! The convolutional VAE: a strided-convolution encoder and a transposed-convolution
-//! ("deconvolution") decoder.
+//! ("deconvolution") decoder, with as many stages as the image side needs.
 //!
 //! ```text
+//! 28×28 grey (two stages):
 //! encoder: 1×28×28 -conv4x4/2-> c×14×14 -ReLU, conv4x4/2-> 2c×7×7 -ReLU, flatten-> (μ, log σ²)
 //! decoder: z -linear, ReLU-> 2c×7×7 -deconv4x4/2, ReLU-> c×14×14 -deconv4x4/2-> 1×28×28 logits
+//! 64×64 colour (three stages): 3×64×64 -> c×32×32 -> 2c×16×16 -> 4c×8×8, and back up to 3×64×64
 //! ```
 //!
+//! Each stage halves the side and doubles the channels until the side is 8 or less ([`stages`]:
+//! 28 and 32 take two, 64 three), so the code always summarises a small grid of wide features.
 //! `c` is the model's `hidden` setting (the width of the first convolution). Convolutions share
 //! weights across the image, so the model sees strokes as local patterns wherever they are, and
-//! the decoder paints with learned 4×4 brushes instead of 784 independent pixel weights.
+//! the decoder paints with learned 4×4 brushes instead of one weight per pixel.
+//!
+//! Parameters are named `encoder.conv1`…`encoder.convK` and `decoder.deconv1`…`decoder.deconvK`
+//! (deconv1 is the widest), so a two-stage model has the names it had before other sides.
 
 use candle_core::{Result, Tensor};
 use candle_nn::{Conv2d, ConvTranspose2d, Linear, Module, VarBuilder};
 
 use super::layers::{conv_down, deconv_up, linear};
-use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::dataset::ImageShape;
 use crate::ml::relu_op::relu;
 
-const SMALL_SIDE: usize = IMAGE_SIDE / 4;
+/// The side the encoder stops halving at (or below).
+const SMALLEST_SIDE: usize = 8;
+
+/// Halvings from `side` down to [`SMALLEST_SIDE`] or less: 28 → 14 → 7 is two, 64 → 8 three.
+pub fn stages(side: usize) -> usize {
+    let mut side = side;
+    let mut stages = 0;
+    while side > SMALLEST_SIDE {
+        side /= 2;
+        stages += 1;
+    }
+    stages
+}
 
 #[derive(Debug, Clone)]
 pub struct ConvVae {
-    channels: usize,
-    conv1: Conv2d,
-    conv2: Conv2d,
+    shape: ImageShape,
+    /// Channels and side of the smallest grid, where the encoder flattens and the decoder starts.
+    deep_channels: usize,
+    deep_side: usize,
+    convs: Vec<Conv2d>,
     mean: Linear,
     log_var: Linear,
     project: Linear,
-    deconv1: ConvTranspose2d,
-    deconv2: ConvTranspose2d,
+    deconvs: Vec<ConvTranspose2d>,
 }
 
 impl ConvVae {
-    pub fn new(latent: usize, channels: usize, vb: VarBuilder) -> Result<Self> {
+    pub fn new(latent: usize, channels: usize, shape: ImageShape, vb: VarBuilder) -> Result<Self> {
         let enc = vb.pp("encoder");
         let dec = vb.pp("decoder");
-        let flat = 2 * channels * SMALL_SIDE * SMALL_SIDE;
+        let stages = stages(shape.side);
+        // Channels after stage k (1-based): c, 2c, 4c, …; the image's own before the first.
+        let width = |k: usize| match k {
+            0 => shape.channels.count(),
+            k => channels << (k - 1),
+        };
+        let deep_channels = width(stages);
+        let deep_side = shape.side >> stages;
+        let flat = deep_channels * deep_side * deep_side;
+        let convs = (1..=stages)
+            .map(|k| conv_down(width(k - 1), width(k), enc.pp(format!("conv{k}"))))
+            .collect::<Result<_>>()?;
+        let deconvs = (1..=stages)
+            .map(|k| {
+                let from = stages + 1 - k;
+                deconv_up(width(from), width(from - 1), dec.pp(format!("deconv{k}")))
+            })
+            .collect::<Result<_>>()?;
         Ok(Self {
-            channels,
-            conv1: conv_down(1, channels, enc.pp("conv1"))?,
-            conv2: conv_down(channels, 2 * channels, enc.pp("conv2"))?,
+            shape,
+            deep_channels,
+            deep_side,
+            convs,
             mean: linear(flat, latent, enc.pp("mean"))?,
             log_var: linear(flat, latent, enc.pp("log_var"))?,
             project: linear(latent, flat, dec.pp("project"))?,
-            deconv1: deconv_up(2 * channels, channels, dec.pp("deconv1"))?,
-            deconv2: deconv_up(channels, 1, dec.pp("deconv2"))?,
+            deconvs,
         })
     }
 
-    /// μ and log σ² of q(z|x), each `(n, latent)`; `x` is `(n, 784)`.
+    /// μ and log σ² of q(z|x), each `(n, latent)`; `x` is `(n, values)`, channel-planar.
     pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let n = x.dim(0)?;
-        let images = x.reshape((n, 1, IMAGE_SIDE, IMAGE_SIDE))?;
-        let h = relu(&self.conv1.forward(&images)?)?;
-        let h = relu(&self.conv2.forward(&h)?)?.flatten_from(1)?;
+        let side = self.shape.side;
+        let mut h = x.reshape((n, self.shape.channels.count(), side, side))?;
+        for conv in &self.convs {
+            h = relu(&conv.forward(&h)?)?;
+        }
+        let h = h.flatten_from(1)?;
         Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
     }
 
-    /// Pixel logits, `(n, 784)`.
+    /// Logits of every pixel and channel, `(n, values)`, channel-planar.
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
         let n = z.dim(0)?;
         let h = relu(&self.project.forward(z)?)?;
-        let h = h.reshape((n, 2 * self.channels, SMALL_SIDE, SMALL_SIDE))?;
-        let h = relu(&self.deconv1.forward(&h)?)?;
-        self.deconv2.forward(&h)?.reshape((n, IMAGE_PIXELS))
+        let mut h = h.reshape((n, self.deep_channels, self.deep_side, self.deep_side))?;
+        let last = self.deconvs.len() - 1;
+        for (k, deconv) in self.deconvs.iter().enumerate() {
+            h = deconv.forward(&h)?;
+            if k < last {
+                h = relu(&h)?;
+            }
+        }
+        h.reshape((n, self.shape.values()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_side_takes_the_halvings_that_bring_it_to_eight_or_less() {
+        assert_eq!([28, 32, 64].map(stages), [2, 2, 3]);
+        // Every supported side halves exactly (no pixel is lost to rounding on the way down).
+        for side in crate::ml::dataset::SIDES {
+            assert_eq!((side >> stages(side)) << stages(side), side, "{side}");
+        }
     }
 }

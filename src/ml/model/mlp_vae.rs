@@ -1,4 +1,6 @@
-//! The MLP variational autoencoder: 784 → hidden → (μ, log σ²) ∈ ℝᶻ, and z → hidden → 784 logits.
+//! The MLP variational autoencoder: pixels → hidden → (μ, log σ²) ∈ ℝᶻ, and z → hidden → pixel
+//! logits, on flattened images (784 values for a 28×28 grey digit, 3 × 32 × 32 for a colour
+//! picture: every pixel and channel is one input and one output).
 //!
 //! This is the model of Kingma & Welling's paper and of PyTorch's `examples/vae`, the reference
 //! this project measures its training quality against.
@@ -9,10 +11,9 @@ use candle_nn::{Linear, Module, VarBuilder};
 use super::input_linear::InputLinear;
 use super::layers::linear;
 use super::sparse_affine::{sparse_affine, SPARSE_KERNELS};
-use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::relu_op::relu;
 
-/// The decoder shared by the MLP-VAE and the plain autoencoder: z → ReLU(hidden) → 784 logits.
+/// The decoder shared by the MLP-VAE and the plain autoencoder: z → ReLU(hidden) → `values` logits.
 #[derive(Debug, Clone)]
 pub struct MlpDecoder {
     hidden: Linear,
@@ -20,15 +21,15 @@ pub struct MlpDecoder {
 }
 
 impl MlpDecoder {
-    pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
+    pub fn new(latent: usize, hidden: usize, values: usize, vb: VarBuilder) -> Result<Self> {
         Ok(Self {
             hidden: linear(latent, hidden, vb.pp("hidden"))?,
-            out: linear(hidden, IMAGE_PIXELS, vb.pp("out"))?,
+            out: linear(hidden, values, vb.pp("out"))?,
         })
     }
 
     /// `[W₁, b₁, W₂, b₂]`: the hidden layer's weight (hidden × latent) and bias, then the output
-    /// layer's (784 × hidden).
+    /// layer's (values × hidden).
     pub fn parameters(&self) -> [&Tensor; 4] {
         [
             self.hidden.weight(),
@@ -40,7 +41,7 @@ impl MlpDecoder {
         ]
     }
 
-    /// Pixel logits, shape `(n, 784)`.
+    /// Pixel logits, shape `(n, values)`.
     pub fn forward(&self, z: &Tensor) -> Result<Tensor> {
         let hidden = relu(&self.hidden.forward(z)?)?;
         if SPARSE_KERNELS {
@@ -61,13 +62,14 @@ pub struct MlpVae {
 }
 
 impl MlpVae {
-    pub fn new(latent: usize, hidden: usize, vb: VarBuilder) -> Result<Self> {
+    /// A model of images of `values` values each.
+    pub fn new(latent: usize, hidden: usize, values: usize, vb: VarBuilder) -> Result<Self> {
         let enc = vb.pp("encoder");
         Ok(Self {
-            hidden: InputLinear::new(IMAGE_PIXELS, hidden, enc.pp("hidden"))?,
+            hidden: InputLinear::new(values, hidden, enc.pp("hidden"))?,
             mean: linear(hidden, latent, enc.pp("mean"))?,
             log_var: linear(hidden, latent, enc.pp("log_var"))?,
-            decoder: MlpDecoder::new(latent, hidden, vb.pp("decoder"))?,
+            decoder: MlpDecoder::new(latent, hidden, values, vb.pp("decoder"))?,
         })
     }
 

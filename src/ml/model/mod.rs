@@ -38,7 +38,7 @@ enum Network {
     Autoencoder(Autoencoder),
 }
 
-/// What the encoder says about a batch of digits.
+/// What the encoder says about a batch of images.
 #[derive(Debug, Clone)]
 pub struct Posterior {
     /// μ (or the autoencoder's code), `(n, latent)`.
@@ -105,11 +105,12 @@ impl Model {
         config.validate().map_err(candle_core::Error::wrap)?;
         let vars = VarMap::new();
         let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+        let (latent, hidden, values) = (config.latent, config.hidden, config.shape.values());
         let network = match config.kind {
-            ModelKind::MlpVae => Network::MlpVae(MlpVae::new(config.latent, config.hidden, vb)?),
-            ModelKind::ConvVae => Network::ConvVae(ConvVae::new(config.latent, config.hidden, vb)?),
+            ModelKind::MlpVae => Network::MlpVae(MlpVae::new(latent, hidden, values, vb)?),
+            ModelKind::ConvVae => Network::ConvVae(ConvVae::new(latent, hidden, config.shape, vb)?),
             ModelKind::Autoencoder => {
-                Network::Autoencoder(Autoencoder::new(config.latent, config.hidden, vb)?)
+                Network::Autoencoder(Autoencoder::new(latent, hidden, values, vb)?)
             }
         };
         Ok(Self {
@@ -158,7 +159,7 @@ impl Model {
             .sum()
     }
 
-    /// Encodes digits `x`, `(n, 784)` with values in [0, 1].
+    /// Encodes images `x`, `(n, values)` (see [`ModelConfig::shape`]) with values in [0, 1].
     pub fn encode(&self, x: &Tensor) -> Result<Posterior> {
         Ok(match &self.network {
             Network::MlpVae(m) => {
@@ -182,7 +183,7 @@ impl Model {
         })
     }
 
-    /// Decodes latent codes `z`, `(n, latent)`, to pixel logits `(n, 784)`.
+    /// Decodes latent codes `z`, `(n, latent)`, to pixel logits `(n, values)`.
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
         match &self.network {
             Network::MlpVae(m) => m.decode(z),
@@ -202,7 +203,7 @@ impl Model {
         }
     }
 
-    /// Decodes latent codes to grey values in [0, 1], `(n, 784)`.
+    /// Decodes latent codes to values in [0, 1], `(n, values)`.
     pub fn decode_pixels(&self, z: &Tensor) -> Result<Tensor> {
         sigmoid_tensor(&self.decode(z)?)
     }
@@ -251,6 +252,38 @@ mod tests {
                 terms.kl.as_ref().map(|k| k.dims().to_vec()),
                 kind.is_variational().then(|| vec![4, 3])
             );
+        }
+    }
+
+    #[test]
+    fn every_kind_reads_and_draws_images_of_every_shape() {
+        use crate::ml::dataset::{Channels, ImageShape, SIDES};
+        for kind in ModelKind::ALL {
+            for channels in Channels::ALL {
+                for side in SIDES {
+                    let shape = ImageShape::new(channels, side).unwrap();
+                    let hidden = if kind == ModelKind::ConvVae { 4 } else { 16 };
+                    let config = ModelConfig::new(kind, 2, hidden).of_shape(shape);
+                    let model = Model::new(config, &mut Rng::new(1)).unwrap();
+                    let x = Tensor::full(0.5f32, (3, shape.values()), &Device::Cpu).unwrap();
+                    let terms = model.terms(&x, None).unwrap();
+                    assert_eq!(terms.recon.dims(), &[3], "{config}");
+                    let z = Tensor::zeros((3, 2), DType::F32, &Device::Cpu).unwrap();
+                    assert_eq!(model.decode(&z).unwrap().dims(), &[3, shape.values()]);
+                }
+            }
+        }
+        // A 64×64 Conv-VAE takes a third stage, with the names a two-stage one has and one more.
+        let shape = ImageShape::new(Channels::Colour, 64).unwrap();
+        let model = Model::zeroed(ModelConfig::new(ModelKind::ConvVae, 2, 4).of_shape(shape));
+        let names: Vec<String> = model
+            .unwrap()
+            .named_parameters()
+            .into_iter()
+            .map(|p| p.0)
+            .collect();
+        for name in ["encoder.conv3.weight", "decoder.deconv3.weight"] {
+            assert!(names.contains(&name.to_string()), "{names:?}");
         }
     }
 

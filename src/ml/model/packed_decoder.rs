@@ -9,11 +9,10 @@
 use candle_core::Result;
 
 use super::mlp_vae::MlpDecoder;
-use crate::ml::data::IMAGE_PIXELS;
 use crate::ml::fastmath::sigmoid;
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 
-/// z → ReLU(hidden) → 784 grey values, from packed copies of an [`MlpDecoder`]'s parameters.
+/// z → ReLU(hidden) → the values of one image, from packed copies of an [`MlpDecoder`]'s parameters.
 #[derive(Debug, Clone)]
 pub struct PackedDecoder {
     latent: usize,
@@ -21,7 +20,7 @@ pub struct PackedDecoder {
     /// `W₁ᵀ`, latent × hidden.
     first: Panels,
     first_bias: Vec<f32>,
-    /// `W₂ᵀ`, hidden × 784.
+    /// `W₂ᵀ`, hidden × values.
     second: Panels,
     second_bias: Vec<f32>,
 }
@@ -30,6 +29,7 @@ impl PackedDecoder {
     pub fn new(decoder: &MlpDecoder) -> Result<Self> {
         let [w1, b1, w2, b2] = decoder.parameters();
         let (hidden, latent) = w1.dims2()?;
+        let (values, _) = w2.dims2()?;
         let w1 = w1.flatten_all()?.to_vec1::<f32>()?;
         let w2 = w2.flatten_all()?.to_vec1::<f32>()?;
         Ok(Self {
@@ -37,7 +37,7 @@ impl PackedDecoder {
             hidden,
             first: Panels::from_transposed(&w1, hidden, latent),
             first_bias: b1.to_vec1()?,
-            second: Panels::from_transposed(&w2, IMAGE_PIXELS, hidden),
+            second: Panels::from_transposed(&w2, values, hidden),
             second_bias: b2.to_vec1()?,
         })
     }
@@ -46,7 +46,7 @@ impl PackedDecoder {
         self.latent
     }
 
-    /// Decodes `count` codes laid end to end in `zs` to `count × 784` grey values in [0, 1].
+    /// Decodes `count` codes laid end to end in `zs` to `count × values` values in [0, 1].
     pub fn decode_pixels(&self, zs: &[f32], count: usize) -> Result<Vec<f32>> {
         if zs.len() != count * self.latent {
             candle_core::bail!(
