@@ -4,7 +4,7 @@
 
 use candle_core::{Device, Result, Tensor};
 
-use crate::ml::data::{ImageSet, IMAGE_PIXELS};
+use crate::ml::data::ImageSet;
 use crate::ml::eval::evaluate;
 use crate::ml::model::Model;
 use crate::ml::stats::grid_coordinates;
@@ -30,7 +30,8 @@ pub fn wander_step(z: &mut [f32], noise: &[f32]) {
     }
 }
 
-/// Decodes `count` latent vectors laid end to end in `zs` to `count × 784` grey values.
+/// Decodes `count` latent vectors laid end to end in `zs` to `count × values` values in [0, 1]
+/// (each image channel-planar, of the model's shape).
 pub fn decode_many(model: &Model, zs: &[f32], count: usize) -> Result<Vec<f32>> {
     let latent = model.config().latent;
     if zs.len() != count * latent {
@@ -47,7 +48,7 @@ pub fn decode_many(model: &Model, zs: &[f32], count: usize) -> Result<Vec<f32>> 
     model.decode_pixels(&z)?.flatten_all()?.to_vec1()
 }
 
-/// Decodes one latent vector to 784 grey values.
+/// Decodes one latent vector to one image's values.
 pub fn decode_one(model: &Model, z: &[f32]) -> Result<Vec<f32>> {
     decode_many(model, z, 1)
 }
@@ -60,16 +61,18 @@ pub struct Code {
     pub sigma: Option<Vec<f32>>,
 }
 
-/// Encodes `count` images (`count × 784` grey values).
+/// Encodes `count` images (`count × values` values of the model's shape).
 pub fn encode_many(model: &Model, images: &[f32], count: usize) -> Result<Vec<Code>> {
-    if images.len() != count * IMAGE_PIXELS {
+    let shape = model.config().shape;
+    let values = shape.values();
+    if images.len() != count * values {
         candle_core::bail!(
-            "{count} images need {} values, got {}",
-            count * IMAGE_PIXELS,
+            "{count} images of {shape} need {} values, got {}",
+            count * values,
             images.len()
         )
     }
-    let x = Tensor::from_slice(images, (count, IMAGE_PIXELS), &Device::Cpu)?;
+    let x = Tensor::from_slice(images, (count, values), &Device::Cpu)?;
     let posterior = model.encode(&x)?;
     let means: Vec<Vec<f32>> = posterior.mean.to_vec2()?;
     let sigmas: Option<Vec<Vec<f32>>> = match &posterior.log_var {
@@ -94,7 +97,15 @@ pub fn encode_one(model: &Model, image: &[f32]) -> Result<Code> {
 /// The negative ELBO of one image in nats, estimated exactly as the test set is evaluated (one
 /// z sample with the evaluation noise), so it can be ranked among the test digits' scores.
 pub fn neg_elbo_one(model: &Model, image: &[f32]) -> Result<f32> {
-    let digits = ImageSet::new(image.to_vec(), vec![0]);
+    let shape = model.config().shape;
+    if image.len() != shape.values() {
+        candle_core::bail!(
+            "an image of {shape} has {} values, got {}",
+            shape.values(),
+            image.len()
+        )
+    }
+    let digits = ImageSet::of_shape(shape, image.to_vec(), vec![0]);
     Ok(evaluate(model, &digits)?.per_digit[0])
 }
 
@@ -141,6 +152,7 @@ pub fn grid_codes_at(base: &[f32], dx: usize, dy: usize, coords: &[f64]) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ml::dataset::ImageShape;
     use crate::ml::model::{ModelConfig, ModelKind};
     use crate::ml::rng::Rng;
 
@@ -154,9 +166,9 @@ mod tests {
         let m = model(ModelKind::MlpVae);
         let zs = [0.1, -0.2, 0.3, 1.0, 0.0, -1.0];
         let both = decode_many(&m, &zs, 2).unwrap();
-        assert_eq!(both.len(), 2 * IMAGE_PIXELS);
+        assert_eq!(both.len(), 2 * ImageShape::DIGITS.values());
         let second = decode_one(&m, &zs[3..]).unwrap();
-        for (a, b) in both[IMAGE_PIXELS..].iter().zip(&second) {
+        for (a, b) in both[ImageShape::DIGITS.values()..].iter().zip(&second) {
             assert!((a - b).abs() < 1e-6);
         }
         assert!(both.iter().all(|v| (0.0..=1.0).contains(v)));
@@ -168,7 +180,7 @@ mod tests {
 
     #[test]
     fn encode_gives_sigma_only_for_variational_models() {
-        let image = vec![0.5; IMAGE_PIXELS];
+        let image = vec![0.5; ImageShape::DIGITS.values()];
         let vae = encode_one(&model(ModelKind::ConvVae), &image).unwrap();
         assert_eq!(vae.mean.len(), 3);
         assert!(vae.sigma.unwrap().iter().all(|s| *s > 0.0));
@@ -181,7 +193,9 @@ mod tests {
     #[test]
     fn neg_elbo_of_one_image_equals_its_test_set_score() {
         let m = model(ModelKind::MlpVae);
-        let image: Vec<f32> = (0..IMAGE_PIXELS).map(|i| (i % 7) as f32 / 7.0).collect();
+        let image: Vec<f32> = (0..ImageShape::DIGITS.values())
+            .map(|i| (i % 7) as f32 / 7.0)
+            .collect();
         let alone = neg_elbo_one(&m, &image).unwrap();
         let in_a_set = evaluate(&m, &ImageSet::new(image.clone(), vec![3]))
             .unwrap()

@@ -8,6 +8,7 @@
 //! pixels, and shift by the centre of mass.
 
 use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::dataset::{Channels, ImageShape};
 
 /// Side of the box the ink is scaled into, as in MNIST.
 pub const BOX_SIDE: usize = 20;
@@ -115,6 +116,31 @@ pub fn centre_of_mass(pixels: &[f32], width: usize, height: usize) -> Option<(f6
         }
     }
     (total > 0.0).then(|| (sx / total, sy / total))
+}
+
+/// A preprocessed 28×28 drawing (grey ink, 1 = ink) as an image of `shape`, for a model of
+/// other pictures: area-resampled to its side; for grey shown as light (`ink` false: 1 is
+/// white), inverted; for colour, dark strokes on white paper in all three channels. `None` if
+/// `pixels` is not a 28×28 image.
+pub fn drawing_as(pixels: &[f32], shape: ImageShape, ink: bool) -> Option<Vec<f32>> {
+    if pixels.len() != IMAGE_PIXELS {
+        return None;
+    }
+    let side = shape.side;
+    let resized = if side == IMAGE_SIDE {
+        pixels.to_vec()
+    } else {
+        resample_area(pixels, IMAGE_SIDE, IMAGE_SIDE, side, side)
+    };
+    Some(match shape.channels {
+        Channels::Grey if ink => resized,
+        Channels::Grey => resized.iter().map(|v| 1.0 - v).collect(),
+        Channels::Colour => resized
+            .iter()
+            .map(|v| 1.0 - v)
+            .collect::<Vec<_>>()
+            .repeat(3),
+    })
 }
 
 /// Resamples by area averaging: each output pixel is the mean of the input area it covers,
@@ -263,5 +289,39 @@ mod tests {
         let out = resample_area(&src, 7, 7, 3, 3);
         let mean_out: f32 = out.iter().sum::<f32>() / 9.0;
         assert!((mean_out - 0.5).abs() < 1e-5, "{mean_out}");
+    }
+
+    #[test]
+    fn a_drawing_becomes_a_picture_of_any_shape() {
+        let mut drawing = vec![0.0; IMAGE_PIXELS];
+        for y in 4..24 {
+            drawing[y * IMAGE_SIDE + 14] = 1.0; // a vertical stroke
+        }
+        assert_eq!(
+            drawing_as(&drawing, ImageShape::DIGITS, true).unwrap(),
+            drawing
+        );
+        let grey64 = ImageShape::new(Channels::Grey, 64).unwrap();
+        let big = drawing_as(&drawing, grey64, true).unwrap();
+        assert_eq!(big.len(), 4096);
+        let ink = |v: &[f32]| v.iter().sum::<f32>();
+        // Area resampling keeps the ink's share of the picture.
+        let share = ink(&big) / 4096.0 - ink(&drawing) / 784.0;
+        assert!(share.abs() < 1e-4, "{share}");
+        let light = drawing_as(&drawing, grey64, false).unwrap();
+        assert!(big
+            .iter()
+            .zip(&light)
+            .all(|(a, b)| (a + b - 1.0).abs() < 1e-6));
+        let colour = ImageShape::new(Channels::Colour, 32).unwrap();
+        let rgb = drawing_as(&drawing, colour, true).unwrap();
+        assert_eq!(rgb.len(), 3 * 1024);
+        assert_eq!(
+            rgb[..1024],
+            rgb[1024..2048],
+            "the same grey in every channel"
+        );
+        assert_eq!(rgb[0], 1.0, "white paper");
+        assert_eq!(drawing_as(&[0.0; 10], colour, true), None);
     }
 }

@@ -1,8 +1,8 @@
-//! Altered digits for the anomaly panel: the test digits' scores as a histogram, and inputs
+//! Altered pictures (of any shape) for the anomaly and restore panels: the test digits' scores as a histogram, and inputs
 //! that are more or less unlike the training data (a digit with noise, a rotated digit, pure
 //! noise), so a person can see where each falls on that histogram.
 
-use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::dataset::ImageShape;
 use crate::ml::rng::Rng;
 
 /// Counts of scores in equal-width bins over `[lo, hi]`; scores above `hi` are counted in
@@ -67,41 +67,43 @@ pub fn salt_and_pepper(image: &[f32], fraction: f32, rng: &mut Rng) -> Vec<f32> 
         .collect()
 }
 
-/// Every pixel uniform in [0, 1]: nothing like a digit.
-pub fn pure_noise(rng: &mut Rng) -> Vec<f32> {
-    (0..IMAGE_PIXELS).map(|_| rng.uniform(0.0, 1.0)).collect()
+/// Every value of an image of `shape` uniform in [0, 1]: nothing like a picture.
+pub fn pure_noise(shape: ImageShape, rng: &mut Rng) -> Vec<f32> {
+    (0..shape.values()).map(|_| rng.uniform(0.0, 1.0)).collect()
 }
 
-/// `image` turned a quarter clockwise.
-pub fn rotated_quarter(image: &[f32]) -> Vec<f32> {
-    let n = IMAGE_SIDE;
-    let mut out = vec![0.0; IMAGE_PIXELS];
-    for row in 0..n {
-        for col in 0..n {
-            // The pixel at (row, col) moves to (col, n - 1 - row).
-            out[col * n + (n - 1 - row)] = image[row * n + col];
+/// `image` (of `shape`) turned a quarter clockwise, every channel alike.
+pub fn rotated_quarter(image: &[f32], shape: ImageShape) -> Vec<f32> {
+    let n = shape.side;
+    let mut out = vec![0.0; shape.values()];
+    for (plane, turned) in image.chunks_exact(n * n).zip(out.chunks_exact_mut(n * n)) {
+        for row in 0..n {
+            for col in 0..n {
+                // The pixel at (row, col) moves to (col, n - 1 - row).
+                turned[col * n + (n - 1 - row)] = plane[row * n + col];
+            }
         }
     }
     out
 }
 
-/// Which pixels the square of side `size` centred at (`row`, `col`) covers (clipped to the
-/// image).
-pub fn patch_mask(row: usize, col: usize, size: usize) -> Vec<bool> {
-    let half = size / 2;
-    let mut mask = vec![false; IMAGE_PIXELS];
-    for r in row.saturating_sub(half)..(row + size - half).min(IMAGE_SIDE) {
-        for c in col.saturating_sub(half)..(col + size - half).min(IMAGE_SIDE) {
-            mask[r * IMAGE_SIDE + c] = true;
+/// Which values of an image of `shape` the square of side `size` centred at (`row`, `col`)
+/// covers (clipped to the image), in every channel.
+pub fn patch_mask(shape: ImageShape, row: usize, col: usize, size: usize) -> Vec<bool> {
+    let (n, half) = (shape.side, size / 2);
+    let mut plane = vec![false; n * n];
+    for r in row.saturating_sub(half)..(row + size - half).min(n) {
+        for c in col.saturating_sub(half)..(col + size - half).min(n) {
+            plane[r * n + c] = true;
         }
     }
-    mask
+    plane.repeat(shape.channels.count())
 }
 
-/// `image` with the square of side `size` centred at (`row`, `col`) wiped out: a damaged digit
-/// for the model to restore.
-pub fn erased(image: &[f32], row: usize, col: usize, size: usize) -> Vec<f32> {
-    let mask = patch_mask(row, col, size);
+/// `image` (of `shape`) with the square of side `size` centred at (`row`, `col`) wiped out: a
+/// damaged picture for the model to restore.
+pub fn erased(image: &[f32], shape: ImageShape, row: usize, col: usize, size: usize) -> Vec<f32> {
+    let mask = patch_mask(shape, row, col, size);
     image
         .iter()
         .zip(&mask)
@@ -145,26 +147,44 @@ mod tests {
         assert_eq!(one.counts.iter().sum::<usize>(), 1);
     }
 
+    const DIGITS: ImageShape = ImageShape::DIGITS;
+
+    fn colour_32() -> ImageShape {
+        ImageShape::new(crate::ml::dataset::Channels::Colour, 32).unwrap()
+    }
+
     #[test]
-    fn four_quarter_turns_give_the_image_back_and_one_moves_the_top_row_to_the_right() {
-        let image: Vec<f32> = (0..IMAGE_PIXELS).map(|i| i as f32).collect();
-        let once = rotated_quarter(&image);
-        assert_eq!(once[IMAGE_SIDE - 1], image[0], "top-left goes to top-right");
-        let mut back = image.clone();
-        for _ in 0..4 {
-            back = rotated_quarter(&back);
+    fn four_quarter_turns_give_the_image_back_and_one_moves_the_top_row_to_the_right_in_every_channel(
+    ) {
+        for shape in [DIGITS, colour_32()] {
+            let image: Vec<f32> = (0..shape.values()).map(|i| i as f32).collect();
+            let once = rotated_quarter(&image, shape);
+            let side = shape.side;
+            assert_eq!(once[side - 1], image[0], "top-left goes to top-right");
+            let last_plane = shape.values() - side * side;
+            assert_eq!(
+                once[last_plane + side - 1],
+                image[last_plane],
+                "in every channel"
+            );
+            let mut back = image.clone();
+            for _ in 0..4 {
+                back = rotated_quarter(&back, shape);
+            }
+            assert_eq!(back, image);
         }
-        assert_eq!(back, image);
     }
 
     #[test]
     fn noise_stays_in_range_and_erasing_clears_only_the_square() {
         let mut rng = Rng::new(1);
-        let image = vec![0.5; IMAGE_PIXELS];
+        let image = vec![0.5; DIGITS.values()];
         let noisy = with_noise(&image, 0.8, &mut rng);
         assert!(noisy.iter().all(|v| (0.0..=1.0).contains(v)));
         assert!(mean_squared_error(&noisy, &image) > 0.01);
-        assert!(pure_noise(&mut rng).iter().all(|v| (0.0..=1.0).contains(v)));
+        assert!(pure_noise(DIGITS, &mut rng)
+            .iter()
+            .all(|v| (0.0..=1.0).contains(v)));
         let peppered = salt_and_pepper(&image, 0.2, &mut rng);
         let changed = peppered.iter().filter(|&&v| v != 0.5).count();
         assert!(
@@ -172,18 +192,22 @@ mod tests {
             "about a fifth of 784: {changed}"
         );
         assert!(peppered.iter().all(|&v| v == 0.0 || v == 0.5 || v == 1.0));
-        let wiped = erased(&vec![1.0; IMAGE_PIXELS], 14, 14, 8);
+        let wiped = erased(&vec![1.0; DIGITS.values()], DIGITS, 14, 14, 8);
         assert_eq!(wiped.iter().filter(|&&v| v == 0.0).count(), 64);
-        assert_eq!(wiped[10 * IMAGE_SIDE + 10], 0.0);
-        assert_eq!(wiped[9 * IMAGE_SIDE + 10], 1.0);
-        let corner = erased(&vec![1.0; IMAGE_PIXELS], 0, 0, 8);
+        assert_eq!(wiped[10 * DIGITS.side + 10], 0.0);
+        assert_eq!(wiped[9 * DIGITS.side + 10], 1.0);
+        let corner = erased(&vec![1.0; DIGITS.values()], DIGITS, 0, 0, 8);
         assert_eq!(corner.iter().filter(|&&v| v == 0.0).count(), 16);
-        let mask = patch_mask(14, 14, 8);
-        let filled = fill_hole(&wiped, &vec![0.25; IMAGE_PIXELS], &mask);
+        let mask = patch_mask(DIGITS, 14, 14, 8);
+        let filled = fill_hole(&wiped, &vec![0.25; DIGITS.values()], &mask);
         assert_eq!(filled.iter().filter(|&&v| v == 0.25).count(), 64);
         assert_eq!(
             filled.iter().filter(|&&v| v == 1.0).count(),
-            IMAGE_PIXELS - 64
+            DIGITS.values() - 64
         );
+        // A colour picture loses the square in all three channels.
+        let shape = colour_32();
+        let wiped = erased(&vec![1.0; shape.values()], shape, 16, 16, 4);
+        assert_eq!(wiped.iter().filter(|&&v| v == 0.0).count(), 3 * 16);
     }
 }

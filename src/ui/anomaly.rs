@@ -18,11 +18,9 @@ use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, shown_weights, SameSet};
 use super::why::Why;
 use crate::ml::explore::neg_elbo_one;
-use crate::ml::preprocess::{mnist_like, PreprocessError};
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
 use crate::ml::rng::Rng;
 use crate::ml::stats::percentile_rank;
-use crate::ui_logic::picture::ink_from_rgba;
 
 /// One scored input.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,29 +77,6 @@ fn score_all(
         .collect()
 }
 
-/// Longest side, in pixels, at which an uploaded picture is read: plenty for one digit, and a
-/// large photo is scaled down by the browser before any pixel reaches this page.
-const READ_SIDE: f64 = 280.0;
-
-/// Reads an image file (PNG, JPEG, SVG…) as a digit, the way a drawing is read: the browser
-/// scales it (keeping its shape) to at most [`READ_SIDE`] pixels a side, its ink is found
-/// (dark on light is inverted, see [`ink_from_rgba`]), then it is cropped, scaled into 20×20 and
-/// centred by its centre of mass in 28×28, as MNIST's digits were. Squashing the whole picture
-/// into 28×28 instead would leave a clean digit thin, small and off-centre, and score it as an
-/// anomaly.
-async fn image_to_digit(file: web_sys::File) -> Result<Vec<f32>, String> {
-    let name = file.name();
-    let picture = crate::worker::picture::decode(&file, &name, READ_SIDE).await?;
-    let ink = ink_from_rgba(&picture.rgba);
-    match mnist_like(&ink, picture.width, picture.height) {
-        Ok(done) => Ok(done.pixels),
-        Err(PreprocessError::Blank) => Err(format!(
-            "“{name}” looks blank: no stroke stands out from its background"
-        )),
-        Err(e) => Err(format!("“{name}” could not be prepared: {e}")),
-    }
-}
-
 #[component]
 pub fn AnomalyPanel() -> impl IntoView {
     let lab = use_lab();
@@ -109,7 +84,8 @@ pub fn AnomalyPanel() -> impl IntoView {
     let busy = RwSignal::new(false);
     let message = RwSignal::new(None::<String>);
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xa11a));
-    // An image the user chose, scored with the others: (file name, 784 grey values).
+    // An image the user chose, scored with the others: (file name, its values at the model's
+    // shape).
     let uploaded = StoredValue::new_local(None::<(String, Vec<f32>)>);
 
     // A test digit and its altered versions (A–D): drawn anew by "Score another digit", kept
@@ -141,12 +117,13 @@ pub fn AnomalyPanel() -> impl IntoView {
                 (
                     format!("test digit {index} turned a quarter"),
                     'C',
-                    rotated_quarter(&digit),
+                    rotated_quarter(&digit, test.shape()),
                 ),
                 (
                     "pure noise".to_string(),
                     'D',
-                    rng.try_update_value(pure_noise).unwrap_or_default(),
+                    rng.try_update_value(|r| pure_noise(test.shape(), r))
+                        .unwrap_or_default(),
                 ),
             ]));
         }
@@ -200,9 +177,11 @@ pub fn AnomalyPanel() -> impl IntoView {
         let Some(file) = picture_file::take_files(&ev).into_iter().next() else {
             return;
         };
+        // Read at the shape of the model that scores it.
+        let shape = lab.model_shape_untracked();
         leptos::task::spawn_local(async move {
             let name = file.name();
-            match image_to_digit(file).await {
+            match picture_file::picture_for_model(file, shape, lab.grey_as_untracked()).await {
                 Ok(pixels) => {
                     uploaded.set_value(Some((name, pixels)));
                     run(false);

@@ -22,7 +22,7 @@ use super::picker::ModelPicker;
 use super::restore::RestorePanel;
 use super::scatter::ScatterPanel;
 use super::share;
-use super::state::Lab;
+use super::state::{use_lab, Lab};
 use super::training::{Training, TrainingPanel, TrainingStrip};
 use super::visibility::Viewport;
 use super::why::Why;
@@ -60,6 +60,19 @@ fn Flow(name: &'static str, formula: &'static str) -> impl IntoView {
     }
 }
 
+/// Says, above the tool, when the model in use cannot read the data in use (their pictures
+/// differ in shape), so the chapters that wait for a fitting model are not a mystery.
+#[component]
+fn ShapeNotice() -> impl IntoView {
+    let lab = use_lab();
+    let why = Memo::new(move |_| lab.why_model_cannot_read_data());
+    view! {
+        <p class="note shape-notice" role="status" hidden=move || why.with(Option::is_none)>
+            {move || why.get()}
+        </p>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let lab = Lab::new();
@@ -92,6 +105,7 @@ pub fn App() -> impl IntoView {
         // The tool: the model read left to right, data → encoder → latent space → decoder →
         // output; the lab's chapters follow it.
         <TrainingStrip training />
+        <ShapeNotice />
         <main>
         <section class="tool" aria-label="the model, from data to output">
             <div class="stage stage-data"><DataPanel /></div>

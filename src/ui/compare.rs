@@ -18,7 +18,7 @@ use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, test_set_key};
 use super::why::Why;
-use crate::ml::data::{ImageSet, IMAGE_PIXELS};
+use crate::ml::data::ImageSet;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{encode_many, interpolate};
 use crate::ml::pretrained::PRETRAINED;
@@ -45,9 +45,10 @@ struct Row {
     neg_elbo: f64,
 }
 
-fn split(images: Vec<f32>) -> Vec<Vec<f32>> {
+/// `images` laid end to end, one vector per image of `model`'s shape.
+fn split(model: &ActiveModel, images: Vec<f32>) -> Vec<Vec<f32>> {
     images
-        .chunks_exact(IMAGE_PIXELS)
+        .chunks_exact(model.shape().values())
         .map(<[f32]>::to_vec)
         .collect()
 }
@@ -68,17 +69,17 @@ async fn row_for(
         .collect();
     let codes = encode_many(m, &images, shown.len()).map_err(fail)?;
     let means: Vec<f32> = codes.iter().flat_map(|c| c.mean.iter().copied()).collect();
-    let reconstructions = split(model.decode_many(&means, shown.len()).map_err(fail)?);
+    let reconstructions = split(model, model.decode_many(&means, shown.len()).map_err(fail)?);
     let latent = model.latent();
     let prior = Rng::new(seed).normal_vec(SHOWN * latent);
-    let samples = split(model.decode_many(&prior, SHOWN).map_err(fail)?);
+    let samples = split(model, model.decode_many(&prior, SHOWN).map_err(fail)?);
     let ends_images: Vec<f32> = [ends.0, ends.1]
         .iter()
         .flat_map(|&i| test.image(i).iter().copied())
         .collect();
     let end_codes = encode_many(m, &ends_images, 2).map_err(fail)?;
     let path = interpolate(&end_codes[0].mean, &end_codes[1].mean, STEPS);
-    let walk = split(model.decode_many(&path, STEPS).map_err(fail)?);
+    let walk = split(model, model.decode_many(&path, STEPS).map_err(fail)?);
     let mut evaluator = Evaluator::new(m);
     in_chunks(test.len(), EVAL_CHUNK, |range| {
         evaluator.add(m, test, range.start, range.len())
@@ -144,6 +145,9 @@ pub fn ComparePanel() -> impl IntoView {
         message.set(None);
         rows.set(Vec::new());
         leptos::task::spawn_local(async move {
+            // Only models of the test set's pictures can be compared on it (the pretrained ones
+            // read 28×28 digits).
+            let mut other_shapes = 0;
             for id in ids {
                 // The explored model as it is now (a training run's snapshot may not be kept).
                 let model: Result<Arc<ActiveModel>, String> =
@@ -152,12 +156,24 @@ pub fn ComparePanel() -> impl IntoView {
                         None => library.load(&id).await,
                     };
                 match model {
+                    Ok(model) if model.shape() != test.shape() => other_shapes += 1,
                     Ok(model) => match row_for(&model, &test, &shown, ends, seed).await {
                         Ok(row) => rows.update(|r| r.push(row)),
                         Err(e) => message.set(Some(format!("Could not compare {e}"))),
                     },
                     Err(e) => message.set(Some(format!("Could not load {id}: {e}"))),
                 }
+            }
+            if other_shapes > 0 && message.with_untracked(Option::is_none) {
+                let which = if rows.with_untracked(Vec::is_empty) {
+                    "no model reads them yet: train one"
+                } else {
+                    "only the models that read them are compared"
+                };
+                message.set(Some(format!(
+                    "{other_shapes} models read other pictures than these {}; {which}.",
+                    test.shape()
+                )));
             }
             busy.set(false);
         });

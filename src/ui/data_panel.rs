@@ -8,14 +8,16 @@ use leptos::prelude::*;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::my_drawings::MyDrawings;
+use super::picture_file;
 use super::sketch::{SketchPad, PAD_SIDE};
 use super::state::{use_lab, Drawing, Source};
 use super::test_digit::TestDigitChooser;
 use super::why::Why;
-use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::dataset::ImageShape;
 use crate::ml::explore::{encode_one, neg_elbo_one, Code};
-use crate::ml::preprocess::{mnist_like, PreprocessError};
+use crate::ml::preprocess::{drawing_as, mnist_like, PreprocessError};
 use crate::ml::stats::percentile_rank;
+use crate::ui_logic::pixels::GreyAs;
 
 /// What the model makes of the drawing.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,8 +66,22 @@ pub fn DataPanel() -> impl IntoView {
     let drawing_chosen = move || lab.source.with(|s| *s == Source::Drawing);
     // Moved on by "Add to my drawings", which clears the pad for the next drawing.
     let clear_pad = RwSignal::new(0u32);
-    let analysis = Memo::new(move |_| {
+    // The input as the active model reads it: a 28×28 drawing fitted to another model's
+    // pictures (`drawing_as`); a test picture or an upload as it is, when it is of the model's
+    // shape.
+    let model_input = Memo::new(move |_| {
         let pixels = lab.input_pixels()?;
+        let shape = lab.active.with(|m| m.as_ref().map(|m| m.shape()))?;
+        if pixels.len() == shape.values() {
+            return Some(pixels);
+        }
+        let ink = lab.grey_as() == GreyAs::Ink;
+        drawing_chosen()
+            .then(|| drawing_as(&pixels, shape, ink))
+            .flatten()
+    });
+    let analysis = Memo::new(move |_| {
+        let pixels = model_input.get()?;
         let active = lab.active.get()?;
         let start = now_ms();
         let code = encode_one(&active.model, &pixels).ok()?;
@@ -146,20 +162,47 @@ pub fn DataPanel() -> impl IntoView {
         Some(format!("{what} {:.1} nats{context}", a.neg_elbo))
     };
     let drawn = Signal::derive(move || {
-        lab.drawing.with(|d| {
-            d.as_ref()
-                .map_or(vec![0.0; IMAGE_PIXELS], |d| d.pixels.clone())
-        })
+        model_input
+            .get()
+            .filter(|_| drawing_chosen())
+            .or_else(|| lab.drawing.with(|d| d.as_ref().map(|d| d.pixels.clone())))
+            .unwrap_or_else(|| vec![0.0; ImageShape::DIGITS.values()])
     });
+    // "Upload a picture…": read at the active model's shape, it takes the drawing's place.
+    let on_upload = move |ev: leptos::ev::Event| {
+        let Some(file) = picture_file::take_files(&ev).into_iter().next() else {
+            return;
+        };
+        let (shape, grey) = (lab.model_shape_untracked(), lab.grey_as_untracked());
+        leptos::task::spawn_local(async move {
+            match picture_file::picture_for_model(file, shape, grey).await {
+                Ok(pixels) => {
+                    set_notice.set(None);
+                    lab.drawing.set(Some(Drawing { pixels }));
+                    lab.source.set(Source::Drawing);
+                }
+                Err(e) => set_notice.set(Some(format!("{e}; the input is as it was."))),
+            }
+        });
+    };
     let reconstruction = Signal::derive(move || {
         analysis.with(|a| {
             a.as_ref()
-                .map_or(vec![0.0; IMAGE_PIXELS], |a| a.reconstruction.clone())
+                .map_or(vec![0.0; ImageShape::DIGITS.values()], |a| {
+                    a.reconstruction.clone()
+                })
         })
     });
     let waiting = move || {
-        if drawing_chosen() {
-            "Draw a digit to see how the model reads it.".to_string()
+        if let Some(why) = lab
+            .why_model_cannot_read_data()
+            .filter(|_| !drawing_chosen())
+        {
+            why
+        } else if drawing_chosen() && lab.drawing.with(Option::is_some) {
+            "This picture was read for a model of other pictures: upload it again.".to_string()
+        } else if drawing_chosen() {
+            "Draw a digit (or upload a picture) to see how the model reads it.".to_string()
         } else if let Some(why) = lab.why_no_test_images() {
             format!("No test images: {why}. Draw instead.")
         } else {
@@ -173,6 +216,9 @@ pub fn DataPanel() -> impl IntoView {
             <div class="sources" role="group" aria-label="the picture at the input">
                 <SourceButton which=Source::Drawing label="Draw a digit" />
                 <SourceButton which=Source::TestDigit label="A test digit" />
+                <label class="button file-button upload-picture">"Upload a picture…"
+                    <input type="file" class="upload-input" accept="image/*" on:change=on_upload />
+                </label>
             </div>
             <p class="caption">
                 {move || if drawing_chosen() {
@@ -205,8 +251,8 @@ pub fn DataPanel() -> impl IntoView {
                 {move || (!drawing_chosen()).then(|| view! { <TestDigitChooser /> })}
                 <div class="draw-results">
                     <figure class="drawn" hidden=move || !drawing_chosen()>
-                        <DigitView pixels=drawn label="your drawing after MNIST preprocessing" />
-                        <figcaption>"your digit, 28×28"</figcaption>
+                        <DigitView pixels=drawn label="your drawing or picture as the model reads it" />
+                        <figcaption>{move || format!("your input, {}", lab.active.with(|m| m.as_ref().map_or(ImageShape::DIGITS, |m| m.shape())))}</figcaption>
                     </figure>
                     <figure class="reconstruction">
                         <DigitView pixels=reconstruction label="the model's reconstruction of the input" />

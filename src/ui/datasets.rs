@@ -3,8 +3,8 @@
 //! remembered across reloads.
 //!
 //! Using a dataset makes its test split every chapter's test set (`Lab::use_data`) and has the
-//! worker train the next runs on it (`Training::use_chosen_data`); only 28×28 grey datasets can
-//! be used so far ([`why_not_usable`]). A set too small for a test split trains on every image;
+//! worker train the next runs on it (`Training::use_chosen_data`), with models of its image
+//! shape (`Lab::data_shape`). A set too small for a test split trains on every image;
 //! the chapters that need test images say why they have none (`Lab::why_no_test_images`).
 
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use super::state::{use_lab, Lab, OwnData};
 use super::storage::{self, StoredDataset};
 use super::training::Training;
 use crate::ml::dataset::{file, Dataset, ImageShape};
+use crate::ml::run_notes;
 
 /// Images a kept dataset's thumbnail shows.
 pub const THUMBNAIL_IMAGES: usize = 8;
@@ -29,24 +30,19 @@ pub struct Chosen {
     pub id: String,
     pub dataset: Arc<Dataset>,
     pub file: Arc<Vec<u8>>,
+    /// Whether its grey images are ink, shown dark on light (see `StoredDataset::ink`).
+    pub ink: bool,
 }
 
-/// Why `set` cannot be the page's data yet, if it cannot.
-pub fn why_not_usable(set: &Dataset) -> Option<String> {
-    if set.shape() != ImageShape::DIGITS {
-        return Some(format!(
-            "Training here takes 28×28 grey pictures so far; this set is {}: download it, or \
-             import it again as 28×28 grey.",
-            set.shape()
-        ));
-    }
-    None
-}
-
-/// [`why_not_usable`] from a kept dataset's entry, without reading its file.
+/// Why a kept dataset cannot be used, read from its entry without its file: a shape this
+/// version does not know (kept by a newer one).
 pub fn why_entry_not_usable(entry: &StoredDataset) -> Option<String> {
-    (entry.shape != ImageShape::DIGITS.id())
-        .then(|| "training here takes 28×28 grey pictures so far".to_string())
+    ImageShape::from_id(&entry.shape).is_none().then(|| {
+        format!(
+            "its pictures are “{}”, a shape this version of the page cannot train on",
+            entry.shape
+        )
+    })
 }
 
 fn local_storage() -> Option<web_sys::Storage> {
@@ -149,11 +145,54 @@ impl Datasets {
             .await?
             .ok_or("it is no longer kept in this browser")?;
         let set = file::load(&bytes).map_err(|e| format!("the kept file is damaged: {e}"))?;
+        let ink = self
+            .entries
+            .with_untracked(|l| l.iter().find(|e| e.id == id).is_none_or(|e| e.ink));
         Ok(Chosen {
             id: id.to_string(),
             dataset: Arc::new(set),
             file: Arc::new(bytes),
+            ink,
         })
+    }
+
+    /// After a person chose a model: if it reads pictures of another shape than the data in
+    /// use, uses data it can read — the digits for a digits model, or a kept dataset of its
+    /// shape (the one it was trained on, by name, else the newest). Returns why nothing could
+    /// be done, if nothing was; the model stays either way (its sliders, manifold and samples
+    /// need no data).
+    pub async fn follow_model(self, lab: Lab, training: Option<Training>) -> Option<String> {
+        let (shape, trained_on) = lab.active.with_untracked(|m| {
+            m.as_ref()
+                .map(|m| (m.shape(), m.info.notes.get(run_notes::DATASET).cloned()))
+        })?;
+        if shape == lab.data_shape_untracked() {
+            return None;
+        }
+        if shape == ImageShape::DIGITS {
+            return use_dataset(self, lab, training, None).problem();
+        }
+        let id = self.entries.with_untracked(|list| {
+            let fits = |e: &&StoredDataset| e.shape == shape.id();
+            let mut fitting = list.iter().filter(fits);
+            list.iter()
+                .filter(fits)
+                .find(|e| Some(&e.name) == trained_on.as_ref())
+                .or_else(|| fitting.next_back())
+                .map(|e| e.id.clone())
+        });
+        let Some(id) = id else {
+            return Some(format!(
+                "This model reads {shape} pictures, and no dataset kept here has that shape: \
+                 the chapters that need data wait until you import pictures as {shape}."
+            ));
+        };
+        match self.open(&id).await {
+            Ok(chosen) => use_dataset(self, lab, training, Some(chosen)).problem(),
+            Err(e) => Some(format!(
+                "The dataset this model reads could not be opened: {e}."
+            )),
+        }
     }
 
     /// Deletes the kept dataset `id`; the page goes back to the digits first if it used it.
@@ -248,9 +287,6 @@ pub fn use_dataset(
 ) -> Changed {
     let own = match &chosen {
         Some(chosen) => {
-            if let Some(why) = why_not_usable(&chosen.dataset) {
-                return Changed::Refused(why);
-            }
             let split = chosen.dataset.image_split();
             let data = OwnData {
                 id: chosen.id.clone(),
@@ -264,6 +300,8 @@ pub fn use_dataset(
                     .filter(|l| l.names.len() <= 256)
                     .map(|l| l.names.clone()),
                 no_test_set: chosen.dataset.why_no_test_set(),
+                ink: chosen.ink,
+                shape: chosen.dataset.shape(),
             };
             Some((data, Arc::new(split.test)))
         }

@@ -13,7 +13,7 @@ use leptos::html::{Canvas, Input};
 use leptos::prelude::*;
 
 use super::dataset_list::{file_name, DatasetList};
-use super::datasets::{use_dataset, use_datasets, why_not_usable, Chosen};
+use super::datasets::{use_dataset, use_datasets, Chosen};
 use super::dropped;
 use super::image_grid::paint_images;
 use super::import_files::{place, ImportJob};
@@ -241,9 +241,10 @@ pub fn ImportPanel() -> impl IntoView {
             <Why>
                 <p>
                     "Pictures (any size) are read by your browser, fitted to a square and, for ink on paper, inverted "
-                    "as MNIST's are; a folder's folders become labels. “Train on it here” (28×28 grey, 50 pictures or "
-                    "more) makes them this page's data; the file also trains natively ("<code>"train --data"</code>"). "
-                    "Nothing leaves this page."
+                    "as MNIST's are; a folder's folders become labels. “Train on it here” makes them this page's data: the "
+                    "next run trains a model of their shape (grey or colour, 28 to 64 pixels a side), and every chapter shows "
+                    "them through it. Every fifth picture is kept back to test, from 50 pictures on. The file also trains "
+                    "natively ("<code>"train --data"</code>"). Nothing leaves this page."
                 </p>
             </Why>
             <div class="import-options">
@@ -292,9 +293,10 @@ pub fn ImportPanel() -> impl IntoView {
                             id: imported.id.clone(),
                             dataset: imported.dataset.clone(),
                             file: imported.file.clone(),
+                            ink: imported.ink,
                         })).problem());
                     }
-                } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(i)) if why_not_usable(&i.dataset).is_none()))>
+                } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(_))))>
                     "Train on it here"
                 </button>
                 {move || lab.own_data.with(Option::is_some).then(|| view! {
@@ -324,9 +326,6 @@ pub fn ImportPanel() -> impl IntoView {
                 </div>
             })}
             <p class="import-summary" aria-live="polite">{summary}</p>
-            <p class="hint why-not-here">
-                {move || outcome.with(|o| match o { Some(Ok(i)) => why_not_usable(&i.dataset), _ => None })}
-            </p>
             <canvas class="import-preview" node_ref=preview width="0" height="0"
                 hidden=move || !outcome.with(|o| matches!(o, Some(Ok(_))))
                 role="img" aria-label="the first imported images, as they will be trained"></canvas>

@@ -9,7 +9,7 @@ use super::digit_view::DigitView;
 use super::state::use_lab;
 use super::visibility::{test_set_key, SameSet};
 use super::why::Why;
-use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::dataset::ImageShape;
 use crate::ml::explore::{encode_one, interpolate};
 use crate::ml::rng::Rng;
 
@@ -110,7 +110,7 @@ pub fn InterpolationPanel() -> impl IntoView {
         }
         seen.set_value(Some(now));
     });
-    let zeros = || vec![0.0; IMAGE_PIXELS];
+    let zeros = || vec![0.0; ImageShape::DIGITS.values()];
     let end_pixels =
         move |end: RwSignal<End>| Signal::derive(move || image(end.get()).unwrap_or_else(zeros));
     // Why the strip is empty, when it is: an end that is not there.
@@ -167,7 +167,11 @@ pub fn InterpolationPanel() -> impl IntoView {
                     {(0..STEPS)
                         .map(|i| {
                             let pixels = Signal::derive(move || {
-                                strip.with(|s| s.as_ref().map_or_else(zeros, |s| s[i * IMAGE_PIXELS..(i + 1) * IMAGE_PIXELS].to_vec()))
+                                strip.with(|s| s.as_ref().map_or_else(zeros, |s| {
+                                    // The strip holds STEPS images of the model's shape.
+                                    let n = s.len() / STEPS;
+                                    s[i * n..(i + 1) * n].to_vec()
+                                }))
                             });
                             view! { <DigitView pixels label=format!("step {} of the interpolation", i + 1) /> }
                         })

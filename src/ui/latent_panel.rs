@@ -9,7 +9,7 @@ use super::share::CopyLink;
 use super::sliders::LatentSliders;
 use super::state::{use_lab, Lab};
 use super::why::Why;
-use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::dataset::ImageShape;
 use crate::ml::explore::wander_step;
 use crate::ml::rng::Rng;
 
@@ -43,7 +43,7 @@ pub fn LatentPanel() -> impl IntoView {
                 out
             })
         });
-        decoded.unwrap_or_else(|| vec![0.0; IMAGE_PIXELS])
+        decoded.unwrap_or_else(|| vec![0.0; ImageShape::DIGITS.values()])
     });
 
     let wandering = RwSignal::new(false);

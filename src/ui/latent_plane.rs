@@ -68,7 +68,7 @@ pub fn LatentPlane() -> impl IntoView {
             return;
         }
         let codes = grid_codes_at(&base, dx, dy, &PLANE.cell_centres(CELLS));
-        sheet.draw(model, codes, CELLS);
+        sheet.draw(model, lab.grey_as(), codes, CELLS);
     });
 
     // The test digits' codes: encoded when the layer is on and the weights change, at most once

@@ -56,7 +56,7 @@ pub fn ManifoldPanel() -> impl IntoView {
             sheet.clear();
             return;
         }
-        sheet.draw(model, grid_codes(&base, dx, dy, n), n);
+        sheet.draw(model, lab.grey_as(), grid_codes(&base, dx, dy, n), n);
     });
 
     let on_click = move |ev: leptos::ev::MouseEvent| {

@@ -4,10 +4,10 @@
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-use super::datasets::use_datasets;
-use super::library::{pretrained_id, use_library};
+use super::datasets::{use_datasets, Datasets};
+use super::library::{pretrained_id, use_library, Library};
 use super::share;
-use super::state::{use_lab, ActiveModel};
+use super::state::{use_lab, ActiveModel, Lab};
 use super::training::Training;
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
 use crate::ml::run_notes;
@@ -98,6 +98,14 @@ pub(crate) async fn read_file(file: web_sys::File) -> Result<(String, Vec<u8>), 
     Ok((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()))
 }
 
+/// After a person chose a model: the data follows it when it reads pictures of another shape
+/// (`Datasets::follow_model`), and the picker says when none can be found.
+async fn follow_model(datasets: Datasets, library: Library, lab: Lab, training: Option<Training>) {
+    if let Some(problem) = datasets.follow_model(lab, training).await {
+        library.message.set(Some(problem));
+    }
+}
+
 #[component]
 pub fn ModelPicker() -> impl IntoView {
     let lab = use_lab();
@@ -149,7 +157,10 @@ pub fn ModelPicker() -> impl IntoView {
                 training.follow.set(false);
             }
         }
-        leptos::task::spawn_local(library.select(lab, id));
+        leptos::task::spawn_local(async move {
+            library.select(lab, id).await;
+            follow_model(datasets, library, lab, training).await;
+        });
     };
     let on_download = move |_| {
         let Some(model) = lab.active.get_untracked() else {
@@ -174,7 +185,10 @@ pub fn ModelPicker() -> impl IntoView {
         };
         leptos::task::spawn_local(async move {
             match read_file(file).await {
-                Ok((name, bytes)) => library.add_file(lab, name, bytes).await,
+                Ok((name, bytes)) => {
+                    library.add_file(lab, name, bytes).await;
+                    follow_model(datasets, library, lab, training).await;
+                }
                 Err(message) => library.message.set(Some(message)),
             }
         });

@@ -1,8 +1,14 @@
 //! The picture files a person chose with a file input. They are decoded by the browser
-//! (`crate::worker::picture`): in an import worker for an import, here for the one picture the
-//! anomaly chapter scores.
+//! (`crate::worker::picture`): in an import worker for an import, here for the one picture a
+//! chapter reads for the model (the anomaly score, the data column's upload).
 
 use wasm_bindgen::JsCast;
+
+use crate::ml::dataset::fit::{fit, Fit, FitOptions};
+use crate::ml::dataset::ImageShape;
+use crate::ml::preprocess::{mnist_like, PreprocessError};
+use crate::ui_logic::picture::ink_from_rgba;
+use crate::ui_logic::pixels::GreyAs;
 
 /// The files a file input's change event chose, in order. The input is cleared, so choosing
 /// the same files again is a change too.
@@ -19,4 +25,48 @@ pub fn take_files(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
         .unwrap_or_default();
     input.set_value("");
     files
+}
+
+/// Longest side, in pixels, at which an uploaded picture is read for a digits model: plenty for
+/// one digit, and a large photo is scaled down by the browser before any pixel reaches this
+/// page.
+const READ_SIDE: f64 = 280.0;
+
+/// Reads an image file (PNG, JPEG, SVG…) as the model of `shape` reads pictures.
+///
+/// For 28×28 grey it is read the way a drawing is: the browser scales it (keeping its shape) to
+/// at most [`READ_SIDE`] pixels a side, its ink is found (dark on light is inverted, see
+/// [`ink_from_rgba`]), then it is cropped, scaled into 20×20 and centred by its centre of mass in
+/// 28×28, as MNIST's digits were. Squashing the whole picture into 28×28 instead would leave a
+/// clean digit thin, small and off-centre, and score it as an anomaly. Any other shape is read
+/// as an import reads pictures ([`fit`]: the centred square, inverted when `grey` is ink and
+/// the picture is dark on light), so it looks like the dataset's own.
+pub async fn picture_for_model(
+    file: web_sys::File,
+    shape: ImageShape,
+    grey: GreyAs,
+) -> Result<Vec<f32>, String> {
+    let name = file.name();
+    if shape == ImageShape::DIGITS && grey == GreyAs::Ink {
+        let picture = crate::worker::picture::decode(&file, &name, READ_SIDE).await?;
+        let ink = ink_from_rgba(&picture.rgba);
+        return match mnist_like(&ink, picture.width, picture.height) {
+            Ok(done) => Ok(done.pixels),
+            Err(PreprocessError::Blank) => Err(format!(
+                "“{name}” looks blank: no stroke stands out from its background"
+            )),
+            Err(e) => Err(format!("“{name}” could not be prepared: {e}")),
+        };
+    }
+    // As an import does: the browser's resize to a few times the side, then the fit.
+    let max_side = (4 * shape.side) as f64;
+    let picture = crate::worker::picture::decode(&file, &name, max_side).await?;
+    let options = FitOptions {
+        shape,
+        fit: Fit::CentreCrop,
+        invert_dark_on_light: grey == GreyAs::Ink,
+    };
+    let levels = fit(picture.as_rgba(), options)
+        .map_err(|e| format!("“{name}” could not be prepared: {e}"))?;
+    Ok(levels.iter().map(|&k| f32::from(k) / 255.0).collect())
 }

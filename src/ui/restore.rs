@@ -10,16 +10,17 @@ use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::use_lab;
 use super::why::Why;
-use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::dataset::ImageShape;
 use crate::ml::explore::encode_one;
 use crate::ml::probes::{erased, fill_hole, mean_squared_error, patch_mask, salt_and_pepper};
 use crate::ml::rng::Rng;
 
-/// What is done to the digit.
+/// What is done to the picture.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Damage {
-    /// A square patch of this side wiped out at (row, col).
-    Patch { row: usize, col: usize, size: usize },
+    /// A square patch wiped out at (row, col), of side `size`: each a fraction of the image's
+    /// side, so the same damage fits a 28×28 digit and a 64×64 photo.
+    Patch { row: f32, col: f32, size: f32 },
     /// Salt-and-pepper noise on this fraction of the pixels, from this seed.
     Noise { fraction: f32, seed: u64 },
 }
@@ -34,8 +35,18 @@ enum Source {
 /// Encode–decode rounds of an inpainting.
 const INPAINT_ROUNDS: usize = 4;
 
+/// A patch's side, as a fraction of the image's (10 pixels of a digit's 28).
+const PATCH: f32 = 10.0 / 28.0;
+
+/// A blank picture, shown until there is one.
 fn zeros() -> Vec<f32> {
-    vec![0.0; IMAGE_PIXELS]
+    vec![0.0; ImageShape::DIGITS.values()]
+}
+
+/// The hole of a patch in an image of `shape`.
+fn hole_at(shape: ImageShape, (row, col, size): (f32, f32, f32)) -> (usize, usize, usize) {
+    let pixels = |f: f32| ((f * shape.side as f32).round() as usize).min(shape.side - 1);
+    (pixels(row), pixels(col), pixels(size).max(1))
 }
 
 #[component]
@@ -43,9 +54,9 @@ pub fn RestorePanel() -> impl IntoView {
     let lab = use_lab();
     let source = RwSignal::new(Source::Test(3));
     let damage = RwSignal::new(Damage::Patch {
-        row: 12,
-        col: 14,
-        size: 10,
+        row: 12.0 / 28.0,
+        col: 0.5,
+        size: PATCH,
     });
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0x5e5702e));
 
@@ -59,8 +70,12 @@ pub fn RestorePanel() -> impl IntoView {
     });
     let damaged = Memo::new(move |_| {
         let image = original.get()?;
+        let shape = ImageShape::from_values(image.len())?;
         Some(match damage.get() {
-            Damage::Patch { row, col, size } => erased(&image, row, col, size),
+            Damage::Patch { row, col, size } => {
+                let (row, col, size) = hole_at(shape, (row, col, size));
+                erased(&image, shape, row, col, size)
+            }
             Damage::Noise { fraction, seed } => {
                 salt_and_pepper(&image, fraction, &mut Rng::new(seed))
             }
@@ -79,7 +94,9 @@ pub fn RestorePanel() -> impl IntoView {
         match damage.get() {
             Damage::Noise { .. } => reconstruct(&input),
             Damage::Patch { row, col, size } => {
-                let hole = patch_mask(row, col, size);
+                let shape = ImageShape::from_values(input.len())?;
+                let (row, col, size) = hole_at(shape, (row, col, size));
+                let hole = patch_mask(shape, row, col, size);
                 let mut current = input.clone();
                 for _ in 0..INPAINT_ROUNDS {
                     current = fill_hole(&input, &reconstruct(&current)?, &hole);
@@ -95,10 +112,16 @@ pub fn RestorePanel() -> impl IntoView {
     });
 
     let patch = move |_| {
+        // Somewhere in the middle 16/28 of the picture, where the strokes are.
+        let place = |r: &mut Rng| (6 + r.below(16)) as f32 / 28.0;
         let (row, col) = rng
-            .try_update_value(|r| (6 + r.below(16), 6 + r.below(16)))
-            .unwrap_or((14, 14));
-        damage.set(Damage::Patch { row, col, size: 10 });
+            .try_update_value(|r| (place(r), place(r)))
+            .unwrap_or((0.5, 0.5));
+        damage.set(Damage::Patch {
+            row,
+            col,
+            size: PATCH,
+        });
     };
     let noise = move |_| {
         let seed = rng.try_update_value(|r| r.next_u64()).unwrap_or(1);
@@ -128,13 +151,11 @@ pub fn RestorePanel() -> impl IntoView {
         if rect.width() <= 0.0 || rect.height() <= 0.0 {
             return;
         }
-        let cell = |offset: f64, extent: f64| {
-            ((offset / extent * IMAGE_SIDE as f64) as usize).min(IMAGE_SIDE - 1)
-        };
+        let fraction = |offset: f64, extent: f64| (offset / extent).clamp(0.0, 1.0) as f32;
         damage.set(Damage::Patch {
-            row: cell(ev.client_y() as f64 - rect.top(), rect.height()),
-            col: cell(ev.client_x() as f64 - rect.left(), rect.width()),
-            size: 10,
+            row: fraction(ev.client_y() as f64 - rect.top(), rect.height()),
+            col: fraction(ev.client_x() as f64 - rect.left(), rect.width()),
+            size: PATCH,
         });
     };
 

@@ -16,7 +16,7 @@ use super::digit_view::DigitView;
 use super::state::use_lab;
 use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
-use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::dataset::ImageShape;
 use crate::ml::projection::Projection;
 use crate::ui_logic::palette::class_colour;
 
@@ -204,7 +204,7 @@ pub fn ScatterPanel() -> impl IntoView {
         let i = hovered.get();
         lab.test.with(|t| match (t, i) {
             (Some(t), Some(i)) if i < t.len() => t.image(i).to_vec(),
-            _ => vec![0.0; IMAGE_PIXELS],
+            _ => vec![0.0; ImageShape::DIGITS.values()],
         })
     });
     let hovered_text = move || {

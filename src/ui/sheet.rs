@@ -1,4 +1,4 @@
-//! A sheet of decoded digits on a canvas: n×n codes decoded a row at a time within a budget per
+//! A sheet of decoded images on a canvas: n×n codes decoded a row at a time within a budget per
 //! animation frame, each row painted as soon as it is decoded. An MLP decoder fills a 15×15 sheet
 //! in one frame; a convolutional one (about 15× the work per digit) over a few, and the page keeps
 //! answering either way. A newer sheet replaces an older one between rows, and the old one stays
@@ -13,7 +13,8 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::clock::now_ms;
 use super::state::ActiveModel;
-use crate::ml::data::{IMAGE_PIXELS, IMAGE_SIDE};
+use crate::ml::dataset::ImageShape;
+use crate::ui_logic::pixels::{tile_rgba, GreyAs};
 
 /// Decoding time per animation frame before the rest waits for the next frame.
 const FRAME_BUDGET_MS: f64 = 8.0;
@@ -27,39 +28,27 @@ pub fn context(canvas: &HtmlCanvasElement) -> Result<CanvasRenderingContext2d, S
         .ok_or_else(|| "this browser gave no 2D canvas".to_string())
 }
 
-/// Paints one row of `n` decoded digits (`n × 784` grey values) at grid row `row`.
+/// Paints one row of `n` decoded images (`n × values`, of `shape`) at grid row `row`.
 fn paint_row(
     canvas: &HtmlCanvasElement,
     row: usize,
+    (shape, grey): (ImageShape, GreyAs),
     pixels: &[f32],
     n: usize,
 ) -> Result<(), String> {
-    let width = n * IMAGE_SIDE;
-    let mut rgba = vec![255u8; width * IMAGE_SIDE * 4];
-    for col in 0..n {
-        let digit = &pixels[col * IMAGE_PIXELS..(col + 1) * IMAGE_PIXELS];
-        for y in 0..IMAGE_SIDE {
-            for x in 0..IMAGE_SIDE {
-                let level = 255 - (digit[y * IMAGE_SIDE + x].clamp(0.0, 1.0) * 255.0).round() as u8;
-                let at = (y * width + col * IMAGE_SIDE + x) * 4;
-                rgba[at..at + 3].fill(level);
-            }
-        }
-    }
-    let image = ImageData::new_with_u8_clamped_array_and_sh(
-        Clamped(&rgba),
-        width as u32,
-        IMAGE_SIDE as u32,
-    )
-    .map_err(|_| "could not make the sheet's image")?;
+    let (width, height, rgba) = tile_rgba(shape, pixels, n, grey);
+    let image =
+        ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)
+            .map_err(|_| "could not make the sheet's image")?;
     context(canvas)?
-        .put_image_data(&image, 0.0, (row * IMAGE_SIDE) as f64)
+        .put_image_data(&image, 0.0, (row * shape.side) as f64)
         .map_err(|_| "could not draw the sheet".to_string())
 }
 
 /// A sheet being decoded.
 struct Job {
     model: Arc<ActiveModel>,
+    grey: GreyAs,
     n: usize,
     /// All n² codes, row by row.
     codes: Vec<f32>,
@@ -103,13 +92,13 @@ impl Sheet {
         }
     }
 
-    /// Starts decoding `codes` (n² latent vectors, row by row) with `model`; the canvas becomes
-    /// n·28 pixels square.
-    pub fn draw(self, model: Arc<ActiveModel>, codes: Vec<f32>, n: usize) {
+    /// Starts decoding `codes` (n² latent vectors, row by row) with `model`, grey shown as
+    /// `grey`; the canvas becomes n image sides square.
+    pub fn draw(self, model: Arc<ActiveModel>, grey: GreyAs, codes: Vec<f32>, n: usize) {
         let Some(el) = self.canvas.get_untracked() else {
             return;
         };
-        let side = (n * IMAGE_SIDE) as u32;
+        let side = (n * model.shape().side) as u32;
         if el.width() != side || el.height() != side {
             el.set_width(side);
             el.set_height(side);
@@ -118,6 +107,7 @@ impl Sheet {
         self.status.ms.set(None);
         self.job.set_value(Some(Job {
             model,
+            grey,
             n,
             codes,
             next_row: 0,
@@ -163,7 +153,10 @@ impl Sheet {
                     .model
                     .decode_many(codes, j.n)
                     .map_err(|e| format!("decoding the sheet failed: {e}"))
-                    .and_then(|pixels| paint_row(&canvas, row, &pixels, j.n));
+                    .and_then(|pixels| {
+                        let look = (j.model.shape(), j.grey);
+                        paint_row(&canvas, row, look, &pixels, j.n)
+                    });
                 j.next_row += 1;
                 Some((row, j.n, j.started_ms, result))
             });

@@ -9,9 +9,11 @@ use leptos::prelude::*;
 use super::clock::{in_chunks, yield_to_browser};
 use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::ImageSet;
+use crate::ml::dataset::ImageShape;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{self, Code};
 use crate::ml::model::{Model, PackedDecoder};
+use crate::ui_logic::pixels::GreyAs;
 use crate::ui_logic::words::thousands;
 
 /// A test set, and a model's sorted scores of it.
@@ -109,7 +111,12 @@ impl ActiveModel {
         self.model.config().latent
     }
 
-    /// Decodes `count` codes laid end to end to `count × 784` grey values.
+    /// The shape of the images it reads and draws.
+    pub fn shape(&self) -> ImageShape {
+        self.model.config().shape
+    }
+
+    /// Decodes `count` codes laid end to end to `count × values` values.
     pub fn decode_many(&self, zs: &[f32], count: usize) -> candle_core::Result<Vec<f32>> {
         match &self.packed {
             Some(packed) => packed.decode_pixels(zs, count),
@@ -117,7 +124,7 @@ impl ActiveModel {
         }
     }
 
-    /// Decodes one code to 784 grey values.
+    /// Decodes one code to the values of one image.
     pub fn decode_one(&self, z: &[f32]) -> candle_core::Result<Vec<f32>> {
         self.decode_many(z, 1)
     }
@@ -137,6 +144,10 @@ pub struct OwnData {
     pub label_names: Option<Vec<String>>,
     /// Why it has no test images, when it is too small for a test split.
     pub no_test_set: Option<String>,
+    /// Whether its grey images are ink (shown dark on light) rather than light.
+    pub ink: bool,
+    /// The shape of its images: the models trained on it take this shape.
+    pub shape: ImageShape,
 }
 
 /// Where the picture at the model's input (the data column) comes from.
@@ -273,6 +284,52 @@ impl Lab {
                 .get()
                 .map(|e| format!("the test digits are unavailable ({e})")),
         }
+    }
+
+    /// How grey images are shown: as ink on paper (the digits, ink imports), or as light for a
+    /// dataset of grey photographs. Tracks what it reads.
+    pub fn grey_as(&self) -> GreyAs {
+        match self.own_data.with(|d| d.as_ref().map(|d| d.ink)) {
+            Some(false) => GreyAs::Light,
+            Some(true) | None => GreyAs::Ink,
+        }
+    }
+
+    /// The shape of the data in use: a dataset's own, or the digits' 28×28 grey. Tracks.
+    pub fn data_shape(&self) -> ImageShape {
+        self.own_data
+            .with(|d| d.as_ref().map_or(ImageShape::DIGITS, |d| d.shape))
+    }
+
+    /// [`Lab::data_shape`] without tracking.
+    pub fn data_shape_untracked(&self) -> ImageShape {
+        untrack(|| self.data_shape())
+    }
+
+    /// Why the active model cannot read the data in use, when it cannot: their image shapes
+    /// differ (a digits model while a colour dataset is in use, say). Tracks.
+    pub fn why_model_cannot_read_data(&self) -> Option<String> {
+        let data = self.data_shape();
+        let model = self.active.with(|m| m.as_ref().map(|m| m.shape()))?;
+        (model != data).then(|| {
+            format!(
+                "The model in use reads {model} pictures, and the data in use is {data}: the \
+                 chapters that show the data through the model wait for a model of its shape. \
+                 Press Start to train one, or choose one in the Model menu."
+            )
+        })
+    }
+
+    /// [`Lab::grey_as`] without tracking.
+    pub fn grey_as_untracked(&self) -> GreyAs {
+        untrack(|| self.grey_as())
+    }
+
+    /// The shape of the images the active model reads (the digits' before one is loaded),
+    /// without tracking.
+    pub fn model_shape_untracked(&self) -> ImageShape {
+        self.active
+            .with_untracked(|m| m.as_ref().map_or(ImageShape::DIGITS, |m| m.shape()))
     }
 
     /// The test set in words, for captions: "2,000 test digits", or "12 test images of

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::state::use_lab;
-use crate::ml::data::IMAGE_PIXELS;
+use crate::ml::dataset::ImageShape;
 use crate::ml::rng::Rng;
 use crate::ui_logic::typed_number::problem_with;
 
@@ -59,9 +59,10 @@ pub fn TestDigitChooser() -> impl IntoView {
     let pixels = Signal::derive(move || {
         let i = lab.test_digit.get();
         lab.test.with(|t| {
-            t.as_ref()
-                .filter(|t| i < t.len())
-                .map_or_else(|| vec![0.0; IMAGE_PIXELS], |t| t.image(i).to_vec())
+            t.as_ref().filter(|t| i < t.len()).map_or_else(
+                || vec![0.0; ImageShape::DIGITS.values()],
+                |t| t.image(i).to_vec(),
+            )
         })
     });
     let what = move || lab.test_item_words(lab.test_digit.get());

@@ -6,6 +6,7 @@ pub mod chart_scale;
 pub mod notice;
 pub mod palette;
 pub mod picture;
+pub mod pixels;
 pub mod plane;
 pub mod share_link;
 pub mod supervision;

@@ -8,7 +8,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { open, results, useApp } from "./harness.mjs";
-import { png } from "./png.mjs";
+import { png, pngRgb } from "./png.mjs";
 import { zip } from "./zip.mjs";
 
 const app = useApp();
@@ -331,5 +331,87 @@ test("an import worker that cannot load says so instead of leaving the progress 
   assert.equal(await page.locator(".import-files").isDisabled(), false, "another import can be tried");
   // The only error is the worker's own failed fetch of its code, which the browser reports.
   assert.deepEqual(errors.filter((e) => !/Failed to fetch/.test(e)), []);
+  await context.close();
+});
+
+/** A folder "warm" of 60 colour pictures: red discs on blue and yellow bars on green. */
+function colourFolder() {
+  const root = join(mkdtempSync(join(tmpdir(), "latent-lab-colour-")), "warm");
+  for (const kind of ["discs", "bars"]) mkdirSync(join(root, kind), { recursive: true });
+  for (let i = 0; i < 30; i++) {
+    const [cx, cy, r] = [20 + (i % 5) * 10, 22 + (Math.floor(i / 5) % 3) * 15, 9 + Math.floor(i / 15) * 7];
+    writeFileSync(join(root, "discs", `disc-${i}.png`), pngRgb(80, 80, (x, y) => ((x - cx) ** 2 + (y - cy) ** 2 < r * r ? [230, 30, 20] : [20, 40, 200])));
+    const [x0, w] = [6 + Math.round(i * 2.5), 5 + (i % 4) * 2];
+    writeFileSync(join(root, "bars", `bar-${i}.png`), pngRgb(90, 90, (x, y) => (x >= x0 && x < x0 + w && y > 8 && y < 82 ? [240, 220, 30] : [30, 150, 60])));
+  }
+  return root;
+}
+
+/** Waits until the canvas at `selector` shows more than `min` coloured pixels (whose channels
+ * differ a lot: not grey); returns its size and that count. */
+async function waitForColour(page, selector, min) {
+  const look = await page.waitForFunction(
+    ({ selector, min }) => {
+      const c = document.querySelector(selector);
+      if (!c || !c.width) return null;
+      const d = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+      let colour = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.max(d[i], d[i + 1], d[i + 2]) - Math.min(d[i], d[i + 1], d[i + 2]) > 60) colour++;
+      return colour > min ? { width: c.width, height: c.height, colour } : null;
+    },
+    { selector, min },
+    { timeout: 30_000 },
+  );
+  return look.jsonValue();
+}
+
+test("colour pictures train a colour model in the page, and the tool shows them in colour", async () => {
+  const context = await app.browser.newContext({ acceptDownloads: true });
+  const { page, errors } = await open(context, app);
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-panel select").first().selectOption({ label: "32×32 colour" });
+  await page.locator(".import-folder").setInputFiles(colourFolder());
+  await page.waitForFunction(() => /60 images of 32×32 colour/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
+  await page.click(".train-here");
+  await page.waitForFunction(() => /use “warm” \(60 pictures; 12 test images of “warm”\)/.test(document.querySelector(".data-in-use")?.textContent ?? ""), null, { timeout: 30_000 });
+  // The digits model in use cannot read them, and the page says so until a model of their shape is trained.
+  await page.waitForFunction(() => /reads 28×28 grey pictures, and the data in use is 32×32 colour/.test(document.querySelector(".shape-notice")?.textContent ?? ""));
+  // 48 training pictures: small batches and more epochs, so the model takes a few hundred steps.
+  for (const [field, value] of [["batch", 8], ["epochs", 40]]) {
+    await page.fill(`.field.${field} input`, String(value));
+    await page.press(`.field.${field} input`, "Tab");
+  }
+  await page.waitForFunction(() => /for 32×32 colour images · 40 epochs on “warm”$/.test(document.querySelector(".training-strip .strip-what")?.textContent ?? ""));
+
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  await page.click(".training-strip .strip-start");
+  await page.waitForFunction(() => document.querySelector(".training-strip")?.dataset.state === "finished", null, { timeout: 180_000 });
+  await page.waitForFunction(() => document.querySelector(".shape-notice")?.hidden === true, null, { timeout: 30_000 });
+
+  // A test picture, its reconstruction, the output at its code and the manifold around it are
+  // 32×32 colour pictures (the mean picture at the origin is a muddy mix of both kinds).
+  await page.click(".draw-panel .source >> text=A test digit");
+  await waitForColour(page, ".draw-panel .reconstruction canvas", 100);
+  const output = await waitForColour(page, ".stage-output canvas.digit", 100);
+  assert.deepEqual([output.width, output.height], [32, 32]);
+  await page.locator(".manifold-panel").scrollIntoViewIfNeeded();
+  const manifold = await waitForColour(page, "canvas.manifold", 1000);
+  assert.equal(manifold.width % 32, 0);
+  // Restoring a damaged colour picture brings it closer to the original.
+  await page.locator(".restore-panel").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => Number(document.querySelector(".restore-verdict")?.dataset.restored) >= 0, null, { timeout: 30_000 });
+  // An uploaded colour picture is read at 32×32 and reconstructed.
+  const dir = mkdtempSync(join(tmpdir(), "latent-lab-upload-"));
+  writeFileSync(join(dir, "sunset.png"), pngRgb(200, 120, (x, y) => ((x - 100) ** 2 + (y - 60) ** 2 < 900 ? [250, 40, 30] : [10, 30, 190])));
+  await page.locator(".draw-panel .upload-input").setInputFiles(join(dir, "sunset.png"));
+  await waitForColour(page, ".draw-panel .drawn canvas", 100);
+  assert.match(await page.textContent(".draw-panel .drawn figcaption"), /32×32 colour/);
+  await page.screenshot({ path: `${results}trained-on-colour.png`, fullPage: false });
+
+  // The model file says what it reads and what it was trained on.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download")]);
+  const meta = header(readFileSync(await download.path())).__metadata__;
+  assert.deepEqual([meta.shape, meta.dataset], ["colour-32", "warm"]);
+  assert.deepEqual(errors, []);
   await context.close();
 });

@@ -77,7 +77,7 @@ for (const [what, override, pattern] of [
       await waitForText(page, ".progress-text", /Training is unavailable/);
       assert.match(await page.textContent(".progress-text"), pattern);
       assert.equal(await page.locator(".training-buttons .start").isDisabled(), true);
-      await waitForText(page, ".interpolation-panel", /Test digits unavailable/);
+      await waitForText(page, ".interpolation-panel", /No test images: the test digits are unavailable/);
       // Another pretrained model still loads and decodes.
       const option = "pretrained:mlp-vae-z16";
       await page.selectOption("#model-select", option);

@@ -83,6 +83,16 @@ impl ImageShape {
         self.channels.count() * self.side * self.side
     }
 
+    /// The supported shape whose images have `values` values, if there is one: every supported
+    /// shape has a different count (784, 1,024, 3,072, 4,096, 12,288), so a picture's values
+    /// say what it is.
+    pub fn from_values(values: usize) -> Option<Self> {
+        Channels::ALL
+            .into_iter()
+            .flat_map(|channels| SIDES.map(|side| Self { channels, side }))
+            .find(|shape| shape.values() == values)
+    }
+
     /// E.g. "grey-28", "colour-64": how the shape is written in files and notes.
     pub fn id(&self) -> String {
         format!("{}-{}", self.channels.name(), self.side)
@@ -115,6 +125,13 @@ mod tests {
         assert_eq!(ImageShape::from_id("grey-28"), Some(ImageShape::DIGITS));
         assert_eq!(shape.to_string(), "64×64 colour");
         assert_eq!(sides_text(), "28, 32 or 64");
+        for channels in Channels::ALL {
+            for side in SIDES {
+                let shape = ImageShape::new(channels, side).unwrap();
+                assert_eq!(ImageShape::from_values(shape.values()), Some(shape));
+            }
+        }
+        assert_eq!(ImageShape::from_values(785), None);
         for bad in ["grey-27", "purple-28", "grey", "grey-", "-28", "grey-28-1"] {
             assert_eq!(ImageShape::from_id(bad), None, "{bad}");
         }

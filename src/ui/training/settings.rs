@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::number_field::Invalid;
 use super::{DataStatus, Plan, Training};
+use crate::ml::dataset::ImageShape;
 use crate::ml::model::{ModelConfig, ModelKind};
 use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS};
 use crate::protocol::RunState;
@@ -45,17 +46,15 @@ impl Settings {
         }
     }
 
-    /// The model the settings describe, tracked (for a view that follows them).
-    pub fn model_config_tracked(&self) -> ModelConfig {
-        ModelConfig::new(self.kind.get(), self.latent.get(), self.hidden.get())
+    /// The model the settings describe for images of `shape` (the data's), tracked (for a view
+    /// that follows them).
+    pub fn model_config_tracked(&self, shape: ImageShape) -> ModelConfig {
+        ModelConfig::new(self.kind.get(), self.latent.get(), self.hidden.get()).of_shape(shape)
     }
 
-    pub fn model_config(&self) -> ModelConfig {
-        ModelConfig::new(
-            self.kind.get_untracked(),
-            self.latent.get_untracked(),
-            self.hidden.get_untracked(),
-        )
+    /// The model the settings describe for images of `shape`.
+    pub fn model_config(&self, shape: ImageShape) -> ModelConfig {
+        untrack(|| self.model_config_tracked(shape))
     }
 
     pub fn train_config(&self) -> TrainConfig {
@@ -133,7 +132,7 @@ impl Training {
         }
         let settings = self.settings;
         self.start(
-            settings.model_config(),
+            settings.model_config(self.lab.data_shape_untracked()),
             settings.train_config(),
             settings.epochs.get_untracked(),
         );

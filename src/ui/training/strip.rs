@@ -26,7 +26,7 @@ pub fn TrainingStrip(training: Training) -> impl IntoView {
             Some(plan) => format!("{} · {} epochs{on}", plan.model, plan.epochs),
             None => format!(
                 "next: {} · {} epochs{on}",
-                training.settings.model_config_tracked(),
+                training.settings.model_config_tracked(lab.data_shape()),
                 training.settings.epochs.get()
             ),
         })
