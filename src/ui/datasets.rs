@@ -293,6 +293,7 @@ pub fn use_dataset(
                 name: chosen.dataset.name().to_string(),
                 file: chosen.file.clone(),
                 images: chosen.dataset.len(),
+                train_images: split.train.len(),
                 // The page's classes are bytes (as the digits'): more than 256 are not named.
                 label_names: chosen
                     .dataset

@@ -148,7 +148,8 @@ async fn copy_text(text: &str) -> Result<(), JsValue> {
 }
 
 /// "Copy link", with what a link can and cannot carry: a pretrained model opens anywhere, a model
-/// trained or loaded here only in this browser (it travels as a file, by Download).
+/// trained or loaded here only in this browser (it travels as a file, by Download), and a
+/// dataset of one's own never (it travels as a dataset file).
 #[component]
 pub fn CopyLink() -> impl IntoView {
     let lab = use_lab();
@@ -171,7 +172,7 @@ pub fn CopyLink() -> impl IntoView {
         status.set(None);
     });
     let note = move || {
-        lab.active.with(|m| {
+        let model = lab.active.with(|m| {
             m.as_ref().map(|m| {
                 if m.id.starts_with("pretrained:") {
                     "The link opens this model at this point, in any browser."
@@ -180,7 +181,18 @@ pub fn CopyLink() -> impl IntoView {
                      model itself, Download it and send the file."
                 }
             })
-        })
+        })?;
+        // A link is a few hundred characters: pictures cannot travel in it.
+        let data = lab.own_data.with(|d| {
+            d.as_ref().map_or(String::new(), |d| {
+                format!(
+                    " The pictures of “{}” cannot travel in a link: to share them, download the \
+                     dataset (in “Your own pictures”) and send the file.",
+                    d.name
+                )
+            })
+        });
+        Some(format!("{model}{data}"))
     };
     view! {
         <div class="share-row">

@@ -16,6 +16,9 @@ use crate::ml::model::{Model, PackedDecoder};
 use crate::ui_logic::pixels::GreyAs;
 use crate::ui_logic::words::thousands;
 
+/// Training digits of the built-in set (four in five of the asset's 10,000).
+const DIGITS_TRAINING: usize = 8_000;
+
 /// A test set, and a model's sorted scores of it.
 type ScoredSet = (Arc<ImageSet>, Arc<Vec<f32>>);
 
@@ -140,6 +143,8 @@ pub struct OwnData {
     /// The dataset file, as the worker takes it (and takes again after a restart).
     pub file: Arc<Vec<u8>>,
     pub images: usize,
+    /// How many of them train (all, below a test split's minimum; else four in five).
+    pub train_images: usize,
     /// Its classes' names, when it has labels.
     pub label_names: Option<Vec<String>>,
     /// Why it has no test images, when it is too small for a test split.
@@ -299,6 +304,21 @@ impl Lab {
     pub fn data_shape(&self) -> ImageShape {
         self.own_data
             .with(|d| d.as_ref().map_or(ImageShape::DIGITS, |d| d.shape))
+    }
+
+    /// The training pictures of the data in use, counted and named for hints: "8,000 training
+    /// digits" or "48 training pictures". Tracks.
+    pub fn training_set_words(&self) -> (usize, String) {
+        let count = self
+            .own_data
+            .with(|d| d.as_ref().map(|d| d.train_images))
+            .unwrap_or(DIGITS_TRAINING);
+        let what = if self.own_data.with(Option::is_some) {
+            "pictures"
+        } else {
+            "digits"
+        };
+        (count, format!("{} training {what}", thousands(count)))
     }
 
     /// [`Lab::data_shape`] without tracking.

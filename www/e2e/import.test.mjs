@@ -376,11 +376,14 @@ test("colour pictures train a colour model in the page, and the tool shows them 
   await page.waitForFunction(() => /use “warm” \(60 pictures; 12 test images of “warm”\)/.test(document.querySelector(".data-in-use")?.textContent ?? ""), null, { timeout: 30_000 });
   // The digits model in use cannot read them, and the page says so until a model of their shape is trained.
   await page.waitForFunction(() => /reads 28×28 grey pictures, and the data in use is 32×32 colour/.test(document.querySelector(".shape-notice")?.textContent ?? ""));
-  // 48 training pictures: small batches and more epochs, so the model takes a few hundred steps.
+  // 48 training pictures fit in one batch of 128, and the panel says what that means; small
+  // batches and more epochs give the model a few hundred steps.
+  assert.match(await page.textContent(".one-step-epochs"), /Batch 128 takes all 48 training pictures in one step/);
   for (const [field, value] of [["batch", 8], ["epochs", 40]]) {
     await page.fill(`.field.${field} input`, String(value));
     await page.press(`.field.${field} input`, "Tab");
   }
+  await page.waitForSelector(".one-step-epochs[hidden]", { state: "attached" });
   await page.waitForFunction(() => /for 32×32 colour images · 40 epochs on “warm”$/.test(document.querySelector(".training-strip .strip-what")?.textContent ?? ""));
 
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
@@ -412,6 +415,8 @@ test("colour pictures train a colour model in the page, and the tool shows them 
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download")]);
   const meta = header(readFileSync(await download.path())).__metadata__;
   assert.deepEqual([meta.shape, meta.dataset], ["colour-32", "warm"]);
+  // A link cannot carry the pictures, and says so.
+  assert.match(await page.textContent(".link-note"), /The pictures of “warm” cannot travel in a link/);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -113,6 +113,23 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             k.label()
         )
     });
+    // The data's training pictures: a batch as large as all of them is one step an epoch.
+    let batch_hint = Signal::derive(move || {
+        let (count, words) = training.lab.training_set_words();
+        if batch.get() >= count {
+            format!("pictures per step; all {words} fit in one step, so an epoch is one step: a smaller batch takes more")
+        } else {
+            "pictures per step".to_string()
+        }
+    });
+    let epochs_hint = Signal::derive(move || {
+        let (_, words) = training.lab.training_set_words();
+        format!(
+            "passes over the {words} ({} to {})",
+            EPOCH_RANGE.start(),
+            EPOCH_RANGE.end()
+        )
+    });
     let start = move |_| training.start_from_settings();
 
     let state = move || training.state();
@@ -293,9 +310,9 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                     hint="epochs over which β rises from 0 to its value (0: none)" />
                 <NumberField label="learning rate" value=learning_rate check=check_learning_rate invalid
                     hint="Adam's step size; 1e-3 is a good start" />
-                <NumberField label="batch" value=batch check=check_batch invalid hint="digits per step" />
+                <NumberField label="batch" value=batch check=check_batch invalid hint=batch_hint />
                 <NumberField label="epochs" value=epochs check=check_epochs_field invalid
-                    hint=format!("passes over the 8,000 training digits ({} to {})", EPOCH_RANGE.start(), EPOCH_RANGE.end()) />
+                    hint=epochs_hint />
                 <NumberField label="seed" value=seed check=any_seed invalid
                     hint="fixes the initial weights, the order and the noise" />
             </div>
@@ -313,6 +330,12 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                     " explore the newest weights"
                 </label>
             </div>
+            <p class="hint one-step-epochs" hidden=move || batch_hint.with(|h| !h.contains("one step"))>
+                {move || {
+                    let (_, words) = training.lab.training_set_words();
+                    format!("Batch {} takes all {words} in one step, so each epoch is a single step: a smaller batch (or more epochs) lets the model learn more.", batch.get())
+                }}
+            </p>
             <div class="progress-row">
                 <progress max="1" value=fraction></progress>
                 <span class="progress-text" data-state=move || state().map_or("idle".to_string(), |s| format!("{s:?}").to_lowercase())>
