@@ -154,3 +154,87 @@ fn a_file_that_is_not_a_dataset_is_refused_in_words() {
     let err = text(&run.stderr);
     assert!(err.contains("is not a Latent Lab dataset"), "{err}");
 }
+
+/// A PNG of `side × side` RGB pixels from `rgb(x, y)`.
+fn png_rgb(side: u32, rgb: impl Fn(u32, u32) -> [u8; 3]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, side, side);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let data: Vec<u8> = (0..side * side)
+        .flat_map(|i| rgb(i % side, i / side))
+        .collect();
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&data)
+        .unwrap();
+    bytes
+}
+
+#[test]
+fn a_folder_of_pictures_trains_natively_as_the_page_would_import_it() {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("native-import/warm");
+    let _ = std::fs::remove_dir_all(&root);
+    for kind in ["discs", "bars"] {
+        std::fs::create_dir_all(root.join(kind)).unwrap();
+    }
+    for i in 0..30u32 {
+        // Every picture different (an import drops duplicates): the disc and the bar move along.
+        let (cx, cy) = (6 + i, 14 + i % 12);
+        let disc = png_rgb(40, |x, y| {
+            let inside = (x as i32 - cx as i32).pow(2) + (y as i32 - cy as i32).pow(2) < 64;
+            if inside {
+                [230, 30, 20]
+            } else {
+                [20, 40, 200]
+            }
+        });
+        std::fs::write(root.join(format!("discs/disc-{i:02}.png")), disc).unwrap();
+        let bar = png_rgb(40, |x, _| {
+            if (i + 4..i + 8).contains(&x) {
+                [240, 220, 30]
+            } else {
+                [30, 150, 60]
+            }
+        });
+        std::fs::write(root.join(format!("bars/bar-{i:02}.png")), bar).unwrap();
+    }
+    // A JPEG (CMYK, as some scanners write them) is read; a GIF and a note are passed over.
+    let pictures = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("www/e2e/pictures");
+    for (from, to) in [
+        ("cmyk-disc.jpg", "discs/scan.jpg"),
+        ("animated-bar-first.gif", "bars/anim.gif"),
+    ] {
+        std::fs::copy(pictures.join(from), root.join(to)).unwrap();
+    }
+    std::fs::write(root.join("notes.txt"), "warm colours").unwrap();
+
+    let saved = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("warm.dataset.safetensors");
+    let run = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args([
+            "--images",
+            root.to_str().unwrap(),
+            "--side",
+            "32",
+            "--colour",
+        ])
+        .args(["--save-data", saved.to_str().unwrap()])
+        .args([
+            "--kind", "conv-vae", "--latent", "2", "--hidden", "4", "--epochs", "1",
+        ])
+        .output()
+        .unwrap();
+    let err = text(&run.stderr);
+    assert!(run.status.success(), "{err}");
+    assert!(err.contains("“warm”: 61 "), "60 PNGs and the JPEG: {err}");
+    assert!(
+        err.contains("warm/bars/anim.gif"),
+        "the GIF is named as passed over: {err}"
+    );
+    assert!(err.contains("for 32×32 colour images"), "{err}");
+    let set = file::load(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!((set.name(), set.len()), ("warm", 61));
+    assert_eq!(set.shape(), ImageShape::new(Channels::Colour, 32).unwrap());
+    assert_eq!(set.labels().unwrap().names, ["bars", "discs"]);
+}

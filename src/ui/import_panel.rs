@@ -22,7 +22,7 @@ use super::picture_file;
 use super::state::use_lab;
 use super::training::Training;
 use super::why::Why;
-use crate::ml::dataset::fit::Fit;
+use crate::ml::dataset::fit::{Fit, INVERT_BY_DEFAULT};
 use crate::ml::dataset::import::Tally;
 use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
 use crate::protocol::{ImportEvent, ImportRequest};
@@ -61,8 +61,8 @@ pub fn ImportPanel() -> impl IntoView {
     // Why the last "Train on it here" did not happen (or the import was not kept), if so.
     let problem = RwSignal::new(None::<String>);
     let shape_index = RwSignal::new(0usize);
-    let fit_choice = RwSignal::new(Fit::Pad);
-    let invert = RwSignal::new(true);
+    let fit_choice = RwSignal::new(Fit::DEFAULT);
+    let invert = RwSignal::new(INVERT_BY_DEFAULT);
     let name = RwSignal::new(String::new());
     let progress = RwSignal::new(None::<(usize, usize)>);
     let job = StoredValue::new_local(None::<ImportJob>);

@@ -26,6 +26,19 @@ pub enum Fit {
 impl Fit {
     pub const ALL: [Fit; 3] = [Fit::CentreCrop, Fit::Pad, Fit::Stretch];
 
+    /// What an import does unless told otherwise (the page's and the native trainer's): the
+    /// whole picture, undistorted.
+    pub const DEFAULT: Fit = Fit::Pad;
+
+    /// The name with a dash for the space ("centre-crop"), as the command line takes it.
+    pub fn id(self) -> String {
+        self.name().replace(' ', "-")
+    }
+
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.id() == id)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Fit::CentreCrop => "centre crop",
@@ -34,6 +47,11 @@ impl Fit {
         }
     }
 }
+
+/// Whether an import inverts dark-on-light pictures unless told otherwise: most pictures of
+/// marks (drawings, scans of ink) are dark on light, and the models read ink as bright, as in
+/// MNIST.
+pub const INVERT_BY_DEFAULT: bool = true;
 
 /// What an import makes of every picture.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

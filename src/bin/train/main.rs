@@ -3,6 +3,8 @@
 //! ```text
 //! cargo run --release --bin train -- --pretrained            # rebuild assets/pretrained/*
 //! cargo run --release --bin train -- --kind mlp-vae --latent 20 --epochs 10 --out my.safetensors
+//! cargo run --release --bin train -- --data shapes.dataset.safetensors --kind conv-vae
+//! cargo run --release --bin train -- --images photos/ --side 32 --colour --save-data photos.safetensors
 //! ```
 //!
 //! It prints one line per epoch (train loss, test negative ELBO and its parts, samples/s) and,
@@ -20,13 +22,17 @@ fn main() {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+mod images;
+
+#[cfg(not(target_arch = "wasm32"))]
 mod native {
     use std::path::{Path, PathBuf};
     use std::time::Instant;
 
     use latent_lab::ml::checkpoint::{self, Precision};
     use latent_lab::ml::data::{ImageSet, Split, MAGIC};
-    use latent_lab::ml::dataset;
+    use latent_lab::ml::dataset::fit::{Fit, FitOptions, INVERT_BY_DEFAULT};
+    use latent_lab::ml::dataset::{self, Channels, ImageShape};
     use latent_lab::ml::eval::evaluate;
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
     use latent_lab::ml::pretrained::{PRETRAINED, PRETRAINED_SEED};
@@ -49,6 +55,7 @@ mod native {
         let train = TrainConfig::default();
         format!(
             "usage: train [--pretrained] [--data PATH] [--kind {ids}]
+             [--images DIR [--side N] [--colour] [--fit F] [--no-invert] [--save-data FILE]]
              [--latent N] [--hidden N] [--epochs N] [--batch N] [--lr X] [--beta X]
              [--seed N] [--warmup N] [--out FILE.safetensors] [--f16] [--json]
 
@@ -56,6 +63,10 @@ mod native {
   --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
   --data PATH    the digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
                  or a Latent Lab dataset file (.safetensors, exported by the page) of any shape
+  --images DIR   a folder of PNG and JPEG pictures, made into a dataset as the page imports one
+                 (its folders become labels): --side {sides} (default 28), --colour (default grey),
+                 --fit {fits} (default {fit}), --no-invert (keep dark-on-light pictures
+                 as they are), --save-data FILE (keep the dataset file, for the page or --data)
   --kind K       default {kind}
   --latent N     latent dimensions, default {latent}
   --hidden N     the width, which means for each kind: {kinds}
@@ -64,6 +75,9 @@ mod native {
                  defaults {batch}, {lr}, {beta}, {seed}, {warmup} (no KL warm-up)
   --json         print a JSON summary of the run on stdout",
             ids = ModelKind::ALL.map(ModelKind::id).join("|"),
+            sides = dataset::sides_text(),
+            fits = Fit::ALL.map(Fit::id).join("|"),
+            fit = Fit::DEFAULT.id(),
             kind = reference.kind.id(),
             latent = reference.latent,
             kinds = kinds.join("; "),
@@ -77,6 +91,9 @@ mod native {
 
     struct Options {
         data: PathBuf,
+        /// `--images DIR` and how to fit them, instead of `data`.
+        images: Option<(PathBuf, FitOptions)>,
+        save_data: Option<PathBuf>,
         config: ModelConfig,
         train: TrainConfig,
         epochs: usize,
@@ -90,6 +107,8 @@ mod native {
     fn parse(args: Vec<String>) -> Result<Options, String> {
         let mut o = Options {
             data: PathBuf::from("assets/digits.bin"),
+            images: None,
+            save_data: None,
             config: ModelConfig::default(),
             train: TrainConfig::default(),
             epochs: DEFAULT_EPOCHS,
@@ -100,6 +119,9 @@ mod native {
             only: None,
         };
         let mut hidden = None;
+        let (mut side, mut channels) = (ImageShape::DIGITS.side, Channels::Grey);
+        let (mut fit, mut invert) = (Fit::DEFAULT, INVERT_BY_DEFAULT);
+        let mut images_dir = None;
         let mut it = args.into_iter();
         while let Some(flag) = it.next() {
             let mut value = || {
@@ -114,6 +136,18 @@ mod native {
                 "--pretrained" => o.pretrained = true,
                 "--only" => o.only = Some(value()?),
                 "--data" => o.data = value()?.into(),
+                "--images" => images_dir = Some(PathBuf::from(value()?)),
+                "--side" => side = num(&flag, value()?)?,
+                "--colour" | "--color" => channels = Channels::Colour,
+                "--fit" => {
+                    let v = value()?;
+                    fit = Fit::from_id(&v).ok_or_else(|| {
+                        let ids: Vec<String> = Fit::ALL.map(Fit::id).into();
+                        format!("unknown fit {v:?}: use {}", ids.join(", "))
+                    })?;
+                }
+                "--no-invert" => invert = false,
+                "--save-data" => o.save_data = Some(value()?.into()),
                 "--kind" => {
                     let v = value()?;
                     o.config.kind = ModelKind::from_id(&v).ok_or_else(|| {
@@ -136,6 +170,15 @@ mod native {
             }
         }
         o.config.hidden = hidden.unwrap_or_else(|| o.config.kind.default_hidden());
+        if let Some(dir) = images_dir {
+            let shape = ImageShape::new(channels, side).map_err(|e| e.to_string())?;
+            let options = FitOptions {
+                shape,
+                fit,
+                invert_dark_on_light: invert,
+            };
+            o.images = Some((dir, options));
+        }
         o.config.validate().map_err(|e| e.to_string())?;
         check_epochs(o.epochs).map_err(|e| e.to_string())?;
         o.train.validate().map_err(|e| e.to_string())?;
@@ -144,14 +187,30 @@ mod native {
 
     pub fn run(args: Vec<String>) -> Result<(), String> {
         let o = parse(args)?;
-        let bytes = std::fs::read(&o.data).map_err(|e| {
-            format!(
-                "cannot read the data file {}: {e}; build the digits with `node www/build-digits.mjs`",
-                o.data.display()
-            )
-        })?;
-        let (split, dataset) =
-            read_data(&bytes).map_err(|e| format!("{}: {e}", o.data.display()))?;
+        let (split, dataset) = match &o.images {
+            Some((dir, options)) => {
+                let (set, tally) = crate::images::import(dir, *options)?;
+                eprintln!("“{}”: {}", set.name(), tally.describe());
+                if let Some(out) = &o.save_data {
+                    std::fs::write(out, dataset::file::save(&set))
+                        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                    eprintln!("dataset file: {}", out.display());
+                }
+                if let Some(why) = set.why_no_test_set() {
+                    eprintln!("{why}: no test scores");
+                }
+                (set.image_split(), Some(set.name().to_string()))
+            }
+            None => {
+                let bytes = std::fs::read(&o.data).map_err(|e| {
+                    format!(
+                        "cannot read the data file {}: {e}; build the digits with `node www/build-digits.mjs`",
+                        o.data.display()
+                    )
+                })?;
+                read_data(&bytes).map_err(|e| format!("{}: {e}", o.data.display()))?
+            }
+        };
         // The model reads what the data holds: 28×28 grey digits, or a dataset's own shape.
         let config = o.config.of_shape(split.train.shape());
         eprintln!(
