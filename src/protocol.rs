@@ -90,9 +90,10 @@ pub struct StepLoss {
 }
 
 /// Which images an epoch's figures were measured on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum ScoredOn {
     /// The test split: images the model never trained on.
+    #[default]
     TestImages,
     /// The training images, for a dataset too small to keep any back for testing
     /// (`ml::dataset::MIN_FOR_TEST_SPLIT`): how well the model fits them, not how it generalises.
@@ -107,9 +108,15 @@ pub struct EpochReport {
     pub epoch: usize,
     /// Mean training loss over the epoch.
     pub train: LossValues,
+    // Runs kept in IndexedDB before protocol 6 hold reports with the old names and no
+    // `scored_on` (they were all scored on test images): they still read.
+    #[serde(default)]
     pub scored_on: ScoredOn,
+    #[serde(alias = "test_neg_elbo")]
     pub neg_elbo: f64,
+    #[serde(alias = "test_recon")]
     pub recon: f64,
+    #[serde(alias = "test_kl")]
     pub kl: f64,
     pub kl_per_dim: Vec<f64>,
     pub active_units: usize,

@@ -1,5 +1,6 @@
-//! Native benchmarks: training throughput and decode latency on the host CPU with the same code
-//! as the browser, and the reference model's test negative ELBO after 1, 5 and 10 epochs.
+//! Native benchmarks: training throughput (the reference models, and every model at every
+//! picture shape a dataset can have) and decode latency on the host CPU with the same code as the
+//! browser, and the reference model's test negative ELBO after 1, 5 and 10 epochs.
 //!
 //! `cargo run --profile test-opt --bin bench` prints one JSON object on stdout and a table on stderr.
 //! Part of `tools/bench`, which adds the browser's figures. It measures; it never judges.
@@ -20,6 +21,7 @@ mod native {
     use std::time::Instant;
 
     use latent_lab::ml::data::{ImageSet, Split};
+    use latent_lab::ml::dataset::{Channels, ImageShape};
     use latent_lab::ml::eval::evaluate;
     use latent_lab::ml::explore::{decode_many, grid_codes};
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
@@ -60,6 +62,46 @@ mod native {
         Ok((median(rates), lo, hi))
     }
 
+    /// Training samples/s of each model at each image shape a dataset can have (batch 128, on
+    /// 1,024 random pictures of the shape: the cost of a step does not depend on what is in
+    /// them). Returns the table's rows as JSON fields.
+    fn shapes_throughput() -> Result<Vec<String>, String> {
+        let mut rows = Vec::new();
+        eprintln!("native training by picture shape, batch 128:");
+        for (channels, side) in [
+            (Channels::Grey, 28),
+            (Channels::Colour, 32),
+            (Channels::Grey, 64),
+            (Channels::Colour, 64),
+        ] {
+            let shape = ImageShape::new(channels, side).map_err(|e| e.to_string())?;
+            let mut rng = Rng::new(3);
+            let count = 1024;
+            let values = (0..count * shape.values())
+                .map(|_| rng.uniform(0.0, 1.0))
+                .collect();
+            let set = ImageSet::of_shape(shape, values, vec![0; count]);
+            let split = Split {
+                train: set.clone(),
+                test: set,
+            };
+            for (config, steps, rounds) in [
+                (ModelConfig::new(ModelKind::MlpVae, 20, 400), 6, 3),
+                (ModelConfig::new(ModelKind::ConvVae, 16, 32), 1, 3),
+            ] {
+                let config = config.of_shape(shape);
+                let (rate, lo, hi) = throughput(&split, config, steps, rounds)?;
+                eprintln!("  {config:<58} {rate:8.0} samples/s (min {lo:.0}, max {hi:.0})");
+                rows.push(format!(
+                    r#""{}_{}":{{"samples_per_sec_median":{rate:.1},"min":{lo:.1},"max":{hi:.1}}}"#,
+                    config.kind.id(),
+                    shape.id()
+                ));
+            }
+        }
+        Ok(rows)
+    }
+
     /// A way to decode `count` codes to pixels.
     type DecodeFn<'a> = &'a dyn Fn(&[f32], usize) -> candle_core::Result<Vec<f32>>;
 
@@ -94,6 +136,8 @@ mod native {
         eprintln!(
             "  conv-vae z=16 c=32   {conv_rate:8.0} samples/s (min {conv_lo:.0}, max {conv_hi:.0})"
         );
+
+        let shapes = shapes_throughput()?;
 
         let model = Model::new(mlp, &mut Rng::new(1)).map_err(|e| e.to_string())?;
         let packed = model
@@ -140,8 +184,9 @@ mod native {
         }
 
         println!(
-            r#"{{"native":{{"threads":{threads},"training":{{"mlp_vae_z20_b128":{{"samples_per_sec_median":{mlp_rate:.1},"min":{mlp_lo:.1},"max":{mlp_hi:.1}}},"conv_vae_z16_b128":{{"samples_per_sec_median":{conv_rate:.1},"min":{conv_lo:.1},"max":{conv_hi:.1}}}}},"decode_mlp_vae_z20_ms":{{"one":{one:.4},"hundred":{hundred:.4},"grid_15x15":{grid15:.4}}},"decode_mlp_vae_z20_candle_ms":{{"one":{one_c:.4},"hundred":{hundred_c:.4},"grid_15x15":{grid15_c:.4}}},"test_neg_elbo_seed0":{{{}}}}}}}"#,
-            quality.join(",")
+            r#"{{"native":{{"threads":{threads},"training":{{"mlp_vae_z20_b128":{{"samples_per_sec_median":{mlp_rate:.1},"min":{mlp_lo:.1},"max":{mlp_hi:.1}}},"conv_vae_z16_b128":{{"samples_per_sec_median":{conv_rate:.1},"min":{conv_lo:.1},"max":{conv_hi:.1}}}}},"decode_mlp_vae_z20_ms":{{"one":{one:.4},"hundred":{hundred:.4},"grid_15x15":{grid15:.4}}},"decode_mlp_vae_z20_candle_ms":{{"one":{one_c:.4},"hundred":{hundred_c:.4},"grid_15x15":{grid15_c:.4}}},"test_neg_elbo_seed0":{{{}}},"training_by_shape":{{{}}}}}}}"#,
+            quality.join(","),
+            shapes.join(",")
         );
         Ok(())
     }

@@ -79,12 +79,17 @@ pub fn DigitView(
         }
     });
     let side = ImageShape::DIGITS.side;
+    // The picture's side, for the styles: small views grow for 64×64 pictures, so each of
+    // their pixels stays at least a screen pixel.
+    let data_side =
+        move || pixels.with(|p| ImageShape::from_values(p.len()).map_or(side, |s| s.side));
     view! {
         <canvas
             class="digit"
             node_ref=canvas
             width=side
             height=side
+            data-side=data_side
             role="img"
             aria-label=label
         ></canvas>

@@ -59,6 +59,10 @@ pub struct StoredRun {
     pub losses: Vec<StepLoss>,
     pub reports: Vec<EpochReport>,
     pub saved_ms: f64,
+    /// The kept dataset it trained on (its id on the shelf); `None` for the digits (and every
+    /// run kept before runs on one's own data were).
+    #[serde(default)]
+    pub dataset: Option<String>,
 }
 
 /// A dataset kept in the browser, as its list shows it; the file is under the same id in

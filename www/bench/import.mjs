@@ -1,10 +1,11 @@
 // Import benchmark: the whole user action "a folder of my pictures → a trained model", timed in
 // the real page (trunk-built dist/, headless Chromium). Writes `count` 96×96 PNGs (discs and
-// bars, all different, in two folders), imports them with the folder picker at the default
-// settings (28×28 grey, pad, ink on paper), then presses "Train on it here" and Train (the
-// default run: MLP-VAE z=20, 10 epochs). Prints one JSON object; never fails on a time.
+// bars, all different, in two folders; in colour for a colour shape), imports them with the
+// folder picker (pad, ink on paper) at `shape` (the import's menu label, default 28×28 grey),
+// then presses "Train on it here" and Train (10 epochs of `kind`, default mlp-vae, at its
+// default size). Prints one JSON object; never fails on a time.
 //
-// Usage: trunk build --release && node www/bench/import.mjs [count, default 1000]
+// Usage: trunk build --release && node www/bench/import.mjs [count] ["32×32 colour"] [conv-vae]
 
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,19 +13,27 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
-import { png } from "../e2e/png.mjs";
+import { png, pngRgb } from "../e2e/png.mjs";
 
 const count = Number(process.argv[2] ?? 1000);
+const shape = process.argv[3] || "28×28 grey";
+const kind = process.argv[4] || "mlp-vae";
+const colour = /colour/.test(shape);
+// Ink on paper in grey; warm marks on cool paper in colour.
+const picture = (mark) =>
+  colour
+    ? (w, h, inside) => pngRgb(w, h, (x, y) => (inside(x, y) ? [230, 60, 30] : [30, 70, 190]))
+    : (w, h, inside) => png(w, h, (x, y) => (inside(x, y) ? mark : 245));
 const root = join(mkdtempSync(join(tmpdir(), "latent-lab-bench-")), "pictures");
 for (const kind of ["discs", "bars"]) mkdirSync(join(root, kind), { recursive: true });
 for (let i = 0; i < count; i++) {
   const k = Math.floor(i / 2);
   if (i % 2 === 0) {
     const [cx, cy, r] = [16 + (k % 20) * 3, 16 + (Math.floor(k / 20) % 20) * 3, 6 + (Math.floor(k / 400) % 13)];
-    writeFileSync(join(root, "discs", `${k}.png`), png(96, 96, (x, y) => ((x - cx) ** 2 + (y - cy) ** 2 < r * r ? 15 : 245)));
+    writeFileSync(join(root, "discs", `${k}.png`), picture(15)(96, 96, (x, y) => (x - cx) ** 2 + (y - cy) ** 2 < r * r));
   } else {
     const [x0, w, y0] = [4 + (k % 80), 3 + (Math.floor(k / 80) % 8), 2 + (Math.floor(k / 640) % 20)];
-    writeFileSync(join(root, "bars", `${k}.png`), png(96, 96, (x, y) => (x >= x0 && x < x0 + w && y > y0 && y < 90 ? 10 : 250)));
+    writeFileSync(join(root, "bars", `${k}.png`), picture(10)(96, 96, (x, y) => x >= x0 && x < x0 + w && y > y0 && y < 90));
   }
 }
 
@@ -44,6 +53,7 @@ try {
     }).observe({ type: "longtask", buffered: false });
   });
   await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-panel select").first().selectOption({ label: shape });
   const t0 = Date.now();
   await page.locator(".import-folder").setInputFiles(root);
   const handedOver = await page.evaluate(() => performance.now());
@@ -56,6 +66,7 @@ try {
   }, handedOver);
 
   await page.click(".train-here");
+  await page.selectOption(".field.kind select", kind);
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
   const t1 = Date.now();
   await page.click(".training-strip .strip-start");
@@ -73,6 +84,8 @@ try {
   const testNegElbo = Number(/test −ELBO ([\d.]+)/.exec(readout)?.[1] ?? NaN);
   const result = {
     files: count,
+    shape,
+    kind,
     import_ms: importMs,
     files_per_sec: Math.round((count / importMs) * 1000),
     longest_main_thread_task_during_import_ms: Math.round(longestTaskMs),
@@ -82,7 +95,7 @@ try {
     test_neg_elbo_after_10_epochs: testNegElbo,
     progress,
   };
-  console.error(`import ${count} PNGs: ${importMs} ms (${result.files_per_sec}/s), longest task ${result.longest_main_thread_task_during_import_ms} ms (hand-over ${result.longest_task_while_the_browser_hands_the_files_over_ms} ms); Start → finished ${trainMs} ms, test −ELBO ${testNegElbo} nats`);
+  console.error(`import ${count} PNGs at ${shape}: ${importMs} ms (${result.files_per_sec}/s), longest task ${result.longest_main_thread_task_during_import_ms} ms (hand-over ${result.longest_task_while_the_browser_hands_the_files_over_ms} ms); Start → finished (${kind}) ${trainMs} ms, test −ELBO ${testNegElbo} nats; ${progress}`);
   console.log(JSON.stringify(result));
 } finally {
   await browser.close();

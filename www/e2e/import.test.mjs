@@ -144,6 +144,43 @@ test("“Train on it here”: the next run learns your pictures, every chapter u
   await context.close();
 });
 
+test("a run on your own pictures comes back after a reload, on those pictures, and goes on", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-folder").setInputFiles(sixtyShapes());
+  await page.waitForFunction(() => /60 images of 28×28 grey/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
+  await page.click(".train-here");
+  await page.waitForFunction(() => /use “shapes”/.test(document.querySelector(".data-in-use")?.textContent ?? ""));
+  // Long enough to reload in the middle: 6 steps an epoch, 300 epochs.
+  for (const [field, value] of [["batch", 8], ["epochs", 300]]) {
+    await page.fill(`.field.${field} input`, String(value));
+    await page.press(`.field.${field} input`, "Tab");
+  }
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  await page.click(".training-strip .strip-start");
+  // The run is kept with its dataset once it has taken steps.
+  await page.waitForFunction(() => new Promise((ok) => {
+    const r = indexedDB.open("latent-lab");
+    r.onsuccess = () => {
+      const all = r.result.transaction("runs").objectStore("runs").getAll();
+      all.onsuccess = () => { ok(all.result.some((run) => run.at.steps > 0 && /^dataset-/.test(run.dataset ?? ""))); r.result.close(); };
+    };
+  }), null, { timeout: 60_000 });
+
+  await page.reload();
+  await page.waitForFunction(() => /from your last visit is back/.test(document.querySelector(".training-message")?.textContent ?? ""), null, { timeout: 60_000 });
+  assert.match(await page.textContent(".training-strip .strip-what"), /300 epochs on “shapes”$/);
+  assert.match(await page.textContent(".data-in-use"), /use “shapes” \(60 pictures/);
+  const back = Number(/step (\d+)/.exec(await page.textContent(".progress-text"))[1]);
+  await page.waitForSelector(".training-buttons .resume:not([disabled])", { timeout: 60_000 });
+  await page.click(".training-buttons .resume");
+  await page.waitForFunction((n) => Number(/step (\d+)/.exec(document.querySelector(".progress-text")?.textContent ?? "")?.[1] ?? 0) > n + 12, back, { timeout: 60_000 });
+  await page.click(".training-buttons .reset");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test("an import can be cancelled at once while the page stays usable, and the next import works", async () => {
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
@@ -409,7 +446,7 @@ test("colour pictures train a colour model in the page, and the tool shows them 
   await page.locator(".draw-panel .upload-input").setInputFiles(join(dir, "sunset.png"));
   await waitForColour(page, ".draw-panel .drawn canvas", 100);
   assert.match(await page.textContent(".draw-panel .drawn figcaption"), /32×32 colour/);
-  await page.screenshot({ path: `${results}trained-on-colour.png`, fullPage: false });
+  await page.locator(".tool").screenshot({ path: `${results}colour-tool.png` });
 
   // The model file says what it reads and what it was trained on.
   const [download] = await Promise.all([page.waitForEvent("download"), page.click("text=Download")]);

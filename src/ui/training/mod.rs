@@ -51,6 +51,8 @@ pub struct Plan {
     pub epochs: usize,
     /// The library entry its weights go to.
     pub entry_id: String,
+    /// The kept dataset it trains on (its id on the shelf); `None` for the digits.
+    pub dataset: Option<String>,
 }
 
 /// Training state shared by the training panel's parts.
@@ -332,6 +334,10 @@ impl Training {
             train,
             epochs,
             entry_id: format!("stored:run-{started}"),
+            dataset: self
+                .lab
+                .own_data
+                .with_untracked(|d| d.as_ref().map(|d| d.id.clone())),
         }));
         self.losses.set(Vec::new());
         self.reports.set(Vec::new());

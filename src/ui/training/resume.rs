@@ -37,9 +37,14 @@ impl Training {
         if !known || self.plan.with_untracked(Option::is_some) {
             return; // its model was deleted, or a new run has started meanwhile
         }
-        if self.lab.own_data.with_untracked(Option::is_some) {
-            // Kept runs are runs on the digits: with a dataset of one's own in use it would go
-            // on with the wrong pictures. It stays kept for when the digits are back.
+        let in_use = self
+            .lab
+            .own_data
+            .with_untracked(|d| d.as_ref().map(|d| d.id.clone()));
+        if stored.dataset != in_use {
+            // It trained on other data than the page uses now (the dataset in use comes back
+            // before this): it would go on with the wrong pictures. It stays kept for when its
+            // data is in use again.
             return;
         }
         let run = self.last_run.get_value() + 1;
@@ -58,6 +63,7 @@ impl Training {
             train: stored.train,
             epochs: stored.epochs,
             entry_id: stored.id,
+            dataset: stored.dataset,
         }));
         self.losses.set(stored.losses);
         self.reports.set(stored.reports);
@@ -85,14 +91,10 @@ impl Training {
             return;
         };
         let library = self.library;
-        // A run on a dataset of one's own keeps its model, but not its record: the pictures
-        // are not kept across a reload, and the run must not go on with the digits instead.
-        let own_data = self.lab.own_data.with_untracked(Option::is_some);
+        // A run on a dataset of one's own is kept with its dataset's id: after a reload it comes
+        // back only while that dataset is in use again (`bring_back_last_run`).
         leptos::task::spawn_local(async move {
             library.persist(record.id.clone()).await;
-            if own_data {
-                return;
-            }
             if let Err(e) = storage::put_run(&record).await {
                 self.message.set(Some(
                     format!("The training curves could not be kept for the next visit: {e}.")
@@ -134,6 +136,7 @@ impl Training {
                 .with_untracked(|l| thin_losses(l, STORED_LOSSES)),
             reports: self.reports.get_untracked(),
             saved_ms: now_ms(),
+            dataset: plan.dataset,
         })
     }
 }
