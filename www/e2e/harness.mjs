@@ -82,3 +82,14 @@ export async function drawStroke(page, points) {
   for (const p of points.slice(1)) await page.mouse.move(...at(p), { steps: 3 });
   await page.mouse.up();
 }
+
+/** Waits until `check` (a page function that may return a promise, such as a read of the page's
+ * IndexedDB) gives a truthy value, asking again every 100 ms. `page.waitForFunction` cannot do
+ * this: it does not wait for a returned promise, so one that resolves to false counts as done. */
+export async function waitForPage(page, check, arg, { timeout = 60_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  while (!(await page.evaluate(check, arg))) {
+    if (Date.now() > deadline) throw new Error(`waitForPage: not true after ${timeout} ms: ${check}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { open, results, useApp } from "./harness.mjs";
+import { open, results, useApp, waitForPage } from "./harness.mjs";
 import { png, pngRgb } from "./png.mjs";
 import { zip } from "./zip.mjs";
 
@@ -160,13 +160,13 @@ test("a run on your own pictures comes back after a reload, on those pictures, a
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
   await page.click(".training-strip .strip-start");
   // The run is kept with its dataset once it has taken steps.
-  await page.waitForFunction(() => new Promise((ok) => {
+  await waitForPage(page, () => new Promise((ok) => {
     const r = indexedDB.open("latent-lab");
     r.onsuccess = () => {
       const all = r.result.transaction("runs").objectStore("runs").getAll();
       all.onsuccess = () => { ok(all.result.some((run) => run.at.steps > 0 && /^dataset-/.test(run.dataset ?? ""))); r.result.close(); };
     };
-  }), null, { timeout: 60_000 });
+  }));
 
   await page.reload();
   await page.waitForFunction(() => /from your last visit is back/.test(document.querySelector(".training-message")?.textContent ?? ""), null, { timeout: 60_000 });

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { drawStroke, open, pixelsOf, progress, results, startTraining, useApp } from "./harness.mjs";
+import { drawStroke, open, pixelsOf, progress, results, startTraining, useApp, waitForPage } from "./harness.mjs";
 
 const app = useApp();
 
@@ -271,7 +271,7 @@ test("a reload in the middle of training brings back the snapshot and the curves
 
   // A reset run stays gone after the next reload.
   await page.click(".training-buttons .reset");
-  await page.waitForFunction(async () => new Promise((ok) => {
+  await waitForPage(page, () => new Promise((ok) => {
     const r = indexedDB.open("latent-lab");
     r.onsuccess = () => { const all = r.result.transaction("runs").objectStore("runs").getAll(); all.onsuccess = () => { ok(all.result.length === 0); r.result.close(); }; };
   }));

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { open, pixelsOf, progress, results, startTraining, useApp, workerCaughtUp } from "./harness.mjs";
+import { open, pixelsOf, progress, results, startTraining, useApp, waitForPage, workerCaughtUp } from "./harness.mjs";
 
 const app = useApp();
 
@@ -56,7 +56,7 @@ test("a trained model is kept across a reload, and its download is the same mode
   // The page writes to IndexedDB in the background: reload once the finished model is there,
   // its entry named and its weights those of the last epoch (the name can be written a moment
   // before the final snapshot's weights).
-  await page.waitForFunction(() => new Promise((ok) => {
+  await waitForPage(page, () => new Promise((ok) => {
     const r = indexedDB.open("latent-lab");
     const epochs = (b) => {
       const n = Number(new DataView(b.buffer, b.byteOffset).getBigUint64(0, true));
@@ -177,7 +177,8 @@ test("deleting the model of a paused run asks first, and ends the run with it", 
   assert.match(question, /ends the run/);
   await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "idle");
   assert.equal(await page.locator(".training-buttons .resume").isDisabled(), true);
-  assert.match(await page.getAttribute(".model-info", "data-model"), /^pretrained:/);
+  // The explorer goes back to a pretrained model (loaded, so a moment later).
+  await page.waitForFunction(() => /^pretrained:/.test(document.querySelector(".model-info")?.dataset.model ?? ""));
   assert.deepEqual(errors, []);
   await context.close();
 });
