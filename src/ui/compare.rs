@@ -19,6 +19,7 @@ use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, test_set_key};
 use super::why::Why;
 use crate::ml::data::ImageSet;
+use crate::ml::dataset::ImageShape;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore::{encode_many, interpolate};
 use crate::ml::pretrained::PRETRAINED;
@@ -46,6 +47,9 @@ struct Row {
 }
 
 /// `images` laid end to end, one vector per image of `model`'s shape.
+/// Kept models compared on a dataset of one's own, at most (each scores the whole test set).
+const KEPT_COMPARED: usize = 4;
+
 fn split(model: &ActiveModel, images: Vec<f32>) -> Vec<Vec<f32>> {
     images
         .chunks_exact(model.shape().values())
@@ -134,7 +138,13 @@ pub fn ComparePanel() -> impl IntoView {
                 (shown, (r.below(n), r.below(n)), r.next_u64())
             })
             .unwrap_or_else(|| ((0..SHOWN).collect(), (0, 1), 1));
-        let mut ids: Vec<String> = PRETRAINED.iter().map(|p| pretrained_id(p.id)).collect();
+        // The shipped models read the digits; on pictures of another shape, the models kept
+        // here that read them (an autoencoder and a VAE trained on them, say) take their place.
+        let mut ids: Vec<String> = if test.shape() == ImageShape::DIGITS {
+            PRETRAINED.iter().map(|p| pretrained_id(p.id)).collect()
+        } else {
+            library.kept_of_shape(test.shape(), KEPT_COMPARED)
+        };
         let explored = lab.active.get_untracked();
         if let Some(active) = &explored {
             if !ids.contains(&active.id) {
@@ -252,7 +262,8 @@ pub fn ComparePanel() -> impl IntoView {
                     "decoded, and a walk between two digits. A plain autoencoder reconstructs sharply, but its codes do not "
                     "fill N(0, I), so its prior samples fall in holes and are rarely digits; a VAE pays a KL cost to keep its "
                     "codes where the prior is. The table scores each on the "{move || lab.test_set_words()}" (the autoencoder has no bound, "
-                    "only its reconstruction error)."
+                    "only its reconstruction error). On pictures of your own of another shape than the digits', the models "
+                    "kept here that read them are compared, with the one explored: train an autoencoder and a VAE on them to see the same."
                 </p>
             </Why>
             <div class="buttons">

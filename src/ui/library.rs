@@ -13,6 +13,7 @@ use super::fetch::fetch_bytes;
 use super::state::{ActiveModel, Lab};
 use super::storage::{self, StoredModel};
 use crate::ml::checkpoint::{self, Precision};
+use crate::ml::dataset::ImageShape;
 use crate::ml::pretrained::{self, PRETRAINED};
 
 /// A model kept in this browser (the pretrained ones are listed from `PRETRAINED`).
@@ -113,6 +114,28 @@ impl Library {
         }
         let model = self.models.with_value(|m| m.get(id).cloned())?;
         checkpoint::save(&model.model, Precision::F32, &model.info.notes).ok()
+    }
+
+    /// The kept models that read pictures of `shape` (by their files' headers, without loading
+    /// their weights), newest first, at most `limit`: what the comparison chapter sets side by
+    /// side on a dataset of one's own.
+    pub fn kept_of_shape(self, shape: ImageShape, limit: usize) -> Vec<String> {
+        let mut entries = self.entries.get_untracked();
+        entries.sort_by(|a, b| b.saved_ms.total_cmp(&a.saved_ms));
+        self.bytes.with_value(|bytes| {
+            entries
+                .iter()
+                .filter(|e| e.id.starts_with("stored:"))
+                .filter(|e| {
+                    bytes
+                        .get(&e.id)
+                        .and_then(|b| checkpoint::read_info(b).ok())
+                        .is_some_and(|info| info.config.shape == shape)
+                })
+                .take(limit)
+                .map(|e| e.id.clone())
+                .collect()
+        })
     }
 
     fn remember(self, model: Arc<ActiveModel>) {

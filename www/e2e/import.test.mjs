@@ -440,6 +440,13 @@ test("colour pictures train a colour model in the page, and the tool shows them 
   // Restoring a damaged colour picture brings it closer to the original.
   await page.locator(".restore-panel").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => Number(document.querySelector(".restore-verdict")?.dataset.restored) >= 0, null, { timeout: 30_000 });
+  // The comparison sets the models kept here that read these pictures side by side (the
+  // shipped ones read digits): here the one just trained.
+  await page.locator(".compare-panel").scrollIntoViewIfNeeded();
+  await page.waitForSelector(".compare-panel .compare-models:not([disabled])", { timeout: 60_000 });
+  await page.click(".compare-panel .compare-models");
+  await page.waitForFunction(() => [...document.querySelectorAll(".compare-table tbody tr")].some((r) => /^stored:run-/.test(r.dataset.model)) && !document.querySelector(".compare-models").disabled, null, { timeout: 60_000 });
+  assert.equal(await page.locator(".compare-table tbody tr").count(), 1);
   // An uploaded colour picture is read at 32×32 and reconstructed.
   const dir = mkdtempSync(join(tmpdir(), "latent-lab-upload-"));
   writeFileSync(join(dir, "sunset.png"), pngRgb(200, 120, (x, y) => ((x - 100) ** 2 + (y - 60) ** 2 < 900 ? [250, 40, 30] : [10, 30, 190])));
