@@ -137,6 +137,7 @@ fn a_colour_dataset_trains_a_model_of_its_shape_that_loads_back_with_its_shape_a
         assert!(run.status.success(), "{err}");
         assert!(err.contains("for 32×32 colour images"), "{err}");
         assert!(stdout.contains("\"test_neg_elbo\":"), "{stdout}");
+        assert!(stdout.contains(r#""shape":"colour-32""#), "{stdout}");
         let (model, info) = checkpoint::load(&std::fs::read(&out).unwrap()).unwrap();
         assert_eq!(model.config().shape, colour, "{kind}");
         assert_eq!(info.notes[run_notes::DATASET], "discs");

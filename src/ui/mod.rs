@@ -5,12 +5,14 @@
 //! of signals; each panel is a component in its own file.
 
 mod about;
+mod active_model;
 mod anomaly;
 mod app;
 pub mod bench;
 pub mod clock;
 mod compare;
 pub mod data_panel;
+pub mod data_picker;
 mod dataset_list;
 pub mod datasets;
 pub mod digit_view;

@@ -23,6 +23,8 @@ fn main() {
 
 #[cfg(not(target_arch = "wasm32"))]
 mod images;
+#[cfg(not(target_arch = "wasm32"))]
+mod summary;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
@@ -38,6 +40,8 @@ mod native {
     use latent_lab::ml::pretrained::{PRETRAINED, PRETRAINED_SEED};
     use latent_lab::ml::run_notes::{RunNotes, TrainedBy};
     use latent_lab::ml::train::{check_epochs, init_rng, TrainConfig, Trainer, DEFAULT_EPOCHS};
+
+    use crate::summary::{EpochLine, Summary, TestScores};
 
     fn usage() -> String {
         let kinds: Vec<String> = ModelKind::ALL
@@ -287,70 +291,6 @@ mod native {
             eprintln!("{why}: no test scores");
         }
         Ok((set.image_split(), Some(set.name().to_string())))
-    }
-
-    /// The test set's scores after an epoch (none without a test set).
-    struct TestScores {
-        neg_elbo: f64,
-        recon: f64,
-        kl: f64,
-        active_units: usize,
-    }
-
-    struct EpochLine {
-        epoch: usize,
-        train_loss: f32,
-        test: Option<TestScores>,
-        samples_per_sec: f64,
-    }
-
-    struct Summary {
-        config: ModelConfig,
-        train: TrainConfig,
-        epochs: Vec<EpochLine>,
-        bytes: usize,
-    }
-
-    impl Summary {
-        fn last_neg_elbo(&self) -> Option<f64> {
-            self.epochs.last()?.test.as_ref().map(|t| t.neg_elbo)
-        }
-
-        fn to_json(&self) -> String {
-            let epochs: Vec<String> = self
-                .epochs
-                .iter()
-                .map(|e| {
-                    let test = e.test.as_ref().map_or(
-                        r#""test_neg_elbo":null,"test_recon":null,"test_kl":null,"active_units":null"#.to_string(),
-                        |t| format!(
-                            r#""test_neg_elbo":{:.4},"test_recon":{:.4},"test_kl":{:.4},"active_units":{}"#,
-                            t.neg_elbo, t.recon, t.kl, t.active_units
-                        ),
-                    );
-                    format!(
-                        r#"{{"epoch":{},"train_loss":{:.4},{test},"samples_per_sec":{:.1}}}"#,
-                        e.epoch, e.train_loss, e.samples_per_sec
-                    )
-                })
-                .collect();
-            let mut rates: Vec<f64> = self.epochs.iter().map(|e| e.samples_per_sec).collect();
-            rates.sort_by(f64::total_cmp);
-            let median = rates.get(rates.len() / 2).copied().unwrap_or(f64::NAN);
-            format!(
-                r#"{{"kind":"{}","latent":{},"hidden":{},"batch_size":{},"learning_rate":{},"beta":{},"seed":{},"threads":{},"median_samples_per_sec":{:.1},"epochs":[{}]}}"#,
-                self.config.kind.id(),
-                self.config.latent,
-                self.config.hidden,
-                self.train.batch_size,
-                self.train.learning_rate,
-                self.train.beta,
-                self.train.seed,
-                candle_core::utils::get_num_threads(),
-                median,
-                epochs.join(",")
-            )
-        }
     }
 
     fn train_one(

@@ -1,0 +1,127 @@
+//! The model being explored, as the page holds it: its weights, its decoder packed for decoding
+//! every frame, and its scores of a test set, taken once and kept beside that set.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::clock::{in_chunks, yield_to_browser};
+use crate::ml::checkpoint::CheckpointInfo;
+use crate::ml::data::ImageSet;
+use crate::ml::dataset::ImageShape;
+use crate::ml::eval::{Evaluator, EVAL_CHUNK};
+use crate::ml::explore;
+use crate::ml::model::{Model, PackedDecoder};
+
+/// A test set, and a model's sorted scores of it.
+type ScoredSet = (Arc<ImageSet>, Arc<Vec<f32>>);
+
+/// A model loaded in the page, with what the views need to know about it.
+pub struct ActiveModel {
+    /// Where it came from, e.g. `pretrained:mlp-vae-z2`.
+    pub id: String,
+    /// A name for people, e.g. "MLP-VAE z=2 hidden=400".
+    pub title: String,
+    pub model: Model,
+    pub info: CheckpointInfo,
+    /// This model's negative ELBO of every image of a test set, sorted, with that set (held,
+    /// so no other set can take its place in memory and pass for it); filled on first need,
+    /// and again for another test set.
+    test_scores: Mutex<Option<ScoredSet>>,
+    scoring: AtomicBool,
+    /// The decoder packed once for decoding on every frame (MLP models; the page never trains
+    /// its copy, so the packed weights stay right). `None` decodes through candle.
+    packed: Option<PackedDecoder>,
+}
+
+impl ActiveModel {
+    pub fn new(id: String, model: Model, info: CheckpointInfo) -> Self {
+        Self {
+            id,
+            title: info.config.to_string(),
+            info,
+            test_scores: Mutex::new(None),
+            scoring: AtomicBool::new(false),
+            // Packing only copies weights that were just read; if it failed anyway, candle's
+            // path still decodes the same digits.
+            packed: model.packed_decoder().ok().flatten(),
+            model,
+        }
+    }
+
+    /// This model's sorted scores of `test`, if they have been taken.
+    pub fn test_scores(&self, test: &Arc<ImageSet>) -> Option<Arc<Vec<f32>>> {
+        let cached = self.test_scores.lock().ok()?;
+        cached
+            .as_ref()
+            .filter(|(set, _)| Arc::ptr_eq(set, test))
+            .map(|(_, s)| s.clone())
+    }
+
+    /// Scores every image of `test` (in chunks, letting the page paint in between) unless that
+    /// is done. Scoring another set meanwhile is waited for, then this one is scored. Returns
+    /// whether scores are available. The scores are the worker's: one [`Evaluator`] over the
+    /// whole set, in the worker's chunks.
+    pub async fn ensure_test_scores(&self, test: &Arc<ImageSet>) -> bool {
+        loop {
+            if self.test_scores(test).is_some() {
+                return true;
+            }
+            if !self.scoring.swap(true, Ordering::SeqCst) {
+                break;
+            }
+            // Another caller is scoring (this set or another): wait for it, then look again.
+            yield_to_browser().await;
+        }
+        let mut evaluator = Evaluator::new(&self.model);
+        let scored = in_chunks(test.len(), EVAL_CHUNK, |range| {
+            evaluator.add(&self.model, test, range.start, range.len())
+        })
+        .await;
+        let ok = scored.is_ok() && !test.is_empty();
+        if ok {
+            let mut scores = evaluator.finish().per_digit;
+            scores.sort_by(f32::total_cmp);
+            if let Ok(mut cached) = self.test_scores.lock() {
+                *cached = Some((test.clone(), Arc::new(scores)));
+            }
+        }
+        self.scoring.store(false, Ordering::SeqCst);
+        ok
+    }
+
+    /// The posterior means of every image of `set` (`set.len() × latent`, image by image),
+    /// encoded in chunks that let the page paint in between: what the latent plane and the
+    /// scatter plot.
+    pub async fn encode_means(&self, set: &ImageSet) -> candle_core::Result<Vec<f32>> {
+        let mut means = Vec::with_capacity(set.len() * self.latent());
+        in_chunks(set.len(), EVAL_CHUNK, |range| {
+            let codes = explore::encode_many(&self.model, set.images(range.clone()), range.len())?;
+            means.extend(codes.into_iter().flat_map(|c| c.mean));
+            Ok::<(), candle_core::Error>(())
+        })
+        .await?;
+        Ok(means)
+    }
+
+    pub fn latent(&self) -> usize {
+        self.model.config().latent
+    }
+
+    /// The shape of the images it reads and draws.
+    pub fn shape(&self) -> ImageShape {
+        self.model.config().shape
+    }
+
+    /// Decodes `count` codes laid end to end to `count × values` values.
+    pub fn decode_many(&self, zs: &[f32], count: usize) -> candle_core::Result<Vec<f32>> {
+        match &self.packed {
+            Some(packed) => packed.decode_pixels(zs, count),
+            None => explore::decode_many(&self.model, zs, count),
+        }
+    }
+
+    /// Decodes one code to the values of one image.
+    pub fn decode_one(&self, z: &[f32]) -> candle_core::Result<Vec<f32>> {
+        self.decode_many(z, 1)
+    }
+}
