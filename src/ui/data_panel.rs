@@ -252,7 +252,7 @@ pub fn DataPanel() -> impl IntoView {
                 <div class="draw-results">
                     <figure class="drawn" hidden=move || !drawing_chosen()>
                         <DigitView pixels=drawn label="your drawing or picture as the model reads it" />
-                        <figcaption>{move || format!("your input, {}", lab.active.with(|m| m.as_ref().map_or(ImageShape::DIGITS, |m| m.shape())))}</figcaption>
+                        <figcaption>{move || format!("your input, {}", lab.model_shape())}</figcaption>
                     </figure>
                     <figure class="reconstruction">
                         <DigitView pixels=reconstruction label="the model's reconstruction of the input" />

@@ -227,11 +227,16 @@ impl Lab {
         untrack(|| self.grey_as())
     }
 
-    /// The shape of the images the active model reads (the digits' before one is loaded),
-    /// without tracking.
-    pub fn model_shape_untracked(&self) -> ImageShape {
+    /// The shape of the images the active model reads (the digits' before one is loaded).
+    /// Tracks.
+    pub fn model_shape(&self) -> ImageShape {
         self.active
-            .with_untracked(|m| m.as_ref().map_or(ImageShape::DIGITS, |m| m.shape()))
+            .with(|m| m.as_ref().map_or(ImageShape::DIGITS, |m| m.shape()))
+    }
+
+    /// [`Lab::model_shape`] without tracking.
+    pub fn model_shape_untracked(&self) -> ImageShape {
+        untrack(|| self.model_shape())
     }
 
     /// The test set in words, for captions: "2,000 test digits", or "12 test images of

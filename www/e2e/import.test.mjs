@@ -98,15 +98,21 @@ test("files that hold no usable picture are refused with a count of what they we
   await context.close();
 });
 
-/** A folder "shapes" of 30 discs and 30 bars, all different. */
-function sixtyShapes() {
-  const root = join(mkdtempSync(join(tmpdir(), "latent-lab-train-")), "shapes");
+/** A folder `name` of 30 discs and 30 bars, all different: as grey ink on paper (the default),
+ * or, given `colours` ({ disc, discPaper, bar, barPaper } as [r, g, b]), in colour. */
+function sixtyShapes(name = "shapes", colours = null) {
+  const root = join(mkdtempSync(join(tmpdir(), "latent-lab-train-")), name);
   for (const kind of ["discs", "bars"]) mkdirSync(join(root, kind), { recursive: true });
+  // Each picture is its mark on its paper: grey levels, or colours.
+  const picture = (side, mark, paper, inside) =>
+    colours
+      ? pngRgb(side, side, (x, y) => (inside(x, y) ? colours[mark] : colours[paper]))
+      : png(side, side, (x, y) => (inside(x, y) ? { disc: 15, bar: 10 }[mark] : { discPaper: 245, barPaper: 250 }[paper]));
   for (let i = 0; i < 30; i++) {
     const [cx, cy, r] = [20 + (i % 5) * 10, 22 + (Math.floor(i / 5) % 3) * 15, 9 + Math.floor(i / 15) * 7];
-    writeFileSync(join(root, "discs", `disc-${i}.png`), png(80, 80, (x, y) => ((x - cx) ** 2 + (y - cy) ** 2 < r * r ? 15 : 245)));
+    writeFileSync(join(root, "discs", `disc-${i}.png`), picture(80, "disc", "discPaper", (x, y) => (x - cx) ** 2 + (y - cy) ** 2 < r * r));
     const [x0, w] = [6 + Math.round(i * 2.5), 5 + (i % 4) * 2];
-    writeFileSync(join(root, "bars", `bar-${i}.png`), png(90, 90, (x, y) => (x >= x0 && x < x0 + w && y > 8 && y < 82 ? 10 : 250)));
+    writeFileSync(join(root, "bars", `bar-${i}.png`), picture(90, "bar", "barPaper", (x, y) => x >= x0 && x < x0 + w && y > 8 && y < 82));
   }
   return root;
 }
@@ -372,17 +378,8 @@ test("an import worker that cannot load says so instead of leaving the progress 
 });
 
 /** A folder "warm" of 60 colour pictures: red discs on blue and yellow bars on green. */
-function colourFolder() {
-  const root = join(mkdtempSync(join(tmpdir(), "latent-lab-colour-")), "warm");
-  for (const kind of ["discs", "bars"]) mkdirSync(join(root, kind), { recursive: true });
-  for (let i = 0; i < 30; i++) {
-    const [cx, cy, r] = [20 + (i % 5) * 10, 22 + (Math.floor(i / 5) % 3) * 15, 9 + Math.floor(i / 15) * 7];
-    writeFileSync(join(root, "discs", `disc-${i}.png`), pngRgb(80, 80, (x, y) => ((x - cx) ** 2 + (y - cy) ** 2 < r * r ? [230, 30, 20] : [20, 40, 200])));
-    const [x0, w] = [6 + Math.round(i * 2.5), 5 + (i % 4) * 2];
-    writeFileSync(join(root, "bars", `bar-${i}.png`), pngRgb(90, 90, (x, y) => (x >= x0 && x < x0 + w && y > 8 && y < 82 ? [240, 220, 30] : [30, 150, 60])));
-  }
-  return root;
-}
+const colourFolder = () =>
+  sixtyShapes("warm", { disc: [230, 30, 20], discPaper: [20, 40, 200], bar: [240, 220, 30], barPaper: [30, 150, 60] });
 
 /** Waits until the canvas at `selector` shows more than `min` coloured pixels (whose channels
  * differ a lot: not grey); returns its size and that count. */
