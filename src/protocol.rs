@@ -18,6 +18,10 @@ use crate::ml::train::TrainConfig;
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
 pub const PROTOCOL_VERSION: u32 = 6;
 
+/// The worker binary is started as an import worker by the loader's address saying
+/// `role=IMPORT_ROLE` (`worker_loader.js?role=import`); without a role it trains.
+pub const IMPORT_ROLE: &str = "import";
+
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]

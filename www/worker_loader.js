@@ -2,7 +2,8 @@
 // and `worker_bg.wasm`. The page starts this loader as `worker_loader.js`, or, when the worker it
 // got first spoke another protocol version (an old copy kept by a cache), as
 // `worker_loader.js?fresh=<token>`: the token is passed on to the glue and the wasm so that none
-// of the three can come from that cache (src/ui/training/supervisor.rs).
+// of the three can come from that cache (src/ui/training/supervisor.rs); every later worker,
+// the import worker (`?role=import&fresh=<token>`) included, is loaded with the same token.
 const fresh = new URL(self.location.href).searchParams.get("fresh");
 const bust = fresh ? `?fresh=${encodeURIComponent(fresh)}` : "";
 importScripts(`./worker.js${bust}`);

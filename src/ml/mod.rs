@@ -16,6 +16,7 @@ pub mod fastmath;
 pub(crate) mod kernels;
 pub mod loss;
 pub mod model;
+pub mod neighbours;
 pub mod optim;
 pub mod preprocess;
 pub mod pretrained;

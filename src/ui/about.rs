@@ -22,7 +22,7 @@ pub fn About() -> impl IntoView {
                 "background worker trains. Nothing leaves this page."
             </p>
             <ul class="readouts">
-                <li>{move || r.decode_ms.get().map(|ms| format!("The point decoded to its digit in {ms:.2} ms."))}</li>
+                <li>{move || r.decode_ms.get().map(|ms| format!("The point decoded to its {} in {ms:.2} ms.", lab.noun().one()))}</li>
                 <li>{move || r.sheet.get().map(|(n, ms)| format!("The manifold's {n}×{n} sheet decoded in {ms:.1} ms."))}</li>
                 <li>{move || r.draw_ms.get().map(|ms| format!("The drawing encoded, decoded and scored in {ms:.2} ms."))}</li>
                 <li

@@ -21,6 +21,7 @@ use crate::ml::explore::neg_elbo_one;
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
 use crate::ml::rng::Rng;
 use crate::ml::stats::percentile_rank;
+use crate::ui_logic::words::Noun;
 
 /// One scored input.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,11 +49,11 @@ const BINS: usize = 40;
 /// The scores are taken again for a changed model at most this often.
 const REFILL_GAP_MS: f64 = 3_000.0;
 
-fn rank_text(rank: f64) -> String {
+fn rank_text(rank: f64, noun: Noun) -> String {
     if rank >= 99.95 {
-        "more unusual than every test digit".to_string()
+        format!("more unusual than every test {}", noun.one())
     } else {
-        format!("more unusual than {rank:.1}% of the test digits")
+        format!("more unusual than {rank:.1}% of the test {}", noun.many())
     }
 }
 
@@ -96,9 +97,10 @@ pub fn AnomalyPanel() -> impl IntoView {
     let run = move |another_digit: bool| {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
-            message.set(Some(
-                "The test digits are needed for the comparison and are not loaded.".to_string(),
-            ));
+            message.set(Some(format!(
+                "The test {} are needed for the comparison and are not loaded.",
+                lab.noun().many()
+            )));
             return;
         };
         let same_set = altered_from.with_value(|from| from.as_ref() == Some(&SameSet::of(&test)));
@@ -106,16 +108,17 @@ pub fn AnomalyPanel() -> impl IntoView {
             altered_from.set_value(Some(SameSet::of(&test)));
             let index = rng.try_update_value(|r| r.below(test.len())).unwrap_or(0);
             let digit = test.image(index).to_vec();
+            let one = lab.noun_untracked().one();
             altered.set_value(Some(vec![
-                (format!("test digit {index}"), 'A', digit.clone()),
+                (format!("test {one} {index}"), 'A', digit.clone()),
                 (
-                    format!("test digit {index} with noise (±0.5)"),
+                    format!("test {one} {index} with noise (±0.5)"),
                     'B',
                     rng.try_update_value(|r| with_noise(&digit, 0.5, r))
                         .unwrap_or_else(|| digit.clone()),
                 ),
                 (
-                    format!("test digit {index} turned a quarter"),
+                    format!("test {one} {index} turned a quarter"),
                     'C',
                     rotated_quarter(&digit, test.shape()),
                 ),
@@ -212,7 +215,7 @@ pub fn AnomalyPanel() -> impl IntoView {
                             <DigitView pixels label=p.name.clone() />
                             <figcaption>
                                 <strong>{p.mark.to_string()}</strong>" "{p.name.clone()}<br />
-                                {format!("{:.1} nats · {}", p.score, rank_text(p.rank))}
+                                {format!("{:.1} nats · {}", p.score, rank_text(p.rank, lab.noun()))}
                             </figcaption>
                         </figure>
                     }
@@ -224,23 +227,34 @@ pub fn AnomalyPanel() -> impl IntoView {
     view! {
         <section class="panel anomaly-panel" aria-labelledby="anomaly-title" node_ref=section>
             <h2 id="anomaly-title">"Anomaly score: how unusual is this input?"</h2>
-            <p class="caption">"How unusual is an input? Its −ELBO, marked among the test digits' scores."</p>
+            <p class="caption">{lab.words(move |n| format!("How unusual is an input? Its −ELBO, marked among \
+                the test {many}' scores.", many = n.many()))}</p>
             <Why>
                 <p>
-                    "A VAE gives every input a score, its negative ELBO: how many nats it costs to describe the input with "
-                    "the model. Inputs like the training digits score low; anything else scores high. The bars are the "
-                    {move || lab.test_set_words()}"; the marks are a test digit, the same digit with noise, turned a quarter, pure noise, "
-                    "your drawing if there is one, and a picture of yours if you choose one (any size: it is read like a "
-                    "drawing, its strokes cropped, scaled into 20×20 and centred, and inverted when dark on light, as MNIST "
-                    "digits are light on dark). The percentile says how many test digits score lower: a detector flags "
-                    "inputs above, say, the 99th."
+                    {lab.words(move |n| {
+                        let how_read = match n {
+                            Noun::Digit => "it is read like a drawing, its strokes cropped, scaled into 20×20 and \
+                                centred, and inverted when dark on light, as MNIST digits are light on dark",
+                            Noun::Picture => "it is fitted to the model's shape the way the data was imported",
+                        };
+                        format!("A VAE gives every input a score, its negative ELBO: how many nats it costs to \
+                            describe the input with the model. Inputs like the training {many} score low; anything \
+                            else scores high. The bars are the {set}; the marks are a test {one}, the same {one} \
+                            with noise, turned a quarter, pure noise, your drawing if there is one, and a picture of \
+                            yours if you choose one (any size: {how_read}). The percentile says how many test {many} \
+                            score lower: a detector flags inputs above, say, the 99th.",
+                            one = n.one(), many = n.many(), set = lab.test_set_words())
+                    })}
                 </p>
             </Why>
             <div class="buttons">
                 <button class="score-probes" on:click=move |_| run(true) disabled=move || busy.get() || lab.test.with(Option::is_none)>
-                    {move || if scored.with(Option::is_some) { "Score another digit" } else { "Score the inputs" }}
+                    {move || if scored.with(Option::is_some) { format!("Score another {}", lab.noun().one()) } else { "Score the inputs".to_string() }}
                 </button>
-                <label class="button file-button" title="Score a picture of a digit: any size, dark on light or light on dark">
+                <label class="button file-button" title=lab.words(|n| match n {
+                    Noun::Digit => "Score a picture of a digit: any size, dark on light or light on dark",
+                    Noun::Picture => "Score a picture of your own: any size",
+                }.to_string())>
                     "Score an image…"
                     <input type="file" class="probe-image" accept="image/*" on:change=on_image disabled=move || busy.get() />
                 </label>

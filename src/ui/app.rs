@@ -113,14 +113,15 @@ pub fn App() -> impl IntoView {
             <Flow name="encoder" formula="q(z|x)" />
             <section class="stage stage-latent panel" aria-labelledby="plane-title">
                 <h2 id="plane-title">"Latent space"</h2>
-                <p class="caption">"Every point is a code z that the decoder turns into a digit: drag the point."</p>
+                <p class="caption">{lab.words(move |n| format!("Every point is a code z that the decoder turns \
+                    into a {one}: drag the point.", one = n.one()))}</p>
                 <Why>
-                    <p>
-                        "The plane shows two dimensions of z from −3 to +3; behind it are the digits the decoder makes "
-                        "there, the other dimensions set by the sliders. The dots are the "{move || lab.test_set_words()}", each at "
-                        "the mean of its code and coloured by its class: pictures of a kind gather. The dashed circles "
-                        "are the prior N(0, I) at 1σ and 2σ, which hold 39% and 86% of it; a VAE pays a KL cost to keep "
-                        "its codes inside, a plain autoencoder does not."
+                    <p>{lab.words(move |n| format!("The plane shows two dimensions of z from −3 to +3; behind \
+                        it are the {many} the decoder makes there, the other dimensions set by the \
+                        sliders. The dots are the {set}, each at the mean of its code and coloured \
+                        by its class: pictures of a kind gather. The dashed circles are the prior \
+                        N(0, I) at 1σ and 2σ, which hold 39% and 86% of it; a VAE pays a KL cost to \
+                        keep its codes inside, a plain autoencoder does not.", many = n.many(), set = lab.test_set_words()))}
                     </p>
                 </Why>
                 <LatentPlane />

@@ -126,9 +126,10 @@ pub fn ComparePanel() -> impl IntoView {
 
     let compare = move || {
         let Some(test) = lab.test.get_untracked() else {
-            message.set(Some(
-                "The test digits are needed and are not loaded.".to_string(),
-            ));
+            message.set(Some(format!(
+                "The test {} are needed and are not loaded.",
+                lab.noun().many()
+            )));
             return;
         };
         let n = test.len();
@@ -255,20 +256,23 @@ pub fn ComparePanel() -> impl IntoView {
     view! {
         <section class="panel compare-panel" aria-labelledby="compare-title" node_ref=section>
             <h2 id="compare-title">"Autoencoder against VAEs, side by side"</h2>
-            <p class="caption">"The same digits through every model: an autoencoder reconstructs well, but only a VAE's prior samples are digits."</p>
+            <p class="caption">{lab.words(move |n| format!("The same {many} through every model: an \
+                autoencoder reconstructs well, but only a VAE's prior samples look like {many}.", many = n.many()))}</p>
             <Why>
-                <p>
-                    "The same test digits through every model: reconstructions, samples drawn from the prior N(0, I) and "
-                    "decoded, and a walk between two digits. A plain autoencoder reconstructs sharply, but its codes do not "
-                    "fill N(0, I), so its prior samples fall in holes and are rarely digits; a VAE pays a KL cost to keep its "
-                    "codes where the prior is. The table scores each on the "{move || lab.test_set_words()}" (the autoencoder has no bound, "
-                    "only its reconstruction error). On pictures of your own of another shape than the digits', the models "
-                    "kept here that read them are compared, with the one explored: train an autoencoder and a VAE on them to see the same."
+                <p>{lab.words(move |n| format!("The same test {many} through every model: reconstructions, \
+                    samples drawn from the prior N(0, I) and decoded, and a walk between two {many}. \
+                    A plain autoencoder reconstructs sharply, but its codes do not fill N(0, I), so \
+                    its prior samples fall in holes and rarely look like {many}; a VAE pays a KL \
+                    cost to keep its codes where the prior is. The table scores each on the {set} \
+                    (the autoencoder has no bound, only its reconstruction error). On pictures of \
+                    your own of another shape than the digits', the models kept here that read them \
+                    are compared, with the one explored: train an autoencoder and a VAE on them to \
+                    see the same.", many = n.many(), set = lab.test_set_words()))}
                 </p>
             </Why>
             <div class="buttons">
                 <button class="compare-models" on:click=move |_| compare() disabled=move || busy.get() || lab.test.with(Option::is_none)>
-                    {move || if busy.get() { "Comparing…" } else if rows.with(Vec::is_empty) { "Compare the models" } else { "Compare other digits" }}
+                    {move || if busy.get() { "Comparing…".to_string() } else if rows.with(Vec::is_empty) { "Compare the models".to_string() } else { format!("Compare other {}", lab.noun().many()) }}
                 </button>
             </div>
             // Its room is kept before it fills, so what is below does not jump.

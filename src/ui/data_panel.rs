@@ -18,6 +18,7 @@ use crate::ml::explore::{encode_one, neg_elbo_one, Code};
 use crate::ml::preprocess::{drawing_as, mnist_like, PreprocessError};
 use crate::ml::stats::percentile_rank;
 use crate::ui_logic::pixels::GreyAs;
+use crate::ui_logic::words::Noun;
 
 /// What the model makes of the drawing.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,9 +33,13 @@ struct Analysis {
 
 /// A button choosing one of the data column's sources; pressed while it is the one shown.
 #[component]
-fn SourceButton(which: Source, label: &'static str) -> impl IntoView {
+fn SourceButton(which: Source) -> impl IntoView {
     let lab = use_lab();
     let chosen = move || lab.source.get() == which;
+    let label = move || match which {
+        Source::Drawing => format!("Draw a {}", lab.noun().one()),
+        Source::TestDigit => format!("A test {}", lab.noun().one()),
+    };
     view! {
         <button class="source" aria-pressed=move || chosen().to_string()
             on:click=move |_| if !chosen() { lab.source.set(which) }>
@@ -140,11 +145,12 @@ pub fn DataPanel() -> impl IntoView {
         });
         // A test digit is ranked among the others; it is one of them.
         let others = if drawing_chosen() { "" } else { "other " };
-        let (like, item) = if lab.own_data.with(Option::is_some) {
-            ("typical", "test picture")
-        } else {
-            ("digit-like", "test digit")
+        let noun = lab.noun();
+        let like = match noun {
+            Noun::Digit => "digit-like",
+            Noun::Picture => "typical",
         };
+        let item = format!("test {}", noun.one());
         let context = match (rank, lab.why_no_test_images()) {
             (Some(rank), _) if rank < 0.5 => {
                 format!(": more {like} than every {others}{item}")
@@ -157,7 +163,7 @@ pub fn DataPanel() -> impl IntoView {
                 100.0 - rank
             ),
             (None, Some(why)) => format!(" ({why}, so there is nothing to compare with)"),
-            (None, None) => " (ranking it among the test digits…)".to_string(),
+            (None, None) => format!(" (ranking it among the test {}…)", noun.many()),
         };
         Some(format!("{what} {:.1} nats{context}", a.neg_elbo))
     };
@@ -202,11 +208,15 @@ pub fn DataPanel() -> impl IntoView {
         } else if drawing_chosen() && lab.drawing.with(Option::is_some) {
             "This picture was read for a model of other pictures: upload it again.".to_string()
         } else if drawing_chosen() {
-            "Draw a digit (or upload a picture) to see how the model reads it.".to_string()
+            match lab.noun() {
+                Noun::Digit => "Draw a digit (or upload a picture) to see how the model reads it.",
+                Noun::Picture => "Draw or upload a picture to see how the model reads it.",
+            }
+            .to_string()
         } else if let Some(why) = lab.why_no_test_images() {
             format!("No test images: {why}. Draw instead.")
         } else {
-            "Loading the test digits…".to_string()
+            format!("Loading the test {}…", lab.noun().many())
         }
     };
 
@@ -214,17 +224,20 @@ pub fn DataPanel() -> impl IntoView {
         <section class="panel draw-panel" aria-labelledby="data-title">
             <h2 id="data-title">"Data"</h2>
             <div class="sources" role="group" aria-label="the picture at the input">
-                <SourceButton which=Source::Drawing label="Draw a digit" />
-                <SourceButton which=Source::TestDigit label="A test digit" />
+                <SourceButton which=Source::Drawing />
+                <SourceButton which=Source::TestDigit />
                 <label class="button file-button upload-picture">"Upload a picture…"
                     <input type="file" class="upload-input" accept="image/*" on:change=on_upload />
                 </label>
             </div>
             <p class="caption">
                 {move || if drawing_chosen() {
-                    "Draw with a mouse, pen or finger; the encoder finds where your digit lives in the latent space."
+                    format!(
+                        "Draw with a mouse, pen or finger; the encoder finds where your {} lives in the latent space.",
+                        lab.noun().one()
+                    )
                 } else {
-                    "One of the test pictures the model never trained on: where does the encoder put it?"
+                    "One of the test pictures the model never trained on: where does the encoder put it?".to_string()
                 }}
             </p>
             <Why>
@@ -237,8 +250,9 @@ pub fn DataPanel() -> impl IntoView {
                 </p>
                 <p>
                     "The score is the negative ELBO, in nats (natural-log units of information): "
-                    <i>"−ELBO = reconstruction error + KL(q(z|x) ‖ N(0, I))"</i>", the cost of redrawing your digit from "
-                    "its code plus the cost of a code that strays from the prior. Lower means more digit-like."
+                    <i>"−ELBO = reconstruction error + KL(q(z|x) ‖ N(0, I))"</i>", the cost of redrawing your input from "
+                    "its code plus the cost of a code that strays from the prior. "
+                    {lab.words(|n| format!("Lower means more {}.", n.like()))}
                 </p>
             </Why>
             <div class="draw-layout">

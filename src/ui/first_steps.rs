@@ -122,11 +122,11 @@ pub fn FirstSteps() -> impl IntoView {
             </p>
             <ol class="steps">
                 <Step number=1 target=".stage-latent" done=guide.moved>
-                    <strong>"Drag the point"</strong><span>"watch the digit change"</span>
+                    <strong>"Drag the point"</strong><span>{lab.words(move |n| format!("watch the {one} change", one = n.one()))}</span>
                 </Step>
                 <Step number=2 target=".stage-data" done=drew
                     on_go=Callback::new(move |()| lab.source.set(Source::Drawing))>
-                    <strong>"Draw a digit"</strong><span>"see where it lands"</span>
+                    <strong>{lab.words(move |n| format!("Draw a {one}", one = n.one()))}</strong><span>"see where it lands"</span>
                 </Step>
                 <Step number=3 target=".training-strip" done=trained>
                     <strong>"Train your own"</strong><span>"watch the space organise"</span>

@@ -5,6 +5,7 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
+use super::state::use_lab;
 use super::visibility::width_of;
 use crate::ml::probes::Histogram;
 use crate::ui_logic::chart_scale::{labelled_ticks, ticks_that_fit};
@@ -30,7 +31,12 @@ pub fn ScoreHistogram(
 ) -> impl IntoView {
     let holder = NodeRef::<Div>::new();
     let width = width_of(holder, FALLBACK_WIDTH);
-    let label = format!("histogram of the test digits' {what} under {model}");
+    // The scores were taken on the data in use when they were made.
+    let noun = untrack(|| use_lab().noun());
+    let label = format!(
+        "histogram of the test {}' {what} under {model}",
+        noun.many()
+    );
     let drawing = move || {
         let width = width.get();
         let h = &histogram;
@@ -49,7 +55,7 @@ pub fn ScoreHistogram(
                 view! {
                     <rect class="bin" x=LEFT + i as f64 * bar_width y=base - height
                         width=(bar_width - 1.0).max(0.5) height=height>
-                        <title>{format!("{c} test digits")}</title>
+                        <title>{format!("{c} test {}", noun.many())}</title>
                     </rect>
                 }
             })
@@ -89,7 +95,7 @@ pub fn ScoreHistogram(
             {axis}
             {marks}
             <text class="axis-label" x=width - RIGHT y=HEIGHT - 2.0 text-anchor="end">
-                {format!("{what}, nats per digit ({} beyond the axis)", h.above)}
+                {format!("{what}, nats per {} ({} beyond the axis)", noun.one(), h.above)}
             </text>
         }
     };

@@ -9,7 +9,7 @@ use wasm_bindgen::JsValue;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::clock::{sleep, yield_to_browser};
-use super::training::client::{WorkerLink, WORKER_URL};
+use super::training::client::WorkerLink;
 use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSION};
 
 /// Files handed to the import worker in one message: handing over one costs the page's thread
@@ -87,10 +87,11 @@ impl ImportJob {
         files: &[web_sys::File],
         request: &ImportRequest,
         on_event: impl Fn(ImportEvent) + 'static,
+        worker_url: &str,
     ) -> Result<Self, String> {
         let message = encode(&ImportCommand::Import(request.clone()))?;
         let files: Rc<Vec<web_sys::File>> = Rc::new(files.to_vec());
-        let worker = Worker::new(&format!("{WORKER_URL}?role=import"))
+        let worker = Worker::new(worker_url)
             .map_err(|_| "the browser refused to start the import worker".to_string())?;
         let on_event: Rc<dyn Fn(ImportEvent)> = Rc::new(on_event);
         let ended = Rc::new(Cell::new(false));

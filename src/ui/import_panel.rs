@@ -20,12 +20,13 @@ use super::import_files::{place, ImportJob};
 use super::picker::download;
 use super::picture_file;
 use super::state::use_lab;
+use super::training::client::worker_url;
 use super::training::Training;
 use super::why::Why;
 use crate::ml::dataset::fit::{Fit, INVERT_BY_DEFAULT};
 use crate::ml::dataset::import::Tally;
 use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
-use crate::protocol::{ImportEvent, ImportRequest};
+use crate::protocol::{ImportEvent, ImportRequest, IMPORT_ROLE};
 use crate::worker::runner::BUILT_IN_DATA;
 
 /// The shapes an import offers, as the issue of datasets lists them.
@@ -60,6 +61,9 @@ pub fn ImportPanel() -> impl IntoView {
     let training = use_context::<Training>();
     // Why the last "Train on it here" did not happen (or the import was not kept), if so.
     let problem = RwSignal::new(None::<String>);
+    // Why the last import is not kept in the browser (storage full): said until the next
+    // import, whatever else is done with it.
+    let not_kept = RwSignal::new(None::<String>);
     let shape_index = RwSignal::new(0usize);
     let fit_choice = RwSignal::new(Fit::DEFAULT);
     let invert = RwSignal::new(INVERT_BY_DEFAULT);
@@ -94,7 +98,7 @@ pub fn ImportPanel() -> impl IntoView {
                 "It could not be kept in this browser ({e}); it is here until the page is closed: download it to keep it."
             ))),
         };
-        problem.set(kept_problem);
+        not_kept.set(kept_problem);
         progress.set(None);
         outcome.set(Some(Ok(Imported {
             id,
@@ -140,6 +144,7 @@ pub fn ImportPanel() -> impl IntoView {
             paths,
         };
         outcome.set(None);
+        not_kept.set(None);
         progress.set(Some((0, files.len())));
         let on_event = move |event| {
             let finished = match event {
@@ -167,7 +172,11 @@ pub fn ImportPanel() -> impl IntoView {
             // The worker is ended once this message's handler has returned.
             leptos::task::spawn_local(async move { job.set_value(None) });
         };
-        match ImportJob::start(&files, &request, on_event) {
+        let url = match training {
+            Some(training) => training.worker_url(Some(IMPORT_ROLE)),
+            None => worker_url(Some(IMPORT_ROLE), None),
+        };
+        match ImportJob::start(&files, &request, on_event, &url) {
             Ok(started) => job.set_value(Some(started)),
             Err(e) => {
                 progress.set(None);
@@ -332,6 +341,7 @@ pub fn ImportPanel() -> impl IntoView {
             <p class="error" role="alert">
                 {move || outcome.with(|o| match o { Some(Err(e)) => Some(e.clone()), _ => None })}
                 {move || problem.get()}
+                {move || not_kept.get()}
             </p>
             <DatasetList />
         </section>

@@ -121,15 +121,18 @@ pub fn InterpolationPanel() -> impl IntoView {
                 End::Test(i) => lab.test.with(|t| {
                     t.as_ref().filter(|t| i >= t.len()).map(|t| {
                         format!(
-                            "There is no test digit {i} to {which}: choose 0 to {}.",
+                            "There is no test {} {i} to {which}: choose 0 to {}.",
+                            lab.noun().one(),
                             t.len().saturating_sub(1)
                         )
                     })
                 }),
                 End::Drawing => lab.drawing.with(Option::is_none).then(|| {
-                    "Your drawing was cleared, so the walk has nowhere to start: draw a digit, or \
-                     type the number of a test digit."
-                        .to_string()
+                    let noun = lab.noun().one();
+                    format!(
+                        "Your drawing was cleared, so the walk has nowhere to start: draw a \
+                         {noun}, or type the number of a test {noun}."
+                    )
                 }),
             })
     };
@@ -140,27 +143,29 @@ pub fn InterpolationPanel() -> impl IntoView {
 
     view! {
         <section class="panel interpolation-panel" aria-labelledby="interpolation-title">
-            <h2 id="interpolation-title">"Interpolation: walking between two digits"</h2>
-            <p class="caption">"A straight walk between the codes of two digits, decoded in ten steps."</p>
+            <h2 id="interpolation-title">{lab.words(move |n| format!("Interpolation: walking between two \
+                {many}", many = n.many()))}</h2>
+            <p class="caption">{lab.words(move |n| format!("A straight walk between the codes of two {many}, \
+                decoded in ten steps.", many = n.many()))}</p>
             <Why>
-                <p>
-                    "Both digits are encoded; the ten steps decode evenly spaced points on the straight line between their "
-                    "codes. A smooth morph means the latent space is continuous where the digits live."
+                <p>{lab.words(move |n| format!("Both {many} are encoded; the ten steps decode evenly spaced \
+                    points on the straight line between their codes. A smooth morph means the latent \
+                    space is continuous where the {many} live.", many = n.many()))}
                 </p>
             </Why>
             <div class="interpolation-controls">
-                <label>"from test digit "
+                <label>{lab.words(move |n| format!("from test {one} ", one = n.one()))}
                     <input type="number" class="from-index" min="0" max=max_index prop:value=index_text(from) on:change=index_input(from) />
                 </label>
                 <button on:click=use_drawing disabled=move || lab.drawing.with(Option::is_none)>"from my drawing"</button>
-                <label>"to test digit "
+                <label>{lab.words(move |n| format!("to test {one} ", one = n.one()))}
                     <input type="number" class="to-index" min="0" max=max_index prop:value=index_text(to) on:change=index_input(to) />
                 </label>
                 <button on:click=random_pair>"Random pair"</button>
             </div>
             <div class="strip">
                 <figure class="end">
-                    <DigitView pixels=end_pixels(from) label="the starting digit" />
+                    <DigitView pixels=end_pixels(from) label=lab.words(|n| format!("the starting {}", n.one())) />
                     <figcaption>{label_of(from)}</figcaption>
                 </figure>
                 <div class="steps">
@@ -178,7 +183,7 @@ pub fn InterpolationPanel() -> impl IntoView {
                         .collect_view()}
                 </div>
                 <figure class="end">
-                    <DigitView pixels=end_pixels(to) label="the final digit" />
+                    <DigitView pixels=end_pixels(to) label=lab.words(|n| format!("the final {}", n.one())) />
                     <figcaption>{label_of(to)}</figcaption>
                 </figure>
             </div>

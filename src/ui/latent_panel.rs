@@ -72,21 +72,23 @@ pub fn LatentPanel() -> impl IntoView {
 
     view! {
         <section class="panel latent-panel" aria-labelledby="latent-title">
-            <h2 id="latent-title">"Output: the digit at the point"</h2>
-            <p class="caption">"The decoder turns the point z into this digit, again on every move."</p>
+            <h2 id="latent-title">{lab.words(move |n| format!("Output: the {one} at the point", one = n.one()))}</h2>
+            <p class="caption">{lab.words(move |n| format!("The decoder turns the point z into this {one}, \
+                again on every move.", one = n.one()))}</p>
             <Why>
-                <p>
-                    "Each slider moves z along one dimension; the digit is decoded in this page, in a fraction of a "
-                    "millisecond, as you drag. A VAE is trained so that its codes follow the prior "
-                    <i>"p(z) = N(0, I)"</i>": every dimension a standard normal, so ±3 covers almost all of it, and a "
-                    "point drawn from the prior decodes to a digit. A plain autoencoder has no prior: its codes leave "
-                    "holes, and points in them decode to smudges."
+                <p>{lab.words(move |n| format!("Each slider moves z along one dimension; the {one} is decoded \
+                    in this page, in a fraction of a millisecond, as you drag. A VAE is trained so \
+                    that its codes follow the prior ", one = n.one()))}
+                    <i>"p(z) = N(0, I)"</i>{lab.words(move |n| format!(": every dimension a standard normal, \
+                        so ±3 covers almost all of it, and a point drawn from the prior decodes to a \
+                        {one}. A plain autoencoder has no prior: its codes leave holes, and points \
+                        in them decode to smudges.", one = n.one()))}
                 </p>
             </Why>
             <div class="latent-layout">
                 <figure class="big-digit">
-                    <DigitView pixels=pixels label="the digit decoded from the sliders' z" />
-                    <figcaption>"the digit at the point z"</figcaption>
+                    <DigitView pixels=pixels label=lab.words(|n| format!("the {} decoded from the sliders' z", n.one())) />
+                    <figcaption>{lab.words(move |n| format!("the {one} at the point z", one = n.one()))}</figcaption>
                 </figure>
                 <div class="latent-controls">
                     <div class="buttons">
@@ -96,9 +98,9 @@ pub fn LatentPanel() -> impl IntoView {
                             {move || if wandering.get() { "Stop wandering" } else { "Wander" }}
                         </button>
                     </div>
-                    <p class="hint">
-                        "Sampling draws z from N(0, I), the prior: a VAE decodes almost every such z to a digit, a plain "
-                        "autoencoder often does not. Wander takes a slow random walk."
+                    <p class="hint">{lab.words(move |n| format!("Sampling draws z from N(0, I), the prior: a \
+                        VAE decodes almost every such z to a {one}, a plain autoencoder often does \
+                        not. Wander takes a slow random walk.", one = n.one()))}
                     </p>
                 </div>
             </div>

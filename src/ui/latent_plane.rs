@@ -240,7 +240,8 @@ pub fn LatentPlane() -> impl IntoView {
         })
         .collect_view();
     let dim_name = move |d: RwSignal<usize>| move || format!("z{}", d.get() + 1);
-    let layer = move |name: &'static str, class: &'static str, on: RwSignal<bool>| {
+    // A layer's name may follow the data: "decoded digits" or "decoded pictures".
+    let layer = move |name: Signal<String>, class: &'static str, on: RwSignal<bool>| {
         view! {
             <label class=format!("layer {class}")>
                 <input type="checkbox" prop:checked=move || on.get()
@@ -257,9 +258,9 @@ pub fn LatentPlane() -> impl IntoView {
                     <label>"across " {dims.menu(lab, Axis::Across, "dim-across")}</label>
                     <label>"up " {dims.menu(lab, Axis::Up, "dim-up")}</label>
                 })}
-                {layer("decoded digits", "layer-sheet", show_sheet)}
-                {layer("test digits", "layer-codes", show_codes)}
-                {layer("prior N(0, I)", "layer-prior", show_prior)}
+                {layer(lab.words(|n| format!("decoded {}", n.many())), "layer-sheet", show_sheet)}
+                {layer(lab.words(|n| format!("test {}", n.many())), "layer-codes", show_codes)}
+                {layer(Signal::stored("prior N(0, I)".to_string()), "layer-prior", show_prior)}
             </div>
             <div class="plane" data-sheets=move || sheet.status.sheets.get().to_string()>
                 <canvas class="plane-sheet" node_ref=sheet_canvas aria-hidden="true"></canvas>

@@ -324,23 +324,25 @@ impl Library {
         Ok(())
     }
 
-    /// Writes a run's newest weights to IndexedDB.
-    pub async fn persist(self, id: String) {
-        if self.deleted.with_value(|d| d.contains(&id)) {
-            return;
+    /// A run's newest weights as they are to be kept in IndexedDB (with its run record, by
+    /// the caller, in one transaction), stamped now; `None` once the model is deleted.
+    pub fn to_keep(self, id: &str) -> Option<StoredModel> {
+        if self.deleted.with_value(|d| d.contains(id)) {
+            return None;
         }
-        let entry = self
-            .entries
-            .with_untracked(|list| list.iter().find(|e| e.id == id).cloned());
-        let bytes = self.bytes.with_value(|b| b.get(&id).cloned());
-        if let (Some(mut entry), Some(bytes)) = (entry, bytes) {
-            entry.saved_ms = js_now();
-            if let Err(e) = self.keep(entry, bytes).await {
-                self.message.set(Some(format!(
-                    "The trained model could not be kept for the next visit: {e}."
-                )));
-            }
-        }
+        let saved_ms = js_now();
+        let name = self.entries.try_update(|list| {
+            let entry = list.iter_mut().find(|e| e.id == id)?;
+            entry.saved_ms = saved_ms;
+            Some(entry.name.clone())
+        })??;
+        let bytes = self.bytes.with_value(|b| b.get(id).cloned())?;
+        Some(StoredModel {
+            id: id.to_string(),
+            name,
+            saved_ms,
+            bytes,
+        })
     }
 
     /// Forgets a kept model (the active one stays in use until another is picked).

@@ -137,7 +137,8 @@ pub fn ManifoldPanel() -> impl IntoView {
                 <canvas class="manifold" node_ref=canvas on:click=on_click role="img"
                     data-rows=move || status.rows_done.get().to_string()
                     data-sheets=move || status.sheets.get().to_string()
-                    aria-label="a grid of digits decoded across two latent dimensions; click to choose one"></canvas>
+                    aria-label=lab.words(|n| format!("a grid of {} decoded across two latent dimensions; click \
+                        to choose one", n.many()))></canvas>
                 <div
                     class="marker"
                     style:display=move || if marker.get().is_some() { "" } else { "none" }

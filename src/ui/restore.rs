@@ -163,34 +163,39 @@ pub fn RestorePanel() -> impl IntoView {
     view! {
         <section class="panel chapter-split restore-panel" aria-labelledby="restore-title">
             <h2 id="restore-title">"Restore: denoising and inpainting"</h2>
-            <p class="caption">"Damage a digit, and the model repairs it from what is left."</p>
+            <p class="caption">{lab.words(move |n| format!("Damage a {one}, and the model repairs it from what \
+                is left.", one = n.one()))}</p>
             <Why>
-                <p>
-                    "Damage a digit and reconstruct it: the encoder still finds a code near the clean digit's, and the decoder "
-                    "can only draw digit-like images, so the reconstruction fills the hole or drops the noise. The numbers are "
-                    "the mean squared error against the original: lower is closer. An inpainting keeps the pixels it was given "
-                    "and fills only the hole. The noise turns a fifth of the pixels black or white. Click the damaged digit to "
-                    "wipe a patch there."
+                <p>{lab.words(move |n| format!("Damage a {one} and reconstruct it: the encoder still finds a \
+                    code near the clean {one}'s, and the decoder can only draw images like the \
+                    training {many}, so the reconstruction fills the hole or drops the noise. The \
+                    numbers are the mean squared error against the original: lower is closer. An \
+                    inpainting keeps the pixels it was given and fills only the hole. The noise \
+                    turns a fifth of the pixels black or white. Click the damaged {one} to wipe a \
+                    patch there.", one = n.one(), many = n.many()))}
                 </p>
             </Why>
             <div class="buttons">
                 <button class="damage-patch" on:click=patch>"Wipe a patch"</button>
                 <button class="damage-noise" on:click=noise>"Add noise"</button>
-                <button class="another-digit" on:click=another disabled=move || lab.test.with(Option::is_none)>"Another test digit"</button>
+                <button class="another-digit" on:click=another disabled=move || lab.test.with(Option::is_none)>{lab.words(move |n| format!("Another \
+                    test {one}", one = n.one()))}</button>
                 <button class="use-drawing" on:click=move |_| source.set(Source::Drawing)
                     disabled=move || lab.drawing.with(Option::is_none)>"Use my drawing"</button>
             </div>
             <div class="restore-row chapter-figure">
                 <figure class="original">
-                    <DigitView pixels=show(original) label="the original digit" />
+                    <DigitView pixels=show(original) label=lab.words(|n| format!("the original {}", n.one())) />
                     <figcaption>"original"</figcaption>
                 </figure>
                 <figure class="damaged" on:click=patch_at>
-                    <DigitView pixels=show(damaged) label="the damaged digit (click to wipe a patch there)" />
+                    <DigitView pixels=show(damaged) label=lab.words(|n| format!("the damaged {} (click to wipe \
+                        a patch there)", n.one())) />
                     <figcaption>{move || errors.get().map(|e| format!("damaged · error {:.4}", e.0)).unwrap_or_else(|| "damaged".into())}</figcaption>
                 </figure>
                 <figure class="restored">
-                    <DigitView pixels=show(restored) label="the model's reconstruction of the damaged digit" />
+                    <DigitView pixels=show(restored) label=lab.words(|n| format!("the model's reconstruction \
+                        of the damaged {}", n.one())) />
                     <figcaption>{move || errors.get().map(|e| format!("restored · error {:.4}", e.1)).unwrap_or_else(|| "restored".into())}</figcaption>
                 </figure>
             </div>
@@ -200,7 +205,7 @@ pub fn RestorePanel() -> impl IntoView {
                 {move || errors.get().map(|(d, r)| if r < d {
                     format!("The reconstruction is {:.0}% closer to the original than the damaged input.", 100.0 * (1.0 - r / d.max(1e-9)))
                 } else {
-                    "The reconstruction is not closer to the original than the damaged input: the damage changed which digit it looks like.".to_string()
+                    format!("The reconstruction is not closer to the original than the damaged input: the damage changed which {} it looks like.", lab.noun().one())
                 })}
             </p>
             <p class="error" role="alert">

@@ -17,6 +17,7 @@ use super::state::use_lab;
 use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
 use crate::ml::dataset::ImageShape;
+use crate::ml::neighbours::{nearest_neighbour_agreement, Agreement};
 use crate::ml::projection::Projection;
 use crate::ui_logic::palette::class_colour;
 
@@ -29,6 +30,8 @@ struct Encoded {
     /// `count × latent` posterior means.
     means: Vec<f32>,
     labels: Vec<u8>,
+    /// How well the codes keep the classes apart; `None` for a set of one class.
+    agreement: Option<Agreement>,
 }
 
 /// Where the points landed, in canvas pixels, for hover and click.
@@ -59,7 +62,10 @@ pub fn ScatterPanel() -> impl IntoView {
     let encode = move || {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
-            message.set(Some("The test digits are not loaded.".to_string()));
+            message.set(Some(format!(
+                "The test {} are not loaded.",
+                lab.noun().many()
+            )));
             return;
         };
         busy.set(true);
@@ -69,7 +75,10 @@ pub fn ScatterPanel() -> impl IntoView {
             let means = match active.encode_means(&test).await {
                 Ok(means) => means,
                 Err(e) => {
-                    message.set(Some(format!("The test digits could not be encoded: {e}")));
+                    message.set(Some(format!(
+                        "The test {} could not be encoded: {e}",
+                        lab.noun().many()
+                    )));
                     busy.set(false);
                     return;
                 }
@@ -78,12 +87,15 @@ pub fn ScatterPanel() -> impl IntoView {
                 dim_x.set(0);
                 dim_y.set(1.min(latent - 1));
             }
+            let labels = test.labels().to_vec();
+            let agreement = nearest_neighbour_agreement(&means, latent, &labels);
             encoded.set_value(Some(Arc::new(Encoded {
                 id: active.id.clone(),
                 model: active.title.clone(),
                 latent,
                 means,
-                labels: test.labels().to_vec(),
+                labels,
+                agreement,
             })));
             busy.set(false);
             hovered.set(None);
@@ -146,9 +158,16 @@ pub fn ScatterPanel() -> impl IntoView {
         };
         context.clear_rect(0.0, 0.0, SIDE, SIDE);
         context.set_global_alpha(0.7);
+        // Thousands of dots stay small so the clusters show; a few dozen are drawn large
+        // enough to see.
+        let half = match points.len() {
+            0..=100 => 4.0,
+            101..=500 => 2.5,
+            _ => 1.5,
+        };
         for (&(x, y), &label) in points.iter().zip(&data.labels) {
             context.set_fill_style_str(class_colour(label));
-            context.fill_rect(x - 1.5, y - 1.5, 3.0, 3.0);
+            context.fill_rect(x - half, y - half, 2.0 * half, 2.0 * half);
         }
         context.set_global_alpha(1.0);
         canvas
@@ -212,6 +231,33 @@ pub fn ScatterPanel() -> impl IntoView {
         let words = lab.test_item_words(i)?;
         Some(format!("{words}: click to put the sliders on its code"))
     };
+    let agreement = move || {
+        version.track();
+        encoded
+            .get_value()
+            .and_then(|e| e.agreement.map(|a| (a, e.latent)))
+    };
+    let agreement_share = move || agreement().map(|(a, _)| a.share.to_string());
+    let agreement_text = move || {
+        let (a, latent) = agreement()?;
+        let many = lab.noun().many();
+        let which = if a.queried < lab.test.with(|t| t.as_ref().map_or(0, |t| t.len())) {
+            format!("Of the first {} test {many}", a.queried)
+        } else {
+            format!("Of the {} test {many}", a.queried)
+        };
+        let space = if latent > 2 {
+            format!("in all {latent} dimensions, not only the two drawn")
+        } else {
+            "in the plane drawn".to_string()
+        };
+        Some(format!(
+            "{which}, {:.0}% have their nearest code ({space}) in their own class; by chance, \
+             {:.0}%.",
+            100.0 * a.share,
+            100.0 * a.chance
+        ))
+    };
     let dims = move || {
         version.track();
         encoded.get_value().map_or(0, |e| e.latent)
@@ -229,19 +275,20 @@ pub fn ScatterPanel() -> impl IntoView {
 
     view! {
         <section class="panel chapter-split scatter-panel" aria-labelledby="scatter-title" node_ref=section>
-            <h2 id="scatter-title">"Latent scatter: where the encoder puts the digits"</h2>
+            <h2 id="scatter-title">{lab.words(move |n| format!("Latent scatter: where the encoder puts the \
+                {many}", many = n.many()))}</h2>
             <p class="caption">"The "{move || lab.test_set_words()}" at their codes, coloured by their class."</p>
             <Why>
-                <p>
-                    "Each dot is one of the "{move || lab.test_set_words()}" at the mean of its code, coloured by its class. Pictures "
-                    "of a class gather; a VAE keeps the whole cloud near the prior N(0, I), an autoencoder spreads it freely. "
-                    "With more than two dimensions the view is the first two principal components, or two chosen dimensions. "
-                    "Hover a dot to see the digit; click it to put the sliders on its code."
+                <p>{lab.words(move |n| format!("Each dot is one of the {set} at the mean of its code, coloured \
+                    by its class. Pictures of a class gather; a VAE keeps the whole cloud near the \
+                    prior N(0, I), an autoencoder spreads it freely. With more than two dimensions \
+                    the view is the first two principal components, or two chosen dimensions. Hover \
+                    a dot to see the {one}; click it to put the sliders on its code.", set = lab.test_set_words(), one = n.one()))}
                 </p>
             </Why>
             <div class="buttons">
                 <button class="encode-test" on:click=move |_| encode() disabled=move || busy.get() || lab.test.with(Option::is_none)>
-                    {move || if busy.get() { "Encoding…" } else { "Encode the test digits" }}
+                    {move || if busy.get() { "Encoding…".to_string() } else { format!("Encode the test {}", lab.noun().many()) }}
                 </button>
                 <label>
                     <input type="checkbox" prop:checked=move || use_pca.get()
@@ -253,10 +300,10 @@ pub fn ScatterPanel() -> impl IntoView {
             </div>
             <div class="scatter-layout chapter-figure">
                 <canvas class="scatter" node_ref=canvas width=SIDE height=SIDE
-                    role="img" aria-label="scatter of the test digits' latent codes"
+                    role="img" aria-label=lab.words(|n| format!("scatter of the test {}' latent codes", n.many()))
                     on:mousemove=on_move on:mouseleave=move |_| hovered.set(None) on:click=on_click></canvas>
                 <div class="scatter-side">
-                    <DigitView pixels=hovered_pixels label="the digit under the pointer" />
+                    <DigitView pixels=hovered_pixels label=lab.words(|n| format!("the {} under the pointer", n.one())) />
                     <p class="timing">{hovered_text}</p>
                     <ul class="legend">
                         {move || lab.class_names().into_iter().enumerate().map(|(d, name)| {
@@ -264,6 +311,7 @@ pub fn ScatterPanel() -> impl IntoView {
                             view! { <li><span class="swatch" style:background=swatch></span>{name}</li> }
                         }).collect_view()}
                     </ul>
+                    <p class="agreement" data-share=agreement_share>{agreement_text}</p>
                     <p class="timing">{move || { version.track(); encoded.get_value().map(|e| format!("encoded with {}", e.model)) }}</p>
                 </div>
             </div>

@@ -191,7 +191,7 @@ pub fn SketchPad(
                 on:pointermove=on_move
                 on:pointerup=on_up
                 on:pointercancel=on_up
-                aria-label="drawing pad: draw a digit with the mouse, a pen or a finger"
+                aria-label="drawing pad: draw with the mouse, a pen or a finger"
             ></canvas>
             <div class="buttons">
                 <button on:click=undo>"Undo"</button>

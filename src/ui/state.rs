@@ -10,7 +10,7 @@ use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
 use crate::ml::explore::Code;
 use crate::ui_logic::pixels::GreyAs;
-use crate::ui_logic::words::thousands;
+use crate::ui_logic::words::{thousands, Noun};
 
 /// Training digits of the built-in set (four in five of the asset's 10,000).
 const DIGITS_TRAINING: usize = 8_000;
@@ -188,6 +188,28 @@ impl Lab {
             .with(|d| d.as_ref().map_or(ImageShape::DIGITS, |d| d.shape))
     }
 
+    /// What the data in use calls one image: digits for the built-in set, pictures for a
+    /// dataset of one's own. Tracks.
+    pub fn noun(&self) -> Noun {
+        if self.own_data.with(Option::is_some) {
+            Noun::Picture
+        } else {
+            Noun::Digit
+        }
+    }
+
+    /// A text of the page that names the data's images, following the data in use: `words`
+    /// writes it for a [`Noun`]. One `Signal<String>` per text (rather than a view of pieces)
+    /// keeps the page's code small: every such text shares one rendering.
+    pub fn words(self, words: impl Fn(Noun) -> String + Send + Sync + 'static) -> Signal<String> {
+        Signal::derive(move || words(self.noun()))
+    }
+
+    /// [`Lab::noun`] without tracking.
+    pub fn noun_untracked(&self) -> Noun {
+        untrack(|| self.noun())
+    }
+
     /// The training pictures of the data in use, counted and named for hints: "8,000 training
     /// digits" or "48 training pictures". Tracks.
     pub fn training_set_words(&self) -> (usize, String) {
@@ -195,12 +217,10 @@ impl Lab {
             .own_data
             .with(|d| d.as_ref().map(|d| d.train_images))
             .unwrap_or(DIGITS_TRAINING);
-        let what = if self.own_data.with(Option::is_some) {
-            "pictures"
-        } else {
-            "digits"
-        };
-        (count, format!("{} training {what}", thousands(count)))
+        (
+            count,
+            format!("{} training {}", thousands(count), self.noun().many()),
+        )
     }
 
     /// [`Lab::data_shape`] without tracking.

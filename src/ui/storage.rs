@@ -274,9 +274,17 @@ pub async fn delete(id: &str) -> Result<(), String> {
     delete_in(RUNS, id).await
 }
 
-/// Saves (or replaces) a run's record.
-pub async fn put_run(run: &StoredRun) -> Result<(), String> {
-    put_in(RUNS, run).await
+/// Saves (or replaces) a run's model and its record together, so that after a reload the
+/// record never describes other weights than those kept.
+pub async fn put_model_and_run(model: &StoredModel, run: &StoredRun) -> Result<(), String> {
+    let model = serde_wasm_bindgen::to_value(model).map_err(|e| e.to_string())?;
+    let run = serde_wasm_bindgen::to_value(run).map_err(|e| e.to_string())?;
+    with_two_stores((MODELS, RUNS), |models, runs| {
+        models.put(&model)?;
+        runs.put(&run)?;
+        Ok(())
+    })
+    .await
 }
 
 /// Deletes a run's record only (its model stays).
@@ -292,20 +300,21 @@ pub async fn latest_run() -> Result<Option<StoredRun>, String> {
         .max_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms)))
 }
 
-/// Runs `work` on the datasets' two stores in one read-write transaction, and waits for it to
-/// be committed: an entry and its file are written or deleted together, or not at all (a full
-/// disk must not leave a file that no entry lists).
-async fn with_both_dataset_stores(
+/// Runs `work` on two stores in one read-write transaction, and waits for it to be committed:
+/// what it writes or deletes in both is done together, or not at all (a full disk must not
+/// leave a dataset file that no entry lists, or a run's record ahead of its weights).
+async fn with_two_stores(
+    (first, second): (&str, &str),
     work: impl FnOnce(&web_sys::IdbObjectStore, &web_sys::IdbObjectStore) -> Result<(), JsValue>,
 ) -> Result<(), String> {
     let db = open().await?;
     let result = async {
-        let names = js_sys::Array::of2(&DATASETS.into(), &DATASET_FILES.into());
+        let names = js_sys::Array::of2(&first.into(), &second.into());
         let transaction = db
             .transaction_with_str_sequence_and_mode(&names, IdbTransactionMode::Readwrite)
             .map_err(describe)?;
-        let entries = transaction.object_store(DATASETS).map_err(describe)?;
-        let files = transaction.object_store(DATASET_FILES).map_err(describe)?;
+        let entries = transaction.object_store(first).map_err(describe)?;
+        let files = transaction.object_store(second).map_err(describe)?;
         if let Err(e) = work(&entries, &files) {
             let _ = transaction.abort();
             return Err(describe(e));
@@ -325,7 +334,7 @@ pub async fn put_dataset(entry: &StoredDataset, file: &[u8]) -> Result<(), Strin
     })
     .map_err(|e| e.to_string())?;
     let entry = serde_wasm_bindgen::to_value(entry).map_err(|e| e.to_string())?;
-    with_both_dataset_stores(|entries, files| {
+    with_two_stores((DATASETS, DATASET_FILES), |entries, files| {
         files.put(&file)?;
         entries.put(&entry)?;
         Ok(())
@@ -358,7 +367,7 @@ pub async fn dataset_file(id: &str) -> Result<Option<Vec<u8>>, String> {
 /// Deletes a kept dataset: its entry and its file, together.
 pub async fn delete_dataset(id: &str) -> Result<(), String> {
     let key = JsValue::from_str(id);
-    with_both_dataset_stores(|entries, files| {
+    with_two_stores((DATASETS, DATASET_FILES), |entries, files| {
         entries.delete(&key)?;
         files.delete(&key)?;
         Ok(())

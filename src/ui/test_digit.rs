@@ -26,7 +26,8 @@ pub fn TestDigitChooser() -> impl IntoView {
         let out_of_range = |i: usize| {
             (i >= n).then(|| {
                 format!(
-                    "There is no test digit {typed}: choose 0 to {}.",
+                    "There is no test {} {typed}: choose 0 to {}.",
+                    lab.noun().one(),
                     n.max(1) - 1
                 )
             })
@@ -71,16 +72,16 @@ pub fn TestDigitChooser() -> impl IntoView {
         <div class="test-digit">
             <figure class="test-digit-view">
                 <DigitView pixels label=Signal::derive(move || what().unwrap_or_default()) />
-                <figcaption>{move || what().unwrap_or_else(|| "no test digits yet".to_string())}</figcaption>
+                <figcaption>{move || what().unwrap_or_else(|| format!("no test {} yet", lab.noun().many()))}</figcaption>
             </figure>
             <div class="test-digit-controls">
-                <button on:click=move |_| step(-1) aria-label="the previous test digit">"‹"</button>
+                <button on:click=move |_| step(-1) aria-label=lab.words(|n| format!("the previous test {}", n.one()))>"‹"</button>
                 <label>"number "
                     <input type="number" class="test-index" min="0" max=move || count().max(1) - 1
                         prop:value=move || lab.test_digit.get().to_string() on:change=on_change
                         aria-invalid=move || problem.with(Option::is_some).to_string() />
                 </label>
-                <button on:click=move |_| step(1) aria-label="the next test digit">"›"</button>
+                <button on:click=move |_| step(1) aria-label=lab.words(|n| format!("the next test {}", n.one()))>"›"</button>
                 <button class="another" on:click=another>"Another"</button>
             </div>
             <p class="error" role="alert">{move || problem.get()}</p>

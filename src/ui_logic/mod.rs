@@ -4,6 +4,7 @@
 
 pub mod chart_scale;
 pub mod notice;
+pub mod pace;
 pub mod palette;
 pub mod picture;
 pub mod pixels;

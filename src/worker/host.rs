@@ -11,7 +11,7 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, Response
 
 use super::runner::Runner;
 use crate::ml::data::ImageSet;
-use crate::protocol::{Command, Event, PROTOCOL_VERSION};
+use crate::protocol::{Command, Event, IMPORT_ROLE, PROTOCOL_VERSION};
 
 /// Longest stretch of training between two looks at the page's messages. Commands are answered
 /// within about this long plus one step.
@@ -114,13 +114,14 @@ async fn fetch_digits() -> Result<ImageSet, String> {
     ImageSet::parse(&Uint8Array::new(&buffer).to_vec()).map_err(|e| e.to_string())
 }
 
-/// Whether this worker was started as an import worker (`worker_loader.js?role=import`).
+/// Whether this worker was started as an import worker (`worker_loader.js?role=import`,
+/// [`IMPORT_ROLE`]).
 fn is_import_worker() -> bool {
     Reflect::get(&js_sys::global(), &"location".into())
         .and_then(|location| Reflect::get(&location, &"search".into()))
         .ok()
         .and_then(|s| s.as_string())
-        .is_some_and(|search| search.contains("role=import"))
+        .is_some_and(|search| search.contains(&format!("role={IMPORT_ROLE}")))
 }
 
 /// Entry point of the worker binary: a training worker, or an import worker when started so.

@@ -61,12 +61,25 @@ test("three symbols drawn and labelled become a dataset: browsed, a drawing remo
   await page.selectOption("#data-select", value);
   await page.waitForFunction(() => /use “my drawings” \(50 pictures; 10 test images of “my drawings”\)/.test((document.querySelector(".data-in-use")?.textContent ?? "")), null, { timeout: 30_000 });
 
-  // Trained on: the scatter's legend names the three symbols.
+  // Fifty drawings would be one step an epoch at the digits' batch: the page chose a smaller
+  // batch and more epochs for them (40 training pictures: batch 8, 60 epochs, 300 steps).
+  await page.waitForFunction(() => /^Batch 8 and 60 epochs were chosen for 40 training pictures/.test(document.querySelector(".small-set-pace")?.textContent ?? ""));
+  assert.match(await page.textContent(".training-strip .strip-what"), /60 epochs on “my drawings”$/);
+
+  // Trained on: the scatter's legend names the three symbols, and the codes keep them apart:
+  // most test drawings have their nearest code (leave one out, all dimensions) in their own
+  // class, where chance is about a third.
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
   await page.click(".training-strip .strip-start");
   await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "finished", null, { timeout: 120_000 });
   await page.locator(".scatter-panel").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => [...document.querySelectorAll(".scatter-panel .legend li")].map((l) => l.textContent).join(",") === "bar,dash,ring", null, { timeout: 30_000 });
+  await page.waitForSelector(".scatter-panel .agreement[data-share]", { timeout: 30_000 });
+  const agreement = await page.textContent(".scatter-panel .agreement");
+  assert.match(agreement, /^Of the 10 test pictures, \d+% have their nearest code \(in all \d+ dimensions, not only the two drawn\) in their own class; by chance, 3\d%\.$/);
+  const share = Number(await page.getAttribute(".scatter-panel .agreement", "data-share"));
+  assert.ok(share >= 0.8, `only ${share} of the test drawings sit beside their own kind: ${agreement}`);
+  await page.locator(".scatter-panel").screenshot({ path: `${results}drawings-scatter.png` });
   assert.deepEqual(errors, []);
   await context.close();
 });

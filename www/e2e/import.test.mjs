@@ -33,6 +33,36 @@ function shapesFolder() {
 /** The header of a safetensors file: its JSON. */
 const header = (bytes) => JSON.parse(bytes.subarray(8, 8 + Number(bytes.readBigUInt64LE(0))).toString("utf8"));
 
+/** The reconstruction error (Bernoulli, nats per picture) of the best guess that ignores its
+ * input: every test picture of a dataset file "reconstructed" as the training pictures' mean.
+ * A model that learned something about each picture must beat it. */
+function meanPictureError(bytes) {
+  const length = Number(bytes.readBigUInt64LE(0));
+  const info = header(bytes).images;
+  const [start, end] = info.data_offsets;
+  const pixels = bytes.subarray(8 + length + start, 8 + length + end);
+  const count = info.shape[0];
+  const values = pixels.length / count;
+  const mean = new Float64Array(values);
+  let train = 0;
+  for (let i = 0; i < count; i++) {
+    if (i % 5 === 0) continue;
+    train += 1;
+    for (let v = 0; v < values; v++) mean[v] += pixels[i * values + v] / 255;
+  }
+  const m = mean.map((s) => Math.min(1 - 1e-6, Math.max(1e-6, s / train)));
+  let total = 0;
+  let tests = 0;
+  for (let i = 0; i < count; i += 5) {
+    tests += 1;
+    for (let v = 0; v < values; v++) {
+      const x = pixels[i * values + v] / 255;
+      total -= x * Math.log(m[v]) + (1 - x) * Math.log(1 - m[v]);
+    }
+  }
+  return total / tests;
+}
+
 test("a folder of pictures becomes a labelled dataset: every file accounted for, previewed, and downloaded", async () => {
   const context = await app.browser.newContext({ acceptDownloads: true });
   const { page, errors } = await open(context, app);
@@ -74,9 +104,7 @@ test("a folder of pictures becomes a labelled dataset: every file accounted for,
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
   await page.click(".training-strip .strip-start");
   await page.waitForFunction(() => document.querySelector(".training-strip")?.dataset.state === "finished", null, { timeout: 120_000 });
-  assert.ok(
-    (await page.locator(".training-panel figcaption").allTextContents()).includes("training images, per epoch (the set is too small to keep test images back)"),
-  );
+  assert.match(await page.textContent(".epoch-figure figcaption"), /^training images, per epoch \(the set is too small to keep test images back\); after epoch 50: −ELBO [\d.]+ = reconstruction [\d.]+ \+ KL [\d.]+ nats$/);
   assert.match(await page.textContent(".scatter-panel .error"), /No test images to place: “shapes” has 24 images; with fewer than 50 every image trains/);
   assert.deepEqual(errors, []);
   await context.close();
@@ -118,7 +146,7 @@ function sixtyShapes(name = "shapes", colours = null) {
 }
 
 test("“Train on it here”: the next run learns your pictures, every chapter uses their test set, and the digits come back", async () => {
-  const context = await app.browser.newContext();
+  const context = await app.browser.newContext({ acceptDownloads: true });
   const { page, errors } = await open(context, app);
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   await page.locator(".import-panel").scrollIntoViewIfNeeded();
@@ -130,11 +158,21 @@ test("“Train on it here”: the next run learns your pictures, every chapter u
   // The latent plane shows the new test set: twelve dots.
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "12", null, { timeout: 30_000 });
 
-  // Training from the strip learns the pictures: 48 training pictures, one step an epoch.
+  // Training from the strip learns the pictures: 48 training pictures, at the pace the page
+  // chose for them (batch 8, 50 epochs: 300 steps).
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
   await page.click(".training-strip .strip-start");
   await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "finished", null, { timeout: 120_000 });
-  assert.match(await page.textContent(".progress-text"), /step 10 of 10/);
+  assert.match(await page.textContent(".progress-text"), /step 300 of 300/);
+  // It learned the pictures: the test pictures' reconstruction error is well below that of the
+  // best guess blind to them (each one drawn as the training pictures' mean).
+  const recon = Number(await page.getAttribute(".epoch-figure", "data-recon"));
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(".save-dataset")]);
+  const blind = meanPictureError(readFileSync(await download.path()));
+  assert.ok(recon < 0.8 * blind, `test reconstruction ${recon} nats against ${blind} for the mean picture`);
+  // The chapters speak of pictures, not digits.
+  assert.match(await page.textContent("#latent-title"), /^Output: the picture at the point$/);
+  assert.deepEqual(await page.$$eval(".draw-panel .source", (b) => b.map((e) => e.textContent)), ["Draw a picture", "A test picture"]);
   // The scatter's legend names the folders.
   await page.locator(".scatter-panel").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => [...document.querySelectorAll(".scatter-panel .legend li")].map((l) => l.textContent).join(",") === "bars,discs");
@@ -145,6 +183,9 @@ test("“Train on it here”: the next run learns your pictures, every chapter u
   await page.click(".back-to-digits");
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   assert.doesNotMatch(await page.textContent(".training-strip .strip-what"), /on “/);
+  // The digits bring back their words and the reference pace.
+  assert.match(await page.textContent("#latent-title"), /^Output: the digit at the point$/);
+  assert.match(await page.textContent(".training-strip .strip-what"), /10 epochs$/);
   assert.equal((await page.textContent(".data-in-use")).trim(), "");
   assert.deepEqual(errors, []);
   await context.close();
@@ -263,6 +304,35 @@ test("an import is kept in the browser: listed, chosen in the header's data menu
   await page.locator(".open-dataset").setInputFiles(junk);
   await page.waitForFunction(() => /“junk\.safetensors” is not a dataset Latent Lab can read/.test(document.querySelector(".dataset-shelf .error").textContent));
   assert.equal(await page.locator(".dataset-shelf li.dataset").count(), 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("an import the browser's full storage cannot keep is still usable for the visit, says why, and the sets kept before stay", async () => {
+  const context = await app.browser.newContext({ acceptDownloads: true });
+  const { page, errors } = await open(context, app);
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-folder").setInputFiles(sixtyShapes("kept"));
+  await page.waitForFunction(() => document.querySelectorAll(".dataset-shelf li.dataset").length === 1, null, { timeout: 60_000 });
+
+  // The disk fills up: every write to IndexedDB is refused from now on.
+  await page.evaluate(() => {
+    IDBObjectStore.prototype.put = function () {
+      throw new DOMException("simulated full disk", "QuotaExceededError");
+    };
+  });
+  await page.locator(".import-folder").setInputFiles(sixtyShapes("unkept"));
+  await page.waitForFunction(() => /60 images of 28×28 grey/.test(document.querySelector(".import-summary").textContent), null, { timeout: 60_000 });
+  const why = /It could not be kept in this browser \(the browser's storage for this page is full.*\); it is here until the page is closed: download it to keep it\./;
+  await page.waitForFunction((source) => new RegExp(source).test(document.querySelector(".import-panel .error").textContent), why.source);
+  // What was kept before is still listed; the new set is not.
+  assert.deepEqual(await page.$$eval(".dataset-shelf li.dataset", (l) => l.map((e) => /kept/.test(e.textContent))), [true]);
+  // It trains here all the same, the reason stays in view, and it can be downloaded.
+  await page.click(".train-here");
+  await page.waitForFunction(() => /use “unkept” \(60 pictures/.test(document.querySelector(".data-in-use")?.textContent ?? ""));
+  assert.match(await page.textContent(".import-panel .error"), why);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click(".save-dataset")]);
+  assert.equal(download.suggestedFilename(), "unkept.dataset.safetensors");
   assert.deepEqual(errors, []);
   await context.close();
 });
@@ -410,13 +480,19 @@ test("colour pictures train a colour model in the page, and the tool shows them 
   await page.waitForFunction(() => /use “warm” \(60 pictures; 12 test images of “warm”\)/.test(document.querySelector(".data-in-use")?.textContent ?? ""), null, { timeout: 30_000 });
   // The digits model in use cannot read them, and the page says so until a model of their shape is trained.
   await page.waitForFunction(() => /reads 28×28 grey pictures, and the data in use is 32×32 colour/.test(document.querySelector(".shape-notice")?.textContent ?? ""));
-  // 48 training pictures fit in one batch of 128, and the panel says what that means; small
-  // batches and more epochs give the model a few hundred steps.
-  assert.match(await page.textContent(".one-step-epochs"), /Batch 128 takes all 48 training pictures in one step/);
-  for (const [field, value] of [["batch", 8], ["epochs", 40]]) {
+  // 48 training pictures would fit in one batch of 128: the page chose a pace for them and says
+  // so; a batch of 128 typed over it is kept, with what it means; and a pace typed by the
+  // person stays theirs.
+  assert.match(await page.textContent(".small-set-pace"), /^Batch 8 and 50 epochs were chosen for 48 training pictures: about 300 steps/);
+  const set = async (field, value) => {
     await page.fill(`.field.${field} input`, String(value));
     await page.press(`.field.${field} input`, "Tab");
-  }
+  };
+  await set("batch", 128);
+  await page.waitForFunction(() => /Batch 128 takes all 48 training pictures in one step/.test(document.querySelector(".one-step-epochs:not([hidden])")?.textContent ?? ""));
+  await page.waitForSelector(".small-set-pace[hidden]", { state: "attached" });
+  await set("batch", 8);
+  await set("epochs", 40);
   await page.waitForSelector(".one-step-epochs[hidden]", { state: "attached" });
   await page.waitForFunction(() => /for 32×32 colour images · 40 epochs on “warm”$/.test(document.querySelector(".training-strip .strip-what")?.textContent ?? ""));
 
@@ -427,7 +503,7 @@ test("colour pictures train a colour model in the page, and the tool shows them 
 
   // A test picture, its reconstruction, the output at its code and the manifold around it are
   // 32×32 colour pictures (the mean picture at the origin is a muddy mix of both kinds).
-  await page.click(".draw-panel .source >> text=A test digit");
+  await page.click(".draw-panel .source >> text=A test picture");
   await waitForColour(page, ".draw-panel .reconstruction canvas", 100);
   const output = await waitForColour(page, ".stage-output canvas.digit", 100);
   assert.deepEqual([output.width, output.height], [32, 32]);

@@ -6,9 +6,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { drawStroke, open, pixelsOf, progress, results, startTraining, useApp, waitForPage } from "./harness.mjs";
+import { png } from "./png.mjs";
 
 const app = useApp();
 
@@ -179,7 +182,7 @@ test("a worker that keeps crashing is replaced three times, then the page gives 
 /** A worker loader that speaks protocol 999: what a stale cache could hand the page. */
 const foreignWorker = 'self.postMessage({ type: "Ready", version: 999 });';
 
-test("a cached worker of another version is noticed and fetched fresh, and training works", async () => {
+test("a cached worker of another version is noticed and fetched fresh, and training and imports work", async () => {
   app.server.overrides["/worker_loader.js"] = (url) => (url.searchParams.has("fresh") ? null : { body: foreignWorker });
   try {
     const context = await app.browser.newContext();
@@ -189,6 +192,13 @@ test("a cached worker of another version is noticed and fetched fresh, and train
     await startTraining(page, { epochs: 1 });
     await waitForStep(page, 5);
     assert.ok(app.server.requests.includes("/worker_bg.wasm"), "the fresh worker's wasm was fetched");
+    // The import worker is loaded past the stale cache too.
+    const folder = join(mkdtempSync(join(tmpdir(), "latent-lab-fresh-")), "dots");
+    mkdirSync(folder);
+    for (let i = 0; i < 3; i++) writeFileSync(join(folder, `dot-${i}.png`), png(40, 40, (x, y) => ((x - 20 - i) ** 2 + (y - 20) ** 2 < 64 ? 0 : 255)));
+    await page.locator(".import-panel").scrollIntoViewIfNeeded();
+    await page.locator(".import-folder").setInputFiles(folder);
+    await waitForText(page, ".import-summary", /3 images of 28×28 grey/, 60_000);
     assert.deepEqual(errors, []);
     await context.close();
   } finally {

@@ -11,11 +11,24 @@ use crate::protocol::{Command, Event};
 /// worker binary trunk builds.
 pub const WORKER_URL: &str = "./worker_loader.js";
 
-/// The loader's address with a `fresh` token it passes on to the worker's code and wasm, so that
-/// none of the three can come from a cache that holds an old version.
-pub fn fresh_worker_url(token: &str) -> String {
-    let token: String = token.chars().filter(char::is_ascii_alphanumeric).collect();
-    format!("{WORKER_URL}?fresh={token}")
+/// The loader's address for a worker of `role` (the training worker has none; the import
+/// worker's is "import"), with the `fresh` token, when there is one, that the loader passes on to
+/// the worker's code and wasm, so that none of the three can come from a cache that holds an
+/// old version.
+pub fn worker_url(role: Option<&str>, fresh: Option<&str>) -> String {
+    let mut query = Vec::new();
+    if let Some(role) = role {
+        query.push(format!("role={role}"));
+    }
+    if let Some(token) = fresh {
+        let token: String = token.chars().filter(char::is_ascii_alphanumeric).collect();
+        query.push(format!("fresh={token}"));
+    }
+    if query.is_empty() {
+        WORKER_URL.to_string()
+    } else {
+        format!("{WORKER_URL}?{}", query.join("&"))
+    }
 }
 
 /// A worker and the page's handlers of its messages and errors, which live as long as it does.

@@ -95,6 +95,8 @@ pub struct Training {
     /// The current worker was loaded from a cache-busting address, after one that spoke
     /// another protocol.
     refetched: StoredValue<bool>,
+    /// The cache-busting token every worker is loaded with once one was needed.
+    fresh_token: StoredValue<Option<String>>,
     /// Where the newest snapshot was taken.
     snapshot_at: StoredValue<Option<ResumeAt>>,
     /// Epochs of the run last written to IndexedDB, and when.
@@ -140,6 +142,7 @@ impl Training {
             heartbeat_timer: StoredValue::new_local(None),
             restarts: StoredValue::new(RestartPolicy::default()),
             refetched: StoredValue::new(false),
+            fresh_token: StoredValue::new(None),
             snapshot_at: StoredValue::new(None),
             persisted: StoredValue::new((0, 0.0)),
             last_run: StoredValue::new(0),
@@ -147,6 +150,7 @@ impl Training {
         };
         training.spawn_worker_after_first_digit();
         training.start_heartbeat();
+        training.fit_pace_to_data();
         training
     }
 
@@ -173,6 +177,16 @@ impl Training {
             spawn_once,
             std::time::Duration::from_millis(AT_THE_LATEST_MS),
         );
+    }
+
+    /// Keeps the next run's batch and epochs suited to the data in use as it changes (forty
+    /// drawings need a smaller batch than the digits), while the person has not set them.
+    fn fit_pace_to_data(self) {
+        let lab = self.lab;
+        Effect::new(move |_| {
+            let (train_images, _) = lab.training_set_words();
+            self.settings.fit_pace(train_images);
+        });
     }
 
     /// Whether `id` is the library entry of the current run.

@@ -10,9 +10,10 @@ use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
 use crate::ml::train::{check_epochs, TrainConfig, EPOCH_RANGE};
-use crate::protocol::{RunState, ScoredOn};
+use crate::protocol::{EpochReport, RunState, ScoredOn};
 use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
+use crate::ui_logic::pace::SMALL_SET_STEPS;
 
 /// Seconds as "1:05" or "1:02:05".
 fn clock_text(seconds: f64) -> String {
@@ -38,6 +39,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         seed,
         warmup,
         invalid,
+        ..
     } = settings;
     // Each field checks its own number with the core's rules, so its message is the core's.
     let model_problem = |config: ModelConfig| config.validate().err().map(|e| e.to_string());
@@ -254,15 +256,28 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             ]
         })
     });
+    // What the last epoch scored, in words under the chart: the numbers a person compares runs by.
     let epoch_caption = move || {
+        training.reports.with(|r| match r.last() {
+            None => "test set, per epoch".to_string(),
+            Some(last) => {
+                let on = match last.scored_on {
+                    ScoredOn::TrainingImages => {
+                        "training images, per epoch (the set is too small to keep test images back)"
+                    }
+                    ScoredOn::TestImages => "test set, per epoch",
+                };
+                format!(
+                    "{on}; after epoch {}: −ELBO {:.1} = reconstruction {:.1} + KL {:.1} nats",
+                    last.epoch, last.neg_elbo, last.recon, last.kl
+                )
+            }
+        })
+    };
+    let last_score = move |pick: fn(&EpochReport) -> f64| {
         training
             .reports
-            .with(|r| match r.last().map(|r| r.scored_on) {
-                Some(ScoredOn::TrainingImages) => {
-                    "training images, per epoch (the set is too small to keep test images back)"
-                }
-                Some(ScoredOn::TestImages) | None => "test set, per epoch",
-            })
+            .with(|r| r.last().map(|last| pick(last).to_string()))
     };
     let kl_per_dim = Signal::derive(move || {
         training
@@ -330,6 +345,16 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                     " explore the newest weights"
                 </label>
             </div>
+            <p class="hint small-set-pace" hidden=move || settings.small_set_pace().is_none()>
+                {move || settings.small_set_pace().map(|pace| {
+                    let (_, words) = training.lab.training_set_words();
+                    format!(
+                        "Batch {} and {} epochs were chosen for {words}: about {SMALL_SET_STEPS} steps, where the \
+                         digits' batch of 128 would take one step an epoch. Change either, and your numbers stay.",
+                        pace.batch, pace.epochs
+                    )
+                })}
+            </p>
             <p class="hint one-step-epochs" hidden=move || batch_hint.with(|h| !h.contains("one step"))>
                 {move || {
                     let (_, words) = training.lab.training_set_words();
@@ -353,15 +378,16 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 fallback=|| view! { <p class="charts-empty hint">"When a run starts, its curves appear here: the loss and its two parts per step, the test set after each epoch, and the KL each latent dimension carries."</p> }>
                 <div class="charts">
                     <figure>
-                        <LineChart series=step_series x_label="step" y_label="nats per digit" title="training loss and reconstruction per step, smoothed" />
+                        <LineChart series=step_series x_label="step" y_label="nats per image" title="training loss and reconstruction per step, smoothed" />
                         <figcaption>"training loss per step (smoothed)"</figcaption>
                     </figure>
                     <figure>
-                        <LineChart series=kl_step_series x_label="step" y_label="nats per digit" title="KL per step, smoothed" />
+                        <LineChart series=kl_step_series x_label="step" y_label="nats per image" title="KL per step, smoothed" />
                         <figcaption>"KL term per step (smoothed)"</figcaption>
                     </figure>
-                    <figure>
-                        <LineChart series=epoch_series x_label="epoch" y_label="nats per digit" title="test negative ELBO, reconstruction and KL per epoch" />
+                    <figure class="epoch-figure" data-neg-elbo=move || last_score(|r| r.neg_elbo)
+                        data-recon=move || last_score(|r| r.recon)>
+                        <LineChart series=epoch_series x_label="epoch" y_label="nats per image" title="test negative ELBO, reconstruction and KL per epoch" />
                         <figcaption>{move || epoch_caption()}</figcaption>
                     </figure>
                     <figure>

@@ -84,21 +84,24 @@ impl Training {
     }
 
     /// Writes the run's newest weights and its record (settings, where the weights were taken,
-    /// progress, curves) to IndexedDB. Both are taken now, before anything else can happen (the
-    /// write starts in a microtask, ahead of the next message from the worker), so they agree.
+    /// progress, curves) to IndexedDB, in one transaction. Both are taken now, before anything
+    /// else can happen, so they agree; a page closed mid-write keeps both or neither.
     pub(super) fn persist(self) {
         let Some(record) = self.run_record() else {
             return;
         };
-        let library = self.library;
         // A run on a dataset of one's own is kept with its dataset's id: after a reload it comes
         // back only while that dataset is in use again (`bring_back_last_run`).
+        let Some(model) = self.library.to_keep(&record.id) else {
+            return;
+        };
         leptos::task::spawn_local(async move {
-            library.persist(record.id.clone()).await;
-            if let Err(e) = storage::put_run(&record).await {
+            if let Err(e) = storage::put_model_and_run(&model, &record).await {
                 self.message.set(Some(
-                    format!("The training curves could not be kept for the next visit: {e}.")
-                        .into(),
+                    format!(
+                        "The trained model and its curves could not be kept for the next visit: {e}."
+                    )
+                    .into(),
                 ));
             }
         });

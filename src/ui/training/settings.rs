@@ -9,8 +9,9 @@ use super::number_field::Invalid;
 use super::{DataStatus, Plan, Training};
 use crate::ml::dataset::ImageShape;
 use crate::ml::model::{ModelConfig, ModelKind};
-use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS};
+use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
 use crate::protocol::RunState;
+use crate::ui_logic::pace::{pace_for, Pace};
 
 #[derive(Clone, Copy)]
 pub struct Settings {
@@ -25,6 +26,9 @@ pub struct Settings {
     pub warmup: RwSignal<usize>,
     /// Fields whose text cannot be used now; Start waits until there are none.
     pub invalid: Invalid,
+    /// The batch and epochs the page last chose for the data in use ([`Settings::fit_pace`]);
+    /// while the fields still show them, a change of data may choose again.
+    pub chosen_pace: StoredValue<Pace>,
 }
 
 impl Settings {
@@ -43,7 +47,44 @@ impl Settings {
             seed: RwSignal::new(train.seed),
             warmup: RwSignal::new(train.warmup_epochs),
             invalid: RwSignal::new(BTreeSet::new()),
+            chosen_pace: StoredValue::new(Self::reference_pace()),
         }
+    }
+
+    /// The reference run's batch and epochs, the core's defaults.
+    fn reference_pace() -> Pace {
+        Pace {
+            batch: TrainConfig::default().batch_size,
+            epochs: DEFAULT_EPOCHS,
+        }
+    }
+
+    /// The batch and epochs in the fields now.
+    pub fn pace(&self) -> Pace {
+        Pace {
+            batch: self.batch.get(),
+            epochs: self.epochs.get(),
+        }
+    }
+
+    /// Chooses the batch and epochs for data of `train_images` training pictures (a small set
+    /// gets a smaller batch and more epochs, [`pace_for`]), unless the person has set either
+    /// field: what they typed is theirs and stays.
+    pub fn fit_pace(&self, train_images: usize) {
+        if untrack(|| self.pace()) != self.chosen_pace.get_value() {
+            return;
+        }
+        let pace = pace_for(train_images, Self::reference_pace(), EPOCH_RANGE);
+        self.batch.set(pace.batch);
+        self.epochs.set(pace.epochs);
+        self.chosen_pace.set_value(pace);
+    }
+
+    /// Whether the fields hold a pace the page chose for a small set (not the reference one),
+    /// to say so beside them. Tracks.
+    pub fn small_set_pace(&self) -> Option<Pace> {
+        let now = self.pace();
+        (now == self.chosen_pace.get_value() && now != Self::reference_pace()).then_some(now)
     }
 
     /// The model the settings describe for images of `shape` (the data's), tracked (for a view

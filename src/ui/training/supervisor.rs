@@ -26,11 +26,10 @@ impl Training {
         self.generation.set_value(generation);
         self.heartbeat.set_value(Heartbeat::new(now_ms()));
         self.refetched.set_value(fresh);
-        let url = if fresh {
-            client::fresh_worker_url(&now_ms().to_string())
-        } else {
-            client::WORKER_URL.to_string()
-        };
+        if fresh {
+            self.fresh_token.set_value(Some(now_ms().to_string()));
+        }
+        let url = self.worker_url(None);
         let on_event = move |event| self.on_event(event);
         let on_crash = move |why: String| self.replace_worker(generation, why);
         match Client::spawn(&url, on_event, on_crash) {
@@ -39,10 +38,18 @@ impl Training {
         }
     }
 
+    /// The address a worker of `role` is loaded from: once the page has had to load the training
+    /// worker past a stale cache, every later worker (a replacement, an import) is loaded the
+    /// same way.
+    pub fn worker_url(self, role: Option<&str>) -> String {
+        self.fresh_token
+            .with_value(|token| client::worker_url(role, token.as_deref()))
+    }
+
     /// A worker said it is listening: use it if it speaks this page's protocol; otherwise load
     /// it once more past every cache, and if that one does not either, say so and stop.
     pub(super) fn on_ready(self, version: u32) {
-        match check_version(version, self.refetched.get_value()) {
+        match check_version(version, self.fresh_token.with_value(Option::is_some)) {
             VersionCheck::Agrees => {
                 if self.refetched.get_value() {
                     self.message.set(Some(Notice::info(
