@@ -190,6 +190,59 @@ mod wasm_kernels {
         }
     }
 
+    /// The sum of `y` weighted by `weights`, and the gradients of `vars` under it.
+    fn weighted_gradients(y: &Tensor, weights: &Tensor, vars: &[&Var]) -> Vec<Tensor> {
+        let grads = (y * weights)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        vars.iter().map(|v| grads.get(v).unwrap().clone()).collect()
+    }
+
+    #[wasm_bindgen_test]
+    fn matrix_convolutions_give_candles_values_and_gradients() {
+        use latent_lab::ml::conv_op::{conv_down, deconv_up};
+        let mut rng = Rng::new(21);
+        let mut random = |shape: &[usize]| {
+            let n = shape.iter().product();
+            Var::from_vec(rng.normal_vec(n), shape, &Device::Cpu).unwrap()
+        };
+        // The 28×28 Conv-VAE's second stage down and first stage up, small.
+        let (x, w, b) = (random(&[3, 4, 14, 14]), random(&[6, 4, 4, 4]), random(&[6]));
+        let (u, v, c) = (random(&[3, 6, 7, 7]), random(&[6, 4, 4, 4]), random(&[4]));
+        let ours = [
+            conv_down(&x, &w, &b).unwrap(),
+            deconv_up(&u, &v, &c).unwrap(),
+        ];
+        let theirs = [
+            x.conv2d(&w, 1, 2, 1, 1)
+                .unwrap()
+                .broadcast_add(&b.reshape((1, 6, 1, 1)).unwrap())
+                .unwrap(),
+            u.conv_transpose2d(&v, 1, 0, 2, 1)
+                .unwrap()
+                .broadcast_add(&c.reshape((1, 4, 1, 1)).unwrap())
+                .unwrap(),
+        ];
+        for (k, (mine, want)) in ours.iter().zip(&theirs).enumerate() {
+            assert_eq!(mine.dims(), want.dims());
+            let d = max_abs_diff(mine, want);
+            assert!(d < 1e-4, "layer {k}: values differ by {d}");
+            let weights =
+                Tensor::from_vec(rng.normal_vec(mine.elem_count()), mine.dims(), &Device::Cpu)
+                    .unwrap();
+            let vars: [&Var; 3] = if k == 0 { [&x, &w, &b] } else { [&u, &v, &c] };
+            let g_mine = weighted_gradients(mine, &weights, &vars);
+            let g_want = weighted_gradients(want, &weights, &vars);
+            for (i, (a, b)) in g_mine.iter().zip(&g_want).enumerate() {
+                let d = max_abs_diff(a, b);
+                assert!(d < 1e-3, "layer {k}, gradient {i}: differs by {d}");
+            }
+        }
+    }
+
     #[wasm_bindgen_test]
     fn packed_decoding_matches_candle() {
         let f = common::fixture();

@@ -4,7 +4,9 @@
 // section trunk keeps). `--callers a,b` also prints the call chains leading to functions whose
 // names contain a or b. A measuring tool, like the benchmarks; it never fails on a time.
 //
-// Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names]
+// `--conv` profiles the Conv-VAE z=16 c=32 instead of the MLP-VAE z=20 h=400.
+//
+// Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names] [--conv]
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
@@ -13,6 +15,8 @@ import { launch } from "../e2e/browser.mjs";
 const args = process.argv.slice(2);
 const callersAt = args.indexOf("--callers");
 const callers = callersAt >= 0 ? args.splice(callersAt, 2)[1].split(",") : [];
+const convAt = args.indexOf("--conv");
+const conv = convAt >= 0 && args.splice(convAt, 1).length > 0;
 const seconds = Number(args[0] ?? 8);
 const TOP = 30;
 
@@ -23,7 +27,8 @@ try {
   const page = await browser.newPage();
   await page.goto(server.url);
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
-  for (const [field, value] of [["latent", 20], ["hidden", 400], ["batch", 128], ["epochs", 1000]]) {
+  if (conv) await page.selectOption(".field.kind select", "conv-vae");
+  for (const [field, value] of [["latent", conv ? 16 : 20], ["hidden", conv ? 32 : 400], ["batch", 128], ["epochs", 1000]]) {
     await page.fill(`.field.${field} input`, String(value));
     await page.press(`.field.${field} input`, "Tab");
   }

@@ -3,5 +3,6 @@
 //! Plain slices in and out, no tensors; the ops and the decoder build on them.
 
 pub mod lanes;
+pub mod patches;
 pub mod sparse;
 pub mod transpose;

@@ -18,9 +18,9 @@
 //! (deconv1 is the widest), so a two-stage model has the names it had before other sides.
 
 use candle_core::{Result, Tensor};
-use candle_nn::{Conv2d, ConvTranspose2d, Linear, Module, VarBuilder};
+use candle_nn::{Linear, Module, VarBuilder};
 
-use super::layers::{conv_down, deconv_up, linear};
+use super::layers::{conv_down, deconv_up, linear, ConvDown, DeconvUp};
 use crate::ml::dataset::ImageShape;
 use crate::ml::relu_op::relu;
 
@@ -44,11 +44,11 @@ pub struct ConvVae {
     /// Channels and side of the smallest grid, where the encoder flattens and the decoder starts.
     deep_channels: usize,
     deep_side: usize,
-    convs: Vec<Conv2d>,
+    convs: Vec<ConvDown>,
     mean: Linear,
     log_var: Linear,
     project: Linear,
-    deconvs: Vec<ConvTranspose2d>,
+    deconvs: Vec<DeconvUp>,
 }
 
 impl ConvVae {

@@ -1,14 +1,15 @@
 //! Layer constructors that create zero-filled parameters.
 //!
 //! candle-nn's own constructors draw their initial values from candle's global random number
-//! generator, which cannot be seeded. These build the same candle-nn layers, but with zeros, so
-//! that a parameter's value always comes from somewhere we control: either [`super::init`] (a
-//! seeded, PyTorch-like initialisation) or a checkpoint.
+//! generator, which cannot be seeded. These build candle-nn's `Linear` and this project's
+//! convolutions ([`ConvDown`], [`DeconvUp`]: candle-nn's parameter layouts, computed as matrix
+//! products by [`conv_op`]) with zeros, so that a parameter's value always comes from somewhere
+//! we control: either [`super::init`] (a seeded, PyTorch-like initialisation) or a checkpoint.
 
-use candle_core::Result;
-use candle_nn::{
-    Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig, Init, Linear, VarBuilder,
-};
+use candle_core::{Module, Result, Tensor};
+use candle_nn::{Init, Linear, VarBuilder};
+
+use crate::ml::conv_op;
 
 const ZERO: Init = Init::Const(0.0);
 
@@ -20,30 +21,45 @@ pub fn linear(in_dim: usize, out_dim: usize, vb: VarBuilder) -> Result<Linear> {
 }
 
 /// A 4×4, stride-2, padding-1 convolution: halves the height and width (28 -> 14 -> 7).
-pub fn conv_down(in_channels: usize, out_channels: usize, vb: VarBuilder) -> Result<Conv2d> {
-    let weight = vb.get_with_hints((out_channels, in_channels, 4, 4), "weight", ZERO)?;
-    let bias = vb.get_with_hints(out_channels, "bias", ZERO)?;
-    let config = Conv2dConfig {
-        padding: 1,
-        stride: 2,
-        ..Default::default()
-    };
-    Ok(Conv2d::new(weight, Some(bias), config))
+/// Weight `(out_channels, in_channels, 4, 4)` and bias, as candle-nn's `Conv2d` keeps them;
+/// computed as one matrix product for the batch ([`conv_op::conv_down`]).
+#[derive(Debug, Clone)]
+pub struct ConvDown {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+pub fn conv_down(in_channels: usize, out_channels: usize, vb: VarBuilder) -> Result<ConvDown> {
+    Ok(ConvDown {
+        weight: vb.get_with_hints((out_channels, in_channels, 4, 4), "weight", ZERO)?,
+        bias: vb.get_with_hints(out_channels, "bias", ZERO)?,
+    })
+}
+
+impl Module for ConvDown {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        conv_op::conv_down(x, &self.weight, &self.bias)
+    }
 }
 
 /// A 4×4, stride-2, padding-1 transposed convolution ("deconvolution"): doubles the height and
-/// width (7 -> 14 -> 28). Weight shape `(in_channels, out_channels, 4, 4)`.
-pub fn deconv_up(
-    in_channels: usize,
-    out_channels: usize,
-    vb: VarBuilder,
-) -> Result<ConvTranspose2d> {
-    let weight = vb.get_with_hints((in_channels, out_channels, 4, 4), "weight", ZERO)?;
-    let bias = vb.get_with_hints(out_channels, "bias", ZERO)?;
-    let config = ConvTranspose2dConfig {
-        padding: 1,
-        stride: 2,
-        ..Default::default()
-    };
-    Ok(ConvTranspose2d::new(weight, Some(bias), config))
+/// width (7 -> 14 -> 28). Weight `(in_channels, out_channels, 4, 4)` and bias, as candle-nn's
+/// `ConvTranspose2d` keeps them; computed as one matrix product ([`conv_op::deconv_up`]).
+#[derive(Debug, Clone)]
+pub struct DeconvUp {
+    weight: Tensor,
+    bias: Tensor,
+}
+
+pub fn deconv_up(in_channels: usize, out_channels: usize, vb: VarBuilder) -> Result<DeconvUp> {
+    Ok(DeconvUp {
+        weight: vb.get_with_hints((in_channels, out_channels, 4, 4), "weight", ZERO)?,
+        bias: vb.get_with_hints(out_channels, "bias", ZERO)?,
+    })
+}
+
+impl Module for DeconvUp {
+    fn forward(&self, x: &Tensor) -> Result<Tensor> {
+        conv_op::deconv_up(x, &self.weight, &self.bias)
+    }
 }
