@@ -2,6 +2,7 @@
 //   native   training samples/s, decode latency, test −ELBO after 1/5/10 epochs (cargo bench binary)
 //   page     decode 1 / 10×10 / 15×15, draw→reconstruct, page load to first digit (headless Chromium)
 //   worker   training samples/s and pause latency in the Web Worker (headless Chromium)
+//   start    the reference run as a person runs it: Start → finished in the page, 3 runs
 //   import   1,000 of your own pictures: import time, longest main-thread task, Start → finished
 //   sizes    wasm, JS and asset bytes, raw and gzip
 // Expects a release build in dist/ (`trunk build --release`); tools/bench does everything.
@@ -56,6 +57,8 @@ console.error("== page (headless Chromium)");
 const page = runJson("node", [join(root, "www/bench/page.mjs")]);
 console.error("== worker training (headless Chromium)");
 const worker = runJson("node", [join(root, "www/bench/train.mjs"), "20"]).worker_training;
+console.error("== the reference run as a person runs it (headless Chromium)");
+const reference = runJson("node", [join(root, "www/bench/start.mjs"), "3"]);
 console.error("== your own pictures (headless Chromium)");
 const ownPictures = runJson("node", [join(root, "www/bench/import.mjs"), "1000"]);
 const size = sizes();
@@ -68,6 +71,7 @@ const result = {
   native,
   page,
   worker,
+  reference_run: reference,
   own_pictures: ownPictures,
   ratio_wasm_to_native: {
     mlp_vae_z20: mlpWorker.samples_per_sec_median / native.training.mlp_vae_z20_b128.samples_per_sec_median,
@@ -84,6 +88,8 @@ console.error(`                     conv-vae z=16: worker ${convWorker.samples_p
 const mlp = page.models.find((m) => m.model.endsWith("mlp-vae-z16"));
 console.error(`page decode (mlp-vae z=16) 1: ${mlp.decode_1_ms} ms, 10x10: ${mlp.decode_10x10_ms} ms, 15x15: ${mlp.decode_15x15_ms} ms, draw->recon: ${mlp.draw_to_reconstruct_ms} ms`);
 console.error(`page load to first digit: ${page.page_load_to_first_digit_ms} ms`);
+const r = reference.reference_run_start_to_finished_ms;
+console.error(`reference run Start → finished in the page: median ${r.median} ms (${r.min}–${r.max})`);
 console.error(`first load (page code + default weights): ${kb(size.first_load.raw)} raw, ${kb(size.first_load.gzip)} gzip; all code + default weights ${kb(size.with_worker_and_default_weights.gzip)} gzip`);
 console.error(`test -ELBO (seed 0) after 1/5/10 epochs: ${Object.values(native.test_neg_elbo_seed0).join(" / ")}`);
 console.log(JSON.stringify(result));
