@@ -127,8 +127,16 @@ mod wasm_kernels {
     #[wasm_bindgen_test]
     fn sparse_layers_give_the_plain_values_and_gradients() {
         let f = common::fixture();
+        // Digits (mostly zeros) and the same lifted off zero, as dense as a colour photograph
+        // (every value a non-zero the kernels must carry): both must be the plain layer.
+        for x in [f.x_tensor(), (f.x_tensor() + 0.25).unwrap()] {
+            sparse_layers_match_on(&f, &x);
+        }
+    }
+
+    fn sparse_layers_match_on(f: &common::Fixture, x: &Tensor) {
         let m = &f.model;
-        let x = f.x_tensor();
+        let x = x.clone();
         let z = Var::from_vec(
             Rng::new(5).normal_vec(common::BATCH * common::LATENT),
             (common::BATCH, common::LATENT),

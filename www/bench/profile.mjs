@@ -4,11 +4,18 @@
 // section trunk keeps). `--callers a,b` also prints the call chains leading to functions whose
 // names contain a or b. A measuring tool, like the benchmarks; it never fails on a time.
 //
-// `--conv` profiles the Conv-VAE z=16 c=32 instead of the MLP-VAE z=20 h=400.
+// `--conv` profiles the Conv-VAE z=16 c=32 instead of the MLP-VAE z=20 h=400; `--pictures SHAPE`
+// (an import menu label, e.g. "64×64 colour") trains on 300 generated pictures of that shape
+// instead of the digits (the import worker's own target is skipped).
 //
 // Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names] [--conv]
+//        [--pictures SHAPE]
 
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { pngRgb } from "../e2e/png.mjs";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
 
@@ -17,6 +24,8 @@ const callersAt = args.indexOf("--callers");
 const callers = callersAt >= 0 ? args.splice(callersAt, 2)[1].split(",") : [];
 const convAt = args.indexOf("--conv");
 const conv = convAt >= 0 && args.splice(convAt, 1).length > 0;
+const picturesAt = args.indexOf("--pictures");
+const pictures = picturesAt >= 0 ? args.splice(picturesAt, 2)[1] : null;
 const seconds = Number(args[0] ?? 8);
 const TOP = 30;
 
@@ -27,6 +36,20 @@ try {
   const page = await browser.newPage();
   await page.goto(server.url);
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  if (pictures) {
+    // 300 pictures of warm discs on cool paper, each different, imported and used.
+    const root = join(mkdtempSync(join(tmpdir(), "latent-lab-profile-")), "discs");
+    mkdirSync(root);
+    for (let i = 0; i < 300; i++) {
+      const [cx, cy, r] = [20 + (i % 15) * 4, 20 + Math.floor(i / 15) * 3, 8 + (i % 7) * 3];
+      writeFileSync(join(root, `${i}.png`), pngRgb(96, 96, (x, y) => ((x - cx) ** 2 + (y - cy) ** 2 < r * r ? [230, 60 + i % 100, 30] : [30, 70, 190])));
+    }
+    await page.locator(".import-panel select").first().selectOption({ label: pictures });
+    await page.locator(".import-folder").setInputFiles(root);
+    await page.waitForFunction(() => /images of/.test(document.querySelector(".import-summary").textContent), null, { timeout: 120_000 });
+    await page.click(".train-here");
+    await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
+  }
   if (conv) await page.selectOption(".field.kind select", "conv-vae");
   for (const [field, value] of [["latent", conv ? 16 : 20], ["hidden", conv ? 32 : 400], ["batch", 128], ["epochs", 1000]]) {
     await page.fill(`.field.${field} input`, String(value));
@@ -38,7 +61,7 @@ try {
   // The worker is its own DevTools target; talk to it through the browser session.
   const session = await browser.newBrowserCDPSession();
   const { targetInfos } = await session.send("Target.getTargets");
-  const worker = targetInfos.find((t) => t.type === "worker");
+  const worker = targetInfos.find((t) => t.type === "worker" && !/role=import/.test(t.url));
   if (!worker) throw new Error("no worker target: did training start?");
   const { sessionId } = await session.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false });
   let nextId = 0;
