@@ -99,7 +99,7 @@ pub fn AnomalyPanel() -> impl IntoView {
         else {
             message.set(Some(format!(
                 "The test {} are needed for the comparison and are not loaded.",
-                lab.noun().many()
+                lab.noun_untracked().many()
             )));
             return;
         };

@@ -128,7 +128,7 @@ pub fn ComparePanel() -> impl IntoView {
         let Some(test) = lab.test.get_untracked() else {
             message.set(Some(format!(
                 "The test {} are needed and are not loaded.",
-                lab.noun().many()
+                lab.noun_untracked().many()
             )));
             return;
         };

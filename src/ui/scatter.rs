@@ -64,7 +64,7 @@ pub fn ScatterPanel() -> impl IntoView {
         else {
             message.set(Some(format!(
                 "The test {} are not loaded.",
-                lab.noun().many()
+                lab.noun_untracked().many()
             )));
             return;
         };
@@ -77,7 +77,7 @@ pub fn ScatterPanel() -> impl IntoView {
                 Err(e) => {
                     message.set(Some(format!(
                         "The test {} could not be encoded: {e}",
-                        lab.noun().many()
+                        lab.noun_untracked().many()
                     )));
                     busy.set(false);
                     return;

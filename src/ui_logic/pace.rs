@@ -1,8 +1,8 @@
 //! How many pictures a step takes and how many passes a run makes, for a set of any size. The
 //! reference run (batch 128, 10 epochs) suits the 8,000 training digits: 630 steps. Forty drawings
 //! at batch 128 are one step an epoch, ten steps in all, and the model learns next to nothing;
-//! so for a set that small the page proposes a smaller batch and more epochs, about
-//! [`SMALL_SET_STEPS`] steps in all.
+//! so for a smaller set the page proposes more epochs (and, below four steps an epoch, a smaller
+//! batch), about [`SMALL_SET_STEPS`] steps in all.
 
 use std::ops::RangeInclusive;
 
@@ -20,16 +20,17 @@ pub const SMALL_SET_STEPS: usize = 300;
 /// A set is small when the reference batch gives it fewer steps an epoch than this.
 const FEWEST_STEPS_PER_EPOCH: usize = 4;
 
-/// The pace for `train_images` training pictures: `reference` itself unless the set is small;
-/// then the largest power-of-two batch that gives at least [`FEWEST_STEPS_PER_EPOCH`] steps an
-/// epoch, and as many epochs as make about [`SMALL_SET_STEPS`] steps (never fewer than the
+/// The pace for `train_images` training pictures: `reference` itself when it makes at least
+/// [`SMALL_SET_STEPS`] steps; otherwise the reference batch, or, where that gives fewer than
+/// [`FEWEST_STEPS_PER_EPOCH`] steps an epoch, the largest power-of-two batch that gives that
+/// many, and as many epochs as make about [`SMALL_SET_STEPS`] steps (never fewer than the
 /// reference's, never more than `epoch_range` allows).
 pub fn pace_for(train_images: usize, reference: Pace, epoch_range: RangeInclusive<usize>) -> Pace {
-    if train_images >= FEWEST_STEPS_PER_EPOCH * reference.batch {
+    if train_images.div_ceil(reference.batch) * reference.epochs >= SMALL_SET_STEPS {
         return reference;
     }
     let most = (train_images / FEWEST_STEPS_PER_EPOCH).max(1);
-    // The largest power of two not above `most`.
+    // The largest power of two not above `most`, and never above the reference batch.
     let batch = (1usize << most.ilog2()).min(reference.batch);
     let steps_per_epoch = train_images.max(1).div_ceil(batch);
     let epochs = SMALL_SET_STEPS
@@ -56,7 +57,29 @@ mod tests {
     #[test]
     fn the_digits_and_other_large_sets_keep_the_reference_pace() {
         assert_eq!(pace_for(8_000, REFERENCE, EPOCHS), REFERENCE);
-        assert_eq!(pace_for(512, REFERENCE, EPOCHS), REFERENCE);
+        // 30 steps an epoch: 300 in ten epochs.
+        assert_eq!(pace_for(3_840, REFERENCE, EPOCHS), REFERENCE);
+    }
+
+    #[test]
+    fn a_middling_set_keeps_the_batch_and_gets_more_epochs() {
+        // 800 training pictures: 7 steps an epoch at batch 128, so 43 epochs.
+        assert_eq!(
+            pace_for(800, REFERENCE, EPOCHS),
+            Pace {
+                batch: 128,
+                epochs: 43
+            }
+        );
+        // No jump where the batch stops shrinking.
+        let (below, at) = (
+            pace_for(511, REFERENCE, EPOCHS),
+            pace_for(512, REFERENCE, EPOCHS),
+        );
+        assert!(
+            steps(511, below) >= 300 && steps(512, at) >= 300,
+            "{below:?} {at:?}"
+        );
     }
 
     #[test]
@@ -73,8 +96,8 @@ mod tests {
     }
 
     #[test]
-    fn every_small_set_gets_at_least_four_steps_an_epoch_or_one_picture_a_step() {
-        for train in 1..512 {
+    fn every_set_gets_at_least_four_steps_an_epoch_and_about_three_hundred_in_all() {
+        for train in 1..5_000 {
             let p = pace_for(train, REFERENCE, EPOCHS);
             assert!(
                 p.batch.is_power_of_two() && p.batch <= REFERENCE.batch,
@@ -85,10 +108,7 @@ mod tests {
                 "{train} pictures at batch {} are too few steps",
                 p.batch
             );
-            assert!(
-                steps(train, p) >= SMALL_SET_STEPS.min(steps(train, REFERENCE)),
-                "{train}"
-            );
+            assert!(steps(train, p) >= SMALL_SET_STEPS, "{train}");
             assert!(p.epochs >= REFERENCE.epochs && EPOCHS.contains(&p.epochs));
         }
     }

@@ -9,6 +9,7 @@
 //! `unzip` (a zip's pictures inflated by the browser) and [`picture`] (the browser's decoding
 //! of a picture file, which the page uses too).
 
+mod pieces;
 mod run;
 pub mod runner;
 

@@ -4,6 +4,7 @@
 
 use std::collections::VecDeque;
 
+use super::pieces::piece_size;
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::data::{ImageSet, Split};
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
@@ -18,15 +19,6 @@ const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
 const PROGRESS_INTERVAL_MS: f64 = 250.0;
 /// Throughput is measured over this recent window.
 const RATE_WINDOW_MS: f64 = 3000.0;
-/// Work per call into the trainer: a step whose batch takes longer is done in pieces (with
-/// gradients accumulated), so a slice never waits for a whole slow step.
-const PIECE_MS: f64 = 40.0;
-/// A step is cut into at most this many pieces. Each piece pays for whole weight gradients
-/// (computed, transposed, added to the step's sum) whatever its size: cut to single pictures, a
-/// 64×64 colour MLP-VAE (10 M parameters) spent most of a step on that and trained at a
-/// twentieth of native speed, and the cost per picture it measured (that overhead included)
-/// kept its pieces at one picture. A slow model's pieces take longer than [`PIECE_MS`] instead.
-const MOST_PIECES_PER_STEP: usize = 8;
 
 /// A run: the trainer and its model, the plan, where it stands, and what the page has yet to
 /// hear about it.
@@ -324,18 +316,6 @@ fn finish_epoch(run: &mut Run) {
     run.progress_due = true;
 }
 
-/// Digits per piece of a step: about [`PIECE_MS`] of work at the measured cost per digit, a
-/// small first piece while there is no measurement yet, never more than the batch and never
-/// less than a [`MOST_PIECES_PER_STEP`]th of it.
-fn piece_size(ms_per_digit: f64, batch: usize) -> usize {
-    if ms_per_digit > 0.0 {
-        let fewest = batch.div_ceil(MOST_PIECES_PER_STEP).max(1);
-        ((PIECE_MS / ms_per_digit) as usize).clamp(fewest, batch.max(1))
-    } else {
-        8.min(batch)
-    }
-}
-
 /// Up to `piece` digits of training for `run`, and when that completes a step, its bookkeeping:
 /// loss for the chart, epoch means, the start of an evaluation at an epoch's end, the end of a
 /// requested single step. Stops the run at divergence. Returns the digits processed.
@@ -380,29 +360,5 @@ fn train_piece(run: &mut Run, events: &mut Vec<Event>, piece: usize) -> usize {
             events.push(run.error(error.to_string()));
             0
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::piece_size;
-
-    #[test]
-    fn pieces_are_sized_to_the_measured_cost_and_capped_by_the_batch() {
-        assert_eq!(piece_size(0.0, 128), 8, "a small first piece to measure");
-        assert_eq!(
-            piece_size(0.25, 128),
-            128,
-            "a fast model does whole batches"
-        );
-        assert_eq!(piece_size(1.0, 128), 40, "a slower one does 40 ms pieces");
-        assert_eq!(
-            piece_size(500.0, 128),
-            16,
-            "a very slow one still does an eighth of the batch: a step's fixed cost is paid at \
-             most eight times"
-        );
-        assert_eq!(piece_size(500.0, 5), 1, "at least one digit");
-        assert_eq!(piece_size(0.0, 4), 4);
     }
 }

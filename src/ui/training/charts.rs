@@ -6,6 +6,7 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
+use crate::protocol::{EpochReport, ScoredOn};
 use crate::ui::visibility::width_of;
 use crate::ui_logic::chart_scale::{labelled_ticks, thin, tick_label, ticks_that_fit, Domain};
 
@@ -277,4 +278,22 @@ pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoVi
         </svg>
         </div>
     }
+}
+
+/// The per-epoch chart's caption: what the epochs are scored on and, once there is one, what the
+/// last epoch scored, in words: the numbers a person compares runs by.
+pub fn epoch_caption(last: Option<&EpochReport>) -> String {
+    let Some(last) = last else {
+        return "test set, per epoch".to_string();
+    };
+    let on = match last.scored_on {
+        ScoredOn::TrainingImages => {
+            "training images, per epoch (the set is too small to keep test images back)"
+        }
+        ScoredOn::TestImages => "test set, per epoch",
+    };
+    format!(
+        "{on}; after epoch {}: −ELBO {:.1} = reconstruction {:.1} + KL {:.1} nats",
+        last.epoch, last.neg_elbo, last.recon, last.kl
+    )
 }

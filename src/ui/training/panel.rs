@@ -2,14 +2,14 @@
 
 use leptos::prelude::*;
 
-use super::charts::{KlBars, LineChart, Series};
+use super::charts::{epoch_caption, KlBars, LineChart, Series};
 use super::number_field::NumberField;
 use super::settings::Settings;
 use super::{DataStatus, Training};
 use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
-use crate::ml::train::{check_epochs, TrainConfig, EPOCH_RANGE};
+use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
 use crate::protocol::{EpochReport, RunState, ScoredOn};
 use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
@@ -256,24 +256,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             ]
         })
     });
-    // What the last epoch scored, in words under the chart: the numbers a person compares runs by.
-    let epoch_caption = move || {
-        training.reports.with(|r| match r.last() {
-            None => "test set, per epoch".to_string(),
-            Some(last) => {
-                let on = match last.scored_on {
-                    ScoredOn::TrainingImages => {
-                        "training images, per epoch (the set is too small to keep test images back)"
-                    }
-                    ScoredOn::TestImages => "test set, per epoch",
-                };
-                format!(
-                    "{on}; after epoch {}: −ELBO {:.1} = reconstruction {:.1} + KL {:.1} nats",
-                    last.epoch, last.neg_elbo, last.recon, last.kl
-                )
-            }
-        })
-    };
+    let epoch_caption = move || training.reports.with(|r| epoch_caption(r.last()));
     let last_score = move |pick: fn(&EpochReport) -> f64| {
         training
             .reports
@@ -347,11 +330,13 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             </div>
             <p class="hint small-set-pace" hidden=move || settings.small_set_pace().is_none()>
                 {move || settings.small_set_pace().map(|pace| {
-                    let (_, words) = training.lab.training_set_words();
+                    let (count, words) = training.lab.training_set_words();
+                    let (batch, epochs) = (TrainConfig::default().batch_size, DEFAULT_EPOCHS);
                     format!(
                         "Batch {} and {} epochs were chosen for {words}: about {SMALL_SET_STEPS} steps, where the \
-                         digits' batch of 128 would take one step an epoch. Change either, and your numbers stay.",
-                        pace.batch, pace.epochs
+                         digits' batch of {batch} and {epochs} epochs would take {}. Change either, and your \
+                         numbers stay.",
+                        pace.batch, pace.epochs, count.div_ceil(batch) * epochs
                     )
                 })}
             </p>

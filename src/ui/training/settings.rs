@@ -120,6 +120,19 @@ impl Settings {
         self.learning_rate.set(plan.train.learning_rate);
         self.batch.set(plan.train.batch_size);
         self.warmup.set(plan.train.warmup_epochs);
+        // A run's own batch and epochs, unless they are the pace the page chose (a run just
+        // started from it), are the person's: no change of data replaces them, and no hint
+        // says the page chose them.
+        let run_pace = Pace {
+            batch: plan.train.batch_size,
+            epochs: plan.epochs,
+        };
+        if run_pace != self.chosen_pace.get_value() {
+            self.chosen_pace.set_value(Pace {
+                batch: 0,
+                epochs: 0,
+            });
+        }
     }
 }
 
