@@ -220,24 +220,12 @@ impl CustomOp1 for Col2Im {
 mod tests {
     use super::*;
     use crate::ml::rng::Rng;
+    use crate::ml::tensor_diff::max_abs_diff;
     use candle_core::{Device, Var};
 
     fn random(rng: &mut Rng, shape: &[usize]) -> Var {
         let n = shape.iter().product();
         Var::from_vec(rng.normal_vec(n), shape, &Device::Cpu).unwrap()
-    }
-
-    fn max_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .unwrap()
-            .abs()
-            .unwrap()
-            .flatten_all()
-            .unwrap()
-            .max(0)
-            .unwrap()
-            .to_scalar::<f32>()
-            .unwrap()
     }
 
     /// Values and the gradients of x, weight and bias under a random weighting of the output,
@@ -254,9 +242,9 @@ mod tests {
         let want = reference(x, w, b).unwrap();
         assert_eq!(y.dims(), want.dims());
         assert!(
-            max_diff(&y, &want) < 1e-4,
+            max_abs_diff(&y, &want) < 1e-4,
             "values differ by {}",
-            max_diff(&y, &want)
+            max_abs_diff(&y, &want)
         );
         let weights =
             Tensor::from_vec(rng.normal_vec(y.elem_count()), y.dims(), &Device::Cpu).unwrap();
@@ -275,9 +263,9 @@ mod tests {
         for (what, v) in [("x", x), ("weight", w), ("bias", b)] {
             let (g, r) = (ours.get(v).unwrap(), theirs.get(v).unwrap());
             assert!(
-                max_diff(g, r) < 1e-3,
+                max_abs_diff(g, r) < 1e-3,
                 "the gradient of {what} differs by {}",
-                max_diff(g, r)
+                max_abs_diff(g, r)
             );
         }
     }

@@ -27,5 +27,7 @@ pub mod relu_op;
 pub mod rng;
 pub mod run_notes;
 pub mod stats;
+#[cfg(test)]
+mod tensor_diff;
 pub mod train;
 pub(crate) mod weight_bytes;

@@ -85,7 +85,7 @@ mod tests {
     use candle_core::{DType, Device, Var};
     use candle_nn::VarMap;
 
-    use super::super::sparse_affine::tests::max_abs_diff;
+    use crate::ml::tensor_diff::max_abs_diff;
 
     #[test]
     fn forward_and_parameter_gradients_match_candle_linear() {

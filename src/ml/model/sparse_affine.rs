@@ -288,20 +288,12 @@ impl CustomOp1 for ColumnSums {
 }
 
 #[cfg(test)]
-pub(super) mod tests {
+mod tests {
     use super::*;
     use crate::ml::rng::Rng;
+    use crate::ml::tensor_diff::max_abs_diff;
     use candle_core::{Device, Var};
     use candle_nn::Module;
-
-    /// The largest elementwise difference between two tensors of one shape.
-    pub(in crate::ml::model) fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
-        (a - b)
-            .and_then(|d| d.abs())
-            .and_then(|d| d.max_all())
-            .and_then(|d| d.to_scalar::<f32>())
-            .unwrap()
-    }
 
     /// An n×k input with about `density` of it non-zero, like digits or a ReLU's output.
     fn sparse_input(rng: &mut Rng, n: usize, k: usize, density: f32) -> Tensor {
