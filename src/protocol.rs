@@ -16,11 +16,15 @@ use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 6;
+pub const PROTOCOL_VERSION: u32 = 7;
 
 /// The worker binary is started as an import worker by the loader's address saying
 /// `role=IMPORT_ROLE` (`worker_loader.js?role=import`); without a role it trains.
 pub const IMPORT_ROLE: &str = "import";
+
+/// The training worker starts its helper (a second thread for training, `worker/helper_link.rs`)
+/// as the same loader with `role=HELPER_ROLE`.
+pub const HELPER_ROLE: &str = "helper";
 
 /// What the page asks of the worker.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -159,6 +163,13 @@ pub enum Event {
     /// The worker is listening. Commands sent before this are lost.
     Ready {
         version: u32,
+    },
+    /// How many threads train (the worker and its helper, or the worker alone), and when it
+    /// is one on a machine with more cores, why. Sent after [`Event::Ready`], and again if the
+    /// helper stops.
+    Threads {
+        threads: u32,
+        why_one: Option<String>,
     },
     /// The data is loaded (the built-in digits, or a dataset after [`Command::UseData`]):
     /// training can start.

@@ -22,21 +22,7 @@ fn trainer(kind: ModelKind, config: TrainConfig) -> Trainer {
     Trainer::new(model, bars(), config).unwrap()
 }
 
-fn small() -> TrainConfig {
-    TrainConfig {
-        batch_size: 32,
-        learning_rate: 3e-3,
-        ..TrainConfig::default()
-    }
-}
-
-fn parameters(t: &Trainer) -> Vec<f32> {
-    t.model()
-        .named_parameters()
-        .iter()
-        .flat_map(|(_, p)| p.flatten_all().unwrap().to_vec1::<f32>().unwrap())
-        .collect()
-}
+use common::{parameters, small_steps as small};
 
 #[test]
 fn the_loss_falls_for_every_kind_of_model() {

@@ -30,13 +30,7 @@ fn start(epochs: usize, train: TrainConfig) -> Command {
     }
 }
 
-fn small() -> TrainConfig {
-    TrainConfig {
-        batch_size: 32,
-        learning_rate: 3e-3,
-        ..TrainConfig::default()
-    }
-}
+use common::small_steps as small;
 
 fn clock() -> impl Fn() -> f64 {
     let t0 = Instant::now();

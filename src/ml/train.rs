@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
+use crate::ml::helper::{share_gradient, ShareJob, StepHelper};
 use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::model::Model;
 use crate::ml::optim::Adam;
@@ -167,7 +168,7 @@ struct PendingStep {
 
 pub struct Trainer {
     model: Model,
-    /// The model's parameters, in one fixed order, for accumulating gradients.
+    /// The model's parameters, by name: the order gradients are accumulated and shared in.
     vars: Vec<Var>,
     optimizer: Adam,
     config: TrainConfig,
@@ -181,6 +182,10 @@ pub struct Trainer {
     /// Epochs whose last step has completed.
     epochs_done: usize,
     steps_in_epoch: usize,
+    /// Takes half of each piece of work, when there is one (another core).
+    helper: Option<Box<dyn StepHelper>>,
+    /// Changes whenever the parameters do (an update, an undo), for [`ShareJob::params_version`].
+    params_version: u64,
 }
 
 /// What one call of [`Trainer::work`] did.
@@ -223,7 +228,9 @@ impl Trainer {
         let noise = rng.fork();
         Ok(Self {
             optimizer: adam(&model, config.learning_rate)?,
-            vars: model.vars().all_vars(),
+            vars: model.parameters_by_name(),
+            helper: None,
+            params_version: 0,
             pending: None,
             next_config: None,
             epochs_done: 0,
@@ -239,6 +246,11 @@ impl Trainer {
 
     pub fn model(&self) -> &Model {
         &self.model
+    }
+
+    /// From now on `helper` computes half of every piece of work (see [`crate::ml::helper`]).
+    pub fn set_helper(&mut self, helper: Box<dyn StepHelper>) {
+        self.helper = Some(helper);
     }
 
     /// Continues a run from a snapshot taken after `steps` steps, `epochs_done` of them
@@ -363,7 +375,6 @@ impl Trainer {
         let end = pending.done.saturating_add(max_samples.max(1)).min(batch);
         let chunk = &pending.indices[pending.done..end];
         let digits = chunk.len();
-        let x = self.data.batch(chunk)?;
         let noise = if self.model.config().kind.is_variational() {
             let shape = (digits, self.model.config().latent);
             let values = self.noise.normal_vec(shape.0 * shape.1);
@@ -371,37 +382,84 @@ impl Trainer {
         } else {
             None
         };
-        let parts = self.model.terms(&x, noise.as_ref())?.loss(beta)?;
-        let loss = parts.values()?;
-        if loss.has_diverged() {
+        // With a helper the piece is cut in two: the helper takes the second part (and that
+        // part of the noise, drawn in the same order as alone), this thread the first.
+        let own = match self.helper.as_mut() {
+            Some(helper) if digits >= 2 => {
+                let theirs = (digits as f64 * helper.portion()).round() as usize;
+                let mine = digits - theirs.clamp(1, digits - 1);
+                let x = self.data.batch(&chunk[mine..])?;
+                let noise = noise
+                    .as_ref()
+                    .map(|n| n.narrow(0, mine, digits - mine))
+                    .transpose()?;
+                let began = helper.begin(ShareJob {
+                    params: &self.vars,
+                    params_version: self.params_version,
+                    x: &x,
+                    noise: noise.as_ref(),
+                    beta,
+                    share: (digits - mine) as f64 / batch as f64,
+                })?;
+                if began {
+                    mine
+                } else {
+                    digits
+                }
+            }
+            _ => digits,
+        };
+        let x = self.data.batch(&chunk[..own])?;
+        let noise = noise.map(|n| n.narrow(0, 0, own)).transpose()?;
+        let mut shares = vec![(
+            share_gradient(
+                &self.model,
+                &self.vars,
+                &x,
+                noise.as_ref(),
+                beta,
+                own as f64 / batch as f64,
+            ),
+            own,
+        )];
+        if own < digits {
+            // Always collected, even when this side failed, so no job is left in flight.
+            let helper = self.helper.as_mut().expect("began above");
+            shares.push((helper.finish(), digits - own));
+        }
+        let mut diverged = None;
+        let mut results = Vec::with_capacity(shares.len());
+        for (result, n) in shares {
+            let result = result?;
+            if result.grads.is_none() && diverged.is_none() {
+                diverged = Some(result.loss);
+            }
+            results.push((result, n));
+        }
+        if let Some(loss) = diverged {
             pending.done = 0;
             pending.grads.clear();
             pending.loss = LossMeans::default();
             self.optimizer.undo_last_step()?;
+            self.params_version += 1;
             return Err(TrainError::Diverged {
                 step: self.steps + 1,
                 loss,
             });
         }
-        // This chunk's share of the batch mean: its own mean weighted by its size.
-        let share = digits as f64 / batch as f64;
-        let grads = if share == 1.0 {
-            parts.total.backward()?
-        } else {
-            (&parts.total * share)?.backward()?
-        };
-        // Keep the parameters' gradients only; the GradStore (and every intermediate gradient
-        // in it) is dropped here rather than held across slices.
-        for var in &self.vars {
-            if let Some(g) = grads.get(var) {
+        // Keep the parameters' gradients only; the GradStores (and every intermediate gradient
+        // in them) are gone by now rather than held across slices.
+        for (result, n) in results {
+            let grads = result.grads.expect("checked above");
+            for (var, g) in self.vars.iter().zip(grads) {
                 let sum = match pending.grads.remove(&var.id()) {
                     Some(s) => (s + g)?,
-                    None => g.clone(),
+                    None => g,
                 };
                 pending.grads.insert(var.id(), sum);
             }
+            pending.loss.add(result.loss, n);
         }
-        pending.loss.add(loss, digits);
         pending.done = end;
         if end < batch {
             return Ok(Worked { digits, step: None });
@@ -409,6 +467,7 @@ impl Trainer {
         let done = self.pending.take().expect("pending step");
         self.optimizer
             .step(|var| done.grads.get(&var.id()).cloned())?;
+        self.params_version += 1;
         self.steps += 1;
         self.steps_in_epoch += 1;
         if done.position.last {

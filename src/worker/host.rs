@@ -9,9 +9,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, Response};
 
+use super::helper_link::HelperWorker;
 use super::runner::Runner;
 use crate::ml::data::ImageSet;
-use crate::protocol::{Command, Event, IMPORT_ROLE, PROTOCOL_VERSION};
+use crate::protocol::{Command, Event, HELPER_ROLE, IMPORT_ROLE, PROTOCOL_VERSION};
 
 /// Longest stretch of training between two looks at the page's messages. Commands are answered
 /// within about this long plus one step.
@@ -114,20 +115,25 @@ async fn fetch_digits() -> Result<ImageSet, String> {
     ImageSet::parse(&Uint8Array::new(&buffer).to_vec()).map_err(|e| e.to_string())
 }
 
-/// Whether this worker was started as an import worker (`worker_loader.js?role=import`,
-/// [`IMPORT_ROLE`]).
-fn is_import_worker() -> bool {
+/// Whether this worker was started in `role` (`worker_loader.js?role=import`, [`IMPORT_ROLE`],
+/// or [`HELPER_ROLE`]).
+fn started_as(role: &str) -> bool {
     Reflect::get(&js_sys::global(), &"location".into())
         .and_then(|location| Reflect::get(&location, &"search".into()))
         .ok()
         .and_then(|s| s.as_string())
-        .is_some_and(|search| search.contains(&format!("role={IMPORT_ROLE}")))
+        .is_some_and(|search| search.contains(&format!("role={role}")))
 }
 
-/// Entry point of the worker binary: a training worker, or an import worker when started so.
+/// Entry point of the worker binary: a training worker, or an import or helper worker when
+/// started so.
 pub fn start() {
-    if is_import_worker() {
+    if started_as(IMPORT_ROLE) {
         super::import_host::start();
+        return;
+    }
+    if started_as(HELPER_ROLE) {
+        super::helper_host::start();
         return;
     }
     std::panic::set_hook(Box::new(|info| {
@@ -161,6 +167,22 @@ pub fn start() {
     post(&Event::Ready {
         version: PROTOCOL_VERSION,
     });
+    let threads = match HelperWorker::spawn() {
+        Ok(helper) => {
+            host.runner
+                .borrow_mut()
+                .set_helper_link(Box::new(move |model, batch| helper.link(model, batch)));
+            Event::Threads {
+                threads: 2,
+                why_one: None,
+            }
+        }
+        Err(why) => Event::Threads {
+            threads: 1,
+            why_one: Some(why),
+        },
+    };
+    post(&threads);
     wasm_bindgen_futures::spawn_local(async move {
         match fetch_digits().await {
             Ok(digits) => {

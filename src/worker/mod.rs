@@ -14,11 +14,17 @@ mod run;
 pub mod runner;
 
 #[cfg(target_arch = "wasm32")]
+mod helper_host;
+#[cfg(target_arch = "wasm32")]
+mod helper_link;
+#[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod import_host;
 #[cfg(target_arch = "wasm32")]
 pub mod picture;
+#[cfg(target_arch = "wasm32")]
+mod shared_step;
 #[cfg(target_arch = "wasm32")]
 mod unzip;
 #[cfg(target_arch = "wasm32")]

@@ -10,6 +10,7 @@ use super::run::Run;
 use crate::ml::checkpoint;
 use crate::ml::data::Split;
 use crate::ml::dataset;
+use crate::ml::helper::StepHelper;
 use crate::ml::model::{Model, ModelConfig};
 use crate::ml::train::{check_epochs, init_rng, TrainConfig, Trainer};
 use crate::protocol::{Command, Event, ResumeAt, RunState};
@@ -17,8 +18,11 @@ use crate::protocol::{Command, Event, ResumeAt, RunState};
 /// The name of the built-in data, as [`Event::DataReady`] gives it.
 pub const BUILT_IN_DATA: &str = "MNIST digits";
 
+/// Makes a helper for a run of this model at batches of up to this many digits.
+pub type HelperLink = Box<dyn Fn(&Model, usize) -> Box<dyn StepHelper>>;
+
 /// The worker's whole state: the data runs train on (the built-in digits, once loaded, or a
-/// dataset the page sent) and at most one run.
+/// dataset the page sent), at most one run, and a second thread to help it when there is one.
 #[derive(Default)]
 pub struct Runner {
     /// The built-in digits, kept to go back to.
@@ -27,6 +31,7 @@ pub struct Runner {
     data: Option<(String, Arc<Split>)>,
     data_error: Option<String>,
     run: Option<Run>,
+    helper: Option<HelperLink>,
 }
 
 impl Runner {
@@ -100,6 +105,11 @@ impl Runner {
         self.run = None;
         self.data = Some(chosen);
         vec![self.data_ready()]
+    }
+
+    /// Every run from now on trains with a helper made by `link`.
+    pub fn set_helper_link(&mut self, link: HelperLink) {
+        self.helper = Some(link);
     }
 
     pub fn set_data_error(&mut self, message: String) {
@@ -217,6 +227,9 @@ impl Runner {
             Ok(t) => t,
             Err(e) => return fail(e.to_string()),
         };
+        if let Some(link) = &self.helper {
+            trainer.set_helper(link(trainer.model(), train.batch_size));
+        }
         if let Some(at) = resume {
             if !has_initial {
                 return fail("a run can only be continued from its weights".to_string());

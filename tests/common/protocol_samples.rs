@@ -74,6 +74,14 @@ pub fn events() -> Vec<Event> {
         Event::Ready {
             version: PROTOCOL_VERSION,
         },
+        Event::Threads {
+            threads: 2,
+            why_one: None,
+        },
+        Event::Threads {
+            threads: 1,
+            why_one: Some("this device reports a single core".into()),
+        },
         Event::DataReady {
             dataset: "MNIST digits".into(),
             train_digits: 8000,
@@ -240,5 +248,6 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::Snapshot { .. } => "Snapshot",
         Event::Error { .. } => "Error",
         Event::Pong { .. } => "Pong",
+        Event::Threads { .. } => "Threads",
     }
 }

@@ -6,10 +6,11 @@
 //
 // `--conv` profiles the Conv-VAE z=16 c=32 instead of the MLP-VAE z=20 h=400; `--pictures SHAPE`
 // (an import menu label, e.g. "64×64 colour") trains on 300 generated pictures of that shape
-// instead of the digits (the import worker's own target is skipped).
+// instead of the digits (the import worker's own target is skipped). `--helper` profiles the
+// training worker's helper (its second thread) instead of the worker itself.
 //
 // Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names] [--conv]
-//        [--pictures SHAPE]
+//        [--pictures SHAPE] [--helper]
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +27,8 @@ const convAt = args.indexOf("--conv");
 const conv = convAt >= 0 && args.splice(convAt, 1).length > 0;
 const picturesAt = args.indexOf("--pictures");
 const pictures = picturesAt >= 0 ? args.splice(picturesAt, 2)[1] : null;
+const helperAt = args.indexOf("--helper");
+const helper = helperAt >= 0 && args.splice(helperAt, 1).length > 0;
 const seconds = Number(args[0] ?? 8);
 const TOP = 30;
 
@@ -61,7 +64,8 @@ try {
   // The worker is its own DevTools target; talk to it through the browser session.
   const session = await browser.newBrowserCDPSession();
   const { targetInfos } = await session.send("Target.getTargets");
-  const worker = targetInfos.find((t) => t.type === "worker" && !/role=import/.test(t.url));
+  // The training worker's address has no role; its helper's says role=helper.
+  const worker = targetInfos.find((t) => t.type === "worker" && (helper ? /role=helper/ : /^[^?]*(\?(?!.*role=).*)?$/).test(t.url));
   if (!worker) throw new Error("no worker target: did training start?");
   const { sessionId } = await session.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false });
   let nextId = 0;

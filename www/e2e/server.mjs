@@ -1,6 +1,7 @@
 // A static file server for the trunk-built app (dist/), on loopback only, for the end-to-end
-// tests and the benchmarks. It sends the cross-origin-isolation headers (COOP/COEP) so that
-// performance.now() has fine resolution, and logs every request so tests can check that the
+// tests and the benchmarks. It sends the cross-origin-isolation headers (COOP/COEP), as
+// tools/serve does, so that training may use two threads and performance.now() has fine
+// resolution (`{ isolated: false }` leaves them out, as a plain static host would), and logs every request so tests can check that the
 // app asks for nothing it should not.
 
 import { createServer } from "node:http";
@@ -26,7 +27,10 @@ const TYPES = {
  * { status: 404 }` or `{ body: Buffer }`, or decide per request with a function of the
  * request's URL returning such an object, or null to serve the file (delete the key to undo).
  */
-export async function serve(root) {
+export async function serve(root, { isolated = true } = {}) {
+  const isolation = isolated
+    ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" }
+    : {};
   const base = resolve(root);
   const requests = [];
   const overrides = {};
@@ -38,8 +42,7 @@ export async function serve(root) {
     if (override) {
       res.writeHead(override.status ?? 200, {
         "Content-Type": TYPES[extname(path)] ?? "application/octet-stream",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Cross-Origin-Embedder-Policy": "require-corp",
+        ...isolation,
         "Cache-Control": "no-store",
       });
       res.end(override.body ?? "");
@@ -55,8 +58,7 @@ export async function serve(root) {
       const body = await readFile(file);
       res.writeHead(200, {
         "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
-        "Cross-Origin-Opener-Policy": "same-origin",
-        "Cross-Origin-Embedder-Policy": "require-corp",
+        ...isolation,
         "Cache-Control": "no-store",
       });
       res.end(body);

@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { serve } from "./server.mjs";
 import { open, pixelsOf, progress, results, startTraining, useApp, waitForPage, workerCaughtUp } from "./harness.mjs";
 
 const app = useApp();
@@ -22,6 +23,8 @@ test("training runs in the worker while the page keeps answering, and pause stop
   assert.ok(later.step > early.step, `progress moved: ${early.text} → ${later.text}`);
   assert.ok(later.loss < early.loss, `loss fell: ${early.loss} → ${later.loss}`);
   assert.match(later.text, /samples\/s/);
+  // Served cross-origin isolated, the worker trains with its helper on the second core.
+  assert.equal(await page.getAttribute(".threads", "data-threads"), "2");
 
   // The explorer follows the training model (z = 20 sliders) and still answers a drag.
   await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 20);
@@ -45,6 +48,28 @@ test("training runs in the worker while the page keeps answering, and pause stop
   await page.locator(".training-panel").screenshot({ path: `${results}training.png` });
   assert.deepEqual(errors, []);
   await context.close();
+});
+
+test("served without cross-origin isolation, training runs on one thread and the panel says why", async () => {
+  const plain = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)), { isolated: false });
+  const context = await app.browser.newContext();
+  try {
+    const { page, errors } = await open(context, { server: plain });
+    assert.equal(await page.evaluate(() => crossOriginIsolated), false);
+    await page.waitForSelector(".threads:not([hidden])");
+    assert.equal(await page.getAttribute(".threads", "data-threads"), "1");
+    assert.match(await page.textContent(".threads"), /one thread: this page is not cross-origin isolated.*COOP\/COEP/s);
+    await startTraining(page);
+    await page.waitForFunction(() => /loss \d/.test(document.querySelector(".progress-text").textContent), null, { timeout: 30_000 });
+    const early = await progress(page);
+    await page.waitForFunction(() => Number(/step (\d+)/.exec(document.querySelector(".progress-text").textContent)?.[1]) > 40, null, { timeout: 60_000 });
+    const later = await progress(page);
+    assert.ok(later.loss < early.loss, `loss fell on one thread: ${early.loss} → ${later.loss}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await plain.close();
+  }
 });
 
 test("a trained model is kept across a reload, and its download is the same model byte for byte", async () => {

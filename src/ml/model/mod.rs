@@ -17,7 +17,7 @@ mod sparse_affine;
 
 use std::fmt;
 
-use candle_core::{DType, Device, Result, Tensor};
+use candle_core::{DType, Device, Result, Tensor, Var};
 use candle_nn::{VarBuilder, VarMap};
 
 pub use autoencoder::Autoencoder;
@@ -134,6 +134,19 @@ impl Model {
     /// The parameters, for an optimiser.
     pub fn vars(&self) -> &VarMap {
         &self.vars
+    }
+
+    /// The parameters themselves, sorted by name: one order that two copies of a model agree
+    /// on (a `VarMap` lists its variables in no fixed order).
+    pub fn parameters_by_name(&self) -> Vec<Var> {
+        let data = self
+            .vars
+            .data()
+            .lock()
+            .expect("the VarMap lock is never poisoned");
+        let mut vars: Vec<(&String, &Var)> = data.iter().collect();
+        vars.sort_by(|a, b| a.0.cmp(b.0));
+        vars.into_iter().map(|(_, var)| var.clone()).collect()
     }
 
     /// Every parameter with its name, sorted by name (names like `encoder.hidden.weight`).

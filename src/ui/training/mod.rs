@@ -72,6 +72,8 @@ pub struct Training {
     pub follow: RwSignal<bool>,
     /// WebAssembly memory of the page and of the worker, in bytes, as of the last ping.
     pub memory: RwSignal<Option<(u64, u64)>>,
+    /// How many threads train, and why only one when so (the worker's [`Event::Threads`]).
+    pub threads: RwSignal<Option<(u32, Option<String>)>>,
     /// The number of the worker's last answer to a ping (shown to tests as `data-pong`: once
     /// a ping sent after some moment is answered, everything the worker posted before has
     /// arrived).
@@ -130,6 +132,7 @@ impl Training {
             message: RwSignal::new(None),
             follow: RwSignal::new(true),
             memory: RwSignal::new(None),
+            threads: RwSignal::new(None),
             last_pong: RwSignal::new(0),
             restore_checked: RwSignal::new(false),
             settings: Settings::new(),
@@ -223,6 +226,7 @@ impl Training {
                 self.last_pong.set(n);
             }
             Event::Ready { version } => self.on_ready(version),
+            Event::Threads { threads, why_one } => self.threads.set(Some((threads, why_one))),
             Event::DataReady { dataset, .. } => self.on_data_ready(&dataset),
             Event::DataUnavailable { message } => self.on_data_unavailable(message),
             Event::Progress(mut progress) => {

@@ -356,6 +356,14 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                     })}
                 </span>
             </div>
+            <p class="hint threads" hidden=move || training.threads.with(Option::is_none)
+                data-threads=move || training.threads.with(|t| t.as_ref().map_or(0, |t| t.0))>
+                {move || training.threads.with(|t| match t {
+                    Some((1, Some(why))) => format!("Training uses one thread: {why}."),
+                    Some((n, _)) if *n > 1 => format!("Training uses {n} threads, one per core: each computes half of every batch."),
+                    _ => "Training uses one thread.".to_string(),
+                })}
+            </p>
             <p class=move || format!("training-message {}", training.message.with(|m| m.as_ref().map_or("", |m| m.class())))
                 aria-live="polite">{move || training.message.with(|m| m.as_ref().map(|m| m.text.clone()))}</p>
             // Four empty frames say nothing: until a run exists, one line says what will be here.

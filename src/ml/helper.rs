@@ -1,0 +1,207 @@
+//! A second thread's share of a training step (data parallelism on two cores).
+//!
+//! The trainer hands the second part of each piece of a batch (about half) to a [`StepHelper`],
+//! computes the first part itself, and adds the two gradients before its one Adam update. Only the trainer
+//! owns the parameters and the optimiser: a helper gets the parameter values with a job (when
+//! they changed) and gives back gradients. So the two copies never drift apart, and all that
+//! makes a run (the divergence guard, snapshots, resumption, new hyper-parameters) stays in the
+//! trainer. The result equals a step done alone up to floating-point rounding: same digits, same
+//! noise, the gradient of the same per-digit mean.
+//!
+//! The worker's helper is a second Web Worker sharing a `SharedArrayBuffer`
+//! (`worker/helper_link.rs`); [`ThreadHelper`] is a native thread, which the tests use to pin
+//! that a helped run follows the loss curve of a run trained alone.
+
+use candle_core::{Result, Tensor, Var};
+
+use crate::ml::loss::LossValues;
+use crate::ml::model::Model;
+
+/// One share of a step: the gradient of `share` × the mean loss over the images `x` (noise
+/// `noise`, KL weight `beta`) at the parameter values `params`.
+pub struct ShareJob<'a> {
+    /// The parameters, in [`Model::parameters_by_name`] order.
+    pub params: &'a [Var],
+    /// Changes whenever the parameters' values do: a helper that has them already need not copy
+    /// them again (a step done in pieces sends them once).
+    pub params_version: u64,
+    pub x: &'a Tensor,
+    pub noise: Option<&'a Tensor>,
+    pub beta: f64,
+    /// This share's weight in the batch mean: its digits over the batch's.
+    pub share: f64,
+}
+
+/// What a share gave.
+pub struct ShareResult {
+    /// The mean loss over the share's images.
+    pub loss: LossValues,
+    /// Each parameter's gradient, in the job's order; `None` when the loss diverged (then there
+    /// was nothing worth backpropagating).
+    pub grads: Option<Vec<Tensor>>,
+}
+
+/// Something that computes a share of a step while the trainer computes another.
+pub trait StepHelper {
+    /// Starts on `job`. `Ok(false)` when the helper cannot take it now (still starting, or the
+    /// job is larger than it was set up for): the trainer then does the work alone.
+    fn begin(&mut self, job: ShareJob<'_>) -> Result<bool>;
+    /// Waits for the share begun, and returns it.
+    fn finish(&mut self) -> Result<ShareResult>;
+
+    /// The part of each piece to hand over: half, unless the helper has measured that the two
+    /// sides finish together at another split (the trainer also copies, adds and updates).
+    fn portion(&self) -> f64 {
+        0.5
+    }
+}
+
+/// The work of a share, on whichever side does it: the loss of `model` on `x`, and unless it
+/// diverged, the gradient of `share` × that loss for each of `params` (the model's own).
+pub fn share_gradient(
+    model: &Model,
+    params: &[Var],
+    x: &Tensor,
+    noise: Option<&Tensor>,
+    beta: f64,
+    share: f64,
+) -> Result<ShareResult> {
+    let parts = model.terms(x, noise)?.loss(beta)?;
+    let loss = parts.values()?;
+    if loss.has_diverged() {
+        return Ok(ShareResult { loss, grads: None });
+    }
+    let grads = if share == 1.0 {
+        parts.total.backward()?
+    } else {
+        (&parts.total * share)?.backward()?
+    };
+    // A parameter the loss does not reach (none today) contributes a zero gradient.
+    let grads = params
+        .iter()
+        .map(|var| match grads.get(var) {
+            Some(g) => Ok(g.clone()),
+            None => var.zeros_like(),
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(ShareResult {
+        loss,
+        grads: Some(grads),
+    })
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub use native::ThreadHelper;
+
+#[cfg(not(target_arch = "wasm32"))]
+mod native {
+    use std::sync::mpsc::{channel, Receiver, Sender};
+    use std::thread::JoinHandle;
+
+    use candle_core::{Result, Tensor};
+
+    use super::{share_gradient, ShareJob, ShareResult, StepHelper};
+    use crate::ml::model::{Model, ModelConfig};
+
+    struct Job {
+        /// New parameter values (copies: the trainer updates its own in place), when changed.
+        params: Option<Vec<Tensor>>,
+        x: Tensor,
+        noise: Option<Tensor>,
+        beta: f64,
+        share: f64,
+    }
+
+    /// A helper on a native thread with its own copy of the model.
+    pub struct ThreadHelper {
+        jobs: Option<Sender<Job>>,
+        results: Receiver<Result<ShareResult>>,
+        sent_version: Option<u64>,
+        thread: Option<JoinHandle<()>>,
+    }
+
+    impl ThreadHelper {
+        pub fn new(config: ModelConfig) -> Result<Self> {
+            let (jobs, job_rx) = channel::<Job>();
+            let (result_tx, results) = channel();
+            let thread = std::thread::spawn(move || {
+                let model = match Model::zeroed(config) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let _ = result_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let params = model.parameters_by_name();
+                for job in job_rx {
+                    let result = (|| {
+                        if let Some(values) = &job.params {
+                            for (var, value) in params.iter().zip(values) {
+                                var.set(value)?;
+                            }
+                        }
+                        share_gradient(
+                            &model,
+                            &params,
+                            &job.x,
+                            job.noise.as_ref(),
+                            job.beta,
+                            job.share,
+                        )
+                    })();
+                    if result_tx.send(result).is_err() {
+                        return;
+                    }
+                }
+            });
+            Ok(Self {
+                jobs: Some(jobs),
+                results,
+                sent_version: None,
+                thread: Some(thread),
+            })
+        }
+    }
+
+    impl StepHelper for ThreadHelper {
+        fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
+            let params = if self.sent_version == Some(job.params_version) {
+                None
+            } else {
+                let copies = job.params.iter().map(|v| v.as_tensor().copy());
+                Some(copies.collect::<Result<Vec<_>>>()?)
+            };
+            self.sent_version = Some(job.params_version);
+            let job = Job {
+                params,
+                x: job.x.clone(),
+                noise: job.noise.cloned(),
+                beta: job.beta,
+                share: job.share,
+            };
+            let sent = self
+                .jobs
+                .as_ref()
+                .is_some_and(|jobs| jobs.send(job).is_ok());
+            if !sent {
+                candle_core::bail!("the helper thread has stopped");
+            }
+            Ok(true)
+        }
+
+        fn finish(&mut self) -> Result<ShareResult> {
+            self.results
+                .recv()
+                .map_err(|_| candle_core::Error::Msg("the helper thread has stopped".into()))?
+        }
+    }
+
+    impl Drop for ThreadHelper {
+        fn drop(&mut self) {
+            self.jobs = None; // ends the thread's loop
+            if let Some(thread) = self.thread.take() {
+                let _ = thread.join();
+            }
+        }
+    }
+}

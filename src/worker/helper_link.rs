@@ -1,0 +1,328 @@
+//! The training worker's side of data parallelism: it starts a helper worker (the same binary,
+//! `role=helper`) when the page may share memory between threads, and for each run hands it a
+//! [`SharedStep`] buffer through a [`SharedHelper`], the trainer's [`StepHelper`].
+//!
+//! Sharing memory needs the page to be cross-origin isolated (served with COOP/COEP headers,
+//! as `tools/serve` and the test server do) and a second core; without either, training runs on
+//! one thread and [`Event::Threads`] says why.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use candle_core::{Device, Result, Shape, Tensor};
+use js_sys::Reflect;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use super::host::post_message;
+use super::shared_step::{JobHeader, SharedStep, Sizes, State};
+use crate::ml::cpu_slices::with_f32_data;
+use crate::ml::helper::{ShareJob, ShareResult, StepHelper};
+use crate::ml::loss::LossValues;
+use crate::ml::model::Model;
+use crate::protocol::{Event, HELPER_ROLE};
+
+/// How long the trainer waits for one share before it gives the helper up. A share is half a
+/// piece of at most a few seconds; this only catches a helper that died.
+const LONGEST_SHARE_MS: f64 = 120_000.0;
+
+/// The helper worker, started once and reused by every run.
+pub(super) struct HelperWorker {
+    mailbox: Rc<Mailbox>,
+}
+
+/// The way to the helper. A worker drops the messages that arrive before its code has loaded
+/// and listens, so nothing is sent until it has said so; until then the newest run's setup
+/// waits here (an older one is of no use).
+struct Mailbox {
+    worker: Worker,
+    listening: Cell<bool>,
+    waiting: RefCell<Option<JsValue>>,
+}
+
+impl Mailbox {
+    fn send(&self, message: JsValue) {
+        if !self.listening.get() {
+            self.waiting.replace(Some(message));
+        } else if self.worker.post_message(&message).is_err() {
+            web_sys::console::error_1(&"could not send the helper its buffer".into());
+        }
+    }
+
+    /// The helper listens now: the waiting setup goes.
+    fn listening(&self) {
+        self.listening.set(true);
+        if let Some(message) = self.waiting.take() {
+            self.send(message);
+        }
+    }
+}
+
+fn global_property(name: &str) -> JsValue {
+    Reflect::get(&js_sys::global(), &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Cores the browser reports.
+fn cores() -> u32 {
+    Reflect::get(&global_property("navigator"), &"hardwareConcurrency".into())
+        .ok()
+        .and_then(|n| n.as_f64())
+        .map_or(1, |n| n as u32)
+}
+
+impl HelperWorker {
+    /// Starts the helper, or says why training keeps to one thread.
+    pub fn spawn() -> std::result::Result<Self, String> {
+        if global_property("crossOriginIsolated").as_bool() != Some(true) {
+            return Err(
+                "this page is not cross-origin isolated (its server does not send the \
+                        COOP/COEP headers tools/serve sends), so a second thread cannot share \
+                        the model's memory"
+                    .to_string(),
+            );
+        }
+        if cores() < 2 {
+            return Err("this device reports a single core".to_string());
+        }
+        let own = Reflect::get(&global_property("location"), &"href".into())
+            .ok()
+            .and_then(|href| href.as_string())
+            .ok_or("the worker does not know its own address")?;
+        let glue = if own.contains('?') { '&' } else { '?' };
+        let url = format!("{own}{glue}role={HELPER_ROLE}");
+        let worker =
+            Worker::new(&url).map_err(|e| format!("the helper worker cannot start: {e:?}"))?;
+        // A helper that fails to load (or crashes) leaves training on one thread; say so once.
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|e: ErrorEvent| {
+            post_message(
+                &Event::Threads {
+                    threads: 1,
+                    why_one: Some(format!("the helper worker stopped: {}", e.message())),
+                },
+                "",
+            );
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        let mailbox = Rc::new(Mailbox {
+            worker,
+            listening: Cell::new(false),
+            waiting: RefCell::new(None),
+        });
+        // The helper's only message: that it listens.
+        let on_message = {
+            let mailbox = mailbox.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| mailbox.listening())
+        };
+        mailbox
+            .worker
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        Ok(Self { mailbox })
+    }
+
+    /// A helper for a run of `model` at batches of up to `batch` digits.
+    pub fn link(&self, model: &Model, batch: usize) -> Box<dyn StepHelper> {
+        let config = model.config();
+        let sizes = Sizes {
+            params: model.parameter_count() as u32,
+            values: config.shape.values() as u32,
+            latent: config.latent as u32,
+            capacity: (batch as f64 * PORTIONS.1).ceil() as u32,
+        };
+        Box::new(SharedHelper::new(self.mailbox.clone(), model, sizes))
+    }
+}
+
+/// The trainer's end of one run's buffer.
+struct SharedHelper {
+    mailbox: Rc<Mailbox>,
+    config: JsValue,
+    /// The parameters' shapes, in [`Model::parameters_by_name`] order.
+    shapes: Vec<Shape>,
+    step: SharedStep,
+    /// The parameter version the buffer holds.
+    sent_version: Option<u64>,
+    /// Set when the helper failed or stopped answering: the run goes on alone.
+    broken: bool,
+    /// The part of each piece the helper takes ([`StepHelper::portion`]).
+    portion: f64,
+}
+
+/// The helper's part of a piece moves between these, by [`PORTION_STEP`] a piece: towards more
+/// when it had finished before the trainer came for its share (it waited), towards less when
+/// the trainer had to wait. The trainer's own part carries the copies, the sum of the two
+/// gradients and the update, so the balance settles above half.
+const PORTIONS: (f64, f64) = (0.2, 0.8);
+const PORTION_STEP: f64 = 0.005;
+
+impl SharedHelper {
+    fn new(mailbox: Rc<Mailbox>, model: &Model, sizes: Sizes) -> Self {
+        let config = serde_wasm_bindgen::to_value(&model.config()).unwrap_or(JsValue::NULL);
+        let helper = Self {
+            mailbox,
+            config,
+            shapes: model
+                .parameters_by_name()
+                .iter()
+                .map(|var| var.shape().clone())
+                .collect(),
+            step: SharedStep::new(sizes),
+            sent_version: None,
+            broken: false,
+            portion: 0.5,
+        };
+        helper.send_setup();
+        helper
+    }
+
+    /// Tells the helper about the current buffer.
+    fn send_setup(&self) {
+        let message = js_sys::Object::new();
+        let sizes = self.step.sizes;
+        let fields: [(&str, JsValue); 6] = [
+            ("config", self.config.clone()),
+            ("params", sizes.params.into()),
+            ("values", sizes.values.into()),
+            ("latent", sizes.latent.into()),
+            ("capacity", sizes.capacity.into()),
+            ("buffer", self.step.buffer().clone().into()),
+        ];
+        for (name, value) in fields {
+            let _ = Reflect::set(&message, &name.into(), &value);
+        }
+        self.mailbox.send(message.into());
+    }
+
+    /// A larger buffer, for pieces of up to `capacity` digits; the helper takes it up while
+    /// the trainer goes on alone.
+    fn grow(&mut self, capacity: u32) {
+        self.step.set_state(State::Release);
+        let sizes = Sizes {
+            capacity,
+            ..self.step.sizes
+        };
+        self.step = SharedStep::new(sizes);
+        self.sent_version = None;
+        self.send_setup();
+    }
+}
+
+/// Copies every parameter's values into `into` (the shared buffer), in order.
+fn write_params(job: &ShareJob<'_>, into: &js_sys::Float32Array) -> Result<()> {
+    let mut at = 0;
+    for var in job.params {
+        let n = var.elem_count() as u32;
+        with_f32_data(var.as_tensor(), "a parameter", |data| {
+            into.subarray(at, at + n).copy_from(data)
+        })?;
+        at += n;
+    }
+    Ok(())
+}
+
+fn tensor_values(t: &Tensor) -> Result<Vec<f32>> {
+    t.flatten_all()?.to_vec1::<f32>()
+}
+
+impl StepHelper for SharedHelper {
+    fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
+        let digits = job.x.dim(0)? as u32;
+        if self.broken {
+            return Ok(false);
+        }
+        if digits > self.step.sizes.capacity {
+            self.grow(digits);
+            return Ok(false);
+        }
+        if self.step.state() != Some(State::Idle) {
+            return Ok(false); // still starting
+        }
+        let fresh_params = self.sent_version != Some(job.params_version);
+        if fresh_params {
+            write_params(&job, &self.step.params())?;
+            self.sent_version = Some(job.params_version);
+        }
+        self.step.images(digits).copy_from(&tensor_values(job.x)?);
+        if let Some(noise) = job.noise {
+            self.step.noise(digits).copy_from(&tensor_values(noise)?);
+        }
+        self.step.set_job(JobHeader {
+            digits,
+            has_noise: job.noise.is_some(),
+            fresh_params,
+            beta: job.beta,
+            share: job.share,
+        });
+        self.step.set_state(State::Job);
+        Ok(true)
+    }
+
+    fn portion(&self) -> f64 {
+        self.portion
+    }
+
+    fn finish(&mut self) -> Result<ShareResult> {
+        let started = super::host::now_ms();
+        let waited = self.step.state() != Some(State::Done);
+        let portion = self.portion + if waited { -PORTION_STEP } else { PORTION_STEP };
+        self.portion = portion.clamp(PORTIONS.0, PORTIONS.1);
+        loop {
+            match self.step.state() {
+                Some(State::Done) => break,
+                Some(State::Job) if super::host::now_ms() - started < LONGEST_SHARE_MS => {
+                    self.step.wait_while(State::Job, 1_000.0)
+                }
+                state => {
+                    self.broken = true;
+                    let why = if state == Some(State::Failed) {
+                        "failed (its console says why)"
+                    } else {
+                        "stopped answering"
+                    };
+                    candle_core::bail!(
+                        "the helper worker {why}; start the run again to train on one thread"
+                    )
+                }
+            }
+        }
+        let (loss, diverged) = self.step.loss();
+        let loss = LossValues {
+            total: loss[0],
+            recon: loss[1],
+            kl: loss[2],
+        };
+        let grads = if diverged {
+            None
+        } else {
+            Some(self.read_grads()?)
+        };
+        self.step.set_state(State::Idle);
+        Ok(ShareResult { loss, grads })
+    }
+}
+
+impl SharedHelper {
+    fn read_grads(&self) -> Result<Vec<Tensor>> {
+        let grads = self.step.grads();
+        let mut at = 0;
+        self.shapes
+            .iter()
+            .map(|shape| {
+                let n = shape.elem_count() as u32;
+                let mut values = vec![0f32; n as usize];
+                grads.subarray(at, at + n).copy_to(&mut values);
+                at += n;
+                Tensor::from_vec(values, shape, &Device::Cpu)
+            })
+            .collect()
+    }
+}
+
+impl Drop for SharedHelper {
+    /// The run is over: the helper leaves this buffer and goes back to its messages.
+    fn drop(&mut self) {
+        self.step.set_state(State::Release);
+    }
+}

@@ -1,0 +1,145 @@
+//! Data parallelism natively: a trainer with a helper thread (half of every piece of a batch
+//! computed there) follows the loss curve of a trainer working alone, for every model kind,
+//! whole steps or pieces, through a divergence, and with a helper that declines work.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use candle_core::Result;
+use latent_lab::ml::helper::{ShareJob, ShareResult, StepHelper, ThreadHelper};
+use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
+
+fn config(kind: ModelKind) -> ModelConfig {
+    let hidden = if kind == ModelKind::ConvVae { 4 } else { 32 };
+    ModelConfig::new(kind, 2, hidden)
+}
+
+fn trainer(kind: ModelKind, train: TrainConfig) -> Trainer {
+    let model = Model::new(config(kind), &mut init_rng(train.seed)).unwrap();
+    Trainer::new(model, common::bars(128), train).unwrap()
+}
+
+fn helped(kind: ModelKind, train: TrainConfig) -> Trainer {
+    let mut t = trainer(kind, train);
+    t.set_helper(Box::new(ThreadHelper::new(config(kind)).unwrap()));
+    t
+}
+
+use common::{parameters, small_steps as small};
+
+fn largest_difference(a: &Trainer, b: &Trainer) -> f32 {
+    let (pa, pb) = (parameters(a), parameters(b));
+    assert_eq!(pa.len(), pb.len());
+    pa.iter()
+        .zip(&pb)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
+}
+
+fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() <= 1e-3 * a.abs().max(1.0)
+}
+
+#[test]
+fn a_helped_run_follows_the_loss_curve_of_a_run_trained_alone() {
+    for kind in [
+        ModelKind::MlpVae,
+        ModelKind::ConvVae,
+        ModelKind::Autoencoder,
+    ] {
+        let mut alone = trainer(kind, small());
+        let mut with_helper = helped(kind, small());
+        // Three epochs of four steps: the losses differ only by rounding, step by step.
+        for _ in 0..12 {
+            let (a, b) = (alone.step().unwrap(), with_helper.step().unwrap());
+            assert_eq!((a.step, a.samples), (b.step, b.samples));
+            assert!(
+                close(a.loss.total, b.loss.total)
+                    && close(a.loss.recon, b.loss.recon)
+                    && close(a.loss.kl, b.loss.kl),
+                "{kind:?} step {}: alone {:?}, helped {:?}",
+                a.step,
+                a.loss,
+                b.loss
+            );
+        }
+        let worst = largest_difference(&alone, &with_helper);
+        assert!(worst < 1e-4, "{kind:?}: parameters differ by up to {worst}");
+        assert_eq!(alone.epochs(), 3);
+        assert_eq!(with_helper.epochs(), 3);
+    }
+}
+
+#[test]
+fn a_helped_step_done_in_pieces_equals_one_done_alone_at_once() {
+    let mut alone = trainer(ModelKind::MlpVae, small());
+    let mut pieces = helped(ModelKind::MlpVae, small());
+    for _ in 0..3 {
+        let a = alone.step().unwrap();
+        let mut b = None;
+        while b.is_none() {
+            // Pieces of 7: the helper takes 4 of each (3 of the last, of 4), this thread 3.
+            b = pieces.work(7).unwrap().step;
+        }
+        let b = b.unwrap();
+        assert!(close(a.loss.total, b.loss.total), "{a:?} vs {b:?}");
+    }
+    let worst = largest_difference(&alone, &pieces);
+    assert!(worst < 1e-4, "parameters differ by up to {worst}");
+}
+
+#[test]
+fn a_helped_run_that_diverges_is_undone_as_one_trained_alone() {
+    let wild = TrainConfig {
+        learning_rate: 10.0,
+        ..small()
+    };
+    let mut alone = trainer(ModelKind::MlpVae, wild);
+    let mut with_helper = helped(ModelKind::MlpVae, wild);
+    let run = |t: &mut Trainer| loop {
+        match t.step() {
+            Ok(_) => continue,
+            Err(TrainError::Diverged { step, .. }) => return step,
+            Err(e) => panic!("{e}"),
+        }
+    };
+    let (a, b) = (run(&mut alone), run(&mut with_helper));
+    assert_eq!(a, b, "both diverge at the same step");
+    let worst = largest_difference(&alone, &with_helper);
+    assert!(
+        worst < 1e-2,
+        "both go back to the same parameters (up to {worst})"
+    );
+    // After a lower learning rate the helped run trains on.
+    with_helper
+        .set_hyper_parameters(TrainConfig {
+            learning_rate: 1e-3,
+            ..small()
+        })
+        .unwrap();
+    assert!(with_helper.step().unwrap().loss.is_finite());
+}
+
+/// A helper that is never ready (still starting, say).
+struct Declines;
+
+impl StepHelper for Declines {
+    fn begin(&mut self, _: ShareJob<'_>) -> Result<bool> {
+        Ok(false)
+    }
+    fn finish(&mut self) -> Result<ShareResult> {
+        panic!("nothing was begun")
+    }
+}
+
+#[test]
+fn a_helper_that_declines_leaves_the_run_exactly_as_alone() {
+    let mut alone = trainer(ModelKind::MlpVae, small());
+    let mut declined = trainer(ModelKind::MlpVae, small());
+    declined.set_helper(Box::new(Declines));
+    for _ in 0..4 {
+        assert_eq!(alone.step().unwrap(), declined.step().unwrap());
+    }
+    assert_eq!(largest_difference(&alone, &declined), 0.0);
+}
