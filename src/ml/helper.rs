@@ -49,6 +49,20 @@ pub trait StepHelper {
     /// Waits for the share begun, and returns it.
     fn finish(&mut self) -> Result<ShareResult>;
 
+    /// Waits for the share begun and returns it with this side's gradients `own` (same order)
+    /// already added to its own, when there are both: a helper that copies its gradients in
+    /// anyway adds them on the way, which spares the trainer a pass and an allocation per
+    /// parameter.
+    fn finish_onto(&mut self, own: Option<&[Tensor]>) -> Result<ShareResult> {
+        let mut share = self.finish()?;
+        if let (Some(own), Some(grads)) = (own, share.grads.as_mut()) {
+            for (g, o) in grads.iter_mut().zip(own) {
+                *g = (&*g + o)?;
+            }
+        }
+        Ok(share)
+    }
+
     /// The part of each piece to hand over: half, unless the helper has measured that the two
     /// sides finish together at another split (the trainer also copies, adds and updates).
     fn portion(&self) -> f64 {

@@ -411,31 +411,30 @@ impl Trainer {
         };
         let x = self.data.batch(&chunk[..own])?;
         let noise = noise.map(|n| n.narrow(0, 0, own)).transpose()?;
-        let mut shares = vec![(
-            share_gradient(
-                &self.model,
-                &self.vars,
-                &x,
-                noise.as_ref(),
-                beta,
-                own as f64 / batch as f64,
-            ),
-            own,
-        )];
-        if own < digits {
-            // Always collected, even when this side failed, so no job is left in flight.
+        let mine = share_gradient(
+            &self.model,
+            &self.vars,
+            &x,
+            noise.as_ref(),
+            beta,
+            own as f64 / batch as f64,
+        );
+        // The helper's share comes back with this side's gradients added (`None` while only
+        // this side's count); it is always collected, even when this side failed, so no job is
+        // left in flight.
+        let theirs = if own < digits {
             let helper = self.helper.as_mut().expect("began above");
-            shares.push((helper.finish(), digits - own));
-        }
-        let mut diverged = None;
-        let mut results = Vec::with_capacity(shares.len());
-        for (result, n) in shares {
-            let result = result?;
-            if result.grads.is_none() && diverged.is_none() {
-                diverged = Some(result.loss);
-            }
-            results.push((result, n));
-        }
+            let own_grads = mine.as_ref().ok().and_then(|m| m.grads.as_deref());
+            Some(helper.finish_onto(own_grads)?)
+        } else {
+            None
+        };
+        let mine = mine?;
+        let diverged = [Some(&mine), theirs.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|share| share.grads.is_none())
+            .map(|share| share.loss);
         if let Some(loss) = diverged {
             pending.done = 0;
             pending.grads.clear();
@@ -447,18 +446,22 @@ impl Trainer {
                 loss,
             });
         }
+        pending.loss.add(mine.loss, own);
+        let grads = match theirs {
+            Some(theirs) => {
+                pending.loss.add(theirs.loss, digits - own);
+                theirs.grads
+            }
+            None => mine.grads,
+        };
         // Keep the parameters' gradients only; the GradStores (and every intermediate gradient
         // in them) are gone by now rather than held across slices.
-        for (result, n) in results {
-            let grads = result.grads.expect("checked above");
-            for (var, g) in self.vars.iter().zip(grads) {
-                let sum = match pending.grads.remove(&var.id()) {
-                    Some(s) => (s + g)?,
-                    None => g,
-                };
-                pending.grads.insert(var.id(), sum);
-            }
-            pending.loss.add(result.loss, n);
+        for (var, g) in self.vars.iter().zip(grads.expect("checked above")) {
+            let sum = match pending.grads.remove(&var.id()) {
+                Some(s) => (s + g)?,
+                None => g,
+            };
+            pending.grads.insert(var.id(), sum);
         }
         pending.done = end;
         if end < batch {

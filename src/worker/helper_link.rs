@@ -264,6 +264,10 @@ impl StepHelper for SharedHelper {
     }
 
     fn finish(&mut self) -> Result<ShareResult> {
+        self.finish_onto(None)
+    }
+
+    fn finish_onto(&mut self, own: Option<&[Tensor]>) -> Result<ShareResult> {
         let started = super::host::now_ms();
         let waited = self.step.state() != Some(State::Done);
         let portion = self.portion + if waited { -PORTION_STEP } else { PORTION_STEP };
@@ -296,7 +300,7 @@ impl StepHelper for SharedHelper {
         let grads = if diverged {
             None
         } else {
-            Some(self.read_grads()?)
+            Some(self.read_grads(own)?)
         };
         self.step.set_state(State::Idle);
         Ok(ShareResult { loss, grads })
@@ -304,16 +308,26 @@ impl StepHelper for SharedHelper {
 }
 
 impl SharedHelper {
-    fn read_grads(&self) -> Result<Vec<Tensor>> {
+    /// The helper's gradients, each plus the same parameter's in `own` when given.
+    fn read_grads(&self, own: Option<&[Tensor]>) -> Result<Vec<Tensor>> {
         let grads = self.step.grads();
         let mut at = 0;
         self.shapes
             .iter()
-            .map(|shape| {
+            .enumerate()
+            .map(|(i, shape)| {
                 let n = shape.elem_count() as u32;
                 let mut values = vec![0f32; n as usize];
                 grads.subarray(at, at + n).copy_to(&mut values);
                 at += n;
+                if let Some(own) = own.and_then(|own| own.get(i)) {
+                    let own = own.contiguous()?;
+                    with_f32_data(&own, "a gradient", |own| {
+                        for (v, o) in values.iter_mut().zip(own.iter()) {
+                            *v += *o;
+                        }
+                    })?;
+                }
                 Tensor::from_vec(values, shape, &Device::Cpu)
             })
             .collect()

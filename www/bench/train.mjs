@@ -1,5 +1,5 @@
 // Worker training benchmark: starts training in the trunk-built app (dist/) in headless
-// Chromium and samples the worker's reported throughput once a second after a warm-up; records,
+// Chromium (cross-origin isolated, so on two threads where there are two cores) and samples the worker's reported throughput once a second after a warm-up; records,
 // meanwhile, the page's main-thread tasks over 50 ms and its longest gap between two animation
 // frames (training must not stall the page), and how fast a Pause is answered.
 // Prints one JSON object (a table on stderr). It never fails on a time.
@@ -78,8 +78,12 @@ try {
         }),
     );
     rates.sort((a, b) => a - b);
+    // How many threads trained (the worker and its helper when the page is cross-origin
+    // isolated, as this server makes it), as the training panel says.
+    const threads = Number(await page.getAttribute(".threads", "data-threads"));
     rows.push({
       model: c.name,
+      threads,
       samples_per_sec_median: quantile(rates, 0.5),
       samples_per_sec_min: rates[0],
       samples_per_sec_max: rates[rates.length - 1],
@@ -95,10 +99,10 @@ try {
   await browser.close();
   await server.close();
 }
-console.error("worker training (headless Chromium, one worker thread)");
+console.error("worker training (headless Chromium)");
 for (const r of rows) {
   console.error(
-    `${r.model.padEnd(28)} median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms; ` +
+    `${r.model.padEnd(28)} ${r.threads} thread(s), median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms; ` +
       `page while training: ${r.main_thread_tasks_over_50ms} tasks over 50 ms, longest frame gap ${r.longest_frame_gap_ms} ms`,
   );
 }
