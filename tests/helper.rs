@@ -143,3 +143,41 @@ fn a_helper_that_declines_leaves_the_run_exactly_as_alone() {
     }
     assert_eq!(largest_difference(&alone, &declined), 0.0);
 }
+
+/// A helper thread that fails its `fail_at`th share (a crashed helper worker, say).
+struct FailsAt {
+    inner: ThreadHelper,
+    fail_at: usize,
+    finished: usize,
+}
+
+impl StepHelper for FailsAt {
+    fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
+        self.inner.begin(job)
+    }
+    fn finish(&mut self) -> Result<ShareResult> {
+        self.finished += 1;
+        let share = self.inner.finish()?;
+        if self.finished == self.fail_at {
+            candle_core::bail!("the helper crashed")
+        }
+        Ok(share)
+    }
+}
+
+#[test]
+fn a_helper_that_fails_is_let_go_and_its_share_is_done_by_the_trainer() {
+    let mut alone = trainer(ModelKind::MlpVae, small());
+    let mut failing = trainer(ModelKind::MlpVae, small());
+    failing.set_helper(Box::new(FailsAt {
+        inner: ThreadHelper::new(config(ModelKind::MlpVae)).unwrap(),
+        fail_at: 3,
+        finished: 0,
+    }));
+    for _ in 0..8 {
+        let (a, b) = (alone.step().unwrap(), failing.step().unwrap());
+        assert!(close(a.loss.total, b.loss.total), "{a:?} vs {b:?}");
+    }
+    let worst = largest_difference(&alone, &failing);
+    assert!(worst < 1e-4, "parameters differ by up to {worst}");
+}

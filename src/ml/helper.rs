@@ -46,7 +46,8 @@ pub trait StepHelper {
     /// Starts on `job`. `Ok(false)` when the helper cannot take it now (still starting, or the
     /// job is larger than it was set up for): the trainer then does the work alone.
     fn begin(&mut self, job: ShareJob<'_>) -> Result<bool>;
-    /// Waits for the share begun, and returns it.
+    /// Waits for the share begun, and returns it. An error lets the helper go: the trainer
+    /// computes that share itself and goes on alone.
     fn finish(&mut self) -> Result<ShareResult>;
 
     /// Waits for the share begun and returns it with this side's gradients `own` (same order)
@@ -54,13 +55,7 @@ pub trait StepHelper {
     /// anyway adds them on the way, which spares the trainer a pass and an allocation per
     /// parameter.
     fn finish_onto(&mut self, own: Option<&[Tensor]>) -> Result<ShareResult> {
-        let mut share = self.finish()?;
-        if let (Some(own), Some(grads)) = (own, share.grads.as_mut()) {
-            for (g, o) in grads.iter_mut().zip(own) {
-                *g = (&*g + o)?;
-            }
-        }
-        Ok(share)
+        add_onto(self.finish()?, own)
     }
 
     /// The part of each piece to hand over: half, unless the helper has measured that the two
@@ -68,6 +63,16 @@ pub trait StepHelper {
     fn portion(&self) -> f64 {
         0.5
     }
+}
+
+/// `share` with `own`'s gradients (same order) added to its own, when there are both.
+pub fn add_onto(mut share: ShareResult, own: Option<&[Tensor]>) -> Result<ShareResult> {
+    if let (Some(own), Some(grads)) = (own, share.grads.as_mut()) {
+        for (g, o) in grads.iter_mut().zip(own) {
+            *g = (&*g + o)?;
+        }
+    }
+    Ok(share)
 }
 
 /// The work of a share, on whichever side does it: the loss of `model` on `x`, and unless it

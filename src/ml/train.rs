@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
-use crate::ml::helper::{share_gradient, ShareJob, StepHelper};
+use crate::ml::helper::{add_onto, share_gradient, ShareJob, StepHelper};
 use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::model::Model;
 use crate::ml::optim::Adam;
@@ -384,31 +384,32 @@ impl Trainer {
         };
         // With a helper the piece is cut in two: the helper takes the second part (and that
         // part of the noise, drawn in the same order as alone), this thread the first.
-        let own = match self.helper.as_mut() {
-            Some(helper) if digits >= 2 => {
-                let theirs = (digits as f64 * helper.portion()).round() as usize;
-                let mine = digits - theirs.clamp(1, digits - 1);
-                let x = self.data.batch(&chunk[mine..])?;
-                let noise = noise
-                    .as_ref()
-                    .map(|n| n.narrow(0, mine, digits - mine))
-                    .transpose()?;
-                let began = helper.begin(ShareJob {
-                    params: &self.vars,
-                    params_version: self.params_version,
-                    x: &x,
-                    noise: noise.as_ref(),
-                    beta,
-                    share: (digits - mine) as f64 / batch as f64,
-                })?;
-                if began {
-                    mine
-                } else {
-                    digits
-                }
+        let mut handed = None;
+        if let Some(helper) = self.helper.as_mut().filter(|_| digits >= 2) {
+            let theirs = (digits as f64 * helper.portion()).round() as usize;
+            let mine = digits - theirs.clamp(1, digits - 1);
+            let x = self.data.batch(&chunk[mine..])?;
+            let noise = noise
+                .as_ref()
+                .map(|n| n.narrow(0, mine, digits - mine))
+                .transpose()?;
+            let share = (digits - mine) as f64 / batch as f64;
+            let began = helper.begin(ShareJob {
+                params: &self.vars,
+                params_version: self.params_version,
+                x: &x,
+                noise: noise.as_ref(),
+                beta,
+                share,
+            });
+            match began {
+                Ok(true) => handed = Some((mine, x, noise, share)),
+                Ok(false) => {}
+                // A helper that cannot take work is let go: the run goes on on one thread.
+                Err(_) => self.helper = None,
             }
-            _ => digits,
-        };
+        }
+        let own = handed.as_ref().map_or(digits, |h| h.0);
         let x = self.data.batch(&chunk[..own])?;
         let noise = noise.map(|n| n.narrow(0, 0, own)).transpose()?;
         let mine = share_gradient(
@@ -421,13 +422,28 @@ impl Trainer {
         );
         // The helper's share comes back with this side's gradients added (`None` while only
         // this side's count); it is always collected, even when this side failed, so no job is
-        // left in flight.
-        let theirs = if own < digits {
-            let helper = self.helper.as_mut().expect("began above");
-            let own_grads = mine.as_ref().ok().and_then(|m| m.grads.as_deref());
-            Some(helper.finish_onto(own_grads)?)
-        } else {
-            None
+        // left in flight. If the helper failed, its part is done here and it is let go.
+        let theirs = match handed {
+            Some((_, x, noise, share)) => {
+                let own_grads = mine.as_ref().ok().and_then(|m| m.grads.as_deref());
+                let helper = self.helper.as_mut().expect("began above");
+                match helper.finish_onto(own_grads) {
+                    Ok(theirs) => Some(theirs),
+                    Err(_) => {
+                        self.helper = None;
+                        let redone = share_gradient(
+                            &self.model,
+                            &self.vars,
+                            &x,
+                            noise.as_ref(),
+                            beta,
+                            share,
+                        )?;
+                        Some(add_onto(redone, own_grads)?)
+                    }
+                }
+            }
+            None => None,
         };
         let mine = mine?;
         let diverged = [Some(&mine), theirs.as_ref()]

@@ -285,9 +285,17 @@ impl StepHelper for SharedHelper {
                     } else {
                         "stopped answering"
                     };
-                    candle_core::bail!(
-                        "the helper worker {why}; start the run again to train on one thread"
-                    )
+                    // The trainer does this share itself and goes on alone; the panel says so.
+                    post_message(
+                        &Event::Threads {
+                            threads: 1,
+                            why_one: Some(format!(
+                                "the helper worker {why}, so training went on with one"
+                            )),
+                        },
+                        "",
+                    );
+                    candle_core::bail!("the helper worker {why}")
                 }
             }
         }

@@ -39,6 +39,15 @@ test("training runs in the worker while the page keeps answering, and pause stop
   const changed = before.filter((v, i) => Math.abs(v - after[i]) > 0.1).length;
   assert.ok(changed > 10, `${changed} pixels changed while training`);
 
+  // A larger batch mid-run (applied from the next batch): the shared buffer is made larger for
+  // the helper, and training goes on on two threads without a word of trouble.
+  const atChange = (await progress(page)).step;
+  await page.fill(".field.batch input", "512");
+  await page.press(".field.batch input", "Tab");
+  await page.waitForFunction((s) => Number(/step (\d+)/.exec(document.querySelector(".progress-text").textContent)?.[1]) > s + 10, atChange, { timeout: 60_000 });
+  assert.equal(await page.getAttribute(".threads", "data-threads"), "2");
+  assert.equal((await page.textContent(".training-message")).trim(), "");
+
   await page.click(".training-buttons .pause");
   await page.waitForFunction(() => document.querySelector(".progress-text").dataset.state === "paused");
   const paused = await progress(page);
