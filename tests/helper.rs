@@ -43,13 +43,8 @@ fn close(a: f32, b: f32) -> bool {
 
 #[test]
 fn a_helped_run_follows_the_loss_curve_of_a_run_trained_alone() {
-    for kind in [
-        ModelKind::MlpVae,
-        ModelKind::ConvVae,
-        ModelKind::Autoencoder,
-    ] {
-        let mut alone = trainer(kind, small());
-        let mut with_helper = helped(kind, small());
+    for kind in ModelKind::ALL {
+        let (mut alone, mut with_helper) = (trainer(kind, small()), helped(kind, small()));
         // Three epochs of four steps: the losses differ only by rounding, step by step.
         for _ in 0..12 {
             let (a, b) = (alone.step().unwrap(), with_helper.step().unwrap());
@@ -180,4 +175,49 @@ fn a_helper_that_fails_is_let_go_and_its_share_is_done_by_the_trainer() {
     }
     let worst = largest_difference(&alone, &failing);
     assert!(worst < 1e-4, "parameters differ by up to {worst}");
+}
+
+#[test]
+fn an_evaluation_shared_with_a_helper_gives_the_very_numbers_of_one_scored_alone() {
+    use latent_lab::ml::eval::Evaluator;
+    for kind in ModelKind::ALL {
+        let (mut alone, mut with_helper) = (trainer(kind, small()), helped(kind, small()));
+        for _ in 0..3 {
+            alone.step().unwrap();
+            with_helper.step().unwrap();
+        }
+        let test = common::bars(90);
+        let score = |t: &mut Trainer| {
+            let mut evaluator = Evaluator::new(t.model());
+            let mut calls = 0;
+            while !t.evaluate_next(&mut evaluator, &test, 20).unwrap() {
+                calls += 1;
+            }
+            (evaluator.finish(), calls)
+        };
+        let (a, calls_alone) = score(&mut alone);
+        let (b, calls_helped) = score(&mut with_helper);
+        assert_eq!(
+            (calls_alone, calls_helped),
+            (4, 2),
+            "chunks of 20, two at a time when helped"
+        );
+        // The helped trainer's parameters equal the lone one's up to rounding, so compare it
+        // with itself scored alone: each chunk must be scored exactly as `Evaluator::add` does.
+        let mut reference = Evaluator::new(with_helper.model());
+        let mut start = 0;
+        while start < test.len() {
+            let len = 20.min(test.len() - start);
+            reference
+                .add(with_helper.model(), &test, start, len)
+                .unwrap();
+            start += len;
+        }
+        assert_eq!(
+            b,
+            reference.finish(),
+            "{kind:?}: the helper's chunks are scored exactly"
+        );
+        assert!(close(a.neg_elbo as f32, b.neg_elbo as f32), "{kind:?}");
+    }
 }

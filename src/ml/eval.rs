@@ -94,35 +94,37 @@ impl Evaluator {
         len: usize,
     ) -> candle_core::Result<()> {
         assert_eq!(start, self.done(), "chunks are evaluated in order");
-        let config = model.config();
         let x = digits.range(start, len)?;
-        let noise = if config.kind.is_variational() {
-            let values = self.noise.normal_vec(len * config.latent);
-            Some(Tensor::from_vec(
-                values,
-                (len, config.latent),
-                &Device::Cpu,
-            )?)
-        } else {
-            None
-        };
-        let terms = model.terms(&x, noise.as_ref())?;
-        let recon: Vec<f32> = terms.recon.to_vec1()?;
-        let kl: Vec<f32> = match &terms.kl {
-            Some(kl) => {
-                let per_dim: Vec<f32> = kl.sum(0)?.to_vec1()?;
-                for (sum, v) in self.kl_sums.iter_mut().zip(per_dim) {
-                    *sum += v as f64;
-                }
-                kl.sum(1)?.to_vec1()?
-            }
-            None => vec![0.0; len],
-        };
-        for (r, k) in recon.iter().zip(&kl) {
+        let noise = self.next_noise(model, len)?;
+        self.absorb(score_chunk(model, &x, noise.as_ref())?);
+        Ok(())
+    }
+
+    /// The evaluation noise of the next `len` digits (`None` for the autoencoder), drawn in the
+    /// set's order: a chunk scored elsewhere (the worker's helper) is scored with the very
+    /// numbers it would have had here.
+    pub fn next_noise(&mut self, model: &Model, len: usize) -> candle_core::Result<Option<Tensor>> {
+        let config = model.config();
+        if !config.kind.is_variational() {
+            return Ok(None);
+        }
+        let values = self.noise.normal_vec(len * config.latent);
+        Ok(Some(Tensor::from_vec(
+            values,
+            (len, config.latent),
+            &Device::Cpu,
+        )?))
+    }
+
+    /// Adds the scores of the next chunk (chunks in order).
+    pub fn absorb(&mut self, scores: ChunkScores) {
+        for (sum, v) in self.kl_sums.iter_mut().zip(&scores.kl_per_dim) {
+            *sum += *v as f64;
+        }
+        for (r, k) in scores.recon.iter().zip(&scores.kl) {
             self.recon_sum += *r as f64;
             self.per_digit.push(r + k);
         }
-        Ok(())
     }
 
     /// Evaluates the next `max` digits of `digits` (fewer at the end); returns whether every
@@ -155,6 +157,36 @@ impl Evaluator {
             per_digit: self.per_digit,
         }
     }
+}
+
+/// One chunk's scores, before they join an evaluation ([`Evaluator::absorb`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChunkScores {
+    /// Each digit's reconstruction term.
+    pub recon: Vec<f32>,
+    /// Each digit's KL (zeros for the autoencoder).
+    pub kl: Vec<f32>,
+    /// The KL of each latent dimension, summed over the chunk (empty for the autoencoder).
+    pub kl_per_dim: Vec<f32>,
+}
+
+/// Scores images `x` (one chunk) under `noise` ([`Evaluator::next_noise`]).
+pub fn score_chunk(
+    model: &Model,
+    x: &Tensor,
+    noise: Option<&Tensor>,
+) -> candle_core::Result<ChunkScores> {
+    let terms = model.terms(x, noise)?;
+    let recon: Vec<f32> = terms.recon.to_vec1()?;
+    let (kl, kl_per_dim) = match &terms.kl {
+        Some(kl) => (kl.sum(1)?.to_vec1()?, kl.sum(0)?.to_vec1()?),
+        None => (vec![0.0; recon.len()], Vec::new()),
+    };
+    Ok(ChunkScores {
+        recon,
+        kl,
+        kl_per_dim,
+    })
 }
 
 /// Evaluates `model` on every digit of `digits`.

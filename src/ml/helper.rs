@@ -14,6 +14,7 @@
 
 use candle_core::{Result, Tensor, Var};
 
+use crate::ml::eval::ChunkScores;
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
 
@@ -30,6 +31,15 @@ pub struct ShareJob<'a> {
     pub beta: f64,
     /// This share's weight in the batch mean: its digits over the batch's.
     pub share: f64,
+}
+
+/// A chunk of an evaluation to score ([`crate::ml::eval::score_chunk`]) at the parameter
+/// values `params`.
+pub struct ScoreJob<'a> {
+    pub params: &'a [Var],
+    pub params_version: u64,
+    pub x: &'a Tensor,
+    pub noise: Option<&'a Tensor>,
 }
 
 /// What a share gave.
@@ -56,6 +66,17 @@ pub trait StepHelper {
     /// parameter.
     fn finish_onto(&mut self, own: Option<&[Tensor]>) -> Result<ShareResult> {
         add_onto(self.finish()?, own)
+    }
+
+    /// Starts scoring a chunk of an evaluation; `Ok(false)` when the helper cannot now (the
+    /// trainer then scores it itself). A helper that only computes gradients never can.
+    fn begin_score(&mut self, _job: ScoreJob<'_>) -> Result<bool> {
+        Ok(false)
+    }
+
+    /// Waits for the chunk begun, and returns its scores.
+    fn finish_score(&mut self) -> Result<ChunkScores> {
+        candle_core::bail!("this helper scores nothing")
     }
 
     /// The part of each piece to hand over: half, unless the helper has measured that the two
@@ -117,9 +138,10 @@ mod native {
     use std::sync::mpsc::{channel, Receiver, Sender};
     use std::thread::JoinHandle;
 
-    use candle_core::{Result, Tensor};
+    use candle_core::{Result, Tensor, Var};
 
-    use super::{share_gradient, ShareJob, ShareResult, StepHelper};
+    use super::{share_gradient, ScoreJob, ShareJob, ShareResult, StepHelper};
+    use crate::ml::eval::{score_chunk, ChunkScores};
     use crate::ml::model::{Model, ModelConfig};
 
     struct Job {
@@ -127,14 +149,19 @@ mod native {
         params: Option<Vec<Tensor>>,
         x: Tensor,
         noise: Option<Tensor>,
-        beta: f64,
-        share: f64,
+        /// β and the share's weight for a gradient; `None` to score the chunk.
+        gradient: Option<(f64, f64)>,
+    }
+
+    enum Done {
+        Share(ShareResult),
+        Scores(ChunkScores),
     }
 
     /// A helper on a native thread with its own copy of the model.
     pub struct ThreadHelper {
         jobs: Option<Sender<Job>>,
-        results: Receiver<Result<ShareResult>>,
+        results: Receiver<Result<Done>>,
         sent_version: Option<u64>,
         thread: Option<JoinHandle<()>>,
     }
@@ -159,14 +186,20 @@ mod native {
                                 var.set(value)?;
                             }
                         }
-                        share_gradient(
-                            &model,
-                            &params,
-                            &job.x,
-                            job.noise.as_ref(),
-                            job.beta,
-                            job.share,
-                        )
+                        match job.gradient {
+                            Some((beta, share)) => share_gradient(
+                                &model,
+                                &params,
+                                &job.x,
+                                job.noise.as_ref(),
+                                beta,
+                                share,
+                            )
+                            .map(Done::Share),
+                            None => {
+                                score_chunk(&model, &job.x, job.noise.as_ref()).map(Done::Scores)
+                            }
+                        }
                     })();
                     if result_tx.send(result).is_err() {
                         return;
@@ -182,21 +215,27 @@ mod native {
         }
     }
 
-    impl StepHelper for ThreadHelper {
-        fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
-            let params = if self.sent_version == Some(job.params_version) {
+    impl ThreadHelper {
+        fn send(
+            &mut self,
+            params: &[Var],
+            version: u64,
+            x: &Tensor,
+            noise: Option<&Tensor>,
+            gradient: Option<(f64, f64)>,
+        ) -> Result<bool> {
+            let params = if self.sent_version == Some(version) {
                 None
             } else {
-                let copies = job.params.iter().map(|v| v.as_tensor().copy());
+                let copies = params.iter().map(|v| v.as_tensor().copy());
                 Some(copies.collect::<Result<Vec<_>>>()?)
             };
-            self.sent_version = Some(job.params_version);
+            self.sent_version = Some(version);
             let job = Job {
                 params,
-                x: job.x.clone(),
-                noise: job.noise.cloned(),
-                beta: job.beta,
-                share: job.share,
+                x: x.clone(),
+                noise: noise.cloned(),
+                gradient,
             };
             let sent = self
                 .jobs
@@ -208,10 +247,35 @@ mod native {
             Ok(true)
         }
 
-        fn finish(&mut self) -> Result<ShareResult> {
+        fn receive(&mut self) -> Result<Done> {
             self.results
                 .recv()
                 .map_err(|_| candle_core::Error::Msg("the helper thread has stopped".into()))?
+        }
+    }
+
+    impl StepHelper for ThreadHelper {
+        fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
+            let gradient = Some((job.beta, job.share));
+            self.send(job.params, job.params_version, job.x, job.noise, gradient)
+        }
+
+        fn finish(&mut self) -> Result<ShareResult> {
+            match self.receive()? {
+                Done::Share(share) => Ok(share),
+                Done::Scores(_) => candle_core::bail!("the helper scored instead"),
+            }
+        }
+
+        fn begin_score(&mut self, job: ScoreJob<'_>) -> Result<bool> {
+            self.send(job.params, job.params_version, job.x, job.noise, None)
+        }
+
+        fn finish_score(&mut self) -> Result<ChunkScores> {
+            match self.receive()? {
+                Done::Scores(scores) => Ok(scores),
+                Done::Share(_) => candle_core::bail!("the helper computed a gradient instead"),
+            }
         }
     }
 

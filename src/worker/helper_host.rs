@@ -14,8 +14,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::MessageEvent;
 
 use super::host::scope;
-use super::shared_step::{SharedStep, Sizes, State};
+use super::shared_step::{JobKind, SharedStep, Sizes, State};
 use crate::ml::cpu_slices::with_f32_data;
+use crate::ml::eval::score_chunk;
 use crate::ml::helper::share_gradient;
 use crate::ml::model::{Model, ModelConfig};
 
@@ -106,7 +107,7 @@ fn serve(message: &JsValue) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Computes the job in `step` and writes its loss and gradients there.
+/// Does the job in `step` (a share's gradient, or a chunk's scores) and writes its result there.
 fn share(step: &SharedStep, model: &Model, params: &[Var]) -> Result<()> {
     let job = step.job();
     let sizes = step.sizes;
@@ -136,6 +137,15 @@ fn share(step: &SharedStep, model: &Model, params: &[Var]) -> Result<()> {
     } else {
         None
     };
+    if job.kind == JobKind::Score {
+        let scores = score_chunk(model, &x, noise.as_ref())?;
+        step.recon(job.digits).copy_from(&scores.recon);
+        step.kl(job.digits).copy_from(&scores.kl);
+        if !scores.kl_per_dim.is_empty() {
+            step.kl_per_dim().copy_from(&scores.kl_per_dim);
+        }
+        return Ok(());
+    }
     let result = share_gradient(model, params, &x, noise.as_ref(), job.beta, job.share)?;
     let loss = result.loss;
     step.set_loss([loss.total, loss.recon, loss.kl], result.grads.is_none());

@@ -9,16 +9,17 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use candle_core::{Device, Result, Shape, Tensor};
+use candle_core::{Device, Result, Shape, Tensor, Var};
 use js_sys::Reflect;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::host::post_message;
-use super::shared_step::{JobHeader, SharedStep, Sizes, State};
+use super::shared_step::{JobHeader, JobKind, SharedStep, Sizes, State};
 use crate::ml::cpu_slices::with_f32_data;
-use crate::ml::helper::{ShareJob, ShareResult, StepHelper};
+use crate::ml::eval::{ChunkScores, EVAL_CHUNK};
+use crate::ml::helper::{ScoreJob, ShareJob, ShareResult, StepHelper};
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
 use crate::protocol::{Event, HELPER_ROLE};
@@ -129,7 +130,8 @@ impl HelperWorker {
             params: model.parameter_count() as u32,
             values: config.shape.values() as u32,
             latent: config.latent as u32,
-            capacity: (batch as f64 * PORTIONS.1).ceil() as u32,
+            // A piece's part, or a chunk of an evaluation, whichever is larger.
+            capacity: ((batch as f64 * PORTIONS.1).ceil() as usize).max(EVAL_CHUNK) as u32,
         };
         Box::new(SharedHelper::new(self.mailbox.clone(), model, sizes))
     }
@@ -210,9 +212,9 @@ impl SharedHelper {
 }
 
 /// Copies every parameter's values into `into` (the shared buffer), in order.
-fn write_params(job: &ShareJob<'_>, into: &js_sys::Float32Array) -> Result<()> {
+fn write_params(params: &[Var], into: &js_sys::Float32Array) -> Result<()> {
     let mut at = 0;
-    for var in job.params {
+    for var in params {
         let n = var.elem_count() as u32;
         with_f32_data(var.as_tensor(), "a parameter", |data| {
             into.subarray(at, at + n).copy_from(data)
@@ -228,35 +230,42 @@ fn tensor_values(t: &Tensor) -> Result<Vec<f32>> {
 
 impl StepHelper for SharedHelper {
     fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
-        let digits = job.x.dim(0)? as u32;
-        if self.broken {
-            return Ok(false);
-        }
-        if digits > self.step.sizes.capacity {
-            self.grow(digits);
-            return Ok(false);
-        }
-        if self.step.state() != Some(State::Idle) {
-            return Ok(false); // still starting
-        }
-        let fresh_params = self.sent_version != Some(job.params_version);
-        if fresh_params {
-            write_params(&job, &self.step.params())?;
-            self.sent_version = Some(job.params_version);
-        }
-        self.step.images(digits).copy_from(&tensor_values(job.x)?);
-        if let Some(noise) = job.noise {
-            self.step.noise(digits).copy_from(&tensor_values(noise)?);
-        }
-        self.step.set_job(JobHeader {
-            digits,
-            has_noise: job.noise.is_some(),
-            fresh_params,
+        let work = Work {
+            kind: JobKind::Gradient,
             beta: job.beta,
             share: job.share,
-        });
-        self.step.set_state(State::Job);
-        Ok(true)
+        };
+        self.start(job.params, job.params_version, job.x, job.noise, work)
+    }
+
+    fn begin_score(&mut self, job: ScoreJob<'_>) -> Result<bool> {
+        let work = Work {
+            kind: JobKind::Score,
+            beta: 1.0,
+            share: 1.0,
+        };
+        self.start(job.params, job.params_version, job.x, job.noise, work)
+    }
+
+    fn finish_score(&mut self) -> Result<ChunkScores> {
+        self.wait_done()?;
+        let job = self.step.job();
+        let read = |array: js_sys::Float32Array| {
+            let mut values = vec![0f32; array.length() as usize];
+            array.copy_to(&mut values);
+            values
+        };
+        let scores = ChunkScores {
+            recon: read(self.step.recon(job.digits)),
+            kl: read(self.step.kl(job.digits)),
+            kl_per_dim: if job.has_noise {
+                read(self.step.kl_per_dim())
+            } else {
+                Vec::new()
+            },
+        };
+        self.step.set_state(State::Idle);
+        Ok(scores)
     }
 
     fn portion(&self) -> f64 {
@@ -268,10 +277,79 @@ impl StepHelper for SharedHelper {
     }
 
     fn finish_onto(&mut self, own: Option<&[Tensor]>) -> Result<ShareResult> {
-        let started = super::host::now_ms();
         let waited = self.step.state() != Some(State::Done);
         let portion = self.portion + if waited { -PORTION_STEP } else { PORTION_STEP };
         self.portion = portion.clamp(PORTIONS.0, PORTIONS.1);
+        self.wait_done()?;
+        let (loss, diverged) = self.step.loss();
+        let loss = LossValues {
+            total: loss[0],
+            recon: loss[1],
+            kl: loss[2],
+        };
+        let grads = if diverged {
+            None
+        } else {
+            Some(self.read_grads(own)?)
+        };
+        self.step.set_state(State::Idle);
+        Ok(ShareResult { loss, grads })
+    }
+}
+
+/// What a job asks besides its images: its kind, and for a gradient β and the share's weight.
+struct Work {
+    kind: JobKind,
+    beta: f64,
+    share: f64,
+}
+
+impl SharedHelper {
+    /// Writes a job and wakes the helper; `Ok(false)` when it cannot take one now.
+    fn start(
+        &mut self,
+        params: &[Var],
+        params_version: u64,
+        x: &Tensor,
+        noise: Option<&Tensor>,
+        work: Work,
+    ) -> Result<bool> {
+        let digits = x.dim(0)? as u32;
+        if self.broken {
+            return Ok(false);
+        }
+        if digits > self.step.sizes.capacity {
+            self.grow(digits);
+            return Ok(false);
+        }
+        if self.step.state() != Some(State::Idle) {
+            return Ok(false); // still starting
+        }
+        let fresh_params = self.sent_version != Some(params_version);
+        if fresh_params {
+            write_params(params, &self.step.params())?;
+            self.sent_version = Some(params_version);
+        }
+        self.step.images(digits).copy_from(&tensor_values(x)?);
+        if let Some(noise) = noise {
+            self.step.noise(digits).copy_from(&tensor_values(noise)?);
+        }
+        self.step.set_job(JobHeader {
+            kind: work.kind,
+            digits,
+            has_noise: noise.is_some(),
+            fresh_params,
+            beta: work.beta,
+            share: work.share,
+        });
+        self.step.set_state(State::Job);
+        Ok(true)
+    }
+
+    /// Waits until the helper is done with the job; an error (and the panel told) when it
+    /// failed or stopped answering.
+    fn wait_done(&mut self) -> Result<()> {
+        let started = super::host::now_ms();
         loop {
             match self.step.state() {
                 Some(State::Done) => break,
@@ -299,23 +377,9 @@ impl StepHelper for SharedHelper {
                 }
             }
         }
-        let (loss, diverged) = self.step.loss();
-        let loss = LossValues {
-            total: loss[0],
-            recon: loss[1],
-            kl: loss[2],
-        };
-        let grads = if diverged {
-            None
-        } else {
-            Some(self.read_grads(own)?)
-        };
-        self.step.set_state(State::Idle);
-        Ok(ShareResult { loss, grads })
+        Ok(())
     }
-}
 
-impl SharedHelper {
     /// The helper's gradients, each plus the same parameter's in `own` when given.
     fn read_grads(&self, own: Option<&[Tensor]>) -> Result<Vec<Tensor>> {
         let grads = self.step.grads();

@@ -264,7 +264,7 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
         return;
     };
     let (scored_on, images) = scored_images(data);
-    match evaluator.add_next(run.trainer.model(), images, EVAL_CHUNK) {
+    match run.trainer.evaluate_next(evaluator, images, EVAL_CHUNK) {
         Ok(false) => return,
         Ok(true) => {}
         Err(e) => {

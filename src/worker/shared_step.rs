@@ -55,11 +55,14 @@ const DIVERGED: u32 = 7;
 /// f64 words (index in 8-byte units): β and the share's weight, exact as the trainer has them.
 const BETA: u32 = 4;
 const SHARE: u32 = 5;
+/// What the job asks: a share's gradient, or a chunk of an evaluation scored.
+const KIND: u32 = 12;
 /// Bytes before the parameters.
 const HEADER_BYTES: u32 = 64;
 
-/// Sizes fixed for one run: the buffer holds `params` parameters, their gradients, and up to
-/// `capacity` images of `values` numbers with `latent` noise numbers each.
+/// Sizes fixed for one run: the buffer holds `params` parameters, their gradients, up to
+/// `capacity` images of `values` numbers with `latent` noise numbers each, and the scores of as
+/// many (a reconstruction term and a KL each, and the KL of every latent dimension).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Sizes {
     pub params: u32,
@@ -80,9 +83,15 @@ pub(super) struct SharedStep {
 impl SharedStep {
     /// A new buffer for `sizes`, in state [`State::Starting`].
     pub fn new(sizes: Sizes) -> Self {
-        let floats =
-            HEADER_BYTES / 4 + 2 * sizes.params + sizes.capacity * (sizes.values + sizes.latent);
-        Self::over(SharedArrayBuffer::new(floats * 4), sizes)
+        Self::over(SharedArrayBuffer::new(Self::floats(sizes) * 4), sizes)
+    }
+
+    /// The buffer's length in 32-bit numbers.
+    fn floats(sizes: Sizes) -> u32 {
+        HEADER_BYTES / 4
+            + 2 * sizes.params
+            + sizes.capacity * (sizes.values + sizes.latent + 2)
+            + sizes.latent
     }
 
     /// Views over a buffer the other side made.
@@ -102,10 +111,7 @@ impl SharedStep {
 
     /// Whether the buffer is large enough for the sizes asked for.
     pub fn fits(&self) -> bool {
-        let needed = HEADER_BYTES / 4
-            + 2 * self.sizes.params
-            + self.sizes.capacity * (self.sizes.values + self.sizes.latent);
-        self.floats.length() >= needed
+        self.floats.length() >= Self::floats(self.sizes)
     }
 
     pub fn state(&self) -> Option<State> {
@@ -175,8 +181,31 @@ impl SharedStep {
         self.floats.subarray(at, at + digits * self.sizes.latent)
     }
 
+    fn scores_at(&self) -> u32 {
+        self.images_at() + self.sizes.capacity * (self.sizes.values + self.sizes.latent)
+    }
+
+    /// The first `digits` reconstruction terms of a scored chunk.
+    pub fn recon(&self, digits: u32) -> Float32Array {
+        let at = self.scores_at();
+        self.floats.subarray(at, at + digits)
+    }
+
+    /// The first `digits` KLs of a scored chunk.
+    pub fn kl(&self, digits: u32) -> Float32Array {
+        let at = self.scores_at() + self.sizes.capacity;
+        self.floats.subarray(at, at + digits)
+    }
+
+    /// A scored chunk's KL of each latent dimension.
+    pub fn kl_per_dim(&self) -> Float32Array {
+        let at = self.scores_at() + 2 * self.sizes.capacity;
+        self.floats.subarray(at, at + self.sizes.latent)
+    }
+
     /// Writes a job's numbers (the arrays are filled by the caller).
     pub fn set_job(&self, job: JobHeader) {
+        self.set_word(KIND, job.kind as i32);
         self.set_word(DIGITS, job.digits as i32);
         self.set_word(HAS_NOISE, job.has_noise as i32);
         self.set_word(FRESH_PARAMS, job.fresh_params as i32);
@@ -186,6 +215,11 @@ impl SharedStep {
 
     pub fn job(&self) -> JobHeader {
         JobHeader {
+            kind: if self.word(KIND) == JobKind::Score as i32 {
+                JobKind::Score
+            } else {
+                JobKind::Gradient
+            },
             digits: self.word(DIGITS).max(0) as u32,
             has_noise: self.word(HAS_NOISE) != 0,
             fresh_params: self.word(FRESH_PARAMS) != 0,
@@ -208,9 +242,20 @@ impl SharedStep {
     }
 }
 
+/// What a job asks of the helper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(i32)]
+pub(super) enum JobKind {
+    /// The gradient of a share of a step (`ml::helper::share_gradient`).
+    Gradient = 0,
+    /// The scores of a chunk of an evaluation (`ml::eval::score_chunk`).
+    Score = 1,
+}
+
 /// A job's numbers besides its arrays.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(super) struct JobHeader {
+    pub kind: JobKind,
     pub digits: u32,
     pub has_noise: bool,
     /// Whether the parameters were rewritten for this job.
