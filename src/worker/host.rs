@@ -9,7 +9,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, Response};
 
-use super::helper_link::HelperWorker;
+use super::helper_worker::HelperWorker;
 use super::runner::Runner;
 use crate::ml::data::ImageSet;
 use crate::protocol::{Command, Event, HELPER_ROLE, IMPORT_ROLE, PROTOCOL_VERSION};

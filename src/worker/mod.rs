@@ -18,6 +18,8 @@ mod helper_host;
 #[cfg(target_arch = "wasm32")]
 mod helper_link;
 #[cfg(target_arch = "wasm32")]
+mod helper_worker;
+#[cfg(target_arch = "wasm32")]
 mod host;
 #[cfg(target_arch = "wasm32")]
 mod import_host;

@@ -30,10 +30,14 @@ const waitForText = (page, selector, pattern, timeout = 30_000) =>
     { timeout },
   );
 
+/** The page's training workers: its helper (started by the training worker as `?role=helper`)
+ * is another worker of the page's, and so is an import worker. */
+const trainingWorkers = (page) => page.workers().filter((w) => !/[?&]role=/.test(w.url()));
+
 /** The page's training worker (there is one). */
 async function trainingWorker(page) {
-  for (let i = 0; i < 100 && page.workers().length === 0; i++) await page.waitForTimeout(100);
-  const workers = page.workers();
+  for (let i = 0; i < 100 && trainingWorkers(page).length === 0; i++) await page.waitForTimeout(100);
+  const workers = trainingWorkers(page);
   assert.equal(workers.length, 1, "one training worker");
   return workers[0];
 }
@@ -147,7 +151,7 @@ test("a worker that stops answering is noticed and replaced", async () => {
 /** The page's training worker once it is another than `old` (after a restart). */
 async function workerOtherThan(page, old) {
   for (let i = 0; i < 300; i++) {
-    const fresh = page.workers().find((w) => w !== old);
+    const fresh = trainingWorkers(page).find((w) => w !== old);
     if (fresh) return fresh;
     await page.waitForTimeout(100);
   }

@@ -5,155 +5,25 @@
 //! own seeded generator, computes recon + β·KL, backpropagates and updates the parameters. The
 //! trainer never reads a clock (there is none in plain wasm); callers time it.
 
+mod config;
+mod evaluate;
+
+mod report;
+
+pub use config::{check_epochs, TrainConfig, TrainConfigError, DEFAULT_EPOCHS, EPOCH_RANGE};
+pub use report::{EpochSummary, StepReport, TrainError, Worked};
+
 use std::collections::HashMap;
-use std::ops::RangeInclusive;
 
 use candle_core::{Device, Tensor, TensorId, Var};
-use serde::{Deserialize, Serialize};
 
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::ImageSet;
-use crate::ml::dataset::ImageShape;
-use crate::ml::eval::{score_chunk, Evaluator};
-use crate::ml::helper::{add_onto, share_gradient, ScoreJob, ShareJob, StepHelper};
-use crate::ml::loss::{LossMeans, LossValues};
+use crate::ml::helper::{add_onto, share_gradient, ShareJob, StepHelper};
+use crate::ml::loss::LossMeans;
 use crate::ml::model::Model;
 use crate::ml::optim::Adam;
 use crate::ml::rng::Rng;
-
-/// Hyper-parameters of training (the model's own sizes live in its `ModelConfig`).
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct TrainConfig {
-    /// Adam's step size.
-    pub learning_rate: f64,
-    /// Digits per step.
-    pub batch_size: usize,
-    /// Weight of the KL term: 1 is the ELBO, more pushes codes towards the prior.
-    pub beta: f64,
-    /// Fixes the data order and the reparameterisation noise.
-    pub seed: u64,
-    /// KL warm-up: β rises linearly from 0 to `beta` over this many epochs (0: no warm-up).
-    /// Starting with the reconstruction alone keeps dimensions from collapsing to the prior
-    /// before they have learnt anything.
-    #[serde(default)]
-    pub warmup_epochs: usize,
-}
-
-impl Default for TrainConfig {
-    /// The reference setting: Adam 1e-3, batch 128, β = 1.
-    fn default() -> Self {
-        Self {
-            learning_rate: 1e-3,
-            batch_size: 128,
-            beta: 1.0,
-            seed: 0,
-            warmup_epochs: 0,
-        }
-    }
-}
-
-/// How many epochs a run may be planned for.
-pub const EPOCH_RANGE: RangeInclusive<usize> = 1..=1000;
-/// Epochs of the reference run (and the page's default).
-pub const DEFAULT_EPOCHS: usize = 10;
-
-/// Checks a run's planned number of epochs against [`EPOCH_RANGE`].
-pub fn check_epochs(epochs: usize) -> Result<(), TrainConfigError> {
-    if EPOCH_RANGE.contains(&epochs) {
-        Ok(())
-    } else {
-        Err(TrainConfigError::Epochs(epochs))
-    }
-}
-
-/// Hyper-parameters that cannot be used, with the range that can.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum TrainConfigError {
-    #[error("a learning rate of {0} cannot be used: choose a number above 0 and at most 10 (1e-3 is a good start)")]
-    LearningRate(f64),
-    #[error("a batch size of {0} cannot be used: choose 1 to 1024 (128 is a good start)")]
-    BatchSize(usize),
-    #[error("a β of {0} cannot be used: choose 0 to 1000 (1 gives the ELBO)")]
-    Beta(f64),
-    #[error("a KL warm-up of {0} epochs cannot be used: choose 0 (none) to 1000")]
-    Warmup(usize),
-    #[error("{0} epochs cannot be trained: choose {min} to {max}", min = EPOCH_RANGE.start(), max = EPOCH_RANGE.end())]
-    Epochs(usize),
-}
-
-impl TrainConfig {
-    pub fn validate(&self) -> Result<(), TrainConfigError> {
-        if !(self.learning_rate > 0.0 && self.learning_rate <= 10.0) {
-            return Err(TrainConfigError::LearningRate(self.learning_rate));
-        }
-        if !(1..=1024).contains(&self.batch_size) {
-            return Err(TrainConfigError::BatchSize(self.batch_size));
-        }
-        if !(0.0..=1000.0).contains(&self.beta) {
-            return Err(TrainConfigError::Beta(self.beta));
-        }
-        if self.warmup_epochs > 1000 {
-            return Err(TrainConfigError::Warmup(self.warmup_epochs));
-        }
-        Ok(())
-    }
-}
-
-/// Why a step did not complete.
-#[derive(Debug, thiserror::Error)]
-pub enum TrainError {
-    #[error("training diverged at step {step}: the loss became {loss_text}. The weights from before that step were restored and the optimiser was reset; lower the learning rate (1e-3 is safe) or β, then resume.", loss_text = describe(.loss))]
-    Diverged { step: usize, loss: LossValues },
-    #[error("{0}")]
-    Config(#[from] TrainConfigError),
-    #[error(
-        "there are no training digits: the digits file holds too few to split off a training set"
-    )]
-    NoData,
-    #[error("the model reads {model} images but the data is {data}: choose a model for {data} images (or other data)")]
-    WrongShape { model: ImageShape, data: ImageShape },
-    #[error("a run can only be continued from a snapshot before its first step")]
-    AlreadyStarted,
-    #[error("the computation failed: {0}")]
-    Candle(#[from] candle_core::Error),
-}
-
-fn describe(loss: &LossValues) -> String {
-    let v = [loss.total, loss.recon, loss.kl];
-    if v.iter().any(|x| x.is_nan()) {
-        "NaN (not a number)".to_string()
-    } else if v.iter().any(|x| x.is_infinite()) {
-        "infinite".to_string()
-    } else {
-        format!(
-            "{:.2e} nats per digit (a sane model scores under 600)",
-            loss.total
-        )
-    }
-}
-
-/// What one step did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StepReport {
-    /// Steps completed so far, this one included.
-    pub step: usize,
-    pub position: BatchPosition,
-    pub batches_per_epoch: usize,
-    /// Digits in this step's batch.
-    pub samples: usize,
-    /// The batch's loss, measured before the update.
-    pub loss: LossValues,
-}
-
-/// Averages over one epoch of steps.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct EpochSummary {
-    pub epoch: usize,
-    pub steps: usize,
-    pub samples: usize,
-    /// Sample-weighted mean of the steps' losses.
-    pub loss: LossValues,
-}
 
 /// A mini-batch partly worked through (see [`Trainer::work`]).
 struct PendingStep {
@@ -187,15 +57,6 @@ pub struct Trainer {
     helper: Option<Box<dyn StepHelper>>,
     /// Changes whenever the parameters do (an update, an undo), for [`ShareJob::params_version`].
     params_version: u64,
-}
-
-/// What one call of [`Trainer::work`] did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Worked {
-    /// Digits of the batch processed by this call.
-    pub digits: usize,
-    /// The step, when this call completed one.
-    pub step: Option<StepReport>,
 }
 
 /// The generator that initialises a model for training seed `seed`. Model initialisation, batch
@@ -504,59 +365,6 @@ impl Trainer {
                 loss: done.loss.mean(),
             }),
         })
-    }
-
-    /// Scores the next `chunk` digits of `images` into `evaluator`, and with a helper the `chunk`
-    /// after them too, there, at the same time; returns whether every digit is scored. Each
-    /// chunk is scored exactly as [`Evaluator::add`] would (same chunk, same noise, added in
-    /// order), so the numbers do not depend on whether a helper took part.
-    pub fn evaluate_next(
-        &mut self,
-        evaluator: &mut Evaluator,
-        images: &ImageSet,
-        chunk: usize,
-    ) -> candle_core::Result<bool> {
-        let chunk = chunk.max(1);
-        let start = evaluator.done();
-        let remaining = images.len().saturating_sub(start);
-        let first = chunk.min(remaining);
-        let second = chunk.min(remaining - first);
-        if first == 0 {
-            return Ok(true);
-        }
-        let Some(helper) = self.helper.as_mut().filter(|_| second > 0) else {
-            evaluator.add(&self.model, images, start, first)?;
-            return Ok(evaluator.done() >= images.len());
-        };
-        let noise_first = evaluator.next_noise(&self.model, first)?;
-        let noise_second = evaluator.next_noise(&self.model, second)?;
-        let x_second = images.range(start + first, second)?;
-        let began = helper
-            .begin_score(ScoreJob {
-                params: &self.vars,
-                params_version: self.params_version,
-                x: &x_second,
-                noise: noise_second.as_ref(),
-            })
-            .unwrap_or_else(|_| {
-                self.helper = None;
-                false
-            });
-        let x_first = images.range(start, first)?;
-        let scores_first = score_chunk(&self.model, &x_first, noise_first.as_ref());
-        let scores_second = match self.helper.as_mut().filter(|_| began) {
-            Some(helper) => match helper.finish_score() {
-                Ok(scores) => Ok(scores),
-                Err(_) => {
-                    self.helper = None;
-                    score_chunk(&self.model, &x_second, noise_second.as_ref())
-                }
-            },
-            None => score_chunk(&self.model, &x_second, noise_second.as_ref()),
-        };
-        evaluator.absorb(scores_first?);
-        evaluator.absorb(scores_second?);
-        Ok(evaluator.done() >= images.len())
     }
 
     /// Steps until the current epoch ends.

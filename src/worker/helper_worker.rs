@@ -1,0 +1,129 @@
+//! Starting the helper worker (the worker binary as `role=helper`) when the page may share
+//! memory between threads, and the way to it. Sharing memory needs the page to be cross-origin
+//! isolated (served with COOP/COEP headers, as `tools/serve` and the test server do) and a
+//! second core; without either, training runs on one thread and [`Event::Threads`] says why.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use js_sys::Reflect;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{ErrorEvent, MessageEvent, Worker};
+
+use super::helper_link::{SharedHelper, PORTIONS};
+use super::host::post_message;
+use super::shared_step::Sizes;
+use crate::ml::eval::EVAL_CHUNK;
+use crate::ml::helper::StepHelper;
+use crate::ml::model::Model;
+use crate::protocol::{Event, HELPER_ROLE};
+
+/// The helper worker, started once and reused by every run.
+pub(super) struct HelperWorker {
+    mailbox: Rc<Mailbox>,
+}
+
+/// The way to the helper. A worker drops the messages that arrive before its code has loaded
+/// and listens, so nothing is sent until it has said so; until then the newest run's setup
+/// waits here (an older one is of no use).
+pub(super) struct Mailbox {
+    worker: Worker,
+    listening: Cell<bool>,
+    waiting: RefCell<Option<JsValue>>,
+}
+
+impl Mailbox {
+    pub(super) fn send(&self, message: JsValue) {
+        if !self.listening.get() {
+            self.waiting.replace(Some(message));
+        } else if self.worker.post_message(&message).is_err() {
+            web_sys::console::error_1(&"could not send the helper its buffer".into());
+        }
+    }
+
+    /// The helper listens now: the waiting setup goes.
+    fn listening(&self) {
+        self.listening.set(true);
+        if let Some(message) = self.waiting.take() {
+            self.send(message);
+        }
+    }
+}
+
+fn global_property(name: &str) -> JsValue {
+    Reflect::get(&js_sys::global(), &name.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Cores the browser reports.
+fn cores() -> u32 {
+    Reflect::get(&global_property("navigator"), &"hardwareConcurrency".into())
+        .ok()
+        .and_then(|n| n.as_f64())
+        .map_or(1, |n| n as u32)
+}
+
+impl HelperWorker {
+    /// Starts the helper, or says why training keeps to one thread.
+    pub fn spawn() -> std::result::Result<Self, String> {
+        if global_property("crossOriginIsolated").as_bool() != Some(true) {
+            return Err(
+                "this page is not cross-origin isolated (its server does not send the \
+                        COOP/COEP headers tools/serve sends), so a second thread cannot share \
+                        the model's memory"
+                    .to_string(),
+            );
+        }
+        if cores() < 2 {
+            return Err("this device reports a single core".to_string());
+        }
+        let own = Reflect::get(&global_property("location"), &"href".into())
+            .ok()
+            .and_then(|href| href.as_string())
+            .ok_or("the worker does not know its own address")?;
+        let glue = if own.contains('?') { '&' } else { '?' };
+        let url = format!("{own}{glue}role={HELPER_ROLE}");
+        let worker =
+            Worker::new(&url).map_err(|e| format!("the helper worker cannot start: {e:?}"))?;
+        // A helper that fails to load (or crashes) leaves training on one thread; say so once.
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|e: ErrorEvent| {
+            post_message(
+                &Event::Threads {
+                    threads: 1,
+                    why_one: Some(format!("the helper worker stopped: {}", e.message())),
+                },
+                "",
+            );
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        let mailbox = Rc::new(Mailbox {
+            worker,
+            listening: Cell::new(false),
+            waiting: RefCell::new(None),
+        });
+        // The helper's only message: that it listens.
+        let on_message = {
+            let mailbox = mailbox.clone();
+            Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| mailbox.listening())
+        };
+        mailbox
+            .worker
+            .set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        Ok(Self { mailbox })
+    }
+
+    /// A helper for a run of `model` at batches of up to `batch` digits.
+    pub fn link(&self, model: &Model, batch: usize) -> Box<dyn StepHelper> {
+        let config = model.config();
+        let sizes = Sizes {
+            params: model.parameter_count() as u32,
+            values: config.shape.values() as u32,
+            latent: config.latent as u32,
+            // A piece's part, or a chunk of an evaluation, whichever is larger.
+            capacity: ((batch as f64 * PORTIONS.1).ceil() as usize).max(EVAL_CHUNK) as u32,
+        };
+        Box::new(SharedHelper::new(self.mailbox.clone(), model, sizes))
+    }
+}
