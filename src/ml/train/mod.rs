@@ -282,9 +282,10 @@ impl Trainer {
             beta,
             own as f64 / batch as f64,
         );
-        // The helper's share comes back with this side's gradients added (`None` while only
-        // this side's count); it is always collected, even when this side failed, so no job is
-        // left in flight. If the helper failed, its part is done here and it is let go.
+        // The helper's share comes back with this side's gradients already added to its own
+        // (`theirs` is `None` when this side did the whole piece). It is collected even when
+        // this side failed, so no job is left in flight; if the helper failed, its part is done
+        // here and the helper is let go.
         let theirs = match handed {
             Some((_, x, noise, share)) => {
                 let own_grads = mine.as_ref().ok().and_then(|m| m.grads.as_deref());
