@@ -360,7 +360,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 data-threads=move || training.threads.with(|t| t.as_ref().map_or(0, |t| t.0))>
                 {move || training.threads.with(|t| match t {
                     Some((1, Some(why))) => format!("Training uses one thread: {why}."),
-                    Some((n, _)) if *n > 1 => format!("Training uses {n} threads, one per core: each computes half of every batch."),
+                    Some((n, _)) if *n > 1 => format!("Training uses {n} threads, one per core: each computes about half of every batch."),
                     _ => "Training uses one thread.".to_string(),
                 })}
             </p>
