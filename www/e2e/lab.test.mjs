@@ -61,7 +61,6 @@ test("the latent scatter plots all 2,000 test digits, shows one on hover and put
   const share = Number(await page.getAttribute(".scatter-panel .agreement", "data-share"));
   assert.ok(share > 0.5, `nearest-neighbour agreement ${share}`);
   // Find a drawn dot by its colour and hover, then click it.
-  const box = await panel.locator("canvas.scatter").boundingBox();
   const spot = await panel.locator("canvas.scatter").evaluate((c) => {
     const data = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
     for (let y = c.height / 2 - 60; y < c.height / 2 + 60; y++)
@@ -71,9 +70,17 @@ test("the latent scatter plots all 2,000 test digits, shows one on hover and put
   });
   assert.ok(spot, "a dot near the middle");
   const before = await page.$$eval('.sliders input[type="range"]', (inputs) => inputs.map((i) => Number(i.value)));
-  await page.mouse.move(box.x + spot[0] * box.width, box.y + spot[1] * box.height);
+  // Hover and click through the locator, which scrolls the canvas into view and measures it at
+  // that moment: a box measured earlier goes stale when the page above it changes height, and a
+  // point outside the viewport reaches no element (CI saw that once).
+  const scatter = panel.locator("canvas.scatter");
+  const at = async () => {
+    const box = await scatter.boundingBox();
+    return { x: spot[0] * box.width, y: spot[1] * box.height };
+  };
+  await scatter.hover({ position: await at() });
   await page.waitForFunction(() => /test digit \d+, a \d/.test(document.querySelector(".scatter-panel").textContent));
-  await page.mouse.click(box.x + spot[0] * box.width, box.y + spot[1] * box.height);
+  await scatter.click({ position: await at() });
   await page.waitForFunction((b) => {
     const now = [...document.querySelectorAll('.sliders input[type="range"]')].map((i) => Number(i.value));
     return now.some((v, i) => Math.abs(v - b[i]) > 0.01);
