@@ -298,14 +298,7 @@ async fn the_page_scores_the_test_digits_exactly_as_the_worker_does() {
             _ => None,
         })
         .expect("an epoch report");
-    let weights = events
-        .iter()
-        .rev()
-        .find_map(|e| match e {
-            Event::Snapshot { weights, .. } => Some(weights.clone()),
-            _ => None,
-        })
-        .expect("the final weights");
+    let weights = common::last_snapshot(&events).expect("the final weights");
 
     // The page loads the snapshot, as it does while following a run, and ranks against its scores.
     let (model, info) = checkpoint::load(&weights).unwrap();

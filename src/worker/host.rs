@@ -188,6 +188,8 @@ pub fn start() {
             Ok(digits) => {
                 let ready = host.runner.borrow_mut().set_data(digits.split());
                 post(&ready);
+                host.runner.borrow_mut().warm_up();
+                host.schedule();
             }
             Err(message) => {
                 host.runner.borrow_mut().set_data_error(message.clone());

@@ -3,7 +3,8 @@
 //! a person's pictures into a dataset off the page's thread.
 //!
 //! [`runner`] is the training logic (commands in, events out, work in bounded slices by the one
-//! `run` it holds) and builds on every target, so it is tested natively. The rest is wasm glue:
+//! `run` it holds, and the `warm_up` that precedes the first) and builds on every target, so it
+//! is tested natively. The rest is wasm glue:
 //! `host` (the training worker's `postMessage`, fetching the digits, scheduling the next slice
 //! right after the page's messages have been answered), `import_host` (the import worker),
 //! `unzip` (a zip's pictures inflated by the browser) and [`picture`] (the browser's decoding
@@ -12,6 +13,7 @@
 mod pieces;
 mod run;
 pub mod runner;
+mod warm_up;
 
 #[cfg(target_arch = "wasm32")]
 mod helper_host;

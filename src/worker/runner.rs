@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use super::run::Run;
+use super::warm_up::WarmUp;
 use crate::ml::checkpoint;
 use crate::ml::data::Split;
 use crate::ml::dataset;
@@ -32,6 +33,8 @@ pub struct Runner {
     data_error: Option<String>,
     run: Option<Run>,
     helper: Option<HelperLink>,
+    /// A throwaway run while the worker waits for the first Start (see [`WarmUp`]).
+    warm_up: Option<WarmUp>,
 }
 
 impl Runner {
@@ -112,17 +115,32 @@ impl Runner {
         self.helper = Some(link);
     }
 
+    /// Starts the warm-up: a moment of throwaway training of the default model on the data,
+    /// with the helper, so that the first run starts at full speed. Slices do it while nothing
+    /// else is going on; the next command but a ping ends it.
+    pub fn warm_up(&mut self) {
+        if self.run.is_some() {
+            return;
+        }
+        if let Some((_, data)) = &self.data {
+            self.warm_up = WarmUp::new(data, self.helper.as_ref());
+        }
+    }
+
     pub fn set_data_error(&mut self, message: String) {
         self.data_error = Some(message);
     }
 
     /// Whether there is work for another slice.
     pub fn wants_slice(&self) -> bool {
-        self.run.as_ref().is_some_and(Run::is_busy)
+        self.run.as_ref().is_some_and(Run::is_busy) || self.warm_up.is_some()
     }
 
     /// Carries out one command at time `now_ms`; returns the events that answer it.
     pub fn handle(&mut self, command: Command, now_ms: f64) -> Vec<Event> {
+        if !matches!(command, Command::Ping { .. }) {
+            self.warm_up = None;
+        }
         match command {
             Command::Start {
                 run,
@@ -257,7 +275,14 @@ impl Runner {
     pub fn slice(&mut self, clock: &dyn Fn() -> f64, budget_ms: f64) -> Vec<Event> {
         match (&self.data, self.run.as_mut()) {
             (Some((_, data)), Some(run)) => run.slice(data, clock, budget_ms),
-            _ => Vec::new(),
+            _ => {
+                if let Some(warm_up) = &mut self.warm_up {
+                    if warm_up.slice(clock, budget_ms) {
+                        self.warm_up = None;
+                    }
+                }
+                Vec::new()
+            }
         }
     }
 }

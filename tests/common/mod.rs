@@ -164,9 +164,22 @@ pub fn small_steps() -> TrainConfig {
 
 /// Every parameter of a trainer's model, in name order, as one list.
 pub fn parameters(t: &Trainer) -> Vec<f32> {
-    t.model()
+    model_parameters(t.model())
+}
+
+/// Every parameter of `model`, in name order, as one list.
+pub fn model_parameters(model: &Model) -> Vec<f32> {
+    model
         .named_parameters()
         .iter()
         .flat_map(|(_, p)| p.flatten_all().unwrap().to_vec1::<f32>().unwrap())
         .collect()
+}
+
+/// The weights of the last snapshot among a worker's `events`.
+pub fn last_snapshot(events: &[latent_lab::protocol::Event]) -> Option<Vec<u8>> {
+    events.iter().rev().find_map(|e| match e {
+        latent_lab::protocol::Event::Snapshot { weights, .. } => Some(weights.clone()),
+        _ => None,
+    })
 }

@@ -7,10 +7,12 @@
 // `--conv` profiles the Conv-VAE z=16 c=32 instead of the MLP-VAE z=20 h=400; `--pictures SHAPE`
 // (an import menu label, e.g. "64×64 colour") trains on 300 generated pictures of that shape
 // instead of the digits (the import worker's own target is skipped). `--helper` profiles the
-// training worker's helper (its second thread) instead of the worker itself.
+// training worker's helper (its second thread) instead of the worker itself; `--page` the page's
+// main thread while the worker trains (what the explorer, the charts and the library cost the
+// cores), with its busy share and the inclusive time of the functions it names.
 //
 // Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names] [--conv]
-//        [--pictures SHAPE] [--helper]
+//        [--pictures SHAPE] [--helper | --page]
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +31,8 @@ const picturesAt = args.indexOf("--pictures");
 const pictures = picturesAt >= 0 ? args.splice(picturesAt, 2)[1] : null;
 const helperAt = args.indexOf("--helper");
 const helper = helperAt >= 0 && args.splice(helperAt, 1).length > 0;
+const pageAt = args.indexOf("--page");
+const onPage = pageAt >= 0 && args.splice(pageAt, 1).length > 0;
 const seconds = Number(args[0] ?? 8);
 const TOP = 30;
 
@@ -61,26 +65,13 @@ try {
   await page.click(".training-buttons .start");
   await page.waitForTimeout(4000); // past the first epoch's warm-up
 
-  // The worker is its own DevTools target; talk to it through the browser session.
-  const session = await browser.newBrowserCDPSession();
-  const { targetInfos } = await session.send("Target.getTargets");
-  // The training worker's address has no role; its helper's says role=helper.
-  const worker = targetInfos.find((t) => t.type === "worker" && (helper ? /role=helper/ : /^[^?]*(\?(?!.*role=).*)?$/).test(t.url));
-  if (!worker) throw new Error("no worker target: did training start?");
-  const { sessionId } = await session.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false });
-  let nextId = 0;
-  const pending = new Map();
-  session.on("Target.receivedMessageFromTarget", (event) => {
-    const message = JSON.parse(event.message);
-    pending.get(message.id)?.(message);
-    pending.delete(message.id);
-  });
-  const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      const id = ++nextId;
-      pending.set(id, resolve);
-      session.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id, method, params }) });
-    });
+  let send;
+  if (onPage) {
+    const pageSession = await page.context().newCDPSession(page);
+    send = async (method, params = {}) => ({ result: await pageSession.send(method, params) });
+  } else {
+    send = await workerSession(helper);
+  }
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 200 });
   await send("Profiler.start");
@@ -97,7 +88,21 @@ try {
   const selfTime = new Map();
   for (const [id, count] of samples) selfTime.set(name(id), (selfTime.get(name(id)) ?? 0) + count);
   const pct = (count) => `${((100 * count) / total).toFixed(1).padStart(5)}%`;
-  console.log(`worker self time over ${seconds} s (${total} samples), top ${TOP}:`);
+  const who = onPage ? "page main thread" : helper ? "helper" : "worker";
+  if (onPage) {
+    const idle = [...samples].filter(([id]) => name(id) === "(idle)").reduce((a, [, c]) => a + c, 0);
+    console.log(`page main thread busy ${(100 * (1 - idle / total)).toFixed(1)}% of ${seconds} s`);
+    // Inclusive time: every function named on a sample's stack counts that sample once.
+    const inclusive = new Map();
+    for (const [id, count] of samples) {
+      const seen = new Set();
+      for (let p = id; p; p = parent.get(p)) seen.add(name(p));
+      for (const fn of seen) inclusive.set(fn, (inclusive.get(fn) ?? 0) + count);
+    }
+    console.log(`inclusive time, top ${TOP}:`);
+    for (const [fn, count] of [...inclusive].filter(([fn]) => !/^\((root|program|idle)\)$/.test(fn)).sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(pct(count), fn);
+  }
+  console.log(`${who} self time over ${seconds} s (${total} samples), top ${TOP}:`);
   for (const [fn, count] of [...selfTime].sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(pct(count), fn);
   for (const want of callers) {
     const chains = new Map();
@@ -110,6 +115,30 @@ try {
     }
     console.log(`\ncallers of ${want}:`);
     for (const [key, count] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(pct(count), key);
+  }
+
+  /** A profiler session of the training worker (or its helper), its own DevTools target reached
+   * through the browser session. */
+  async function workerSession(helper) {
+    const session = await browser.newBrowserCDPSession();
+    const { targetInfos } = await session.send("Target.getTargets");
+    // The training worker's address has no role; its helper's says role=helper.
+    const worker = targetInfos.find((t) => t.type === "worker" && (helper ? /role=helper/ : /^[^?]*(\?(?!.*role=).*)?$/).test(t.url));
+    if (!worker) throw new Error("no worker target: did training start?");
+    const { sessionId } = await session.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false });
+    let nextId = 0;
+    const pending = new Map();
+    session.on("Target.receivedMessageFromTarget", (event) => {
+      const message = JSON.parse(event.message);
+      pending.get(message.id)?.(message);
+      pending.delete(message.id);
+    });
+    return (method, params = {}) =>
+      new Promise((resolve) => {
+        const id = ++nextId;
+        pending.set(id, resolve);
+        session.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id, method, params }) });
+      });
   }
 } finally {
   await browser.close();

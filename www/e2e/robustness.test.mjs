@@ -149,9 +149,12 @@ test("a worker that stops answering is noticed and replaced", async () => {
 });
 
 /** The page's training worker once it is another than `old` (after a restart). */
-async function workerOtherThan(page, old) {
+/** A training worker none of `gone` (the workers that crashed): a crashed worker can stay in
+ * `page.workers()` for a while after its replacement appears, so "not the last one" could be an
+ * earlier corpse. */
+async function workerOtherThan(page, gone) {
   for (let i = 0; i < 300; i++) {
-    const fresh = trainingWorkers(page).find((w) => w !== old);
+    const fresh = trainingWorkers(page).find((w) => !gone.has(w));
     if (fresh) return fresh;
     await page.waitForTimeout(100);
   }
@@ -163,10 +166,12 @@ test("a worker that keeps crashing is replaced three times, then the page gives 
   const { page, errors } = await open(context, app);
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
   let worker = await trainingWorker(page);
+  const crashed = new Set();
   for (let failure = 1; failure <= 3; failure++) {
     await worker.evaluate((n) => setTimeout(() => { throw new Error(`crash number ${n}`); }), failure);
     await waitForText(page, ".training-message", new RegExp(`crash number ${failure}.*A new worker was started`));
-    worker = await workerOtherThan(page, worker);
+    crashed.add(worker);
+    worker = await workerOtherThan(page, crashed);
     await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
   }
   await worker.evaluate(() => setTimeout(() => { throw new Error("crash number 4"); }));
