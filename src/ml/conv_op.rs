@@ -8,15 +8,41 @@
 //! `W · im2col(x)` down and `col2im(Wᵀ · x)` up, and each gradient is a product too (candle's
 //! matmul and its backward), with [`Im2Col`] and [`Col2Im`] each the other's gradient. The
 //! weights keep candle-nn's layouts, so every checkpoint reads as before.
+//!
+//! In wasm the products skip zeros as the MLP's sparse layers do ([`SPARSE_KERNELS`]): every
+//! layer's input comes out of a ReLU (or is a picture, mostly background), so about half the
+//! patch matrix is zero. Transposed, a layer is `rows · Wᵀ + b` with one patch (down) or one
+//! input position (up) a row, which is [`sparse_affine`]: the forward product and the weight
+//! gradient skip the zeros, the input's gradient stays dense. The patch matrix is built one
+//! patch a row for them ([`PatchLayout`]); [`BlockTranspose`] turns the smaller inputs and
+//! outputs with the SIMD transpose. Natively the `gemm` products stay (the pretrained
+//! weights are rebuilt bit for bit on that path).
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, DType, Layout, Result, Shape, Tensor};
 
 use crate::ml::cpu_slices::f32_slice;
-use crate::ml::kernels::patches::{col2im, im2col, Patches, KERNEL};
+use crate::ml::kernels::patches::{col2im, col2im_rows, im2col, im2col_rows, Patches, KERNEL};
+use crate::ml::kernels::transpose::transpose;
+use crate::ml::model::{sparse_affine, SPARSE_KERNELS};
+
+/// Fewer images than this take the `gemm` path even in wasm: for one (the page decoding the code
+/// under a slider, or encoding a drawing) finding and packing the non-zeros cost more than
+/// skipping them saves (decoding one code with the Conv-VAE took 0.215 ms that way, 0.195 ms
+/// with `gemm`).
+const SPARSE_MIN_IMAGES: usize = 2;
 
 /// `conv2d(x, weight) + bias`: `x` is `(n, in, side, side)` with an even side, `weight`
 /// `(out, in, 4, 4)`, `bias` `(out)`; the result `(n, out, side/2, side/2)`.
 pub fn conv_down(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    if SPARSE_KERNELS && x.dim(0)? >= SPARSE_MIN_IMAGES {
+        conv_down_sparse(x, weight, bias)
+    } else {
+        conv_down_dense(x, weight, bias)
+    }
+}
+
+/// [`conv_down`] as `W · im2col(x)` with `gemm`.
+fn conv_down_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     let (images, channels, side, _) = x.dims4()?;
     let out = weight.dim(0)?;
     let patches = Patches {
@@ -25,7 +51,9 @@ pub fn conv_down(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
         side,
     };
     let half = patches.half();
-    let matrix = x.contiguous()?.apply_op1(Im2Col(patches))?;
+    let matrix = x
+        .contiguous()?
+        .apply_op1(Im2Col(patches, PatchLayout::Columns))?;
     let y = weight
         .reshape((out, channels * KERNEL * KERNEL))?
         .matmul(&matrix)?;
@@ -42,9 +70,82 @@ pub fn conv_down(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     .reshape((images, out, half, half))
 }
 
+/// [`conv_down`] skipping the patch matrix's zeros: `im2col(x)ᵀ · Wᵀ + b`, one patch a row,
+/// then each image's `(positions, out)` block turned to `(out, positions)`.
+fn conv_down_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    let (images, channels, side, _) = x.dims4()?;
+    let out = weight.dim(0)?;
+    let patches = Patches {
+        images,
+        channels,
+        side,
+    };
+    let half = patches.half();
+    let patch_rows = x
+        .contiguous()?
+        .apply_op1(Im2Col(patches, PatchLayout::Rows))?;
+    let y = sparse_affine(
+        &patch_rows,
+        &weight.reshape((out, channels * KERNEL * KERNEL))?,
+        bias,
+        true,
+    )?;
+    y.apply_op1(BlockTranspose::new(images, half * half, out))?
+        .reshape((images, out, half, half))
+}
+
 /// `conv_transpose2d(x, weight) + bias`: `x` is `(n, in, side, side)`, `weight`
 /// `(in, out, 4, 4)`, `bias` `(out)`; the result `(n, out, 2·side, 2·side)`.
 pub fn deconv_up(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    if SPARSE_KERNELS && x.dim(0)? >= SPARSE_MIN_IMAGES {
+        deconv_up_sparse(x, weight, bias)
+    } else {
+        deconv_up_dense(x, weight, bias)
+    }
+}
+
+/// [`deconv_up`] skipping the input's zeros: the patch matrix transposed is
+/// `rows · W` with one input position a row (its channels along it), a [`sparse_affine`]
+/// without bias; [`Col2Im`] then adds the patches (one a row) up and the bias is added per
+/// channel.
+fn deconv_up_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    let (images, channels, side, _) = x.dims4()?;
+    let out = weight.dim(1)?;
+    let plane = side * side;
+    let position_rows = x
+        .contiguous()?
+        .apply_op1(BlockTranspose::new(images, channels, plane))?
+        .reshape((images * plane, channels))?;
+    let width = out * KERNEL * KERNEL;
+    let no_bias = Tensor::zeros(width, DType::F32, x.device())?;
+    let matrix_rows = sparse_affine(
+        &position_rows,
+        &weight.reshape((channels, width))?.t()?,
+        &no_bias,
+        true,
+    )?;
+    let y = matrix_rows.apply_op1(Col2Im(
+        Patches {
+            images,
+            channels: out,
+            side: 2 * side,
+        },
+        PatchLayout::Rows,
+    ))?;
+    y.apply_op2(
+        bias,
+        AddBias {
+            images,
+            channels: out,
+            plane: 4 * plane,
+            channel_major: false,
+        },
+    )?
+    .reshape((images, out, 2 * side, 2 * side))
+}
+
+/// [`deconv_up`] as `col2im(Wᵀ · x)` with `gemm`.
+fn deconv_up_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     let (images, channels, side, _) = x.dims4()?;
     let out = weight.dim(1)?;
     // The batch goes into the columns: (in, n·side²).
@@ -56,11 +157,14 @@ pub fn deconv_up(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
         .reshape((channels, out * KERNEL * KERNEL))?
         .t()?
         .matmul(&x)?;
-    let y = matrix.apply_op1(Col2Im(Patches {
-        images,
-        channels: out,
-        side: 2 * side,
-    }))?;
+    let y = matrix.apply_op1(Col2Im(
+        Patches {
+            images,
+            channels: out,
+            side: 2 * side,
+        },
+        PatchLayout::Columns,
+    ))?;
     y.apply_op2(
         bias,
         AddBias {
@@ -158,8 +262,66 @@ impl CustomOp2 for AddBias {
     }
 }
 
+/// Transposes each of `blocks` row-major `rows × cols` blocks laid end to end (an image's
+/// channels × positions); its gradient is the transpose back. candle's own copy of a transposed view walks it an index at a time.
+struct BlockTranspose {
+    blocks: usize,
+    rows: usize,
+    cols: usize,
+}
+
+impl BlockTranspose {
+    fn new(blocks: usize, rows: usize, cols: usize) -> Self {
+        Self { blocks, rows, cols }
+    }
+}
+
+impl CustomOp1 for BlockTranspose {
+    fn name(&self) -> &'static str {
+        "block-transpose"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let x = f32_slice(storage, layout, "the blocks to transpose")?;
+        let block = self.rows * self.cols;
+        if x.len() != self.blocks * block {
+            candle_core::bail!(
+                "block transpose: {:?} is not {} blocks of {}×{}",
+                layout.shape(),
+                self.blocks,
+                self.rows,
+                self.cols
+            )
+        }
+        let mut out = vec![0.0f32; x.len()];
+        for (src, dst) in x.chunks_exact(block).zip(out.chunks_exact_mut(block)) {
+            transpose(src, self.rows, self.cols, dst);
+        }
+        Ok((
+            CpuStorage::F32(out),
+            Shape::from((self.blocks, self.cols, self.rows)),
+        ))
+    }
+
+    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        grad.contiguous()?
+            .apply_op1_no_bwd(&BlockTranspose::new(self.blocks, self.cols, self.rows))?
+            .reshape(arg.shape())
+            .map(Some)
+    }
+}
+
+/// How a patch matrix is laid out: one patch a column (`(channels·16, positions)`, the left
+/// factor `gemm` multiplies by) or one patch a row (its transpose, what the sparse products
+/// read).
+#[derive(Clone, Copy, Debug)]
+enum PatchLayout {
+    Columns,
+    Rows,
+}
+
 /// Images → their patch matrix; its gradient is [`Col2Im`].
-struct Im2Col(Patches);
+struct Im2Col(Patches, PatchLayout);
 
 impl CustomOp1 for Im2Col {
     fn name(&self) -> &'static str {
@@ -168,24 +330,29 @@ impl CustomOp1 for Im2Col {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let x = f32_slice(storage, layout, "im2col's images")?;
-        if x.len() != self.0.image_len() {
-            candle_core::bail!("im2col: {:?} is not {:?}", layout.shape(), self.0)
+        let p = self.0;
+        if x.len() != p.image_len() {
+            candle_core::bail!("im2col: {:?} is not {:?}", layout.shape(), p)
         }
-        Ok((
-            CpuStorage::F32(im2col(x, self.0)),
-            Shape::from(self.0.matrix_dims()),
-        ))
+        let (rows, cols) = p.matrix_dims();
+        Ok(match self.1 {
+            PatchLayout::Columns => (CpuStorage::F32(im2col(x, p)), Shape::from((rows, cols))),
+            PatchLayout::Rows => (
+                CpuStorage::F32(im2col_rows(x, p)),
+                Shape::from((cols, rows)),
+            ),
+        })
     }
 
     fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
         grad.contiguous()?
-            .apply_op1_no_bwd(&Col2Im(self.0))
+            .apply_op1_no_bwd(&Col2Im(self.0, self.1))
             .map(Some)
     }
 }
 
 /// A patch matrix → the images it adds up to; its gradient is [`Im2Col`].
-struct Col2Im(Patches);
+struct Col2Im(Patches, PatchLayout);
 
 impl CustomOp1 for Col2Im {
     fn name(&self) -> &'static str {
@@ -194,24 +361,28 @@ impl CustomOp1 for Col2Im {
 
     fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
         let m = f32_slice(storage, layout, "col2im's patch matrix")?;
-        let (rows, cols) = self.0.matrix_dims();
+        let p = self.0;
+        let (rows, cols) = p.matrix_dims();
         if m.len() != rows * cols {
             candle_core::bail!(
                 "col2im: {:?} is not a patch matrix of {:?}",
                 layout.shape(),
-                self.0
+                p
             )
         }
-        let p = self.0;
+        let images = match self.1 {
+            PatchLayout::Columns => col2im(m, p),
+            PatchLayout::Rows => col2im_rows(m, p),
+        };
         Ok((
-            CpuStorage::F32(col2im(m, p)),
+            CpuStorage::F32(images),
             Shape::from((p.images, p.channels, p.side, p.side)),
         ))
     }
 
     fn bwd(&self, _arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
         grad.contiguous()?
-            .apply_op1_no_bwd(&Im2Col(self.0))
+            .apply_op1_no_bwd(&Im2Col(self.0, self.1))
             .map(Some)
     }
 }
@@ -226,6 +397,14 @@ mod tests {
     fn random(rng: &mut Rng, shape: &[usize]) -> Var {
         let n = shape.iter().product();
         Var::from_vec(rng.normal_vec(n), shape, &Device::Cpu).unwrap()
+    }
+
+    /// Inputs as a layer gets them: out of a ReLU, about half zero (so the sparse products'
+    /// skipping, and their sparse weight gradient, are what is compared).
+    fn rectified(rng: &mut Rng, shape: &[usize]) -> Var {
+        let n = shape.iter().product();
+        let values = rng.normal_vec(n).into_iter().map(|v| v.max(0.0)).collect();
+        Var::from_vec(values, shape, &Device::Cpu).unwrap()
     }
 
     /// Values and the gradients of x, weight and bias under a random weighting of the output,
@@ -271,32 +450,36 @@ mod tests {
     }
 
     #[test]
-    fn a_convolution_matches_candles_in_value_and_every_gradient() {
+    fn a_convolution_matches_candles_in_value_and_every_gradient_on_both_paths() {
         let mut rng = Rng::new(5);
         // The Conv-VAE's first and second stages at 28×28 (sides 28 and 14), small.
         for (n, cin, cout, side) in [(3, 1, 4, 28), (2, 4, 6, 14), (2, 3, 2, 8)] {
-            let x = random(&mut rng, &[n, cin, side, side]);
+            let x = rectified(&mut rng, &[n, cin, side, side]);
             let w = random(&mut rng, &[cout, cin, 4, 4]);
             let b = random(&mut rng, &[cout]);
-            compare(&x, &w, &b, conv_down, |x, w, b| {
-                x.conv2d(w, 1, 2, 1, 1)?
-                    .broadcast_add(&b.reshape((1, cout, 1, 1))?)
-            });
+            for ours in [conv_down_dense, conv_down_sparse] {
+                compare(&x, &w, &b, ours, |x, w, b| {
+                    x.conv2d(w, 1, 2, 1, 1)?
+                        .broadcast_add(&b.reshape((1, cout, 1, 1))?)
+                });
+            }
         }
     }
 
     #[test]
-    fn a_transposed_convolution_matches_candles_in_value_and_every_gradient() {
+    fn a_transposed_convolution_matches_candles_in_value_and_every_gradient_on_both_paths() {
         let mut rng = Rng::new(6);
         // The decoder's stages at 28×28 (7 → 14 → 28), small, and an even start.
         for (n, cin, cout, side) in [(3, 6, 4, 7), (2, 4, 1, 14), (2, 2, 3, 4)] {
-            let x = random(&mut rng, &[n, cin, side, side]);
+            let x = rectified(&mut rng, &[n, cin, side, side]);
             let w = random(&mut rng, &[cin, cout, 4, 4]);
             let b = random(&mut rng, &[cout]);
-            compare(&x, &w, &b, deconv_up, |x, w, b| {
-                x.conv_transpose2d(w, 1, 0, 2, 1)?
-                    .broadcast_add(&b.reshape((1, cout, 1, 1))?)
-            });
+            for ours in [deconv_up_dense, deconv_up_sparse] {
+                compare(&x, &w, &b, ours, |x, w, b| {
+                    x.conv_transpose2d(w, 1, 0, 2, 1)?
+                        .broadcast_add(&b.reshape((1, cout, 1, 1))?)
+                });
+            }
         }
     }
 }

@@ -45,6 +45,19 @@ impl Patches {
         (2 * o + k).checked_sub(1).filter(|&i| i < self.side)
     }
 
+    /// The kernel offsets `k` whose input `2·o + k − 1` is inside the image, for output
+    /// position `o`: all but the first at the start, all but the last at the end.
+    #[inline(always)]
+    fn kernel_columns(&self, o: usize) -> std::ops::Range<usize> {
+        let first = usize::from(o == 0);
+        let end = if o + 1 == self.half() {
+            KERNEL - 1
+        } else {
+            KERNEL
+        };
+        first..end
+    }
+
     /// The output positions whose input `2·o + k − 1` is inside the image, for kernel offset
     /// `k`: all but the first for `k = 0`, all but the last for `k = 3` (the side is even), so
     /// the inner loops run without a test per pixel.
@@ -82,6 +95,61 @@ pub fn im2col(images: &[f32], p: Patches) -> Vec<f32> {
     out
 }
 
+/// The patch matrix transposed: one patch a row, `(images·half·half, channels·16)`, row
+/// `(n·half + oy)·half + ox`, column `c·16 + ky·4 + kx` (as [`im2col`]'s column and row). Built
+/// directly rather than by transposing [`im2col`]'s: the layout the sparse products read
+/// (one patch a row, its zeros skipped).
+pub fn im2col_rows(images: &[f32], p: Patches) -> Vec<f32> {
+    assert_eq!(images.len(), p.image_len(), "im2col_rows: images of {p:?}");
+    let (width, count) = p.matrix_dims();
+    let (side, half) = (p.side, p.half());
+    let mut out = vec![0.0f32; width * count];
+    for (i, patch) in out.chunks_exact_mut(width).enumerate() {
+        let (n, oy, ox) = (i / (half * half), i / half % half, i % half);
+        let kxs = p.kernel_columns(ox);
+        for c in 0..p.channels {
+            let plane = &images[(n * p.channels + c) * side * side..][..side * side];
+            for ky in 0..KERNEL {
+                let Some(iy) = p.source(oy, ky) else { continue };
+                let src = &plane[iy * side..][..side];
+                let dst = &mut patch[c * 16 + ky * KERNEL..][..KERNEL];
+                for kx in kxs.clone() {
+                    dst[kx] = src[2 * ox + kx - 1];
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The images whose transposed patch matrix (as [`im2col_rows`] lays it out) is `rows`: every
+/// entry added back to the pixel it was read from ([`im2col_rows`]'s adjoint).
+pub fn col2im_rows(rows: &[f32], p: Patches) -> Vec<f32> {
+    let (width, count) = p.matrix_dims();
+    assert_eq!(
+        rows.len(),
+        width * count,
+        "col2im_rows: a patch matrix of {p:?}"
+    );
+    let (side, half) = (p.side, p.half());
+    let mut out = vec![0.0f32; p.image_len()];
+    for (i, patch) in rows.chunks_exact(width).enumerate() {
+        let (n, oy, ox) = (i / (half * half), i / half % half, i % half);
+        for c in 0..p.channels {
+            let plane = &mut out[(n * p.channels + c) * side * side..][..side * side];
+            for ky in 0..KERNEL {
+                let Some(iy) = p.source(oy, ky) else { continue };
+                let dst = &mut plane[iy * side..][..side];
+                let src = &patch[c * 16 + ky * KERNEL..][..KERNEL];
+                for kx in p.kernel_columns(ox) {
+                    dst[2 * ox + kx - 1] += src[kx];
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The images whose patch matrix, transposed against, gives `matrix`: every entry added back to
 /// the pixel it was read from ([`im2col`]'s adjoint).
 pub fn col2im(matrix: &[f32], p: Patches) -> Vec<f32> {
@@ -109,7 +177,46 @@ pub fn col2im(matrix: &[f32], p: Patches) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ml::kernels::transpose::transpose;
     use crate::ml::rng::Rng;
+
+    #[test]
+    fn the_patch_rows_are_the_patch_matrix_transposed_and_add_back_the_same_way() {
+        let mut rng = Rng::new(9);
+        for p in [
+            Patches {
+                images: 2,
+                channels: 3,
+                side: 8,
+            },
+            Patches {
+                images: 3,
+                channels: 1,
+                side: 28,
+            },
+            Patches {
+                images: 1,
+                channels: 2,
+                side: 2,
+            },
+        ] {
+            let images = rng.normal_vec(p.image_len());
+            let (rows, cols) = p.matrix_dims();
+            let mut transposed = vec![0.0; rows * cols];
+            transpose(&im2col(&images, p), rows, cols, &mut transposed);
+            assert_eq!(im2col_rows(&images, p), transposed, "{p:?}");
+            let patch_rows = rng.normal_vec(rows * cols);
+            let mut as_matrix = vec![0.0; rows * cols];
+            transpose(&patch_rows, cols, rows, &mut as_matrix);
+            let (ours, theirs) = (col2im_rows(&patch_rows, p), col2im(&as_matrix, p));
+            let most = ours
+                .iter()
+                .zip(&theirs)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0, f32::max);
+            assert!(most < 1e-5, "{p:?}: col2im_rows differs by {most}");
+        }
+    }
 
     #[test]
     fn a_patch_holds_the_pixels_under_the_kernel_and_zeros_in_the_padding() {

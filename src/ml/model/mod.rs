@@ -25,6 +25,7 @@ pub use config::{ConfigError, ModelConfig, ModelKind, MAX_LATENT};
 pub use conv_vae::ConvVae;
 pub use mlp_vae::{MlpDecoder, MlpVae};
 pub use packed_decoder::PackedDecoder;
+pub(crate) use sparse_affine::{sparse_affine, SPARSE_KERNELS};
 
 use crate::ml::bce_op::bce_with_logits_rows;
 use crate::ml::fastmath::sigmoid_tensor;
