@@ -34,11 +34,19 @@ const SPARSE_MIN_IMAGES: usize = 2;
 /// `conv2d(x, weight) + bias`: `x` is `(n, in, side, side)` with an even side, `weight`
 /// `(out, in, 4, 4)`, `bias` `(out)`; the result `(n, out, side/2, side/2)`.
 pub fn conv_down(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    if SPARSE_KERNELS && x.dim(0)? >= SPARSE_MIN_IMAGES {
-        conv_down_sparse(x, weight, bias)
+    pick(x, conv_down_sparse, conv_down_dense)?(x, weight, bias)
+}
+
+/// A layer's computation: input, weight, bias → output.
+type Layer = fn(&Tensor, &Tensor, &Tensor) -> Result<Tensor>;
+
+/// `sparse` where the products skip zeros (wasm, [`SPARSE_MIN_IMAGES`] or more), else `dense`.
+fn pick(x: &Tensor, sparse: Layer, dense: Layer) -> Result<Layer> {
+    Ok(if SPARSE_KERNELS && x.dim(0)? >= SPARSE_MIN_IMAGES {
+        sparse
     } else {
-        conv_down_dense(x, weight, bias)
-    }
+        dense
+    })
 }
 
 /// [`conv_down`] as `W · im2col(x)` with `gemm`.
@@ -97,11 +105,7 @@ fn conv_down_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor
 /// `conv_transpose2d(x, weight) + bias`: `x` is `(n, in, side, side)`, `weight`
 /// `(in, out, 4, 4)`, `bias` `(out)`; the result `(n, out, 2·side, 2·side)`.
 pub fn deconv_up(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    if SPARSE_KERNELS && x.dim(0)? >= SPARSE_MIN_IMAGES {
-        deconv_up_sparse(x, weight, bias)
-    } else {
-        deconv_up_dense(x, weight, bias)
-    }
+    pick(x, deconv_up_sparse, deconv_up_dense)?(x, weight, bias)
 }
 
 /// [`deconv_up`] skipping the input's zeros: the patch matrix transposed is
