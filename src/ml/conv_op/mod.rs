@@ -50,19 +50,25 @@ fn pick(x: &Tensor, sparse: Layer, dense: Layer) -> Result<Layer> {
     })
 }
 
-/// [`conv_down`] as `W · im2col(x)` with `gemm`.
-fn conv_down_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+/// The patches a convolution reads from `x` (`(n, in, side, side)`), and their matrix in `layout`.
+fn patch_matrix(x: &Tensor, layout: PatchLayout) -> Result<(Patches, Tensor)> {
     let (images, channels, side, _) = x.dims4()?;
-    let out = weight.dim(0)?;
     let patches = Patches {
         images,
         channels,
         side,
     };
-    let half = patches.half();
-    let matrix = x
-        .contiguous()?
-        .apply_op1(Im2Col(patches, PatchLayout::Columns))?;
+    let matrix = x.contiguous()?.apply_op1(Im2Col(patches, layout))?;
+    Ok((patches, matrix))
+}
+
+/// [`conv_down`] as `W · im2col(x)` with `gemm`.
+fn conv_down_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
+    let (patches, matrix) = patch_matrix(x, PatchLayout::Columns)?;
+    let Patches {
+        images, channels, ..
+    } = patches;
+    let (out, half) = (weight.dim(0)?, patches.half());
     let y = weight
         .reshape((out, channels * KERNEL * KERNEL))?
         .matmul(&matrix)?;
@@ -82,17 +88,11 @@ fn conv_down_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor>
 /// [`conv_down`] skipping the patch matrix's zeros: `im2col(x)ᵀ · Wᵀ + b`, one patch a row,
 /// then each image's `(positions, out)` block turned to `(out, positions)`.
 fn conv_down_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    let (images, channels, side, _) = x.dims4()?;
-    let out = weight.dim(0)?;
-    let patches = Patches {
-        images,
-        channels,
-        side,
-    };
-    let half = patches.half();
-    let patch_rows = x
-        .contiguous()?
-        .apply_op1(Im2Col(patches, PatchLayout::Rows))?;
+    let (patches, patch_rows) = patch_matrix(x, PatchLayout::Rows)?;
+    let Patches {
+        images, channels, ..
+    } = patches;
+    let (out, half) = (weight.dim(0)?, patches.half());
     let y = sparse_affine(
         &patch_rows,
         &weight.reshape((out, channels * KERNEL * KERNEL))?,
