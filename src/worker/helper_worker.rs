@@ -74,6 +74,14 @@ impl HelperWorker {
                     .to_string(),
             );
         }
+        // WebKitGTK (2.50) reports a cross-origin isolated page yet offers its workers no
+        // `SharedArrayBuffer`: the helper's buffer could not be made.
+        if !global_property("SharedArrayBuffer").is_function() {
+            return Err("this browser does not let workers share memory (it has no \
+                        SharedArrayBuffer here), so a second thread cannot share the model's \
+                        memory"
+                .to_string());
+        }
         if cores() < 2 {
             return Err("this device reports a single core".to_string());
         }
