@@ -4,6 +4,8 @@
 //   worker   training samples/s and pause latency in the Web Worker (headless Chromium)
 //   start    the reference run as a person runs it: Start → finished in the page, 3 runs
 //   import   1,000 of your own pictures: import time, longest main-thread task, Start → finished
+//   engines  load to first digit and training samples/s in Chromium, Firefox and WebKit (WebDriver),
+//            as served (threads where the engine can share memory) and on one thread each
 //   sizes    wasm, JS and asset bytes, raw and gzip
 // Expects a release build in dist/ (`trunk build --release`); tools/bench does everything.
 
@@ -61,6 +63,9 @@ console.error("== the reference run as a person runs it (headless Chromium)");
 const reference = runJson("node", [join(root, "www/bench/start.mjs"), "3"]);
 console.error("== your own pictures (headless Chromium)");
 const ownPictures = runJson("node", [join(root, "www/bench/import.mjs"), "1000"]);
+console.error("== per engine: Chromium, Firefox, WebKit (WebDriver)");
+const engines = runJson("node", [join(root, "www/bench/engines.mjs"), "12"]).engines;
+const enginesOneThread = runJson("node", [join(root, "www/bench/engines.mjs"), "12", "--one-thread"]).engines;
 const size = sizes();
 
 const mlpWorker = worker.find((r) => r.model.startsWith("mlp"));
@@ -73,6 +78,8 @@ const result = {
   worker,
   reference_run: reference,
   own_pictures: ownPictures,
+  engines,
+  engines_one_thread: enginesOneThread,
   ratio_wasm_to_native: {
     mlp_vae_z20: mlpWorker.samples_per_sec_median / native.training.mlp_vae_z20_b128.samples_per_sec_median,
     conv_vae_z16: convWorker.samples_per_sec_median / native.training.conv_vae_z16_b128.samples_per_sec_median,

@@ -148,14 +148,15 @@ export class Session {
     });
   }
 
-  /** Polls `fn` in the page every 100 ms until it returns something truthy; resolves to it. */
-  async waitFor(fn, args = [], { timeout = 60_000, what = String(fn) } = {}) {
+  /** Polls `fn` in the page every `interval` ms until it returns something truthy; resolves
+   * to it. */
+  async waitFor(fn, args = [], { timeout = 60_000, what = String(fn), interval = 100 } = {}) {
     const deadline = Date.now() + timeout;
     for (;;) {
       const value = await this.run(fn, ...args);
       if (value) return value;
       if (Date.now() > deadline) throw new Error(`not true after ${timeout} ms: ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, interval));
     }
   }
 
