@@ -269,7 +269,11 @@ pub fn DataPanel() -> impl IntoView {
                         <figcaption>{move || format!("your input, {}", lab.model_shape())}</figcaption>
                     </figure>
                     <figure class="reconstruction">
-                        <DigitView pixels=reconstruction label="the model's reconstruction of the input" />
+                        // A screen reader hears the score with the picture it belongs to.
+                        <DigitView pixels=reconstruction label=Signal::derive(move || match score_text() {
+                            Some(score) => format!("the model's reconstruction of the input: {score}"),
+                            None => "the model's reconstruction of the input".to_string(),
+                        }) />
                         <figcaption>"reconstruction"</figcaption>
                     </figure>
                 </div>

@@ -13,18 +13,48 @@ use crate::ml::dataset::ImageShape;
 use crate::ml::explore::wander_step;
 use crate::ml::rng::Rng;
 
+/// With reduced motion asked for, the wander shows a new point once a second rather than a
+/// moving one: the steps of a second's frames taken at once, so it visits the same places.
+const REDUCED_MOTION_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+const FRAMES_A_SECOND: usize = 60;
+
+/// Whether the person asked their system for less motion (`prefers-reduced-motion`).
+fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
+        .is_some_and(|query| query.matches())
+}
+
 /// One frame of the wander animation: a step of a random walk whose long-run spread is the
 /// prior's ([`wander_step`]), so it visits where the prior puts its mass.
 fn wander_frame(lab: Lab, running: RwSignal<bool>, rng: StoredValue<Rng, LocalStorage>) {
     if !running.get_untracked() {
         return;
     }
+    let reduced = prefers_reduced_motion();
+    let steps = if reduced { FRAMES_A_SECOND } else { 1 };
     let n = lab.z.with_untracked(Vec::len);
-    let noise = rng
-        .try_update_value(|r| r.normal_vec(n))
-        .unwrap_or_default();
-    lab.z.update(|z| wander_step(z, &noise));
-    request_animation_frame(move || wander_frame(lab, running, rng));
+    let noises: Vec<Vec<f32>> = (0..steps)
+        .map(|_| {
+            rng.try_update_value(|r| r.normal_vec(n))
+                .unwrap_or_default()
+        })
+        .collect();
+    lab.z.update(|z| {
+        for noise in &noises {
+            wander_step(z, noise);
+        }
+    });
+    let next = move || wander_frame(lab, running, rng);
+    if reduced {
+        set_timeout(next, REDUCED_MOTION_INTERVAL);
+    } else {
+        request_animation_frame(next);
+    }
 }
 
 #[component]
@@ -87,7 +117,11 @@ pub fn LatentPanel() -> impl IntoView {
             </Why>
             <div class="latent-layout">
                 <figure class="big-digit">
-                    <DigitView pixels=pixels label=lab.words(|n| format!("the {} decoded from the sliders' z", n.one())) />
+                    <DigitView pixels=pixels label=Signal::derive(move || {
+                        // The code itself, so that a screen reader hears what a slider changed.
+                        let z = lab.z.with(|z| z.iter().map(|v| format!("{v:.1}")).collect::<Vec<_>>().join(", "));
+                        format!("the {} decoded from the sliders' z = ({z})", lab.noun().one())
+                    }) />
                     <figcaption>{lab.words(move |n| format!("the {one} at the point z", one = n.one()))}</figcaption>
                 </figure>
                 <div class="latent-controls">
