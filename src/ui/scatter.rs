@@ -45,6 +45,40 @@ const SIDE: f64 = 420.0;
 const REFILL_GAP_MS: f64 = 3_000.0;
 const MARGIN: f64 = 12.0;
 
+/// Writes each class's name at the middle (the mean) of its dots, so that colour is not the
+/// only thing telling the classes apart. Returns how many names were written.
+fn name_the_classes(
+    context: &CanvasRenderingContext2d,
+    points: &[(f64, f64)],
+    labels: &[u8],
+    names: &[String],
+) -> usize {
+    let mut sums = vec![(0.0, 0.0, 0usize); names.len()];
+    for (&(x, y), &label) in points.iter().zip(labels) {
+        if let Some(sum) = sums.get_mut(label as usize) {
+            *sum = (sum.0 + x, sum.1 + y, sum.2 + 1);
+        }
+    }
+    context.set_font("bold 14px system-ui, sans-serif");
+    context.set_text_align("center");
+    context.set_text_baseline("middle");
+    context.set_line_width(4.0);
+    context.set_stroke_style_str("rgba(255, 255, 255, 0.9)");
+    context.set_fill_style_str("#1d2330");
+    let mut named = 0;
+    for (name, &(x, y, count)) in names.iter().zip(&sums) {
+        if count == 0 {
+            continue;
+        }
+        let (x, y) = (x / count as f64, y / count as f64);
+        // A halo first, so the name reads over dots of any colour.
+        let _ = context.stroke_text(name, x, y);
+        let _ = context.fill_text(name, x, y);
+        named += 1;
+    }
+    named
+}
+
 #[component]
 pub fn ScatterPanel() -> impl IntoView {
     let lab = use_lab();
@@ -170,8 +204,12 @@ pub fn ScatterPanel() -> impl IntoView {
             context.fill_rect(x - half, y - half, 2.0 * half, 2.0 * half);
         }
         context.set_global_alpha(1.0);
+        let named = name_the_classes(&context, &points, &data.labels, &lab.class_names());
         canvas
             .set_attribute("data-points", &points.len().to_string())
+            .ok();
+        canvas
+            .set_attribute("data-named-classes", &named.to_string())
             .ok();
         plotted.set_value(Plotted { points });
     });
@@ -277,7 +315,7 @@ pub fn ScatterPanel() -> impl IntoView {
         <section class="panel chapter-split scatter-panel" aria-labelledby="scatter-title" node_ref=section>
             <h2 id="scatter-title">{lab.words(move |n| format!("Latent scatter: where the encoder puts the \
                 {many}", many = n.many()))}</h2>
-            <p class="caption">"The "{move || lab.test_set_words()}" at their codes, coloured by their class."</p>
+            <p class="caption">"The "{move || lab.test_set_words()}" at their codes, coloured by their class, each class's name at the middle of its dots."</p>
             <Why>
                 <p>{lab.words(move |n| format!("Each dot is one of the {set} at the mean of its code, coloured \
                     by its class. Pictures of a class gather; a VAE keeps the whole cloud near the \

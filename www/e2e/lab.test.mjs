@@ -55,6 +55,8 @@ test("the latent scatter plots all 2,000 test digits, shows one on hover and put
   await page.waitForSelector(".scatter-panel .encode-test:not([disabled])", { timeout: 60_000 });
   await panel.locator(".encode-test").click();
   await page.waitForSelector('.scatter-panel canvas.scatter[data-points="2000"]', { timeout: 60_000 });
+  // Colour is not all that tells the classes apart: every digit's name is written among its dots.
+  assert.equal(await panel.locator("canvas.scatter").getAttribute("data-named-classes"), "10");
   // The pretrained two-dimensional VAE keeps the ten digits apart far better than chance (10%):
   // 68% of the first 500 have a nearest code of their own digit.
   assert.match(await page.textContent(".scatter-panel .agreement"), /^Of the first 500 test digits, \d+% have their nearest code \(in the plane drawn\) in their own class; by chance, 10%\.$/);
