@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 
+use super::offline::OfflineCopy;
 use super::state::use_lab;
 use super::training::Training;
 
@@ -35,6 +36,7 @@ pub fn About() -> impl IntoView {
                     page as f64 / 1e6,
                     worker as f64 / 1e6
                 ))}</li>
+                <OfflineCopy />
             </ul>
         </section>
     }

@@ -30,6 +30,7 @@ pub mod latent_plane;
 pub mod library;
 pub mod manifold;
 mod my_drawings;
+mod offline;
 pub mod panic;
 pub mod picker;
 pub mod picture_file;

@@ -5,7 +5,22 @@ import { existsSync } from "node:fs";
 
 const CANDIDATES = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromium-browser"].filter(Boolean);
 
+/**
+ * Chromium, whose pages and contexts block service workers unless asked (`serviceWorkers:
+ * "allow"`): every test opens the app as a first visit, and the offline copy it then makes
+ * (src/ui/offline.rs) would fetch every file a second time behind each test. The offline tests
+ * allow it; `LATENT_LAB_SERVICE_WORKERS=allow` allows it everywhere (to measure what it costs).
+ */
 export async function launch() {
+  const browser = await launchChromium();
+  const standard = process.env.LATENT_LAB_SERVICE_WORKERS ?? "block";
+  const [newContext, newPage] = [browser.newContext.bind(browser), browser.newPage.bind(browser)];
+  browser.newContext = (options = {}) => newContext({ serviceWorkers: standard, ...options });
+  browser.newPage = (options = {}) => newPage({ serviceWorkers: standard, ...options });
+  return browser;
+}
+
+async function launchChromium() {
   const executablePath = CANDIDATES.find((p) => existsSync(p));
   if (!executablePath) {
     throw new Error("Chromium was not found: install it (apt-get install chromium) or set CHROMIUM=/path/to/chromium");

@@ -1,0 +1,78 @@
+// End to end: the offline copy (src/ui/offline.rs, www/sw.js). A second visit works with the
+// network cut; a new build served is what the next visit without an open page of the old one
+// runs, whole, and never a mix of the two. Service workers are allowed here only (harness).
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { open, pixelsOf, progress, startTraining, useApp, waitForPage } from "./harness.mjs";
+
+const app = useApp();
+const inked = async (page, selector) => (await pixelsOf(page, selector)).filter((v) => v > 0.5).length;
+const dist = (file) => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url));
+
+/** A context whose pages may use service workers, with this build kept offline after a first
+ * visit (its page is returned, still open). */
+async function firstVisit() {
+  const context = await app.browser.newContext({ serviceWorkers: "allow" });
+  const { page, errors } = await open(context, app);
+  await page.waitForSelector('.offline[data-kept="true"]', { timeout: 90_000 });
+  assert.match(await page.textContent(".offline"), /kept in your browser/);
+  return { context, page, errors };
+}
+
+/** In the page: the text of `file` as this page's service worker answers it. */
+const served = (page, file) => page.evaluate((f) => fetch(f).then((r) => r.text()), file);
+
+test("a second visit opens, explores and trains with the network cut", async () => {
+  const { context, page, errors } = await firstVisit();
+  await context.setOffline(true);
+  const asked = app.server.requests.length;
+  await page.reload();
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  assert.ok((await inked(page, ".big-digit canvas.digit")) > 40, "a decoded digit");
+  const option = "pretrained:mlp-vae-z16";
+  await page.selectOption("#model-select", option);
+  await page.waitForSelector(`.model-info[data-model="${option}"][data-status="ready"]`);
+  // The digits came from the copy too: training starts and runs.
+  await startTraining(page, { epochs: 1 });
+  await page.waitForFunction(() => /step ([3-9]|\d{2,})/.test(document.querySelector(".progress-text").textContent), null, { timeout: 60_000 });
+  assert.ok((await progress(page)).step >= 3);
+  assert.equal(app.server.requests.length, asked, "nothing reached the server");
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("a new build is what the next visit runs, whole, once no page of the old one is open", async () => {
+  const { context, page } = await firstVisit();
+  const style = readFileSync(dist("style.css"), "utf8");
+  const sw = readFileSync(dist("sw.js"), "utf8");
+  const build = /const BUILD = "([0-9a-f]+)"/.exec(sw)[1];
+  // The next build: another style sheet, so another sw.js (as build-offline.mjs would write).
+  app.server.overrides["/style.css"] = { body: Buffer.from(`${style}\n/* the next build */\n`) };
+  app.server.overrides["/sw.js"] = { body: Buffer.from(sw.replace(build, "0123456789abcdef")) };
+  try {
+    await page.close();
+    // The next visit: still the kept build, all of it, while the new one is fetched beside it.
+    const second = await context.newPage();
+    await second.goto(app.server.url);
+    await second.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    assert.doesNotMatch(await served(second, "style.css"), /the next build/);
+    await waitForPage(second, () => navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.waiting)));
+    assert.doesNotMatch(await served(second, "style.css"), /the next build/, "a page keeps its build while the next waits");
+    await second.close();
+
+    // With no page of the old build open, the next visit runs the new one, and the old copy is gone.
+    const third = await context.newPage();
+    await third.goto(app.server.url);
+    await third.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    assert.match(await served(third, "style.css"), /the next build/);
+    await waitForPage(third, () => caches.keys().then((k) => k.length === 1 && k[0] === "latent-lab-0123456789abcdef"));
+    assert.ok((await inked(third, ".big-digit canvas.digit")) > 40, "a decoded digit");
+  } finally {
+    delete app.server.overrides["/style.css"];
+    delete app.server.overrides["/sw.js"];
+    await context.close();
+  }
+});

@@ -1,0 +1,40 @@
+// The service worker that keeps Latent Lab working offline: it keeps every file of one build
+// (the app, its workers, the pretrained models, the digits) in a cache named after that build,
+// and answers the page's requests from it.
+//
+// trunk's post-build hook (www/build-offline.mjs) writes the build's name and its file list in
+// place of the two markers below. A new build is a new sw.js: the browser installs it beside the
+// old one (which keeps serving the open pages, so a page never mixes two builds) and it takes
+// over once no page of the old build is open, the next visit; it then deletes the old cache.
+
+const BUILD = "__LATENT_LAB_BUILD__";
+const FILES = __LATENT_LAB_FILES__;
+const CACHE = `latent-lab-${BUILD}`;
+
+self.addEventListener("install", (event) => {
+  // `reload`: the files come from the server, not from the browser's HTTP cache, which may still
+  // hold the previous build's.
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(FILES.map((f) => new Request(f, { cache: "reload" })))));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys().then((keys) => Promise.all(keys.filter((k) => k.startsWith("latent-lab-") && k !== CACHE).map((k) => caches.delete(k)))),
+  );
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin) return;
+  event.respondWith(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      // A page of the app (a shared link carries its state in the query) is the app's page; the
+      // `?fresh=` a page adds to reach past a stale HTTP cache names the same file of this build.
+      const key = request.mode === "navigate" ? new URL("./", self.registration.scope).href : request;
+      const kept = await cache.match(key, { ignoreSearch: true });
+      return kept ?? fetch(request);
+    })(),
+  );
+});
