@@ -23,6 +23,12 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// The page's "Use it now" (src/ui/offline.rs): the waiting build takes over at once, and the
+// page reloads into it.
+self.addEventListener("message", (event) => {
+  if (event.data === "take-over") self.skipWaiting();
+});
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);

@@ -19,6 +19,7 @@ use super::latent_panel::LatentPanel;
 use super::latent_plane::LatentPlane;
 use super::library::Library;
 use super::manifold::ManifoldPanel;
+use super::offline::{provide_offline, UpdateNotice};
 use super::picker::ModelPicker;
 use super::restore::RestorePanel;
 use super::scatter::ScatterPanel;
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
     leptos::task::spawn_local(datasets.refresh());
     leptos::task::spawn_local(load_test_digits(lab));
     share::sync(lab, library);
+    provide_offline();
 
     view! {
         <header class="top">
@@ -107,6 +109,7 @@ pub fn App() -> impl IntoView {
         // output; the lab's chapters follow it.
         <TrainingStrip training />
         <ShapeNotice />
+        <UpdateNotice />
         <main>
         <section class="tool" aria-label="the model, from data to output">
             <div class="stage stage-data"><DataPanel /></div>

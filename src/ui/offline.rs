@@ -1,17 +1,29 @@
 //! The offline copy: registers the service worker (`www/sw.js`, written into each build by
 //! `www/build-offline.mjs`) that keeps this build's files in the browser, so that the page opens
-//! without the network, and says in About whether it did.
+//! without the network; says in About whether it did, and at the top of the page when a newer
+//! build is waiting (it runs from the next visit, or at once by "Use it now").
 
 use std::time::Duration;
 
 use js_sys::{Array, Function, Promise, Reflect};
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 /// The first visit's own downloads (the page, the default model, the digits) and the training
 /// worker's warm-up go first; the copy (about 19 MB, most of it the digits) is made after them.
 const REGISTER_AFTER: Duration = Duration::from_secs(5);
+
+/// What the page knows of its offline copy; provided by [`provide_offline`].
+#[derive(Clone, Copy)]
+struct Offline {
+    /// `None` until the copy is made or has failed (with the reason).
+    kept: RwSignal<Option<Result<(), String>>>,
+    /// Whether a newer build is installed and waiting for this page to let it take over.
+    update_waiting: RwSignal<bool>,
+    registration: StoredValue<Option<JsValue>, LocalStorage>,
+}
 
 fn describe(e: JsValue) -> String {
     e.as_string()
@@ -27,6 +39,14 @@ fn property(target: &JsValue, name: &str) -> Result<JsValue, String> {
     Reflect::get(target, &name.into()).map_err(describe)
 }
 
+fn method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+    let f: Function = property(target, name)?
+        .dyn_into()
+        .map_err(|_| format!("the browser has no {name}"))?;
+    f.apply(target, &args.iter().collect::<Array>())
+        .map_err(describe)
+}
+
 async fn settle(promise: JsValue) -> Result<JsValue, String> {
     let promise: Promise = promise
         .dyn_into()
@@ -34,10 +54,8 @@ async fn settle(promise: JsValue) -> Result<JsValue, String> {
     JsFuture::from(promise).await.map_err(describe)
 }
 
-/// Registers the service worker and waits until it holds the build.
-async fn keep_this_build() -> Result<(), String> {
-    let navigator = property(&js_sys::global(), "navigator")?;
-    let container = property(&navigator, "serviceWorker")?;
+fn service_workers() -> Result<JsValue, String> {
+    let container = property(&property(&js_sys::global(), "navigator")?, "serviceWorker")?;
     if container.is_undefined() {
         return Err(
             "this browser keeps no offline copy of a page that is not served over https or \
@@ -45,32 +63,115 @@ async fn keep_this_build() -> Result<(), String> {
                 .to_string(),
         );
     }
-    let register: Function = property(&container, "register")?
-        .dyn_into()
-        .map_err(|_| "this browser cannot register a service worker".to_string())?;
-    let registering = register
-        .apply(&container, &Array::of1(&"./sw.js".into()))
-        .map_err(describe)?;
-    settle(registering).await?;
-    // `ready` settles once the worker is active: every file of the build is in its cache.
+    Ok(container)
+}
+
+/// Calls `f` on every `event` of `target`, for the page's life.
+fn on(target: &JsValue, event: &str, f: impl FnMut() + 'static) {
+    let listener = Closure::<dyn FnMut()>::new(f);
+    if method(
+        target,
+        "addEventListener",
+        &[event.into(), listener.as_ref().clone()],
+    )
+    .is_ok()
+    {
+        listener.forget();
+    }
+}
+
+/// Registers the service worker, waits until it holds the build, and watches for a newer one.
+async fn keep_this_build(offline: Offline) -> Result<(), String> {
+    let container = service_workers()?;
+    let registration = settle(method(&container, "register", &["./sw.js".into()])?).await?;
+    offline.registration.set_value(Some(registration.clone()));
+    // A newer build counts once it is installed and this page is served by an older one.
+    let check = {
+        let (registration, container) = (registration.clone(), container.clone());
+        move || {
+            let waiting = property(&registration, "waiting").is_ok_and(|w| w.is_object());
+            let controlled = property(&container, "controller").is_ok_and(|c| c.is_object());
+            offline.update_waiting.set(waiting && controlled);
+        }
+    };
+    check();
+    on(&registration, "updatefound", {
+        let (registration, check) = (registration.clone(), check.clone());
+        move || {
+            if let Ok(installing) = property(&registration, "installing") {
+                on(&installing, "statechange", check.clone());
+            }
+        }
+    });
+    // `ready` settles once a worker is active: every file of the build is in its cache.
     settle(property(&container, "ready")?).await?;
     Ok(())
+}
+
+/// Starts the offline copy (after [`REGISTER_AFTER`]) and provides what the page knows of it.
+pub(crate) fn provide_offline() {
+    let offline = Offline {
+        kept: RwSignal::new(None),
+        update_waiting: RwSignal::new(false),
+        registration: StoredValue::new_local(None),
+    };
+    provide_context(offline);
+    set_timeout(
+        move || spawn_local(async move { offline.kept.set(Some(keep_this_build(offline).await)) }),
+        REGISTER_AFTER,
+    );
+}
+
+/// Lets the waiting build take over, and reloads into it once it has.
+fn use_new_build(offline: Offline) -> Result<(), String> {
+    let registration = offline
+        .registration
+        .get_value()
+        .ok_or("no service worker is registered")?;
+    let waiting = property(&registration, "waiting")?;
+    if !waiting.is_object() {
+        return Err("no newer build is waiting".to_string());
+    }
+    on(&service_workers()?, "controllerchange", || {
+        if let Some(window) = web_sys::window() {
+            let _ = window.location().reload();
+        }
+    });
+    method(&waiting, "postMessage", &["take-over".into()]).map(|_| ())
 }
 
 /// A line for About: whether this build is kept for offline use (nothing while it is made).
 #[component]
 pub fn OfflineCopy() -> impl IntoView {
-    let status = RwSignal::new(None::<Result<(), String>>);
-    set_timeout(
-        move || spawn_local(async move { status.set(Some(keep_this_build().await)) }),
-        REGISTER_AFTER,
-    );
+    let kept = use_context::<Offline>().map(|o| o.kept);
+    let status = move || kept.and_then(|k| k.get());
     view! {
-        <li class="offline" data-kept=move || status.get().map(|s| s.is_ok().to_string())>
-            {move || status.get().map(|s| match s {
+        <li class="offline" data-kept=move || status().map(|s| s.is_ok().to_string())>
+            {move || status().map(|s| match s {
                 Ok(()) => "Offline: this version is kept in your browser, so the page opens without the network.".to_string(),
                 Err(why) => format!("Offline: no copy is kept ({why})."),
             })}
         </li>
+    }
+}
+
+/// At the top of the page, when a newer build is waiting: it runs from the next visit, or now.
+#[component]
+pub fn UpdateNotice() -> impl IntoView {
+    let offline = use_context::<Offline>();
+    let waiting = move || offline.is_some_and(|o| o.update_waiting.get());
+    let problem = RwSignal::new(None::<String>);
+    let use_it = move |_| {
+        if let Some(offline) = offline {
+            problem.set(use_new_build(offline).err());
+        }
+    };
+    view! {
+        <p class="note update-notice" role="status" hidden=move || !waiting()>
+            "A new version of Latent Lab is ready: it runs from your next visit. "
+            <button class="use-new-build" on:click=use_it>"Use it now"</button>
+            " (the page reloads; a run in progress comes back from its last snapshot)"
+            {move || problem.get().map(|p| format!(" — could not: {p}."))}
+        </p>
     }
 }

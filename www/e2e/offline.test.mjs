@@ -25,6 +25,20 @@ async function firstVisit() {
 /** In the page: the text of `file` as this page's service worker answers it. */
 const served = (page, file) => page.evaluate((f) => fetch(f).then((r) => r.text()), file);
 
+/** Serves the next build from now on: the same files but a style sheet ending in `marker`, so a
+ * new sw.js named `build` (as build-offline.mjs would write). Returns the undo. */
+function serveNextBuild(marker, build) {
+  const style = readFileSync(dist("style.css"), "utf8");
+  const sw = readFileSync(dist("sw.js"), "utf8");
+  const current = /const BUILD = "([0-9a-f]+)"/.exec(sw)[1];
+  app.server.overrides["/style.css"] = { body: Buffer.from(`${style}\n/* ${marker} */\n`) };
+  app.server.overrides["/sw.js"] = { body: Buffer.from(sw.replace(current, build)) };
+  return () => {
+    delete app.server.overrides["/style.css"];
+    delete app.server.overrides["/sw.js"];
+  };
+}
+
 test("a second visit opens, explores and trains with the network cut", async () => {
   const { context, page, errors } = await firstVisit();
   await context.setOffline(true);
@@ -46,12 +60,7 @@ test("a second visit opens, explores and trains with the network cut", async () 
 
 test("a new build is what the next visit runs, whole, once no page of the old one is open", async () => {
   const { context, page } = await firstVisit();
-  const style = readFileSync(dist("style.css"), "utf8");
-  const sw = readFileSync(dist("sw.js"), "utf8");
-  const build = /const BUILD = "([0-9a-f]+)"/.exec(sw)[1];
-  // The next build: another style sheet, so another sw.js (as build-offline.mjs would write).
-  app.server.overrides["/style.css"] = { body: Buffer.from(`${style}\n/* the next build */\n`) };
-  app.server.overrides["/sw.js"] = { body: Buffer.from(sw.replace(build, "0123456789abcdef")) };
+  const undo = serveNextBuild("the next build", "0123456789abcdef");
   try {
     await page.close();
     // The next visit: still the kept build, all of it, while the new one is fetched beside it.
@@ -61,6 +70,8 @@ test("a new build is what the next visit runs, whole, once no page of the old on
     assert.doesNotMatch(await served(second, "style.css"), /the next build/);
     await waitForPage(second, () => navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.waiting)));
     assert.doesNotMatch(await served(second, "style.css"), /the next build/, "a page keeps its build while the next waits");
+    await second.waitForSelector(".update-notice:not([hidden])");
+    assert.match(await second.textContent(".update-notice"), /A new version of Latent Lab is ready: it runs from your next visit/);
     await second.close();
 
     // With no page of the old build open, the next visit runs the new one, and the old copy is gone.
@@ -71,8 +82,25 @@ test("a new build is what the next visit runs, whole, once no page of the old on
     await waitForPage(third, () => caches.keys().then((k) => k.length === 1 && k[0] === "latent-lab-0123456789abcdef"));
     assert.ok((await inked(third, ".big-digit canvas.digit")) > 40, "a decoded digit");
   } finally {
-    delete app.server.overrides["/style.css"];
-    delete app.server.overrides["/sw.js"];
+    undo();
+    await context.close();
+  }
+});
+
+test("\"Use it now\" reloads the page into the waiting build", async () => {
+  const { context, page } = await firstVisit();
+  const undo = serveNextBuild("the build after", "fedcba9876543210");
+  try {
+    // A reload is a visit that finds the new sw.js; the page open keeps the kept build.
+    await page.reload();
+    await page.waitForSelector(".update-notice:not([hidden])", { timeout: 60_000 });
+    assert.doesNotMatch(await served(page, "style.css"), /the build after/);
+    await Promise.all([page.waitForEvent("load", { timeout: 60_000 }), page.click(".update-notice .use-new-build")]);
+    await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    assert.match(await served(page, "style.css"), /the build after/);
+    assert.equal(await page.locator(".update-notice").isHidden(), true, "no notice once it runs");
+  } finally {
+    undo();
     await context.close();
   }
 });
