@@ -134,6 +134,8 @@ test("every control is reached with Tab and shows where the focus is", async () 
   // Panels draw themselves when first scrolled into view (src/ui/visibility.rs), and some start
   // work then: a first round lets all of them, so the second meets the page as it stays.
   await roundThePage(400);
+  // Work they started (a button reading "Comparing…" is disabled until it ends) has ended.
+  await page.waitForFunction(() => ![...document.querySelectorAll("button")].some((b) => b.disabled && /…$/.test(b.textContent.trim())), null, { timeout: 60_000 });
   await page.evaluate(() => document.querySelectorAll("[data-a11y-reached]").forEach((e) => delete e.dataset.a11yReached));
   const stops = await roundThePage(400);
   const unseen = stops.filter((s) => !s.shows).map((s) => s.what);

@@ -39,6 +39,17 @@ function serveNextBuild(marker, build) {
   };
 }
 
+test("the page can be installed: Chromium finds nothing missing but a profile of its own", async () => {
+  const { context, page } = await firstVisit();
+  const cdp = await context.newCDPSession(page);
+  const manifest = await cdp.send("Page.getAppManifest");
+  assert.deepEqual(manifest.errors, [], "the manifest reads cleanly");
+  const { installabilityErrors } = await cdp.send("Page.getInstallabilityErrors");
+  // A test's browser context is incognito-like, where nothing installs; that is all it may say.
+  assert.deepEqual(installabilityErrors.map((e) => e.errorId).filter((id) => id !== "in-incognito"), []);
+  await context.close();
+});
+
 test("a second visit opens, explores and trains with the network cut", async () => {
   const { context, page, errors } = await firstVisit();
   await context.setOffline(true);

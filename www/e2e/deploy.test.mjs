@@ -1,0 +1,26 @@
+// The static site tools/build-static writes (the site every other end-to-end test runs): the
+// headers file a host reads, and an offline copy that never asks for it.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const dist = (file) => fileURLToPath(new URL(`../../dist/${file}`, import.meta.url));
+
+test("the site carries its cross-origin-isolation headers for hosts that read _headers", () => {
+  const headers = readFileSync(dist("_headers"), "utf8");
+  assert.match(headers, /^\/\*\n/, "for every path");
+  assert.match(headers, /^ {2}Cross-Origin-Opener-Policy: same-origin$/m);
+  assert.match(headers, /^ {2}Cross-Origin-Embedder-Policy: require-corp$/m);
+});
+
+test("the offline copy keeps every file of the site but the headers file, which hosts do not serve", () => {
+  const sw = readFileSync(dist("sw.js"), "utf8");
+  const files = JSON.parse(/const FILES = (\[[\s\S]*?\]);/.exec(sw)[1]);
+  assert.ok(!files.includes("_headers"));
+  for (const f of ["./", "app.js", "app_bg.wasm", "worker.js", "worker_bg.wasm", "worker_loader.js", "assets/digits.bin", "manifest.webmanifest"]) {
+    assert.ok(files.includes(f), `${f} is kept`);
+  }
+  assert.ok(files.some((f) => f.startsWith("assets/pretrained/")), "the pretrained models are kept");
+});
