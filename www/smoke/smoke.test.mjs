@@ -161,7 +161,14 @@ for (const engine of engines) {
           window.__downloads.push({ name: this.download, blob: window.__blobs.get(this.href) });
         };
       });
-      const model = await session.run(() => document.querySelector(".model-info").dataset.model);
+      // The default pretrained model: the paused run's model can still take a last snapshot.
+      const model = "pretrained:mlp-vae-z2";
+      await session.run((value) => {
+        const select = document.querySelector("#model-select");
+        select.value = value;
+        select.dispatchEvent(new Event("change", { bubbles: true }));
+      }, model);
+      await session.waitFor((m) => document.querySelector(`.model-info[data-model="${m}"][data-status="ready"]`), [model]);
       const shown = await session.run(pixels, ".big-digit canvas.digit");
       await session.click('button[title^="Save the current model"]');
       const file = await session.waitFor(async () => {
@@ -179,12 +186,13 @@ for (const engine of engines) {
       await session.waitFor(
         (before) => {
           const message = document.querySelector(".library-message")?.textContent ?? "";
-          return /already in this browser|loaded/.test(message) && !/not loaded/.test(message) && document.querySelector(".model-info").dataset.status === "ready" && (document.querySelector(".model-info").dataset.model !== before || /already/.test(message));
+          return /already in this browser|^Loaded /.test(message) && document.querySelector(".model-info").dataset.status === "ready" && (document.querySelector(".model-info").dataset.model !== before || /already/.test(message));
         },
         [model],
         { what: "the file loaded" },
       );
       const reloaded = await session.run(pixels, ".big-digit canvas.digit");
+      console.log(`${engine}: ${file.name} from ${model}: ${await session.run(() => `${document.querySelector(".library-message").textContent} now ${document.querySelector(".model-info").dataset.model}`)}`);
       const diff = Math.max(...shown.map((v, i) => Math.abs(v - reloaded[i])));
       assert.ok(diff <= 1 / 255 + 1e-6, `largest pixel difference ${diff}`);
     });
