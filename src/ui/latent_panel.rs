@@ -38,15 +38,12 @@ fn wander_frame(lab: Lab, running: RwSignal<bool>, rng: StoredValue<Rng, LocalSt
     let reduced = prefers_reduced_motion();
     let steps = if reduced { FRAMES_A_SECOND } else { 1 };
     let n = lab.z.with_untracked(Vec::len);
-    let noises: Vec<Vec<f32>> = (0..steps)
-        .map(|_| {
-            rng.try_update_value(|r| r.normal_vec(n))
-                .unwrap_or_default()
-        })
-        .collect();
+    let noise = rng
+        .try_update_value(|r| r.normal_vec(n * steps))
+        .unwrap_or_default();
     lab.z.update(|z| {
-        for noise in &noises {
-            wander_step(z, noise);
+        for step in noise.chunks_exact(n.max(1)) {
+            wander_step(z, step);
         }
     });
     let next = move || wander_frame(lab, running, rng);
