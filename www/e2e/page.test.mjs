@@ -129,6 +129,24 @@ for (const [name, stroke] of [["1", ONE], ["0", ZERO]]) {
   });
 }
 
+test("a model with the same weights, loaded while a drawing is shown, puts the sliders at its code", async () => {
+  const { page, errors } = await open();
+  await drawStroke(page, ONE);
+  await page.waitForFunction(() => /nats/.test(document.querySelector(".score").textContent));
+  const drawnAt = await sliderValues(page);
+  assert.ok(drawnAt.some((v) => Math.abs(v) > 0.05), `sliders moved to ${drawnAt}`);
+  const digit = await pixelsOf(page, ".big-digit canvas.digit");
+  // The default model's own file: loading it resets the sliders to the origin, and the
+  // drawing's analysis is the same as before, so only the model's change can move them back.
+  await page.setInputFiles("#model-file", new URL("../../assets/pretrained/mlp-vae-z2.safetensors", import.meta.url).pathname);
+  await page.waitForSelector('.model-info[data-model^="stored:file-"][data-status="ready"]');
+  await page.waitForFunction(() => /^Loaded /.test(document.querySelector(".library-message").textContent));
+  assert.deepEqual(await sliderValues(page), drawnAt);
+  assert.deepEqual(await pixelsOf(page, ".big-digit canvas.digit"), digit);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("undo and clear empty the pad and the drawing", async () => {
   const { page } = await open();
   await drawStroke(page, ONE);
