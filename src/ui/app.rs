@@ -17,6 +17,7 @@ use super::import_panel::ImportPanel;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
 use super::latent_plane::LatentPlane;
+use super::later::Later;
 use super::library::Library;
 use super::manifold::ManifoldPanel;
 use super::offline::{provide_offline, UpdateNotice};
@@ -36,10 +37,10 @@ const DIGITS_URL: &str = "assets/digits.bin";
 async fn load_test_digits(lab: Lab) {
     let result = fetch_bytes(DIGITS_URL)
         .await
-        .and_then(|bytes| ImageSet::parse(&bytes).map_err(|e| e.to_string()));
+        .and_then(|bytes| ImageSet::parse_test_split(&bytes).map_err(|e| e.to_string()));
     match result {
-        Ok(digits) => {
-            let test = Arc::new(digits.split().test);
+        Ok(test) => {
+            let test = Arc::new(test);
             lab.digits_test.set(Some(test.clone()));
             // Unless a dataset of one's own is in use already.
             if lab.own_data.with_untracked(Option::is_none) {
@@ -133,19 +134,20 @@ pub fn App() -> impl IntoView {
             <div class="stage stage-output"><LatentPanel /></div>
         </section>
         <div class="panels">
-            <TrainingPanel training />
-            <ManifoldPanel />
-            <InterpolationPanel />
-            <ComparePanel />
-            <ScatterPanel />
-            <AnomalyPanel />
-            <RestorePanel />
-            <ImportPanel />
+            // Below the first screen: each chapter built in a task of its own, after it.
+            <Later><TrainingPanel training /></Later>
+            <Later><ManifoldPanel /></Later>
+            <Later><InterpolationPanel /></Later>
+            <Later><ComparePanel /></Later>
+            <Later><ScatterPanel /></Later>
+            <Later><AnomalyPanel /></Later>
+            <Later><RestorePanel /></Later>
+            <Later><ImportPanel /></Later>
             {bench::requested().then(|| view! { <BenchPanel /> })}
         </div>
         </main>
         <footer>
-            <About />
+            <Later><About /></Later>
         </footer>
     }
 }

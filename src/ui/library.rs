@@ -150,24 +150,25 @@ impl Library {
         if let Some(model) = self.models.with_value(|m| m.get(id).cloned()) {
             return Ok(model);
         }
-        let loaded = if let Some(pid) = id.strip_prefix("pretrained:") {
-            match pretrained::find(pid) {
-                Some(entry) => fetch_bytes(&entry.path())
-                    .await
-                    .map(|b| (b, format!("the pretrained model {pid}"))),
-                None => Err(format!("there is no pretrained model {pid}")),
+        let what = match id.strip_prefix("pretrained:") {
+            Some(pid) => format!("the pretrained model {pid}"),
+            None => {
+                let name = self
+                    .entries
+                    .with_untracked(|e| e.iter().find(|e| e.id == id).map(|e| e.name.clone()));
+                format!("the saved model “{}”", name.unwrap_or_default())
             }
-        } else {
-            let name = self
-                .entries
-                .with_untracked(|e| e.iter().find(|e| e.id == id).map(|e| e.name.clone()));
-            match self.bytes.with_value(|b| b.get(id).cloned()) {
-                Some(bytes) => Ok((
-                    bytes,
-                    format!("the saved model “{}”", name.unwrap_or_default()),
-                )),
+        };
+        // A kept model's bytes are always here; a pretrained one's once fetched (`warm`).
+        let loaded = match self.bytes.with_value(|b| b.get(id).cloned()) {
+            Some(bytes) => Ok((bytes, what)),
+            None => match id.strip_prefix("pretrained:") {
+                Some(pid) => match pretrained::find(pid) {
+                    Some(entry) => fetch_bytes(&entry.path()).await.map(|b| (b, what)),
+                    None => Err(format!("there is no pretrained model {pid}")),
+                },
                 None => Err("that model is no longer in this browser".to_string()),
-            }
+            },
         };
         let (bytes, what) = loaded?;
         let (model, info) =
@@ -194,20 +195,19 @@ impl Library {
         }
     }
 
-    /// Loads pretrained models into memory in the background, so a switch is instant.
+    /// Fetches the pretrained models' files in the background, so a switch needs no network
+    /// (and works offline). They are read into models only when chosen: reading one is a
+    /// fraction of a second of the page's thread, which three at start-up would hold up.
     pub async fn warm(self) {
         for entry in PRETRAINED.iter() {
             let id = pretrained_id(entry.id);
-            if self.models.with_value(|m| m.contains_key(&id)) {
+            if self.bytes.with_value(|b| b.contains_key(&id)) {
                 continue;
             }
             if let Ok(bytes) = fetch_bytes(&entry.path()).await {
-                if let Ok((model, info)) = checkpoint::load(&bytes) {
-                    self.bytes.update_value(|b| {
-                        b.insert(id.clone(), bytes);
-                    });
-                    self.remember(Arc::new(ActiveModel::new(id, model, info)));
-                }
+                self.bytes.update_value(|b| {
+                    b.insert(id, bytes);
+                });
             }
         }
     }

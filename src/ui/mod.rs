@@ -27,6 +27,7 @@ mod import_panel;
 pub mod interpolation;
 pub mod latent_panel;
 pub mod latent_plane;
+mod later;
 pub mod library;
 pub mod manifold;
 mod my_drawings;
@@ -49,8 +50,24 @@ pub mod why;
 
 pub use app::App;
 
-/// Entry point of the page binary: report panics in the page, then mount the app on `<body>`.
+/// Entry point of the page binary: report panics in the page, then, once the browser has
+/// painted the header index.html brings, mount the app on `<body>` in its place.
 pub fn start() {
     panic::install_hook();
+    // Where the code arrives before the first paint (a fast network), building the app first
+    // would hold that paint back by the length of the build: wait for one frame.
+    leptos::prelude::request_animation_frame(|| {
+        leptos::prelude::set_timeout(mount, std::time::Duration::ZERO)
+    });
+}
+
+fn mount() {
+    // The header goes in the same task as the app comes: no frame shows neither, or both.
+    if let Some(boot) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("header.boot").ok().flatten())
+    {
+        boot.remove();
+    }
     leptos::mount::mount_to_body(App);
 }

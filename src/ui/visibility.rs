@@ -1,8 +1,10 @@
 //! Which parts of the page are on screen: the chapters fill themselves when they scroll into
 //! view (and again when the model changes while they are), rather than wait for a button.
-//! Scrolling and resizing bump one signal, at most once an animation frame; a part is in view
-//! when its box meets the screen (or comes within a margin of it). Figures that size their
-//! drawing to their box watch it with a `ResizeObserver` ([`width_of`]).
+//! A part is in view when its box meets the screen (or comes within a margin of it), as an
+//! `IntersectionObserver` reports: the browser works that out after its own layout, so no
+//! chapter forces one (measuring boxes as the page is built cost a whole extra layout at
+//! start-up). Figures that size their drawing to their box watch it with a `ResizeObserver`
+//! ([`width_of`]).
 
 use leptos::html::{Div, Section};
 use leptos::prelude::*;
@@ -14,59 +16,59 @@ use super::state::Lab;
 
 /// How far below the screen a part counts as in view already, so it is filled by the time it
 /// is read.
-const AHEAD_PX: f64 = 200.0;
+const AHEAD_PX: u32 = 200;
 
-/// Bumped whenever the page scrolls or resizes (at most once a frame).
+/// Present (as context) where the page watches what is on screen: its root provides it. A
+/// component tested alone has none, and counts every part as in view.
 #[derive(Clone, Copy)]
-pub struct Viewport {
-    moved: RwSignal<u32>,
-}
+pub struct Viewport;
 
 impl Viewport {
-    /// Listens to the window's scroll and resize for the life of the page; call once, from
-    /// the root, and provide the result as context.
+    /// The page's watch; call once, from the root, and provide the result as context.
     pub fn watch() -> Self {
-        let viewport = Self {
-            moved: RwSignal::new(0),
-        };
-        let pending = StoredValue::new(false);
-        let bump = move || {
-            if !pending.get_value() {
-                pending.set_value(true);
-                request_animation_frame(move || {
-                    pending.set_value(false);
-                    viewport.moved.update(|n| *n = n.wrapping_add(1));
-                });
-            }
-        };
-        let scroll = window_event_listener(leptos::ev::scroll, move |_| bump());
-        let resize = window_event_listener(leptos::ev::resize, move |_| bump());
-        on_cleanup(move || {
-            scroll.remove();
-            resize.remove();
-        });
-        viewport
+        Self
     }
 
-    /// Whether `section` is on screen (or about to be), following scrolls and resizes. A page
-    /// without the root's viewport (a component tested alone) counts everything as in view.
+    /// Whether `section` is on screen (or about to be), following scrolls, resizes and
+    /// changes of layout. A section without height (hidden) is not.
     pub fn shows(section: NodeRef<Section>) -> Signal<bool> {
-        let viewport = use_context::<Viewport>();
-        Signal::derive(move || {
-            let Some(viewport) = viewport else {
-                return true;
-            };
-            viewport.moved.track();
-            let Some(element) = section.get() else {
-                return false;
-            };
-            let height = web_sys::window()
-                .and_then(|w| w.inner_height().ok())
-                .and_then(|h| h.as_f64())
-                .unwrap_or(0.0);
-            let rect = element.get_bounding_client_rect();
-            rect.bottom() > 0.0 && rect.top() < height + AHEAD_PX && rect.height() > 0.0
-        })
+        if use_context::<Viewport>().is_none() {
+            return Signal::stored(true);
+        }
+        let (seen, set_seen) = signal(false);
+        let observer = StoredValue::new_local(None::<web_sys::IntersectionObserver>);
+        section.on_load(move |element| {
+            let on_change =
+                Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+                    // The newest entry is the state now; several arrive after a quick scroll.
+                    if let Some(entry) = entries
+                        .iter()
+                        .last()
+                        .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+                    {
+                        let shown =
+                            entry.is_intersecting() && entry.bounding_client_rect().height() > 0.0;
+                        // The section may be gone by the time the browser reports (hence `try_`).
+                        set_seen.try_set(shown);
+                    }
+                })
+                // Handed to the browser for the section's life; disconnected when it goes.
+                .into_js_value();
+            let options = web_sys::IntersectionObserverInit::new();
+            options.set_root_margin(&format!("0px 0px {AHEAD_PX}px 0px"));
+            if let Ok(o) =
+                web_sys::IntersectionObserver::new_with_options(on_change.unchecked_ref(), &options)
+            {
+                o.observe(&element);
+                observer.set_value(Some(o));
+            }
+        });
+        on_cleanup(move || {
+            if let Some(Some(o)) = observer.try_get_value() {
+                o.disconnect();
+            }
+        });
+        seen.into()
     }
 }
 

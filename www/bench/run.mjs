@@ -6,11 +6,13 @@
 //   import   1,000 of your own pictures: import time, longest main-thread task, Start → finished
 //   engines  load to first digit and training samples/s in Chromium, Firefox and WebKit (WebDriver),
 //            as served (threads where the engine can share memory) and on one thread each
-//   sizes    wasm, JS and asset bytes, raw and gzip
-// Expects a release build in dist/ (`trunk build --release`); tools/bench does everything.
+//   lighthouse  Lighthouse 12's four scores and the performance metrics, mobile and desktop presets
+//   sizes    wasm, JS and asset bytes, raw, gzip and brotli (as sent by a host serving the build's
+//            precompressed copies)
+// Expects the static build in dist/ (`tools/build-static`); tools/bench does everything.
 
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -30,16 +32,18 @@ function sizes() {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
       if (statSync(path).isDirectory()) walk(path);
-      else files.push(path);
+      else if (!/\.(br|gz)$/.test(name)) files.push(path);
     }
   };
   walk(dist);
   const entry = (path) => {
     const bytes = readFileSync(path);
-    return { file: path.slice(dist.length + 1), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
+    // The brotli copy www/precompress.mjs wrote, where it wrote one (else the file goes as it is).
+    const br = existsSync(`${path}.br`) ? statSync(`${path}.br`).size : bytes.length;
+    return { file: path.slice(dist.length + 1), raw: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length, br };
   };
   const all = files.map(entry).sort((a, b) => a.file.localeCompare(b.file));
-  const sum = (list) => list.reduce((s, f) => ({ raw: s.raw + f.raw, gzip: s.gzip + f.gzip }), { raw: 0, gzip: 0 });
+  const sum = (list) => list.reduce((s, f) => ({ raw: s.raw + f.raw, gzip: s.gzip + f.gzip, br: s.br + f.br }), { raw: 0, gzip: 0, br: 0 });
   const code = all.filter((f) => /\.(wasm|js)$/.test(f.file));
   const pageCode = code.filter((f) => f.file.startsWith("app"));
   const defaultModel = all.filter((f) => f.file === "assets/pretrained/mlp-vae-z2.safetensors");
@@ -66,6 +70,8 @@ const ownPictures = runJson("node", [join(root, "www/bench/import.mjs"), "1000"]
 console.error("== per engine: Chromium, Firefox, WebKit (WebDriver)");
 const engines = runJson("node", [join(root, "www/bench/engines.mjs"), "12"]).engines;
 const enginesOneThread = runJson("node", [join(root, "www/bench/engines.mjs"), "12", "--one-thread"]).engines;
+console.error("== Lighthouse, mobile and desktop presets (headless Chromium)");
+const lighthouse = runJson("node", [join(root, "www/bench/lighthouse.mjs"), "3"]).lighthouse;
 const size = sizes();
 
 const mlpWorker = worker.find((r) => r.model.startsWith("mlp"));
@@ -80,6 +86,7 @@ const result = {
   own_pictures: ownPictures,
   engines,
   engines_one_thread: enginesOneThread,
+  lighthouse,
   ratio_wasm_to_native: {
     mlp_vae_z20: mlpWorker.samples_per_sec_median / native.training.mlp_vae_z20_b128.samples_per_sec_median,
     conv_vae_z16: convWorker.samples_per_sec_median / native.training.conv_vae_z16_b128.samples_per_sec_median,
@@ -98,6 +105,10 @@ console.error(`page load to first digit: ${page.page_load_to_first_digit_ms} ms`
 const r = reference.reference_run_start_to_finished_ms;
 const looked = reference.reference_run_after_looking_2s_ms;
 console.error(`reference run Start → finished in the page: median ${r.median} ms (${r.min}–${r.max}); pressed after 2 s on the page ${looked.median} ms (${looked.min}–${looked.max})`);
-console.error(`first load (page code + default weights): ${kb(size.first_load.raw)} raw, ${kb(size.first_load.gzip)} gzip; all code + default weights ${kb(size.with_worker_and_default_weights.gzip)} gzip`);
+console.error(`first load (page code + default weights): ${kb(size.first_load.raw)} raw, ${kb(size.first_load.gzip)} gzip, ${kb(size.first_load.br)} brotli; all code + default weights ${kb(size.with_worker_and_default_weights.gzip)} gzip`);
+for (const preset of ["mobile", "desktop"]) {
+  const l = lighthouse[preset];
+  console.error(`Lighthouse ${preset}: ${Object.entries(l.scores).map(([k, v]) => `${k} ${v}`).join(", ")} (performance of each run ${l.performance_all.join(" / ")}; LCP ${Math.round(l.metrics.largest_contentful_paint_ms)} ms, TBT ${Math.round(l.metrics.total_blocking_time_ms)} ms)`);
+}
 console.error(`test -ELBO (seed 0) after 1/5/10 epochs: ${Object.values(native.test_neg_elbo_seed0).join(" / ")}`);
 console.log(JSON.stringify(result));

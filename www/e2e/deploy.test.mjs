@@ -24,3 +24,31 @@ test("the offline copy keeps every file of the site but the headers file, which 
   }
   assert.ok(files.some((f) => f.startsWith("assets/pretrained/")), "the pretrained models are kept");
 });
+
+test("every compressible file has brotli and gzip copies that decode to its bytes, and the offline copy lists none of them", async () => {
+  const { brotliDecompressSync, gunzipSync } = await import("node:zlib");
+  const { existsSync } = await import("node:fs");
+  for (const f of ["index.html", "app.js", "app_bg.wasm", "worker.js", "worker_bg.wasm", "style.css", "assets/digits.bin"]) {
+    const bytes = readFileSync(dist(f));
+    assert.ok(existsSync(dist(`${f}.br`)) && existsSync(dist(`${f}.gz`)), `${f} has its copies`);
+    assert.ok(brotliDecompressSync(readFileSync(dist(`${f}.br`))).equals(bytes), `${f}.br`);
+    assert.ok(gunzipSync(readFileSync(dist(`${f}.gz`))).equals(bytes), `${f}.gz`);
+  }
+  const sw = readFileSync(dist("sw.js"), "utf8");
+  const files = JSON.parse(/const FILES = (\[[\s\S]*?\]);/.exec(sw)[1]);
+  assert.deepEqual(files.filter((f) => /\.(br|gz)$/.test(f)), []);
+});
+
+test("a host serving the precompressed files sends the page's code as brotli", async () => {
+  const { serve } = await import("./server.mjs");
+  const server = await serve(dist(""));
+  try {
+    const response = await fetch(`${server.url}app_bg.wasm`, { headers: { "Accept-Encoding": "br" } });
+    assert.equal(response.headers.get("content-encoding"), "br");
+    assert.equal(Buffer.from(await response.arrayBuffer()).length, readFileSync(dist("app_bg.wasm")).length, "decoded to the file");
+    const plain = await fetch(`${server.url}app_bg.wasm`, { headers: { "Accept-Encoding": "identity" } });
+    assert.equal(plain.headers.get("content-encoding"), null);
+  } finally {
+    await server.close();
+  }
+});

@@ -55,6 +55,18 @@ test("the page opens with the pretrained model and shows a decoded digit", async
   await page.close();
 });
 
+test("the header painted before the code arrives reads as the app's and gives way to it", async () => {
+  const { page } = await open();
+  const html = await (await fetch(app.server.url)).text();
+  const boot = /<header class="top boot">[\s\S]*?<p class="lede">([\s\S]*?)<\/p>/.exec(html);
+  assert.ok(boot, "index.html paints a header with the lede");
+  const text = (markup) => markup.replace(/<[^>]+>/g, "").replace(/\s+/g, " ").trim();
+  assert.equal(text(boot[1]), text(await page.innerHTML(".first-steps .lede")));
+  assert.equal(await page.locator("header.boot").count(), 0, "the app replaced it");
+  assert.equal(await page.locator("header.top").count(), 1);
+  await page.close();
+});
+
 test("dragging a slider changes the decoded digit", async () => {
   const { page } = await open();
   const before = await pixelsOf(page, ".big-digit canvas.digit");

@@ -2,7 +2,9 @@
 // tests and the benchmarks. It sends the cross-origin-isolation headers (COOP/COEP), as
 // tools/serve does, so that training may use two threads and performance.now() has fine
 // resolution (`{ isolated: false }` leaves them out, as a plain static host would), and logs every request so tests can check that the
-// app asks for nothing it should not.
+// app asks for nothing it should not. Like a host with precompressed files (nginx `brotli_static`),
+// it sends `name.br` or `name.gz` when the build wrote one (www/precompress.mjs, run by
+// tools/build-static) and the browser accepts it.
 
 import { createServer } from "node:http";
 import { readFile, stat } from "node:fs/promises";
@@ -56,11 +58,19 @@ export async function serve(root, { isolated = true } = {}) {
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const body = await readFile(file);
+      const accepted = String(req.headers["accept-encoding"] ?? "");
+      let encoding = null;
+      for (const [name, suffix] of [["br", ".br"], ["gzip", ".gz"]]) {
+        if (encoding || !new RegExp(`\\b${name}\\b`).test(accepted)) continue;
+        if (await stat(file + suffix).then((s) => s.isFile(), () => false)) encoding = { name, suffix };
+      }
+      const body = await readFile(encoding ? file + encoding.suffix : file);
       res.writeHead(200, {
         "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
         ...isolation,
         "Cache-Control": "no-store",
+        Vary: "Accept-Encoding",
+        ...(encoding ? { "Content-Encoding": encoding.name } : {}),
       });
       res.end(body);
     } catch {

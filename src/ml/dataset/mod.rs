@@ -215,7 +215,7 @@ impl Dataset {
                 test: Vec::new(),
             };
         }
-        let (test, train) = all.partition(|i| i % 5 == 0);
+        let (test, train) = all.partition(|&i| crate::ml::data::is_test_index(i));
         SplitIndices { train, test }
     }
 

@@ -1,0 +1,68 @@
+// Lighthouse 12 on the built site (dist/), mobile and desktop presets, in headless Chromium,
+// against a local static server that serves what a host serves (www/e2e/server.mjs: the
+// cross-origin-isolation headers, precompressed files where the build made them).
+// Prints one JSON object: per preset the four category scores and the performance metrics.
+// Usage: node www/bench/lighthouse.mjs [runs]   (the median run per preset is reported)
+// Needs www/lighthouse's packages (tools/bench installs them).
+
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { serve } from "../e2e/server.mjs";
+
+const here = fileURLToPath(new URL("../lighthouse/", import.meta.url));
+const load = createRequire(here + "package.json");
+const { default: lighthouse } = await import(load.resolve("lighthouse"));
+const chromeLauncher = await import(load.resolve("chrome-launcher"));
+
+const runs = Number(process.argv[2] ?? 1);
+const CATEGORIES = ["performance", "accessibility", "best-practices", "seo"];
+const METRICS = {
+  first_contentful_paint_ms: "first-contentful-paint",
+  largest_contentful_paint_ms: "largest-contentful-paint",
+  total_blocking_time_ms: "total-blocking-time",
+  cumulative_layout_shift: "cumulative-layout-shift",
+  speed_index_ms: "speed-index",
+  interactive_ms: "interactive",
+};
+const DESKTOP = {
+  formFactor: "desktop",
+  screenEmulation: { mobile: false, width: 1350, height: 940, deviceScaleFactor: 1, disabled: false },
+  throttling: { rttMs: 40, throughputKbps: 10240, cpuSlowdownMultiplier: 1, requestLatencyMs: 0, downloadThroughputKbps: 0, uploadThroughputKbps: 0 },
+};
+
+const server = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)));
+const chrome = await chromeLauncher.launch({
+  chromePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu"],
+});
+const result = {};
+try {
+  for (const preset of ["mobile", "desktop"]) {
+    const all = [];
+    for (let i = 0; i < runs; i++) {
+      const { lhr } = await lighthouse(
+        server.url,
+        { port: chrome.port, output: "json", logLevel: "error", onlyCategories: CATEGORIES },
+        { extends: "lighthouse:default", settings: preset === "desktop" ? DESKTOP : {} },
+      );
+      if (process.env.LH_DUMP) (await import("node:fs")).writeFileSync(`${process.env.LH_DUMP}-${preset}.json`, JSON.stringify(lhr));
+      if (lhr.runtimeError) console.error(`${preset}: ${lhr.runtimeError.code} ${lhr.runtimeError.message}`);
+      const scores = Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(lhr.categories[c].score * 100)]));
+      const metrics = Object.fromEntries(
+        Object.entries(METRICS).map(([name, id]) => [name, Math.round(lhr.audits[id].numericValue * 1000) / 1000]),
+      );
+      const lcp = lhr.audits["largest-contentful-paint-element"]?.details?.items?.[0]?.items?.[0]?.node?.snippet;
+      const failing = Object.values(lhr.audits)
+        .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== "informative" && a.scoreDisplayMode !== "manual")
+        .map((a) => a.id);
+      all.push({ scores, metrics, lcp_element: lcp, below_90: failing });
+      console.error(`${preset} ${i + 1}/${runs}: ${JSON.stringify(scores)} ${JSON.stringify(metrics)}`);
+    }
+    all.sort((a, b) => a.scores.performance - b.scores.performance);
+    result[preset] = { ...all[Math.floor(all.length / 2)], performance_all: all.map((r) => r.scores.performance) };
+  }
+} finally {
+  await chrome.kill();
+  await server.close();
+}
+console.log(JSON.stringify({ lighthouse: result }));
