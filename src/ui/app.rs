@@ -13,6 +13,7 @@ use super::data_picker::DataPicker;
 use super::datasets::Datasets;
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
+use super::i18n::{Language, LanguageSwitch};
 use super::import_panel::ImportPanel;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
@@ -78,6 +79,7 @@ fn ShapeNotice() -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
+    Language::provide();
     let lab = Lab::new();
     provide_context(lab);
     provide_context(Guide::new());
@@ -98,7 +100,10 @@ pub fn App() -> impl IntoView {
     view! {
         <header class="top">
             <div class="intro">
-                <h1>"Latent Lab"</h1>
+                <div class="title-row">
+                    <h1>"Latent Lab"</h1>
+                    <LanguageSwitch />
+                </div>
                 <FirstSteps />
             </div>
             <div class="pickers">

@@ -4,8 +4,10 @@
 
 use leptos::prelude::*;
 
+use super::i18n::{tr, trf, Lang};
 use super::state::{use_lab, Source};
 use super::training::Training;
+use crate::ui_logic::words::Noun;
 
 /// What a person has done so far, for the ticks.
 #[derive(Clone, Copy)]
@@ -117,19 +119,28 @@ pub fn FirstSteps() -> impl IntoView {
     view! {
         <div class="first-steps">
             <p class="lede">
-                "A variational autoencoder learns to squeeze each picture into a few numbers, a point in its "
-                <em>"latent space"</em>", and to draw the picture again from that point."
+                {tr("A variational autoencoder learns to squeeze each picture into a few numbers, a point in its ",
+                    "变分自编码器学会把每张图片压缩成几个数，即它")}
+                <em>{tr("latent space", "潜空间")}</em>
+                {tr(", and to draw the picture again from that point.", "中的一个点，再从这个点把图片画回来。")}
             </p>
             <ol class="steps">
                 <Step number=1 target=".stage-latent" done=guide.moved>
-                    <strong>"Drag the point"</strong><span>{lab.words(move |n| format!("watch the {one} change", one = n.one()))}</span>
+                    <strong>{tr("Drag the point", "拖动这个点")}</strong>
+                    <span>{trf(move |l| l.text(format!("watch the {} change", lab.noun().one()), format!("看{}随之变化", lab.noun().zh())))}</span>
                 </Step>
                 <Step number=2 target=".stage-data" done=drew
                     on_go=Callback::new(move |()| lab.source.set(Source::Drawing))>
-                    <strong>{lab.words(move |n| format!("Draw a {one}", one = n.one()))}</strong><span>"see where it lands"</span>
+                    <strong>{trf(move |l| match (l, lab.noun()) {
+                        (Lang::En, n) => format!("Draw a {}", n.one()),
+                        (Lang::Zh, Noun::Digit) => "画一个数字".into(),
+                        (Lang::Zh, Noun::Picture) => "画一张图片".into(),
+                    })}</strong>
+                    <span>{tr("see where it lands", "看看它落在哪里")}</span>
                 </Step>
                 <Step number=3 target=".training-strip" done=trained>
-                    <strong>"Train your own"</strong><span>"watch the space organise"</span>
+                    <strong>{tr("Train your own", "训练你自己的模型")}</strong>
+                    <span>{tr("watch the space organise", "看潜空间逐渐成形")}</span>
                 </Step>
             </ol>
         </div>

@@ -21,6 +21,7 @@ mod dropped;
 pub mod fetch;
 pub mod first_steps;
 mod histogram;
+pub mod i18n;
 mod image_grid;
 mod import_files;
 mod import_panel;

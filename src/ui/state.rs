@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::i18n::{Lang, Language};
+
 pub use super::active_model::ActiveModel;
 use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
@@ -96,6 +98,8 @@ pub struct Lab {
     /// The active model's latent size; changes only when the size does, so views that depend
     /// on it alone (the slider list) are not rebuilt for every new set of weights.
     latent: Memo<usize>,
+    /// The page's language (none in a component tested alone: English).
+    language: Option<Language>,
 }
 
 impl Lab {
@@ -115,7 +119,28 @@ impl Lab {
             test_digit: RwSignal::new(0),
             encoded: RwSignal::new(None),
             readouts: Readouts::default(),
+            language: use_context::<Language>(),
         }
+    }
+
+    /// The page's language. Tracks.
+    pub fn lang(&self) -> Lang {
+        self.language.map_or(Lang::En, Language::get)
+    }
+
+    /// [`Lab::lang`] without tracking: for a message made once, when something happens.
+    pub fn lang_untracked(&self) -> Lang {
+        untrack(|| self.lang())
+    }
+
+    /// A text of the page in the language in use that names the data's images, following both:
+    /// `text` writes it for a language and a [`Noun`], e.g. `|l, n| l.text(format!("Draw a {}",
+    /// n.one()), format!("画一个{}", n.zh()))`.
+    pub fn text(
+        self,
+        text: impl Fn(Lang, Noun) -> String + Send + Sync + 'static,
+    ) -> Signal<String> {
+        Signal::derive(move || text(self.lang(), self.noun()))
     }
 
     /// Makes `model` the one every view uses, with the sliders back at the origin.

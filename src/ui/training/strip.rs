@@ -7,7 +7,9 @@ use leptos::prelude::*;
 
 use super::Training;
 use crate::protocol::RunState;
+use crate::ui::i18n::{tr, use_lang};
 use crate::ui_logic::chart_scale::{smooth, sparkline_path, thin};
+use crate::ui_logic::words::config_words;
 
 const SPARK_WIDTH: f64 = 120.0;
 const SPARK_HEIGHT: f64 = 22.0;
@@ -16,44 +18,59 @@ const SPARK_HEIGHT: f64 = 22.0;
 pub fn TrainingStrip(training: Training) -> impl IntoView {
     let state = move || training.state();
     let lab = training.lab;
+    let lang = use_lang();
     let what = move || {
+        let l = lang();
         // Named only when it is not the digits.
         let on = lab.own_data.with(|d| {
-            d.as_ref()
-                .map_or(String::new(), |d| format!(" on “{}”", d.name))
+            d.as_ref().map_or(String::new(), |d| {
+                l.text(format!(" on “{}”", d.name), format!("，数据：“{}”", d.name))
+            })
         });
+        let epochs = |n: usize| l.text(format!("{n} epochs"), format!("{n} 轮"));
         training.plan.with(|p| match p {
-            Some(plan) => format!("{} · {} epochs{on}", plan.model, plan.epochs),
+            Some(plan) => format!(
+                "{} · {}{on}",
+                config_words(&plan.model, l),
+                epochs(plan.epochs)
+            ),
             None => format!(
-                "next: {} · {} epochs{on}",
-                training.settings.model_config_tracked(lab.data_shape()),
-                training.settings.epochs.get()
+                "{}{} · {}{on}",
+                l.text("next: ", "下一次："),
+                config_words(&training.settings.model_config_tracked(lab.data_shape()), l),
+                epochs(training.settings.epochs.get())
             ),
         })
     };
     let where_ = move || {
+        let l = lang();
         training.progress.with(|p| {
             p.as_ref().map(|p| {
                 let state = match p.state {
-                    RunState::Running => "training",
-                    RunState::Paused => "paused",
-                    RunState::Diverged => "diverged",
-                    RunState::Finished => "finished",
+                    RunState::Running => l.text("training", "训练中"),
+                    RunState::Paused => l.text("paused", "已暂停"),
+                    RunState::Diverged => l.text("diverged", "已发散"),
+                    RunState::Finished => l.text("finished", "已完成"),
                 };
-                format!(
-                    "{state} · epoch {} of {} · step {}",
-                    (p.epochs_done + 1).min(p.epochs),
-                    p.epochs,
-                    p.step
+                let epoch = (p.epochs_done + 1).min(p.epochs);
+                l.text(
+                    format!("{state} · epoch {epoch} of {} · step {}", p.epochs, p.step),
+                    format!("{state} · 第 {epoch}/{} 轮 · 第 {} 步", p.epochs, p.step),
                 )
             })
         })
     };
     let rate = move || {
+        let l = lang();
         training.progress.with(|p| {
             p.as_ref()
                 .filter(|p| p.state == RunState::Running && p.samples_per_sec > 0.0)
-                .map(|p| format!("{:.0} samples/s", p.samples_per_sec))
+                .map(|p| {
+                    l.text(
+                        format!("{:.0} samples/s", p.samples_per_sec),
+                        format!("{:.0} 样本/秒", p.samples_per_sec),
+                    )
+                })
         })
     };
     let spark = move || {
@@ -69,24 +86,24 @@ pub fn TrainingStrip(training: Training) -> impl IntoView {
     };
     let paused = move || matches!(state(), Some(RunState::Paused | RunState::Diverged));
     view! {
-        <div class="training-strip" role="region" aria-label="training"
+        <div class="training-strip" role="region" aria-label=tr("training", "训练")
             data-state=move || state().map_or("idle".to_string(), |s| format!("{s:?}").to_lowercase())>
             <span class="strip-what">{what}</span>
             <span class="strip-buttons">
                 <button class="strip-start" on:click=move |_| training.start_from_settings()
-                    disabled=move || !training.can_start()>"Train"</button>
+                    disabled=move || !training.can_start()>{tr("Train", "训练")}</button>
                 <button class="strip-pause" on:click=move |_| training.pause()
-                    disabled=move || state() != Some(RunState::Running)>"Pause"</button>
+                    disabled=move || state() != Some(RunState::Running)>{tr("Pause", "暂停")}</button>
                 <button class="strip-resume" on:click=move |_| training.resume()
-                    disabled=move || !paused()>"Resume"</button>
+                    disabled=move || !paused()>{tr("Resume", "继续")}</button>
             </span>
             <span class="strip-where">{where_}</span>
             <svg class="sparkline" viewBox=format!("0 0 {SPARK_WIDTH} {SPARK_HEIGHT}") role="img"
-                aria-label="training loss so far, smoothed">
+                aria-label=tr("training loss so far, smoothed", "到目前为止的训练损失（已平滑）")>
                 <path d=spark></path>
             </svg>
             <span class="strip-rate">{rate}</span>
-            <a class="strip-more" href="#training-title">"settings and charts"</a>
+            <a class="strip-more" href="#training-title">{tr("settings and charts", "设置与图表")}</a>
         </div>
     }
 }
