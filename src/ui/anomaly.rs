@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::histogram::ScoreHistogram;
+use super::i18n::{tr, use_lang, Lang};
 use super::picture_file;
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, shown_weights, SameSet};
@@ -49,11 +50,17 @@ const BINS: usize = 40;
 /// The scores are taken again for a changed model at most this often.
 const REFILL_GAP_MS: f64 = 3_000.0;
 
-fn rank_text(rank: f64, noun: Noun) -> String {
+fn rank_text(rank: f64, noun: Noun, lang: Lang) -> String {
     if rank >= 99.95 {
-        format!("more unusual than every test {}", noun.one())
+        lang.text(
+            format!("more unusual than every test {}", noun.one()),
+            format!("比所有测试{}都反常", noun.zh()),
+        )
     } else {
-        format!("more unusual than {rank:.1}% of the test {}", noun.many())
+        lang.text(
+            format!("more unusual than {rank:.1}% of the test {}", noun.many()),
+            format!("比 {rank:.1}% 的测试{}更反常", noun.zh()),
+        )
     }
 }
 
@@ -94,12 +101,18 @@ pub fn AnomalyPanel() -> impl IntoView {
     let altered = StoredValue::new_local(None::<Vec<(String, char, Vec<f32>)>>);
     // The test set they were drawn from: another set (a dataset of one's own) draws anew.
     let altered_from = StoredValue::new(None::<SameSet>);
+    let lang = use_lang();
     let run = move |another_digit: bool| {
+        let l = lab.lang_untracked();
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
-            message.set(Some(format!(
-                "The test {} are needed for the comparison and are not loaded.",
-                lab.noun_untracked().many()
+            let noun = lab.noun_untracked();
+            message.set(Some(l.text(
+                format!(
+                    "The test {} are needed for the comparison and are not loaded.",
+                    noun.many()
+                ),
+                format!("比较需要测试{}，但它们还没有加载。", noun.zh()),
             )));
             return;
         };
@@ -108,22 +121,34 @@ pub fn AnomalyPanel() -> impl IntoView {
             altered_from.set_value(Some(SameSet::of(&test)));
             let index = rng.try_update_value(|r| r.below(test.len())).unwrap_or(0);
             let digit = test.image(index).to_vec();
-            let one = lab.noun_untracked().one();
+            let noun = lab.noun_untracked();
+            let one = noun.one();
+            let zh = noun.zh();
             altered.set_value(Some(vec![
-                (format!("test {one} {index}"), 'A', digit.clone()),
                 (
-                    format!("test {one} {index} with noise (±0.5)"),
+                    l.text(format!("test {one} {index}"), format!("测试{zh} {index}")),
+                    'A',
+                    digit.clone(),
+                ),
+                (
+                    l.text(
+                        format!("test {one} {index} with noise (±0.5)"),
+                        format!("测试{zh} {index} 加噪声（±0.5）"),
+                    ),
                     'B',
                     rng.try_update_value(|r| with_noise(&digit, 0.5, r))
                         .unwrap_or_else(|| digit.clone()),
                 ),
                 (
-                    format!("test {one} {index} turned a quarter"),
+                    l.text(
+                        format!("test {one} {index} turned a quarter"),
+                        format!("测试{zh} {index} 旋转 90°"),
+                    ),
                     'C',
                     rotated_quarter(&digit, test.shape()),
                 ),
                 (
-                    "pure noise".to_string(),
+                    l.text("pure noise", "纯噪声").to_string(),
                     'D',
                     rng.try_update_value(|r| pure_noise(test.shape(), r))
                         .unwrap_or_default(),
@@ -132,10 +157,18 @@ pub fn AnomalyPanel() -> impl IntoView {
         }
         let mut inputs = altered.get_value().unwrap_or_default();
         if let Some(drawing) = lab.drawing.get_untracked() {
-            inputs.push(("your drawing".to_string(), 'E', drawing.pixels));
+            inputs.push((
+                l.text("your drawing", "你的手绘").to_string(),
+                'E',
+                drawing.pixels,
+            ));
         }
         if let Some((name, pixels)) = uploaded.get_value() {
-            inputs.push((format!("your image “{name}”"), 'F', pixels));
+            inputs.push((
+                l.text(format!("your image “{name}”"), format!("你的图片“{name}”")),
+                'F',
+                pixels,
+            ));
         }
         busy.set(true);
         message.set(None);
@@ -146,7 +179,11 @@ pub fn AnomalyPanel() -> impl IntoView {
             busy.set(false);
             let Some(scores) = model.test_scores(&test) else {
                 message.set(Some(
-                    "The test set could not be scored with this model.".to_string(),
+                    l.text(
+                        "The test set could not be scored with this model.",
+                        "无法用这个模型给测试集打分。",
+                    )
+                    .to_string(),
                 ));
                 return;
             };
@@ -154,7 +191,10 @@ pub fn AnomalyPanel() -> impl IntoView {
                 Histogram::of_sorted(&scores, BINS, 99.5),
                 score_all(&model, &scores, inputs),
             ) else {
-                message.set(Some("These inputs could not be scored.".to_string()));
+                message.set(Some(
+                    l.text("These inputs could not be scored.", "无法给这些输入打分。")
+                        .to_string(),
+                ));
                 return;
             };
             scored.set(Some(Scored {
@@ -189,7 +229,10 @@ pub fn AnomalyPanel() -> impl IntoView {
                     uploaded.set_value(Some((name, pixels)));
                     run(false);
                 }
-                Err(e) => message.set(Some(format!("{e}; nothing was scored."))),
+                Err(e) => message.set(Some(lab.lang_untracked().text(
+                    format!("{e}; nothing was scored."),
+                    format!("{e}；没有打分。"),
+                ))),
             }
         });
     };
@@ -198,7 +241,11 @@ pub fn AnomalyPanel() -> impl IntoView {
         scored.with(|s| {
             s.as_ref().map(|s| {
                 let marks = s.probes.iter().map(|p| (p.mark, p.score)).collect::<Vec<_>>();
-                let what = if s.variational { "−ELBO" } else { "reconstruction error" };
+                let what = if s.variational {
+                    Signal::stored("−ELBO")
+                } else {
+                    tr("reconstruction error", "重建误差")
+                };
                 view! { <ScoreHistogram histogram=s.histogram.clone() marks what model=s.model.clone() /> }
             })
         })
@@ -215,7 +262,13 @@ pub fn AnomalyPanel() -> impl IntoView {
                             <DigitView pixels label=p.name.clone() />
                             <figcaption>
                                 <strong>{p.mark.to_string()}</strong>" "{p.name.clone()}<br />
-                                {format!("{:.1} nats · {}", p.score, rank_text(p.rank, lab.noun()))}
+                                {move || {
+                                    let l = lang();
+                                    l.text(
+                                        format!("{:.1} nats · {}", p.score, rank_text(p.rank, lab.noun(), l)),
+                                        format!("{:.1} 奈特 · {}", p.score, rank_text(p.rank, lab.noun(), l)),
+                                    )
+                                }}
                             </figcaption>
                         </figure>
                     }
@@ -226,12 +279,24 @@ pub fn AnomalyPanel() -> impl IntoView {
 
     view! {
         <section class="panel anomaly-panel" aria-labelledby="anomaly-title" node_ref=section>
-            <h2 id="anomaly-title">"Anomaly score: how unusual is this input?"</h2>
-            <p class="caption">{lab.words(move |n| format!("How unusual is an input? Its −ELBO, marked among \
-                the test {many}' scores.", many = n.many()))}</p>
+            <h2 id="anomaly-title">{tr("Anomaly score: how unusual is this input?", "异常分数：这个输入有多反常？")}</h2>
+            <p class="caption">{lab.text(move |l, n| l.text(format!("How unusual is an input? Its −ELBO, marked among \
+                the test {many}' scores.", many = n.many()), format!("一个输入有多反常？把它的 −ELBO 标在测试{}的分数之中。", n.zh())))}</p>
             <Why>
                 <p>
-                    {lab.words(move |n| {
+                    {lab.text(move |l, n| {
+                        if l == Lang::Zh {
+                            let how_read = match n {
+                                Noun::Digit => "它会像手绘一样被读取：裁出笔画，缩放到 20×20 并居中；若是浅底深字则反色，\
+                                    因为 MNIST 数字是深底浅字",
+                                Noun::Picture => "它会按导入数据时的方式调整为模型的形状",
+                            };
+                            return format!("VAE 给每个输入打一个分：它的负 ELBO，即用这个模型描述该输入要花多少奈特。\
+                                像训练{zh}的输入得分低，其他的得分高。柱子是{set}的分数；标记依次是一个测试{zh}、加了噪声的同一个{zh}、\
+                                旋转 90° 的同一个{zh}、纯噪声、你的手绘（如果有），以及你选的一张图片（任意尺寸：{how_read}）。\
+                                百分位表示有多少测试{zh}得分更低：异常检测器会标出高于某个百分位（比如第 99 百分位）的输入。",
+                                zh = n.zh(), set = lab.test_set_words());
+                        }
                         let how_read = match n {
                             Noun::Digit => "it is read like a drawing, its strokes cropped, scaled into 20×20 and \
                                 centred, and inverted when dark on light, as MNIST digits are light on dark",
@@ -249,16 +314,32 @@ pub fn AnomalyPanel() -> impl IntoView {
             </Why>
             <div class="buttons">
                 <button class="score-probes" on:click=move |_| run(true) disabled=move || busy.get() || lab.test.with(Option::is_none)>
-                    {move || if scored.with(Option::is_some) { format!("Score another {}", lab.noun().one()) } else { "Score the inputs".to_string() }}
+                    {move || {
+                        let l = lang();
+                        if scored.with(Option::is_some) {
+                            match (l, lab.noun()) {
+                                (Lang::En, n) => format!("Score another {}", n.one()),
+                                (Lang::Zh, Noun::Digit) => "换一个数字打分".to_string(),
+                                (Lang::Zh, Noun::Picture) => "换一张图片打分".to_string(),
+                            }
+                        } else {
+                            l.text("Score the inputs", "给这些输入打分").to_string()
+                        }
+                    }}
                 </button>
-                <label class="button file-button" title=lab.words(|n| match n {
-                    Noun::Digit => "Score a picture of a digit: any size, dark on light or light on dark",
-                    Noun::Picture => "Score a picture of your own: any size",
+                <label class="button file-button" title=lab.text(|l, n| match (l, n) {
+                    (Lang::En, Noun::Digit) => "Score a picture of a digit: any size, dark on light or light on dark",
+                    (Lang::En, Noun::Picture) => "Score a picture of your own: any size",
+                    (Lang::Zh, Noun::Digit) => "给一张数字图片打分：任意尺寸，浅底深字或深底浅字都可以",
+                    (Lang::Zh, Noun::Picture) => "给你自己的一张图片打分：任意尺寸",
                 }.to_string())>
-                    "Score an image…"
+                    {tr("Score an image…", "给图片打分…")}
                     <input type="file" class="probe-image" accept="image/*" on:change=on_image disabled=move || busy.get() />
                 </label>
-                <span class="timing">{move || scored.with(|s| s.as_ref().map(|s| format!("scored with {}", s.model)))}</span>
+                <span class="timing">{move || {
+                    let l = lang();
+                    scored.with(|s| s.as_ref().map(|s| l.text(format!("scored with {}", s.model), format!("打分模型：{}", s.model))))
+                }}</span>
             </div>
             // Its room is kept before it fills, so what is below does not jump.
             <div class="anomaly-results">
@@ -267,7 +348,9 @@ pub fn AnomalyPanel() -> impl IntoView {
             </div>
             <p class="error" role="alert">
                 {move || message.get()}
-                {move || lab.why_no_test_images().map(|why| format!("No test images to score: {why}."))}
+                {move || lab.why_no_test_images().map(|why| {
+                    lang().text(format!("No test images to score: {why}."), format!("没有可打分的测试图片：{why}。"))
+                })}
             </p>
         </section>
     }

@@ -13,7 +13,7 @@ use super::data_picker::DataPicker;
 use super::datasets::Datasets;
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
-use super::i18n::{Language, LanguageSwitch};
+use super::i18n::{tr, Lang, Language, LanguageSwitch};
 use super::import_panel::ImportPanel;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
@@ -31,6 +31,7 @@ use super::training::{Training, TrainingPanel, TrainingStrip};
 use super::visibility::Viewport;
 use super::why::Why;
 use crate::ml::data::ImageSet;
+use crate::ui_logic::words::Noun;
 
 const DIGITS_URL: &str = "assets/digits.bin";
 
@@ -54,7 +55,7 @@ async fn load_test_digits(lab: Lab) {
 
 /// An arrow between two stages of the tool, named for the network that does that step.
 #[component]
-fn Flow(name: &'static str, formula: &'static str) -> impl IntoView {
+fn Flow(#[prop(into)] name: Signal<&'static str>, formula: &'static str) -> impl IntoView {
     view! {
         <div class="flow" role="presentation">
             <span class="flow-name">{name}</span>
@@ -117,25 +118,34 @@ pub fn App() -> impl IntoView {
         <ShapeNotice />
         <UpdateNotice />
         <main>
-        <section class="tool" aria-label="the model, from data to output">
+        <section class="tool" aria-label=tr("the model, from data to output", "模型：从数据到输出")>
             <div class="stage stage-data"><DataPanel /></div>
-            <Flow name="encoder" formula="q(z|x)" />
+            <Flow name=tr("encoder", "编码器") formula="q(z|x)" />
             <section class="stage stage-latent panel" aria-labelledby="plane-title">
-                <h2 id="plane-title">"Latent space"</h2>
-                <p class="caption">{lab.words(move |n| format!("Every point is a code z that the decoder turns \
-                    into a {one}: drag the point.", one = n.one()))}</p>
+                <h2 id="plane-title">{tr("Latent space", "潜空间")}</h2>
+                <p class="caption">{lab.text(move |l, n| match (l, n) {
+                    (Lang::En, n) => format!("Every point is a code z that the decoder turns \
+                        into a {one}: drag the point.", one = n.one()),
+                    (Lang::Zh, Noun::Digit) => "每个点都是一个编码 z，解码器把它变成一个数字：拖动这个点。".into(),
+                    (Lang::Zh, Noun::Picture) => "每个点都是一个编码 z，解码器把它变成一张图片：拖动这个点。".into(),
+                })}</p>
                 <Why>
-                    <p>{lab.words(move |n| format!("The plane shows two dimensions of z from −3 to +3; behind \
+                    <p>{lab.text(move |l, n| l.text(format!("The plane shows two dimensions of z from −3 to +3; behind \
                         it are the {many} the decoder makes there, the other dimensions set by the \
                         sliders. The dots are the {set}, each at the mean of its code and coloured \
                         by its class: pictures of a kind gather. The dashed circles are the prior \
                         N(0, I) at 1σ and 2σ, which hold 39% and 86% of it; a VAE pays a KL cost to \
-                        keep its codes inside, a plain autoencoder does not.", many = n.many(), set = lab.test_set_words()))}
+                        keep its codes inside, a plain autoencoder does not.", many = n.many(), set = lab.test_set_words()),
+                        format!("平面显示 z 的两个维度，各从 −3 到 +3；背后是解码器在这些位置生成的{zh}，\
+                        z 的其余维度由滑块设定。点是{set}，每个点画在其编码的均值处，按类别着色：\
+                        同一类的图片会聚在一起。虚线圆是先验 N(0, I) 的 1σ 和 2σ 圈，分别容纳先验 39% 和 \
+                        86% 的概率质量；变分自编码器要付出 KL 代价把编码留在圈内，普通自编码器则不必。",
+                        zh = n.zh(), set = lab.test_set_words())))}
                     </p>
                 </Why>
                 <LatentPlane />
             </section>
-            <Flow name="decoder" formula="p(x|z)" />
+            <Flow name=tr("decoder", "解码器") formula="p(x|z)" />
             <div class="stage stage-output"><LatentPanel /></div>
         </section>
         <div class="panels">

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::clock::{now_ms, yield_to_browser};
+use super::i18n::tr;
 use super::sketch::PAD_SIDE;
 use super::state::{use_lab, ActiveModel};
 use crate::ml::data::{ImageSet, IMAGE_SIDE};
@@ -103,8 +104,8 @@ pub fn BenchPanel() -> impl IntoView {
     };
     view! {
         <section class="panel bench-panel">
-            <h2>"Benchmark"</h2>
-            <button id="bench-run" on:click=start>"Time decode, grid and draw on this model"</button>
+            <h2>{tr("Benchmark", "性能测试")}</h2>
+            <button id="bench-run" on:click=start>{tr("Time decode, grid and draw on this model", "在这个模型上测量解码、网格和手绘的耗时")}</button>
             <pre id="bench-results">{result}</pre>
         </section>
     }

@@ -14,6 +14,7 @@ use leptos::prelude::*;
 
 use super::clock::{in_chunks, now_ms};
 use super::digit_view::DigitView;
+use super::i18n::{tr, trf, use_lang, Lang};
 use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, test_set_key};
@@ -104,13 +105,19 @@ async fn row_for(
     })
 }
 
-fn strip(images: &[Vec<f32>], what: &'static str) -> impl IntoView {
+/// Each image of `images`, named for the language in use by `what` (its number from 1).
+fn strip(
+    images: &[Vec<f32>],
+    lang: impl Fn() -> Lang + Copy + Send + Sync + 'static,
+    what: fn(Lang, usize) -> String,
+) -> impl IntoView {
     images
         .iter()
         .enumerate()
         .map(|(i, pixels)| {
             let pixels = Signal::stored(pixels.clone());
-            view! { <DigitView pixels label=format!("{what} {}", i + 1) /> }
+            let label = Signal::derive(move || what(lang(), i + 1));
+            view! { <DigitView pixels label /> }
         })
         .collect_view()
 }
@@ -124,11 +131,14 @@ pub fn ComparePanel() -> impl IntoView {
     let message = RwSignal::new(None::<String>);
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xc0_3fa7e));
 
+    let lang = use_lang();
     let compare = move || {
+        let l = lab.lang_untracked();
         let Some(test) = lab.test.get_untracked() else {
-            message.set(Some(format!(
-                "The test {} are needed and are not loaded.",
-                lab.noun_untracked().many()
+            let noun = lab.noun_untracked();
+            message.set(Some(l.text(
+                format!("The test {} are needed and are not loaded.", noun.many()),
+                format!("需要测试{}，但它们还没有加载。", noun.zh()),
             )));
             return;
         };
@@ -170,21 +180,40 @@ pub fn ComparePanel() -> impl IntoView {
                     Ok(model) if model.shape() != test.shape() => other_shapes += 1,
                     Ok(model) => match row_for(&model, &test, &shown, ends, seed).await {
                         Ok(row) => rows.update(|r| r.push(row)),
-                        Err(e) => message.set(Some(format!("Could not compare {e}"))),
+                        Err(e) => message.set(Some(
+                            l.text(format!("Could not compare {e}"), format!("无法比较 {e}")),
+                        )),
                     },
-                    Err(e) => message.set(Some(format!("Could not load {id}: {e}"))),
+                    Err(e) => message.set(Some(l.text(
+                        format!("Could not load {id}: {e}"),
+                        format!("无法加载 {id}：{e}"),
+                    ))),
                 }
             }
             if other_shapes > 0 && message.with_untracked(Option::is_none) {
-                let which = if rows.with_untracked(Vec::is_empty) {
-                    "no model reads them yet: train one"
-                } else {
-                    "only the models that read them are compared"
-                };
-                message.set(Some(format!(
-                    "{other_shapes} models read other pictures than these {}; {which}.",
-                    test.shape()
-                )));
+                let none = rows.with_untracked(Vec::is_empty);
+                let shape = test.shape();
+                message.set(Some(match l {
+                    Lang::En => {
+                        let which = if none {
+                            "no model reads them yet: train one"
+                        } else {
+                            "only the models that read them are compared"
+                        };
+                        format!("{other_shapes} models read other pictures than these {shape}; {which}.")
+                    }
+                    Lang::Zh => {
+                        let which = if none {
+                            "还没有模型能读取它们：请训练一个"
+                        } else {
+                            "只比较能读取它们的模型"
+                        };
+                        format!(
+                            "有 {other_shapes} 个模型读取的图片与这些 {}图片不同；{which}。",
+                            crate::ui_logic::words::shape_words(shape, Lang::Zh)
+                        )
+                    }
+                }));
             }
             busy.set(false);
         });
@@ -218,7 +247,7 @@ pub fn ComparePanel() -> impl IntoView {
                 <div class="table-scroll">
                 <table class="compare-table">
                     <thead>
-                        <tr><th>"model"</th><th>"reconstruction (nats)"</th><th>"KL (nats)"</th><th>"−ELBO (nats)"</th></tr>
+                        <tr><th>{tr("model", "模型")}</th><th>{tr("reconstruction (nats)", "重建（奈特）")}</th><th>{tr("KL (nats)", "KL（奈特）")}</th><th>{tr("−ELBO (nats)", "−ELBO（奈特）")}</th></tr>
                     </thead>
                     <tbody>
                         {rows.into_iter().map(|r| view! {
@@ -226,7 +255,7 @@ pub fn ComparePanel() -> impl IntoView {
                                 <td>{r.title.clone()}</td>
                                 <td class="recon">{format!("{:.1}", r.recon)}</td>
                                 <td class="kl">{if r.variational { format!("{:.1}", r.kl) } else { "—".to_string() }}</td>
-                                <td class="elbo">{if r.variational { format!("{:.1}", r.neg_elbo) } else { "no bound".to_string() }}</td>
+                                <td class="elbo">{if r.variational { Signal::stored(format!("{:.1}", r.neg_elbo)) } else { trf(|l| l.text("no bound", "无下界").to_string()) }}</td>
                             </tr>
                         }).collect_view()}
                     </tbody>
@@ -243,9 +272,9 @@ pub fn ComparePanel() -> impl IntoView {
                     <div class="compare-row" data-model=r.id.clone()>
                         <h3>{r.title.clone()}</h3>
                         <div class="compare-strips">
-                            <figure><div class="digits">{strip(&r.reconstructions, "reconstruction")}</div><figcaption>"reconstructions"</figcaption></figure>
-                            <figure><div class="digits">{strip(&r.samples, "sample from the prior")}</div><figcaption>"samples from N(0, I)"</figcaption></figure>
-                            <figure><div class="digits">{strip(&r.walk, "interpolation step")}</div><figcaption>"interpolation"</figcaption></figure>
+                            <figure><div class="digits">{strip(&r.reconstructions, lang, |l, i| l.text(format!("reconstruction {i}"), format!("重建 {i}")))}</div><figcaption>{tr("reconstructions", "重建")}</figcaption></figure>
+                            <figure><div class="digits">{strip(&r.samples, lang, |l, i| l.text(format!("sample from the prior {i}"), format!("先验采样 {i}")))}</div><figcaption>{tr("samples from N(0, I)", "从 N(0, I) 采样")}</figcaption></figure>
+                            <figure><div class="digits">{strip(&r.walk, lang, |l, i| l.text(format!("interpolation step {i}"), format!("插值第 {i} 步")))}</div><figcaption>{tr("interpolation", "插值")}</figcaption></figure>
                         </div>
                     </div>
                 }
@@ -255,11 +284,18 @@ pub fn ComparePanel() -> impl IntoView {
 
     view! {
         <section class="panel compare-panel" aria-labelledby="compare-title" node_ref=section>
-            <h2 id="compare-title">"Autoencoder against VAEs, side by side"</h2>
-            <p class="caption">{lab.words(move |n| format!("The same {many} through every model: an \
-                autoencoder reconstructs well, but only a VAE's prior samples look like {many}.", many = n.many()))}</p>
+            <h2 id="compare-title">{tr("Autoencoder against VAEs, side by side", "自编码器与 VAE 并排对比")}</h2>
+            <p class="caption">{lab.text(move |l, n| l.text(format!("The same {many} through every model: an \
+                autoencoder reconstructs well, but only a VAE's prior samples look like {many}.", many = n.many()),
+                format!("同样的{zh}经过每个模型：自编码器重建得很好，但只有 VAE 从先验采样出的结果像{zh}。", zh = n.zh())))}</p>
             <Why>
-                <p>{lab.words(move |n| format!("The same test {many} through every model: reconstructions, \
+                <p>{lab.text(move |l, n| if l == Lang::Zh {
+                    format!("同样的测试{zh}经过每个模型：重建、从先验 N(0, I) 采样再解码，以及两个{zh}之间的插值。\
+                        普通自编码器重建得很清晰，但它的编码并不填满 N(0, I)，所以先验采样会落进空洞，很少像{zh}；\
+                        VAE 付出 KL 代价，把编码留在先验所在之处。表格在{set}上给每个模型打分（自编码器没有下界，只有重建误差）。\
+                        如果你自己的图片与数字形状不同，就比较这里保存的、能读取它们的模型以及正在探索的模型：\
+                        在这些图片上训练一个自编码器和一个 VAE，就能看到同样的对比。", zh = n.zh(), set = lab.test_set_words())
+                } else { format!("The same test {many} through every model: reconstructions, \
                     samples drawn from the prior N(0, I) and decoded, and a walk between two {many}. \
                     A plain autoencoder reconstructs sharply, but its codes do not fill N(0, I), so \
                     its prior samples fall in holes and rarely look like {many}; a VAE pays a KL \
@@ -267,12 +303,22 @@ pub fn ComparePanel() -> impl IntoView {
                     (the autoencoder has no bound, only its reconstruction error). On pictures of \
                     your own of another shape than the digits', the models kept here that read them \
                     are compared, with the one explored: train an autoencoder and a VAE on them to \
-                    see the same.", many = n.many(), set = lab.test_set_words()))}
+                    see the same.", many = n.many(), set = lab.test_set_words()) })}
                 </p>
             </Why>
             <div class="buttons">
                 <button class="compare-models" on:click=move |_| compare() disabled=move || busy.get() || lab.test.with(Option::is_none)>
-                    {move || if busy.get() { "Comparing…".to_string() } else if rows.with(Vec::is_empty) { "Compare the models".to_string() } else { format!("Compare other {}", lab.noun().many()) }}
+                    {move || {
+                        let l = lang();
+                        if busy.get() {
+                            l.text("Comparing…", "比较中…").to_string()
+                        } else if rows.with(Vec::is_empty) {
+                            l.text("Compare the models", "比较这些模型").to_string()
+                        } else {
+                            let n = lab.noun();
+                            l.text(format!("Compare other {}", n.many()), format!("换一批{}比较", n.zh()))
+                        }
+                    }}
                 </button>
             </div>
             // Its room is kept before it fills, so what is below does not jump.
@@ -282,7 +328,9 @@ pub fn ComparePanel() -> impl IntoView {
             </div>
             <p class="error" role="alert">
                 {move || message.get()}
-                {move || lab.why_no_test_images().map(|why| format!("No test images to compare on: {why}."))}
+                {move || lab.why_no_test_images().map(|why| {
+                    lang().text(format!("No test images to compare on: {why}."), format!("没有可用于比较的测试图片：{why}。"))
+                })}
             </p>
         </section>
     }

@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
+use super::i18n::{tr, trf, Lang};
 use super::my_drawings::MyDrawings;
 use super::picture_file;
 use super::sketch::{SketchPad, PAD_SIDE};
@@ -18,6 +19,7 @@ use crate::ml::explore::{encode_one, neg_elbo_one, Code};
 use crate::ml::preprocess::{drawing_as, mnist_like, PreprocessError};
 use crate::ml::stats::percentile_rank;
 use crate::ui_logic::pixels::GreyAs;
+use crate::ui_logic::words::shape_words;
 use crate::ui_logic::words::Noun;
 
 /// What the model makes of the drawing.
@@ -48,10 +50,14 @@ impl PartialEq for Timing {
 fn SourceButton(which: Source) -> impl IntoView {
     let lab = use_lab();
     let chosen = move || lab.source.get() == which;
-    let label = move || match which {
-        Source::Drawing => format!("Draw a {}", lab.noun().one()),
-        Source::TestDigit => format!("A test {}", lab.noun().one()),
-    };
+    let label = lab.text(move |l, n| match (l, which, n) {
+        (Lang::En, Source::Drawing, n) => format!("Draw a {}", n.one()),
+        (Lang::En, Source::TestDigit, n) => format!("A test {}", n.one()),
+        (Lang::Zh, Source::Drawing, Noun::Digit) => "画一个数字".into(),
+        (Lang::Zh, Source::Drawing, Noun::Picture) => "画一张图片".into(),
+        (Lang::Zh, Source::TestDigit, Noun::Digit) => "一个测试数字".into(),
+        (Lang::Zh, Source::TestDigit, Noun::Picture) => "一张测试图片".into(),
+    });
     view! {
         <button class="source" aria-pressed=move || chosen().to_string()
             on:click=move |_| if !chosen() { lab.source.set(which) }>
@@ -147,10 +153,14 @@ pub fn DataPanel() -> impl IntoView {
     let score_text = move || {
         scores_ready.track();
         let a = analysis.get()?;
+        let l = lab.lang();
         let what = if a.variational {
             "−ELBO"
         } else {
-            "reconstruction error (an autoencoder has no ELBO)"
+            l.text(
+                "reconstruction error (an autoencoder has no ELBO)",
+                "重建误差（自编码器没有 ELBO）",
+            )
         };
         let rank = lab.active.with(|m| {
             let test = lab.test.get()?;
@@ -159,28 +169,46 @@ pub fn DataPanel() -> impl IntoView {
                 .map(|s| percentile_rank(&s, a.neg_elbo))
         });
         // A test digit is ranked among the others; it is one of them.
-        let others = if drawing_chosen() { "" } else { "other " };
+        let others = if drawing_chosen() {
+            ""
+        } else {
+            l.text("other ", "其他")
+        };
         let noun = lab.noun();
         let like = match noun {
-            Noun::Digit => "digit-like",
-            Noun::Picture => "typical",
+            Noun::Digit => l.text("digit-like", "像数字"),
+            Noun::Picture => l.text("typical", "典型"),
         };
-        let item = format!("test {}", noun.one());
+        let item = l.text(format!("test {}", noun.one()), format!("测试{}", noun.zh()));
         let context = match (rank, lab.why_no_test_images()) {
-            (Some(rank), _) if rank < 0.5 => {
-                format!(": more {like} than every {others}{item}")
-            }
-            (Some(rank), _) if rank > 99.5 => {
-                format!(": less {like} than every {others}{item}")
-            }
-            (Some(rank), _) => format!(
-                ": more {like} than {:.0}% of the {others}{item}s",
-                100.0 - rank
+            (Some(rank), _) if rank < 0.5 => l.text(
+                format!(": more {like} than every {others}{item}"),
+                format!("：比所有{others}{item}都更{like}"),
             ),
-            (None, Some(why)) => format!(" ({why}, so there is nothing to compare with)"),
-            (None, None) => format!(" (ranking it among the test {}…)", noun.many()),
+            (Some(rank), _) if rank > 99.5 => l.text(
+                format!(": less {like} than every {others}{item}"),
+                format!("：不如任何{others}{item}{like}"),
+            ),
+            (Some(rank), _) => l.text(
+                format!(
+                    ": more {like} than {:.0}% of the {others}{item}s",
+                    100.0 - rank
+                ),
+                format!("：比 {:.0}% 的{others}{item}更{like}", 100.0 - rank),
+            ),
+            (None, Some(why)) => l.text(
+                format!(" ({why}, so there is nothing to compare with)"),
+                format!("（{why}，因此无从比较）"),
+            ),
+            (None, None) => l.text(
+                format!(" (ranking it among the test {}…)", noun.many()),
+                format!("（正在与测试{}比较排名……）", noun.zh()),
+            ),
         };
-        Some(format!("{what} {:.1} nats{context}", a.neg_elbo))
+        Some(l.text(
+            format!("{what} {:.1} nats{context}", a.neg_elbo),
+            format!("{what} {:.1} 奈特{context}", a.neg_elbo),
+        ))
     };
     let drawn = Signal::derive(move || {
         model_input
@@ -202,7 +230,13 @@ pub fn DataPanel() -> impl IntoView {
                     lab.drawing.set(Some(Drawing { pixels }));
                     lab.source.set(Source::Drawing);
                 }
-                Err(e) => set_notice.set(Some(format!("{e}; the input is as it was."))),
+                Err(e) => {
+                    let l = lab.lang_untracked();
+                    set_notice.set(Some(l.text(
+                        format!("{}; the input is as it was.", e.text(l)),
+                        format!("{}；输入保持不变。", e.text(l)),
+                    )))
+                }
             }
         });
     };
@@ -215,59 +249,97 @@ pub fn DataPanel() -> impl IntoView {
         })
     });
     let waiting = move || {
+        let l = lab.lang();
         if let Some(why) = lab
             .why_model_cannot_read_data()
             .filter(|_| !drawing_chosen())
         {
             why
         } else if drawing_chosen() && lab.drawing.with(Option::is_some) {
-            "This picture was read for a model of other pictures: upload it again.".to_string()
+            l.text(
+                "This picture was read for a model of other pictures: upload it again.",
+                "这张图片是按另一种图片的模型读取的：请重新上传。",
+            )
+            .to_string()
         } else if drawing_chosen() {
             match lab.noun() {
-                Noun::Digit => "Draw a digit (or upload a picture) to see how the model reads it.",
-                Noun::Picture => "Draw or upload a picture to see how the model reads it.",
+                Noun::Digit => l.text(
+                    "Draw a digit (or upload a picture) to see how the model reads it.",
+                    "画一个数字（或上传一张图片），看看模型如何读取它。",
+                ),
+                Noun::Picture => l.text(
+                    "Draw or upload a picture to see how the model reads it.",
+                    "画一张图片或上传一张，看看模型如何读取它。",
+                ),
             }
             .to_string()
         } else if let Some(why) = lab.why_no_test_images() {
-            format!("No test images: {why}. Draw instead.")
+            l.text(
+                format!("No test images: {why}. Draw instead."),
+                format!("没有测试图片：{why}。请改为自己画。"),
+            )
         } else {
-            format!("Loading the test {}…", lab.noun().many())
+            l.text(
+                format!("Loading the test {}…", lab.noun().many()),
+                format!("正在加载测试{}……", lab.noun().zh()),
+            )
         }
     };
 
     view! {
         <section class="panel draw-panel" aria-labelledby="data-title">
-            <h2 id="data-title">"Data"</h2>
-            <div class="sources" role="group" aria-label="the picture at the input">
+            <h2 id="data-title">{tr("Data", "数据")}</h2>
+            <div class="sources" role="group" aria-label=tr("the picture at the input", "输入的图片")>
                 <SourceButton which=Source::Drawing />
                 <SourceButton which=Source::TestDigit />
-                <label class="button file-button upload-picture">"Upload a picture…"
+                <label class="button file-button upload-picture">{tr("Upload a picture…", "上传图片…")}
                     <input type="file" class="upload-input" accept="image/*" on:change=on_upload />
                 </label>
             </div>
             <p class="caption">
-                {move || if drawing_chosen() {
-                    format!(
-                        "Draw with a mouse, pen or finger; the encoder finds where your {} lives in the latent space.",
-                        lab.noun().one()
-                    )
-                } else {
-                    "One of the test pictures the model never trained on: where does the encoder put it?".to_string()
+                {move || {
+                    let l = lab.lang();
+                    if drawing_chosen() {
+                        l.text(
+                            format!(
+                                "Draw with a mouse, pen or finger; the encoder finds where your {} lives in the latent space.",
+                                lab.noun().one()
+                            ),
+                            format!("用鼠标、触控笔或手指画；编码器会找出你的{}在潜空间中的位置。", lab.noun().zh()),
+                        )
+                    } else {
+                        l.text(
+                            "One of the test pictures the model never trained on: where does the encoder put it?",
+                            "一张模型从未训练过的测试图片：编码器会把它放在哪里？",
+                        )
+                        .to_string()
+                    }
                 }}
             </p>
             <Why>
                 <p>
-                    "When you lift the pen, the drawing is cropped, scaled into a 20×20 box and centred by its centre of "
-                    "mass, as MNIST's digits were. The encoder does not give one point but a Gaussian, "
-                    <i>"q(z|x) = N(μ, σ²)"</i>": the point jumps to its mean μ, the ellipse on the plane and the bands on the "
-                    "sliders show μ ± 2σ, how unsure it is. Training draws z = μ + σ·ε with ε from N(0, I) (the "
-                    "reparameterisation), so the encoder learns from its gradient."
+                    {tr("When you lift the pen, the drawing is cropped, scaled into a 20×20 box and centred by its centre of \
+                        mass, as MNIST's digits were. The encoder does not give one point but a Gaussian, ",
+                        "抬笔后，画会被裁剪、缩放进 20×20 的方框，并按质心居中，和 MNIST 的数字处理方式一样。\
+                        编码器给出的不是一个点，而是一个高斯分布 ")}
+                    <i>"q(z|x) = N(μ, σ²)"</i>
+                    {tr(": the point jumps to its mean μ, the ellipse on the plane and the bands on the \
+                        sliders show μ ± 2σ, how unsure it is. Training draws z = μ + σ·ε with ε from N(0, I) (the \
+                        reparameterisation), so the encoder learns from its gradient.",
+                        "：点跳到它的均值 μ，平面上的椭圆和滑块上的色带表示 μ ± 2σ，即编码器有多不确定。\
+                        训练时取 z = μ + σ·ε，其中 ε 来自 N(0, I)（重参数化技巧），编码器因此能从梯度中学习。")}
                 </p>
                 <p>
-                    "The score is the negative ELBO, in nats (natural-log units of information): "
-                    <i>"−ELBO = reconstruction error + KL(q(z|x) ‖ N(0, I))"</i>", the cost of redrawing your input from "
-                    "its code plus the cost of a code that strays from the prior. "
-                    {lab.words(|n| format!("Lower means more {}.", n.like()))}
+                    {tr("The score is the negative ELBO, in nats (natural-log units of information): ",
+                        "分数是负 ELBO，单位为奈特（以自然对数计的信息量）：")}
+                    <i>{tr("−ELBO = reconstruction error + KL(q(z|x) ‖ N(0, I))",
+                        "−ELBO = 重建误差 + KL(q(z|x) ‖ N(0, I))")}</i>
+                    {tr(", the cost of redrawing your input from its code plus the cost of a code that strays from the prior. ",
+                        "，即从编码重画出你的输入的代价，加上编码偏离先验的代价。")}
+                    {lab.text(|l, n| l.text(
+                        format!("Lower means more {}.", n.like()),
+                        format!("分数越低，输入越{}。", n.like_zh().trim_end_matches('的')),
+                    ))}
                 </p>
             </Why>
             <div class="draw-layout">
@@ -280,16 +352,24 @@ pub fn DataPanel() -> impl IntoView {
                 {move || (!drawing_chosen()).then(|| view! { <TestDigitChooser /> })}
                 <div class="draw-results">
                     <figure class="drawn" hidden=move || !drawing_chosen()>
-                        <DigitView pixels=drawn label="your drawing or picture as the model reads it" />
-                        <figcaption>{move || format!("your input, {}", lab.model_shape())}</figcaption>
+                        <DigitView pixels=drawn label=trf(|l| l.text("your drawing or picture as the model reads it",
+                            "模型读到的你的画或图片").to_string()) />
+                        <figcaption>{trf(move |l| l.text(
+                            format!("your input, {}", lab.model_shape()),
+                            format!("你的输入，{}", shape_words(lab.model_shape(), l)),
+                        ))}</figcaption>
                     </figure>
                     <figure class="reconstruction">
                         // A screen reader hears the score with the picture it belongs to.
-                        <DigitView pixels=reconstruction label=Signal::derive(move || match score_text() {
-                            Some(score) => format!("the model's reconstruction of the input: {score}"),
-                            None => "the model's reconstruction of the input".to_string(),
+                        <DigitView pixels=reconstruction label=trf(move |l| match score_text() {
+                            Some(score) => l.text(
+                                format!("the model's reconstruction of the input: {score}"),
+                                format!("模型对输入的重建：{score}"),
+                            ),
+                            None => l.text("the model's reconstruction of the input", "模型对输入的重建")
+                                .to_string(),
                         }) />
-                        <figcaption>"reconstruction"</figcaption>
+                        <figcaption>{tr("reconstruction", "重建")}</figcaption>
                     </figure>
                 </div>
             </div>

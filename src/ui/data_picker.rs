@@ -2,10 +2,10 @@
 
 use leptos::prelude::*;
 
-use super::datasets::{use_dataset, use_datasets, why_entry_not_usable};
+use super::datasets::{shape_id_words, use_dataset, use_datasets, why_entry_not_usable};
+use super::i18n::{tr, use_lang};
 use super::state::use_lab;
 use super::training::Training;
-use crate::ml::dataset::ImageShape;
 
 /// The header's data picker: the built-in digits and every kept dataset the models can train
 /// on (the others are listed, greyed, with the reason).
@@ -14,6 +14,7 @@ pub fn DataPicker() -> impl IntoView {
     let lab = use_lab();
     let datasets = use_datasets();
     let training = use_context::<Training>();
+    let lang = use_lang();
     let in_use = move || {
         lab.own_data
             .with(|d| d.as_ref().map(|d| d.id.clone()).unwrap_or_default())
@@ -28,7 +29,10 @@ pub fn DataPicker() -> impl IntoView {
             } else {
                 match datasets.open(&id).await {
                     Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
-                    Err(e) => Some(format!("That dataset cannot be used: {e}.")),
+                    Err(e) => Some(lab.lang_untracked().text(
+                        format!("That dataset cannot be used: {e}."),
+                        format!("这个数据集无法使用：{e}。"),
+                    )),
                 }
             };
             problem.set(outcome);
@@ -39,21 +43,30 @@ pub fn DataPicker() -> impl IntoView {
     view! {
         <div class="data-picker picker-row">
             <label>
-                "Data "
+                {tr("Data ", "数据 ")}
                 <select id="data-select" on:change=on_change prop:value=in_use>
-                    <option value="" selected=move || in_use().is_empty()>"MNIST digits (built in)"</option>
+                    <option value="" selected=move || in_use().is_empty()>{tr("MNIST digits (built in)", "MNIST 数字（内置）")}</option>
                     <For each=move || datasets.entries.get() key=|e| (e.id.clone(), e.saved_ms.to_bits()) let:entry>
                         {
-                            let why = why_entry_not_usable(&entry);
-                            let words = format!(
-                                "{} · {} pictures · {}",
-                                entry.name,
-                                entry.images,
-                                ImageShape::from_id(&entry.shape).map_or(entry.shape.clone(), |s| s.to_string()),
-                            );
+                            let usable = why_entry_not_usable(&entry, untrack(lang)).is_none();
+                            let why = {
+                                let entry = entry.clone();
+                                move || why_entry_not_usable(&entry, lang()).unwrap_or_default()
+                            };
+                            let words = {
+                                let entry = entry.clone();
+                                move || {
+                                    let l = lang();
+                                    let shape = shape_id_words(&entry.shape, l);
+                                    l.text(
+                                        format!("{} · {} pictures · {shape}", entry.name, entry.images),
+                                        format!("{} · {} 张图片 · {shape}", entry.name, entry.images),
+                                    )
+                                }
+                            };
                             let id = entry.id.clone();
                             view! {
-                                <option value=entry.id.clone() disabled=why.is_some() title=why.unwrap_or_default()
+                                <option value=entry.id.clone() disabled=!usable title=why
                                     selected=move || in_use() == id>
                                     {words}
                                 </option>

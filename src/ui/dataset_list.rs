@@ -5,13 +5,17 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use super::datasets::{use_dataset, use_datasets, why_entry_not_usable, THUMBNAIL_IMAGES};
+use super::datasets::{
+    shape_id_words, use_dataset, use_datasets, why_entry_not_usable, THUMBNAIL_IMAGES,
+};
+use super::i18n::{tr, use_lang};
 use super::image_grid::paint_images;
 use super::picker::download;
 use super::state::use_lab;
 use super::storage::{self, StoredDataset};
 use super::training::Training;
 use crate::ml::dataset::ImageShape;
+use crate::ui_logic::lang::Lang;
 
 /// A size in bytes for people: "840 KB", "12.3 MB".
 fn size_words(bytes: usize) -> String {
@@ -50,51 +54,89 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
     let lab = use_lab();
     let datasets = use_datasets();
     let training = use_context::<Training>();
+    let lang = use_lang();
     let id = StoredValue::new(entry.id.clone());
     let name = StoredValue::new(entry.name.clone());
-    let why = why_entry_not_usable(&entry);
+    let usable = why_entry_not_usable(&entry, Lang::En).is_none();
+    let why = {
+        let entry = entry.clone();
+        move || {
+            let l = lang();
+            why_entry_not_usable(&entry, l).map(|w| {
+                l.text(
+                    format!("Not for training here: {w}."),
+                    format!("无法在这里训练：{w}。"),
+                )
+            })
+        }
+    };
     let in_use = move || {
         lab.own_data
             .with(|d| d.as_ref().is_some_and(|d| d.id == id.get_value()))
     };
-    let shape = ImageShape::from_id(&entry.shape).map_or(entry.shape.clone(), |s| s.to_string());
-    let labels = entry
-        .label_names
-        .as_ref()
-        .map_or(String::new(), |n| format!(" · labels: {}", n.join(", ")));
-    let facts = format!(
-        "{} pictures · {shape} · {}{labels}",
-        entry.images,
-        size_words(entry.file_bytes)
-    );
+    let facts = {
+        let entry = entry.clone();
+        move || {
+            let l = lang();
+            let shape = shape_id_words(&entry.shape, l);
+            let size = size_words(entry.file_bytes);
+            let labels = entry.label_names.as_ref().map_or(String::new(), |n| {
+                l.text(
+                    format!(" · labels: {}", n.join(", ")),
+                    format!(" · 标签：{}", n.join("、")),
+                )
+            });
+            l.text(
+                format!("{} pictures · {shape} · {size}{labels}", entry.images),
+                format!("{} 张图片 · {shape} · {size}{labels}", entry.images),
+            )
+        }
+    };
     let on_use = move |_| {
         leptos::task::spawn_local(async move {
             let problem = match datasets.open(&id.get_value()).await {
                 Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
-                Err(e) => Some(format!("That dataset cannot be used: {e}.")),
+                Err(e) => Some(lab.lang_untracked().text(
+                    format!("That dataset cannot be used: {e}."),
+                    format!("这个数据集无法使用：{e}。"),
+                )),
             };
             datasets.message.set(problem);
         });
     };
     let on_download = move |_| {
+        let l = lab.lang_untracked();
         leptos::task::spawn_local(async move {
             let outcome = storage::dataset_file(&id.get_value())
                 .await
                 .and_then(|bytes| {
-                    bytes.ok_or_else(|| "it is no longer kept in this browser".to_string())
+                    bytes.ok_or_else(|| {
+                        l.text(
+                            "it is no longer kept in this browser",
+                            "它已不在这个浏览器中",
+                        )
+                        .to_string()
+                    })
                 })
-                .and_then(|bytes| download(&bytes, &file_name(&name.get_value())));
+                .and_then(|bytes| download(&bytes, &file_name(&name.get_value()), l));
             if let Err(e) = outcome {
-                datasets
-                    .message
-                    .set(Some(format!("The download failed: {e}.")));
+                datasets.message.set(Some(l.text(
+                    format!("The download failed: {e}."),
+                    format!("下载失败：{e}。"),
+                )));
             }
         });
     };
     let on_delete = move |_| {
-        let question = format!(
-            "Delete the dataset “{}” from this browser? This cannot be undone.",
-            name.get_value()
+        let question = lab.lang_untracked().text(
+            format!(
+                "Delete the dataset “{}” from this browser? This cannot be undone.",
+                name.get_value()
+            ),
+            format!(
+                "要从这个浏览器中删除数据集“{}”吗？此操作无法撤销。",
+                name.get_value()
+            ),
         );
         let sure = web_sys::window()
             .and_then(|w| w.confirm_with_message(&question).ok())
@@ -109,14 +151,14 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
             <div class="dataset-words">
                 <span class="dataset-name">{entry.name.clone()}</span>
                 <span class="dataset-facts">{facts}</span>
-                {why.clone().map(|w| view! { <span class="hint">{format!("Not for training here: {w}.")}</span> })}
+                {(!usable).then(|| view! { <span class="hint">{why}</span> })}
             </div>
             <div class="buttons">
-                <button class="use-dataset" on:click=on_use disabled=move || why.is_some() || in_use()>
-                    {move || if in_use() { "In use" } else { "Use" }}
+                <button class="use-dataset" on:click=on_use disabled=move || !usable || in_use()>
+                    {move || if in_use() { lang().text("In use", "使用中") } else { lang().text("Use", "使用") }}
                 </button>
-                <button class="download-dataset" on:click=on_download>"Download"</button>
-                <button class="delete-dataset" on:click=on_delete>"Delete"</button>
+                <button class="download-dataset" on:click=on_download>{tr("Download", "下载")}</button>
+                <button class="delete-dataset" on:click=on_delete>{tr("Delete", "删除")}</button>
             </div>
         </li>
     }
@@ -136,16 +178,17 @@ pub fn DatasetList() -> impl IntoView {
     };
     view! {
         <div class="dataset-shelf">
-            <h3>"Your datasets, kept in this browser"</h3>
+            <h3>{tr("Your datasets, kept in this browser", "你的数据集（保存在这个浏览器中）")}</h3>
             <ul class="datasets">
                 <For each=move || datasets.entries.get() key=|e| (e.id.clone(), e.saved_ms.to_bits()) let:entry>
                     <DatasetRow entry />
                 </For>
             </ul>
             <p class="hint" hidden=move || !datasets.entries.with(Vec::is_empty)>
-                "None yet: an import is kept here, and so is a dataset file you open."
+                {tr("None yet: an import is kept here, and so is a dataset file you open.",
+                    "还没有：导入的图片会保存在这里，你打开的数据集文件也会。")}
             </p>
-            <label class="button file-button">"Open a dataset file…"
+            <label class="button file-button">{tr("Open a dataset file…", "打开数据集文件…")}
                 <input type="file" class="open-dataset" accept=".safetensors" on:change=on_open />
             </label>
             <p class="error" role="alert">{move || datasets.message.get()}</p>

@@ -11,6 +11,9 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use crate::ui_logic::words::shape_words;
+
+use super::i18n::{Lang, Language};
 use super::picker::read_file;
 use super::state::{Lab, OwnData};
 use super::storage::{self, StoredDataset};
@@ -34,13 +37,22 @@ pub struct Chosen {
     pub ink: bool,
 }
 
+/// [`shape_words`] for a kept dataset's shape id (the id itself when this version does not
+/// know it).
+pub(crate) fn shape_id_words(id: &str, lang: Lang) -> String {
+    ImageShape::from_id(id).map_or(id.to_string(), |s| shape_words(s, lang))
+}
+
 /// Why a kept dataset cannot be used, read from its entry without its file: a shape this
 /// version does not know (kept by a newer one).
-pub fn why_entry_not_usable(entry: &StoredDataset) -> Option<String> {
+pub fn why_entry_not_usable(entry: &StoredDataset, lang: Lang) -> Option<String> {
     ImageShape::from_id(&entry.shape).is_none().then(|| {
-        format!(
-            "its pictures are “{}”, a shape this version of the page cannot train on",
-            entry.shape
+        lang.text(
+            format!(
+                "its pictures are “{}”, a shape this version of the page cannot train on",
+                entry.shape
+            ),
+            format!("它的图片是“{}”，这一版页面无法用这种形状训练", entry.shape),
         )
     })
 }
@@ -56,6 +68,8 @@ pub struct Datasets {
     pub entries: RwSignal<Vec<StoredDataset>>,
     /// The last problem with the shelf (storage full, a file gone), to show.
     pub message: RwSignal<Option<String>>,
+    /// The page's language, for those messages (none in a test: English).
+    language: Option<Language>,
 }
 
 pub fn use_datasets() -> Datasets {
@@ -67,16 +81,23 @@ impl Datasets {
         Self {
             entries: RwSignal::new(Vec::new()),
             message: RwSignal::new(None),
+            language: use_context::<Language>(),
         }
+    }
+
+    /// The language in use, untracked: for a message made when something happens.
+    pub fn lang(self) -> Lang {
+        self.language.map_or(Lang::En, |l| untrack(move || l.get()))
     }
 
     /// Reads the list again.
     pub async fn refresh(self) {
         match storage::list_datasets().await {
             Ok(list) => self.entries.set(list),
-            Err(e) => self
-                .message
-                .set(Some(format!("Your kept datasets cannot be listed: {e}."))),
+            Err(e) => self.message.set(Some(self.lang().text(
+                format!("Your kept datasets cannot be listed: {e}."),
+                format!("无法列出你保存的数据集：{e}。"),
+            ))),
         }
     }
 
@@ -121,17 +142,22 @@ impl Datasets {
     /// Keeps a dataset file a person opened (or dropped), saying what went wrong if it is not
     /// one; nothing already kept is touched.
     pub async fn add_file(self, chosen: web_sys::File) {
-        let outcome = match read_file(chosen).await {
+        let lang = self.lang();
+        let outcome = match read_file(chosen, lang).await {
             Ok((file_name, bytes)) => match file::load(&bytes) {
                 Ok(set) => self
                     .keep(&set, &bytes, true)
                     .await
                     .map(|_| ())
                     .map_err(|(_, e)| {
-                        format!("“{file_name}” was read but could not be kept: {e}.")
+                        lang.text(
+                            format!("“{file_name}” was read but could not be kept: {e}."),
+                            format!("“{file_name}”已读取，但无法保存：{e}。"),
+                        )
                     }),
-                Err(e) => Err(format!(
-                    "“{file_name}” is not a dataset Latent Lab can read: {e}."
+                Err(e) => Err(lang.text(
+                    format!("“{file_name}” is not a dataset Latent Lab can read: {e}."),
+                    format!("“{file_name}”不是 Latent Lab 能读取的数据集：{e}。"),
                 )),
             },
             Err(message) => Err(message),
@@ -141,10 +167,20 @@ impl Datasets {
 
     /// Reads the kept dataset `id`.
     pub async fn open(self, id: &str) -> Result<Chosen, String> {
-        let bytes = storage::dataset_file(id)
-            .await?
-            .ok_or("it is no longer kept in this browser")?;
-        let set = file::load(&bytes).map_err(|e| format!("the kept file is damaged: {e}"))?;
+        let lang = self.lang();
+        let bytes = storage::dataset_file(id).await?.ok_or_else(|| {
+            lang.text(
+                "it is no longer kept in this browser",
+                "它已不在这个浏览器中",
+            )
+            .to_string()
+        })?;
+        let set = file::load(&bytes).map_err(|e| {
+            lang.text(
+                format!("the kept file is damaged: {e}"),
+                format!("保存的文件已损坏：{e}"),
+            )
+        })?;
         let ink = self
             .entries
             .with_untracked(|l| l.iter().find(|e| e.id == id).is_none_or(|e| e.ink));
@@ -181,16 +217,25 @@ impl Datasets {
                 .or_else(|| fitting.next_back())
                 .map(|e| e.id.clone())
         });
+        let lang = lab.lang_untracked();
         let Some(id) = id else {
-            return Some(format!(
-                "This model reads {shape} pictures, and no dataset kept here has that shape: \
-                 the chapters that need data wait until you import pictures as {shape}."
+            let zh_shape = shape_words(shape, Lang::Zh);
+            return Some(lang.text(
+                format!(
+                    "This model reads {shape} pictures, and no dataset kept here has that shape: \
+                     the chapters that need data wait until you import pictures as {shape}."
+                ),
+                format!(
+                    "这个模型读取 {zh_shape} 图片，而这里保存的数据集都不是这种形状：\
+                     需要数据的各章要等你把图片导入为 {zh_shape} 后才能显示。"
+                ),
             ));
         };
         match self.open(&id).await {
             Ok(chosen) => use_dataset(self, lab, training, Some(chosen)).problem(),
-            Err(e) => Some(format!(
-                "The dataset this model reads could not be opened: {e}."
+            Err(e) => Some(lang.text(
+                format!("The dataset this model reads could not be opened: {e}."),
+                format!("无法打开这个模型所读取的数据集：{e}。"),
             )),
         }
     }
@@ -212,8 +257,10 @@ impl Datasets {
             }
         }
         if let Err(e) = storage::delete_dataset(&id).await {
-            self.message
-                .set(Some(format!("The dataset could not be deleted: {e}.")));
+            self.message.set(Some(lab.lang_untracked().text(
+                format!("The dataset could not be deleted: {e}."),
+                format!("无法删除这个数据集：{e}。"),
+            )));
         }
         self.refresh().await;
     }
@@ -235,9 +282,12 @@ impl Datasets {
             }
             Err(e) => {
                 forget_in_use();
-                self.message.set(Some(format!(
-                    "The dataset in use before the page was reloaded could not be read ({e}); \
-                     back on the MNIST digits."
+                self.message.set(Some(lab.lang_untracked().text(
+                    format!(
+                        "The dataset in use before the page was reloaded could not be read ({e}); \
+                         back on the MNIST digits."
+                    ),
+                    format!("页面重新加载前使用的数据集无法读取（{e}）；已改回 MNIST 数字。"),
                 )));
             }
         }
@@ -310,8 +360,11 @@ pub fn use_dataset(
     };
     if let Some(training) = training {
         if training.has_unfinished_run() {
-            let question = "This ends the training run under way (its model stays in the \
-                            library). Change the data?";
+            let question = lab.lang_untracked().text(
+                "This ends the training run under way (its model stays in the \
+                 library). Change the data?",
+                "这会结束正在进行的训练（它的模型仍留在模型库中）。要更换数据吗？",
+            );
             let go_on = web_sys::window()
                 .and_then(|w| w.confirm_with_message(question).ok())
                 .unwrap_or(false);

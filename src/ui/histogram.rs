@@ -5,10 +5,12 @@
 use leptos::html::Div;
 use leptos::prelude::*;
 
+use super::i18n::{use_lang, Lang};
 use super::state::use_lab;
 use super::visibility::width_of;
 use crate::ml::probes::Histogram;
 use crate::ui_logic::chart_scale::{labelled_ticks, ticks_that_fit};
+use crate::ui_logic::words::Noun;
 
 const FALLBACK_WIDTH: f64 = 640.0;
 const HEIGHT: f64 = 180.0;
@@ -25,7 +27,8 @@ pub fn ScoreHistogram(
     /// Each scored input's one-letter mark and score.
     marks: Vec<(char, f32)>,
     /// What the score is, e.g. "−ELBO".
-    what: &'static str,
+    #[prop(into)]
+    what: Signal<&'static str>,
     /// The model that scored them, for the accessible name.
     model: String,
 ) -> impl IntoView {
@@ -33,11 +36,25 @@ pub fn ScoreHistogram(
     let width = width_of(holder, FALLBACK_WIDTH);
     // The scores were taken on the data in use when they were made.
     let noun = untrack(|| use_lab().noun());
-    let label = format!(
-        "histogram of the test {}' {what} under {model}",
-        noun.many()
-    );
+    // The measure word for counting them in Chinese.
+    let measure = match noun {
+        Noun::Digit => "个",
+        Noun::Picture => "张",
+    };
+    let lang = use_lang();
+    let label = move || {
+        let what = what.get();
+        lang().text(
+            format!(
+                "histogram of the test {}' {what} under {model}",
+                noun.many()
+            ),
+            format!("{model} 给出的测试{} {what} 直方图", noun.zh()),
+        )
+    };
     let drawing = move || {
+        let l = lang();
+        let what = what.get();
         let width = width.get();
         let h = &histogram;
         let max = h.counts.iter().copied().max().unwrap_or(0).max(1) as f64;
@@ -55,7 +72,7 @@ pub fn ScoreHistogram(
                 view! {
                     <rect class="bin" x=LEFT + i as f64 * bar_width y=base - height
                         width=(bar_width - 1.0).max(0.5) height=height>
-                        <title>{format!("{c} test {}", noun.many())}</title>
+                        <title>{l.text(format!("{c} test {}", noun.many()), format!("{c} {measure}测试{}", noun.zh()))}</title>
                     </rect>
                 }
             })
@@ -95,7 +112,10 @@ pub fn ScoreHistogram(
             {axis}
             {marks}
             <text class="axis-label" x=width - RIGHT y=HEIGHT - 2.0 text-anchor="end">
-                {format!("{what}, nats per {} ({} beyond the axis)", noun.one(), h.above)}
+                {match l {
+                    Lang::En => format!("{what}, nats per {} ({} beyond the axis)", noun.one(), h.above),
+                    Lang::Zh => format!("{what}，每{measure}{}的奈特数（{} {measure}超出坐标轴）", noun.zh(), h.above),
+                }}
             </text>
         }
     };

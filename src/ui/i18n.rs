@@ -78,6 +78,18 @@ pub fn use_lang() -> impl Fn() -> Lang + Copy + Send + Sync + 'static {
     move || language.map_or(Lang::En, Language::get)
 }
 
+/// The page's language as `<html lang>` says it (the page keeps it in step with the language
+/// in use), for a message made where no component or `Lab` is at hand: deep in a storage or
+/// network call. Untracked; English before the page has set it.
+pub fn page_lang() -> Lang {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"))
+        .and_then(|tag| Lang::from_tag(&tag))
+        .unwrap_or(Lang::En)
+}
+
 /// A text in both languages, following the one in use.
 pub fn tr(en: &'static str, zh: &'static str) -> Signal<&'static str> {
     let lang = use_lang();

@@ -15,6 +15,7 @@ use leptos::prelude::*;
 use super::dataset_list::{file_name, DatasetList};
 use super::datasets::{use_dataset, use_datasets, Chosen};
 use super::dropped;
+use super::i18n::{tr, use_lang, Lang};
 use super::image_grid::paint_images;
 use super::import_files::{place, ImportJob};
 use super::picker::download;
@@ -24,9 +25,10 @@ use super::training::client::worker_url;
 use super::training::Training;
 use super::why::Why;
 use crate::ml::dataset::fit::{Fit, INVERT_BY_DEFAULT};
-use crate::ml::dataset::import::Tally;
+use crate::ml::dataset::import::{Passed, Tally};
 use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
 use crate::protocol::{ImportEvent, ImportRequest, IMPORT_ROLE};
+use crate::ui_logic::words::shape_words;
 use crate::worker::runner::BUILT_IN_DATA;
 
 /// The shapes an import offers, as the issue of datasets lists them.
@@ -40,6 +42,37 @@ const SHAPES: [(Channels, usize); 5] = [
 /// Images shown in the preview.
 const PREVIEW: usize = 48;
 const PREVIEW_COLUMNS: usize = 8;
+
+/// What an import kept and passed over, in `lang` (the English is `Tally::describe`'s).
+fn tally_words(tally: &Tally, lang: Lang) -> String {
+    if lang == Lang::En {
+        return tally.describe();
+    }
+    let example = |why: Passed| {
+        tally
+            .examples
+            .iter()
+            .find(|(w, _)| *w == why)
+            .map(|(_, path)| format!("（{path}）"))
+            .unwrap_or_default()
+    };
+    let passed: Vec<String> = [
+        (tally.duplicates, Passed::Duplicate, "张重复的图片"),
+        (tally.not_pictures, Passed::NotAPicture, "个不是图片的文件"),
+        (tally.unreadable, Passed::Unreadable, "张无法读取的图片"),
+        (tally.over_the_cap, Passed::OverTheCap, "张超出上限的图片"),
+    ]
+    .into_iter()
+    .filter(|(n, _, _)| *n > 0)
+    .map(|(n, why, what)| format!("{n} {what}{}", example(why)))
+    .collect();
+    let kept = format!("保留了 {} 张图片", tally.kept);
+    if passed.is_empty() {
+        kept
+    } else {
+        format!("{kept}；跳过了：{}", passed.join("，"))
+    }
+}
 
 /// A finished import.
 #[derive(Clone)]
@@ -59,6 +92,7 @@ pub fn ImportPanel() -> impl IntoView {
     let lab = use_lab();
     let datasets = use_datasets();
     let training = use_context::<Training>();
+    let lang = use_lang();
     // Why the last "Train on it here" did not happen (or the import was not kept), if so.
     let problem = RwSignal::new(None::<String>);
     // Why the last import is not kept in the browser (storage full): said until the next
@@ -94,8 +128,9 @@ pub fn ImportPanel() -> impl IntoView {
     let keep = move |set: Dataset, file: Vec<u8>, tally: Tally, ink: bool| async move {
         let (id, kept_problem) = match datasets.keep(&set, &file, ink).await {
             Ok(id) => (id, None),
-            Err((id, e)) => (id, Some(format!(
-                "It could not be kept in this browser ({e}); it is here until the page is closed: download it to keep it."
+            Err((id, e)) => (id, Some(lab.lang_untracked().text(
+                format!("It could not be kept in this browser ({e}); it is here until the page is closed: download it to keep it."),
+                format!("它无法保存在这个浏览器中（{e}）；在关闭页面之前它都在这里：下载它才能留下来。"),
             ))),
         };
         not_kept.set(kept_problem);
@@ -121,16 +156,21 @@ pub fn ImportPanel() -> impl IntoView {
         let (paths, files): (Vec<String>, Vec<web_sys::File>) = chosen.into_iter().unzip();
         // The name typed, else the chosen folder's, else a plain one.
         let typed = name.get_untracked().trim().to_string();
+        let l = lab.lang_untracked();
         let dataset_name = if typed.is_empty() {
-            paths[0]
-                .split_once('/')
-                .map_or("my pictures".to_string(), |(top, _)| top.to_string())
+            paths[0].split_once('/').map_or_else(
+                || l.text("my pictures", "我的图片").to_string(),
+                |(top, _)| top.to_string(),
+            )
         } else {
             typed
         };
         // The built-in data's name is taken: the page tells datasets apart by name.
         let dataset_name = if dataset_name == BUILT_IN_DATA {
-            format!("{dataset_name} (yours)")
+            l.text(
+                format!("{dataset_name} (yours)"),
+                format!("{dataset_name}（你的）"),
+            )
         } else {
             dataset_name
         };
@@ -161,8 +201,9 @@ pub fn ImportPanel() -> impl IntoView {
                         leptos::task::spawn_local(async move { job.set_value(None) });
                         return;
                     }
-                    Err(e) => Err(format!(
-                        "The import worker made a dataset this page cannot read: {e}"
+                    Err(e) => Err(l.text(
+                        format!("The import worker made a dataset this page cannot read: {e}"),
+                        format!("导入线程生成了本页无法读取的数据集：{e}"),
                     )),
                 },
                 ImportEvent::ImportFailed { message } => Err(message),
@@ -176,7 +217,7 @@ pub fn ImportPanel() -> impl IntoView {
             Some(training) => training.worker_url(Some(IMPORT_ROLE)),
             None => worker_url(Some(IMPORT_ROLE), None),
         };
-        match ImportJob::start(&files, &request, on_event, &url) {
+        match ImportJob::start(&files, &request, on_event, &url, l) {
             Ok(started) => job.set_value(Some(started)),
             Err(e) => {
                 progress.set(None);
@@ -208,29 +249,53 @@ pub fn ImportPanel() -> impl IntoView {
     };
     let save = move |_| {
         if let Some(Ok(imported)) = outcome.get_untracked() {
-            if let Err(e) = download(&imported.file, &file_name(imported.dataset.name())) {
-                outcome.set(Some(Err(format!("The file could not be saved: {e}"))));
+            let l = lab.lang_untracked();
+            if let Err(e) = download(&imported.file, &file_name(imported.dataset.name()), l) {
+                outcome.set(Some(Err(l.text(
+                    format!("The file could not be saved: {e}"),
+                    format!("无法保存这个文件：{e}"),
+                ))));
             }
         }
     };
     let summary = move || {
+        let lang = lang();
         outcome.with(|o| match o {
             Some(Ok(imported)) => {
                 let set = &imported.dataset;
-                let labels = set.labels().map_or(String::new(), |l| {
-                    format!(
-                        "; {} labels from its folders: {}",
-                        l.names.len(),
-                        l.names.join(", ")
-                    )
-                });
-                Some(format!(
-                    "“{}”: {} images of {}{labels}. {}.",
-                    set.name(),
-                    set.len(),
-                    set.shape(),
-                    imported.tally.describe()
-                ))
+                let tally = tally_words(&imported.tally, lang);
+                Some(match lang {
+                    Lang::En => {
+                        let labels = set.labels().map_or(String::new(), |l| {
+                            format!(
+                                "; {} labels from its folders: {}",
+                                l.names.len(),
+                                l.names.join(", ")
+                            )
+                        });
+                        format!(
+                            "“{}”: {} images of {}{labels}. {tally}.",
+                            set.name(),
+                            set.len(),
+                            set.shape(),
+                        )
+                    }
+                    Lang::Zh => {
+                        let labels = set.labels().map_or(String::new(), |l| {
+                            format!(
+                                "；来自文件夹的 {} 个标签：{}",
+                                l.names.len(),
+                                l.names.join("、")
+                            )
+                        });
+                        format!(
+                            "“{}”：{} 张 {} 图片{labels}。{tally}。",
+                            set.name(),
+                            set.len(),
+                            shape_words(set.shape(), lang),
+                        )
+                    }
+                })
             }
             _ => None,
         })
@@ -245,28 +310,35 @@ pub fn ImportPanel() -> impl IntoView {
             }
             on:dragleave=move |_| drag_over.set(false)
             on:drop=on_drop>
-            <h2 id="import-title">"Your own pictures"</h2>
-            <p class="caption">"Make a dataset of your pictures and see them as a model would: choose them, or drop pictures or folders here."</p>
+            <h2 id="import-title">{tr("Your own pictures", "你自己的图片")}</h2>
+            <p class="caption">{tr("Make a dataset of your pictures and see them as a model would: choose them, or drop pictures or folders here.",
+                "用你的图片做一个数据集，看看模型眼中的它们：选择图片，或把图片、文件夹拖放到这里。")}</p>
             <Why>
                 <p>
-                    "Pictures (any size) are read by your browser, fitted to a square and, for ink on paper, inverted "
-                    "as MNIST's are; a folder's folders become labels. “Train on it here” makes them this page's data: the "
-                    "next run trains a model of their shape (grey or colour, 28 to 64 pixels a side), and every chapter shows "
-                    "them through it. Every fifth picture is kept back to test, from 50 pictures on. The file also trains "
-                    "natively ("<code>"train --data"</code>"). Nothing leaves this page."
+                    {tr("Pictures (any size) are read by your browser, fitted to a square and, for ink on paper, inverted \
+                         as MNIST's are; a folder's folders become labels. “Train on it here” makes them this page's data: the \
+                         next run trains a model of their shape (grey or colour, 28 to 64 pixels a side), and every chapter shows \
+                         them through it. Every fifth picture is kept back to test, from 50 pictures on. The file also trains \
+                         natively (",
+                        "图片（任意大小）由你的浏览器读取，裁成正方形；纸上的墨迹会像 MNIST 那样反转明暗；\
+                         文件夹里的子文件夹会成为标签。“在这里训练”让它们成为本页的数据：下一次训练会得到一个\
+                         与它们形状相同的模型（灰度或彩色，边长 28 到 64 像素），各章都通过这个模型来展示它们。\
+                         从 50 张图片起，每五张留出一张作测试。这个文件也能在本地训练（")}
+                    <code>"train --data"</code>
+                    {tr("). Nothing leaves this page.", "）。任何数据都不会离开本页。")}
                 </p>
             </Why>
             <div class="import-options">
-                <label>"shape "
+                <label>{tr("shape ", "形状 ")}
                     <select on:change=move |ev| shape_index.set(event_target_value(&ev).parse().unwrap_or(0))>
                         {SHAPES.iter().enumerate().map(|(i, (channels, side))| view! {
                             <option value=i.to_string() selected=move || shape_index.get() == i>
-                                {format!("{side}×{side} {}", channels.name())}
+                                {move || shape_words(ImageShape { channels: *channels, side: *side }, lang())}
                             </option>
                         }).collect_view()}
                     </select>
                 </label>
-                <label>"fit "
+                <label>{tr("fit ", "适配 ")}
                     <select on:change=move |ev| {
                         let chosen = event_target_value(&ev);
                         if let Some(f) = Fit::ALL.into_iter().find(|f| f.name() == chosen) {
@@ -274,27 +346,31 @@ pub fn ImportPanel() -> impl IntoView {
                         }
                     }>
                         {Fit::ALL.map(|f| view! {
-                            <option value=f.name() selected=move || fit_choice.get() == f>{f.name()}</option>
+                            <option value=f.name() selected=move || fit_choice.get() == f>{move || lang().text(f.name(), match f {
+                                Fit::CentreCrop => "居中裁剪",
+                                Fit::Pad => "补边",
+                                Fit::Stretch => "拉伸",
+                            })}</option>
                         }).collect_view()}
                     </select>
                 </label>
                 <label><input type="checkbox" class="invert" prop:checked=move || invert.get()
                     on:change=move |ev| invert.set(event_target_checked(&ev)) />
-                    " ink on paper (invert dark on light)"</label>
-                <label>"name "
-                    <input type="text" class="dataset-name" placeholder="from the folder" prop:value=move || name.get()
+                    {tr(" ink on paper (invert dark on light)", " 纸上墨迹（白底黑字反转明暗）")}</label>
+                <label>{tr("name ", "名称 ")}
+                    <input type="text" class="dataset-name" placeholder=tr("from the folder", "取自文件夹名") prop:value=move || name.get()
                         on:input=move |ev| name.set(event_target_value(&ev)) />
                 </label>
             </div>
             <div class="buttons">
-                <label class="button file-button">"Choose pictures or a zip…"
+                <label class="button file-button">{tr("Choose pictures or a zip…", "选择图片或 zip 文件…")}
                     <input type="file" class="import-files" multiple accept="image/*,.zip" on:change=on_files disabled=busy />
                 </label>
-                <label class="button file-button">"Choose a folder…"
+                <label class="button file-button">{tr("Choose a folder…", "选择文件夹…")}
                     <input type="file" class="import-folder" node_ref=folder_input on:change=on_files disabled=busy />
                 </label>
                 <button class="save-dataset" on:click=save disabled=move || !outcome.with(|o| matches!(o, Some(Ok(_))))>
-                    "Download the dataset"
+                    {tr("Download the dataset", "下载数据集")}
                 </button>
                 <button class="train-here" on:click=move |_| {
                     if let Some(Ok(imported)) = outcome.get_untracked() {
@@ -306,38 +382,53 @@ pub fn ImportPanel() -> impl IntoView {
                         })).problem());
                     }
                 } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(_))))>
-                    "Train on it here"
+                    {tr("Train on it here", "在这里训练")}
                 </button>
                 {move || lab.own_data.with(Option::is_some).then(|| view! {
                     <button class="back-to-digits" on:click=move |_| problem.set(use_dataset(datasets, lab, training, None).problem())>
-                        "Back to the MNIST digits"
+                        {tr("Back to the MNIST digits", "回到 MNIST 数字")}
                     </button>
                 })}
             </div>
             <p class="data-in-use" aria-live="polite">
-                {move || lab.own_data.with(|d| d.as_ref().map(|d| {
-                    let test = match d.no_test_set {
-                        Some(_) => format!("all train: fewer than {MIN_FOR_TEST_SPLIT} keep none back for testing"),
-                        None => lab.test_set_words(),
-                    };
-                    format!("Training and every chapter use “{}” ({} pictures; {test}).", d.name, d.images)
-                }))}
+                {move || {
+                    let l = lang();
+                    lab.own_data.with(|d| d.as_ref().map(|d| {
+                        let test = match d.no_test_set {
+                            Some(_) => l.text(
+                                format!("all train: fewer than {MIN_FOR_TEST_SPLIT} keep none back for testing"),
+                                format!("全部用于训练：少于 {MIN_FOR_TEST_SPLIT} 张时不留测试集"),
+                            ),
+                            None => lab.test_set_words(),
+                        };
+                        l.text(
+                            format!("Training and every chapter use “{}” ({} pictures; {test}).", d.name, d.images),
+                            format!("训练和各章都使用“{}”（{} 张图片；{test}）。", d.name, d.images),
+                        )
+                    }))
+                }}
             </p>
             {move || progress.get().map(|(done, total)| view! {
                 <div class="import-progress">
                     <progress max=total value=done></progress>
-                    <span>{format!("{done} of {total} files")}</span>
+                    <span>{move || lang().text(
+                        format!("{done} of {total} files"),
+                        format!("{done}/{total} 个文件"),
+                    )}</span>
                     <button on:click=move |_| {
                         job.set_value(None);
                         progress.set(None);
-                        outcome.set(Some(Err("Import cancelled; nothing was kept.".to_string())));
-                    }>"Cancel"</button>
+                        outcome.set(Some(Err(lab.lang_untracked()
+                            .text("Import cancelled; nothing was kept.", "导入已取消，什么都没有保存。")
+                            .to_string())));
+                    }>{tr("Cancel", "取消")}</button>
                 </div>
             })}
             <p class="import-summary" aria-live="polite">{summary}</p>
             <canvas class="import-preview" node_ref=preview width="0" height="0"
                 hidden=move || !outcome.with(|o| matches!(o, Some(Ok(_))))
-                role="img" aria-label="the first imported images, as they will be trained"></canvas>
+                role="img" aria-label=tr("the first imported images, as they will be trained",
+                    "导入的前几张图片，即训练时的样子")></canvas>
             <p class="error" role="alert">
                 {move || outcome.with(|o| match o { Some(Err(e)) => Some(e.clone()), _ => None })}
                 {move || problem.get()}

@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 
 use super::dim_pair::{Axis, DimPair};
 use super::first_steps::{moved_by_hand, Guide};
+use super::i18n::{tr, trf, use_lang};
 use super::sheet::{context, Sheet};
 use super::state::use_lab;
 use super::visibility::{fill_when, shown_weights};
@@ -44,6 +45,7 @@ struct Codes {
 #[component]
 pub fn LatentPlane() -> impl IntoView {
     let lab = use_lab();
+    let lang = use_lang();
     let guide = use_context::<Guide>();
     let dims = DimPair::new(lab);
     let (dim_x, dim_y) = (dims.across, dims.up);
@@ -255,22 +257,25 @@ pub fn LatentPlane() -> impl IntoView {
         <div class="latent-plane">
             <div class="plane-controls">
                 {move || (lab.latent() > 2).then(|| view! {
-                    <label>"across " {dims.menu(lab, Axis::Across, "dim-across")}</label>
-                    <label>"up " {dims.menu(lab, Axis::Up, "dim-up")}</label>
+                    <label>{tr("across ", "横轴 ")} {dims.menu(lab, Axis::Across, "dim-across")}</label>
+                    <label>{tr("up ", "纵轴 ")} {dims.menu(lab, Axis::Up, "dim-up")}</label>
                 })}
-                {layer(lab.words(|n| format!("decoded {}", n.many())), "layer-sheet", show_sheet)}
-                {layer(lab.words(|n| format!("test {}", n.many())), "layer-codes", show_codes)}
-                {layer(Signal::stored("prior N(0, I)".to_string()), "layer-prior", show_prior)}
+                {layer(lab.text(|l, n| l.text(format!("decoded {}", n.many()), format!("解码出的{}", n.zh()))), "layer-sheet", show_sheet)}
+                {layer(lab.text(|l, n| l.text(format!("test {}", n.many()), format!("测试{}", n.zh()))), "layer-codes", show_codes)}
+                {layer(trf(|l| l.text("prior N(0, I)", "先验 N(0, I)").to_string()), "layer-prior", show_prior)}
             </div>
             <div class="plane" data-sheets=move || sheet.status.sheets.get().to_string()>
                 <canvas class="plane-sheet" node_ref=sheet_canvas aria-hidden="true"></canvas>
                 <canvas class="plane-dots" node_ref=dots_canvas width=DOTS_SIDE height=DOTS_SIDE aria-hidden="true"
                     data-passes=move || codes_drawn.get().to_string()></canvas>
                 <svg class="plane-marks" viewBox=format!("0 0 {SIDE} {SIDE}") tabindex="0" role="application"
-                    aria-label=move || format!(
-                        "latent plane: {} across, {} up, each from −3 to +3; drag the point or use the arrow keys",
-                        dim_name(dim_x)(), dim_name(dim_y)()
-                    )
+                    aria-label=move || {
+                        let (x, y) = (dim_name(dim_x)(), dim_name(dim_y)());
+                        lang().text(
+                            format!("latent plane: {x} across, {y} up, each from −3 to +3; drag the point or use the arrow keys"),
+                            format!("潜平面：横轴 {x}，纵轴 {y}，范围均为 −3 到 +3；拖动这个点或使用方向键"),
+                        )
+                    }
                     on:pointerdown=on_down on:pointermove=on_move on:pointerup=on_up on:pointercancel=on_up
                     on:keydown=on_key>
                     {grid}
@@ -292,7 +297,10 @@ pub fn LatentPlane() -> impl IntoView {
             </div>
             <p class="error" role="alert">
                 {move || sheet.status.error.get()}
-                {move || (lab.latent() == 1).then_some("This model has one latent dimension: its slider is the whole latent space.")}
+                {move || (lab.latent() == 1).then(|| lang().text(
+                    "This model has one latent dimension: its slider is the whole latent space.",
+                    "这个模型只有一个潜在维度：它的滑块就是整个潜空间。",
+                ))}
             </p>
         </div>
     }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::fetch::fetch_bytes;
+use super::i18n::{Lang, Language};
 use super::state::{ActiveModel, Lab};
 use super::storage::{self, StoredModel};
 use crate::ml::checkpoint::{self, Precision};
@@ -48,6 +49,8 @@ pub struct Library {
     /// Bumped by every choice of model; a load that finishes after a newer choice does not
     /// overrule it.
     generation: StoredValue<u64>,
+    /// The page's language, for the messages (none in a test: English).
+    language: Option<Language>,
 }
 
 pub fn use_library() -> Library {
@@ -63,7 +66,13 @@ impl Library {
             models: StoredValue::new_local(HashMap::new()),
             deleted: StoredValue::new_local(HashSet::new()),
             generation: StoredValue::new(0),
+            language: use_context::<Language>(),
         }
+    }
+
+    /// The language in use, untracked: for a message made when something happens.
+    fn lang(self) -> Lang {
+        self.language.map_or(Lang::En, |l| untrack(move || l.get()))
     }
 
     /// Marks a new choice of model and returns its ticket.
@@ -101,9 +110,10 @@ impl Library {
                     });
                 }
             }
-            Err(e) => self
-                .message
-                .set(Some(format!("Saved models cannot be shown: {e}."))),
+            Err(e) => self.message.set(Some(self.lang().text(
+                format!("Saved models cannot be shown: {e}."),
+                format!("无法显示保存的模型：{e}。"),
+            ))),
         }
     }
 
@@ -150,13 +160,21 @@ impl Library {
         if let Some(model) = self.models.with_value(|m| m.get(id).cloned()) {
             return Ok(model);
         }
+        let lang = self.lang();
         let what = match id.strip_prefix("pretrained:") {
-            Some(pid) => format!("the pretrained model {pid}"),
+            Some(pid) => lang.text(
+                format!("the pretrained model {pid}"),
+                format!("预训练模型 {pid}"),
+            ),
             None => {
                 let name = self
                     .entries
-                    .with_untracked(|e| e.iter().find(|e| e.id == id).map(|e| e.name.clone()));
-                format!("the saved model “{}”", name.unwrap_or_default())
+                    .with_untracked(|e| e.iter().find(|e| e.id == id).map(|e| e.name.clone()))
+                    .unwrap_or_default();
+                lang.text(
+                    format!("the saved model “{name}”"),
+                    format!("保存的模型“{name}”"),
+                )
             }
         };
         // A kept model's bytes are always here; a pretrained one's once fetched (`warm`).
@@ -165,14 +183,26 @@ impl Library {
             None => match id.strip_prefix("pretrained:") {
                 Some(pid) => match pretrained::find(pid) {
                     Some(entry) => fetch_bytes(&entry.path()).await.map(|b| (b, what)),
-                    None => Err(format!("there is no pretrained model {pid}")),
+                    None => Err(lang.text(
+                        format!("there is no pretrained model {pid}"),
+                        format!("没有名为 {pid} 的预训练模型"),
+                    )),
                 },
-                None => Err("that model is no longer in this browser".to_string()),
+                None => Err(lang
+                    .text(
+                        "that model is no longer in this browser",
+                        "这个模型已不在这个浏览器中",
+                    )
+                    .to_string()),
             },
         };
         let (bytes, what) = loaded?;
-        let (model, info) =
-            checkpoint::load(&bytes).map_err(|e| format!("{what} could not be loaded: {e}"))?;
+        let (model, info) = checkpoint::load(&bytes).map_err(|e| {
+            lang.text(
+                format!("{what} could not be loaded: {e}"),
+                format!("无法载入{what}：{e}"),
+            )
+        })?;
         self.bytes.update_value(|b| {
             b.insert(id.to_string(), bytes);
         });
@@ -241,10 +271,14 @@ impl Library {
                     .map(|e| (e.id.clone(), e.name.clone()))
             })
         });
+        let lang = lab.lang_untracked();
         if let Some((id, name)) = kept {
             self.select(lab, id).await;
-            self.message.set(Some(format!(
-                "“{file_name}” is already in this browser, as “{name}”: that one is shown."
+            self.message.set(Some(lang.text(
+                format!(
+                    "“{file_name}” is already in this browser, as “{name}”: that one is shown."
+                ),
+                format!("“{file_name}”已在这个浏览器中，名为“{name}”：现在显示的就是它。"),
             )));
             return;
         }
@@ -252,8 +286,9 @@ impl Library {
         let (model, info) = match checkpoint::load(&bytes) {
             Ok(loaded) => loaded,
             Err(e) => {
-                self.message.set(Some(format!(
-                    "“{file_name}” was not loaded: {e}. Nothing was changed."
+                self.message.set(Some(lang.text(
+                    format!("“{file_name}” was not loaded: {e}. Nothing was changed."),
+                    format!("“{file_name}”没有载入：{e}。什么都没有改变。"),
                 )));
                 return;
             }
@@ -270,11 +305,13 @@ impl Library {
             lab.activate(model);
         }
         match self.keep(entry, bytes).await {
-            Ok(()) => self.message.set(Some(format!(
-                "Loaded “{file_name}” and kept it in this browser."
+            Ok(()) => self.message.set(Some(lang.text(
+                format!("Loaded “{file_name}” and kept it in this browser."),
+                format!("已载入“{file_name}”，并保存在这个浏览器中。"),
             ))),
-            Err(e) => self.message.set(Some(format!(
-                "Loaded “{file_name}”, but it could not be kept for the next visit: {e}."
+            Err(e) => self.message.set(Some(lang.text(
+                format!("Loaded “{file_name}”, but it could not be kept for the next visit: {e}."),
+                format!("已载入“{file_name}”，但无法保存到下次访问：{e}。"),
             ))),
         }
     }
@@ -292,8 +329,12 @@ impl Library {
         if self.deleted.with_value(|d| d.contains(id)) {
             return Ok(());
         }
-        let (model, info) = checkpoint::load(&bytes)
-            .map_err(|e| format!("the worker sent weights that cannot be used: {e}"))?;
+        let (model, info) = checkpoint::load(&bytes).map_err(|e| {
+            lab.lang_untracked().text(
+                format!("the worker sent weights that cannot be used: {e}"),
+                format!("训练线程发来的权重无法使用：{e}"),
+            )
+        })?;
         let model = Arc::new(ActiveModel::new(id.to_string(), model, info));
         self.remember(model.clone());
         self.bytes.update_value(|b| {
@@ -358,8 +399,9 @@ impl Library {
             m.remove(&id);
         });
         if let Err(e) = storage::delete(&id).await {
-            self.message.set(Some(format!(
-                "The model could not be deleted from this browser: {e}."
+            self.message.set(Some(self.lang().text(
+                format!("The model could not be deleted from this browser: {e}."),
+                format!("无法从这个浏览器中删除这个模型：{e}。"),
             )));
         }
     }

@@ -10,6 +10,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use super::dim_pair::{Axis, DimPair};
+use super::i18n::{tr, use_lang};
 use super::sheet::Sheet;
 use super::state::use_lab;
 use super::why::Why;
@@ -30,6 +31,7 @@ fn nearest(coords: &[f64], v: f32) -> usize {
 #[component]
 pub fn ManifoldPanel() -> impl IntoView {
     let lab = use_lab();
+    let lang = use_lang();
     let (size, set_size) = signal(DEFAULT_GRID);
     let dims = DimPair::new(lab);
     let canvas = NodeRef::<Canvas>::new();
@@ -114,19 +116,22 @@ pub fn ManifoldPanel() -> impl IntoView {
     };
     view! {
         <section class="panel chapter-split manifold-panel" aria-labelledby="manifold-title">
-            <h2 id="manifold-title">"The manifold: a slice of latent space"</h2>
-            <p class="caption">"A sheet of digits decoded across two latent dimensions; click a cell to go there."</p>
+            <h2 id="manifold-title">{tr("The manifold: a slice of latent space", "流形：潜空间的一个切片")}</h2>
+            <p class="caption">{tr("A sheet of digits decoded across two latent dimensions; click a cell to go there.",
+                "沿两个潜在维度解码出的一整张数字；点击某一格就移到那里。")}</p>
             <Why>
                 <p>
-                    "Every cell decodes one point of a 2-D slice through the latent space: one dimension across, one down, "
-                    "the rest as the sliders set them. Cells are spaced by the inverse normal CDF, so each holds an equal "
-                    "share of the prior. Click a cell to move the sliders there."
+                    {tr("Every cell decodes one point of a 2-D slice through the latent space: one dimension across, one down, \
+                        the rest as the sliders set them. Cells are spaced by the inverse normal CDF, so each holds an equal \
+                        share of the prior. Click a cell to move the sliders there.",
+                        "每一格解码潜空间中一个二维切片上的一个点：一个维度横向变化，一个纵向变化，其余维度保持滑块设定的值。\
+                        格点按标准正态分布的逆累积分布函数排布，所以每格占先验相同的概率。点击某一格，滑块就移到那里。")}
                 </p>
             </Why>
             <div class="manifold-controls">
-                <label>"across " {dims.menu(lab, Axis::Across, "dim-x")}</label>
-                <label>"down " {dims.menu(lab, Axis::Up, "dim-y")}</label>
-                <label>"cells "
+                <label>{tr("across ", "横向 ")} {dims.menu(lab, Axis::Across, "dim-x")}</label>
+                <label>{tr("down ", "纵向 ")} {dims.menu(lab, Axis::Up, "dim-y")}</label>
+                <label>{tr("cells ", "格数 ")}
                     <select class="grid-size" on:change=pick(set_size)>
                         {[5usize, 10, 15, 20].map(|n| view! { <option value=n.to_string() selected=move || size.get() == n>{format!("{n}×{n}")}</option> })}
                     </select>
@@ -137,8 +142,8 @@ pub fn ManifoldPanel() -> impl IntoView {
                 <canvas class="manifold" node_ref=canvas on:click=on_click role="img"
                     data-rows=move || status.rows_done.get().to_string()
                     data-sheets=move || status.sheets.get().to_string()
-                    aria-label=lab.words(|n| format!("a grid of {} decoded across two latent dimensions; click \
-                        to choose one", n.many()))></canvas>
+                    aria-label=lab.text(|l, n| l.text(format!("a grid of {} decoded across two latent dimensions; click \
+                        to choose one", n.many()), format!("沿两个潜在维度解码出的{}网格；点击选择其中一个", n.zh())))></canvas>
                 <div
                     class="marker"
                     style:display=move || if marker.get().is_some() { "" } else { "none" }
@@ -150,7 +155,10 @@ pub fn ManifoldPanel() -> impl IntoView {
             </div>
             <p class="error" role="alert">
                 {move || status.error.get()}
-                {move || (lab.latent() == 1).then_some("This model has one latent dimension; the grid needs two.")}
+                {move || (lab.latent() == 1).then(|| lang().text(
+                    "This model has one latent dimension; the grid needs two.",
+                    "这个模型只有一个潜在维度；网格需要两个。",
+                ))}
             </p>
         </section>
     }

@@ -7,6 +7,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use super::datasets::use_datasets;
+use super::i18n::tr;
 use super::image_grid::paint_images;
 use super::state::use_lab;
 use super::storage;
@@ -56,8 +57,11 @@ pub fn MyDrawings(
                 drawings.set(kept);
                 loaded.set(true);
             }
-            Err(e) => message.set(Some(format!(
-                "Your kept drawings cannot be read ({e}); adding is off so they are not overwritten."
+            Err(e) => message.set(Some(lab.lang_untracked().text(
+                format!(
+                    "Your kept drawings cannot be read ({e}); adding is off so they are not overwritten."
+                ),
+                format!("无法读取你保存的画（{e}）；添加已关闭，以免覆盖它们。"),
             ))),
         }
     });
@@ -77,7 +81,10 @@ pub fn MyDrawings(
                         .await
                         .map(|_| ())
                         .map_err(|(_, e)| {
-                            format!("Your drawings could not be kept in this browser: {e}.")
+                            lab.lang_untracked().text(
+                                format!("Your drawings could not be kept in this browser: {e}."),
+                                format!("无法在此浏览器中保存你的画：{e}。"),
+                            )
                         }),
                     Err(e) => Err(e.to_string()),
                 }
@@ -90,7 +97,11 @@ pub fn MyDrawings(
             .drawing
             .with_untracked(|d| d.as_ref().map(|d| d.pixels.clone()))
         else {
-            message.set(Some("Draw something on the pad first.".to_string()));
+            message.set(Some(
+                lab.lang_untracked()
+                    .text("Draw something on the pad first.", "请先在画板上画点什么。")
+                    .to_string(),
+            ));
             return;
         };
         let mut now = drawings.get_untracked();
@@ -100,19 +111,26 @@ pub fn MyDrawings(
                 save();
                 clear_pad.update(|n| *n += 1);
             }
-            Err(e) => message.set(Some(format!("Not added: {e}."))),
+            Err(e) => message.set(Some(
+                lab.lang_untracked()
+                    .text(format!("Not added: {e}."), format!("未添加：{e}。")),
+            )),
         }
     };
     let remove = move |index: usize| {
         drawings.update(|d| d.remove(index));
         save();
     };
-    let count_text =
-        move || {
-            drawings.with(|d| {
+    let count_text = move || {
+        let l = lab.lang();
+        drawings.with(|d| {
             if d.is_empty() {
-                return "Draw a symbol, name it and add it; a few dozen of each of a few symbols \
-                        make a dataset to train on."
+                return l
+                    .text(
+                        "Draw a symbol, name it and add it; a few dozen of each of a few symbols \
+                         make a dataset to train on.",
+                        "画一个符号，给它起个名字，然后添加；几种符号各画几十个，就是一个可以用来训练的数据集。",
+                    )
                     .to_string();
             }
             let counts: Vec<String> = d
@@ -121,43 +139,61 @@ pub fn MyDrawings(
                 .map(|(label, n)| format!("{label} {n}"))
                 .collect();
             let usable = if d.len() >= MIN_FOR_TEST_SPLIT {
-                "choose “my drawings” in the Data menu to train on them (a fifth test the model)"
-                    .to_string()
+                l.text(
+                    "choose “my drawings” in the Data menu to train on them (a fifth test the model)",
+                    "在“数据”菜单中选择“my drawings”即可用它们训练（其中五分之一用来测试模型）",
+                )
+                .to_string()
             } else {
-                format!(
-                    "choose “my drawings” in the Data menu to train on them; from \
-                     {MIN_FOR_TEST_SPLIT} on, a fifth are kept back to test the model"
+                l.text(
+                    format!(
+                        "choose “my drawings” in the Data menu to train on them; from \
+                         {MIN_FOR_TEST_SPLIT} on, a fifth are kept back to test the model"
+                    ),
+                    format!(
+                        "在“数据”菜单中选择“my drawings”即可用它们训练；\
+                         满 {MIN_FOR_TEST_SPLIT} 张后，会留出五分之一来测试模型"
+                    ),
                 )
             };
-            format!("My drawings: {} ({}); {usable}.", d.len(), counts.join(" · "))
+            l.text(
+                format!("My drawings: {} ({}); {usable}.", d.len(), counts.join(" · ")),
+                format!("我的画：{} 张（{}）；{usable}。", d.len(), counts.join(" · ")),
+            )
         })
-        };
+    };
     view! {
         <div class="my-drawings">
             <div class="add-row">
-                <label>"Add to my drawings as "
-                    <input type="text" class="drawing-label" placeholder="a label, e.g. star" maxlength="40"
+                <label>{tr("Add to my drawings as ", "添加到我的画，标签为 ")}
+                    <input type="text" class="drawing-label" placeholder=tr("a label, e.g. star", "标签，例如“星星”") maxlength="40"
                         prop:value=move || label.get() on:input=move |ev| label.set(event_target_value(&ev)) />
                 </label>
                 <button class="add-drawing" on:click=add
                     disabled=move || !loaded.get() || label.with(|l| l.trim().is_empty()) || lab.drawing.with(Option::is_none)>
-                    "Add"
+                    {tr("Add", "添加")}
                 </button>
             </div>
             <p class="drawings-count hint">{count_text}</p>
             <details class="browse-drawings" hidden=move || drawings.with(Drawings::is_empty)>
-                <summary>"Browse and remove"</summary>
+                <summary>{tr("Browse and remove", "浏览与删除")}</summary>
                 <ul class="drawing-grid">
-                    {move || drawings.with(|d| (0..d.len()).map(|i| {
+                    {move || {
+                    let l = lab.lang();
+                    drawings.with(|d| (0..d.len()).map(|i| {
                         let name = d.label(i).to_string();
                         view! {
                             <li title=name.clone()>
                                 <DrawingThumb image=d.image(i).to_vec() />
                                 <button class="remove-drawing" on:click=move |_| remove(i)
-                                    aria-label=format!("remove drawing {}, “{name}”", i + 1)>"×"</button>
+                                    aria-label=l.text(
+                                        format!("remove drawing {}, “{name}”", i + 1),
+                                        format!("删除第 {} 张画“{name}”", i + 1),
+                                    )>"×"</button>
                             </li>
                         }
-                    }).collect_view())}
+                    }).collect_view())
+                    }}
                 </ul>
             </details>
             <p class="error" role="alert">{move || message.get()}</p>

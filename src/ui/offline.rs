@@ -11,6 +11,9 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
+use super::i18n::page_lang;
+use super::i18n::{tr, use_lang};
+
 /// The first visit's own downloads (the page, the default model, the digits) and the training
 /// worker's warm-up go first; the copy (about 19 MB, most of it the digits) is made after them.
 const REGISTER_AFTER: Duration = Duration::from_secs(5);
@@ -40,28 +43,38 @@ fn property(target: &JsValue, name: &str) -> Result<JsValue, String> {
 }
 
 fn method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
-    let f: Function = property(target, name)?
-        .dyn_into()
-        .map_err(|_| format!("the browser has no {name}"))?;
+    let f: Function = property(target, name)?.dyn_into().map_err(|_| {
+        page_lang().text(
+            format!("the browser has no {name}"),
+            format!("浏览器没有 {name}"),
+        )
+    })?;
     f.apply(target, &args.iter().collect::<Array>())
         .map_err(describe)
 }
 
 async fn settle(promise: JsValue) -> Result<JsValue, String> {
-    let promise: Promise = promise
-        .dyn_into()
-        .map_err(|_| "the browser answered with something other than a promise".to_string())?;
+    let promise: Promise = promise.dyn_into().map_err(|_| {
+        page_lang()
+            .text(
+                "the browser answered with something other than a promise",
+                "浏览器返回的不是 Promise",
+            )
+            .to_string()
+    })?;
     JsFuture::from(promise).await.map_err(describe)
 }
 
 fn service_workers() -> Result<JsValue, String> {
     let container = property(&property(&js_sys::global(), "navigator")?, "serviceWorker")?;
     if container.is_undefined() {
-        return Err(
-            "this browser keeps no offline copy of a page that is not served over https or \
-             from this computer"
-                .to_string(),
-        );
+        return Err(page_lang()
+            .text(
+                "this browser keeps no offline copy of a page that is not served over https or \
+                 from this computer",
+                "对于不是通过 https 或从本机提供的页面，这个浏览器不会保存离线副本",
+            )
+            .to_string());
     }
     Ok(container)
 }
@@ -124,13 +137,16 @@ pub(crate) fn provide_offline() {
 
 /// Lets the waiting build take over, and reloads into it once it has.
 fn use_new_build(offline: Offline) -> Result<(), String> {
-    let registration = offline
-        .registration
-        .get_value()
-        .ok_or("no service worker is registered")?;
+    let registration = offline.registration.get_value().ok_or_else(|| {
+        page_lang()
+            .text("no service worker is registered", "没有注册 service worker")
+            .to_string()
+    })?;
     let waiting = property(&registration, "waiting")?;
     if !waiting.is_object() {
-        return Err("no newer build is waiting".to_string());
+        return Err(page_lang()
+            .text("no newer build is waiting", "没有等待中的新版本")
+            .to_string());
     }
     on(&service_workers()?, "controllerchange", || {
         if let Some(window) = web_sys::window() {
@@ -145,11 +161,18 @@ fn use_new_build(offline: Offline) -> Result<(), String> {
 pub fn OfflineCopy() -> impl IntoView {
     let kept = use_context::<Offline>().map(|o| o.kept);
     let status = move || kept.and_then(|k| k.get());
+    let lang = use_lang();
     view! {
         <li class="offline" data-kept=move || status().map(|s| s.is_ok().to_string())>
             {move || status().map(|s| match s {
-                Ok(()) => "Offline: this version is kept in your browser, so the page opens without the network.".to_string(),
-                Err(why) => format!("Offline: no copy is kept ({why})."),
+                Ok(()) => lang().text(
+                    "Offline: this version is kept in your browser, so the page opens without the network.",
+                    "离线：这个版本已保存在你的浏览器中，没有网络也能打开本页。",
+                ).to_string(),
+                Err(why) => lang().text(
+                    format!("Offline: no copy is kept ({why})."),
+                    format!("离线：没有保存副本（{why}）。"),
+                ),
             })}
         </li>
     }
@@ -161,6 +184,7 @@ pub fn UpdateNotice() -> impl IntoView {
     let offline = use_context::<Offline>();
     let waiting = move || offline.is_some_and(|o| o.update_waiting.get());
     let problem = RwSignal::new(None::<String>);
+    let lang = use_lang();
     let use_it = move |_| {
         if let Some(offline) = offline {
             problem.set(use_new_build(offline).err());
@@ -168,10 +192,12 @@ pub fn UpdateNotice() -> impl IntoView {
     };
     view! {
         <p class="note update-notice" role="status" hidden=move || !waiting()>
-            "A new version of Latent Lab is ready: it runs from your next visit. "
-            <button class="use-new-build" on:click=use_it>"Use it now"</button>
-            " (the page reloads; a run in progress comes back from its last snapshot)"
-            {move || problem.get().map(|p| format!(" — could not: {p}."))}
+            {tr("A new version of Latent Lab is ready: it runs from your next visit. ",
+                "Latent Lab 的新版本已就绪：下次访问时启用。")}
+            <button class="use-new-build" on:click=use_it>{tr("Use it now", "立即使用")}</button>
+            {tr(" (the page reloads; a run in progress comes back from its last snapshot)",
+                "（页面会重新加载；进行中的训练会从最近一次快照恢复）")}
+            {move || problem.get().map(|p| lang().text(format!(" — could not: {p}."), format!("——未能完成：{p}。")))}
         </p>
     }
 }

@@ -5,60 +5,75 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::datasets::{use_datasets, Datasets};
+use super::i18n::{tr, use_lang, Lang};
 use super::library::{pretrained_id, use_library, Library};
 use super::share;
 use super::state::{use_lab, ActiveModel, Lab};
 use super::training::Training;
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
 use crate::ml::run_notes;
+use crate::ui_logic::words::config_words;
 
 /// How long a library message stays at the bottom of the screen.
 const TOAST_MS: u64 = 6_000;
 
 /// A short line about the active model: kind, sizes and its test score.
-fn describe(model: &ActiveModel) -> String {
+fn describe(model: &ActiveModel, lang: Lang) -> String {
     let score = model.info.notes.get(run_notes::TEST_NEG_ELBO).map(|s| {
         if model.model.config().kind.is_variational() {
-            format!("; test −ELBO {s} nats")
+            lang.text(
+                format!("; test −ELBO {s} nats"),
+                format!("；测试集 −ELBO {s} 奈特"),
+            )
         } else {
-            format!("; test reconstruction {s} nats")
+            lang.text(
+                format!("; test reconstruction {s} nats"),
+                format!("；测试集重建误差 {s} 奈特"),
+            )
         }
     });
     let epochs = model
         .info
         .notes
         .get(run_notes::EPOCHS)
-        .map(|e| format!(", {e} epochs"));
+        .map(|e| lang.text(format!(", {e} epochs"), format!("，训练 {e} 轮")));
     let blurb = model
         .id
         .strip_prefix("pretrained:")
         .and_then(pretrained::find)
-        .map(|p| format!(" — {}", p.blurb));
+        .map(|p| format!(" — {}", lang.text(p.blurb, p.blurb_zh)));
+    let title = match lang {
+        Lang::En => model.title.clone(),
+        Lang::Zh => config_words(&model.info.config, lang),
+    };
     format!(
         "{}{}{}{}",
-        model.title,
+        title,
         epochs.unwrap_or_default(),
         score.unwrap_or_default(),
         blurb.unwrap_or_default()
     )
 }
 
-/// Offers `bytes` as a file download.
-pub(crate) fn download(bytes: &[u8], file_name: &str) -> Result<(), String> {
+/// Offers `bytes` as a file download; a failure is said in `lang`.
+pub(crate) fn download(bytes: &[u8], file_name: &str, lang: Lang) -> Result<(), String> {
+    let unprepared = || {
+        lang.text("could not prepare the file", "无法准备文件")
+            .to_string()
+    };
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
     options.set_type("application/octet-stream");
     let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &options)
-        .map_err(|_| "could not prepare the file")?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)
-        .map_err(|_| "could not prepare the file")?;
+        .map_err(|_| unprepared())?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unprepared())?;
     let document = web_sys::window()
         .and_then(|w| w.document())
-        .ok_or("no document")?;
+        .ok_or_else(|| lang.text("no document", "没有文档").to_string())?;
     let link: web_sys::HtmlAnchorElement = document
         .create_element("a")
-        .map_err(|_| "no link")?
+        .map_err(|_| lang.text("no link", "无法创建链接").to_string())?
         .unchecked_into();
     link.set_href(&url);
     link.set_download(file_name);
@@ -91,10 +106,19 @@ fn file_name(model: &ActiveModel) -> String {
     )
 }
 
-pub(crate) async fn read_file(file: web_sys::File) -> Result<(String, Vec<u8>), String> {
+/// Reads a file a person chose; a failure is said in `lang`.
+pub(crate) async fn read_file(
+    file: web_sys::File,
+    lang: Lang,
+) -> Result<(String, Vec<u8>), String> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
-        .map_err(|_| format!("“{}” could not be read", file.name()))?;
+        .map_err(|_| {
+            lang.text(
+                format!("“{}” could not be read", file.name()),
+                format!("无法读取“{}”", file.name()),
+            )
+        })?;
     Ok((file.name(), js_sys::Uint8Array::new(&buffer).to_vec()))
 }
 
@@ -113,6 +137,7 @@ pub fn ModelPicker() -> impl IntoView {
     let datasets = use_datasets();
 
     let training = use_context::<Training>();
+    let lang = use_lang();
     // Open with the model of the link (or the default), then the kept models and the last run,
     // then warm the pretrained cache. A link to a model kept in this browser can only be
     // followed once the kept models are read.
@@ -168,15 +193,22 @@ pub fn ModelPicker() -> impl IntoView {
         };
         match library.checkpoint_of(&model.id) {
             Some(bytes) => {
-                if let Err(e) = download(&bytes, &file_name(&model)) {
-                    library
-                        .message
-                        .set(Some(format!("The download failed: {e}.")));
+                let l = lab.lang_untracked();
+                if let Err(e) = download(&bytes, &file_name(&model), l) {
+                    library.message.set(Some(l.text(
+                        format!("The download failed: {e}."),
+                        format!("下载失败：{e}。"),
+                    )));
                 }
             }
-            None => library
-                .message
-                .set(Some("This model has no weights to download yet.".into())),
+            None => library.message.set(Some(
+                lab.lang_untracked()
+                    .text(
+                        "This model has no weights to download yet.",
+                        "这个模型还没有可以下载的权重。",
+                    )
+                    .into(),
+            )),
         }
     };
     let open_files = move |files: Option<web_sys::FileList>| {
@@ -184,7 +216,7 @@ pub fn ModelPicker() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            match read_file(file).await {
+            match read_file(file, lab.lang_untracked()).await {
                 Ok((name, bytes)) => {
                     library.add_file(lab, name, bytes).await;
                     follow_model(datasets, library, lab, training).await;
@@ -206,16 +238,23 @@ pub fn ModelPicker() -> impl IntoView {
             return;
         }
         let run_model = training.is_some_and(|t| t.is_run_entry(&id));
+        let l = lab.lang_untracked();
         let question = if run_model {
-            "This is the model the training run is building: deleting it ends the run, and its \
-             curves go too. Delete it?"
-                .to_string()
+            l.text(
+                "This is the model the training run is building: deleting it ends the run, and its \
+                 curves go too. Delete it?",
+                "这是训练正在构建的模型：删除它会结束这次训练，训练曲线也会一并删除。要删除吗？",
+            )
+            .to_string()
         } else {
             let name = library
                 .entries
                 .with_untracked(|list| list.iter().find(|e| e.id == id).map(|e| e.name.clone()))
                 .unwrap_or_default();
-            format!("Delete “{name}” from this browser? This cannot be undone.")
+            l.text(
+                format!("Delete “{name}” from this browser? This cannot be undone."),
+                format!("要从这个浏览器中删除“{name}”吗？此操作无法撤销。"),
+            )
         };
         let confirmed = web_sys::window()
             .and_then(|w| w.confirm_with_message(&question).ok())
@@ -271,9 +310,9 @@ pub fn ModelPicker() -> impl IntoView {
         <div class="model-picker">
             <div class="picker-row">
                 <label>
-                    "Model "
+                    {tr("Model ", "模型 ")}
                     <select id="model-select" on:change=on_change>
-                        <optgroup label="Pretrained">
+                        <optgroup label=tr("Pretrained", "预训练")>
                             {PRETRAINED
                                 .iter()
                                 .map(|p| {
@@ -281,12 +320,15 @@ pub fn ModelPicker() -> impl IntoView {
                                     let value = id.clone();
                                     view! {
                                         <option value=value selected=move || active_id() == id
-                                            title=format!("{} (pretrained)", p.config)>{p.name}</option>
+                                            title=move || lang().text(
+                                                format!("{} (pretrained)", p.config),
+                                                format!("{}（预训练）", config_words(&p.config, Lang::Zh)),
+                                            )>{move || lang().text(p.name, p.name_zh)}</option>
                                     }
                                 })
                                 .collect_view()}
                         </optgroup>
-                        <optgroup label="Trained or loaded in this browser">
+                        <optgroup label=tr("Trained or loaded in this browser", "在这个浏览器中训练或载入的")>
                             <For each=move || library.entries.get() key=|e| (e.id.clone(), e.name.clone()) let:entry>
                                 {
                                     let id = entry.id.clone();
@@ -296,15 +338,23 @@ pub fn ModelPicker() -> impl IntoView {
                         </optgroup>
                     </select>
                 </label>
-                <button on:click=on_download title="Save the current model as a .safetensors file">"Download"</button>
-                <label class="button file-button" title="Load a .safetensors file saved by Latent Lab (or drop it on the page)">
-                    "Load file…"
+                <button on:click=on_download title=tr("Save the current model as a .safetensors file",
+                    "把当前模型保存为 .safetensors 文件")>{tr("Download", "下载")}</button>
+                <label class="button file-button" title=tr("Load a .safetensors file saved by Latent Lab (or drop it on the page)",
+                    "载入由 Latent Lab 保存的 .safetensors 文件（也可以把它拖放到页面上）")>
+                    {tr("Load file…", "载入文件…")}
                     <input type="file" id="model-file" accept=".safetensors" on:change=on_pick />
                 </label>
-                <button on:click=on_delete disabled=move || !active_id().starts_with("stored:")>"Delete"</button>
+                <button on:click=on_delete disabled=move || !active_id().starts_with("stored:")>{tr("Delete", "删除")}</button>
             </div>
             <p class="model-info" data-model=active_id data-status=status>
-                {move || lab.active.get().map(|m| describe(&m)).unwrap_or_else(|| "Loading the pretrained model…".into())}
+                {move || {
+                    let l = lang();
+                    lab.active
+                        .get()
+                        .map(|m| describe(&m, l))
+                        .unwrap_or_else(|| l.text("Loading the pretrained model…", "正在载入预训练模型…").into())
+                }}
             </p>
             <p class="library-message" role="status">{move || library.message.get()}</p>
             // Seen, not read out twice: the line above is the live region.

@@ -2,11 +2,14 @@
 //! (`crate::worker::picture`): in an import worker for an import, here for the one picture a
 //! chapter reads for the model (the anomaly score, the data column's upload).
 
+use std::fmt;
+
 use wasm_bindgen::JsCast;
 
 use crate::ml::dataset::fit::{fit, Fit, FitOptions};
 use crate::ml::dataset::ImageShape;
 use crate::ml::preprocess::{mnist_like, PreprocessError};
+use crate::ui_logic::lang::Lang;
 use crate::ui_logic::picture::ink_from_rgba;
 use crate::ui_logic::pixels::GreyAs;
 
@@ -32,6 +35,41 @@ pub fn take_files(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
 /// page.
 const READ_SIDE: f64 = 280.0;
 
+/// Why a picture could not be read for the model: shown in the language in use with
+/// [`PictureError::text`] (its `Display` is the English).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PictureError {
+    /// The browser could not decode it (the decoder's own message).
+    Unreadable(String),
+    /// No stroke stands out from its background.
+    Blank { name: String },
+    /// It could not be fitted to the model's pictures (the model core's reason, in English).
+    Unprepared { name: String, why: String },
+}
+
+impl PictureError {
+    /// The message in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        match self {
+            PictureError::Unreadable(why) => why.clone(),
+            PictureError::Blank { name } => lang.text(
+                format!("“{name}” looks blank: no stroke stands out from its background"),
+                format!("“{name}”看起来是空白的：没有笔画从背景中显现出来"),
+            ),
+            PictureError::Unprepared { name, why } => lang.text(
+                format!("“{name}” could not be prepared: {why}"),
+                format!("无法处理“{name}”：{why}"),
+            ),
+        }
+    }
+}
+
+impl fmt::Display for PictureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text(Lang::En))
+    }
+}
+
 /// Reads an image file (PNG, JPEG, SVG…) as the model of `shape` reads pictures.
 ///
 /// For 28×28 grey it is read the way a drawing is: the browser scales it (keeping its shape) to
@@ -45,28 +83,35 @@ pub async fn picture_for_model(
     file: web_sys::File,
     shape: ImageShape,
     grey: GreyAs,
-) -> Result<Vec<f32>, String> {
+) -> Result<Vec<f32>, PictureError> {
     let name = file.name();
     if shape == ImageShape::DIGITS && grey == GreyAs::Ink {
-        let picture = crate::worker::picture::decode(&file, &name, READ_SIDE).await?;
+        let picture = crate::worker::picture::decode(&file, &name, READ_SIDE)
+            .await
+            .map_err(PictureError::Unreadable)?;
         let ink = ink_from_rgba(&picture.rgba);
         return match mnist_like(&ink, picture.width, picture.height) {
             Ok(done) => Ok(done.pixels),
-            Err(PreprocessError::Blank) => Err(format!(
-                "“{name}” looks blank: no stroke stands out from its background"
-            )),
-            Err(e) => Err(format!("“{name}” could not be prepared: {e}")),
+            Err(PreprocessError::Blank) => Err(PictureError::Blank { name }),
+            Err(e) => Err(PictureError::Unprepared {
+                name,
+                why: e.to_string(),
+            }),
         };
     }
     // As an import does: the browser's resize to a few times the side, then the fit.
     let max_side = (4 * shape.side) as f64;
-    let picture = crate::worker::picture::decode(&file, &name, max_side).await?;
+    let picture = crate::worker::picture::decode(&file, &name, max_side)
+        .await
+        .map_err(PictureError::Unreadable)?;
     let options = FitOptions {
         shape,
         fit: Fit::CentreCrop,
         invert_dark_on_light: grey == GreyAs::Ink,
     };
-    let levels = fit(picture.as_rgba(), options)
-        .map_err(|e| format!("“{name}” could not be prepared: {e}"))?;
+    let levels = fit(picture.as_rgba(), options).map_err(|e| PictureError::Unprepared {
+        name,
+        why: e.to_string(),
+    })?;
     Ok(levels.iter().map(|&k| f32::from(k) / 255.0).collect())
 }

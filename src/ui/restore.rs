@@ -8,12 +8,14 @@ use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
+use super::i18n::{tr, use_lang, Lang};
 use super::state::use_lab;
 use super::why::Why;
 use crate::ml::dataset::ImageShape;
 use crate::ml::explore::encode_one;
 use crate::ml::probes::{erased, fill_hole, mean_squared_error, patch_mask, salt_and_pepper};
 use crate::ml::rng::Rng;
+use crate::ui_logic::words::Noun;
 
 /// What is done to the picture.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -52,6 +54,7 @@ fn hole_at(shape: ImageShape, (row, col, size): (f32, f32, f32)) -> (usize, usiz
 #[component]
 pub fn RestorePanel() -> impl IntoView {
     let lab = use_lab();
+    let lang = use_lang();
     let source = RwSignal::new(Source::Test(3));
     let damage = RwSignal::new(Damage::Patch {
         row: 12.0 / 28.0,
@@ -162,54 +165,96 @@ pub fn RestorePanel() -> impl IntoView {
     let show = |m: Memo<Option<Vec<f32>>>| Signal::derive(move || m.get().unwrap_or_else(zeros));
     view! {
         <section class="panel chapter-split restore-panel" aria-labelledby="restore-title">
-            <h2 id="restore-title">"Restore: denoising and inpainting"</h2>
-            <p class="caption">{lab.words(move |n| format!("Damage a {one}, and the model repairs it from what \
-                is left.", one = n.one()))}</p>
+            <h2 id="restore-title">{tr("Restore: denoising and inpainting", "修复：去噪与补全")}</h2>
+            <p class="caption">{lab.text(move |l, n| match (l, n) {
+                (Lang::En, n) => format!("Damage a {one}, and the model repairs it from what \
+                    is left.", one = n.one()),
+                (Lang::Zh, Noun::Digit) => "弄坏一个数字，模型会根据剩下的部分把它修好。".to_string(),
+                (Lang::Zh, Noun::Picture) => "弄坏一张图片，模型会根据剩下的部分把它修好。".to_string(),
+            })}</p>
             <Why>
-                <p>{lab.words(move |n| format!("Damage a {one} and reconstruct it: the encoder still finds a \
+                <p>{lab.text(move |l, n| if l == Lang::Zh {
+                    let damage = match n {
+                        Noun::Digit => "弄坏一个数字",
+                        Noun::Picture => "弄坏一张图片",
+                    };
+                    format!("{damage}再重建它：编码器仍会找到一个接近干净{zh}的编码，而解码器只能画出像训练{zh}的图像，\
+                        所以重建会填上缺口或去掉噪声。数字是与原图相比的均方误差：越低越接近。补全会保留给定的像素，\
+                        只填补缺口。噪声会把五分之一的像素变成黑或白。点击被损坏的{zh}，就在那里抹掉一块。", zh = n.zh())
+                } else { format!("Damage a {one} and reconstruct it: the encoder still finds a \
                     code near the clean {one}'s, and the decoder can only draw images like the \
                     training {many}, so the reconstruction fills the hole or drops the noise. The \
                     numbers are the mean squared error against the original: lower is closer. An \
                     inpainting keeps the pixels it was given and fills only the hole. The noise \
                     turns a fifth of the pixels black or white. Click the damaged {one} to wipe a \
-                    patch there.", one = n.one(), many = n.many()))}
+                    patch there.", one = n.one(), many = n.many()) })}
                 </p>
             </Why>
             <div class="buttons">
-                <button class="damage-patch" on:click=patch>"Wipe a patch"</button>
-                <button class="damage-noise" on:click=noise>"Add noise"</button>
-                <button class="another-digit" on:click=another disabled=move || lab.test.with(Option::is_none)>{lab.words(move |n| format!("Another \
-                    test {one}", one = n.one()))}</button>
+                <button class="damage-patch" on:click=patch>{tr("Wipe a patch", "抹掉一块")}</button>
+                <button class="damage-noise" on:click=noise>{tr("Add noise", "加噪声")}</button>
+                <button class="another-digit" on:click=another disabled=move || lab.test.with(Option::is_none)>{lab.text(move |l, n| match (l, n) {
+                    (Lang::En, n) => format!("Another test {one}", one = n.one()),
+                    (Lang::Zh, Noun::Digit) => "换一个测试数字".to_string(),
+                    (Lang::Zh, Noun::Picture) => "换一张测试图片".to_string(),
+                })}</button>
                 <button class="use-drawing" on:click=move |_| source.set(Source::Drawing)
-                    disabled=move || lab.drawing.with(Option::is_none)>"Use my drawing"</button>
+                    disabled=move || lab.drawing.with(Option::is_none)>{tr("Use my drawing", "用我的手绘")}</button>
             </div>
             <div class="restore-row chapter-figure">
                 <figure class="original">
-                    <DigitView pixels=show(original) label=lab.words(|n| format!("the original {}", n.one())) />
-                    <figcaption>"original"</figcaption>
+                    <DigitView pixels=show(original) label=lab.text(|l, n| l.text(format!("the original {}", n.one()), format!("原始{}", n.zh()))) />
+                    <figcaption>{tr("original", "原图")}</figcaption>
                 </figure>
                 <figure class="damaged" on:click=patch_at>
-                    <DigitView pixels=show(damaged) label=lab.words(|n| format!("the damaged {} (click to wipe \
-                        a patch there)", n.one())) />
-                    <figcaption>{move || errors.get().map(|e| format!("damaged · error {:.4}", e.0)).unwrap_or_else(|| "damaged".into())}</figcaption>
+                    <DigitView pixels=show(damaged) label=lab.text(|l, n| l.text(format!("the damaged {} (click to wipe \
+                        a patch there)", n.one()), format!("被损坏的{}（点击在那里抹掉一块）", n.zh()))) />
+                    <figcaption>{move || {
+                        let l = lang();
+                        errors.get()
+                            .map(|e| l.text(format!("damaged · error {:.4}", e.0), format!("损坏后 · 误差 {:.4}", e.0)))
+                            .unwrap_or_else(|| l.text("damaged", "损坏后").into())
+                    }}</figcaption>
                 </figure>
                 <figure class="restored">
-                    <DigitView pixels=show(restored) label=lab.words(|n| format!("the model's reconstruction \
-                        of the damaged {}", n.one())) />
-                    <figcaption>{move || errors.get().map(|e| format!("restored · error {:.4}", e.1)).unwrap_or_else(|| "restored".into())}</figcaption>
+                    <DigitView pixels=show(restored) label=lab.text(|l, n| l.text(format!("the model's reconstruction \
+                        of the damaged {}", n.one()), format!("模型对被损坏{}的重建", n.zh()))) />
+                    <figcaption>{move || {
+                        let l = lang();
+                        errors.get()
+                            .map(|e| l.text(format!("restored · error {:.4}", e.1), format!("修复后 · 误差 {:.4}", e.1)))
+                            .unwrap_or_else(|| l.text("restored", "修复后").into())
+                    }}</figcaption>
                 </figure>
             </div>
             <p class="restore-verdict"
                 data-damaged=move || errors.get().map(|e| e.0.to_string())
                 data-restored=move || errors.get().map(|e| e.1.to_string())>
-                {move || errors.get().map(|(d, r)| if r < d {
-                    format!("The reconstruction is {:.0}% closer to the original than the damaged input.", 100.0 * (1.0 - r / d.max(1e-9)))
-                } else {
-                    format!("The reconstruction is not closer to the original than the damaged input: the damage changed which {} it looks like.", lab.noun().one())
-                })}
+                {move || {
+                    let l = lang();
+                    errors.get().map(|(d, r)| if r < d {
+                        let closer = 100.0 * (1.0 - r / d.max(1e-9));
+                        l.text(
+                            format!("The reconstruction is {closer:.0}% closer to the original than the damaged input."),
+                            format!("重建结果与原图的差距比损坏后的输入小 {closer:.0}%。"),
+                        )
+                    } else {
+                        let n = lab.noun();
+                        l.text(
+                            format!("The reconstruction is not closer to the original than the damaged input: the damage changed which {} it looks like.", n.one()),
+                            match n {
+                                Noun::Digit => "重建结果并不比损坏后的输入更接近原图：损坏改变了它看起来像哪个数字。".to_string(),
+                                Noun::Picture => "重建结果并不比损坏后的输入更接近原图：损坏改变了它看起来像哪一类图片。".to_string(),
+                            },
+                        )
+                    })
+                }}
             </p>
             <p class="error" role="alert">
-                {move || lab.why_no_test_images().map(|why| format!("No test images: {why}; draw a picture and use it instead."))}
+                {move || lab.why_no_test_images().map(|why| lang().text(
+                    format!("No test images: {why}; draw a picture and use it instead."),
+                    format!("没有测试图片：{why}；可以画一张图来代替。"),
+                ))}
             </p>
         </section>
     }

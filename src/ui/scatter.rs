@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 
 use super::digit_view::DigitView;
+use super::i18n::{tr, use_lang, Lang};
 use super::state::use_lab;
 use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
@@ -20,6 +21,7 @@ use crate::ml::dataset::ImageShape;
 use crate::ml::neighbours::{nearest_neighbour_agreement, Agreement};
 use crate::ml::projection::Projection;
 use crate::ui_logic::palette::class_colour;
+use crate::ui_logic::words::Noun;
 
 /// The test digits' codes under one model.
 struct Encoded {
@@ -93,12 +95,14 @@ pub fn ScatterPanel() -> impl IntoView {
     let hovered = RwSignal::new(None::<usize>);
     let canvas = NodeRef::<Canvas>::new();
 
+    let lang = use_lang();
     let encode = move || {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
-            message.set(Some(format!(
-                "The test {} are not loaded.",
-                lab.noun_untracked().many()
+            let noun = lab.noun_untracked();
+            message.set(Some(lab.lang_untracked().text(
+                format!("The test {} are not loaded.", noun.many()),
+                format!("测试{}还没有加载。", noun.zh()),
             )));
             return;
         };
@@ -109,9 +113,10 @@ pub fn ScatterPanel() -> impl IntoView {
             let means = match active.encode_means(&test).await {
                 Ok(means) => means,
                 Err(e) => {
-                    message.set(Some(format!(
-                        "The test {} could not be encoded: {e}",
-                        lab.noun_untracked().many()
+                    let noun = lab.noun_untracked();
+                    message.set(Some(lab.lang_untracked().text(
+                        format!("The test {} could not be encoded: {e}", noun.many()),
+                        format!("无法编码测试{}：{e}", noun.zh()),
                     )));
                     busy.set(false);
                     return;
@@ -253,7 +258,12 @@ pub fn ScatterPanel() -> impl IntoView {
                 .set(data.means[i * data.latent..(i + 1) * data.latent].to_vec());
         } else {
             message.set(Some(
-                "The codes are from another model than the one explored: encode again.".to_string(),
+                lab.lang_untracked()
+                    .text(
+                        "The codes are from another model than the one explored: encode again.",
+                        "这些编码来自另一个模型，不是正在探索的这个：请重新编码。",
+                    )
+                    .to_string(),
             ));
         }
     };
@@ -267,7 +277,10 @@ pub fn ScatterPanel() -> impl IntoView {
     let hovered_text = move || {
         let i = hovered.get()?;
         let words = lab.test_item_words(i)?;
-        Some(format!("{words}: click to put the sliders on its code"))
+        Some(lang().text(
+            format!("{words}: click to put the sliders on its code"),
+            format!("{words}：点击把滑块移到它的编码上"),
+        ))
     };
     let agreement = move || {
         version.track();
@@ -278,8 +291,31 @@ pub fn ScatterPanel() -> impl IntoView {
     let agreement_share = move || agreement().map(|(a, _)| a.share.to_string());
     let agreement_text = move || {
         let (a, latent) = agreement()?;
-        let many = lab.noun().many();
-        let which = if a.queried < lab.test.with(|t| t.as_ref().map_or(0, |t| t.len())) {
+        let noun = lab.noun();
+        let many = noun.many();
+        let first = a.queried < lab.test.with(|t| t.as_ref().map_or(0, |t| t.len()));
+        if lang() == Lang::Zh {
+            let measure = match noun {
+                Noun::Digit => "个",
+                Noun::Picture => "张",
+            };
+            let which = if first {
+                format!("在前 {} {measure}测试{}中", a.queried, noun.zh())
+            } else {
+                format!("在这 {} {measure}测试{}中", a.queried, noun.zh())
+            };
+            let space = if latent > 2 {
+                format!("在全部 {latent} 个维度中，而不只是画出的两个")
+            } else {
+                "在画出的平面上".to_string()
+            };
+            return Some(format!(
+                "{which}，有 {:.0}% 的最近邻编码（{space}）与自己同类；若是随机，只有 {:.0}%。",
+                100.0 * a.share,
+                100.0 * a.chance
+            ));
+        }
+        let which = if first {
             format!("Of the first {} test {many}", a.queried)
         } else {
             format!("Of the {} test {many}", a.queried)
@@ -313,35 +349,50 @@ pub fn ScatterPanel() -> impl IntoView {
 
     view! {
         <section class="panel chapter-split scatter-panel" aria-labelledby="scatter-title" node_ref=section>
-            <h2 id="scatter-title">{lab.words(move |n| format!("Latent scatter: where the encoder puts the \
-                {many}", many = n.many()))}</h2>
-            <p class="caption">"The "{move || lab.test_set_words()}" at their codes, coloured by their class, each class's name at the middle of its dots."</p>
+            <h2 id="scatter-title">{lab.text(move |l, n| l.text(format!("Latent scatter: where the encoder puts the \
+                {many}", many = n.many()), format!("潜空间散点图：编码器把{}放在哪里", n.zh())))}</h2>
+            <p class="caption">{move || lang().text(
+                format!("The {} at their codes, coloured by their class, each class's name at the middle of its dots.", lab.test_set_words()),
+                format!("{}画在各自的编码处，按类别着色，每类的名称标在其点群中央。", lab.test_set_words()),
+            )}</p>
             <Why>
-                <p>{lab.words(move |n| format!("Each dot is one of the {set} at the mean of its code, coloured \
+                <p>{lab.text(move |l, n| if l == Lang::Zh {
+                    format!("每个点是{set}之一，画在其编码的均值处，按类别着色。同类的图片聚在一起；VAE 让整团点\
+                        靠近先验 N(0, I)，自编码器则任其散开。潜在维度多于两个时，图上显示前两个主成分，或你选的两个维度。\
+                        把指针停在点上可以看到那个{zh}；点击它，滑块就移到它的编码上。", set = lab.test_set_words(), zh = n.zh())
+                } else { format!("Each dot is one of the {set} at the mean of its code, coloured \
                     by its class. Pictures of a class gather; a VAE keeps the whole cloud near the \
                     prior N(0, I), an autoencoder spreads it freely. With more than two dimensions \
                     the view is the first two principal components, or two chosen dimensions. Hover \
-                    a dot to see the {one}; click it to put the sliders on its code.", set = lab.test_set_words(), one = n.one()))}
+                    a dot to see the {one}; click it to put the sliders on its code.", set = lab.test_set_words(), one = n.one()) })}
                 </p>
             </Why>
             <div class="buttons">
                 <button class="encode-test" on:click=move |_| encode() disabled=move || busy.get() || lab.test.with(Option::is_none)>
-                    {move || if busy.get() { "Encoding…".to_string() } else { format!("Encode the test {}", lab.noun().many()) }}
+                    {move || {
+                        let l = lang();
+                        if busy.get() {
+                            l.text("Encoding…", "编码中…").to_string()
+                        } else {
+                            let n = lab.noun();
+                            l.text(format!("Encode the test {}", n.many()), format!("编码测试{}", n.zh()))
+                        }
+                    }}
                 </button>
                 <label>
                     <input type="checkbox" prop:checked=move || use_pca.get()
                         on:change=move |ev| use_pca.set(event_target_checked(&ev)) />
-                    " principal components"
+                    " "{tr("principal components", "主成分")}
                 </label>
                 <label>" x " {dim_select(dim_x)}</label>
                 <label>" y " {dim_select(dim_y)}</label>
             </div>
             <div class="scatter-layout chapter-figure">
                 <canvas class="scatter" node_ref=canvas width=SIDE height=SIDE
-                    role="img" aria-label=lab.words(|n| format!("scatter of the test {}' latent codes", n.many()))
+                    role="img" aria-label=lab.text(|l, n| l.text(format!("scatter of the test {}' latent codes", n.many()), format!("测试{}潜在编码的散点图", n.zh())))
                     on:mousemove=on_move on:mouseleave=move |_| hovered.set(None) on:click=on_click></canvas>
                 <div class="scatter-side">
-                    <DigitView pixels=hovered_pixels label=lab.words(|n| format!("the {} under the pointer", n.one())) />
+                    <DigitView pixels=hovered_pixels label=lab.text(|l, n| l.text(format!("the {} under the pointer", n.one()), format!("指针下的{}", n.zh()))) />
                     <p class="timing">{hovered_text}</p>
                     <ul class="legend">
                         {move || lab.class_names().into_iter().enumerate().map(|(d, name)| {
@@ -350,12 +401,14 @@ pub fn ScatterPanel() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     <p class="agreement" data-share=agreement_share>{agreement_text}</p>
-                    <p class="timing">{move || { version.track(); encoded.get_value().map(|e| format!("encoded with {}", e.model)) }}</p>
+                    <p class="timing">{move || { version.track(); encoded.get_value().map(|e| lang().text(format!("encoded with {}", e.model), format!("编码模型：{}", e.model))) }}</p>
                 </div>
             </div>
             <p class="error" role="alert">
                 {move || message.get()}
-                {move || lab.why_no_test_images().map(|why| format!("No test images to place: {why}."))}
+                {move || lab.why_no_test_images().map(|why| {
+                    lang().text(format!("No test images to place: {why}."), format!("没有可放置的测试图片：{why}。"))
+                })}
             </p>
         </section>
     }

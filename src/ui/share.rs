@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
+use super::i18n::{tr, use_lang};
 use super::library::Library;
 use super::state::{use_lab, Lab};
 use crate::ui_logic::share_link::{format_hash, parse_hash, SharedView};
@@ -153,15 +154,20 @@ async fn copy_text(text: &str) -> Result<(), JsValue> {
 #[component]
 pub fn CopyLink() -> impl IntoView {
     let lab = use_lab();
+    let lang = use_lang();
     let status = RwSignal::new(None::<String>);
     let copy = move |_| {
         let Some(link) = current_link(lab) else {
             return;
         };
+        let l = lab.lang_untracked();
         leptos::task::spawn_local(async move {
             status.set(Some(match copy_text(&link).await {
-                Ok(()) => "Link copied.".to_string(),
-                Err(_) => format!("This browser would not copy it; the link is {link}"),
+                Ok(()) => l.text("Link copied.", "链接已复制。").to_string(),
+                Err(_) => l.text(
+                    format!("This browser would not copy it; the link is {link}"),
+                    format!("这个浏览器不允许复制；链接是 {link}"),
+                ),
             }));
         });
     };
@@ -172,23 +178,37 @@ pub fn CopyLink() -> impl IntoView {
         status.set(None);
     });
     let note = move || {
+        let l = lang();
         let model = lab.active.with(|m| {
             m.as_ref().map(|m| {
                 if m.id.starts_with("pretrained:") {
-                    "The link opens this model at this point, in any browser."
+                    l.text(
+                        "The link opens this model at this point, in any browser.",
+                        "这个链接在任何浏览器中都会打开这个模型，并停在这个点上。",
+                    )
                 } else {
-                    "This model lives in this browser: its link reopens it here only. To share the \
-                     model itself, Download it and send the file."
+                    l.text(
+                        "This model lives in this browser: its link reopens it here only. To share the \
+                         model itself, Download it and send the file.",
+                        "这个模型只存在于这个浏览器中：它的链接只能在这里重新打开它。\
+                         要分享模型本身，请下载它并发送文件。",
+                    )
                 }
             })
         })?;
         // A link is a few hundred characters: pictures cannot travel in it.
         let data = lab.own_data.with(|d| {
             d.as_ref().map_or(String::new(), |d| {
-                format!(
-                    " The pictures of “{}” cannot travel in a link: to share them, download the \
-                     dataset (in “Your own pictures”) and send the file.",
-                    d.name
+                l.text(
+                    format!(
+                        " The pictures of “{}” cannot travel in a link: to share them, download the \
+                         dataset (in “Your own pictures”) and send the file.",
+                        d.name
+                    ),
+                    format!(
+                        "“{}”的图片无法放进链接：要分享它们，请（在“你自己的图片”中）下载数据集并发送文件。",
+                        d.name
+                    ),
                 )
             })
         });
@@ -196,7 +216,7 @@ pub fn CopyLink() -> impl IntoView {
     };
     view! {
         <div class="share-row">
-            <button class="copy-link" on:click=copy>"Copy link"</button>
+            <button class="copy-link" on:click=copy>{tr("Copy link", "复制链接")}</button>
             <span class="link-note">{note}</span>
             <span class="link-status" role="status">{move || status.get()}</span>
         </div>

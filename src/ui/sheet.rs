@@ -12,6 +12,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::clock::now_ms;
+use super::i18n::{Lang, Language};
 use super::state::ActiveModel;
 use crate::ml::dataset::ImageShape;
 use crate::ui_logic::pixels::{tile_rgba, GreyAs};
@@ -35,14 +36,19 @@ fn paint_row(
     (shape, grey): (ImageShape, GreyAs),
     pixels: &[f32],
     n: usize,
+    lang: Lang,
 ) -> Result<(), String> {
     let (width, height, rgba) = tile_rgba(shape, pixels, n, grey);
     let image =
         ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)
-            .map_err(|_| "could not make the sheet's image")?;
-    context(canvas)?
+            .map_err(|_| lang.text("could not make the sheet's image", "无法生成网格图像"))?;
+    context(canvas)
+        .map_err(|e| lang.text(e, "这个浏览器没有提供 2D 画布".to_string()))?
         .put_image_data(&image, 0.0, (row * shape.side) as f64)
-        .map_err(|_| "could not draw the sheet".to_string())
+        .map_err(|_| {
+            lang.text("could not draw the sheet", "无法绘制网格")
+                .to_string()
+        })
 }
 
 /// A sheet being decoded.
@@ -75,6 +81,8 @@ pub struct Sheet {
     job: StoredValue<Option<Job>, LocalStorage>,
     scheduled: StoredValue<bool, LocalStorage>,
     pub status: SheetStatus,
+    /// The page's language, for the error messages (none in a component tested alone).
+    language: Option<Language>,
 }
 
 impl Sheet {
@@ -89,6 +97,7 @@ impl Sheet {
                 sheets: RwSignal::new(0),
                 error: RwSignal::new(None),
             },
+            language: use_context::<Language>(),
         }
     }
 
@@ -140,6 +149,7 @@ impl Sheet {
             return;
         };
         let frame_start = now_ms();
+        let lang = untrack(|| self.language.map_or(Lang::En, Language::get));
         loop {
             let step = self.job.try_update_value(|slot| {
                 let j = slot.as_mut()?;
@@ -152,10 +162,15 @@ impl Sheet {
                 let result = j
                     .model
                     .decode_many(codes, j.n)
-                    .map_err(|e| format!("decoding the sheet failed: {e}"))
+                    .map_err(|e| {
+                        lang.text(
+                            format!("decoding the sheet failed: {e}"),
+                            format!("解码网格失败：{e}"),
+                        )
+                    })
                     .and_then(|pixels| {
                         let look = (j.model.shape(), j.grey);
-                        paint_row(&canvas, row, look, &pixels, j.n)
+                        paint_row(&canvas, row, look, &pixels, j.n, lang)
                     });
                 j.next_row += 1;
                 Some((row, j.n, j.started_ms, result))

@@ -7,6 +7,8 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, PointerEvent};
 
+use super::i18n::tr;
+
 /// Side of the pad in canvas pixels (ten per MNIST pixel).
 pub const PAD_SIDE: usize = 280;
 /// Brush diameter: after a digit ~200 px tall is scaled into MNIST's 20-pixel box, the stroke is
@@ -191,11 +193,11 @@ pub fn SketchPad(
                 on:pointermove=on_move
                 on:pointerup=on_up
                 on:pointercancel=on_up
-                aria-label="drawing pad: draw with the mouse, a pen or a finger"
+                aria-label=tr("drawing pad: draw with the mouse, a pen or a finger", "画板：用鼠标、触控笔或手指作画")
             ></canvas>
             <div class="buttons">
-                <button on:click=undo>"Undo"</button>
-                <button on:click=move |_| clear(())>"Clear"</button>
+                <button on:click=undo>{tr("Undo", "撤销")}</button>
+                <button on:click=move |_| clear(())>{tr("Clear", "清除")}</button>
             </div>
         </div>
     }

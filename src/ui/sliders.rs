@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use super::first_steps::{moved_by_hand, Guide};
+use super::i18n::tr;
 use super::state::use_lab;
 
 /// The range every slider covers.
@@ -19,7 +20,7 @@ const PAGE_STEP: f32 = 1.0;
 pub fn LatentSliders() -> impl IntoView {
     let lab = use_lab();
     view! {
-        <div class="sliders" role="group" aria-label="latent dimensions">
+        <div class="sliders" role="group" aria-label=tr("latent dimensions", "潜在维度")>
             {move || (0..lab.latent()).map(|index| view! { <LatentSlider index /> }).collect_view()}
         </div>
     }

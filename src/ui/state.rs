@@ -12,7 +12,7 @@ use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
 use crate::ml::explore::Code;
 use crate::ui_logic::pixels::GreyAs;
-use crate::ui_logic::words::{thousands, Noun};
+use crate::ui_logic::words::{shape_words, thousands, Noun};
 
 /// Training digits of the built-in set (four in five of the asset's 10,000).
 const DIGITS_TRAINING: usize = 8_000;
@@ -191,10 +191,12 @@ impl Lab {
             .with(|d| d.as_ref().map(|d| d.no_test_set.clone()))
         {
             Some(why) => why,
-            None => self
-                .test_error
-                .get()
-                .map(|e| format!("the test digits are unavailable ({e})")),
+            None => self.test_error.get().map(|e| {
+                self.lang().text(
+                    format!("the test digits are unavailable ({e})"),
+                    format!("测试数字无法使用（{e}）"),
+                )
+            }),
         }
     }
 
@@ -223,13 +225,6 @@ impl Lab {
         }
     }
 
-    /// A text of the page that names the data's images, following the data in use: `words`
-    /// writes it for a [`Noun`]. One `Signal<String>` per text (rather than a view of pieces)
-    /// keeps the page's code small: every such text shares one rendering.
-    pub fn words(self, words: impl Fn(Noun) -> String + Send + Sync + 'static) -> Signal<String> {
-        Signal::derive(move || words(self.noun()))
-    }
-
     /// [`Lab::noun`] without tracking.
     pub fn noun_untracked(&self) -> Noun {
         untrack(|| self.noun())
@@ -242,9 +237,13 @@ impl Lab {
             .own_data
             .with(|d| d.as_ref().map(|d| d.train_images))
             .unwrap_or(DIGITS_TRAINING);
+        let noun = self.noun();
         (
             count,
-            format!("{} training {}", thousands(count), self.noun().many()),
+            self.lang().text(
+                format!("{} training {}", thousands(count), noun.many()),
+                format!("{} 张训练{}", thousands(count), noun.zh()),
+            ),
         )
     }
 
@@ -258,12 +257,22 @@ impl Lab {
     pub fn why_model_cannot_read_data(&self) -> Option<String> {
         let data = self.data_shape();
         let model = self.active.with(|m| m.as_ref().map(|m| m.shape()))?;
-        (model != data).then(|| {
-            format!(
+        let lang = self.lang();
+        (model != data).then(|| match lang {
+            Lang::En => format!(
                 "The model in use reads {model} pictures, and the data in use is {data}: the \
                  chapters that show the data through the model wait for a model of its shape. \
                  Press Start to train one, or choose one in the Model menu."
-            )
+            ),
+            Lang::Zh => {
+                let shape = |s: ImageShape| shape_words(s, Lang::Zh);
+                format!(
+                    "当前模型读取 {} 图片，而当前数据是 {}：通过模型展示数据的各章要等一个与之形状相同的模型。\
+                     按“开始”训练一个，或在“模型”菜单中选一个。",
+                    shape(model),
+                    shape(data)
+                )
+            }
         })
     }
 
@@ -289,9 +298,16 @@ impl Lab {
     pub fn test_set_words(&self) -> String {
         let count = self.test.with(|t| t.as_ref().map_or(0, |t| t.len()));
         let count = thousands(count);
+        let lang = self.lang();
         match self.own_data.with(|d| d.as_ref().map(|d| d.name.clone())) {
-            Some(name) => format!("{count} test images of “{name}”"),
-            None => format!("{count} test digits"),
+            Some(name) => lang.text(
+                format!("{count} test images of “{name}”"),
+                format!("“{name}”的 {count} 张测试图片"),
+            ),
+            None => lang.text(
+                format!("{count} test digits"),
+                format!("{count} 个测试数字"),
+            ),
         }
     }
 
@@ -301,11 +317,18 @@ impl Lab {
         let label = self
             .test
             .with(|t| t.as_ref().filter(|t| i < t.len()).map(|t| t.label(i)))?;
+        let lang = self.lang();
         Some(self.own_data.with(|d| match d {
-            None => format!("test digit {i}, a {label}"),
+            None => lang.text(
+                format!("test digit {i}, a {label}"),
+                format!("测试数字 {i}，写的是 {label}"),
+            ),
             Some(own) => match own.label_names.as_ref().and_then(|n| n.get(label as usize)) {
-                Some(name) => format!("test picture {i}, “{name}”"),
-                None => format!("test picture {i}"),
+                Some(name) => lang.text(
+                    format!("test picture {i}, “{name}”"),
+                    format!("测试图片 {i}，“{name}”"),
+                ),
+                None => lang.text(format!("test picture {i}"), format!("测试图片 {i}")),
             },
         }))
     }

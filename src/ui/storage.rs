@@ -18,6 +18,7 @@ use web_sys::{
     DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
+use super::i18n::page_lang;
 use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 use crate::protocol::{EpochReport, Progress, ResumeAt, StepLoss};
@@ -95,12 +96,20 @@ struct StoredDatasetFile {
 
 /// Words for an IndexedDB failure, naming the likely cause.
 fn describe(error: JsValue) -> String {
+    let lang = page_lang();
     match error.dyn_ref::<DomException>() {
-        Some(e) if e.name() == "QuotaExceededError" => {
-            "the browser's storage for this page is full: delete a saved model, or free space in the browser's settings".into()
-        }
-        Some(e) => format!("the browser's storage refused ({}: {})", e.name(), e.message()),
-        None => "the browser's storage is not available here (a private window?)".into(),
+        Some(e) if e.name() == "QuotaExceededError" => lang.text(
+            "the browser's storage for this page is full: delete a saved model, or free space in the browser's settings",
+            "浏览器为本页留的存储空间已满：请删除一个保存的模型，或在浏览器设置中释放空间",
+        ).into(),
+        Some(e) => lang.text(
+            format!("the browser's storage refused ({}: {})", e.name(), e.message()),
+            format!("浏览器的存储拒绝了操作（{}：{}）", e.name(), e.message()),
+        ),
+        None => lang.text(
+            "the browser's storage is not available here (a private window?)",
+            "这里用不了浏览器的存储（是无痕窗口吗？）",
+        ).into(),
     }
 }
 
@@ -197,8 +206,14 @@ async fn open() -> Result<IdbDatabase, String> {
     request.set_onblocked(None);
     drop((upgrade, blocked));
     let db = db?;
-    db.dyn_into()
-        .map_err(|_| "the browser's storage gave no database".to_string())
+    db.dyn_into().map_err(|_| {
+        page_lang()
+            .text(
+                "the browser's storage gave no database",
+                "浏览器的存储没有给出数据库",
+            )
+            .to_string()
+    })
 }
 
 /// Runs `work` on the object store `name` in a transaction of `mode`, waits for the request and
@@ -361,7 +376,14 @@ pub async fn dataset_file(id: &str) -> Result<Option<Vec<u8>>, String> {
     }
     serde_wasm_bindgen::from_value::<StoredDatasetFile>(value)
         .map(|f| Some(f.bytes))
-        .map_err(|_| "the dataset's file in the browser's storage is unreadable".to_string())
+        .map_err(|_| {
+            page_lang()
+                .text(
+                    "the dataset's file in the browser's storage is unreadable",
+                    "浏览器存储中的数据集文件无法读取",
+                )
+                .to_string()
+        })
 }
 
 /// Deletes a kept dataset: its entry and its file, together.

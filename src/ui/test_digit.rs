@@ -5,10 +5,12 @@ use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
+use super::i18n::{tr, Lang};
 use super::state::use_lab;
 use crate::ml::dataset::ImageShape;
 use crate::ml::rng::Rng;
 use crate::ui_logic::typed_number::problem_with;
+use crate::ui_logic::words::Noun;
 
 #[component]
 pub fn TestDigitChooser() -> impl IntoView {
@@ -25,14 +27,17 @@ pub fn TestDigitChooser() -> impl IntoView {
         let typed = event_target_value(&ev);
         let out_of_range = |i: usize| {
             (i >= n).then(|| {
-                format!(
-                    "There is no test {} {typed}: choose 0 to {}.",
-                    lab.noun().one(),
-                    n.max(1) - 1
+                let (noun, last) = (lab.noun_untracked(), n.max(1) - 1);
+                lab.lang_untracked().text(
+                    format!(
+                        "There is no test {} {typed}: choose 0 to {last}.",
+                        noun.one()
+                    ),
+                    format!("没有编号为 {typed} 的测试{}：请选 0 到 {last}。", noun.zh()),
                 )
             })
         };
-        match problem_with::<usize>(&typed, out_of_range) {
+        match problem_with::<usize>(&typed, lab.lang_untracked(), out_of_range) {
             None => choose(typed.trim().parse().unwrap_or_default()),
             Some(why) => problem.set(Some(why)),
         }
@@ -72,17 +77,32 @@ pub fn TestDigitChooser() -> impl IntoView {
         <div class="test-digit">
             <figure class="test-digit-view">
                 <DigitView pixels label=Signal::derive(move || what().unwrap_or_default()) />
-                <figcaption>{move || what().unwrap_or_else(|| format!("no test {} yet", lab.noun().many()))}</figcaption>
+                <figcaption>{move || what().unwrap_or_else(|| lab.lang().text(
+                    format!("no test {} yet", lab.noun().many()),
+                    format!("还没有测试{}", lab.noun().zh()),
+                ))}</figcaption>
             </figure>
             <div class="test-digit-controls">
-                <button on:click=move |_| step(-1) aria-label=lab.words(|n| format!("the previous test {}", n.one()))>"‹"</button>
-                <label>"number "
+                <button on:click=move |_| step(-1) aria-label=lab.text(|l, n| match (l, n) {
+                    (Lang::En, n) => format!("the previous test {}", n.one()),
+                    (Lang::Zh, Noun::Digit) => "上一个测试数字".into(),
+                    (Lang::Zh, Noun::Picture) => "上一张测试图片".into(),
+                })>"‹"</button>
+                <label>{tr("number ", "编号 ")}
                     <input type="number" class="test-index" min="0" max=move || count().max(1) - 1
                         prop:value=move || lab.test_digit.get().to_string() on:change=on_change
                         aria-invalid=move || problem.with(Option::is_some).to_string() />
                 </label>
-                <button on:click=move |_| step(1) aria-label=lab.words(|n| format!("the next test {}", n.one()))>"›"</button>
-                <button class="another" on:click=another>"Another"</button>
+                <button on:click=move |_| step(1) aria-label=lab.text(|l, n| match (l, n) {
+                    (Lang::En, n) => format!("the next test {}", n.one()),
+                    (Lang::Zh, Noun::Digit) => "下一个测试数字".into(),
+                    (Lang::Zh, Noun::Picture) => "下一张测试图片".into(),
+                })>"›"</button>
+                <button class="another" on:click=another>{lab.text(|l, n| match (l, n) {
+                    (Lang::En, _) => "Another".into(),
+                    (Lang::Zh, Noun::Digit) => "换一个".into(),
+                    (Lang::Zh, Noun::Picture) => "换一张".into(),
+                })}</button>
             </div>
             <p class="error" role="alert">{move || problem.get()}</p>
         </div>

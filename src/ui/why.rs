@@ -3,11 +3,13 @@
 
 use leptos::prelude::*;
 
+use super::i18n::tr;
+
 #[component]
 pub fn Why(children: Children) -> impl IntoView {
     view! {
         <details class="why">
-            <summary>"why?"</summary>
+            <summary>{tr("why?", "为什么？")}</summary>
             <div class="why-body">{children()}</div>
         </details>
     }

@@ -68,14 +68,23 @@ pub fn config_words(config: &ModelConfig, lang: Lang) -> String {
             };
             let mut words = format!("{kind} z={} {width}={}", config.latent, config.hidden);
             if config.shape != ImageShape::DIGITS {
-                let colour = match config.shape.channels {
-                    Channels::Grey => "灰度",
-                    Channels::Colour => "彩色",
-                };
-                let side = config.shape.side;
-                words.push_str(&format!("，用于 {side}×{side} {colour}图片"));
+                words.push_str(&format!("，用于 {}图片", shape_words(config.shape, lang)));
             }
             words
+        }
+    }
+}
+
+/// A picture shape as the page writes it: "28×28 grey", "64×64 colour"; "28×28 灰度".
+pub fn shape_words(shape: ImageShape, lang: Lang) -> String {
+    match lang {
+        Lang::En => shape.to_string(),
+        Lang::Zh => {
+            let colour = match shape.channels {
+                Channels::Grey => "灰度",
+                Channels::Colour => "彩色",
+            };
+            format!("{0}×{0} {colour}", shape.side)
         }
     }
 }

@@ -7,6 +7,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use crate::protocol::{EpochReport, ScoredOn};
+use crate::ui::i18n::{tr, use_lang, Lang};
 use crate::ui::visibility::width_of;
 use crate::ui_logic::chart_scale::{labelled_ticks, thin, tick_label, ticks_that_fit, Domain};
 
@@ -22,10 +23,12 @@ const BOTTOM: f64 = 36.0;
 /// Room for one x tick label.
 const TICK_ROOM: f64 = 80.0;
 
-/// One line: its name, a CSS class for its colour, and its points.
+/// One line: its name (English, for `data-name`), the name shown (in the language in use), a
+/// CSS class for its colour, and its points.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Series {
     pub name: &'static str,
+    pub label: &'static str,
     pub class: &'static str,
     pub points: Vec<(f64, f64)>,
 }
@@ -70,7 +73,11 @@ impl Frame {
 }
 
 /// The axis titles, shared by the line and bar charts.
-fn axis_labels(width: f64, x_label: &'static str, y_label: &'static str) -> impl IntoView {
+fn axis_labels(
+    width: f64,
+    x_label: Signal<&'static str>,
+    y_label: Signal<&'static str>,
+) -> impl IntoView {
     let height = height_for(width);
     view! {
         <text class="axis-label" x=(LEFT + width - RIGHT) / 2.0 y=height - 4.0 text-anchor="middle">{x_label}</text>
@@ -82,11 +89,13 @@ fn axis_labels(width: f64, x_label: &'static str, y_label: &'static str) -> impl
 #[component]
 pub fn LineChart(
     #[prop(into)] series: Signal<Vec<Series>>,
-    x_label: &'static str,
-    y_label: &'static str,
+    #[prop(into)] x_label: Signal<&'static str>,
+    #[prop(into)] y_label: Signal<&'static str>,
     /// Accessible summary of the chart.
-    title: &'static str,
+    #[prop(into)]
+    title: Signal<&'static str>,
 ) -> impl IntoView {
+    let no_data = tr("no data yet", "暂无数据");
     let (hover, set_hover) = signal(None::<f64>);
     let holder = NodeRef::<Div>::new();
     let width = width_of(holder, FALLBACK_WIDTH);
@@ -117,7 +126,7 @@ pub fn LineChart(
     let axes = move || {
         let Some(f) = frame.get() else {
             let w = width.get();
-            return view! { <text class="empty" x=w / 2.0 y=height_for(w) / 2.0>"no data yet"</text> }
+            return view! { <text class="empty" x=w / 2.0 y=height_for(w) / 2.0>{no_data}</text> }
                 .into_any();
         };
         let d = f.domain;
@@ -137,14 +146,18 @@ pub fn LineChart(
     };
     // One path per series, created once per series list; only its `d` follows the data.
     let names = Memo::new(move |_| {
-        series.with(|all| all.iter().map(|s| (s.name, s.class)).collect::<Vec<_>>())
+        series.with(|all| {
+            all.iter()
+                .map(|s| (s.name, s.label, s.class))
+                .collect::<Vec<_>>()
+        })
     });
     let lines = move || {
         names
             .get()
             .into_iter()
             .enumerate()
-            .map(|(i, (name, class))| {
+            .map(|(i, (name, _, class))| {
                 let d = move || {
                     let Some(f) = frame.get() else {
                         return String::new();
@@ -182,7 +195,7 @@ pub fn LineChart(
         names
             .get()
             .into_iter()
-            .map(|(name, class)| view! { <li class=class><span class="swatch"></span>{name}</li> })
+            .map(|(_, label, class)| view! { <li class=class><span class="swatch"></span>{label}</li> })
             .collect_view()
     };
     let readout = move || {
@@ -196,12 +209,13 @@ pub fn LineChart(
                         .points
                         .iter()
                         .min_by(|p, q| (p.0 - x).abs().total_cmp(&(q.0 - x).abs()))?;
-                    Some(format!("{} {:.2}", s.name, nearest.1))
+                    Some(format!("{} {:.2}", s.label, nearest.1))
                 })
                 .collect()
         });
         let text = format!(
-            "{x_label} {}: {}",
+            "{} {}: {}",
+            x_label.get(),
             tick_label(x.round()),
             readings.join(" · ")
         );
@@ -233,15 +247,22 @@ pub fn LineChart(
 pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoView {
     let holder = NodeRef::<Div>::new();
     let width = width_of(holder, FALLBACK_WIDTH);
+    let lang = use_lang();
+    let empty = tr("after the first epoch", "第一轮结束后显示");
+    let (x_label, y_label) = (
+        tr("latent dimension", "潜在维度"),
+        tr("KL (nats)", "KL（奈特）"),
+    );
     view! {
         <div class="chart-box" node_ref=holder>
-        <svg class="chart bars" viewBox=move || { let w = width.get(); format!("0 0 {w} {}", height_for(w)) } role="img" aria-label="KL divergence of each latent dimension">
+        <svg class="chart bars" viewBox=move || { let w = width.get(); format!("0 0 {w} {}", height_for(w)) } role="img" aria-label=tr("KL divergence of each latent dimension", "每个潜在维度的 KL 散度")>
             {move || {
                 let width = width.get();
                 let height = height_for(width);
+                let l = lang();
                 let values = kl.get();
                 if values.is_empty() {
-                    return view! { <text class="empty" x=width / 2.0 y=height / 2.0>"after the first epoch"</text> }.into_any();
+                    return view! { <text class="empty" x=width / 2.0 y=height / 2.0>{empty}</text> }.into_any();
                 }
                 let max = values.iter().copied().fold(threshold, f64::max) * 1.1;
                 let plot_w = width - LEFT - RIGHT;
@@ -260,7 +281,7 @@ pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoVi
                         });
                         view! {
                             <rect class=class x=LEFT + i as f64 * slot + slot * 0.15 width=slot * 0.7 y=y(v) height=(TOP + plot_h - y(v)).max(0.0)>
-                                <title>{format!("z{}: {v:.3} nats", i + 1)}</title>
+                                <title>{l.text(format!("z{}: {v:.3} nats", i + 1), format!("z{}：{v:.3} 奈特", i + 1))}</title>
                             </rect>
                             {number}
                         }
@@ -272,7 +293,7 @@ pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoVi
                         <text class="tick" x=LEFT - 4.0 y=y(t) + 4.0 text-anchor="end">{label}</text>
                     }).collect_view()}
                     {bars}
-                    {axis_labels(width, "latent dimension", "KL (nats)")}
+                    {axis_labels(width, x_label, y_label)}
                 }.into_any()
             }}
         </svg>
@@ -282,18 +303,27 @@ pub fn KlBars(#[prop(into)] kl: Signal<Vec<f64>>, threshold: f64) -> impl IntoVi
 
 /// The per-epoch chart's caption: what the epochs are scored on and, once there is one, what the
 /// last epoch scored, in words: the numbers a person compares runs by.
-pub fn epoch_caption(last: Option<&EpochReport>) -> String {
+pub fn epoch_caption(last: Option<&EpochReport>, lang: Lang) -> String {
     let Some(last) = last else {
-        return "test set, per epoch".to_string();
+        return lang
+            .text("test set, per epoch", "测试集，每轮一次")
+            .to_string();
     };
     let on = match last.scored_on {
-        ScoredOn::TrainingImages => {
-            "training images, per epoch (the set is too small to keep test images back)"
-        }
-        ScoredOn::TestImages => "test set, per epoch",
+        ScoredOn::TrainingImages => lang.text(
+            "training images, per epoch (the set is too small to keep test images back)",
+            "训练图片，每轮一次（数据集太小，留不出测试图片）",
+        ),
+        ScoredOn::TestImages => lang.text("test set, per epoch", "测试集，每轮一次"),
     };
-    format!(
-        "{on}; after epoch {}: −ELBO {:.1} = reconstruction {:.1} + KL {:.1} nats",
-        last.epoch, last.neg_elbo, last.recon, last.kl
+    lang.text(
+        format!(
+            "{on}; after epoch {}: −ELBO {:.1} = reconstruction {:.1} + KL {:.1} nats",
+            last.epoch, last.neg_elbo, last.recon, last.kl
+        ),
+        format!(
+            "{on}；第 {} 轮后：−ELBO {:.1} = 重建 {:.1} + KL {:.1} 奈特",
+            last.epoch, last.neg_elbo, last.recon, last.kl
+        ),
     )
 }

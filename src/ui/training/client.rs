@@ -6,6 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::protocol::{Command, Event};
+use crate::ui::state::Lab;
 
 /// The worker's loader (`www/worker_loader.js`, copied next to the page), which starts the
 /// worker binary trunk builds.
@@ -76,31 +77,46 @@ impl Drop for WorkerLink {
 
 pub struct Client {
     link: WorkerLink,
+    /// The page's state, for the language of its messages.
+    lab: Lab,
 }
 
 impl Client {
     /// Starts the worker from `url`. `on_event` gets every event; `on_crash` a message when the worker dies
-    /// or sends something unreadable.
+    /// or sends something unreadable (in `lab`'s language).
     pub fn spawn(
         url: &str,
+        lab: Lab,
         on_event: impl Fn(Event) + 'static,
         on_crash: impl Fn(String) + 'static,
     ) -> Result<Self, String> {
-        let worker = Worker::new(url)
-            .map_err(|_| "the browser refused to start the training worker".to_string())?;
+        let worker = Worker::new(url).map_err(|_| {
+            lab.lang_untracked()
+                .text(
+                    "the browser refused to start the training worker",
+                    "浏览器拒绝启动训练线程",
+                )
+                .to_string()
+        })?;
         let on_crash = std::rc::Rc::new(on_crash);
         let crash = on_crash.clone();
         let on_message =
             move |e: MessageEvent| match serde_wasm_bindgen::from_value::<Event>(e.data()) {
                 Ok(event) => on_event(event),
-                Err(err) => crash(format!(
-                    "the training worker sent something unreadable ({err})"
+                Err(err) => crash(lab.lang_untracked().text(
+                    format!("the training worker sent something unreadable ({err})"),
+                    format!("训练线程发来了无法读取的内容（{err}）"),
                 )),
             };
-        let on_error =
-            move |e: ErrorEvent| on_crash(format!("the training worker stopped: {}", e.message()));
+        let on_error = move |e: ErrorEvent| {
+            on_crash(lab.lang_untracked().text(
+                format!("the training worker stopped: {}", e.message()),
+                format!("训练线程已停止：{}", e.message()),
+            ))
+        };
         Ok(Self {
             link: WorkerLink::new(worker, on_message, on_error),
+            lab,
         })
     }
 
@@ -117,7 +133,12 @@ impl Client {
         self.link
             .worker()
             .post_message_with_transfer(&value, &transfer)
-            .map_err(|_| "could not reach the training worker".to_string())
+            .map_err(|_| {
+                self.lab
+                    .lang_untracked()
+                    .text("could not reach the training worker", "无法联系到训练线程")
+                    .to_string()
+            })
     }
 
     pub fn terminate(&self) {

@@ -87,7 +87,13 @@ impl Training {
         crate::ui::datasets::forget_in_use();
         self.send(Command::UseData { dataset: None });
         self.message.set(Some(
-            format!("Training stays on the MNIST digits: {message}.").into(),
+            self.lab
+                .lang_untracked()
+                .text(
+                    format!("Training stays on the MNIST digits: {message}."),
+                    format!("训练仍使用 MNIST 数字：{message}。"),
+                )
+                .into(),
         ));
         true
     }

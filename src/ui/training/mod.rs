@@ -33,6 +33,7 @@ use crate::protocol::{
 };
 use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
+use crate::ui_logic::words::config_words;
 
 /// The worker's data.
 #[derive(Debug, Clone, PartialEq)]
@@ -288,13 +289,16 @@ impl Training {
             return;
         };
         // Switching data ends a run, so the data in use now is the run's.
+        let lang = self.lab.lang_untracked();
         let on = self.lab.own_data.with_untracked(|d| {
-            d.as_ref()
-                .map_or(String::new(), |d| format!(" on “{}”", d.name))
+            d.as_ref().map_or(String::new(), |d| {
+                lang.text(format!(" on “{}”", d.name), format!("，数据：“{}”", d.name))
+            })
         });
-        let name = format!(
-            "{} · trained here{on}, {epochs_done}/{} epochs",
-            plan.model, plan.epochs
+        let (model, epochs) = (config_words(&plan.model, lang), plan.epochs);
+        let name = lang.text(
+            format!("{model} · trained here{on}, {epochs_done}/{epochs} epochs"),
+            format!("{model} · 本页训练{on}，{epochs_done}/{epochs} 轮"),
         );
         if let Err(message) = self.library.update_run(
             self.lab,
@@ -322,7 +326,14 @@ impl Training {
     fn send(&self, command: Command) {
         let result = self.client.with_value(|c| match c {
             Some(client) => client.send(&command),
-            None => Err("the training worker is not running; reload the page".to_string()),
+            None => Err(self
+                .lab
+                .lang_untracked()
+                .text(
+                    "the training worker is not running; reload the page",
+                    "训练线程没有在运行；请刷新页面",
+                )
+                .to_string()),
         });
         if let Err(message) = result {
             self.message.set(Some(message.into()));

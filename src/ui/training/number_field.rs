@@ -6,14 +6,20 @@ use std::collections::BTreeSet;
 
 use leptos::prelude::*;
 
+use crate::ui::i18n::use_lang;
 use crate::ui_logic::typed_number::problem_with;
 
-/// The fields whose text cannot be used now, by label.
+/// The fields whose text cannot be used now, by name.
 pub type Invalid = RwSignal<BTreeSet<&'static str>>;
 
 #[component]
 pub fn NumberField<T>(
-    label: &'static str,
+    /// The setting's English name, which the field's class and id come from ("learning rate":
+    /// `field learning-rate`); it is shown as `label`.
+    name: &'static str,
+    /// The setting's name in the language in use.
+    #[prop(into)]
+    label: Signal<&'static str>,
     value: RwSignal<T>,
     /// What the setting means (a tooltip).
     #[prop(into)]
@@ -25,7 +31,7 @@ pub fn NumberField<T>(
 where
     T: std::str::FromStr + std::fmt::Display + Clone + PartialEq + Send + Sync + 'static,
 {
-    let class = label.to_lowercase().replace(' ', "-").replace('β', "beta");
+    let class = name.to_lowercase().replace(' ', "-").replace('β', "beta");
     let id = format!("setting-{class}");
     let (label_for, error_id) = (id.clone(), format!("{id}-problem"));
     let text = RwSignal::new(value.get_untracked().to_string());
@@ -37,14 +43,15 @@ where
             text.set(v.to_string());
         }
     });
-    let problem = Memo::new(move |_| text.with(|t| problem_with(t, |v| check.run(v))));
+    let lang = use_lang();
+    let problem = Memo::new(move |_| text.with(|t| problem_with(t, lang(), |v| check.run(v))));
     Effect::new(move |_| {
         let bad = problem.with(Option::is_some);
         invalid.update(|set| {
             if bad {
-                set.insert(label);
+                set.insert(name);
             } else {
-                set.remove(label);
+                set.remove(name);
             }
         });
     });

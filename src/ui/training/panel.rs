@@ -11,6 +11,7 @@ use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
 use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
 use crate::protocol::{EpochReport, RunState, ScoredOn};
+use crate::ui::i18n::{tr, trf, use_lang, Lang};
 use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
 use crate::ui_logic::pace::SMALL_SET_STEPS;
@@ -22,6 +23,42 @@ fn clock_text(seconds: f64) -> String {
         format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
     } else {
         format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// A fixed text in both languages, as a `Signal<String>` (for a hint).
+fn tr_string(en: &'static str, zh: &'static str) -> Signal<String> {
+    trf(move |l| l.text(en, zh).to_string())
+}
+
+/// A kind of model's name, as the settings' menu shows it.
+fn kind_label(kind: ModelKind, lang: Lang) -> &'static str {
+    match (kind, lang) {
+        (ModelKind::Autoencoder, Lang::Zh) => "自编码器",
+        (kind, _) => kind.label(),
+    }
+}
+
+/// What a kind's `hidden` setting means, with its range, in `lang`.
+fn hidden_words(kind: ModelKind, lang: Lang) -> String {
+    let (min, max) = kind.hidden_range();
+    match lang {
+        Lang::En => format!(
+            "{} of the {} ({min} to {max})",
+            kind.width_meaning(),
+            kind.label()
+        ),
+        Lang::Zh => {
+            let meaning = match kind {
+                ModelKind::MlpVae | ModelKind::Autoencoder => "每个全连接层的隐藏单元数",
+                ModelKind::ConvVae => "第一个卷积层的通道数",
+            };
+            let name = match kind {
+                ModelKind::MlpVae | ModelKind::ConvVae => format!("{} 模型", kind.label()),
+                ModelKind::Autoencoder => "自编码器".to_string(),
+            };
+            format!("{name}{meaning}（{min} 到 {max}）")
+        }
     }
 }
 
@@ -106,30 +143,31 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         hidden.set(k.default_hidden());
         kind.set(k);
     };
-    let hidden_hint = Signal::derive(move || {
-        let k = kind.get();
-        let (min, max) = k.hidden_range();
-        format!(
-            "{} of the {} ({min} to {max})",
-            k.width_meaning(),
-            k.label()
-        )
-    });
+    let lang = use_lang();
+    let hidden_hint = Signal::derive(move || hidden_words(kind.get(), lang()));
     // The data's training pictures: a batch as large as all of them is one step an epoch.
+    let one_step_epochs = Memo::new(move |_| {
+        let (count, _) = training.lab.training_set_words();
+        batch.get() >= count
+    });
     let batch_hint = Signal::derive(move || {
-        let (count, words) = training.lab.training_set_words();
-        if batch.get() >= count {
-            format!("pictures per step; all {words} fit in one step, so an epoch is one step: a smaller batch takes more")
+        let l = lang();
+        if one_step_epochs.get() {
+            let (_, words) = training.lab.training_set_words();
+            l.text(
+                format!("pictures per step; all {words} fit in one step, so an epoch is one step: a smaller batch takes more"),
+                format!("每步用的图片数；全部 {words}一步就能用完，所以一轮只有一步：批大小越小，每轮的步数越多"),
+            )
         } else {
-            "pictures per step".to_string()
+            l.text("pictures per step", "每步用的图片数").to_string()
         }
     });
     let epochs_hint = Signal::derive(move || {
         let (_, words) = training.lab.training_set_words();
-        format!(
-            "passes over the {words} ({} to {})",
-            EPOCH_RANGE.start(),
-            EPOCH_RANGE.end()
+        let (min, max) = (EPOCH_RANGE.start(), EPOCH_RANGE.end());
+        lang().text(
+            format!("passes over the {words} ({min} to {max})"),
+            format!("把全部 {words}过一遍的次数（{min} 到 {max}）"),
         )
     });
     let start = move |_| training.start_from_settings();
@@ -140,17 +178,23 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     let has_run = move || training.plan.with(Option::is_some);
 
     let progress_text = move || {
+        let l = lang();
         let p = training.progress.get()?;
         let total = p.total_steps;
         let eta = p
             .eta_seconds
-            .map(|s| format!(" · ETA {}", clock_text(s)))
+            .map(|s| {
+                l.text(
+                    format!(" · ETA {}", clock_text(s)),
+                    format!(" · 预计剩余 {}", clock_text(s)),
+                )
+            })
             .unwrap_or_default();
         let state = match p.state {
-            RunState::Running => "training",
-            RunState::Paused => "paused",
-            RunState::Diverged => "stopped: diverged",
-            RunState::Finished => "finished",
+            RunState::Running => l.text("training", "训练中"),
+            RunState::Paused => l.text("paused", "已暂停"),
+            RunState::Diverged => l.text("stopped: diverged", "已停止：发散"),
+            RunState::Finished => l.text("finished", "已完成"),
         };
         // The mean of the last few steps: the raw per-step loss jumps with each batch.
         let loss = training.losses.with(|l| {
@@ -158,21 +202,33 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             (!recent.is_empty())
                 .then(|| recent.iter().map(|s| s.loss.total).sum::<f32>() / recent.len() as f32)
         });
-        let loss = loss.map(|l| format!(" · loss {l:.1}")).unwrap_or_default();
+        let loss = loss
+            .map(|loss| l.text(format!(" · loss {loss:.1}"), format!(" · 损失 {loss:.1}")))
+            .unwrap_or_default();
         let target = training
             .plan
             .with(|plan| plan.as_ref().map_or(p.beta, |plan| plan.train.beta));
         let warming = if p.beta < target - 1e-9 {
-            format!(" · β {:.2} of {target} (KL warm-up)", p.beta)
+            l.text(
+                format!(" · β {:.2} of {target} (KL warm-up)", p.beta),
+                format!(" · β {:.2}/{target}（KL 预热）", p.beta),
+            )
         } else {
             String::new()
         };
-        Some(format!(
-            "{state} · epoch {} of {} · step {} of {total}{loss}{warming} · {:.0} samples/s{eta}",
+        let (epoch, epochs, step, rate) = (
             (p.epochs_done + 1).min(p.epochs),
             p.epochs,
             p.step,
-            p.samples_per_sec
+            p.samples_per_sec,
+        );
+        Some(l.text(
+            format!(
+                "{state} · epoch {epoch} of {epochs} · step {step} of {total}{loss}{warming} · {rate:.0} samples/s{eta}"
+            ),
+            format!(
+                "{state} · 第 {epoch}/{epochs} 轮 · 第 {step}/{total} 步{loss}{warming} · {rate:.0} 样本/秒{eta}"
+            ),
         ))
     };
     let fraction = move || {
@@ -183,6 +239,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     };
 
     let step_series = Signal::derive(move || {
+        let l = lang();
         training.losses.with(|losses| {
             let pick = |f: fn(&crate::protocol::StepLoss) -> f32| {
                 smooth(losses.iter().map(|l| (l.step as f64, f(l) as f64)), 0.1)
@@ -190,11 +247,13 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             vec![
                 Series {
                     name: "loss",
+                    label: l.text("loss", "损失"),
                     class: "total",
                     points: pick(|l| l.loss.total),
                 },
                 Series {
                     name: "reconstruction",
+                    label: l.text("reconstruction", "重建"),
                     class: "recon",
                     points: pick(|l| l.loss.recon),
                 },
@@ -205,6 +264,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         training.losses.with(|losses| {
             vec![Series {
                 name: "KL",
+                label: "KL",
                 class: "kl",
                 points: smooth(
                     losses.iter().map(|l| (l.step as f64, l.loss.kl as f64)),
@@ -214,6 +274,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         })
     });
     let epoch_series = Signal::derive(move || {
+        let l = lang();
         training.reports.with(|reports| {
             let pick = |f: fn(&crate::protocol::EpochReport) -> f64| {
                 reports.iter().map(|r| (r.epoch as f64, f(r))).collect()
@@ -223,7 +284,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             let on_test = reports
                 .last()
                 .is_none_or(|r| r.scored_on == ScoredOn::TestImages);
-            let (neg_elbo, recon, kl) = if on_test {
+            let names = if on_test {
                 ("test −ELBO", "test recon", "test KL")
             } else {
                 (
@@ -232,31 +293,41 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                     "KL (training)",
                 )
             };
+            let labels = match (l, on_test) {
+                (Lang::En, _) => names,
+                (Lang::Zh, true) => ("测试集 −ELBO", "测试集重建", "测试集 KL"),
+                (Lang::Zh, false) => ("−ELBO（训练图片）", "重建（训练图片）", "KL（训练图片）"),
+            };
+            let (neg_elbo, recon, kl) = names;
             vec![
                 Series {
                     name: neg_elbo,
+                    label: labels.0,
                     class: "total",
                     points: pick(|r| r.neg_elbo),
                 },
                 Series {
                     name: recon,
+                    label: labels.1,
                     class: "recon",
                     points: pick(|r| r.recon),
                 },
                 Series {
                     name: kl,
+                    label: labels.2,
                     class: "kl",
                     points: pick(|r| r.kl),
                 },
                 Series {
                     name: "train loss",
+                    label: l.text("train loss", "训练损失"),
                     class: "train",
                     points: pick(|r| r.train.total as f64),
                 },
             ]
         })
     });
-    let epoch_caption = move || training.reports.with(|r| epoch_caption(r.last()));
+    let epoch_caption = move || training.reports.with(|r| epoch_caption(r.last(), lang()));
     let last_score = move |pick: fn(&EpochReport) -> f64| {
         training
             .reports
@@ -270,10 +341,10 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     let active_text = move || {
         training.reports.with(|r| {
             r.last().map(|r| {
-                format!(
-                    "{} of {} dimensions active (KL > {ACTIVE_UNIT_NATS} nats)",
-                    r.active_units,
-                    r.kl_per_dim.len()
+                let (active, all) = (r.active_units, r.kl_per_dim.len());
+                lang().text(
+                    format!("{active} of {all} dimensions active (KL > {ACTIVE_UNIT_NATS} nats)"),
+                    format!("{all} 个维度中有 {active} 个活跃（KL > {ACTIVE_UNIT_NATS} 奈特）"),
                 )
             })
         })
@@ -282,110 +353,143 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     view! {
         <section class="panel training-panel" aria-labelledby="training-title"
             data-restore=move || if training.restore_checked.get() { "checked" } else { "pending" }>
-            <h2 id="training-title">"Train a model in a web worker"</h2>
-            <p class="caption">"Train a model of your own, here in a background worker, and watch its curves."</p>
+            <h2 id="training-title">{tr("Train a model in a web worker", "在后台线程中训练模型")}</h2>
+            <p class="caption">{tr("Train a model of your own, here in a background worker, and watch its curves.",
+                "就在这个页面的后台线程里训练一个你自己的模型，并观察它的曲线。")}</p>
             <Why>
                 <p>
-                    "Training runs in a background worker with candle's autograd, so this page never freezes. Each step "
-                    "minimises reconstruction + β·KL on the training pictures (8,000 MNIST digits, or four in five of your own); after each epoch the test set is scored. "
-                    "While it learns, the explorer above uses the newest weights a few times a second: watch the latent space "
-                    "organise itself. Large β pushes codes towards the prior (and can switch dimensions off)."
+                    {tr("Training runs in a background worker with candle's autograd, so this page never freezes. Each step \
+                         minimises reconstruction + β·KL on the training pictures (8,000 MNIST digits, or four in five of your own); after each epoch the test set is scored. \
+                         While it learns, the explorer above uses the newest weights a few times a second: watch the latent space \
+                         organise itself. Large β pushes codes towards the prior (and can switch dimensions off).",
+                        "训练在后台线程中进行，用 candle 的自动微分求梯度，所以页面始终不会卡住。每一步都在训练图片\
+                         （8,000 个 MNIST 数字，或你自己数据的五分之四）上最小化 重建 + β·KL；每轮结束后在测试集上评分。\
+                         学习过程中，上方的探索区每秒数次换用最新的权重：看着潜空间自己逐渐成形。β 越大，编码越被推向先验\
+                         （还可能让一些维度完全失效）。")}
                 </p>
             </Why>
             <div class="training-settings">
                 <label class="field kind">
-                    <span>"model"</span>
+                    <span>{tr("model", "模型")}</span>
                     <select on:change=on_kind>
-                        {ModelKind::ALL.map(|k| view! { <option value=k.id() selected=move || kind.get() == k>{k.label()}</option> })}
+                        {ModelKind::ALL.map(|k| view! { <option value=k.id() selected=move || kind.get() == k>{move || kind_label(k, lang())}</option> })}
                     </select>
                 </label>
-                <NumberField label="latent" value=latent check=check_latent invalid
-                    hint=format!("latent dimensions z (1 to {MAX_LATENT})") />
-                <NumberField label="hidden" value=hidden hint=hidden_hint check=check_hidden invalid />
-                <NumberField label="β" value=beta check=check_beta invalid
-                    hint="weight of the KL term: 1 is the ELBO" />
-                <NumberField label="KL warm-up" value=warmup check=check_warmup invalid
-                    hint="epochs over which β rises from 0 to its value (0: none)" />
-                <NumberField label="learning rate" value=learning_rate check=check_learning_rate invalid
-                    hint="Adam's step size; 1e-3 is a good start" />
-                <NumberField label="batch" value=batch check=check_batch invalid hint=batch_hint />
-                <NumberField label="epochs" value=epochs check=check_epochs_field invalid
+                <NumberField name="latent" label=tr("latent", "潜在维度") value=latent check=check_latent invalid
+                    hint=trf(|l| l.text(format!("latent dimensions z (1 to {MAX_LATENT})"), format!("潜变量 z 的维度数（1 到 {MAX_LATENT}）"))) />
+                <NumberField name="hidden" label=tr("hidden", "隐藏层") value=hidden hint=hidden_hint check=check_hidden invalid />
+                <NumberField name="β" label=tr("β", "β") value=beta check=check_beta invalid
+                    hint=tr_string("weight of the KL term: 1 is the ELBO", "KL 项的权重：取 1 即为 ELBO") />
+                <NumberField name="KL warm-up" label=tr("KL warm-up", "KL 预热") value=warmup check=check_warmup invalid
+                    hint=tr_string("epochs over which β rises from 0 to its value (0: none)", "β 从 0 升到设定值所用的轮数（0 表示不预热）") />
+                <NumberField name="learning rate" label=tr("learning rate", "学习率") value=learning_rate check=check_learning_rate invalid
+                    hint=tr_string("Adam's step size; 1e-3 is a good start", "Adam 优化器的步长；1e-3 是不错的起点") />
+                <NumberField name="batch" label=tr("batch", "批大小") value=batch check=check_batch invalid hint=batch_hint />
+                <NumberField name="epochs" label=tr("epochs", "轮数") value=epochs check=check_epochs_field invalid
                     hint=epochs_hint />
-                <NumberField label="seed" value=seed check=any_seed invalid
-                    hint="fixes the initial weights, the order and the noise" />
+                <NumberField name="seed" label=tr("seed", "随机种子") value=seed check=any_seed invalid
+                    hint=tr_string("fixes the initial weights, the order and the noise", "固定初始权重、数据顺序和噪声") />
             </div>
             <div class="buttons training-buttons">
-                <button class="start" on:click=start disabled=move || !can_start()>"Start"</button>
-                <button class="pause" on:click=move |_| training.pause() disabled=move || !running()>"Pause"</button>
+                <button class="start" on:click=start disabled=move || !can_start()>{tr("Start", "开始")}</button>
+                <button class="pause" on:click=move |_| training.pause() disabled=move || !running()>{tr("Pause", "暂停")}</button>
                 <button class="resume" on:click=move |_| training.resume()
-                    disabled=move || !matches!(state(), Some(RunState::Paused | RunState::Diverged))>"Resume"</button>
+                    disabled=move || !matches!(state(), Some(RunState::Paused | RunState::Diverged))>{tr("Resume", "继续")}</button>
                 <button class="step" on:click=move |_| training.step()
-                    disabled=move || !matches!(state(), Some(RunState::Paused | RunState::Diverged))>"Step"</button>
-                <button class="reset" on:click=move |_| training.reset() disabled=move || !has_run()>"Reset"</button>
+                    disabled=move || !matches!(state(), Some(RunState::Paused | RunState::Diverged))>{tr("Step", "单步")}</button>
+                <button class="reset" on:click=move |_| training.reset() disabled=move || !has_run()>{tr("Reset", "重置")}</button>
                 <label class="follow">
                     <input type="checkbox" prop:checked=move || training.follow.get()
                         on:change=move |ev| training.follow.set(event_target_checked(&ev)) />
-                    " explore the newest weights"
+                    {tr(" explore the newest weights", " 用最新的权重探索")}
                 </label>
             </div>
             <p class="hint small-set-pace" hidden=move || settings.small_set_pace().is_none()>
                 {move || settings.small_set_pace().map(|pace| {
                     let (count, words) = training.lab.training_set_words();
                     let (batch, epochs) = (TrainConfig::default().batch_size, DEFAULT_EPOCHS);
-                    format!(
-                        "Batch {} and {} epochs were chosen for {words}: about {SMALL_SET_STEPS} steps, where the \
-                         digits' batch of {batch} and {epochs} epochs would take {}. Change either, and your \
-                         numbers stay.",
-                        pace.batch, pace.epochs, count.div_ceil(batch) * epochs
+                    let digits_steps = count.div_ceil(batch) * epochs;
+                    lang().text(
+                        format!(
+                            "Batch {} and {} epochs were chosen for {words}: about {SMALL_SET_STEPS} steps, where the \
+                             digits' batch of {batch} and {epochs} epochs would take {digits_steps}. Change either, and your \
+                             numbers stay.",
+                            pace.batch, pace.epochs
+                        ),
+                        format!(
+                            "为这 {words}选了批大小 {} 和 {} 轮：约 {SMALL_SET_STEPS} 步；若用数字数据的批大小 {batch} \
+                             和 {epochs} 轮，则为 {digits_steps} 步。改动其中任一项，都会保留你填的数。",
+                            pace.batch, pace.epochs
+                        ),
                     )
                 })}
             </p>
-            <p class="hint one-step-epochs" hidden=move || batch_hint.with(|h| !h.contains("one step"))>
+            <p class="hint one-step-epochs" hidden=move || !one_step_epochs.get()>
                 {move || {
                     let (_, words) = training.lab.training_set_words();
-                    format!("Batch {} takes all {words} in one step, so each epoch is a single step: a smaller batch (or more epochs) lets the model learn more.", batch.get())
+                    let batch = batch.get();
+                    lang().text(
+                        format!("Batch {batch} takes all {words} in one step, so each epoch is a single step: a smaller batch (or more epochs) lets the model learn more."),
+                        format!("批大小 {batch} 一步就用完全部 {words}，所以每轮只有一步：把批大小调小（或增加轮数），模型能学到更多。"),
+                    )
                 }}
             </p>
             <div class="progress-row">
                 <progress max="1" value=fraction></progress>
                 <span class="progress-text" data-state=move || state().map_or("idle".to_string(), |s| format!("{s:?}").to_lowercase())>
-                    {move || progress_text().unwrap_or_else(|| match training.data.get() {
-                        DataStatus::Loading => "The worker is loading the data…".to_string(),
-                        DataStatus::Ready => "Ready: choose settings and press Start.".to_string(),
-                        DataStatus::Unavailable(e) => format!("Training is unavailable: the digits could not be loaded ({e}). The pretrained models still work."),
+                    {move || progress_text().unwrap_or_else(|| {
+                        let l = lang();
+                        match training.data.get() {
+                            DataStatus::Loading => l.text("The worker is loading the data…", "训练线程正在加载数据…").to_string(),
+                            DataStatus::Ready => l.text("Ready: choose settings and press Start.", "准备就绪：选好设置，然后按“开始”。").to_string(),
+                            DataStatus::Unavailable(e) => l.text(
+                                format!("Training is unavailable: the digits could not be loaded ({e}). The pretrained models still work."),
+                                format!("无法训练：数字数据加载失败（{e}）。预训练模型仍可使用。"),
+                            ),
+                        }
                     })}
                 </span>
             </div>
             <p class="hint threads" hidden=move || training.threads.with(Option::is_none)
                 data-threads=move || training.threads.with(|t| t.as_ref().map_or(0, |t| t.0))>
-                {move || training.threads.with(|t| match t {
-                    Some((1, Some(why))) => format!("Training uses one thread: {why}."),
-                    Some((n, _)) if *n > 1 => format!("Training uses {n} threads, one per core: each computes about half of every batch."),
-                    _ => "Training uses one thread.".to_string(),
-                })}
+                {move || {
+                    let l = lang();
+                    training.threads.with(|t| match t {
+                        Some((1, Some(why))) => l.text(format!("Training uses one thread: {why}."), format!("训练只用一个线程：{why}。")),
+                        Some((n, _)) if *n > 1 => l.text(
+                            format!("Training uses {n} threads, one per core: each computes about half of every batch."),
+                            format!("训练使用 {n} 个线程，每个核心一个：每个线程大约计算每批的一半。"),
+                        ),
+                        _ => l.text("Training uses one thread.", "训练只用一个线程。").to_string(),
+                    })
+                }}
             </p>
             <p class=move || format!("training-message {}", training.message.with(|m| m.as_ref().map_or("", |m| m.class())))
                 aria-live="polite">{move || training.message.with(|m| m.as_ref().map(|m| m.text.clone()))}</p>
             // Four empty frames say nothing: until a run exists, one line says what will be here.
             <Show when=move || training.plan.with(Option::is_some)
-                fallback=|| view! { <p class="charts-empty hint">"When a run starts, its curves appear here: the loss and its two parts per step, the test set after each epoch, and the KL each latent dimension carries."</p> }>
+                fallback=|| view! { <p class="charts-empty hint">{tr("When a run starts, its curves appear here: the loss and its two parts per step, the test set after each epoch, and the KL each latent dimension carries.",
+                    "开始训练后，曲线会显示在这里：每步的损失及其两个组成部分、每轮结束后测试集上的得分，以及每个潜在维度承载的 KL。")}</p> }>
                 <div class="charts">
                     <figure>
-                        <LineChart series=step_series x_label="step" y_label="nats per image" title="training loss and reconstruction per step, smoothed" />
-                        <figcaption>"training loss per step (smoothed)"</figcaption>
+                        <LineChart series=step_series x_label=tr("step", "步") y_label=tr("nats per image", "每张图片的奈特数")
+                            title=tr("training loss and reconstruction per step, smoothed", "每步的训练损失与重建项（已平滑）") />
+                        <figcaption>{tr("training loss per step (smoothed)", "每步的训练损失（已平滑）")}</figcaption>
                     </figure>
                     <figure>
-                        <LineChart series=kl_step_series x_label="step" y_label="nats per image" title="KL per step, smoothed" />
-                        <figcaption>"KL term per step (smoothed)"</figcaption>
+                        <LineChart series=kl_step_series x_label=tr("step", "步") y_label=tr("nats per image", "每张图片的奈特数")
+                            title=tr("KL per step, smoothed", "每步的 KL（已平滑）") />
+                        <figcaption>{tr("KL term per step (smoothed)", "每步的 KL 项（已平滑）")}</figcaption>
                     </figure>
                     <figure class="epoch-figure" data-neg-elbo=move || last_score(|r| r.neg_elbo)
                         data-recon=move || last_score(|r| r.recon)>
-                        <LineChart series=epoch_series x_label="epoch" y_label="nats per image" title="test negative ELBO, reconstruction and KL per epoch" />
+                        <LineChart series=epoch_series x_label=tr("epoch", "轮") y_label=tr("nats per image", "每张图片的奈特数")
+                            title=tr("test negative ELBO, reconstruction and KL per epoch", "每轮测试集上的负 ELBO、重建项与 KL") />
                         <figcaption>{move || epoch_caption()}</figcaption>
                     </figure>
                     <figure>
                         <KlBars kl=kl_per_dim threshold=ACTIVE_UNIT_NATS />
-                        <figcaption>{move || active_text().unwrap_or_else(|| "KL per latent dimension".to_string())}</figcaption>
+                        <figcaption>{move || active_text().unwrap_or_else(|| lang().text("KL per latent dimension", "每个潜在维度的 KL").to_string())}</figcaption>
                     </figure>
                 </div>
             </Show>

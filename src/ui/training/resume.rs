@@ -7,6 +7,7 @@ use super::{now_ms, DataStatus, Plan, Training};
 use crate::protocol::{thin_losses, RunState};
 use crate::ui::storage::{self, StoredRun};
 use crate::ui_logic::notice::Notice;
+use crate::ui_logic::words::config_words;
 
 /// Step losses written to IndexedDB with a run (thinned evenly): plenty for a smoothed chart.
 const STORED_LOSSES: usize = 2_000;
@@ -25,7 +26,13 @@ impl Training {
             Ok(None) => return,
             Err(e) => {
                 self.message.set(Some(
-                    format!("The last training run cannot be shown: {e}.").into(),
+                    self.lab
+                        .lang_untracked()
+                        .text(
+                            format!("The last training run cannot be shown: {e}."),
+                            format!("上次的训练无法显示：{e}。"),
+                        )
+                        .into(),
                 ));
                 return;
             }
@@ -74,9 +81,20 @@ impl Training {
             return;
         }
         self.detached.set(true);
-        self.message.set(Some(Notice::info(format!(
-            "The run from your last visit is back: {}, {} of {} epochs, step {}. Press Resume to go on training it.",
-            stored.model, stored.at.epochs_done, stored.epochs, stored.at.steps
+        let lang = self.lab.lang_untracked();
+        let (model, done, epochs, steps) = (
+            config_words(&stored.model, lang),
+            stored.at.epochs_done,
+            stored.epochs,
+            stored.at.steps,
+        );
+        self.message.set(Some(Notice::info(lang.text(
+            format!(
+                "The run from your last visit is back: {model}, {done} of {epochs} epochs, step {steps}. Press Resume to go on training it."
+            ),
+            format!(
+                "上次访问时的训练已恢复：{model}，已完成 {done}/{epochs} 轮，第 {steps} 步。按“继续”即可接着训练。"
+            ),
         ))));
         if self.worker_ready.get_untracked() && self.data.get_untracked() == DataStatus::Ready {
             self.attach(true);
@@ -98,10 +116,15 @@ impl Training {
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::put_model_and_run(&model, &record).await {
                 self.message.set(Some(
-                    format!(
-                        "The trained model and its curves could not be kept for the next visit: {e}."
-                    )
-                    .into(),
+                    self.lab
+                        .lang_untracked()
+                        .text(
+                            format!(
+                                "The trained model and its curves could not be kept for the next visit: {e}."
+                            ),
+                            format!("训练好的模型及其曲线没能保存下来，下次访问时将不可用：{e}。"),
+                        )
+                        .into(),
                 ));
             }
         });
@@ -109,11 +132,16 @@ impl Training {
 
     /// Forgets the saved record of the run (its model stays in the library).
     pub(super) fn forget_saved_run(self, id: String) {
-        let message = self.message;
+        let (message, lab) = (self.message, self.lab);
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::delete_run(&id).await {
                 message.set(Some(
-                    format!("The reset run could not be removed from this browser: {e}.").into(),
+                    lab.lang_untracked()
+                        .text(
+                            format!("The reset run could not be removed from this browser: {e}."),
+                            format!("已重置的训练没能从这个浏览器中删除：{e}。"),
+                        )
+                        .into(),
                 ));
             }
         });

@@ -11,6 +11,7 @@ use crate::ml::dataset::ImageShape;
 use crate::ml::model::{ModelConfig, ModelKind};
 use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
 use crate::protocol::RunState;
+use crate::ui::i18n::Lang;
 use crate::ui_logic::pace::{pace_for, Pace};
 
 #[derive(Clone, Copy)]
@@ -156,27 +157,38 @@ impl Training {
         if let Some(state @ (RunState::Running | RunState::Paused | RunState::Diverged)) =
             self.state_untracked()
         {
+            let lang = self.lab.lang_untracked();
             let at = self
                 .progress
                 .with_untracked(|p| {
                     p.as_ref().map(|p| {
-                        format!(
-                            ", epoch {} of {}",
-                            (p.epochs_done + 1).min(p.epochs),
-                            p.epochs
+                        let (epoch, epochs) = ((p.epochs_done + 1).min(p.epochs), p.epochs);
+                        lang.text(
+                            format!(", epoch {epoch} of {epochs}"),
+                            format!("（第 {epoch}/{epochs} 轮）"),
                         )
                     })
                 })
                 .unwrap_or_default();
-            let question = format!(
-                "A run is {}{at}. Start a new one? This run stops here; its model so far stays \
-                 in the library.",
-                match state {
-                    RunState::Running => "training",
-                    RunState::Paused => "paused",
-                    RunState::Diverged | RunState::Finished => "stopped",
-                }
-            );
+            let question = match lang {
+                Lang::En => format!(
+                    "A run is {}{at}. Start a new one? This run stops here; its model so far \
+                     stays in the library.",
+                    match state {
+                        RunState::Running => "training",
+                        RunState::Paused => "paused",
+                        RunState::Diverged | RunState::Finished => "stopped",
+                    }
+                ),
+                Lang::Zh => format!(
+                    "有一次训练{}{at}。要开始新的训练吗？当前这次会就此停止，它到目前为止的模型仍保留在模型库中。",
+                    match state {
+                        RunState::Running => "正在进行",
+                        RunState::Paused => "已暂停",
+                        RunState::Diverged | RunState::Finished => "已停止",
+                    }
+                ),
+            };
             let confirmed = web_sys::window()
                 .and_then(|w| w.confirm_with_message(&question).ok())
                 .unwrap_or(false);

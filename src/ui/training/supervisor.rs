@@ -32,7 +32,7 @@ impl Training {
         let url = self.worker_url(None);
         let on_event = move |event| self.on_event(event);
         let on_crash = move |why: String| self.replace_worker(generation, why);
-        match Client::spawn(&url, on_event, on_crash) {
+        match Client::spawn(&url, self.lab, on_event, on_crash) {
             Ok(client) => self.client.set_value(Some(client)),
             Err(message) => self.message.set(Some(message.into())),
         }
@@ -49,21 +49,29 @@ impl Training {
     /// A worker said it is listening: use it if it speaks this page's protocol; otherwise load
     /// it once more past every cache, and if that one does not either, say so and stop.
     pub(super) fn on_ready(self, version: u32) {
+        let lang = self.lab.lang_untracked();
         match check_version(version, self.fresh_token.with_value(Option::is_some)) {
             VersionCheck::Agrees => {
                 if self.refetched.get_value() {
-                    self.message.set(Some(Notice::info(
+                    self.message.set(Some(Notice::info(lang.text(
                         "A fresh copy of the training worker was loaded; training works.",
-                    )));
+                        "已重新加载了一份新的训练线程，训练可以正常进行。",
+                    ))));
                 }
                 self.worker_ready.set(true);
             }
             VersionCheck::Refetch => {
                 self.message.set(Some(
-                    format!(
-                        "The training worker this browser had was another version of Latent Lab \
-                     (protocol {version}, this page speaks {PROTOCOL_VERSION}), probably an old \
-                     copy kept in a cache; a fresh copy is being loaded."
+                    lang.text(
+                        format!(
+                            "The training worker this browser had was another version of Latent \
+                             Lab (protocol {version}, this page speaks {PROTOCOL_VERSION}), \
+                             probably an old copy kept in a cache; a fresh copy is being loaded."
+                        ),
+                        format!(
+                            "这个浏览器里的训练线程属于另一个版本的 Latent Lab（协议 {version}，本页使用\
+                             协议 {PROTOCOL_VERSION}），多半是缓存里的旧副本；正在加载新的副本。"
+                        ),
                     )
                     .into(),
                 ));
@@ -76,15 +84,24 @@ impl Training {
             }
             VersionCheck::Incompatible => {
                 self.generation.update_value(|g| *g += 1);
-                let why = format!(
-                    "the server's training worker speaks protocol {version} and this page \
-                     {PROTOCOL_VERSION}: the site is being updated"
+                let why = lang.text(
+                    format!(
+                        "the server's training worker speaks protocol {version} and this page \
+                         {PROTOCOL_VERSION}: the site is being updated"
+                    ),
+                    format!(
+                        "服务器上的训练线程使用协议 {version}，而本页使用协议 {PROTOCOL_VERSION}：\
+                         网站正在更新"
+                    ),
                 );
                 self.message.set(Some(
-                    format!(
-                    "Training is unavailable: {why}. Reload the page in a minute; the explorer \
-                     keeps working."
-                )
+                    lang.text(
+                        format!(
+                            "Training is unavailable: {why}. Reload the page in a minute; the \
+                             explorer keeps working."
+                        ),
+                        format!("无法训练：{why}。请过一分钟再刷新页面；探索区仍可正常使用。"),
+                    )
                     .into(),
                 ));
                 self.data.set(DataStatus::Unavailable(why));
@@ -110,7 +127,10 @@ impl Training {
                 Beat::Wait => {}
                 Beat::Silent => self.replace_worker(
                     self.generation.get_value(),
-                    "the training worker stopped answering".to_string(),
+                    self.lab
+                        .lang_untracked()
+                        .text("the training worker stopped answering", "训练线程不再响应")
+                        .to_string(),
                 ),
             }
         });
@@ -140,25 +160,38 @@ impl Training {
                 .restarts
                 .try_update_value(|r| r.failed(now_ms()))
                 .unwrap_or(Restart::Again);
+            let lang = self.lab.lang_untracked();
             let run = self.detach();
             // Kept now, so a reload finds the run where this message says it is.
             self.persist();
             if let Restart::GiveUp { failures } = verdict {
                 self.data.set(DataStatus::Unavailable(
-                    "the training worker keeps stopping".to_string(),
+                    lang.text("the training worker keeps stopping", "训练线程反复停止")
+                        .to_string(),
                 ));
                 self.message.set(Some(
-                    format!(
-                        "{why}. It has failed {failures} times in a minute, so it was not started \
-                     again: reload the page to train{run}. The explorer keeps working."
+                    lang.text(
+                        format!(
+                            "{why}. It has failed {failures} times in a minute, so it was not \
+                             started again: reload the page to train{run}. The explorer keeps \
+                             working."
+                        ),
+                        format!(
+                            "{why}。它在一分钟内已失败 {failures} 次，所以没有再启动：请刷新页面后再训练\
+                             {run}。探索区仍可正常使用。"
+                        ),
                     )
                     .into(),
                 ));
                 return;
             }
             self.message.set(Some(
-                format!(
-                    "{why}. A new worker was started{run}; the explorer kept working meanwhile."
+                lang.text(
+                    format!(
+                        "{why}. A new worker was started{run}; the explorer kept working \
+                         meanwhile."
+                    ),
+                    format!("{why}。已启动新的训练线程{run}；其间探索区一直可以使用。"),
                 )
                 .into(),
             ));
@@ -184,9 +217,15 @@ impl Training {
             }
         });
         match self.snapshot_at.get_value() {
-            Some(at) => format!(
-                ", and the run goes on from its last snapshot (step {}, {} epochs done) when you press Resume",
-                at.steps, at.epochs_done
+            Some(at) => self.lab.lang_untracked().text(
+                format!(
+                    ", and the run goes on from its last snapshot (step {}, {} epochs done) when you press Resume",
+                    at.steps, at.epochs_done
+                ),
+                format!(
+                    "，按“继续”后，这次训练会从最近的快照（第 {} 步，已完成 {} 轮）接着进行",
+                    at.steps, at.epochs_done
+                ),
             ),
             None => String::new(),
         }
@@ -198,19 +237,24 @@ impl Training {
             return false;
         };
         let ready = self.worker_ready.get_untracked();
+        let lang = self.lab.lang_untracked();
         match self.data.get_untracked() {
             DataStatus::Ready if ready => {}
             DataStatus::Unavailable(why) => {
-                self.message.set(Some(format!(
-                    "The run cannot go on: training is unavailable ({why}). Reload the page to try again."
+                self.message.set(Some(lang.text(
+                    format!("The run cannot go on: training is unavailable ({why}). Reload the page to try again."),
+                    format!("这次训练无法继续：现在无法训练（{why}）。请刷新页面再试。"),
                 ).into()));
                 return false;
             }
             _ => {
                 self.message.set(Some(
-                    "The training worker is still loading the data: try again in a moment."
-                        .to_string()
-                        .into(),
+                    lang.text(
+                        "The training worker is still loading the data: try again in a moment.",
+                        "训练线程还在加载数据：请稍后再试。",
+                    )
+                    .to_string()
+                    .into(),
                 ));
                 return false;
             }
@@ -218,16 +262,24 @@ impl Training {
         let Some(at) = self.snapshot_at.get_value() else {
             self.detached.set(false);
             self.message.set(Some(
-                "The run cannot be continued: the worker stopped before it sent any weights. Start it again."
-                    .to_string().into(),
+                lang.text(
+                    "The run cannot be continued: the worker stopped before it sent any weights. Start it again.",
+                    "这次训练无法继续：训练线程在发出任何权重之前就停止了。请重新开始。",
+                )
+                .to_string()
+                .into(),
             ));
             return false;
         };
         let Some(weights) = self.library.checkpoint_of(&plan.entry_id) else {
             self.detached.set(false);
             self.message.set(Some(
-                "The run cannot be continued: its weights are no longer in the library. Start a new one."
-                    .to_string().into(),
+                lang.text(
+                    "The run cannot be continued: its weights are no longer in the library. Start a new one.",
+                    "这次训练无法继续：它的权重已不在模型库中。请开始新的训练。",
+                )
+                .to_string()
+                .into(),
             ));
             return false;
         };
