@@ -350,7 +350,7 @@ pub fn use_dataset(
                     .labels()
                     .filter(|l| l.names.len() <= 256)
                     .map(|l| l.names.clone()),
-                no_test_set: chosen.dataset.why_no_test_set(),
+                no_test_set: chosen.dataset.why_no_test_set().is_some(),
                 ink: chosen.ink,
                 shape: chosen.dataset.shape(),
             };

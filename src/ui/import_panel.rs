@@ -395,11 +395,11 @@ pub fn ImportPanel() -> impl IntoView {
                     let l = lang();
                     lab.own_data.with(|d| d.as_ref().map(|d| {
                         let test = match d.no_test_set {
-                            Some(_) => l.text(
+                            true => l.text(
                                 format!("all train: fewer than {MIN_FOR_TEST_SPLIT} keep none back for testing"),
                                 format!("全部用于训练：少于 {MIN_FOR_TEST_SPLIT} 张时不留测试集"),
                             ),
-                            None => lab.test_set_words(),
+                            false => lab.test_set_words(),
                         };
                         l.text(
                             format!("Training and every chapter use “{}” ({} pictures; {test}).", d.name, d.images),

@@ -9,7 +9,7 @@ use super::i18n::{Lang, Language};
 
 pub use super::active_model::ActiveModel;
 use crate::ml::data::ImageSet;
-use crate::ml::dataset::ImageShape;
+use crate::ml::dataset::{ImageShape, MIN_FOR_TEST_SPLIT};
 use crate::ml::explore::Code;
 use crate::ui_logic::pixels::GreyAs;
 use crate::ui_logic::words::{shape_words, thousands, Noun};
@@ -31,8 +31,8 @@ pub struct OwnData {
     pub train_images: usize,
     /// Its classes' names, when it has labels.
     pub label_names: Option<Vec<String>>,
-    /// Why it has no test images, when it is too small for a test split.
-    pub no_test_set: Option<String>,
+    /// Whether it is too small for a test split, and so has no test images.
+    pub no_test_set: bool,
     /// Whether its grey images are ink (shown dark on light) rather than light.
     pub ink: bool,
     /// The shape of its images: the models trained on it take this shape.
@@ -186,13 +186,25 @@ impl Lab {
     /// merely still loading): the dataset in use is too small for a test split, or the digits
     /// asset could not be loaded. Tracks what it reads.
     pub fn why_no_test_images(&self) -> Option<String> {
-        match self
-            .own_data
-            .with(|d| d.as_ref().map(|d| d.no_test_set.clone()))
-        {
-            Some(why) => why,
+        let lang = self.lang();
+        match self.own_data.with(|d| {
+            d.as_ref()
+                .map(|d| d.no_test_set.then(|| (d.name.clone(), d.images)))
+        }) {
+            Some(small) => small.map(|(name, images)| {
+                lang.text(
+                    format!(
+                        "“{name}” has {images} images; with fewer than {MIN_FOR_TEST_SPLIT} \
+                         every image trains and none is kept back for testing"
+                    ),
+                    format!(
+                        "“{name}”只有 {images} 张图片；少于 {MIN_FOR_TEST_SPLIT} 张时全部用于训练，\
+                         不留测试集"
+                    ),
+                )
+            }),
             None => self.test_error.get().map(|e| {
-                self.lang().text(
+                lang.text(
                     format!("the test digits are unavailable ({e})"),
                     format!("测试数字无法使用（{e}）"),
                 )
