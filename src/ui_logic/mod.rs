@@ -10,6 +10,7 @@ pub mod palette;
 pub mod picture;
 pub mod pixels;
 pub mod plane;
+pub mod run_words;
 pub mod share_link;
 pub mod supervision;
 pub mod typed_number;

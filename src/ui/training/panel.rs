@@ -9,57 +9,19 @@ use super::{DataStatus, Training};
 use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
-use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
+use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS};
 use crate::protocol::{EpochReport, RunState, ScoredOn};
-use crate::ui::i18n::{tr, trf, use_lang, Lang};
+use crate::ui::i18n::{tr, trf, use_lang};
 use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
 use crate::ui_logic::pace::SMALL_SET_STEPS;
-
-/// Seconds as "1:05" or "1:02:05".
-fn clock_text(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    if s >= 3600 {
-        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
-    } else {
-        format!("{}:{:02}", s / 60, s % 60)
-    }
-}
+use crate::ui_logic::run_words::{
+    batch_hint, epoch_series_names, epochs_hint, hidden_words, kind_label, progress_line,
+};
 
 /// A fixed text in both languages, as a `Signal<String>` (for a hint).
 fn tr_string(en: &'static str, zh: &'static str) -> Signal<String> {
     trf(move |l| l.text(en, zh).to_string())
-}
-
-/// A kind of model's name, as the settings' menu shows it.
-fn kind_label(kind: ModelKind, lang: Lang) -> &'static str {
-    match (kind, lang) {
-        (ModelKind::Autoencoder, Lang::Zh) => "自编码器",
-        (kind, _) => kind.label(),
-    }
-}
-
-/// What a kind's `hidden` setting means, with its range, in `lang`.
-fn hidden_words(kind: ModelKind, lang: Lang) -> String {
-    let (min, max) = kind.hidden_range();
-    match lang {
-        Lang::En => format!(
-            "{} of the {} ({min} to {max})",
-            kind.width_meaning(),
-            kind.label()
-        ),
-        Lang::Zh => {
-            let meaning = match kind {
-                ModelKind::MlpVae | ModelKind::Autoencoder => "每个全连接层的隐藏单元数",
-                ModelKind::ConvVae => "第一个卷积层的通道数",
-            };
-            let name = match kind {
-                ModelKind::MlpVae | ModelKind::ConvVae => format!("{} 模型", kind.label()),
-                ModelKind::Autoencoder => "自编码器".to_string(),
-            };
-            format!("{name}{meaning}（{min} 到 {max}）")
-        }
-    }
 }
 
 #[component]
@@ -151,24 +113,12 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         batch.get() >= count
     });
     let batch_hint = Signal::derive(move || {
-        let l = lang();
-        if one_step_epochs.get() {
-            let (_, words) = training.lab.training_set_words();
-            l.text(
-                format!("pictures per step; all {words} fit in one step, so an epoch is one step: a smaller batch takes more"),
-                format!("每步用的图片数；全部 {words}一步就能用完，所以一轮只有一步：批大小越小，每轮的步数越多"),
-            )
-        } else {
-            l.text("pictures per step", "每步用的图片数").to_string()
-        }
+        let (_, words) = training.lab.training_set_words();
+        batch_hint(one_step_epochs.get(), &words, lang())
     });
     let epochs_hint = Signal::derive(move || {
         let (_, words) = training.lab.training_set_words();
-        let (min, max) = (EPOCH_RANGE.start(), EPOCH_RANGE.end());
-        lang().text(
-            format!("passes over the {words} ({min} to {max})"),
-            format!("把全部 {words}过一遍的次数（{min} 到 {max}）"),
-        )
+        epochs_hint(&words, lang())
     });
     let start = move |_| training.start_from_settings();
 
@@ -178,58 +128,17 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     let has_run = move || training.plan.with(Option::is_some);
 
     let progress_text = move || {
-        let l = lang();
         let p = training.progress.get()?;
-        let total = p.total_steps;
-        let eta = p
-            .eta_seconds
-            .map(|s| {
-                l.text(
-                    format!(" · ETA {}", clock_text(s)),
-                    format!(" · 预计剩余 {}", clock_text(s)),
-                )
-            })
-            .unwrap_or_default();
-        let state = match p.state {
-            RunState::Running => l.text("training", "训练中"),
-            RunState::Paused => l.text("paused", "已暂停"),
-            RunState::Diverged => l.text("stopped: diverged", "已停止：发散"),
-            RunState::Finished => l.text("finished", "已完成"),
-        };
         // The mean of the last few steps: the raw per-step loss jumps with each batch.
         let loss = training.losses.with(|l| {
             let recent = &l[l.len().saturating_sub(10)..];
             (!recent.is_empty())
                 .then(|| recent.iter().map(|s| s.loss.total).sum::<f32>() / recent.len() as f32)
         });
-        let loss = loss
-            .map(|loss| l.text(format!(" · loss {loss:.1}"), format!(" · 损失 {loss:.1}")))
-            .unwrap_or_default();
         let target = training
             .plan
             .with(|plan| plan.as_ref().map_or(p.beta, |plan| plan.train.beta));
-        let warming = if p.beta < target - 1e-9 {
-            l.text(
-                format!(" · β {:.2} of {target} (KL warm-up)", p.beta),
-                format!(" · β {:.2}/{target}（KL 预热）", p.beta),
-            )
-        } else {
-            String::new()
-        };
-        let (epoch, epochs, step, rate) = (
-            (p.epochs_done + 1).min(p.epochs),
-            p.epochs,
-            p.step,
-            p.samples_per_sec,
-        );
-        Some(l.text(
-            format!(
-                "{state} · epoch {epoch} of {epochs} · step {step} of {total}{loss}{warming} · {rate:.0} samples/s{eta}"
-            ),
-            format!(
-                "{state} · 第 {epoch}/{epochs} 轮 · 第 {step}/{total} 步{loss}{warming} · {rate:.0} 样本/秒{eta}"
-            ),
-        ))
+        Some(progress_line(&p, loss, target, lang()))
     };
     let fraction = move || {
         training.progress.with(|p| {
@@ -284,37 +193,24 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             let on_test = reports
                 .last()
                 .is_none_or(|r| r.scored_on == ScoredOn::TestImages);
-            let names = if on_test {
-                ("test −ELBO", "test recon", "test KL")
-            } else {
-                (
-                    "−ELBO (training images)",
-                    "recon (training)",
-                    "KL (training)",
-                )
-            };
-            let labels = match (l, on_test) {
-                (Lang::En, _) => names,
-                (Lang::Zh, true) => ("测试集 −ELBO", "测试集重建", "测试集 KL"),
-                (Lang::Zh, false) => ("−ELBO（训练图片）", "重建（训练图片）", "KL（训练图片）"),
-            };
-            let (neg_elbo, recon, kl) = names;
+            let [(neg_elbo, neg_elbo_label), (recon, recon_label), (kl, kl_label)] =
+                epoch_series_names(on_test, l);
             vec![
                 Series {
                     name: neg_elbo,
-                    label: labels.0,
+                    label: neg_elbo_label,
                     class: "total",
                     points: pick(|r| r.neg_elbo),
                 },
                 Series {
                     name: recon,
-                    label: labels.1,
+                    label: recon_label,
                     class: "recon",
                     points: pick(|r| r.recon),
                 },
                 Series {
                     name: kl,
-                    label: labels.2,
+                    label: kl_label,
                     class: "kl",
                     points: pick(|r| r.kl),
                 },
