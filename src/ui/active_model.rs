@@ -1,6 +1,8 @@
 //! The model being explored, as the page holds it: its weights, its decoder packed for decoding
 //! every frame, and its scores of a test set, taken once and kept beside that set.
 
+use super::i18n::Lang;
+use crate::ui_logic::words::config_words;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -19,8 +21,6 @@ type ScoredSet = (Arc<ImageSet>, Arc<Vec<f32>>);
 pub struct ActiveModel {
     /// Where it came from, e.g. `pretrained:mlp-vae-z2`.
     pub id: String,
-    /// A name for people, e.g. "MLP-VAE z=2 hidden=400".
-    pub title: String,
     pub model: Model,
     pub info: CheckpointInfo,
     /// This model's negative ELBO of every image of a test set, sorted, with that set (held,
@@ -37,7 +37,6 @@ impl ActiveModel {
     pub fn new(id: String, model: Model, info: CheckpointInfo) -> Self {
         Self {
             id,
-            title: info.config.to_string(),
             info,
             test_scores: Mutex::new(None),
             scoring: AtomicBool::new(false),
@@ -101,6 +100,11 @@ impl ActiveModel {
         })
         .await?;
         Ok(means)
+    }
+
+    /// A name for people, in `lang`: "MLP-VAE z=2 hidden=400", "MLP-VAE z=2 隐藏层=400".
+    pub fn title(&self, lang: Lang) -> String {
+        config_words(&self.info.config, lang)
     }
 
     pub fn latent(&self) -> usize {

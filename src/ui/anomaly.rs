@@ -10,6 +10,9 @@ use std::sync::Arc;
 use leptos::html::Section;
 use leptos::prelude::*;
 
+use crate::ml::model::ModelConfig;
+use crate::ui_logic::words::config_words;
+
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::histogram::ScoreHistogram;
@@ -40,7 +43,7 @@ struct Probe {
 /// The histogram and the probes, as scored by one model.
 #[derive(Clone)]
 struct Scored {
-    model: String,
+    model: ModelConfig,
     variational: bool,
     histogram: Histogram,
     probes: Vec<Probe>,
@@ -198,7 +201,7 @@ pub fn AnomalyPanel() -> impl IntoView {
                 return;
             };
             scored.set(Some(Scored {
-                model: model.title.clone(),
+                model: model.info.config,
                 variational: model.model.config().kind.is_variational(),
                 histogram,
                 probes,
@@ -231,7 +234,7 @@ pub fn AnomalyPanel() -> impl IntoView {
                 }
                 Err(e) => message.set(Some(lab.lang_untracked().text(
                     format!("{e}; nothing was scored."),
-                    format!("{e}；没有打分。"),
+                    format!("{}；没有打分。", e.text(Lang::Zh)),
                 ))),
             }
         });
@@ -246,7 +249,7 @@ pub fn AnomalyPanel() -> impl IntoView {
                 } else {
                     tr("reconstruction error", "重建误差")
                 };
-                view! { <ScoreHistogram histogram=s.histogram.clone() marks what model=s.model.clone() /> }
+                view! { <ScoreHistogram histogram=s.histogram.clone() marks what model=config_words(&s.model, lang()) /> }
             })
         })
     };
@@ -338,7 +341,7 @@ pub fn AnomalyPanel() -> impl IntoView {
                 </label>
                 <span class="timing">{move || {
                     let l = lang();
-                    scored.with(|s| s.as_ref().map(|s| l.text(format!("scored with {}", s.model), format!("打分模型：{}", s.model))))
+                    scored.with(|s| s.as_ref().map(|s| l.text(format!("scored with {}", config_words(&s.model, l)), format!("打分模型：{}", config_words(&s.model, l)))))
                 }}</span>
             </div>
             // Its room is kept before it fills, so what is below does not jump.

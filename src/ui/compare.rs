@@ -12,6 +12,10 @@ use std::sync::Arc;
 use leptos::html::Section;
 use leptos::prelude::*;
 
+use super::i18n::page_lang;
+use crate::ml::model::ModelConfig;
+use crate::ui_logic::words::config_words;
+
 use super::clock::{in_chunks, now_ms};
 use super::digit_view::DigitView;
 use super::i18n::{tr, trf, use_lang, Lang};
@@ -37,7 +41,7 @@ const COMPARE_GAP_MS: f64 = 5_000.0;
 #[derive(Clone)]
 struct Row {
     id: String,
-    title: String,
+    config: ModelConfig,
     variational: bool,
     reconstructions: Vec<Vec<f32>>,
     samples: Vec<Vec<f32>>,
@@ -67,7 +71,7 @@ async fn row_for(
     seed: u64,
 ) -> Result<Row, String> {
     let m = &model.model;
-    let fail = |e: candle_core::Error| format!("{}: {e}", model.title);
+    let fail = |e: candle_core::Error| format!("{}: {e}", model.title(page_lang()));
     let images: Vec<f32> = shown
         .iter()
         .flat_map(|&i| test.image(i).iter().copied())
@@ -94,7 +98,7 @@ async fn row_for(
     let eval = evaluator.finish();
     Ok(Row {
         id: model.id.clone(),
-        title: model.title.clone(),
+        config: model.info.config,
         variational: m.config().kind.is_variational(),
         reconstructions,
         samples,
@@ -252,7 +256,7 @@ pub fn ComparePanel() -> impl IntoView {
                     <tbody>
                         {rows.into_iter().map(|r| view! {
                             <tr data-model=r.id.clone()>
-                                <td>{r.title.clone()}</td>
+                                <td>{move || config_words(&r.config, lang())}</td>
                                 <td class="recon">{format!("{:.1}", r.recon)}</td>
                                 <td class="kl">{if r.variational { format!("{:.1}", r.kl) } else { "—".to_string() }}</td>
                                 <td class="elbo">{if r.variational { Signal::stored(format!("{:.1}", r.neg_elbo)) } else { trf(|l| l.text("no bound", "无下界").to_string()) }}</td>
@@ -270,7 +274,7 @@ pub fn ComparePanel() -> impl IntoView {
             .map(|r| {
                 view! {
                     <div class="compare-row" data-model=r.id.clone()>
-                        <h3>{r.title.clone()}</h3>
+                        <h3>{move || config_words(&r.config, lang())}</h3>
                         <div class="compare-strips">
                             <figure><div class="digits">{strip(&r.reconstructions, lang, |l, i| l.text(format!("reconstruction {i}"), format!("重建 {i}")))}</div><figcaption>{tr("reconstructions", "重建")}</figcaption></figure>
                             <figure><div class="digits">{strip(&r.samples, lang, |l, i| l.text(format!("sample from the prior {i}"), format!("先验采样 {i}")))}</div><figcaption>{tr("samples from N(0, I)", "从 N(0, I) 采样")}</figcaption></figure>

@@ -198,6 +198,13 @@ impl Library {
         };
         let (bytes, what) = loaded?;
         let (model, info) = checkpoint::load(&bytes).map_err(|e| {
+            // Bytes fetched in the background are read only now: unreadable ones are dropped,
+            // so that the next choice fetches the file again (a kept model's bytes stay).
+            if id.starts_with("pretrained:") {
+                self.bytes.update_value(|b| {
+                    b.remove(id);
+                });
+            }
             lang.text(
                 format!("{what} could not be loaded: {e}"),
                 format!("无法载入{what}：{e}"),

@@ -56,11 +56,26 @@ pub use app::App;
 pub fn start() {
     panic::install_hook();
     // Where the code arrives before the first paint (a fast network), building the app first
-    // would hold that paint back by the length of the build: wait for one frame.
-    leptos::prelude::request_animation_frame(|| {
-        leptos::prelude::set_timeout(mount, std::time::Duration::ZERO)
+    // would hold that paint back by the length of the build: wait for one frame. A tab in the
+    // background gets no frames, so a short timer mounts it there (whichever comes first).
+    let mounted = std::rc::Rc::new(std::cell::Cell::new(false));
+    let once = move || {
+        if !mounted.replace(true) {
+            mount();
+        }
+    };
+    let after_frame = once.clone();
+    leptos::prelude::request_animation_frame(move || {
+        leptos::prelude::set_timeout(after_frame, std::time::Duration::ZERO)
     });
+    leptos::prelude::set_timeout(
+        once,
+        std::time::Duration::from_millis(MOUNT_AT_THE_LATEST_MS),
+    );
 }
+
+/// How long a page that gets no frame (a background tab) waits before it mounts anyway.
+const MOUNT_AT_THE_LATEST_MS: u64 = 200;
 
 fn mount() {
     // The header goes in the same task as the app comes: no frame shows neither, or both.

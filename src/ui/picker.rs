@@ -42,10 +42,7 @@ fn describe(model: &ActiveModel, lang: Lang) -> String {
         .strip_prefix("pretrained:")
         .and_then(pretrained::find)
         .map(|p| format!(" — {}", lang.text(p.blurb, p.blurb_zh)));
-    let title = match lang {
-        Lang::En => model.title.clone(),
-        Lang::Zh => config_words(&model.info.config, lang),
-    };
+    let title = model.title(lang);
     format!(
         "{}{}{}{}",
         title,

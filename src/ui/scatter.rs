@@ -9,6 +9,9 @@ use std::sync::Arc;
 
 use leptos::html::{Canvas, Section};
 use leptos::prelude::*;
+
+use crate::ml::model::ModelConfig;
+use crate::ui_logic::words::config_words;
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 
@@ -27,7 +30,7 @@ use crate::ui_logic::words::Noun;
 struct Encoded {
     /// The encoding model's library id and its title.
     id: String,
-    model: String,
+    model: ModelConfig,
     latent: usize,
     /// `count × latent` posterior means.
     means: Vec<f32>,
@@ -130,7 +133,7 @@ pub fn ScatterPanel() -> impl IntoView {
             let agreement = nearest_neighbour_agreement(&means, latent, &labels);
             encoded.set_value(Some(Arc::new(Encoded {
                 id: active.id.clone(),
-                model: active.title.clone(),
+                model: active.info.config,
                 latent,
                 means,
                 labels,
@@ -401,7 +404,7 @@ pub fn ScatterPanel() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     <p class="agreement" data-share=agreement_share>{agreement_text}</p>
-                    <p class="timing">{move || { version.track(); encoded.get_value().map(|e| lang().text(format!("encoded with {}", e.model), format!("编码模型：{}", e.model))) }}</p>
+                    <p class="timing">{move || { version.track(); encoded.get_value().map(|e| { let (l, m) = (lang(), &e.model); l.text(format!("encoded with {}", config_words(m, l)), format!("编码模型：{}", config_words(m, l))) }) }}</p>
                 </div>
             </div>
             <p class="error" role="alert">

@@ -242,13 +242,17 @@ impl Lab {
         untrack(|| self.noun())
     }
 
+    /// How many pictures of the data in use train. Tracks the data only (not the language).
+    pub fn training_images(&self) -> usize {
+        self.own_data
+            .with(|d| d.as_ref().map(|d| d.train_images))
+            .unwrap_or(DIGITS_TRAINING)
+    }
+
     /// The training pictures of the data in use, counted and named for hints: "8,000 training
     /// digits" or "48 training pictures". Tracks.
     pub fn training_set_words(&self) -> (usize, String) {
-        let count = self
-            .own_data
-            .with(|d| d.as_ref().map(|d| d.train_images))
-            .unwrap_or(DIGITS_TRAINING);
+        let count = self.training_images();
         let noun = self.noun();
         (
             count,

@@ -56,6 +56,16 @@ test("a browser that prefers Chinese opens the page in Chinese, with no English 
   // The switch names each language in itself, and its label is in both.
   assert.deepEqual(await page.$$eval(".language-select option", (os) => os.map((o) => o.textContent.trim())), ["English", "简体中文"]);
   assert.deepEqual(englishWords(await pageTexts(page)), []);
+  // The chapters fill as they come into view: bring each in, and wait for the ones that name
+  // the model they used (the comparison's table, the scatter, the anomaly scores).
+  for (const section of await page.$$(".panels > section")) await section.scrollIntoViewIfNeeded();
+  await page.locator(".compare-panel").scrollIntoViewIfNeeded();
+  await page.waitForSelector(".compare-panel tbody tr", { timeout: 60_000 });
+  for (const chapter of [".scatter-panel", ".anomaly-panel"]) {
+    await page.locator(chapter).scrollIntoViewIfNeeded();
+    await page.waitForFunction((c) => /模型：/.test(document.querySelector(c).textContent), chapter, { timeout: 60_000 });
+  }
+  assert.deepEqual(englishWords(await pageTexts(page)), []);
   await page.click(".strip-start");
   await page.waitForFunction(() => /第 \d+\/\d+ 轮 · 第 [3-9]\d* 步|第 [1-9]\d+ 步/.test(document.querySelector(".strip-where")?.textContent ?? ""), null, { timeout: 120_000 });
   await page.click(".strip-pause");

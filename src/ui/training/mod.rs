@@ -187,10 +187,8 @@ impl Training {
     /// drawings need a smaller batch than the digits), while the person has not set them.
     fn fit_pace_to_data(self) {
         let lab = self.lab;
-        Effect::new(move |_| {
-            let (train_images, _) = lab.training_set_words();
-            self.settings.fit_pace(train_images);
-        });
+        // The count alone: a language switch must not touch the settings (nor the worker).
+        Effect::new(move |_| self.settings.fit_pace(lab.training_images()));
     }
 
     /// Whether `id` is the library entry of the current run.
