@@ -15,7 +15,7 @@ use leptos::prelude::*;
 use super::dataset_list::{file_name, DatasetList};
 use super::datasets::{use_dataset, use_datasets, Chosen};
 use super::dropped;
-use super::i18n::{tr, use_lang, Lang};
+use super::i18n::{tr, use_lang};
 use super::image_grid::paint_images;
 use super::import_files::{place, ImportJob};
 use super::picker::download;
@@ -25,9 +25,10 @@ use super::training::client::worker_url;
 use super::training::Training;
 use super::why::Why;
 use crate::ml::dataset::fit::{Fit, INVERT_BY_DEFAULT};
-use crate::ml::dataset::import::{Passed, Tally};
+use crate::ml::dataset::import::Tally;
 use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
 use crate::protocol::{ImportEvent, ImportRequest, IMPORT_ROLE};
+use crate::ui_logic::import_words::import_summary;
 use crate::ui_logic::words::shape_words;
 use crate::worker::runner::BUILT_IN_DATA;
 
@@ -42,37 +43,6 @@ const SHAPES: [(Channels, usize); 5] = [
 /// Images shown in the preview.
 const PREVIEW: usize = 48;
 const PREVIEW_COLUMNS: usize = 8;
-
-/// What an import kept and passed over, in `lang` (the English is `Tally::describe`'s).
-fn tally_words(tally: &Tally, lang: Lang) -> String {
-    if lang == Lang::En {
-        return tally.describe();
-    }
-    let example = |why: Passed| {
-        tally
-            .examples
-            .iter()
-            .find(|(w, _)| *w == why)
-            .map(|(_, path)| format!("（{path}）"))
-            .unwrap_or_default()
-    };
-    let passed: Vec<String> = [
-        (tally.duplicates, Passed::Duplicate, "张重复的图片"),
-        (tally.not_pictures, Passed::NotAPicture, "个不是图片的文件"),
-        (tally.unreadable, Passed::Unreadable, "张无法读取的图片"),
-        (tally.over_the_cap, Passed::OverTheCap, "张超出上限的图片"),
-    ]
-    .into_iter()
-    .filter(|(n, _, _)| *n > 0)
-    .map(|(n, why, what)| format!("{n} {what}{}", example(why)))
-    .collect();
-    let kept = format!("保留了 {} 张图片", tally.kept);
-    if passed.is_empty() {
-        kept
-    } else {
-        format!("{kept}；跳过了：{}", passed.join("，"))
-    }
-}
 
 /// A finished import.
 #[derive(Clone)]
@@ -261,42 +231,7 @@ pub fn ImportPanel() -> impl IntoView {
     let summary = move || {
         let lang = lang();
         outcome.with(|o| match o {
-            Some(Ok(imported)) => {
-                let set = &imported.dataset;
-                let tally = tally_words(&imported.tally, lang);
-                Some(match lang {
-                    Lang::En => {
-                        let labels = set.labels().map_or(String::new(), |l| {
-                            format!(
-                                "; {} labels from its folders: {}",
-                                l.names.len(),
-                                l.names.join(", ")
-                            )
-                        });
-                        format!(
-                            "“{}”: {} images of {}{labels}. {tally}.",
-                            set.name(),
-                            set.len(),
-                            set.shape(),
-                        )
-                    }
-                    Lang::Zh => {
-                        let labels = set.labels().map_or(String::new(), |l| {
-                            format!(
-                                "；来自文件夹的 {} 个标签：{}",
-                                l.names.len(),
-                                l.names.join("、")
-                            )
-                        });
-                        format!(
-                            "“{}”：{} 张 {} 图片{labels}。{tally}。",
-                            set.name(),
-                            set.len(),
-                            shape_words(set.shape(), lang),
-                        )
-                    }
-                })
-            }
+            Some(Ok(imported)) => Some(import_summary(&imported.dataset, &imported.tally, lang)),
             _ => None,
         })
     };
