@@ -148,6 +148,13 @@ impl Library {
         })
     }
 
+    /// The name the library lists `id` under (empty if it lists no such model).
+    pub fn name_of(self, id: &str) -> String {
+        self.entries
+            .with_untracked(|list| list.iter().find(|e| e.id == id).map(|e| e.name.clone()))
+            .unwrap_or_default()
+    }
+
     fn remember(self, model: Arc<ActiveModel>) {
         self.models.update_value(|m| {
             m.insert(model.id.clone(), model);
@@ -167,10 +174,7 @@ impl Library {
                 format!("预训练模型 {pid}"),
             ),
             None => {
-                let name = self
-                    .entries
-                    .with_untracked(|e| e.iter().find(|e| e.id == id).map(|e| e.name.clone()))
-                    .unwrap_or_default();
+                let name = self.name_of(id);
                 lang.text(
                     format!("the saved model “{name}”"),
                     format!("保存的模型“{name}”"),

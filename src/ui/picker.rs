@@ -244,10 +244,7 @@ pub fn ModelPicker() -> impl IntoView {
             )
             .to_string()
         } else {
-            let name = library
-                .entries
-                .with_untracked(|list| list.iter().find(|e| e.id == id).map(|e| e.name.clone()))
-                .unwrap_or_default();
+            let name = library.name_of(&id);
             l.text(
                 format!("Delete “{name}” from this browser? This cannot be undone."),
                 format!("要从这个浏览器中删除“{name}”吗？此操作无法撤销。"),
