@@ -328,6 +328,9 @@ async fn png_file(canvas: &HtmlCanvasElement, name: &str) -> web_sys::File {
 async fn a_picture_file_is_decoded_scaled_and_fitted_to_a_dataset_shape() {
     use latent_lab::ml::dataset::fit::{fit, Fit, FitOptions};
     use latent_lab::ml::dataset::{Channels, ImageShape};
+    use latent_lab::ui::picture_file::PictureError;
+    use latent_lab::ui_logic::error_words::Worded;
+    use latent_lab::ui_logic::lang::Lang;
     use latent_lab::worker::picture::decode;
 
     // A 400×200 PNG: white paper with a black bar down the middle of the left half.
@@ -342,9 +345,7 @@ async fn a_picture_file_is_decoded_scaled_and_fitted_to_a_dataset_shape() {
     ctx.fill_rect(80.0, 20.0, 40.0, 160.0);
     let file = png_file(&canvas, "bar.png").await;
 
-    let picture = decode(&file, "bar.png", 100.0)
-        .await
-        .expect("a PNG decodes");
+    let picture = decode(&file, 100.0).await.expect("a PNG decodes");
     assert_eq!(
         (picture.width, picture.height),
         (100, 50),
@@ -374,15 +375,17 @@ async fn a_picture_file_is_decoded_scaled_and_fitted_to_a_dataset_shape() {
         "paper and pad, dark"
     );
 
-    // Bytes that are not a picture are refused by name.
+    // Bytes that are not a picture are refused, and the page names them in its language.
     let junk = web_sys::File::new_with_str_sequence(
         &js_sys::Array::of1(&"not a picture".into()),
         "notes.png",
     )
     .unwrap();
-    let error = decode(&junk, &junk.name(), 100.0).await.unwrap_err();
-    assert!(
-        error.contains("“notes.png” could not be read as an image"),
-        "{error}"
+    assert!(decode(&junk, 100.0).await.is_none(), "not a picture");
+    let refused = PictureError::Unreadable { name: junk.name() };
+    assert_eq!(
+        refused.worded(Lang::En),
+        "“notes.png” could not be read as an image"
     );
+    assert_eq!(refused.worded(Lang::Zh), "无法把“notes.png”读取为图像");
 }

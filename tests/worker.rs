@@ -9,7 +9,8 @@ use latent_lab::ml::checkpoint;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
 use latent_lab::protocol::{Command, Event, ResumeAt, RunState};
-use latent_lab::worker::runner::Runner;
+use latent_lab::ui_logic::lang::Lang;
+use latent_lab::worker::runner::{DigitsProblem, Runner};
 
 /// 160 synthetic digits (bars at four places), split 128 train / 32 test.
 fn runner_with_data() -> Runner {
@@ -246,7 +247,10 @@ fn commands_without_a_run_or_without_data_say_what_to_do() {
         );
     }
     let mut empty = Runner::new();
-    empty.set_data_error("assets/digits.bin: the server answered 404".into());
+    empty.set_data_error(DigitsProblem::Refused {
+        url: "assets/digits.bin".into(),
+        status: 404,
+    });
     let events = empty.handle(start(1, small()), clock());
     assert!(
         matches!(&events[..], [Event::Error { message, .. }] if message.contains("404") && message.contains("pretrained")),
@@ -646,4 +650,88 @@ fn a_run_continued_from_the_middle_of_an_epoch_keeps_its_planned_total_of_steps(
     );
     let p = last_progress(&events).unwrap();
     assert_eq!((p.step, p.total_steps), (at.steps, planned), "{p:?}");
+}
+
+/// The message of the only event, an error.
+fn error_message(events: &[Event]) -> &str {
+    match events {
+        [Event::Error { message, .. }] => message,
+        other => panic!("expected one error, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_pages_language_words_every_later_message_and_is_answered_by_nothing() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    runner.warm_up();
+    assert!(
+        runner
+            .handle(Command::Language { lang: Lang::Zh }, clock())
+            .is_empty(),
+        "the language changes what is said, nothing else"
+    );
+    assert!(runner.wants_slice(), "and leaves the warm-up going");
+    let none = runner.handle(Command::Pause, clock());
+    assert_eq!(error_message(&none), "现在没有在进行的训练：请先按“开始”");
+    let bad = TrainConfig {
+        learning_rate: 0.0,
+        ..small()
+    };
+    let refused = runner.handle(start(1, bad), clock());
+    assert!(
+        error_message(&refused).starts_with("学习率 0 无法使用"),
+        "{refused:?}"
+    );
+
+    // A run started in English speaks Chinese once told: its divergence is in Chinese.
+    runner.handle(Command::Language { lang: Lang::En }, clock());
+    let diverging = TrainConfig {
+        learning_rate: 10.0,
+        beta: 1000.0,
+        ..small()
+    };
+    runner.handle(start(1000, diverging), clock());
+    runner.handle(Command::Language { lang: Lang::Zh }, clock());
+    let events = drain(&mut runner, &clock, 2000);
+    let diverged = events
+        .iter()
+        .find_map(|e| match e {
+            Event::Error { message, .. } => Some(message.clone()),
+            _ => None,
+        })
+        .expect("learning rate 10 with β = 1000 diverges");
+    assert!(
+        diverged.starts_with("训练在第") && diverged.contains("请调低学习率"),
+        "{diverged}"
+    );
+
+    runner.handle(Command::Language { lang: Lang::En }, clock());
+    runner.handle(Command::Reset, clock());
+    let back = runner.handle(Command::Step, clock());
+    assert!(error_message(&back).contains("press Start"), "{back:?}");
+}
+
+#[test]
+fn missing_digits_are_explained_in_the_language_of_the_moment() {
+    let clock = clock();
+    let mut runner = Runner::new();
+    runner.handle(Command::Language { lang: Lang::Zh }, clock());
+    let unavailable = runner.set_data_error(DigitsProblem::Refused {
+        url: "assets/digits.bin".into(),
+        status: 404,
+    });
+    assert_eq!(
+        unavailable,
+        Event::DataUnavailable {
+            message: "assets/digits.bin：服务器返回了 404".into()
+        }
+    );
+    runner.handle(Command::Language { lang: Lang::En }, clock());
+    let events = runner.handle(start(1, small()), clock());
+    assert_eq!(
+        error_message(&events),
+        "training needs the digits, and they are not available (assets/digits.bin: the server \
+         answered 404); the pretrained models still work"
+    );
 }

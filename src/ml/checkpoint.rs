@@ -15,9 +15,9 @@ use std::collections::BTreeMap;
 
 use candle_core::{Device, Tensor};
 
-use crate::ml::container::{self, ContainerError, Entry, Parsed};
+use crate::ml::container::{self, ContainerError, Entry, Flaw, Parsed};
 use crate::ml::dataset::ImageShape;
-use crate::ml::model::{Model, ModelConfig, ModelKind};
+use crate::ml::model::{ConfigError, Model, ModelConfig, ModelKind};
 use crate::ml::weight_bytes;
 
 pub const FORMAT: &str = "latent-lab/1";
@@ -46,15 +46,15 @@ pub enum Precision {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CheckpointError {
     #[error("the file is truncated ({detail}); it may not have finished downloading or saving")]
-    Truncated { detail: String },
+    Truncated { detail: Flaw },
     #[error("the file declares a header of {declared} bytes, which is absurd for a weights file; it is corrupt or not a safetensors file")]
     HeaderTooLarge { declared: u64 },
     #[error(
         "this is not a safetensors file ({detail}); choose a .safetensors file saved by Latent Lab"
     )]
-    NotSafetensors { detail: String },
+    NotSafetensors { detail: Flaw },
     #[error("the safetensors file is corrupt: {detail}")]
-    Corrupt { detail: String },
+    Corrupt { detail: Flaw },
     #[error("this safetensors file was not made by Latent Lab (its metadata has no \"format\": \"{FORMAT}\"); only Latent Lab models can be loaded")]
     NotLatentLab,
     #[error("this file has format \"{found}\", but this version of Latent Lab reads \"{FORMAT}\"")]
@@ -66,16 +66,20 @@ pub enum CheckpointError {
     UnknownKind { found: String },
     #[error("the file's metadata is wrong: {detail}")]
     BadMetadata { detail: String },
+    /// The metadata names a model that cannot be built (kept typed, so that the page can word
+    /// it in its own language).
+    #[error("the file's metadata is wrong: {0}")]
+    BadConfig(ConfigError),
     #[error("the file is missing the weights \"{name}\" that a {config} needs")]
-    MissingTensor { name: String, config: String },
+    MissingTensor { name: String, config: ModelConfig },
     #[error(
         "the file has weights \"{name}\" that a {config} does not have; it holds a different model"
     )]
-    UnexpectedTensor { name: String, config: String },
+    UnexpectedTensor { name: String, config: ModelConfig },
     #[error("the weights \"{name}\" have shape {found:?}, but a {config} needs {expected:?}")]
     WrongShape {
         name: String,
-        config: String,
+        config: ModelConfig,
         expected: Vec<usize>,
         found: Vec<usize>,
     },
@@ -216,11 +220,7 @@ fn info_from(parsed: &Parsed<'_>) -> Result<CheckpointInfo, CheckpointError> {
         })?,
     };
     let config = ModelConfig::new(kind, number("latent")?, number("hidden")?).of_shape(shape);
-    config
-        .validate()
-        .map_err(|e| CheckpointError::BadMetadata {
-            detail: e.to_string(),
-        })?;
+    config.validate().map_err(CheckpointError::BadConfig)?;
     let notes = metadata
         .iter()
         .filter(|(k, _)| !RESERVED_KEYS.contains(&k.as_str()))
@@ -235,13 +235,13 @@ pub fn load(bytes: &[u8]) -> Result<(Model, CheckpointInfo), CheckpointError> {
     let info = info_from(&parsed)?;
     let file = &parsed.file;
     let model = Model::zeroed(info.config)?;
-    let config_text = info.config.to_string();
+    let config = info.config;
     let expected = model.named_parameters();
     for name in file.names() {
         if !expected.iter().any(|(n, _)| n == name) {
             return Err(CheckpointError::UnexpectedTensor {
                 name: name.to_string(),
-                config: config_text,
+                config,
             });
         }
     }
@@ -269,7 +269,7 @@ pub fn load(bytes: &[u8]) -> Result<(Model, CheckpointInfo), CheckpointError> {
             .tensor(name)
             .map_err(|_| CheckpointError::MissingTensor {
                 name: name.clone(),
-                config: config_text.clone(),
+                config,
             })?;
         let mut stored_shape = param.dims().to_vec();
         if planes {
@@ -278,7 +278,7 @@ pub fn load(bytes: &[u8]) -> Result<(Model, CheckpointInfo), CheckpointError> {
         if view.shape() != stored_shape {
             return Err(CheckpointError::WrongShape {
                 name: name.clone(),
-                config: config_text.clone(),
+                config,
                 expected: stored_shape,
                 found: view.shape().to_vec(),
             });
@@ -611,7 +611,7 @@ mod tests {
             err,
             CheckpointError::MissingTensor {
                 name: "decoder.out.bias".into(),
-                config: mlp.config().to_string()
+                config: mlp.config()
             }
         );
     }

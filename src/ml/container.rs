@@ -79,10 +79,56 @@ pub(crate) struct Parsed<'a> {
 /// What can be wrong with the container itself, before its content is looked at.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum ContainerError {
-    Truncated { detail: String },
+    Truncated { detail: Flaw },
     HeaderTooLarge { declared: u64 },
-    NotSafetensors { detail: String },
-    Corrupt { detail: String },
+    NotSafetensors { detail: Flaw },
+    Corrupt { detail: Flaw },
+}
+
+/// The particular flaw inside a [`ContainerError`], as a value rather than English text, so
+/// the page can say it in its own language (`ui_logic::error_words`); `Display` is the English.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flaw {
+    /// The file starts like text; `start` is its first characters.
+    TextFile { start: String },
+    /// Too short for even the header's length.
+    OnlyBytes { bytes: usize },
+    /// The header's declared length runs past the file's end.
+    HeaderPastEnd { declared: u64, bytes: usize },
+    /// The header's declared length is absurd (a dataset file says so as "not safetensors").
+    AbsurdHeader { declared: u64 },
+    /// The tensors the header lists do not add up to the file's size.
+    TensorsPastEnd,
+    /// The header is not the JSON a safetensors file starts with.
+    HeaderNotJson,
+    /// The safetensors library's own words, for the rarer cases.
+    Other(String),
+}
+
+impl std::fmt::Display for Flaw {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Flaw::TextFile { start } => write!(f, "it is a text file starting with {start:?}"),
+            Flaw::OnlyBytes { bytes } => write!(f, "it is only {bytes} bytes"),
+            Flaw::HeaderPastEnd { declared, bytes } => write!(
+                f,
+                "its header claims {declared} bytes but the whole file has {bytes}"
+            ),
+            Flaw::AbsurdHeader { declared } => {
+                write!(f, "it declares a header of {declared} bytes")
+            }
+            Flaw::TensorsPastEnd => {
+                write!(f, "the tensors it lists do not add up to the file's size")
+            }
+            Flaw::HeaderNotJson => {
+                write!(
+                    f,
+                    "its header is not the JSON a safetensors file starts with"
+                )
+            }
+            Flaw::Other(words) => f.write_str(words),
+        }
+    }
 }
 
 pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ContainerError> {
@@ -109,35 +155,33 @@ fn classify(e: SafeTensorError, bytes: &[u8]) -> ContainerError {
             if looks_like_text(bytes) =>
         {
             ContainerError::NotSafetensors {
-                detail: format!(
-                    "it is a text file starting with {:?}",
-                    String::from_utf8_lossy(&bytes[..bytes.len().min(16)])
-                ),
+                detail: Flaw::TextFile {
+                    start: String::from_utf8_lossy(&bytes[..bytes.len().min(16)]).into_owned(),
+                },
             }
         }
         SafeTensorError::HeaderTooSmall => ContainerError::Truncated {
-            detail: format!("it is only {} bytes", bytes.len()),
+            detail: Flaw::OnlyBytes { bytes: bytes.len() },
         },
         SafeTensorError::HeaderTooLarge => ContainerError::HeaderTooLarge {
             declared: declared(),
         },
         SafeTensorError::InvalidHeaderLength => ContainerError::Truncated {
-            detail: format!(
-                "its header claims {} bytes but the whole file has {}",
-                declared(),
-                bytes.len()
-            ),
+            detail: Flaw::HeaderPastEnd {
+                declared: declared(),
+                bytes: bytes.len(),
+            },
         },
         SafeTensorError::MetadataIncompleteBuffer => ContainerError::Truncated {
-            detail: "the tensors it lists do not add up to the file's size".into(),
+            detail: Flaw::TensorsPastEnd,
         },
         SafeTensorError::InvalidHeader(_) | SafeTensorError::InvalidHeaderDeserialization(_) => {
             ContainerError::NotSafetensors {
-                detail: "its header is not the JSON a safetensors file starts with".into(),
+                detail: Flaw::HeaderNotJson,
             }
         }
         other => ContainerError::Corrupt {
-            detail: other.to_string(),
+            detail: Flaw::Other(other.to_string()),
         },
     }
 }

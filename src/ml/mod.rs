@@ -6,7 +6,7 @@
 pub mod batches;
 pub mod bce_op;
 pub mod checkpoint;
-pub(crate) mod container;
+pub mod container;
 pub mod conv_op;
 pub mod cpu_slices;
 pub mod data;

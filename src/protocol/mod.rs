@@ -11,13 +11,14 @@ use serde::{Deserialize, Serialize};
 use crate::ml::loss::LossValues;
 use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
+use crate::ui_logic::lang::Lang;
 
 mod import;
 
 pub use import::{ImportCommand, ImportEvent, ImportRequest};
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 7;
+pub const PROTOCOL_VERSION: u32 = 8;
 
 /// The worker binary is started as an import worker by the loader's address saying
 /// `role=IMPORT_ROLE` (`worker_loader.js?role=import`); without a role it trains.
@@ -70,6 +71,12 @@ pub enum Command {
     /// sends no error, so the page notices it by the missing answer.
     Ping {
         n: u64,
+    },
+    /// The page's language, for the worker's messages from now on (English until told). Sent
+    /// when the worker is Ready and whenever the language changes; answered by the worker's
+    /// [`Event::Threads`] again, in that language, once it knows how many threads train.
+    Language {
+        lang: Lang,
     },
 }
 
@@ -166,8 +173,8 @@ pub enum Event {
         version: u32,
     },
     /// How many threads train (the worker and its helper, or the worker alone), and when it
-    /// is one on a machine with more cores, why. Sent after [`Event::Ready`], and again if the
-    /// helper stops.
+    /// is one on a machine with more cores, why. Sent after [`Event::Ready`], again if the
+    /// helper stops, and again after each [`Command::Language`], in that language.
     Threads {
         threads: u32,
         why_one: Option<String>,

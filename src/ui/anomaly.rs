@@ -25,6 +25,7 @@ use crate::ml::explore::neg_elbo_one;
 use crate::ml::probes::{pure_noise, rotated_quarter, with_noise, Histogram};
 use crate::ml::rng::Rng;
 use crate::ml::stats::percentile_rank;
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::words::Noun;
 
 /// One scored input.
@@ -232,10 +233,14 @@ pub fn AnomalyPanel() -> impl IntoView {
                     uploaded.set_value(Some((name, pixels)));
                     run(false);
                 }
-                Err(e) => message.set(Some(lab.lang_untracked().text(
-                    format!("{e}; nothing was scored."),
-                    format!("{}；没有打分。", e.text(Lang::Zh)),
-                ))),
+                Err(e) => {
+                    let l = lab.lang_untracked();
+                    let why = e.worded(l);
+                    message.set(Some(l.text(
+                        format!("{why}; nothing was scored."),
+                        format!("{why}；没有打分。"),
+                    )))
+                }
             }
         });
     };

@@ -7,13 +7,14 @@ use leptos::prelude::*;
 use super::about::About;
 use super::anomaly::AnomalyPanel;
 use super::bench::{self, BenchPanel};
+use super::clock::spawn_after_this_task;
 use super::compare::ComparePanel;
 use super::data_panel::DataPanel;
 use super::data_picker::DataPicker;
 use super::datasets::Datasets;
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
-use super::i18n::{tr, Lang, Language, LanguageSwitch};
+use super::i18n::{page_lang, tr, Lang, Language, LanguageSwitch};
 use super::import_panel::ImportPanel;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
@@ -31,6 +32,7 @@ use super::training::{Training, TrainingPanel, TrainingStrip};
 use super::visibility::Viewport;
 use super::why::Why;
 use crate::ml::data::ImageSet;
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::words::Noun;
 
 const DIGITS_URL: &str = "assets/digits.bin";
@@ -39,7 +41,7 @@ const DIGITS_URL: &str = "assets/digits.bin";
 async fn load_test_digits(lab: Lab) {
     let result = fetch_bytes(DIGITS_URL)
         .await
-        .and_then(|bytes| ImageSet::parse_test_split(&bytes).map_err(|e| e.to_string()));
+        .and_then(|bytes| ImageSet::parse_test_split(&bytes).map_err(|e| e.worded(page_lang())));
     match result {
         Ok(test) => {
             let test = Arc::new(test);
@@ -93,8 +95,8 @@ pub fn App() -> impl IntoView {
     // before a reload comes back in the model picker's start-up, before a kept run does.
     let datasets = Datasets::new();
     provide_context(datasets);
-    leptos::task::spawn_local(datasets.refresh());
-    leptos::task::spawn_local(load_test_digits(lab));
+    spawn_after_this_task(datasets.refresh());
+    spawn_after_this_task(load_test_digits(lab));
     share::sync(lab, library);
     provide_offline();
 
@@ -119,8 +121,13 @@ pub fn App() -> impl IntoView {
         <UpdateNotice />
         <main>
         <section class="tool" aria-label=tr("the model, from data to output", "模型：从数据到输出")>
+            // Each stage in a task of its own (see `Later`), in the page's order, each with the
+            // arrow after it, so that nothing built later moves what is on screen already.
+            <Later>
             <div class="stage stage-data"><DataPanel /></div>
             <Flow name=tr("encoder", "编码器") formula="q(z|x)" />
+            </Later>
+            <Later>
             <section class="stage stage-latent panel" aria-labelledby="plane-title">
                 <h2 id="plane-title">{tr("Latent space", "潜空间")}</h2>
                 <p class="caption">{lab.text(move |l, n| match (l, n) {
@@ -146,7 +153,8 @@ pub fn App() -> impl IntoView {
                 <LatentPlane />
             </section>
             <Flow name=tr("decoder", "解码器") formula="p(x|z)" />
-            <div class="stage stage-output"><LatentPanel /></div>
+            </Later>
+            <Later><div class="stage stage-output"><LatentPanel /></div></Later>
         </section>
         <div class="panels">
             // Below the first screen: each chapter built in a task of its own, after it.

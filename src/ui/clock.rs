@@ -18,6 +18,17 @@ pub async fn yield_to_browser() {
     sleep(0).await;
 }
 
+/// Runs `work` from a task of its own, after the current one: how the page's start-up work
+/// (reading what the browser keeps, fetching assets) stays out of the task that builds the
+/// first screen, which a phone must finish before it can answer a tap. A future spawned
+/// plainly runs its first part in the same task, as a microtask.
+pub fn spawn_after_this_task(work: impl std::future::Future<Output = ()> + 'static) {
+    leptos::task::spawn_local(async move {
+        yield_to_browser().await;
+        work.await;
+    });
+}
+
 /// Resolves after `ms` milliseconds (a timer; the next macrotask for 0).
 pub async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {

@@ -18,6 +18,7 @@ use crate::ml::dataset::ImageShape;
 use crate::ml::explore::{encode_one, neg_elbo_one, Code};
 use crate::ml::preprocess::{drawing_as, mnist_like, PreprocessError};
 use crate::ml::stats::percentile_rank;
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::pixels::GreyAs;
 use crate::ui_logic::words::shape_words;
 use crate::ui_logic::words::Noun;
@@ -76,7 +77,7 @@ pub fn DataPanel() -> impl IntoView {
                 lab.drawing.set(None);
                 set_notice.set(None);
             }
-            Some(Err(e)) => set_notice.set(Some(e.to_string())),
+            Some(Err(e)) => set_notice.set(Some(e.worded(lab.lang_untracked()))),
             Some(Ok(done)) => {
                 set_notice.set(None);
                 lab.drawing.set(Some(Drawing {
@@ -233,8 +234,8 @@ pub fn DataPanel() -> impl IntoView {
                 Err(e) => {
                     let l = lab.lang_untracked();
                     set_notice.set(Some(l.text(
-                        format!("{}; the input is as it was.", e.text(l)),
-                        format!("{}；输入保持不变。", e.text(l)),
+                        format!("{}; the input is as it was.", e.worded(l)),
+                        format!("{}；输入保持不变。", e.worded(l)),
                     )))
                 }
             }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::words::shape_words;
 
 use super::i18n::{Lang, Language};
@@ -155,10 +156,13 @@ impl Datasets {
                             format!("“{file_name}”已读取，但无法保存：{e}。"),
                         )
                     }),
-                Err(e) => Err(lang.text(
-                    format!("“{file_name}” is not a dataset Latent Lab can read: {e}."),
-                    format!("“{file_name}”不是 Latent Lab 能读取的数据集：{e}。"),
-                )),
+                Err(e) => {
+                    let why = e.worded(lang);
+                    Err(lang.text(
+                        format!("“{file_name}” is not a dataset Latent Lab can read: {why}."),
+                        format!("“{file_name}”不是 Latent Lab 能读取的数据集：{why}。"),
+                    ))
+                }
             },
             Err(message) => Err(message),
         };
@@ -176,9 +180,10 @@ impl Datasets {
             .to_string()
         })?;
         let set = file::load(&bytes).map_err(|e| {
+            let why = e.worded(lang);
             lang.text(
-                format!("the kept file is damaged: {e}"),
-                format!("保存的文件已损坏：{e}"),
+                format!("the kept file is damaged: {why}"),
+                format!("保存的文件已损坏：{why}"),
             )
         })?;
         let ink = self

@@ -28,6 +28,7 @@ use crate::ml::dataset::fit::{Fit, INVERT_BY_DEFAULT};
 use crate::ml::dataset::import::Tally;
 use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT};
 use crate::protocol::{ImportEvent, ImportRequest, IMPORT_ROLE};
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::import_words::import_summary;
 use crate::ui_logic::words::shape_words;
 use crate::worker::runner::BUILT_IN_DATA;
@@ -152,6 +153,7 @@ pub fn ImportPanel() -> impl IntoView {
             fit: fit_choice.get_untracked(),
             invert_dark_on_light: ink,
             paths,
+            lang: l,
         };
         outcome.set(None);
         not_kept.set(None);
@@ -171,10 +173,15 @@ pub fn ImportPanel() -> impl IntoView {
                         leptos::task::spawn_local(async move { job.set_value(None) });
                         return;
                     }
-                    Err(e) => Err(l.text(
-                        format!("The import worker made a dataset this page cannot read: {e}"),
-                        format!("导入线程生成了本页无法读取的数据集：{e}"),
-                    )),
+                    Err(e) => {
+                        let why = e.worded(l);
+                        Err(l.text(
+                            format!(
+                                "The import worker made a dataset this page cannot read: {why}"
+                            ),
+                            format!("导入线程生成了本页无法读取的数据集：{why}"),
+                        ))
+                    }
                 },
                 ImportEvent::ImportFailed { message } => Err(message),
             };

@@ -16,6 +16,7 @@ use super::storage::{self, StoredModel};
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::dataset::ImageShape;
 use crate::ml::pretrained::{self, PRETRAINED};
+use crate::ui_logic::error_words::Worded;
 
 /// A model kept in this browser (the pretrained ones are listed from `PRETRAINED`).
 #[derive(Debug, Clone, PartialEq)]
@@ -209,9 +210,10 @@ impl Library {
                     b.remove(id);
                 });
             }
+            let why = e.worded(lang);
             lang.text(
-                format!("{what} could not be loaded: {e}"),
-                format!("无法载入{what}：{e}"),
+                format!("{what} could not be loaded: {why}"),
+                format!("无法载入{what}：{why}"),
             )
         })?;
         self.bytes.update_value(|b| {
@@ -297,9 +299,10 @@ impl Library {
         let (model, info) = match checkpoint::load(&bytes) {
             Ok(loaded) => loaded,
             Err(e) => {
+                let why = e.worded(lang);
                 self.message.set(Some(lang.text(
-                    format!("“{file_name}” was not loaded: {e}. Nothing was changed."),
-                    format!("“{file_name}”没有载入：{e}。什么都没有改变。"),
+                    format!("“{file_name}” was not loaded: {why}. Nothing was changed."),
+                    format!("“{file_name}”没有载入：{why}。什么都没有改变。"),
                 )));
                 return;
             }
@@ -341,9 +344,11 @@ impl Library {
             return Ok(());
         }
         let (model, info) = checkpoint::load(&bytes).map_err(|e| {
-            lab.lang_untracked().text(
-                format!("the worker sent weights that cannot be used: {e}"),
-                format!("训练线程发来的权重无法使用：{e}"),
+            let lang = lab.lang_untracked();
+            let why = e.worded(lang);
+            lang.text(
+                format!("the worker sent weights that cannot be used: {why}"),
+                format!("训练线程发来的权重无法使用：{why}"),
             )
         })?;
         let model = Arc::new(ActiveModel::new(id.to_string(), model, info));

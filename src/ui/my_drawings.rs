@@ -14,6 +14,7 @@ use super::storage;
 use super::training::Training;
 use crate::ml::dataset::drawings::Drawings;
 use crate::ml::dataset::{file, ImageShape, MIN_FOR_TEST_SPLIT};
+use crate::ui_logic::error_words::Worded;
 
 /// The drawings' id on the shelf of kept datasets.
 pub const DRAWINGS_ID: &str = "my-drawings";
@@ -43,14 +44,14 @@ pub fn MyDrawings(
     let message = RwSignal::new(None::<String>);
     // The kept drawings, read once. Only "none kept" starts an empty set: after any other
     // failure "Add" stays off, so a set that could not be read is never written over.
-    leptos::task::spawn_local(async move {
+    super::clock::spawn_after_this_task(async move {
         let kept = storage::dataset_file(DRAWINGS_ID)
             .await
             .and_then(|bytes| match bytes {
                 None => Ok(Drawings::default()),
                 Some(bytes) => file::load(&bytes)
                     .and_then(|set| Drawings::from_dataset(&set))
-                    .map_err(|e| e.to_string()),
+                    .map_err(|e| e.worded(lab.lang_untracked())),
             });
         match kept {
             Ok(kept) => {
@@ -86,7 +87,7 @@ pub fn MyDrawings(
                                 format!("无法在此浏览器中保存你的画：{e}。"),
                             )
                         }),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(e.worded(lab.lang_untracked())),
                 }
             };
             message.set(outcome.err());
@@ -111,10 +112,13 @@ pub fn MyDrawings(
                 save();
                 clear_pad.update(|n| *n += 1);
             }
-            Err(e) => message.set(Some(
-                lab.lang_untracked()
-                    .text(format!("Not added: {e}."), format!("未添加：{e}。")),
-            )),
+            Err(e) => {
+                let l = lab.lang_untracked();
+                let why = e.worded(l);
+                message.set(Some(
+                    l.text(format!("Not added: {why}."), format!("未添加：{why}。")),
+                ))
+            }
         }
     };
     let remove = move |index: usize| {

@@ -138,7 +138,7 @@ pub fn ModelPicker() -> impl IntoView {
     // Open with the model of the link (or the default), then the kept models and the last run,
     // then warm the pretrained cache. A link to a model kept in this browser can only be
     // followed once the kept models are read.
-    leptos::task::spawn_local(async move {
+    super::clock::spawn_after_this_task(async move {
         let shared = share::initial();
         let first = shared
             .as_ref()

@@ -6,9 +6,10 @@ use std::fmt;
 
 use wasm_bindgen::JsCast;
 
-use crate::ml::dataset::fit::{fit, Fit, FitOptions};
+use crate::ml::dataset::fit::{fit, Fit, FitError, FitOptions};
 use crate::ml::dataset::ImageShape;
 use crate::ml::preprocess::{mnist_like, PreprocessError};
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::lang::Lang;
 use crate::ui_logic::picture::ink_from_rgba;
 use crate::ui_logic::pixels::GreyAs;
@@ -36,37 +37,45 @@ pub fn take_files(ev: &leptos::ev::Event) -> Vec<web_sys::File> {
 const READ_SIDE: f64 = 280.0;
 
 /// Why a picture could not be read for the model: shown in the language in use with
-/// [`PictureError::text`] (its `Display` is the English).
+/// [`Worded::worded`] (its `Display` is the English).
 #[derive(Debug, Clone, PartialEq)]
 pub enum PictureError {
-    /// The browser could not decode it (the decoder's own message).
-    Unreadable(String),
+    /// The browser could not decode it.
+    Unreadable { name: String },
     /// No stroke stands out from its background.
     Blank { name: String },
-    /// It could not be fitted to the model's pictures (the model core's reason, in English).
-    Unprepared { name: String, why: String },
+    /// Read as a drawing, it could not be made a digit (the model core's reason).
+    NotADigit { name: String, why: PreprocessError },
+    /// It could not be fitted to the model's pictures (the model core's reason).
+    NotFitted { name: String, why: FitError },
 }
 
-impl PictureError {
-    /// The message in `lang`.
-    pub fn text(&self, lang: Lang) -> String {
+impl Worded for PictureError {
+    fn worded(&self, lang: Lang) -> String {
+        let unprepared = |name: &str, why: String| {
+            lang.text(
+                format!("“{name}” could not be prepared: {why}"),
+                format!("无法处理“{name}”：{why}"),
+            )
+        };
         match self {
-            PictureError::Unreadable(why) => why.clone(),
+            PictureError::Unreadable { name } => lang.text(
+                format!("“{name}” could not be read as an image"),
+                format!("无法把“{name}”读取为图像"),
+            ),
             PictureError::Blank { name } => lang.text(
                 format!("“{name}” looks blank: no stroke stands out from its background"),
                 format!("“{name}”看起来是空白的：没有笔画从背景中显现出来"),
             ),
-            PictureError::Unprepared { name, why } => lang.text(
-                format!("“{name}” could not be prepared: {why}"),
-                format!("无法处理“{name}”：{why}"),
-            ),
+            PictureError::NotADigit { name, why } => unprepared(name, why.worded(lang)),
+            PictureError::NotFitted { name, why } => unprepared(name, why.worded(lang)),
         }
     }
 }
 
 impl fmt::Display for PictureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text(Lang::En))
+        f.write_str(&self.worded(Lang::En))
     }
 }
 
@@ -85,33 +94,29 @@ pub async fn picture_for_model(
     grey: GreyAs,
 ) -> Result<Vec<f32>, PictureError> {
     let name = file.name();
+    let unreadable = |name: &String| PictureError::Unreadable { name: name.clone() };
     if shape == ImageShape::DIGITS && grey == GreyAs::Ink {
-        let picture = crate::worker::picture::decode(&file, &name, READ_SIDE)
+        let picture = crate::worker::picture::decode(&file, READ_SIDE)
             .await
-            .map_err(PictureError::Unreadable)?;
+            .ok_or_else(|| unreadable(&name))?;
         let ink = ink_from_rgba(&picture.rgba);
         return match mnist_like(&ink, picture.width, picture.height) {
             Ok(done) => Ok(done.pixels),
             Err(PreprocessError::Blank) => Err(PictureError::Blank { name }),
-            Err(e) => Err(PictureError::Unprepared {
-                name,
-                why: e.to_string(),
-            }),
+            Err(why) => Err(PictureError::NotADigit { name, why }),
         };
     }
     // As an import does: the browser's resize to a few times the side, then the fit.
     let max_side = (4 * shape.side) as f64;
-    let picture = crate::worker::picture::decode(&file, &name, max_side)
+    let picture = crate::worker::picture::decode(&file, max_side)
         .await
-        .map_err(PictureError::Unreadable)?;
+        .ok_or_else(|| unreadable(&name))?;
     let options = FitOptions {
         shape,
         fit: Fit::CentreCrop,
         invert_dark_on_light: grey == GreyAs::Ink,
     };
-    let levels = fit(picture.as_rgba(), options).map_err(|e| PictureError::Unprepared {
-        name,
-        why: e.to_string(),
-    })?;
+    let levels =
+        fit(picture.as_rgba(), options).map_err(|why| PictureError::NotFitted { name, why })?;
     Ok(levels.iter().map(|&k| f32::from(k) / 255.0).collect())
 }

@@ -4,12 +4,14 @@
 //! the damaged input is: denoising, and inpainting (which keeps the known pixels and fills
 //! only the hole). The errors say by how much.
 
+use leptos::html::Section;
 use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::i18n::{tr, use_lang, Lang};
 use super::state::use_lab;
+use super::visibility::Viewport;
 use super::why::Why;
 use crate::ml::dataset::ImageShape;
 use crate::ml::explore::encode_one;
@@ -87,7 +89,15 @@ pub fn RestorePanel() -> impl IntoView {
     // Noise: the reconstruction is the restoration. A wiped patch: the pixels that are known
     // stay, the hole is filled from the reconstruction, and that is encoded again, a few
     // times, so the filled-in strokes and the kept ones come to agree.
+    // Only once the chapter has come into view: at start-up it is built before anyone could
+    // scroll to it, and inpainting the first test digit cost a long task on a phone.
+    let section = NodeRef::<Section>::new();
+    let shown = Viewport::shows(section);
+    let seen = Memo::new(move |was: Option<&bool>| was.copied().unwrap_or(false) || shown.get());
     let restored = Memo::new(move |_| {
+        if !seen.get() {
+            return None;
+        }
         let input = damaged.get()?;
         let active = lab.active.get()?;
         let reconstruct = |image: &[f32]| -> Option<Vec<f32>> {
@@ -164,7 +174,7 @@ pub fn RestorePanel() -> impl IntoView {
 
     let show = |m: Memo<Option<Vec<f32>>>| Signal::derive(move || m.get().unwrap_or_else(zeros));
     view! {
-        <section class="panel chapter-split restore-panel" aria-labelledby="restore-title">
+        <section class="panel chapter-split restore-panel" aria-labelledby="restore-title" node_ref=section>
             <h2 id="restore-title">{tr("Restore: denoising and inpainting", "修复：去噪与补全")}</h2>
             <p class="caption">{lab.text(move |l, n| match (l, n) {
                 (Lang::En, n) => format!("Damage a {one}, and the model repairs it from what \

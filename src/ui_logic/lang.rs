@@ -3,9 +3,13 @@
 //! preferred languages that the page speaks, else English. Any Chinese tag counts as Chinese:
 //! a reader of Traditional characters reads Simplified far better than English, on average.
 
-/// A language the page is written in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+use serde::{Deserialize, Serialize};
+
+/// A language the page is written in. It crosses to the workers too (`Command::Language`, an
+/// import's request), so their messages are in the page's language; English when unsaid.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
+    #[default]
     En,
     Zh,
 }

@@ -3,6 +3,7 @@
 //! target and tested natively; the leptos components in `ui/` (wasm32 only) call them.
 
 pub mod chart_scale;
+pub mod error_words;
 pub mod import_words;
 pub mod lang;
 pub mod notice;

@@ -9,14 +9,14 @@ use js_sys::Reflect;
 use wasm_bindgen::JsValue;
 
 use super::helper_worker::Mailbox;
-use super::host::post_message;
+use super::host::post_threads;
 use super::shared_step::{JobHeader, JobKind, SharedStep, Sizes, State};
+use super::words::OneThread;
 use crate::ml::cpu_slices::with_f32_data;
 use crate::ml::eval::ChunkScores;
 use crate::ml::helper::{ScoreJob, ShareJob, ShareResult, StepHelper};
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
-use crate::protocol::Event;
 
 /// How long the trainer waits for one share before it gives the helper up. A share is half a
 /// piece of at most a few seconds; this only catches a helper that died.
@@ -243,21 +243,22 @@ impl SharedHelper {
                 }
                 state => {
                     self.broken = true;
-                    let why = if state == Some(State::Failed) {
-                        "failed (its console says why)"
+                    let failed = state == Some(State::Failed);
+                    // The trainer does this share itself and goes on alone; the panel says so.
+                    post_threads(
+                        1,
+                        Some(if failed {
+                            OneThread::Failed
+                        } else {
+                            OneThread::Silent
+                        }),
+                    );
+                    // For the trainer only, which takes it as the helper declining the share.
+                    let why = if failed {
+                        "failed"
                     } else {
                         "stopped answering"
                     };
-                    // The trainer does this share itself and goes on alone; the panel says so.
-                    post_message(
-                        &Event::Threads {
-                            threads: 1,
-                            why_one: Some(format!(
-                                "the helper worker {why}, so training went on with one"
-                            )),
-                        },
-                        "",
-                    );
                     candle_core::bail!("the helper worker {why}")
                 }
             }

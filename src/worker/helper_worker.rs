@@ -12,12 +12,13 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use super::helper_link::{SharedHelper, PORTIONS};
-use super::host::post_message;
+use super::host::post_threads;
 use super::shared_step::Sizes;
+use super::words::OneThread;
 use crate::ml::eval::EVAL_CHUNK;
 use crate::ml::helper::StepHelper;
 use crate::ml::model::Model;
-use crate::protocol::{Event, HELPER_ROLE};
+use crate::protocol::HELPER_ROLE;
 
 /// The helper worker, started once and reused by every run.
 pub(super) struct HelperWorker {
@@ -65,43 +66,28 @@ fn cores() -> u32 {
 
 impl HelperWorker {
     /// Starts the helper, or says why training keeps to one thread.
-    pub fn spawn() -> std::result::Result<Self, String> {
+    pub fn spawn() -> std::result::Result<Self, OneThread> {
         if global_property("crossOriginIsolated").as_bool() != Some(true) {
-            return Err(
-                "this page is not cross-origin isolated (its server does not send the \
-                        COOP/COEP headers tools/serve sends), so a second thread cannot share \
-                        the model's memory"
-                    .to_string(),
-            );
+            return Err(OneThread::NotIsolated);
         }
         // WebKitGTK (2.50) reports a cross-origin isolated page yet offers its workers no
         // `SharedArrayBuffer`: the helper's buffer could not be made.
         if !global_property("SharedArrayBuffer").is_function() {
-            return Err("this browser does not let workers share memory (it has no \
-                        SharedArrayBuffer here), so a second thread cannot share the model's \
-                        memory"
-                .to_string());
+            return Err(OneThread::NoSharedMemory);
         }
         if cores() < 2 {
-            return Err("this device reports a single core".to_string());
+            return Err(OneThread::SingleCore);
         }
         let own = Reflect::get(&global_property("location"), &"href".into())
             .ok()
             .and_then(|href| href.as_string())
-            .ok_or("the worker does not know its own address")?;
+            .ok_or(OneThread::NoAddress)?;
         let glue = if own.contains('?') { '&' } else { '?' };
         let url = format!("{own}{glue}role={HELPER_ROLE}");
-        let worker =
-            Worker::new(&url).map_err(|e| format!("the helper worker cannot start: {e:?}"))?;
+        let worker = Worker::new(&url).map_err(|e| OneThread::CannotStart(format!("{e:?}")))?;
         // A helper that fails to load (or crashes) leaves training on one thread; say so once.
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|e: ErrorEvent| {
-            post_message(
-                &Event::Threads {
-                    threads: 1,
-                    why_one: Some(format!("the helper worker stopped: {}", e.message())),
-                },
-                "",
-            );
+            post_threads(1, Some(OneThread::Stopped(e.message())));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();

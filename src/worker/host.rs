@@ -1,6 +1,6 @@
 //! The training worker's side of `postMessage`: decode commands, run slices, post events.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
@@ -11,8 +11,10 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent, Response
 
 use super::helper_worker::HelperWorker;
 use super::runner::Runner;
+use super::words::{DigitsProblem, OneThread};
 use crate::ml::data::ImageSet;
 use crate::protocol::{Command, Event, HELPER_ROLE, IMPORT_ROLE, PROTOCOL_VERSION};
+use crate::ui_logic::lang::Lang;
 
 /// Longest stretch of training between two looks at the page's messages. Commands are answered
 /// within about this long plus one step.
@@ -56,6 +58,41 @@ fn post(event: &Event) {
     post_message(event, "weights");
 }
 
+thread_local! {
+    /// The page's language, for the messages made outside the runner (a crash, the helper's
+    /// news, an import's): the runner's, kept in step after every command, or an import's.
+    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
+    /// How many threads train, and why one: said again when the language changes.
+    static THREADS: RefCell<Option<(u32, Option<OneThread>)>> = const { RefCell::new(None) };
+}
+
+/// The page's language, as far as this worker knows it.
+pub(super) fn lang() -> Lang {
+    LANG.with(Cell::get)
+}
+
+pub(super) fn set_lang(lang: Lang) {
+    LANG.with(|l| l.set(lang));
+}
+
+/// Tells the page how many threads train (and why only one), and keeps it to say again in
+/// another language.
+pub(super) fn post_threads(threads: u32, why_one: Option<OneThread>) {
+    post(&Event::Threads {
+        threads,
+        why_one: why_one.as_ref().map(|why| why.words(lang())),
+    });
+    THREADS.with(|t| t.replace(Some((threads, why_one))));
+}
+
+/// Says the threads again, in the language now in use: the first time was at start-up, before
+/// the page had said its language.
+fn repost_threads() {
+    if let Some((threads, why_one)) = THREADS.with(|t| t.borrow().clone()) {
+        post_threads(threads, why_one);
+    }
+}
+
 struct Host {
     runner: RefCell<Runner>,
     /// Posting on `port2` wakes `port1` as soon as pending messages have been handled.
@@ -80,39 +117,48 @@ impl Host {
     }
 
     fn command(&self, data: JsValue) {
-        let events = match serde_wasm_bindgen::from_value::<Command>(data) {
+        let command = serde_wasm_bindgen::from_value::<Command>(data);
+        let new_language = matches!(command, Ok(Command::Language { .. }));
+        let events = match command {
             Ok(command) => self.runner.borrow_mut().handle(command, now_ms()),
             Err(e) => vec![Event::Error {
                 run: None,
-                message: format!(
-                    "the worker got a message it does not understand ({e}); reload the page"
+                message: lang().text(
+                    format!(
+                        "the worker got a message it does not understand ({e}); reload the page"
+                    ),
+                    format!("训练线程收到了一条它看不懂的消息（{e}）；请刷新页面"),
                 ),
             }],
         };
+        set_lang(self.runner.borrow().lang());
         for event in &events {
             post(event);
+        }
+        if new_language {
+            repost_threads();
         }
         self.schedule();
     }
 }
 
-async fn fetch_digits() -> Result<ImageSet, String> {
+async fn fetch_digits() -> Result<ImageSet, DigitsProblem> {
     let url = "assets/digits.bin";
+    let unread = || DigitsProblem::Unread { url: url.into() };
     let response = JsFuture::from(scope().fetch_with_str(url))
         .await
-        .map_err(|_| format!("could not fetch {url}"))?;
+        .map_err(|_| DigitsProblem::Unreachable { url: url.into() })?;
     let response: Response = response.unchecked_into();
     if !response.ok() {
-        return Err(format!("{url}: the server answered {}", response.status()));
+        return Err(DigitsProblem::Refused {
+            url: url.into(),
+            status: response.status(),
+        });
     }
-    let buffer = JsFuture::from(
-        response
-            .array_buffer()
-            .map_err(|_| format!("could not read {url}"))?,
-    )
-    .await
-    .map_err(|_| format!("could not read {url}"))?;
-    ImageSet::parse(&Uint8Array::new(&buffer).to_vec()).map_err(|e| e.to_string())
+    let buffer = JsFuture::from(response.array_buffer().map_err(|_| unread())?)
+        .await
+        .map_err(|_| unread())?;
+    ImageSet::parse(&Uint8Array::new(&buffer).to_vec()).map_err(DigitsProblem::Invalid)
 }
 
 /// Whether this worker was started in `role` (`worker_loader.js?role=import`, [`IMPORT_ROLE`],
@@ -139,7 +185,10 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         post(&Event::Error {
             run: None,
-            message: format!("the training worker crashed: {info}"),
+            message: lang().text(
+                format!("the training worker crashed: {info}"),
+                format!("训练线程崩溃了：{info}"),
+            ),
         });
     }));
     let host = Rc::new(Host {
@@ -167,22 +216,15 @@ pub fn start() {
     post(&Event::Ready {
         version: PROTOCOL_VERSION,
     });
-    let threads = match HelperWorker::spawn() {
+    match HelperWorker::spawn() {
         Ok(helper) => {
             host.runner
                 .borrow_mut()
                 .set_helper_link(Box::new(move |model, batch| helper.link(model, batch)));
-            Event::Threads {
-                threads: 2,
-                why_one: None,
-            }
+            post_threads(2, None);
         }
-        Err(why) => Event::Threads {
-            threads: 1,
-            why_one: Some(why),
-        },
-    };
-    post(&threads);
+        Err(why) => post_threads(1, Some(why)),
+    }
     wasm_bindgen_futures::spawn_local(async move {
         match fetch_digits().await {
             Ok(digits) => {
@@ -191,9 +233,9 @@ pub fn start() {
                 host.runner.borrow_mut().warm_up();
                 host.schedule();
             }
-            Err(message) => {
-                host.runner.borrow_mut().set_data_error(message.clone());
-                post(&Event::DataUnavailable { message });
+            Err(problem) => {
+                let unavailable = host.runner.borrow_mut().set_data_error(problem);
+                post(&unavailable);
             }
         }
     });

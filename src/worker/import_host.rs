@@ -4,7 +4,7 @@
 //! the browser ([`super::picture`]) — the pictures of a zip archive too ([`super::unzip`]) —
 //! gathers them with `ml::dataset::import`, and answers with progress and then the dataset
 //! file. The page's thread only sends files and shows progress; cancelling is ending this
-//! worker.
+//! worker. Its messages are in the language the request names (English before it comes).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,13 +15,15 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent};
 
-use super::host::{now_ms, post_message, scope};
+use super::host::{lang, now_ms, post_message, scope, set_lang};
 use super::{picture, unzip};
 use crate::ml::dataset::archive::{read_zip, Listing};
 use crate::ml::dataset::fit::FitOptions;
 use crate::ml::dataset::import::{label_of, looks_like_picture, Importer, Passed};
 use crate::ml::dataset::{file, ImageShape};
 use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSION};
+use crate::ui_logic::error_words::Worded;
+use crate::ui_logic::import_words::tally_words;
 
 /// Pictures are decoded at most this many times the dataset's side: enough for the area
 /// average to be faithful, small enough that a 10,000-pixel photo costs little.
@@ -69,9 +71,12 @@ impl Inbox {
         {
             let mut kept = self.files.borrow_mut();
             if from != kept.len() {
-                return Err(format!(
-                    "the import worker got files from {from} after {}; reload the page",
-                    kept.len()
+                let had = kept.len();
+                return Err(lang().text(
+                    format!("the import worker got files from {from} after {had}; reload the page"),
+                    format!(
+                        "导入线程已有 {had} 个文件，却收到了从第 {from} 个起的一批；请刷新页面"
+                    ),
                 ));
             }
             kept.extend(list.iter().map(|f| f.dyn_into::<Blob>().ok()));
@@ -85,8 +90,9 @@ impl Inbox {
 
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
-        fail(format!(
-            "the import stopped on an error inside Latent Lab: {info}"
+        fail(lang().text(
+            format!("the import stopped on an error inside Latent Lab: {info}"),
+            format!("导入因 Latent Lab 内部的错误而中断：{info}"),
         ));
     }));
     let inbox = Rc::new(Inbox::default());
@@ -94,6 +100,7 @@ pub fn start() {
         let data = e.data();
         match serde_wasm_bindgen::from_value::<ImportCommand>(data.clone()) {
             Ok(ImportCommand::Import(request)) => {
+                set_lang(request.lang);
                 wasm_bindgen_futures::spawn_local(import(request, inbox.clone()));
             }
             Ok(ImportCommand::ImportFiles { from }) => {
@@ -102,8 +109,11 @@ pub fn start() {
                     fail(message);
                 }
             }
-            Err(e) => fail(format!(
-                "the import worker got a message it does not understand ({e}); reload the page"
+            Err(e) => fail(lang().text(
+                format!(
+                    "the import worker got a message it does not understand ({e}); reload the page"
+                ),
+                format!("导入线程收到了一条它看不懂的消息（{e}）；请刷新页面"),
             )),
         }
     });
@@ -158,14 +168,14 @@ impl Gathering {
     /// Decodes and adds the picture `blob`, found at `path` with `label`.
     async fn add(&mut self, path: &str, label: Option<&str>, blob: Option<Blob>) {
         let decoded = match blob {
-            Some(blob) => picture::decode(&blob, path, self.max_side).await,
-            None => Err(String::new()),
+            Some(blob) => picture::decode(&blob, self.max_side).await,
+            None => None,
         };
         match decoded {
-            Ok(picture) => {
+            Some(picture) => {
                 self.importer.add(path, label, picture.as_rgba());
             }
-            Err(_) => self.importer.pass(path, Passed::Unreadable),
+            None => self.importer.pass(path, Passed::Unreadable),
         }
     }
 
@@ -195,26 +205,39 @@ impl Gathering {
 
 /// Lists the zip archive `blob`, found at `path`.
 async fn list_archive(blob: &Blob, path: &str) -> Result<Listing, String> {
+    let l = lang();
     if blob.size() > MAX_ARCHIVE_BYTES {
-        return Err(format!(
-            "“{path}” is {:.0} MB, more than the {:.0} MB an archive may be; unpack it and import the folder",
-            blob.size() / 1e6,
-            MAX_ARCHIVE_BYTES / 1e6
+        let (size, most) = (blob.size() / 1e6, MAX_ARCHIVE_BYTES / 1e6);
+        return Err(l.text(
+            format!("“{path}” is {size:.0} MB, more than the {most:.0} MB an archive may be; unpack it and import the folder"),
+            format!("“{path}”有 {size:.0} MB，超过了压缩包 {most:.0} MB 的上限；请先解压，再导入解压出来的文件夹"),
         ));
     }
     let buffer = JsFuture::from(blob.array_buffer())
         .await
-        .map_err(|_| format!("“{path}” could not be read"))?;
-    read_zip(&Uint8Array::new(&buffer).to_vec()).map_err(|e| format!("“{path}”: {e}"))
+        .map_err(|_| unreadable(path))?;
+    read_zip(&Uint8Array::new(&buffer).to_vec()).map_err(|e| {
+        let why = e.worded(l);
+        l.text(format!("“{path}”: {why}"), format!("“{path}”：{why}"))
+    })
+}
+
+/// That the file at `path` could not be read.
+fn unreadable(path: &str) -> String {
+    lang().text(
+        format!("“{path}” could not be read"),
+        format!("无法读取“{path}”"),
+    )
 }
 
 /// Carries out one request, its files taken from `inbox` as they come, posting its progress
 /// and its outcome.
 async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
     let count = request.paths.len();
+    let l = request.lang;
     let shape = match ImageShape::new(request.channels, request.side) {
         Ok(shape) => shape,
-        Err(e) => return fail(e.to_string()),
+        Err(e) => return fail(e.worded(l)),
     };
     let mut gathering = Gathering {
         importer: Importer::new(FitOptions {
@@ -235,11 +258,16 @@ async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
             // the news, not a count.
             let listed = match &blob {
                 Some(blob) => list_archive(blob, path).await,
-                None => Err(format!("“{path}” could not be read")),
+                None => Err(unreadable(path)),
             };
             match listed {
                 Ok(listing) => gathering.add_archive(path, listing).await,
-                Err(message) => return fail(format!("{message}. Nothing was kept.")),
+                Err(message) => {
+                    return fail(l.text(
+                        format!("{message}. Nothing was kept."),
+                        format!("{message}。什么都没有保存。"),
+                    ))
+                }
             }
             continue;
         }
@@ -260,10 +288,13 @@ async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
             dataset: file::save(&set),
             tally,
         }),
-        Err(_) if tally.kept == 0 => fail(format!(
-            "None of the {total} files could be used: {}.",
-            tally.describe()
-        )),
-        Err(e) => fail(e.to_string()),
+        Err(_) if tally.kept == 0 => {
+            let tally = tally_words(&tally, l);
+            fail(l.text(
+                format!("None of the {total} files could be used: {tally}."),
+                format!("这 {total} 个文件都无法使用：{tally}。"),
+            ))
+        }
+        Err(e) => fail(e.worded(l)),
     }
 }

@@ -8,12 +8,15 @@
 //! `host` (the training worker's `postMessage`, fetching the digits, scheduling the next slice
 //! right after the page's messages have been answered), `import_host` (the import worker),
 //! `unzip` (a zip's pictures inflated by the browser) and [`picture`] (the browser's decoding
-//! of a picture file, which the page uses too).
+//! of a picture file, which the page uses too). Both workers speak the page's language (the
+//! training worker is told it by `Command::Language`, an import by its request); [`words`]
+//! keeps why something is missing so that it can be said in either.
 
 mod pieces;
 mod run;
 pub mod runner;
 mod warm_up;
+pub mod words;
 
 #[cfg(target_arch = "wasm32")]
 mod helper_host;

@@ -80,17 +80,17 @@ async fn bitmap_via_image(blob: &Blob) -> Option<ImageBitmap> {
 }
 
 /// Decodes `blob` at most `max_side` pixels on its longer side (a smaller picture keeps its
-/// size). The error names the picture (`name`) and says it could not be read as an image.
-pub async fn decode(blob: &Blob, name: &str, max_side: f64) -> Result<DecodedPicture, String> {
-    let unreadable = || format!("“{name}” could not be read as an image");
+/// size); `None` when the browser cannot read it as an image (the caller names the file in
+/// the page's language).
+pub async fn decode(blob: &Blob, max_side: f64) -> Option<DecodedPicture> {
     let full = match bitmap(blob, None).await {
         Some(full) => full,
-        None => bitmap_via_image(blob).await.ok_or_else(unreadable)?,
+        None => bitmap_via_image(blob).await?,
     };
     let (natural_w, natural_h) = (f64::from(full.width()), f64::from(full.height()));
     if natural_w < 1.0 || natural_h < 1.0 {
         full.close();
-        return Err(unreadable());
+        return None;
     }
     let scale = (max_side / natural_w.max(natural_h)).min(1.0);
     let (w, h) = (
@@ -106,17 +106,16 @@ pub async fn decode(blob: &Blob, name: &str, max_side: f64) -> Result<DecodedPic
         options.set_resize_quality(ResizeQuality::High);
         let scaled = bitmap(&full, Some(&options)).await;
         full.close();
-        scaled.ok_or_else(unreadable)?
+        scaled?
     } else {
         full
     };
     let pixels = read_pixels(&picture, w, h);
     picture.close();
-    let rgba = pixels.ok_or_else(unreadable)?;
-    Ok(DecodedPicture {
+    Some(DecodedPicture {
         width: w as usize,
         height: h as usize,
-        rgba,
+        rgba: pixels?,
     })
 }
 

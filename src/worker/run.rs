@@ -12,6 +12,8 @@ use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::run_notes::{RunNotes, TrainedBy};
 use crate::ml::train::{TrainConfig, TrainError, Trainer};
 use crate::protocol::{EpochReport, Event, Progress, RunState, ScoredOn, StepLoss};
+use crate::ui_logic::error_words::Worded;
+use crate::ui_logic::lang::Lang;
 
 /// At most this many weight snapshots per second go to the page.
 const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
@@ -45,6 +47,8 @@ pub(super) struct Run {
     progress_due: bool,
     /// Recent cost of one digit's forward and backward pass, to size the pieces of a step.
     ms_per_digit: f64,
+    /// The page's language, which the run's messages are in (the runner keeps it current).
+    pub(super) lang: Lang,
 }
 
 impl Run {
@@ -75,6 +79,7 @@ impl Run {
             last_progress_ms: now_ms,
             progress_due: false,
             ms_per_digit: 0.0,
+            lang: Lang::En,
         };
         if run.trainer.epochs() >= epochs {
             run.state = RunState::Finished; // continued from the snapshot of a finished run
@@ -137,7 +142,7 @@ impl Run {
         }
         .to_metadata();
         let weights = checkpoint::save(self.trainer.model(), Precision::F32, &notes)
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| e.worded(self.lang))?;
         Ok(Event::Snapshot {
             run: self.id,
             step: self.trainer.steps(),
@@ -169,9 +174,17 @@ impl Run {
         vec![self.progress(), self.snapshot_or_error()]
     }
 
+    /// Why a finished run cannot take another step.
+    fn finished_error(&self) -> Event {
+        self.error(self.lang.text(
+            "this run has finished: start a new one",
+            "这次训练已经结束：请开始新的训练",
+        ))
+    }
+
     pub(super) fn resume(&mut self, now_ms: f64) -> Vec<Event> {
         if self.state == RunState::Finished {
-            return vec![self.error("this run has finished: start a new one")];
+            return vec![self.finished_error()];
         }
         self.state = RunState::Running;
         self.rate_marks.clear();
@@ -181,7 +194,7 @@ impl Run {
 
     pub(super) fn step(&mut self) -> Vec<Event> {
         if self.state == RunState::Finished {
-            return vec![self.error("this run has finished: start a new one")];
+            return vec![self.finished_error()];
         }
         if self.state == RunState::Running {
             self.state = RunState::Paused;
@@ -195,7 +208,7 @@ impl Run {
     pub(super) fn set_hyper_parameters(&mut self, train: TrainConfig) -> Vec<Event> {
         match self.trainer.set_hyper_parameters(train) {
             Ok(()) => vec![self.progress()],
-            Err(e) => vec![self.error(e.to_string())],
+            Err(e) => vec![self.error(e.worded(self.lang))],
         }
     }
 
@@ -268,9 +281,10 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
         Ok(false) => return,
         Ok(true) => {}
         Err(e) => {
-            events.push(run.error(format!(
-                "the model could not be scored after epoch {}: {e}",
-                run.trainer.epochs()
+            let epoch = run.trainer.epochs();
+            events.push(run.error(run.lang.text(
+                format!("the model could not be scored after epoch {epoch}: {e}"),
+                format!("第 {epoch} 轮结束后，无法给模型打分：{e}"),
             )));
             run.evaluating = None;
             finish_epoch(run);
@@ -357,7 +371,7 @@ fn train_piece(run: &mut Run, events: &mut Vec<Event>, piece: usize) -> usize {
             run.step_requested = false;
             run.snapshot_due = true;
             run.progress_due = true;
-            events.push(run.error(error.to_string()));
+            events.push(run.error(error.worded(run.lang)));
             0
         }
     }

@@ -2,12 +2,14 @@
 //! (by the one [`Run`] it holds) so the worker can answer the page between them.
 //!
 //! No web API in here (the clock is passed in), so the whole protocol behaviour is tested
-//! natively; `host.rs` is the thin wasm glue around it.
+//! natively; `host.rs` is the thin wasm glue around it. Every message is in the page's language
+//! ([`Command::Language`]; English until told).
 
 use std::sync::Arc;
 
 use super::run::Run;
 use super::warm_up::WarmUp;
+pub use super::words::DigitsProblem;
 use crate::ml::checkpoint;
 use crate::ml::data::Split;
 use crate::ml::dataset;
@@ -15,6 +17,9 @@ use crate::ml::helper::StepHelper;
 use crate::ml::model::{Model, ModelConfig};
 use crate::ml::train::{check_epochs, init_rng, TrainConfig, Trainer};
 use crate::protocol::{Command, Event, ResumeAt, RunState};
+use crate::ui_logic::error_words::Worded;
+use crate::ui_logic::lang::Lang;
+use crate::ui_logic::words::config_words;
 
 /// The name of the built-in data, as [`Event::DataReady`] gives it.
 pub const BUILT_IN_DATA: &str = "MNIST digits";
@@ -30,11 +35,13 @@ pub struct Runner {
     built_in: Option<Arc<Split>>,
     /// What runs train on, and its name.
     data: Option<(String, Arc<Split>)>,
-    data_error: Option<String>,
+    data_error: Option<DigitsProblem>,
     run: Option<Run>,
     helper: Option<HelperLink>,
     /// A throwaway run while the worker waits for the first Start (see [`WarmUp`]).
     warm_up: Option<WarmUp>,
+    /// The page's language, which every message is in.
+    lang: Lang,
 }
 
 impl Runner {
@@ -63,8 +70,27 @@ impl Runner {
             },
             None => Event::Error {
                 run: None,
-                message: "the digits are still loading".to_string(),
+                message: self
+                    .lang
+                    .text("the digits are still loading", "数字数据还在加载中")
+                    .to_string(),
             },
+        }
+    }
+
+    /// The page's language, which the worker's messages are in.
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    /// Why the built-in digits are not there, in words: what the runner knows of it.
+    fn digits_missing(&self) -> String {
+        match &self.data_error {
+            Some(problem) => problem.words(self.lang),
+            None => self
+                .lang
+                .text("they are still loading", "它们还在加载中")
+                .to_string(),
         }
     }
 
@@ -74,13 +100,13 @@ impl Runner {
             None => match &self.built_in {
                 Some(split) => (BUILT_IN_DATA.to_string(), split.clone()),
                 None => {
-                    let why = self
-                        .data_error
-                        .as_deref()
-                        .unwrap_or("they are still loading");
+                    let why = self.digits_missing();
                     return vec![Event::Error {
                         run: None,
-                        message: format!("the built-in digits are not available ({why})"),
+                        message: self.lang.text(
+                            format!("the built-in digits are not available ({why})"),
+                            format!("内置的数字数据无法使用（{why}）"),
+                        ),
                     }];
                 }
             },
@@ -91,15 +117,22 @@ impl Runner {
                     Ok((name, split)) if split.train.is_empty() => {
                         return vec![Event::Error {
                             run: None,
-                            message: format!("the dataset “{name}” has no images to train on"),
+                            message: self.lang.text(
+                                format!("the dataset “{name}” has no images to train on"),
+                                format!("数据集“{name}”里没有可以用来训练的图片"),
+                            ),
                         }]
                     }
                     Ok((name, split)) => (name, Arc::new(split)),
                     Err(e) => {
+                        let why = e.worded(self.lang);
                         return vec![Event::Error {
                             run: None,
-                            message: format!("that dataset cannot be trained on: {e}"),
-                        }]
+                            message: self.lang.text(
+                                format!("that dataset cannot be trained on: {why}"),
+                                format!("无法用这个数据集训练：{why}"),
+                            ),
+                        }];
                     }
                 }
             }
@@ -117,7 +150,7 @@ impl Runner {
 
     /// Starts the warm-up: a moment of throwaway training of the default model on the data,
     /// with the helper, so that the first run starts at full speed. Slices do it while nothing
-    /// else is going on; the next command but a ping ends it.
+    /// else is going on; the next command but a ping or the language ends it.
     pub fn warm_up(&mut self) {
         if self.run.is_some() {
             return;
@@ -127,8 +160,12 @@ impl Runner {
         }
     }
 
-    pub fn set_data_error(&mut self, message: String) {
-        self.data_error = Some(message);
+    /// The built-in digits could not be loaded: runs cannot start on them, and say why.
+    /// Returns the event that tells the page.
+    pub fn set_data_error(&mut self, problem: DigitsProblem) -> Event {
+        let message = problem.words(self.lang);
+        self.data_error = Some(problem);
+        Event::DataUnavailable { message }
     }
 
     /// Whether there is work for another slice.
@@ -138,7 +175,8 @@ impl Runner {
 
     /// Carries out one command at time `now_ms`; returns the events that answer it.
     pub fn handle(&mut self, command: Command, now_ms: f64) -> Vec<Event> {
-        if !matches!(command, Command::Ping { .. }) {
+        // Neither a ping nor the language is work the warm-up would be in the way of.
+        if !matches!(command, Command::Ping { .. } | Command::Language { .. }) {
             self.warm_up = None;
         }
         match command {
@@ -176,6 +214,13 @@ impl Runner {
                 self.with_run(|run| run.set_hyper_parameters(train))
             }
             Command::SaveWeights => self.with_run(|run| vec![run.snapshot_or_error()]),
+            Command::Language { lang } => {
+                self.lang = lang;
+                if let Some(run) = &mut self.run {
+                    run.lang = lang;
+                }
+                Vec::new()
+            }
         }
     }
 
@@ -185,7 +230,13 @@ impl Runner {
             Some(run) => act(run),
             None => vec![Event::Error {
                 run: None,
-                message: "there is no training run: press Start first".to_string(),
+                message: self
+                    .lang
+                    .text(
+                        "there is no training run: press Start first",
+                        "现在没有在进行的训练：请先按“开始”",
+                    )
+                    .to_string(),
             }],
         }
     }
@@ -203,6 +254,7 @@ impl Runner {
     ) -> Vec<Event> {
         // A new run replaces the old one even if it cannot start: nothing keeps training unseen.
         self.run = None;
+        let lang = self.lang;
         let fail = |message: String| {
             vec![Event::Error {
                 run: Some(id),
@@ -210,61 +262,82 @@ impl Runner {
             }]
         };
         let Some((data_name, data)) = &self.data else {
-            let why = self
-                .data_error
-                .clone()
-                .unwrap_or_else(|| "they are still loading".to_string());
-            return fail(format!(
-                "training needs the digits, and they are not available ({why}); the pretrained models still work"
+            let why = self.digits_missing();
+            return fail(lang.text(
+                format!("training needs the digits, and they are not available ({why}); the pretrained models still work"),
+                format!("训练需要数字数据，但它们无法使用（{why}）；预训练模型仍可使用"),
             ));
         };
         if let Err(e) = check_epochs(epochs) {
-            return fail(e.to_string());
+            return fail(e.worded(lang));
         }
         if let Err(e) = config.validate() {
-            return fail(e.to_string());
+            return fail(e.worded(lang));
         }
         let has_initial = initial.is_some();
         let model = match initial {
             Some(bytes) => match checkpoint::load(&bytes) {
                 Ok((model, info)) if info.config == config => model,
                 Ok((_, info)) => {
-                    return fail(format!(
-                        "the starting weights are a {}, not a {config}",
-                        info.config
-                    ))
+                    let (found, wanted) = (
+                        config_words(&info.config, lang),
+                        config_words(&config, lang),
+                    );
+                    return fail(lang.text(
+                        format!("the starting weights are a {found}, not a {wanted}"),
+                        format!("起始权重是另一个模型的（{found}），不是这个模型的（{wanted}）"),
+                    ));
                 }
-                Err(e) => return fail(format!("the starting weights cannot be used: {e}")),
+                Err(e) => {
+                    let why = e.worded(lang);
+                    return fail(lang.text(
+                        format!("the starting weights cannot be used: {why}"),
+                        format!("起始权重无法使用：{why}"),
+                    ));
+                }
             },
             None => match Model::new(config, &mut init_rng(train.seed)) {
                 Ok(m) => m,
-                Err(e) => return fail(format!("could not build the model: {e}")),
+                Err(e) => {
+                    return fail(lang.text(
+                        format!("could not build the model: {e}"),
+                        format!("无法构建模型：{e}"),
+                    ))
+                }
             },
         };
         let mut trainer = match Trainer::new(model, data.train.clone(), train) {
             Ok(t) => t,
-            Err(e) => return fail(e.to_string()),
+            Err(e) => return fail(e.worded(lang)),
         };
         if let Some(link) = &self.helper {
             trainer.set_helper(link(trainer.model(), train.batch_size));
         }
         if let Some(at) = resume {
             if !has_initial {
-                return fail("a run can only be continued from its weights".to_string());
+                return fail(
+                    lang.text(
+                        "a run can only be continued from its weights",
+                        "一次训练只能从它自己的权重接着进行",
+                    )
+                    .to_string(),
+                );
             }
             if at.epochs_done > epochs {
-                return fail(format!(
-                    "the snapshot is {} epochs in, more than the {epochs} planned",
-                    at.epochs_done
+                let done = at.epochs_done;
+                return fail(lang.text(
+                    format!("the snapshot is {done} epochs in, more than the {epochs} planned"),
+                    format!("快照已训练了 {done} 轮，超过了计划的 {epochs} 轮"),
                 ));
             }
             if let Err(e) = trainer.resume_at(at.epochs_done, at.steps) {
-                return fail(e.to_string());
+                return fail(e.worded(lang));
             }
         }
         let built_in = self.built_in.as_ref().is_some_and(|b| Arc::ptr_eq(b, data));
         let dataset = (!built_in).then(|| data_name.clone());
         let mut run = Run::new(id, trainer, dataset, epochs, now_ms);
+        run.lang = lang;
         let events = vec![run.progress(), run.snapshot_or_error()];
         self.run = Some(run);
         events

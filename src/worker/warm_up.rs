@@ -8,8 +8,8 @@
 //! the same page finished the reference run ~0.5 s sooner. Doing that work before Start, once
 //! the built-in digits are in and the page has shown its first digit, moves it out of the time
 //! a person waits. Nothing of it is kept or reported, it uses its own random generators, and
-//! any command from the page but a ping ends it, so a run started meanwhile is exactly the run
-//! started without it.
+//! any command from the page but a ping or its language ends it, so a run started meanwhile is
+//! exactly the run started without it.
 
 use super::runner::HelperLink;
 use crate::ml::data::{ImageSet, Split};

@@ -13,6 +13,7 @@ use latent_lab::protocol::{
     Command, EpochReport, Event, ImportCommand, ImportEvent, ImportRequest, Progress, ResumeAt,
     RunState, ScoredOn, StepLoss, PROTOCOL_VERSION,
 };
+use latent_lab::ui_logic::lang::Lang;
 
 fn loss(total: f32) -> LossValues {
     LossValues {
@@ -66,6 +67,8 @@ pub fn commands() -> Vec<Command> {
         Command::Ping {
             n: u64::from(u32::MAX) + 5,
         },
+        Command::Language { lang: Lang::Zh },
+        Command::Language { lang: Lang::En },
     ]
 }
 
@@ -170,6 +173,7 @@ fn import_request() -> ImportRequest {
         fit: Fit::CentreCrop,
         invert_dark_on_light: false,
         paths: vec!["shapes/discs/1.png".to_string(), "notes.txt".to_string()],
+        lang: Lang::Zh,
     }
 }
 
@@ -234,6 +238,7 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::SaveWeights => "SaveWeights",
         Command::UseData { .. } => "UseData",
         Command::Ping { .. } => "Ping",
+        Command::Language { .. } => "Language",
     }
 }
 

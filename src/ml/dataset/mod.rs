@@ -21,6 +21,8 @@ mod shape;
 
 pub use shape::{sides_text, Channels, ImageShape, SIDES};
 
+use crate::ml::container::Flaw;
+
 /// Below this many images there is no test split: everything trains (a handful of test images
 /// would measure nothing), and the panels that need test images say so.
 pub const MIN_FOR_TEST_SPLIT: usize = 50;
@@ -78,13 +80,13 @@ pub enum DatasetError {
     #[error("a drawing needs a label: type what it shows")]
     NoLabel,
     #[error("the file is truncated ({detail}); it may not have finished downloading or saving")]
-    Truncated { detail: String },
+    Truncated { detail: Flaw },
     #[error(
         "this is not a safetensors file ({detail}); choose a dataset file saved by Latent Lab"
     )]
-    NotSafetensors { detail: String },
+    NotSafetensors { detail: Flaw },
     #[error("the dataset file is corrupt: {detail}")]
-    Corrupt { detail: String },
+    Corrupt { detail: Flaw },
     #[error("this safetensors file is not a Latent Lab dataset (its metadata has no \"format\": \"{}\"); a model file goes in the model picker", file::FORMAT)]
     NotADataset,
     #[error(

@@ -11,7 +11,7 @@ mod evaluate;
 mod report;
 
 pub use config::{check_epochs, TrainConfig, TrainConfigError, DEFAULT_EPOCHS, EPOCH_RANGE};
-pub use report::{EpochSummary, StepReport, TrainError, Worked};
+pub use report::{Blowup, EpochSummary, StepReport, TrainError, Worked};
 
 use std::collections::HashMap;
 

@@ -26,17 +26,35 @@ pub enum TrainError {
     Candle(#[from] candle_core::Error),
 }
 
+/// What a diverged loss became, for its message in either language.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Blowup {
+    NotANumber,
+    Infinite,
+    /// Finite, but far past what a sane model scores (nats per image).
+    Huge(f32),
+}
+
+impl Blowup {
+    pub fn of(loss: &LossValues) -> Self {
+        let v = [loss.total, loss.recon, loss.kl];
+        if v.iter().any(|x| x.is_nan()) {
+            Blowup::NotANumber
+        } else if v.iter().any(|x| x.is_infinite()) {
+            Blowup::Infinite
+        } else {
+            Blowup::Huge(loss.total)
+        }
+    }
+}
+
 fn describe(loss: &LossValues) -> String {
-    let v = [loss.total, loss.recon, loss.kl];
-    if v.iter().any(|x| x.is_nan()) {
-        "NaN (not a number)".to_string()
-    } else if v.iter().any(|x| x.is_infinite()) {
-        "infinite".to_string()
-    } else {
-        format!(
-            "{:.2e} nats per digit (a sane model scores under 600)",
-            loss.total
-        )
+    match Blowup::of(loss) {
+        Blowup::NotANumber => "NaN (not a number)".to_string(),
+        Blowup::Infinite => "infinite".to_string(),
+        Blowup::Huge(total) => {
+            format!("{total:.2e} nats per digit (a sane model scores under 600)")
+        }
     }
 }
 

@@ -31,6 +31,7 @@ use crate::ml::train::{check_epochs, TrainConfig};
 use crate::protocol::{
     wasm_memory_bytes, Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss,
 };
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
 use crate::ui_logic::words::config_words;
@@ -153,6 +154,7 @@ impl Training {
             data_pending: StoredValue::new(false),
         };
         training.spawn_worker_after_first_digit();
+        training.tell_language();
         training.start_heartbeat();
         training.fit_pace_to_data();
         training
@@ -340,16 +342,15 @@ impl Training {
 
     /// Starts a new run.
     pub fn start(&self, model: ModelConfig, train: TrainConfig, epochs: usize) {
-        if let Err(e) = model.validate() {
-            self.message.set(Some(e.to_string().into()));
-            return;
-        }
-        if let Err(e) = train.validate() {
-            self.message.set(Some(e.to_string().into()));
-            return;
-        }
-        if let Err(e) = check_epochs(epochs) {
-            self.message.set(Some(e.to_string().into()));
+        let lang = self.lab.lang_untracked();
+        let problem = model
+            .validate()
+            .err()
+            .map(|e| e.worded(lang))
+            .or_else(|| train.validate().err().map(|e| e.worded(lang)))
+            .or_else(|| check_epochs(epochs).err().map(|e| e.worded(lang)));
+        if let Some(problem) = problem {
+            self.message.set(Some(problem.into()));
             return;
         }
         let run = self.last_run.get_value() + 1;
@@ -424,7 +425,8 @@ impl Training {
     /// after a crash or reload).
     pub fn set_hyper_parameters(&self, train: TrainConfig) {
         if let Err(e) = train.validate() {
-            self.message.set(Some(e.to_string().into()));
+            self.message
+                .set(Some(e.worded(self.lab.lang_untracked()).into()));
             return;
         }
         if self.plan.with_untracked(Option::is_none) {

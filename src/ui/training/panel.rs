@@ -14,6 +14,7 @@ use crate::protocol::{EpochReport, RunState, ScoredOn};
 use crate::ui::i18n::{tr, trf, use_lang};
 use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::pace::SMALL_SET_STEPS;
 use crate::ui_logic::run_words::{
     batch_hint, epoch_series_names, epochs_hint, hidden_words, kind_label, progress_line,
@@ -40,9 +41,13 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         invalid,
         ..
     } = settings;
-    // Each field checks its own number with the core's rules, so its message is the core's.
-    let model_problem = |config: ModelConfig| config.validate().err().map(|e| e.to_string());
-    let train_problem = |config: TrainConfig| config.validate().err().map(|e| e.to_string());
+    // Each field checks its own number with the core's rules, so its message is the core's,
+    // in the language in use (a field follows a switch: its check tracks the language).
+    let lang = use_lang();
+    let model_problem =
+        move |config: ModelConfig| config.validate().err().map(|e| e.worded(lang()));
+    let train_problem =
+        move |config: TrainConfig| config.validate().err().map(|e| e.worded(lang()));
     let check_latent = Callback::new(move |v: usize| {
         model_problem(ModelConfig::with_default_hidden(kind.get(), v))
     });
@@ -72,7 +77,8 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             ..TrainConfig::default()
         })
     });
-    let check_epochs_field = Callback::new(|v: usize| check_epochs(v).err().map(|e| e.to_string()));
+    let check_epochs_field =
+        Callback::new(move |v: usize| check_epochs(v).err().map(|e| e.worded(lang())));
     let any_seed = Callback::new(|_: u64| None);
 
     // Learning rate, β, batch size and warm-up apply to a run in progress as soon as they change.
@@ -105,7 +111,6 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         hidden.set(k.default_hidden());
         kind.set(k);
     };
-    let lang = use_lang();
     let hidden_hint = Signal::derive(move || hidden_words(kind.get(), lang()));
     // The data's training pictures: a batch as large as all of them is one step an epoch.
     let one_step_epochs = Memo::new(move |_| {

@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 use super::client::{self, Client};
 use super::{now_ms, DataStatus, Training};
 use crate::protocol::{Command, RunState, PROTOCOL_VERSION};
+use crate::ui_logic::lang::Lang;
 use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{
     check_version, Beat, Heartbeat, Restart, VersionCheck, PING_EVERY_MS,
@@ -52,6 +53,8 @@ impl Training {
         let lang = self.lab.lang_untracked();
         match check_version(version, self.fresh_token.with_value(Option::is_some)) {
             VersionCheck::Agrees => {
+                // Its messages from now on in the page's language (English until told).
+                self.send(Command::Language { lang });
                 if self.refetched.get_value() {
                     self.message.set(Some(Notice::info(lang.text(
                         "A fresh copy of the training worker was loaded; training works.",
@@ -108,6 +111,21 @@ impl Training {
                 leptos::task::spawn_local(async move { self.client.set_value(None) });
             }
         }
+    }
+
+    /// Tells the worker the page's language whenever it changes, so that its messages follow
+    /// (a worker that is not ready yet is told when it says Ready).
+    pub(super) fn tell_language(self) {
+        let lab = self.lab;
+        Effect::new(move |previous: Option<Lang>| {
+            let lang = lab.lang();
+            let ready =
+                self.client.with_value(Option::is_some) && self.worker_ready.get_untracked();
+            if previous.is_some_and(|p| p != lang) && ready {
+                self.send(Command::Language { lang });
+            }
+            lang
+        });
     }
 
     /// Pings the worker every few seconds; one that stays silent (closed, or stuck) is replaced.

@@ -1,0 +1,142 @@
+// Where the page's start-up spends the main thread: loads the built app (dist/, served as a
+// host serves it) in headless Chromium with the CPU slowed as Lighthouse's mobile preset slows
+// it (4×), and prints every long task (over 50 ms, the ones that make up Lighthouse's total
+// blocking time) of the first seconds, their blocking sum, and the functions that took the
+// most time inside them (inclusive, wasm names from the name section trunk keeps). A measuring
+// tool, like the benchmarks; it never fails on a time.
+//
+// `--desktop` uses Lighthouse's desktop screen (1350×940) instead of its phone's (412×823).
+// `--all` names every function in a stretch, not only the page's own (leptos's, the glue's).
+//
+// `--callers a,b` prints the page's call chains that lead to functions whose names contain a or b.
+//
+// Usage: tools/build-static && node www/bench/startup.mjs [seconds] [--slowdown N] [--zh] [--all]
+//        [--callers names]
+
+import { fileURLToPath } from "node:url";
+import { serve } from "../e2e/server.mjs";
+import { launch } from "../e2e/browser.mjs";
+
+const args = process.argv.slice(2);
+const slowAt = args.indexOf("--slowdown");
+const slowdown = slowAt >= 0 ? Number(args.splice(slowAt, 2)[1]) : 4;
+const zhAt = args.indexOf("--zh");
+const zh = zhAt >= 0 && args.splice(zhAt, 1).length > 0;
+const callersAt = args.indexOf("--callers");
+const callers = callersAt >= 0 ? args.splice(callersAt, 2)[1].split(",") : [];
+const desktopAt = args.indexOf("--desktop");
+const desktop = desktopAt >= 0 && args.splice(desktopAt, 1).length > 0;
+const allAt = args.indexOf("--all");
+const all = allAt >= 0 && args.splice(allAt, 1).length > 0;
+const seconds = Number(args[0] ?? 6);
+const TOP = 40;
+
+const server = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)));
+const browser = await launch();
+try {
+  const context = await browser.newContext({ viewport: desktop ? { width: 1350, height: 940 } : { width: 412, height: 823 }, locale: zh ? "zh-CN" : "en-US" });
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: slowdown });
+  await cdp.send("Profiler.enable");
+  await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+  await page.addInitScript(() => {
+    window.__longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longTasks.push([e.startTime, e.duration]);
+    }).observe({ type: "longtask", buffered: true });
+    // Layout shifts (what Lighthouse's CLS adds up) and the elements that moved.
+    window.__shifts = [];
+    const describe = (n) => (n ? `${n.nodeName.toLowerCase()}${n.className && typeof n.className === "string" ? "." + n.className.split(" ").join(".") : ""}` : "?");
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__shifts.push([e.startTime, e.value, e.sources.map((s) => `${describe(s.node)} ${s.previousRect.y}→${s.currentRect.y} h ${s.previousRect.height}→${s.currentRect.height} [${[...(s.node?.children ?? [])].map(describe).join(" ")}]`).join(", ")]);
+    }).observe({ type: "layout-shift", buffered: true });
+  });
+  await cdp.send("Profiler.start");
+  const t0 = Date.now();
+  await page.goto(server.url);
+  await page.waitForTimeout(seconds * 1000);
+  const { profile } = await cdp.send("Profiler.stop");
+  const tasks = await page.evaluate(() => window.__longTasks);
+  const marks = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)]));
+  console.log(`CPU slowed ${slowdown}×, ${seconds} s after navigation (${Date.now() - t0} ms wall)`);
+  let blocking = 0;
+  for (const [start, duration] of tasks) {
+    blocking += Math.max(0, duration - 50);
+    console.log(`long task at ${Math.round(start).toString().padStart(5)} ms: ${Math.round(duration)} ms`);
+  }
+  const shifts = await page.evaluate(() => window.__shifts);
+  for (const [start, value, nodes] of shifts) console.log(`layout shift at ${Math.round(start)} ms: ${value.toFixed(4)} (${nodes})`);
+  console.log(`blocking time (sum of each long task's excess over 50 ms): ${Math.round(blocking)} ms`);
+  if (marks.length) console.log("marks:", JSON.stringify(marks));
+
+  // Every sample of the main thread in those seconds (start-up work is nearly all inside the
+  // long tasks above; the profiler's clock is not the page's, so they are not matched up).
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const name = (id) => (nodes.get(id).callFrame.functionName || "(anonymous)").replace(/::h[0-9a-f]{16}$/, "");
+  const inclusive = new Map();
+  const self = new Map();
+  const busy = (fn) => !/^\((root|program|idle|garbage collector)\)$/.test(fn);
+  let counted = 0;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    if (!busy(name(id))) continue;
+    counted += dt;
+    self.set(name(id), (self.get(name(id)) ?? 0) + dt);
+    const seen = new Set();
+    for (let p = id; p; p = parent.get(p)) seen.add(name(p));
+    for (const fn of seen) inclusive.set(fn, (inclusive.get(fn) ?? 0) + dt);
+  }
+  const ms = (us) => `${(us / 1000).toFixed(1).padStart(7)} ms`;
+  console.log(`\nmain thread busy ${ms(counted)} (slowed), inclusive, top ${TOP}:`);
+  for (const [fn, us] of [...inclusive].filter(([fn]) => busy(fn)).sort((a, b) => b[1] - a[1]).slice(0, TOP)) console.log(ms(us), fn.slice(0, 150));
+
+  // The same samples cut where the thread went idle: each busy stretch is (about) one task.
+  // For each over 50 ms, the page's own functions (latent_lab::…) that took most of it.
+  console.log(`\nbusy stretches over 50 ms (slowed), with the page's functions that took most of each:`);
+  let stretch = null;
+  const stretches = [];
+  let clock = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    clock += profile.timeDeltas[i];
+    const id = profile.samples[i];
+    const dt = profile.timeDeltas[i + 1] ?? 0;
+    if (!busy(name(id))) {
+      if (stretch) stretches.push(stretch);
+      stretch = null;
+      continue;
+    }
+    stretch ??= { start: clock, us: 0, fns: new Map() };
+    stretch.us += dt;
+    const seen = new Set();
+    for (let p = id; p; p = parent.get(p)) if (all || name(p).startsWith("latent_lab::")) seen.add(name(p));
+    for (const fn of seen) stretch.fns.set(fn, (stretch.fns.get(fn) ?? 0) + dt);
+  }
+  if (stretch) stretches.push(stretch);
+  for (const s of stretches.filter((s) => s.us > 50_000)) {
+    console.log(`${ms(s.us)} at ${ms(s.start - profile.startTime)} after the profile started:`);
+    for (const [fn, us] of [...s.fns].sort((a, b) => b[1] - a[1]).slice(0, all ? 40 : 6)) console.log(`    ${ms(us)} ${fn.slice(0, 130)}`);
+  }
+  for (const want of callers) {
+    const chains = new Map();
+    for (let i = 0; i < profile.samples.length; i++) {
+      const id = profile.samples[i];
+      const dt = profile.timeDeltas[i + 1] ?? 0;
+      let hit = null;
+      for (let p = id; p; p = parent.get(p)) if (name(p).includes(want)) { hit = p; break; }
+      if (!hit) continue;
+      const chain = [];
+      for (let p = parent.get(hit); p && chain.length < 6; p = parent.get(p)) if (name(p).startsWith("latent_lab::")) chain.push(name(p).replace("latent_lab::", "").slice(-70));
+      const key = chain.join(" < ");
+      chains.set(key, (chains.get(key) ?? 0) + dt);
+    }
+    console.log(`\ncallers of ${want}:`);
+    for (const [key, us] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(ms(us), key);
+  }
+} finally {
+  await browser.close();
+  server.close?.();
+}
