@@ -89,6 +89,16 @@ fn training_steps_lower_the_loss_in_wasm() {
     assert!(last < 0.6 * first, "loss went from {first} to {last}");
 }
 
+/// The sprites are drawn with IEEE basic arithmetic only (their own sine and cosine), so the
+/// page draws the very bytes the native tests check: the first 16 images of the fixed subset
+/// against the fingerprint `ml::dataset::sprites`' own test pins (`FIRST_16`).
+#[wasm_bindgen_test]
+fn sprites_draw_the_same_bytes_in_wasm_as_natively() {
+    use latent_lab::ml::dataset::sprites::{fingerprint, render, subset};
+    let values: Vec<f32> = subset()[..16].iter().flat_map(|&s| render(s)).collect();
+    assert_eq!(fingerprint(&values), 0x29b8_e34b_5385_4abb);
+}
+
 /// The hand-written kernels (sparse products, SIMD transposes, packed decoding) run only in
 /// wasm builds; these compare them there with plain candle ops on the same parameters.
 mod wasm_kernels {

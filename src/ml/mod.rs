@@ -17,6 +17,7 @@ pub mod fastmath;
 pub mod helper;
 pub(crate) mod kernels;
 pub mod loss;
+pub mod mig;
 pub mod model;
 pub mod neighbours;
 pub mod optim;

@@ -9,7 +9,8 @@
 //!
 //! [`file`] is the dataset file format (safetensors), which the page and the native trainer
 //! share; [`fit`] makes a picture of any size into an image of a dataset's shape; [`archive`]
-//! lists a zip of pictures; [`import`] gathers pictures into a dataset.
+//! lists a zip of pictures; [`import`] gathers pictures into a dataset; [`sprites`] generates
+//! dSprites-style shapes whose every factor of variation is known.
 
 pub mod archive;
 mod digits;
@@ -18,6 +19,7 @@ pub mod file;
 pub mod fit;
 pub mod import;
 mod shape;
+pub mod sprites;
 
 pub use shape::{sides_text, Channels, ImageShape, SIDES};
 
