@@ -239,3 +239,35 @@ fn a_folder_of_pictures_trains_natively_as_the_page_would_import_it() {
     assert_eq!(set.shape(), ImageShape::new(Channels::Colour, 32).unwrap());
     assert_eq!(set.labels().unwrap().names, ["bars", "discs"]);
 }
+
+#[test]
+fn the_generated_sprites_train_natively_from_a_preset_and_every_epoch_reports_mig() {
+    // The β-VAE preset, made small (later options change a preset) so one epoch is quick.
+    let run = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args([
+            "--preset", "beta-vae", "--epochs", "1", "--hidden", "4", "--latent", "3", "--json",
+        ])
+        .output()
+        .unwrap();
+    let (out, err) = (text(&run.stdout), text(&run.stderr));
+    assert!(run.status.success(), "{err}");
+    assert!(err.contains("data: 8064 train, 2016 test images"), "{err}");
+    assert!(
+        err.contains("Conv-VAE z=3 channels=4 for 64×64 grey images"),
+        "{err}"
+    );
+    assert!(err.contains("β 4"), "{err}");
+    assert!(err.contains("| MIG 0.") && err.contains(", x z"), "{err}");
+    let mig: f64 = out
+        .split("\"mig\":")
+        .nth(1)
+        .and_then(|s| s.split([',', '}']).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no MIG in {out}"));
+    assert!((0.0..=1.0).contains(&mig), "{mig}");
+    let refused = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(["--preset", "gan"])
+        .output()
+        .unwrap();
+    assert!(text(&refused.stderr).contains("unknown preset \"gan\": use beta-vae or plain-vae"));
+}

@@ -22,6 +22,7 @@ pub mod model;
 pub mod neighbours;
 pub mod optim;
 pub mod preprocess;
+pub mod presets;
 pub mod pretrained;
 pub mod probes;
 pub mod projection;

@@ -12,6 +12,8 @@ use super::compare::ComparePanel;
 use super::data_panel::DataPanel;
 use super::data_picker::DataPicker;
 use super::datasets::Datasets;
+use super::factor_reading::FactorReading;
+use super::factors::FactorsPanel;
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
 use super::i18n::{page_lang, tr, Lang, Language, LanguageSwitch};
@@ -91,6 +93,7 @@ pub fn App() -> impl IntoView {
     provide_context(library);
     let training = Training::new(lab, library);
     provide_context(training);
+    FactorReading::provide(lab, training);
     // The kept datasets are listed at once (the Data menu, the import chapter); the one in use
     // before a reload comes back in the model picker's start-up, before a kept run does.
     let datasets = Datasets::new();
@@ -159,6 +162,7 @@ pub fn App() -> impl IntoView {
         <div class="panels">
             // Below the first screen: each chapter built in a task of its own, after it.
             <Later><TrainingPanel training /></Later>
+            <Later><FactorsPanel /></Later>
             <Later><ManifoldPanel /></Later>
             <Later><InterpolationPanel /></Later>
             <Later><ComparePanel /></Later>

@@ -153,12 +153,19 @@ pub fn ComparePanel() -> impl IntoView {
                 (shown, (r.below(n), r.below(n)), r.next_u64())
             })
             .unwrap_or_else(|| ((0..SHOWN).collect(), (0, 1), 1));
-        // The shipped models read the digits; on pictures of another shape, the models kept
-        // here that read them (an autoencoder and a VAE trained on them, say) take their place.
+        // The shipped models of the test set's pictures (the digits', or the shapes' β-VAE),
+        // and on pictures of another shape than the digits the models kept here that read them
+        // (an autoencoder and a VAE trained on them, say).
+        let shipped = PRETRAINED
+            .iter()
+            .filter(|p| p.config.shape == test.shape())
+            .map(|p| pretrained_id(p.id));
         let mut ids: Vec<String> = if test.shape() == ImageShape::DIGITS {
-            PRETRAINED.iter().map(|p| pretrained_id(p.id)).collect()
+            shipped.collect()
         } else {
-            library.kept_of_shape(test.shape(), KEPT_COMPARED)
+            shipped
+                .chain(library.kept_of_shape(test.shape(), KEPT_COMPARED))
+                .collect()
         };
         let explored = lab.active.get_untracked();
         if let Some(active) = &explored {

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::datasets::{shape_id_words, use_dataset, use_datasets, why_entry_not_usable};
+use super::generated::SPRITES_ID;
 use super::i18n::{tr, use_lang};
 use super::state::use_lab;
 use super::training::Training;
@@ -23,6 +24,13 @@ pub fn DataPicker() -> impl IntoView {
     let problem = RwSignal::new(None::<String>);
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
+        if id == SPRITES_ID {
+            problem.set(Some(
+                lab.lang_untracked()
+                    .text("Drawing 10,080 shapes…", "正在画 10,080 个形状……")
+                    .to_string(),
+            ));
+        }
         leptos::task::spawn_local(async move {
             let outcome = if id.is_empty() {
                 use_dataset(datasets, lab, training, None).problem()
@@ -46,6 +54,12 @@ pub fn DataPicker() -> impl IntoView {
                 {tr("Data ", "数据 ")}
                 <select id="data-select" on:change=on_change prop:value=in_use>
                     <option value="" selected=move || in_use().is_empty()>{tr("MNIST digits (built in)", "MNIST 数字（内置）")}</option>
+                    // Short, as the menu is as wide as its longest item: the size and count are
+                    // in the import chapter's line and the factors chapter.
+                    <option value=SPRITES_ID selected=move || in_use() == SPRITES_ID
+                        title=tr("10,080 pictures · 64×64 grey · drawn in the page", "10,080 张图片 · 64×64 灰度 · 在页面中画出")>
+                        {tr("Generated shapes (known factors)", "生成的形状（已知因素）")}
+                    </option>
                     <For each=move || datasets.entries.get() key=|e| (e.id.clone(), e.saved_ms.to_bits()) let:entry>
                         {
                             let usable = why_entry_not_usable(&entry, untrack(lang)).is_none();

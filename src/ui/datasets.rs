@@ -14,12 +14,13 @@ use leptos::prelude::*;
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::words::shape_words;
 
+use super::generated;
 use super::i18n::{Lang, Language};
 use super::picker::read_file;
 use super::state::{Lab, OwnData};
 use super::storage::{self, StoredDataset};
 use super::training::Training;
-use crate::ml::dataset::{file, Dataset, ImageShape};
+use crate::ml::dataset::{file, sprites, Dataset, ImageShape};
 use crate::ml::run_notes;
 
 /// Images a kept dataset's thumbnail shows.
@@ -36,6 +37,8 @@ pub struct Chosen {
     pub file: Arc<Vec<u8>>,
     /// Whether its grey images are ink, shown dark on light (see `StoredDataset::ink`).
     pub ink: bool,
+    /// Its test pictures' factor values, when they are known (see `OwnData::factors`).
+    pub factors: Option<Arc<Vec<usize>>>,
 }
 
 /// [`shape_words`] for a kept dataset's shape id (the id itself when this version does not
@@ -169,9 +172,12 @@ impl Datasets {
         self.message.set(outcome.err());
     }
 
-    /// Reads the kept dataset `id`.
+    /// Reads the kept dataset `id` (or draws the generated sprites, [`generated::SPRITES_ID`]).
     pub async fn open(self, id: &str) -> Result<Chosen, String> {
         let lang = self.lang();
+        if id == generated::SPRITES_ID {
+            return generated::draw_sprites(lang).await;
+        }
         let bytes = storage::dataset_file(id).await?.ok_or_else(|| {
             lang.text(
                 "it is no longer kept in this browser",
@@ -194,6 +200,7 @@ impl Datasets {
             dataset: Arc::new(set),
             file: Arc::new(bytes),
             ink,
+            factors: None,
         })
     }
 
@@ -212,6 +219,19 @@ impl Datasets {
         }
         if shape == ImageShape::DIGITS {
             return use_dataset(self, lab, training, None).problem();
+        }
+        // A model of the generated shapes reads them again (they are drawn, not kept).
+        let sprites =
+            shape == sprites::IMAGE_SHAPE && trained_on.as_deref() == Some(sprites::SUBSET_NAME);
+        let kept_by_name = self.entries.with_untracked(|list| {
+            list.iter()
+                .any(|e| Some(&e.name) == trained_on.as_ref() && e.shape == shape.id())
+        });
+        if sprites && !kept_by_name {
+            return match generated::draw_sprites(lab.lang_untracked()).await {
+                Ok(chosen) => use_dataset(self, lab, training, Some(chosen)).problem(),
+                Err(e) => Some(e),
+            };
         }
         let id = self.entries.with_untracked(|list| {
             let fits = |e: &&StoredDataset| e.shape == shape.id();
@@ -342,13 +362,12 @@ pub fn use_dataset(
 ) -> Changed {
     let own = match &chosen {
         Some(chosen) => {
-            let split = chosen.dataset.image_split();
             let data = OwnData {
                 id: chosen.id.clone(),
                 name: chosen.dataset.name().to_string(),
                 file: chosen.file.clone(),
                 images: chosen.dataset.len(),
-                train_images: split.train.len(),
+                train_images: chosen.dataset.split().train.len(),
                 // The page's classes are bytes (as the digits'): more than 256 are not named.
                 label_names: chosen
                     .dataset
@@ -358,8 +377,9 @@ pub fn use_dataset(
                 no_test_set: chosen.dataset.why_no_test_set().is_some(),
                 ink: chosen.ink,
                 shape: chosen.dataset.shape(),
+                factors: chosen.factors.clone(),
             };
-            Some((data, Arc::new(split.test)))
+            Some((data, Arc::new(chosen.dataset.test_images())))
         }
         None => None,
     };
@@ -389,7 +409,7 @@ pub fn use_dataset(
             .with_untracked(|l| l.iter().any(|e| e.id == id))
     };
     match &chosen {
-        Some(chosen) if kept(&chosen.id) => {
+        Some(chosen) if kept(&chosen.id) || chosen.id == generated::SPRITES_ID => {
             if let Some(s) = local_storage() {
                 let _ = s.set_item(IN_USE_KEY, &chosen.id);
             }

@@ -30,7 +30,7 @@ use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT
 use crate::protocol::{ImportEvent, ImportRequest, IMPORT_ROLE};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::import_words::import_summary;
-use crate::ui_logic::words::shape_words;
+use crate::ui_logic::words::{shape_words, thousands};
 use crate::worker::runner::BUILT_IN_DATA;
 
 /// The shapes an import offers, as the issue of datasets lists them.
@@ -321,6 +321,7 @@ pub fn ImportPanel() -> impl IntoView {
                             dataset: imported.dataset.clone(),
                             file: imported.file.clone(),
                             ink: imported.ink,
+                            factors: None,
                         })).problem());
                     }
                 } disabled=move || !outcome.with(|o| matches!(o, Some(Ok(_))))>
@@ -344,8 +345,8 @@ pub fn ImportPanel() -> impl IntoView {
                             false => lab.test_set_words(),
                         };
                         l.text(
-                            format!("Training and every chapter use “{}” ({} pictures; {test}).", d.name, d.images),
-                            format!("训练和各章都使用“{}”（{} 张图片；{test}）。", d.name, d.images),
+                            format!("Training and every chapter use “{}” ({} pictures; {test}).", d.name, thousands(d.images)),
+                            format!("训练和各章都使用“{}”（{} 张图片；{test}）。", d.name, thousands(d.images)),
                         )
                     }))
                 }}

@@ -15,7 +15,7 @@ use super::state::{ActiveModel, Lab};
 use super::storage::{self, StoredModel};
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::dataset::ImageShape;
-use crate::ml::pretrained::{self, PRETRAINED};
+use crate::ml::pretrained::{self, TrainedOn, PRETRAINED};
 use crate::ui_logic::error_words::Worded;
 
 /// A model kept in this browser (the pretrained ones are listed from `PRETRAINED`).
@@ -238,11 +238,12 @@ impl Library {
         }
     }
 
-    /// Fetches the pretrained models' files in the background, so a switch needs no network
+    /// Fetches the pretrained digits models' files in the background, so a switch needs no network
     /// (and works offline). They are read into models only when chosen: reading one is a
     /// fraction of a second of the page's thread, which three at start-up would hold up.
     pub async fn warm(self) {
-        for entry in PRETRAINED.iter() {
+        // The model of the generated shapes waits until a person chooses it.
+        for entry in PRETRAINED.iter().filter(|p| p.data == TrainedOn::Digits) {
             let id = pretrained_id(entry.id);
             if self.bytes.with_value(|b| b.contains_key(&id)) {
                 continue;

@@ -37,6 +37,9 @@ pub struct OwnData {
     pub ink: bool,
     /// The shape of its images: the models trained on it take this shape.
     pub shape: ImageShape,
+    /// For a set whose pictures' makers are known (the generated sprites): each test picture's
+    /// factor values, picture after picture, as `ml::mig::mig` takes them.
+    pub factors: Option<Arc<Vec<usize>>>,
 }
 
 /// Where the picture at the model's input (the data column) comes from.

@@ -4,6 +4,7 @@
 
 pub mod chart_scale;
 pub mod error_words;
+pub mod factor_words;
 pub mod import_words;
 pub mod lang;
 pub mod notice;

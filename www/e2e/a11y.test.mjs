@@ -5,35 +5,12 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { drawStroke, open, progress, startTraining, useApp } from "./harness.mjs";
+import { audit, drawStroke, open, progress, startTraining, useApp } from "./harness.mjs";
 
 const app = useApp();
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-/** The axe-core violations on `page` now, as `impact id: targets` lines; asserts none is serious
- * or critical. */
-async function audit(page, state) {
-  // Injected through the driver, which the page's CSP does not govern.
-  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
-  const violations = await page.evaluate(async () => {
-    const result = await window.axe.run(document, { resultTypes: ["violations"] });
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
-    }));
-  });
-  const lines = violations.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(", ")}`);
-  if (lines.length > 0) console.log(`${state}:\n  ${lines.join("\n  ")}`);
-  const grave = lines.filter((l) => /^(serious|critical) /.test(l));
-  assert.deepEqual(grave, [], `${state}: serious or critical violations`);
-}
-
 test("the first screen, every explanation opened, has no serious accessibility violation", async () => {
   const context = await app.browser.newContext();
   const { page } = await open(context, app);

@@ -2,7 +2,9 @@
 // for the file's tests, a folder for screenshots, and reading a digit canvas' pixels.
 
 import { after, before } from "node:test";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { serve } from "./server.mjs";
 import { launch } from "./browser.mjs";
@@ -93,3 +95,26 @@ export async function waitForPage(page, check, arg, { timeout = 60_000 } = {}) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** The axe-core violations on `page` now, as `impact id: targets` lines; asserts none is serious
+ * or critical. */
+export async function audit(page, state) {
+  // Injected through the driver, which the page's CSP does not govern.
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      targets: v.nodes.slice(0, 5).map((n) => n.target.join(" ")),
+    }));
+  });
+  const lines = violations.map((v) => `${v.impact} ${v.id} (${v.help}): ${v.targets.join(", ")}`);
+  if (lines.length > 0) console.log(`${state}:\n  ${lines.join("\n  ")}`);
+  const grave = lines.filter((l) => /^(serious|critical) /.test(l));
+  assert.deepEqual(grave, [], `${state}: serious or critical violations`);
+}
+

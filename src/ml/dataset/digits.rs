@@ -8,25 +8,33 @@ impl Dataset {
     /// `k / 255` in [0, 1], of the dataset's shape (labels past 255 wrap, as class colours do
     /// past 9).
     pub fn image_split(&self) -> Split {
-        let part = |indices: &[usize]| {
-            let images = indices.iter().flat_map(|&i| self.image_f32(i)).collect();
-            let labels = indices
-                .iter()
-                // More classes than a byte holds are not told apart (all 0).
-                .map(|&i| {
-                    self.labels
-                        .as_ref()
-                        .filter(|l| l.names.len() <= 256)
-                        .map_or(0, |l| l.of_image[i] as u8)
-                })
-                .collect();
-            ImageSet::of_shape(self.shape, images, labels)
-        };
         let split = self.split();
         Split {
-            train: part(&split.train),
-            test: part(&split.test),
+            train: self.image_set(&split.train),
+            test: self.image_set(&split.test),
         }
+    }
+
+    /// The test part of [`Dataset::image_split`] alone: what the page keeps, which needs no
+    /// copy of the training images (for the sprites, 132 MB of values it would never read).
+    pub fn test_images(&self) -> ImageSet {
+        self.image_set(&self.split().test)
+    }
+
+    /// The images at `indices` as the models read them.
+    fn image_set(&self, indices: &[usize]) -> ImageSet {
+        let images = indices.iter().flat_map(|&i| self.image_f32(i)).collect();
+        let labels = indices
+            .iter()
+            // More classes than a byte holds are not told apart (all 0).
+            .map(|&i| {
+                self.labels
+                    .as_ref()
+                    .filter(|l| l.names.len() <= 256)
+                    .map_or(0, |l| l.of_image[i] as u8)
+            })
+            .collect();
+        ImageSet::of_shape(self.shape, images, labels)
     }
 }
 
@@ -44,6 +52,7 @@ mod tests {
         let set = Dataset::new("x", ImageShape::DIGITS, vec![255; 60 * 784], Some(labels)).unwrap();
         let split = set.image_split();
         assert_eq!((split.train.len(), split.test.len()), (48, 12));
+        assert_eq!(set.test_images(), split.test);
         assert_eq!(
             split.test.label(1),
             2,

@@ -15,6 +15,10 @@
 //! code; and a plug-in estimate is biased upward by about (bins − 1)(values − 1) / 2n nats, so
 //! on a few thousand images a dimension of pure noise still seems to know a little.
 
+mod means;
+
+pub use means::{all_latent_means, latent_means, CodeSummary};
+
 /// Equal-width bins per latent dimension, as disentanglement_lib's default.
 pub const BINS: usize = 20;
 
@@ -90,6 +94,17 @@ impl Mig {
     pub fn mi(&self, dim: usize, factor: usize) -> f64 {
         self.mutual_information[dim * self.entropies.len() + factor]
     }
+
+    /// I(z_dim; v_factor) / H(v_factor): the share of what there is to know about the factor
+    /// that the dimension knows, in [0, 1]; 0 for a factor that takes one value.
+    pub fn share(&self, dim: usize, factor: usize) -> f64 {
+        let h = self.entropies[factor];
+        if h > 0.0 {
+            self.mi(dim, factor) / h
+        } else {
+            0.0
+        }
+    }
 }
 
 /// MIG of a code: `latents` holds each image's latent means (`dims` a row, image after image),
@@ -164,11 +179,12 @@ pub fn mig(
 
     let gaps: Vec<FactorGap> = (0..k)
         .map(|f| {
-            let mi = |dim: usize| mutual_information[dim * k + f];
-            let mut order: Vec<usize> = (0..dims).collect();
-            // Most first; the sort is stable, so a tie keeps the lower dimension first.
-            order.sort_by(|&a, &b| mi(b).total_cmp(&mi(a)));
+            let mi: Vec<f64> = (0..dims)
+                .map(|dim| mutual_information[dim * k + f])
+                .collect();
+            let order = most_first(&mi);
             let (best, second) = (order[0], order[1]);
+            let mi = |dim: usize| mi[dim];
             let gap = (entropies[f] > 0.0).then(|| (mi(best) - mi(second)) / entropies[f]);
             FactorGap { best, second, gap }
         })
@@ -184,6 +200,21 @@ pub fn mig(
         gaps,
         score: known.iter().sum::<f64>() / known.len() as f64,
     })
+}
+
+/// The indices of `values`, the largest value first; equal values keep their order (the lower
+/// index first). An insertion sort: the lists are a code's dimensions or a few factors, and the
+/// page's wasm then carries no generic sort for them (one costs kilobytes per element type).
+pub fn most_first(values: &[f64]) -> Vec<usize> {
+    let mut order: Vec<usize> = Vec::with_capacity(values.len());
+    for i in 0..values.len() {
+        let at = order
+            .iter()
+            .position(|&j| values[i].total_cmp(&values[j]).is_gt())
+            .unwrap_or(order.len());
+        order.insert(at, i);
+    }
+    order
 }
 
 /// −Σ p ln p over `counts` of `n`, in nats. Each term is ≥ 0 (p ≤ 1), so the sum is too.

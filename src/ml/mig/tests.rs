@@ -154,3 +154,74 @@ fn inputs_that_do_not_fit_together_are_refused_by_what_is_wrong() {
         "{error}"
     );
 }
+
+mod code {
+    use super::super::{all_latent_means, latent_means, CodeSummary};
+    use crate::ml::data::ImageSet;
+    use crate::ml::model::{Model, ModelConfig, ModelKind};
+    use crate::ml::rng::Rng;
+
+    fn pictures(n: usize) -> ImageSet {
+        let mut rng = Rng::new(7);
+        let images = (0..n * 784).map(|_| rng.uniform(0.0, 1.0)).collect();
+        ImageSet::new(images, vec![0; n])
+    }
+
+    fn model(kind: ModelKind) -> Model {
+        let config = ModelConfig {
+            kind,
+            latent: 3,
+            hidden: 16,
+            ..ModelConfig::default()
+        };
+        Model::new(config, &mut Rng::new(1)).unwrap()
+    }
+
+    #[test]
+    fn a_code_gathered_in_chunks_is_the_encoders_means_and_its_kl_per_dimension() {
+        let (model, set) = (model(ModelKind::MlpVae), pictures(11));
+        let x = set.range(0, 11).unwrap();
+        let want: Vec<f32> = model
+            .encode(&x)
+            .unwrap()
+            .mean
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        assert_eq!(all_latent_means(&model, &set, 4).unwrap(), want);
+        assert_eq!(latent_means(&model, &set, 2..5).unwrap(), want[6..15]);
+        let mut code = CodeSummary::new(3);
+        code.add(&model, &set, 0..6).unwrap();
+        code.add(&model, &set, 6..6).unwrap();
+        code.add(&model, &set, 6..11).unwrap();
+        assert_eq!((code.pictures(), code.dims()), (11, 3));
+        let kl = model.terms(&x, None).unwrap().kl.unwrap();
+        let want_kl: Vec<f32> = (kl.sum(0).unwrap() / 11.0).unwrap().to_vec1().unwrap();
+        for (got, want) in code.kl_per_dim().unwrap().iter().zip(want_kl) {
+            assert!((got - f64::from(want)).abs() < 1e-5, "{got} vs {want}");
+        }
+        let order = code.dims_by_use();
+        let kl = code.kl_per_dim().unwrap();
+        assert!(kl[order[0]] >= kl[order[1]] && kl[order[1]] >= kl[order[2]]);
+    }
+
+    #[test]
+    fn an_autoencoders_dimensions_are_ordered_by_how_much_they_move() {
+        let (model, set) = (model(ModelKind::Autoencoder), pictures(9));
+        let mut code = CodeSummary::new(3);
+        code.add(&model, &set, 0..9).unwrap();
+        assert_eq!(code.kl_per_dim(), None);
+        let spread = code.spread_per_dim();
+        let order = code.dims_by_use();
+        assert!(spread[order[0]] >= spread[order[1]] && spread[order[1]] >= spread[order[2]]);
+        assert!(spread.iter().all(|&s| s > 0.0), "{spread:?}");
+    }
+}
+
+#[test]
+fn most_first_orders_by_value_and_keeps_ties_in_order() {
+    assert_eq!(most_first(&[0.1, 0.5, 0.1, 0.9, 0.5]), vec![3, 1, 4, 0, 2]);
+    assert_eq!(most_first(&[]), Vec::<usize>::new());
+    assert_eq!(most_first(&[2.0]), vec![0]);
+}

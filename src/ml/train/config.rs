@@ -24,16 +24,21 @@ pub struct TrainConfig {
     pub warmup_epochs: usize,
 }
 
+impl TrainConfig {
+    /// The reference setting: Adam 1e-3, batch 128, β = 1, no warm-up, seed 0.
+    pub const REFERENCE: TrainConfig = TrainConfig {
+        learning_rate: 1e-3,
+        batch_size: 128,
+        beta: 1.0,
+        seed: 0,
+        warmup_epochs: 0,
+    };
+}
+
 impl Default for TrainConfig {
-    /// The reference setting: Adam 1e-3, batch 128, β = 1.
+    /// [`TrainConfig::REFERENCE`].
     fn default() -> Self {
-        Self {
-            learning_rate: 1e-3,
-            batch_size: 128,
-            beta: 1.0,
-            seed: 0,
-            warmup_epochs: 0,
-        }
+        Self::REFERENCE
     }
 }
 

@@ -9,8 +9,10 @@ use super::{DataStatus, Training};
 use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
+use crate::ml::presets::{BETA_VAE, PLAIN_VAE};
 use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS};
 use crate::protocol::{EpochReport, RunState, ScoredOn};
+use crate::ui::factors::MigSummary;
 use crate::ui::i18n::{tr, trf, use_lang};
 use crate::ui::why::Why;
 use crate::ui_logic::chart_scale::smooth;
@@ -251,6 +253,13 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         })
     };
 
+    let has_factors = move || {
+        training
+            .lab
+            .own_data
+            .with(|d| d.as_ref().is_some_and(|d| d.factors.is_some()))
+    };
+
     view! {
         <section class="panel training-panel" aria-labelledby="training-title"
             data-restore=move || if training.restore_checked.get() { "checked" } else { "pending" }>
@@ -269,6 +278,15 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                          （还可能让一些维度完全失效）。")}
                 </p>
             </Why>
+            <Show when=has_factors>
+                <div class="presets" role="group" aria-label=tr("presets for the generated shapes", "生成形状的预设")>
+                    <span>{tr("Presets: ", "预设：")}</span>
+                    <button class="preset beta-vae" on:click=move |_| training.settings.apply(&BETA_VAE)>
+                        {tr("β-VAE (β = 4, z = 10)", "β-VAE（β = 4，z = 10）")}</button>
+                    <button class="preset plain-vae" on:click=move |_| training.settings.apply(&PLAIN_VAE)>
+                        {tr("β = 1, for contrast", "β = 1，作对照")}</button>
+                </div>
+            </Show>
             <div class="training-settings">
                 <label class="field kind">
                     <span>{tr("model", "模型")}</span>
@@ -388,6 +406,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                             title=tr("test negative ELBO, reconstruction and KL per epoch", "每轮测试集上的负 ELBO、重建项与 KL") />
                         <figcaption>{move || epoch_caption()}</figcaption>
                     </figure>
+                    <MigSummary />
                     <figure>
                         <KlBars kl=kl_per_dim threshold=ACTIVE_UNIT_NATS />
                         <figcaption>{move || active_text().unwrap_or_else(|| lang().text("KL per latent dimension", "每个潜在维度的 KL").to_string())}</figcaption>

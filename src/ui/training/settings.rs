@@ -9,6 +9,7 @@ use super::number_field::Invalid;
 use super::{DataStatus, Plan, Training};
 use crate::ml::dataset::ImageShape;
 use crate::ml::model::{ModelConfig, ModelKind};
+use crate::ml::presets::Preset;
 use crate::ml::train::{TrainConfig, DEFAULT_EPOCHS, EPOCH_RANGE};
 use crate::protocol::RunState;
 use crate::ui::i18n::Lang;
@@ -109,18 +110,33 @@ impl Settings {
         }
     }
 
+    /// Fills every field from `preset`; its batch and epochs are the person's choice from now
+    /// on (no change of data replaces them).
+    pub fn apply(&self, preset: &Preset) {
+        self.fill(preset.model, preset.train, preset.epochs);
+        self.chosen_pace.set_value(Pace {
+            batch: 0,
+            epochs: 0,
+        });
+    }
+
+    /// Every field at once.
+    fn fill(&self, model: ModelConfig, train: TrainConfig, epochs: usize) {
+        self.kind.set(model.kind);
+        self.latent.set(model.latent);
+        self.hidden.set(model.hidden);
+        self.epochs.set(epochs);
+        self.seed.set(train.seed);
+        self.beta.set(train.beta);
+        self.learning_rate.set(train.learning_rate);
+        self.batch.set(train.batch_size);
+        self.warmup.set(train.warmup_epochs);
+    }
+
     /// Shows a run's own settings (one brought back after a reload), so that editing one of
     /// them does not send the defaults for the others.
     pub fn show(&self, plan: &Plan) {
-        self.kind.set(plan.model.kind);
-        self.latent.set(plan.model.latent);
-        self.hidden.set(plan.model.hidden);
-        self.epochs.set(plan.epochs);
-        self.seed.set(plan.train.seed);
-        self.beta.set(plan.train.beta);
-        self.learning_rate.set(plan.train.learning_rate);
-        self.batch.set(plan.train.batch_size);
-        self.warmup.set(plan.train.warmup_epochs);
+        self.fill(plan.model, plan.train, plan.epochs);
         // A run's own batch and epochs, unless they are the pace the page chose (a run just
         // started from it), are the person's: no change of data replaces them, and no hint
         // says the page chose them.

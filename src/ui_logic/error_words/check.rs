@@ -26,6 +26,7 @@ const STAYS_LATIN: &[&str] = &[
     "conv-vae",
     "MNIST",
     "ELBO",
+    "MIG",
     "RGBA",
     "bf16",
     "NaN",

@@ -14,6 +14,7 @@
 //! 检查点, 数据集.
 
 mod data;
+mod factors;
 mod model;
 
 #[cfg(test)]

@@ -13,8 +13,10 @@ use crate::ml::container::Flaw;
 use crate::ml::data::DataError;
 use crate::ml::dataset::archive::ArchiveError;
 use crate::ml::dataset::fit::FitError;
+use crate::ml::dataset::sprites::Sprite;
 use crate::ml::dataset::{Channels, DatasetError, ImageShape};
 use crate::ml::loss::LossValues;
+use crate::ml::mig::{mig, MigError};
 use crate::ml::model::{ConfigError, ModelConfig, ModelKind};
 use crate::ml::preprocess::PreprocessError;
 use crate::ml::train::{check_epochs, TrainConfig, TrainConfigError, TrainError};
@@ -318,4 +320,27 @@ fn every_flaw_of_a_file_reads_in_both_languages() {
         assert_eq!(error.worded(Lang::En), error.to_string());
         assert_reads_as_chinese(&error.worded(Lang::Zh), &[start]);
     }
+}
+
+#[test]
+fn every_sprite_and_mig_error_reads_in_both_languages() {
+    let sprites = vec![
+        Sprite::new([0, 0, 0, 40, 0]).unwrap_err(),
+        Sprite::from_flat(usize::MAX).unwrap_err(),
+    ];
+    check_all(&sprites, 2);
+    assert!(sprites[0]
+        .worded(Lang::Zh)
+        .starts_with("因素“横向位置”有 32 个取值"));
+    let migs: Vec<MigError> = vec![
+        mig(&[0.0; 2], 2, &[0], &[]).unwrap_err(),
+        mig(&[], 2, &[], &[2]).unwrap_err(),
+        mig(&[0.0], 1, &[0], &[2]).unwrap_err(),
+        mig(&[0.0; 6], 2, &[0, 1, 0], &[2, 2]).unwrap_err(),
+        mig(&[0.0; 5], 2, &[0, 1], &[2]).unwrap_err(),
+        mig(&[0.0; 4], 2, &[0, 2], &[2]).unwrap_err(),
+        mig(&[0.0, f32::NAN, 0.0, 0.0], 2, &[0, 1], &[2]).unwrap_err(),
+        mig(&[0.0; 4], 2, &[0, 0], &[2]).unwrap_err(),
+    ];
+    check_all(&migs, 8);
 }

@@ -20,8 +20,8 @@ mod trig;
 
 pub use render::{render, render_into, PIXELS, SIDE};
 pub use subset::{
-    fingerprint, subset, subset_dataset, subset_split, SpriteSet, SpriteSplit, IMAGE_SHAPE,
-    SUBSET_LEN, SUBSET_NAME,
+    fingerprint, subset, subset_dataset, subset_split, subset_test_factors, SpriteSet, SpriteSplit,
+    SubsetDrawing, IMAGE_SHAPE, SUBSET_LEN, SUBSET_NAME,
 };
 
 use std::f64::consts::TAU;

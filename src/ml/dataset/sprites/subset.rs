@@ -138,21 +138,83 @@ pub fn subset_split() -> SpriteSplit {
 /// levels round(255 · v) (which a model reads back within 1/510 of the drawn values), labels
 /// by shape with their names. Its factors are [`subset`]'s, in the same order.
 pub fn subset_dataset() -> Result<Dataset, DatasetError> {
-    dataset_of(&subset())
+    let mut drawing = SubsetDrawing::new();
+    while drawing.draw(SUBSET_LEN) {}
+    drawing.finish()
 }
 
-fn dataset_of(sprites: &[Sprite]) -> Result<Dataset, DatasetError> {
-    let mut levels = Vec::with_capacity(sprites.len() * PIXELS);
-    let mut image = vec![0.0; PIXELS];
-    for &sprite in sprites {
-        render_into(sprite, &mut image);
-        levels.extend(image.iter().map(|&v| (v * 255.0).round() as u8));
+/// [`subset_dataset`] drawn a few images at a time, so the page can paint between the pieces
+/// (the whole subset takes ~0.5 s in wasm).
+pub struct SubsetDrawing {
+    sprites: Vec<Sprite>,
+    levels: Vec<u8>,
+    image: Vec<f32>,
+}
+
+impl SubsetDrawing {
+    pub fn new() -> Self {
+        Self::of(subset())
     }
-    let labels = Labels {
-        of_image: sprites.iter().map(|s| s.shape().index() as u16).collect(),
-        names: Shape::ALL.map(|s| s.name().to_string()).to_vec(),
-    };
-    Dataset::new(SUBSET_NAME, IMAGE_SHAPE, levels, Some(labels))
+
+    fn of(sprites: Vec<Sprite>) -> Self {
+        Self {
+            levels: Vec::with_capacity(sprites.len() * PIXELS),
+            sprites,
+            image: vec![0.0; PIXELS],
+        }
+    }
+
+    /// How many images are drawn so far, and how many there are in all.
+    pub fn progress(&self) -> (usize, usize) {
+        (self.levels.len() / PIXELS, self.sprites.len())
+    }
+
+    /// Draws up to `count` more images; returns whether some are left to draw.
+    pub fn draw(&mut self, count: usize) -> bool {
+        let (done, all) = self.progress();
+        for &sprite in &self.sprites[done..(done + count).min(all)] {
+            render_into(sprite, &mut self.image);
+            self.levels
+                .extend(self.image.iter().map(|&v| (v * 255.0).round() as u8));
+        }
+        self.progress().0 < all
+    }
+
+    /// The dataset, once every image is drawn (drawing whatever is left first).
+    pub fn finish(mut self) -> Result<Dataset, DatasetError> {
+        while self.draw(self.sprites.len()) {}
+        let labels = Labels {
+            of_image: self
+                .sprites
+                .iter()
+                .map(|s| s.shape().index() as u16)
+                .collect(),
+            names: Shape::ALL.map(|s| s.name().to_string()).to_vec(),
+        };
+        Dataset::new(SUBSET_NAME, IMAGE_SHAPE, self.levels, Some(labels))
+    }
+}
+
+impl Default for SubsetDrawing {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The factor values of the subset's test images (the ones [`Dataset::split`] keeps for
+/// testing), image after image, in [`Factor::ALL`]'s order: what [`crate::ml::mig::mig`] takes
+/// beside a model's code of that split.
+pub fn subset_test_factors() -> Vec<usize> {
+    parts(&subset())
+        .1
+        .iter()
+        .flat_map(Sprite::indices)
+        .collect()
+}
+
+#[cfg(test)]
+fn dataset_of(sprites: &[Sprite]) -> Result<Dataset, DatasetError> {
+    SubsetDrawing::of(sprites.to_vec()).finish()
 }
 
 /// FNV-1a (64-bit) of the values' bits: a short stand-in for images that must be the same on
@@ -220,6 +282,29 @@ mod tests {
         let table = set.factor_table();
         assert_eq!(table.len(), 7 * 5);
         assert_eq!(table[15..20], sprites[3].indices());
+    }
+
+    #[test]
+    fn drawn_in_pieces_the_subset_is_the_same_dataset_and_its_test_factors_follow_the_split() {
+        let sprites = subset()[..45].to_vec();
+        let mut drawing = SubsetDrawing::of(sprites.clone());
+        assert_eq!(drawing.progress(), (0, 45));
+        assert!(drawing.draw(20));
+        assert_eq!(drawing.progress(), (20, 45));
+        assert!(drawing.draw(20));
+        assert!(!drawing.draw(20));
+        let whole = drawing.finish().unwrap();
+        assert_eq!(whole, dataset_of(&sprites).unwrap());
+        let mut once = SubsetDrawing::of(sprites.clone());
+        once.draw(7);
+        assert_eq!(once.finish().unwrap(), whole, "finish draws what is left");
+        let test = subset_test_factors();
+        assert_eq!(test.len(), 2_016 * Factor::ALL.len());
+        assert_eq!(
+            test[5..10],
+            subset()[5].indices(),
+            "the second test image is the sixth"
+        );
     }
 
     #[test]
