@@ -132,8 +132,10 @@ impl FactorReading {
         let epoch = training
             .reports
             .with_untracked(|r| r.last().map(|r| r.epoch));
-        let following =
-            training.plan.with_untracked(Option::is_some) && training.follow.get_untracked();
+        // A run under way, followed: the model shown is its newest; once it has finished (or
+        // another model is chosen) the reading is of a model, named by its settings.
+        let following = training.follow.get_untracked()
+            && untrack(|| training.state()) == Some(RunState::Running);
         let started = now_ms();
         match take_reading(model, &test, &factors).await {
             Ok(mut reading) => {

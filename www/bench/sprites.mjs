@@ -33,7 +33,8 @@ try {
   await page.click(".training-buttons .start");
   for (let e = 1; e <= epochs; e++) {
     // Each epoch's reading of the code (or the finished model's, after the last).
-    await page.waitForFunction((n) => new RegExp(`after epoch ${n}\\b|MIG [\\d.]+ for Conv-VAE`).test(document.querySelector(".factors-status")?.textContent ?? "") && !/Reading again/.test(document.querySelector(".factors-status").textContent), e, { timeout: 900_000, polling: 50 });
+    // (A run's first model, read before it trains, is named by its settings: not an epoch's.)
+    await page.waitForFunction((n) => (new RegExp(`after epoch ${n}\\b`).test(document.querySelector(".factors-status")?.textContent ?? "") && !/Reading again/.test(document.querySelector(".factors-status").textContent)) || document.querySelector(".training-strip")?.dataset.state === "finished", e, { timeout: 900_000, polling: 50 });
     const text = (await page.textContent(".progress-text")).trim();
     const rate = Number(/([\d.]+) samples\/s/.exec(text)?.[1] ?? NaN);
     const table = await page.$eval(".factor-table", (t) => ({ mig: Number(t.dataset.mig), took_ms: Number(t.dataset.tookMs) }));
