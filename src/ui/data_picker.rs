@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::datasets::{shape_id_words, use_dataset, use_datasets, why_entry_not_usable};
-use super::generated::SPRITES_ID;
+use super::generated::{drawing_words, SPRITES_ID};
 use super::i18n::{tr, use_lang};
 use super::state::use_lab;
 use super::training::Training;
@@ -20,16 +20,12 @@ pub fn DataPicker() -> impl IntoView {
         lab.own_data
             .with(|d| d.as_ref().map(|d| d.id.clone()).unwrap_or_default())
     };
-    // Why the last choice was not taken, shown under the menu.
+    // The last choice under way (the shapes being drawn) or why it was not taken, under the menu.
     let problem = RwSignal::new(None::<String>);
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         if id == SPRITES_ID {
-            problem.set(Some(
-                lab.lang_untracked()
-                    .text("Drawing 10,080 shapes…", "正在画 10,080 个形状……")
-                    .to_string(),
-            ));
+            problem.set(Some(drawing_words(lab.lang_untracked())));
         }
         leptos::task::spawn_local(async move {
             let outcome = if id.is_empty() {

@@ -227,21 +227,19 @@ impl Datasets {
             list.iter()
                 .any(|e| Some(&e.name) == trained_on.as_ref() && e.shape == shape.id())
         });
-        if sprites && !kept_by_name {
-            return match generated::draw_sprites(lab.lang_untracked()).await {
-                Ok(chosen) => use_dataset(self, lab, training, Some(chosen)).problem(),
-                Err(e) => Some(e),
-            };
-        }
-        let id = self.entries.with_untracked(|list| {
-            let fits = |e: &&StoredDataset| e.shape == shape.id();
-            let mut fitting = list.iter().filter(fits);
-            list.iter()
-                .filter(fits)
-                .find(|e| Some(&e.name) == trained_on.as_ref())
-                .or_else(|| fitting.next_back())
-                .map(|e| e.id.clone())
-        });
+        let id = if sprites && !kept_by_name {
+            Some(generated::SPRITES_ID.to_string())
+        } else {
+            self.entries.with_untracked(|list| {
+                let fits = |e: &&StoredDataset| e.shape == shape.id();
+                let mut fitting = list.iter().filter(fits);
+                list.iter()
+                    .filter(fits)
+                    .find(|e| Some(&e.name) == trained_on.as_ref())
+                    .or_else(|| fitting.next_back())
+                    .map(|e| e.id.clone())
+            })
+        };
         let lang = lab.lang_untracked();
         let Some(id) = id else {
             let zh_shape = shape_words(shape, Lang::Zh);

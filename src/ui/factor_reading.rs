@@ -13,7 +13,7 @@ use super::clock::{in_chunks, now_ms, yield_to_browser};
 use super::i18n::page_lang;
 use super::state::Lab;
 use super::training::Training;
-use super::visibility::{fill_when, SameSet};
+use super::visibility::{fill_when, shown_weights, SameSet};
 use crate::ml::data::ImageSet;
 use crate::ml::dataset::sprites::{Factor, Shape};
 use crate::ml::eval::EVAL_CHUNK;
@@ -83,10 +83,7 @@ impl FactorReading {
                 .with(|d| d.as_ref().is_some_and(|d| d.factors.is_some()))
         });
         let key = move || {
-            if this.busy.get() {
-                return None;
-            }
-            let test = SameSet::of(&lab.test.get()?);
+            let (model, test) = shown_weights(lab, this.busy)?;
             let fits = lab.active.with(|m| {
                 m.as_ref()
                     .is_some_and(|m| m.shape() == lab.data_shape_untracked())
@@ -101,9 +98,6 @@ impl FactorReading {
                 let run = training.plan.with(|p| p.as_ref().map_or(0, |p| p.run));
                 Some(Key::Epoch(run, training.reports.with(Vec::len), test))
             } else {
-                let model = lab
-                    .active
-                    .with(|m| m.as_ref().map(|m| Arc::as_ptr(m) as usize))?;
                 Some(Key::Model(model, test))
             }
         };

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use super::datasets::{use_dataset, use_datasets};
 use super::digit_view::paint_tiles;
 use super::factor_reading::{use_factor_reading, Reading, STEPS};
-use super::generated::SPRITES_ID;
+use super::generated::{drawing_words, SPRITES_ID};
 use super::i18n::{tr, use_lang, Lang};
 use super::state::use_lab;
 use super::training::Training;
@@ -69,11 +69,7 @@ pub fn FactorsPanel() -> impl IntoView {
     let seed = RwSignal::new(0usize);
     let offer = RwSignal::new(None::<String>);
     let use_sprites = move |_| {
-        offer.set(Some(
-            lab.lang_untracked()
-                .text("Drawing 10,080 shapes…", "正在画 10,080 个形状……")
-                .into(),
-        ));
+        offer.set(Some(drawing_words(lab.lang_untracked())));
         leptos::task::spawn_local(async move {
             let outcome = match datasets.open(SPRITES_ID).await {
                 Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),

@@ -19,6 +19,12 @@ pub const SPRITES_ID: &str = "generated:sprites";
 /// Images drawn between two paints (~10 ms: an image takes ~57 µs natively, a little more in wasm).
 const IMAGES_A_PIECE: usize = 160;
 
+/// What the page says while it draws them (a second or so).
+pub fn drawing_words(lang: Lang) -> String {
+    lang.text("Drawing 10,080 shapes…", "正在画 10,080 个形状……")
+        .to_string()
+}
+
 /// Draws the sprites, letting the page paint between pieces, and makes them a dataset ready to
 /// use, its file (for the worker) and its test pictures' factors beside it.
 pub async fn draw_sprites(lang: Lang) -> Result<Chosen, String> {
