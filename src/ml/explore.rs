@@ -63,16 +63,7 @@ pub struct Code {
 
 /// Encodes `count` images (`count × values` values of the model's shape).
 pub fn encode_many(model: &Model, images: &[f32], count: usize) -> Result<Vec<Code>> {
-    let shape = model.config().shape;
-    let values = shape.values();
-    if images.len() != count * values {
-        candle_core::bail!(
-            "{count} images of {shape} need {} values, got {}",
-            count * values,
-            images.len()
-        )
-    }
-    let x = Tensor::from_slice(images, (count, values), &Device::Cpu)?;
+    let x = images_tensor(model, images, count)?;
     let posterior = model.encode(&x)?;
     let means: Vec<Vec<f32>> = posterior.mean.to_vec2()?;
     let sigmas: Option<Vec<Vec<f32>>> = match &posterior.log_var {
@@ -87,6 +78,27 @@ pub fn encode_many(model: &Model, images: &[f32], count: usize) -> Result<Vec<Co
             sigma: sigmas.as_ref().map(|s| s[i].clone()),
         })
         .collect())
+}
+
+/// The posterior means of `count` images laid end to end (`count × latent`, image by image):
+/// what a plot of the codes needs, without the spreads [`encode_many`] also works out.
+pub fn encode_means(model: &Model, images: &[f32], count: usize) -> Result<Vec<f32>> {
+    let x = images_tensor(model, images, count)?;
+    model.encode(&x)?.mean.flatten_all()?.to_vec1()
+}
+
+/// `count` images of `model`'s shape laid end to end, as the batch its encoder reads.
+fn images_tensor(model: &Model, images: &[f32], count: usize) -> Result<Tensor> {
+    let shape = model.config().shape;
+    let values = shape.values();
+    if images.len() != count * values {
+        candle_core::bail!(
+            "{count} images of {shape} need {} values, got {}",
+            count * values,
+            images.len()
+        )
+    }
+    Tensor::from_slice(images, (count, values), &Device::Cpu)
 }
 
 /// Encodes one image.
@@ -188,6 +200,26 @@ mod tests {
             .unwrap()
             .sigma
             .is_none());
+    }
+
+    #[test]
+    fn the_means_alone_are_the_means_of_the_codes_image_by_image() {
+        for kind in [ModelKind::MlpVae, ModelKind::Autoencoder] {
+            let m = model(kind);
+            let images: Vec<f32> = (0..3 * ImageShape::DIGITS.values())
+                .map(|i| (i % 11) as f32 / 11.0)
+                .collect();
+            let codes = encode_many(&m, &images, 3).unwrap();
+            let means = encode_means(&m, &images, 3).unwrap();
+            assert_eq!(
+                means,
+                codes.into_iter().flat_map(|c| c.mean).collect::<Vec<_>>()
+            );
+            assert!(
+                encode_means(&m, &images, 2).is_err(),
+                "a wrong count is refused"
+            );
+        }
     }
 
     #[test]

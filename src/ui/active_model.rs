@@ -6,13 +6,17 @@ use crate::ui_logic::words::config_words;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::clock::{in_chunks, yield_to_browser};
+use super::clock::{in_chunks, in_slices, yield_to_browser};
 use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore;
 use crate::ml::model::{Model, PackedDecoder};
+
+/// Images encoded at a time for a plot of the codes: a few milliseconds even for a Conv-VAE on
+/// a phone, so that [`in_slices`] can pause often enough.
+const ENCODE_PIECE: usize = 16;
 
 /// A test set, and a model's sorted scores of it.
 type ScoredSet = (Arc<ImageSet>, Arc<Vec<f32>>);
@@ -89,13 +93,16 @@ impl ActiveModel {
     }
 
     /// The posterior means of every image of `set` (`set.len() × latent`, image by image),
-    /// encoded in chunks that let the page paint in between: what the latent plane and the
+    /// encoded in slices that let the page paint in between: what the latent plane and the
     /// scatter plot.
     pub async fn encode_means(&self, set: &ImageSet) -> candle_core::Result<Vec<f32>> {
         let mut means = Vec::with_capacity(set.len() * self.latent());
-        in_chunks(set.len(), EVAL_CHUNK, |range| {
-            let codes = explore::encode_many(&self.model, set.images(range.clone()), range.len())?;
-            means.extend(codes.into_iter().flat_map(|c| c.mean));
+        in_slices(set.len(), ENCODE_PIECE, |range| {
+            means.extend(explore::encode_means(
+                &self.model,
+                set.images(range.clone()),
+                range.len(),
+            )?);
             Ok::<(), candle_core::Error>(())
         })
         .await?;

@@ -21,7 +21,7 @@ use super::import_panel::ImportPanel;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
 use super::latent_plane::LatentPlane;
-use super::later::Later;
+use super::later::{Later, WhenNear};
 use super::library::Library;
 use super::manifold::ManifoldPanel;
 use super::offline::{provide_offline, UpdateNotice};
@@ -30,7 +30,7 @@ use super::restore::RestorePanel;
 use super::scatter::ScatterPanel;
 use super::share;
 use super::state::{use_lab, Lab};
-use super::training::{Training, TrainingPanel, TrainingStrip};
+use super::training::{Training, TrainingPanel, TrainingStrip, TRAINING_TITLE_ID};
 use super::visibility::Viewport;
 use super::why::Why;
 use crate::ml::data::ImageSet;
@@ -99,9 +99,18 @@ pub fn App() -> impl IntoView {
     let datasets = Datasets::new();
     provide_context(datasets);
     spawn_after_this_task(datasets.refresh());
-    spawn_after_this_task(load_test_digits(lab));
+    // The test digits (for the plane's dots) and the offline copy wait for the first model,
+    // whose download they would otherwise share (see `Library::first_model_settled`).
+    let settled = library.first_model_settled(lab);
+    let digits_asked = StoredValue::new(false);
+    Effect::new(move |_| {
+        if settled.get() && !digits_asked.get_value() {
+            digits_asked.set_value(true);
+            leptos::task::spawn_local(load_test_digits(lab));
+        }
+    });
     share::sync(lab, library);
-    provide_offline();
+    provide_offline(settled);
 
     view! {
         <header class="top">
@@ -160,21 +169,22 @@ pub fn App() -> impl IntoView {
             <Later><div class="stage stage-output"><LatentPanel /></div></Later>
         </section>
         <div class="panels">
-            // Below the first screen: each chapter built in a task of its own, after it.
-            <Later><TrainingPanel training /></Later>
-            <Later><FactorsPanel /></Later>
-            <Later><ManifoldPanel /></Later>
-            <Later><InterpolationPanel /></Later>
-            <Later><ComparePanel /></Later>
-            <Later><ScatterPanel /></Later>
-            <Later><AnomalyPanel /></Later>
-            <Later><RestorePanel /></Later>
-            <Later><ImportPanel /></Later>
+            // Each chapter built once a reader comes near it (see `WhenNear`), in a task of its
+            // own. The training strip's "settings and charts" leads to the training panel.
+            <WhenNear anchor=TRAINING_TITLE_ID><TrainingPanel training /></WhenNear>
+            <WhenNear><FactorsPanel /></WhenNear>
+            <WhenNear><ManifoldPanel /></WhenNear>
+            <WhenNear><InterpolationPanel /></WhenNear>
+            <WhenNear><ComparePanel /></WhenNear>
+            <WhenNear><ScatterPanel /></WhenNear>
+            <WhenNear><AnomalyPanel /></WhenNear>
+            <WhenNear><RestorePanel /></WhenNear>
+            <WhenNear><ImportPanel /></WhenNear>
             {bench::requested().then(|| view! { <BenchPanel /> })}
         </div>
         </main>
         <footer>
-            <Later><About /></Later>
+            <WhenNear><About /></WhenNear>
         </footer>
     }
 }

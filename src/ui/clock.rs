@@ -46,15 +46,48 @@ pub async fn sleep(ms: i32) {
 pub async fn in_chunks<E>(
     total: usize,
     chunk: usize,
+    work: impl FnMut(Range<usize>) -> Result<(), E>,
+) -> Result<(), E> {
+    in_ranges(total, chunk, 0.0, work).await
+}
+
+/// How long a stretch of [`in_slices`] may hold the thread: well under the 50 ms after which a
+/// browser counts a task as long, on a phone as on a desktop (the clock, not a count of
+/// items, decides, so a slower device does less in each).
+const SLICE_MS: f64 = 12.0;
+
+/// Does `work` on `0..total` in consecutive ranges of at most `piece`, letting the browser
+/// paint and handle input whenever the work since the last pause has taken [`SLICE_MS`]: for
+/// work whose result does not depend on how it is cut (encoding a set's means), where
+/// [`in_chunks`]' fixed ranges (the worker's, for scores that must match it) would make long
+/// tasks on a slow phone. Stops at the first error.
+pub async fn in_slices<E>(
+    total: usize,
+    piece: usize,
+    work: impl FnMut(Range<usize>) -> Result<(), E>,
+) -> Result<(), E> {
+    in_ranges(total, piece, SLICE_MS, work).await
+}
+
+/// `work` on consecutive ranges of at most `piece`, pausing for the browser once the work since
+/// the last pause has taken `budget_ms` (0: after every range).
+async fn in_ranges<E>(
+    total: usize,
+    piece: usize,
+    budget_ms: f64,
     mut work: impl FnMut(Range<usize>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let chunk = chunk.max(1);
+    let piece = piece.max(1);
     let mut start = 0;
+    let mut since = now_ms();
     while start < total {
-        let end = (start + chunk).min(total);
+        let end = (start + piece).min(total);
         work(start..end)?;
         start = end;
-        yield_to_browser().await;
+        if now_ms() - since >= budget_ms {
+            yield_to_browser().await;
+            since = now_ms();
+        }
     }
     Ok(())
 }

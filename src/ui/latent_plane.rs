@@ -9,6 +9,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
+use super::class_styles::ClassStyles;
 use super::dim_pair::{Axis, DimPair};
 use super::first_steps::{moved_by_hand, Guide};
 use super::i18n::{tr, trf, use_lang};
@@ -16,7 +17,6 @@ use super::sheet::{context, Sheet};
 use super::state::use_lab;
 use super::visibility::{fill_when, shown_weights};
 use crate::ml::explore::{grid_codes_at, EXPLORE_RANGE};
-use crate::ui_logic::palette::class_colour;
 use crate::ui_logic::plane::{posterior_ellipse, Plane};
 
 /// The plane's view box, in units.
@@ -124,9 +124,10 @@ pub fn LatentPlane() -> impl IntoView {
                 return;
             };
             ctx.set_global_alpha(0.65);
+            let styles = ClassStyles::new();
             for (code, &label) in c.means.chunks_exact(c.latent).zip(&c.labels) {
                 let (x, y) = PLANE.to_view(code[dx] as f64, code[dy] as f64);
-                ctx.set_fill_style_str(class_colour(label));
+                styles.fill_with(&ctx, label);
                 ctx.fill_rect(x * k - 2.0, y * k - 2.0, 4.0, 4.0);
             }
             ctx.set_global_alpha(1.0);

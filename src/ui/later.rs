@@ -1,23 +1,86 @@
 //! Parts of the page built after the first screen, each in a task of its own. Building the
 //! whole page at once was one long task at start-up (a fifth of a second on a 2-core desktop,
-//! four times that on a phone), during which a tap waits; the chapters below the tool are
-//! built one by one right after it, so the browser can paint and answer between them.
+//! four times that on a phone), during which a tap waits. The tool's stages are built one by
+//! one right after the first paint ([`Later`]); the chapters below it (the training panel
+//! first) only once a reader comes near them ([`WhenNear`]): on a phone they are screens
+//! down, and every visit reads the tool first, so their building (a tenth to a fifth of a
+//! second each on a phone) no longer stands between the page and its first taps.
 
+use leptos::html::Div;
 use leptos::prelude::*;
+
+use super::visibility::{watch_nearness, Viewport};
 
 /// Its children, built in a task of their own once the page's first task is done (before any
 /// person could scroll to them). A component tested alone builds them at once.
 #[component]
 pub fn Later(children: ChildrenFn) -> impl IntoView {
-    let built = RwSignal::new(use_context::<super::visibility::Viewport>().is_none());
-    if !built.get_untracked() {
+    let viewport = use_context::<Viewport>();
+    let built = RwSignal::new(viewport.is_none());
+    if let Some(viewport) = viewport {
+        viewport.unbuilt.update(|n| *n += 1);
         // The component may be gone before the timer fires (hence `try_`).
+        set_timeout(
+            move || {
+                built.try_set(true);
+                viewport.unbuilt.try_update(|n| *n -= 1);
+            },
+            std::time::Duration::ZERO,
+        );
+    }
+    move || built.get().then(|| children())
+}
+
+/// Where a chapter's place must be for it to be built: within a screen below the one shown, so
+/// that a reader scrolling down finds it built, or anywhere above it (a reader who jumped
+/// past it, dragging the scroll bar or following a link, finds it built on the way back).
+const NEAR_MARGIN: &str = "100000% 0px 100% 0px";
+
+/// Its children, built in a task of their own once a reader comes near their place (within a
+/// screen below the one shown, or above it) or presses a key anywhere on the page (Tab and find-in-page
+/// must reach every chapter); until then an empty placeholder holds the place. A component
+/// tested alone builds them at once.
+#[component]
+pub fn WhenNear(
+    /// The id a link elsewhere on the page points to inside the chapter: the placeholder
+    /// carries it until the chapter is built, so the link leads to the place, and the place,
+    /// now near, to the chapter.
+    #[prop(optional)]
+    anchor: Option<&'static str>,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let Some(viewport) = use_context::<Viewport>() else {
+        return children().into_any();
+    };
+    let built = RwSignal::new(false);
+    let place = NodeRef::<Div>::new();
+    let near = watch_nearness(place, NEAR_MARGIN, false);
+    let asked = StoredValue::new(false);
+    // The place is laid out only once the tool above is built: until then it would sit near
+    // the top of a still empty page, and every chapter would count as near.
+    let settled = Memo::new(move |_| viewport.unbuilt.get() == 0);
+    Effect::new(move |_| {
+        if asked.get_value() || !(viewport.key_pressed.get() || near.get()) {
+            return;
+        }
+        asked.set_value(true);
+        // Several chapters come near at once (their places touch): each is built in a task of
+        // its own, as `Later` does.
         set_timeout(
             move || {
                 built.try_set(true);
             },
             std::time::Duration::ZERO,
         );
-    }
-    move || built.get().then(|| children())
+    });
+    (move || {
+        if built.get() {
+            Some(children().into_any())
+        } else {
+            settled.get().then(|| {
+                view! { <div class="chapter-place" id=anchor node_ref=place></div> }.into_any()
+            })
+        }
+    })
+    .into_any()
 }

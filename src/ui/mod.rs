@@ -9,6 +9,7 @@ mod active_model;
 mod anomaly;
 mod app;
 pub mod bench;
+mod class_styles;
 pub mod clock;
 mod compare;
 pub mod data_panel;

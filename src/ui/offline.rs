@@ -15,7 +15,8 @@ use super::i18n::page_lang;
 use super::i18n::{tr, use_lang};
 
 /// The first visit's own downloads (the page, the default model, the digits) and the training
-/// worker's warm-up go first; the copy (about 19 MB, most of it the digits) is made after them.
+/// worker's warm-up go first; the copy (about 19 MB, most of it the digits) is made this long
+/// after the first model is shown.
 const REGISTER_AFTER: Duration = Duration::from_secs(5);
 
 /// What the page knows of its offline copy; provided by [`provide_offline`].
@@ -122,17 +123,28 @@ async fn keep_this_build(offline: Offline) -> Result<(), String> {
 }
 
 /// Starts the offline copy (after [`REGISTER_AFTER`]) and provides what the page knows of it.
-pub(crate) fn provide_offline() {
+/// Provides the offline copy's state, and registers the service worker [`REGISTER_AFTER`]
+/// `first_model` (the first model shown, or given up on) holds.
+pub(crate) fn provide_offline(first_model: Memo<bool>) {
     let offline = Offline {
         kept: RwSignal::new(None),
         update_waiting: RwSignal::new(false),
         registration: StoredValue::new_local(None),
     };
     provide_context(offline);
-    set_timeout(
-        move || spawn_local(async move { offline.kept.set(Some(keep_this_build(offline).await)) }),
-        REGISTER_AFTER,
-    );
+    let asked = StoredValue::new(false);
+    Effect::new(move |_| {
+        if !first_model.get() || asked.get_value() {
+            return;
+        }
+        asked.set_value(true);
+        set_timeout(
+            move || {
+                spawn_local(async move { offline.kept.set(Some(keep_this_build(offline).await)) })
+            },
+            REGISTER_AFTER,
+        );
+    });
 }
 
 /// Lets the waiting build take over, and reloads into it once it has.

@@ -15,6 +15,7 @@ use crate::ui_logic::words::config_words;
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 
+use super::class_styles::ClassStyles;
 use super::digit_view::DigitView;
 use super::i18n::{tr, use_lang, Lang};
 use super::state::use_lab;
@@ -207,8 +208,9 @@ pub fn ScatterPanel() -> impl IntoView {
             101..=500 => 2.5,
             _ => 1.5,
         };
+        let styles = ClassStyles::new();
         for (&(x, y), &label) in points.iter().zip(&data.labels) {
-            context.set_fill_style_str(class_colour(label));
+            styles.fill_with(&context, label);
             context.fill_rect(x - half, y - half, 2.0 * half, 2.0 * half);
         }
         context.set_global_alpha(1.0);

@@ -21,12 +21,33 @@ const AHEAD_PX: u32 = 200;
 /// Present (as context) where the page watches what is on screen: its root provides it. A
 /// component tested alone has none, and counts every part as in view.
 #[derive(Clone, Copy)]
-pub struct Viewport;
+pub struct Viewport {
+    /// Parts of the first screen not built yet ([`super::later::Later`]): the chapters below
+    /// wait for none to be left before they measure how near they are, or every one of them
+    /// would be "near" the still empty tool.
+    pub(crate) unbuilt: RwSignal<u32>,
+    /// A key was pressed on the page: a reader who moves through it by keyboard (Tab) or
+    /// searches it (Ctrl+F) reaches every chapter without scrolling to it, so all are built.
+    pub(crate) key_pressed: RwSignal<bool>,
+}
 
 impl Viewport {
     /// The page's watch; call once, from the root, and provide the result as context.
     pub fn watch() -> Self {
-        Self
+        let key_pressed = RwSignal::new(false);
+        let listener = StoredValue::new_local(None::<WindowListenerHandle>);
+        let handle = window_event_listener(leptos::ev::keydown, move |_| {
+            key_pressed.set(true);
+            // Once is enough; the handle is taken so the listener is not called again.
+            if let Some(handle) = listener.try_update_value(Option::take).flatten() {
+                handle.remove();
+            }
+        });
+        listener.set_value(Some(handle));
+        Self {
+            unbuilt: RwSignal::new(0),
+            key_pressed,
+        }
     }
 
     /// Whether `section` is on screen (or about to be), following scrolls, resizes and
@@ -35,41 +56,52 @@ impl Viewport {
         if use_context::<Viewport>().is_none() {
             return Signal::stored(true);
         }
-        let (seen, set_seen) = signal(false);
-        let observer = StoredValue::new_local(None::<web_sys::IntersectionObserver>);
-        section.on_load(move |element| {
-            let on_change =
-                Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
-                    // The newest entry is the state now; several arrive after a quick scroll.
-                    if let Some(entry) = entries
-                        .iter()
-                        .last()
-                        .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
-                    {
-                        let shown =
-                            entry.is_intersecting() && entry.bounding_client_rect().height() > 0.0;
-                        // The section may be gone by the time the browser reports (hence `try_`).
-                        set_seen.try_set(shown);
-                    }
-                })
-                // Handed to the browser for the section's life; disconnected when it goes.
-                .into_js_value();
-            let options = web_sys::IntersectionObserverInit::new();
-            options.set_root_margin(&format!("0px 0px {AHEAD_PX}px 0px"));
-            if let Ok(o) =
-                web_sys::IntersectionObserver::new_with_options(on_change.unchecked_ref(), &options)
-            {
-                o.observe(&element);
-                observer.set_value(Some(o));
-            }
-        });
-        on_cleanup(move || {
-            if let Some(Some(o)) = observer.try_get_value() {
-                o.disconnect();
-            }
-        });
-        seen.into()
+        watch_nearness(section, &format!("0px 0px {AHEAD_PX}px 0px"), true)
     }
+}
+
+/// Whether the element of `node` meets the screen grown by `margin` (CSS, as
+/// `IntersectionObserver`'s root margin), following scrolls, resizes and changes of layout;
+/// with `needs_height`, an element without height (hidden) never does.
+pub(crate) fn watch_nearness<E>(node: NodeRef<E>, margin: &str, needs_height: bool) -> Signal<bool>
+where
+    E: leptos::html::ElementType,
+    E::Output: JsCast + Clone + 'static,
+{
+    let (seen, set_seen) = signal(false);
+    let observer = StoredValue::new_local(None::<web_sys::IntersectionObserver>);
+    let margin = margin.to_string();
+    node.on_load(move |element| {
+        let on_change = Closure::<dyn FnMut(js_sys::Array)>::new(move |entries: js_sys::Array| {
+            // The newest entry is the state now; several arrive after a quick scroll.
+            if let Some(entry) = entries
+                .iter()
+                .last()
+                .and_then(|e| e.dyn_into::<web_sys::IntersectionObserverEntry>().ok())
+            {
+                let near = entry.is_intersecting()
+                    && (!needs_height || entry.bounding_client_rect().height() > 0.0);
+                // The element may be gone by the time the browser reports (hence `try_`).
+                set_seen.try_set(near);
+            }
+        })
+        // Handed to the browser for the element's life; disconnected when it goes.
+        .into_js_value();
+        let options = web_sys::IntersectionObserverInit::new();
+        options.set_root_margin(&margin);
+        if let Ok(o) =
+            web_sys::IntersectionObserver::new_with_options(on_change.unchecked_ref(), &options)
+        {
+            o.observe(element.unchecked_ref());
+            observer.set_value(Some(o));
+        }
+    });
+    on_cleanup(move || {
+        if let Some(Some(o)) = observer.try_get_value() {
+            o.disconnect();
+        }
+    });
+    seen.into()
 }
 
 /// The width of `element` in CSS pixels, following every change of its size (a resize, a

@@ -9,5 +9,10 @@ pub const CLASS_COLOURS: [&str; 10] = [
 
 /// The colour of class `label` (labels past 9 wrap around).
 pub fn class_colour(label: u8) -> &'static str {
-    CLASS_COLOURS[label as usize % CLASS_COLOURS.len()]
+    CLASS_COLOURS[class_index(label)]
+}
+
+/// Where class `label`'s colour is in [`CLASS_COLOURS`] (labels past 9 wrap around).
+pub fn class_index(label: u8) -> usize {
+    usize::from(label) % CLASS_COLOURS.len()
 }

@@ -49,6 +49,7 @@ try {
         [],
         { interval: 10 },
       );
+      await session.readThrough();
       await session.waitFor(() => {
         const start = document.querySelector(".training-buttons .start");
         return start && !start.disabled;

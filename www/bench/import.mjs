@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { readThrough } from "../e2e/read-through.mjs";
 import { png, pngRgb } from "../e2e/png.mjs";
 
 const count = Number(process.argv[2] ?? 1000);
@@ -43,6 +44,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await readThrough(page);
   // Long main-thread tasks while importing: how responsive the page stays. Those that start
   // before the files are handed over are the browser's (the page's own change handler takes a
   // few ms); the rest are the import's.

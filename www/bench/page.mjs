@@ -7,6 +7,7 @@
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { readThrough } from "../e2e/read-through.mjs";
 
 const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
 const MODELS = ["mlp-vae-z2", "mlp-vae-z16", "conv-vae-z16", "ae-z16"];
@@ -19,6 +20,7 @@ try {
   await page.goto(`${server.url}?bench`);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   const firstDigitMs = Date.now() - loadStart;
+  await readThrough(page);
   await page.waitForFunction(() => !document.querySelector(".interpolation-panel .error").textContent.includes("unavailable") && document.querySelectorAll(".strip canvas").length > 0);
   const rows = [];
   for (const id of MODELS) {

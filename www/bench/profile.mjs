@@ -21,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { pngRgb } from "../e2e/png.mjs";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { readThrough } from "../e2e/read-through.mjs";
 
 const args = process.argv.slice(2);
 const callersAt = args.indexOf("--callers");
@@ -42,6 +43,8 @@ const browser = await launch();
 try {
   const page = await browser.newPage();
   await page.goto(server.url);
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await readThrough(page);
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
   if (pictures) {
     // 300 pictures of warm discs on cool paper, each different, imported and used.

@@ -9,6 +9,7 @@
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { readThrough } from "../e2e/read-through.mjs";
 
 const args = process.argv.slice(2);
 const epochs = Number(args.find((a) => /^\d+$/.test(a)) ?? 12);
@@ -20,6 +21,7 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await readThrough(page);
   const t0 = Date.now();
   await page.selectOption("#data-select", "generated:sprites");
   await page.waitForFunction(() => /“sprites” \(10,080 pictures/.test(document.querySelector(".data-in-use")?.textContent ?? ""), null, { timeout: 60_000, polling: 10 });

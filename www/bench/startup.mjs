@@ -6,12 +6,13 @@
 // tool, like the benchmarks; it never fails on a time.
 //
 // `--desktop` uses Lighthouse's desktop screen (1350×940) instead of its phone's (412×823).
+// `--slow-network` applies Lighthouse's mobile network (150 ms, 1.6 Mbit/s) as well.
 // `--all` names every function in a stretch, not only the page's own (leptos's, the glue's).
 //
 // `--callers a,b` prints the page's call chains that lead to functions whose names contain a or b.
 //
 // Usage: tools/build-static && node www/bench/startup.mjs [seconds] [--slowdown N] [--zh] [--all]
-//        [--callers names]
+//        [--callers names] [--slow-network]
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
@@ -28,6 +29,8 @@ const desktopAt = args.indexOf("--desktop");
 const desktop = desktopAt >= 0 && args.splice(desktopAt, 1).length > 0;
 const allAt = args.indexOf("--all");
 const all = allAt >= 0 && args.splice(allAt, 1).length > 0;
+const slowNetAt = args.indexOf("--slow-network");
+const slowNetwork = slowNetAt >= 0 && args.splice(slowNetAt, 1).length > 0;
 const seconds = Number(args[0] ?? 6);
 const TOP = 40;
 
@@ -38,6 +41,13 @@ try {
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: slowdown });
+  if (slowNetwork) {
+    // Lighthouse's mobile preset's network (it simulates it; this applies it): 150 ms round
+    // trips, 1.6 Mbit/s down, 750 kbit/s up. The tasks that wait on a download then come in
+    // the order Lighthouse counts them in.
+    await cdp.send("Network.enable");
+    await cdp.send("Network.emulateNetworkConditions", { offline: false, latency: 150, downloadThroughput: (1.6 * 1024 * 1024) / 8, uploadThroughput: (750 * 1024) / 8 });
+  }
   await cdp.send("Profiler.enable");
   await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
   await page.addInitScript(() => {
@@ -57,6 +67,8 @@ try {
   await page.goto(server.url);
   await page.waitForTimeout(seconds * 1000);
   const { profile } = await cdp.send("Profiler.stop");
+  // The raw profile, for a look of one's own (chrome://inspect or a script).
+  if (process.env.PROFILE_OUT) (await import("node:fs")).writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
   const tasks = await page.evaluate(() => window.__longTasks);
   const marks = await page.evaluate(() => performance.getEntriesByType("mark").map((m) => [m.name, Math.round(m.startTime)]));
   console.log(`CPU slowed ${slowdown}×, ${seconds} s after navigation (${Date.now() - t0} ms wall)`);

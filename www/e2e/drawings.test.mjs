@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { drawStroke, open, results, useApp } from "./harness.mjs";
+import { drawStroke, open, results, useApp, reload } from "./harness.mjs";
 
 const app = useApp();
 
@@ -54,7 +54,7 @@ test("three symbols drawn and labelled become a dataset: browsed, a drawing remo
   assert.match(await count(), /^My drawings: 50 \(bar 17 · dash 16 · ring 17\)/);
 
   // Kept across a reload, and offered by the Data menu.
-  await page.reload();
+  await reload(page);
   await page.waitForFunction(() => /^My drawings: 50 /.test((document.querySelector(".drawings-count")?.textContent ?? "")), null, { timeout: 30_000 });
   await page.waitForFunction(() => [...document.querySelectorAll("#data-select option")].some((o) => /^my drawings · 50 pictures/.test(o.textContent) && !o.disabled), null, { timeout: 30_000 });
   const value = await page.$eval("#data-select", (s) => [...s.options].find((o) => /^my drawings/.test(o.textContent)).value);

@@ -8,6 +8,9 @@ import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { serve } from "./server.mjs";
 import { launch } from "./browser.mjs";
+import { readThrough } from "./read-through.mjs";
+
+export { readThrough };
 
 export const results = fileURLToPath(new URL("../test-results/", import.meta.url));
 mkdirSync(results, { recursive: true });
@@ -45,7 +48,16 @@ export async function open(context, app, { path = "" } = {}) {
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(app.server.url + path);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await readThrough(page);
   return { page, errors };
+}
+
+
+/** Reloads `page` and reads through it again (a reload builds the chapters anew as a reader
+ * nears them). */
+export async function reload(page) {
+  await page.reload();
+  await readThrough(page);
 }
 
 /** The progress line: its text, step and smoothed loss. */

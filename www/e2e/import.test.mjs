@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { open, results, useApp, waitForPage } from "./harness.mjs";
+import { open, results, useApp, waitForPage, reload } from "./harness.mjs";
 import { png, pngRgb } from "./png.mjs";
 import { zip } from "./zip.mjs";
 
@@ -215,7 +215,7 @@ test("a run on your own pictures comes back after a reload, on those pictures, a
     };
   }));
 
-  await page.reload();
+  await reload(page);
   await page.waitForFunction(() => /from your last visit is back/.test(document.querySelector(".training-message")?.textContent ?? ""), null, { timeout: 60_000 });
   assert.match(await page.textContent(".training-strip .strip-what"), /300 epochs on “shapes”$/);
   assert.match(await page.textContent(".data-in-use"), /use “shapes” \(60 pictures/);
@@ -268,7 +268,7 @@ test("an import is kept in the browser: listed, chosen in the header's data menu
   assert.match(await page.textContent(".dataset-shelf li.dataset"), /shapes.*60 pictures · 28×28 grey · \d+ KB · labels: bars, discs/);
 
   // After a reload it is still there, and the header's menu offers it.
-  await page.reload();
+  await reload(page);
   await page.waitForFunction(() => [...document.querySelectorAll("#data-select option")].some((o) => /^shapes · 60 pictures/.test(o.textContent)), null, { timeout: 30_000 });
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   const value = await page.$eval("#data-select", (s) => [...s.options].find((o) => /^shapes/.test(o.textContent)).value);
@@ -277,7 +277,7 @@ test("an import is kept in the browser: listed, chosen in the header's data menu
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "12", null, { timeout: 30_000 });
 
   // A reload comes back on it, training included.
-  await page.reload();
+  await reload(page);
   await page.waitForFunction(() => /use “shapes”/.test((document.querySelector(".data-in-use")?.textContent ?? "")), null, { timeout: 30_000 });
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "12", null, { timeout: 60_000 });
   assert.equal(await page.$eval("#data-select", (s) => s.options[s.selectedIndex].textContent.startsWith("shapes")), true);

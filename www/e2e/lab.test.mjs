@@ -3,7 +3,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { open, results, startTraining, useApp } from "./harness.mjs";
+import { open, results, startTraining, useApp, readThrough } from "./harness.mjs";
 
 const app = useApp();
 
@@ -197,6 +197,7 @@ test("the comparison table fits a phone's screen", async () => {
   const context = await app.browser.newContext({ viewport: { width: 390, height: 844 } });
   const page = await context.newPage();
   await page.goto(app.server.url);
+  await readThrough(page);
   await page.waitForSelector(".compare-panel .compare-models:not([disabled])", { timeout: 60_000 });
   await page.click(".compare-panel .compare-models");
   await page.waitForFunction(() => document.querySelectorAll(".compare-table tbody tr").length >= 4, null, { timeout: 120_000 });

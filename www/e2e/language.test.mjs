@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { useApp } from "./harness.mjs";
+import { useApp, reload, readThrough } from "./harness.mjs";
 
 const app = useApp();
 
@@ -27,8 +27,8 @@ async function open(options = {}) {
   const page = await app.browser.newPage({ viewport: { width: 1280, height: 900 }, ...options });
   await page.goto(app.server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
-  // The chapters built after the first screen, the last of them included.
-  await page.waitForSelector("footer .about", { state: "attached" });
+  // Every chapter built, the last of them included.
+  await readThrough(page);
   return page;
 }
 
@@ -88,7 +88,7 @@ test("the switch changes the language at once, and the choice is kept for the ne
   assert.equal((await page.textContent(".strip-start")).trim(), "Train");
   // The model shown and the sliders stay: a switch is not a reload.
   assert.equal(await page.getAttribute(".model-info", "data-model"), "pretrained:mlp-vae-z2");
-  await page.reload();
+  await reload(page);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   assert.equal(await page.getAttribute("html", "lang"), "en", "kept over the browser's Chinese");
   await page.selectOption(".language-select", "zh-CN");

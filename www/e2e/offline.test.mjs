@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { open, pixelsOf, progress, startTraining, useApp, waitForPage } from "./harness.mjs";
+import { open, pixelsOf, progress, startTraining, useApp, waitForPage, reload } from "./harness.mjs";
 
 const app = useApp();
 const inked = async (page, selector) => (await pixelsOf(page, selector)).filter((v) => v > 0.5).length;
@@ -71,7 +71,7 @@ test("a second visit opens, explores and trains with the network cut", async () 
   const { context, page, errors } = await firstVisit();
   await context.setOffline(true);
   const asked = app.server.requests.length;
-  await page.reload();
+  await reload(page);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   assert.ok((await inked(page, ".big-digit canvas.digit")) > 40, "a decoded digit");
   const option = "pretrained:mlp-vae-z16";
@@ -121,7 +121,7 @@ test("\"Use it now\" reloads the page into the waiting build", async () => {
   const undo = serveNextBuild("the build after", "fedcba9876543210");
   try {
     // A reload is a visit that finds the new sw.js; the page open keeps the kept build.
-    await page.reload();
+    await reload(page);
     await page.waitForSelector(".update-notice:not([hidden])", { timeout: 60_000 });
     assert.doesNotMatch(await served(page, "style.css"), /the build after/);
     await Promise.all([page.waitForEvent("load", { timeout: 60_000 }), page.click(".update-notice .use-new-build")]);

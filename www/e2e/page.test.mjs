@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { drawStroke, pixelsOf, results, useApp } from "./harness.mjs";
+import { drawStroke, pixelsOf, results, useApp, readThrough } from "./harness.mjs";
 
 const app = useApp();
 
@@ -20,6 +20,7 @@ async function open(viewport = { width: 1280, height: 900 }) {
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(app.server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await readThrough(page);
   return { page, foreign, errors };
 }
 

@@ -5,7 +5,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { pixelsOf, results, useApp } from "./harness.mjs";
+import { pixelsOf, results, useApp, readThrough } from "./harness.mjs";
 
 const app = useApp();
 const PHONE = { width: 390, height: 844 };
@@ -18,6 +18,7 @@ async function openPhone() {
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(app.server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await readThrough(page);
   const cdp = await context.newCDPSession(page);
   /** Touches the screen at the first point (CSS pixels of the viewport), slides through the
    * others, lifts. */

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { drawStroke, open, pixelsOf, progress, results, startTraining, useApp, waitForPage } from "./harness.mjs";
+import { drawStroke, open, pixelsOf, progress, results, startTraining, useApp, waitForPage, reload } from "./harness.mjs";
 import { png } from "./png.mjs";
 
 const app = useApp();
@@ -266,7 +266,7 @@ test("a reload in the middle of training brings back the snapshot and the curves
   assert.ok(kept[0]?.steps > 0, "the run was written to IndexedDB while training");
   const planned = /step \d+ of (\d+)/.exec(await page.textContent(".progress-text"))[1];
 
-  await page.reload();
+  await reload(page);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   await waitForText(page, ".training-message", /from your last visit is back/);
   assert.match(await page.getAttribute(".training-message", "class"), /\bnote\b/, "news, not an error");
@@ -294,7 +294,7 @@ test("a reload in the middle of training brings back the snapshot and the curves
     const r = indexedDB.open("latent-lab");
     r.onsuccess = () => { const all = r.result.transaction("runs").objectStore("runs").getAll(); all.onsuccess = () => { ok(all.result.length === 0); r.result.close(); }; };
   }));
-  await page.reload();
+  await reload(page);
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
   // The page has looked for a kept run (and found none): only then is an absence telling.
   await page.waitForSelector('.training-panel[data-restore="checked"]', { timeout: 60_000 });

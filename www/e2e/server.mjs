@@ -28,7 +28,8 @@ const TYPES = {
  * Serves `root` on 127.0.0.1 at a free port; resolves to { url, requests, overrides, close }.
  * A test can make a path fail or serve other bytes: `overrides["/assets/digits.bin"] =
  * { status: 404 }` or `{ body: Buffer }`, or decide per request with a function of the
- * request's URL returning such an object, or null to serve the file (delete the key to undo).
+ * request's URL returning such an object (or a promise of one, to hold the answer back), or
+ * null to serve the file (delete the key to undo).
  */
 export async function serve(root, { isolated = true } = {}) {
   const isolation = isolated
@@ -41,7 +42,7 @@ export async function serve(root, { isolated = true } = {}) {
     const path = decodeURIComponent(new URL(req.url, "http://localhost").pathname);
     requests.push(path);
     const rule = overrides[path];
-    const override = typeof rule === "function" ? rule(new URL(req.url, "http://localhost")) : rule;
+    const override = typeof rule === "function" ? await rule(new URL(req.url, "http://localhost")) : rule;
     if (override) {
       res.writeHead(override.status ?? 200, {
         "Content-Type": TYPES[extname(path)] ?? "application/octet-stream",

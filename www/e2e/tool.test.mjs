@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { drawStroke, open, pixelsOf, results, startTraining, useApp } from "./harness.mjs";
+import { drawStroke, open, pixelsOf, results, startTraining, useApp, readThrough } from "./harness.mjs";
 
 const app = useApp();
 
@@ -144,6 +144,7 @@ for (const width of [360, 390, 768, 1280]) {
     const page = await context.newPage();
     await page.goto(app.server.url);
     await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    await readThrough(page);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 0, `the page is ${overflow}px wider than ${width} px`);
     await context.close();
@@ -155,6 +156,7 @@ test("on a phone, no text is smaller than 12 px (charts, plane and histogram inc
   const page = await context.newPage();
   await page.goto(app.server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await readThrough(page);
   await startTraining(page, { epochs: 1 });
   await page.waitForFunction(() => document.querySelector(".kl-bars-ready, .charts svg.bars rect.bar") !== null, null, { timeout: 120_000 });
   // Scrolled through, so every chapter (the anomaly histogram among them) fills.

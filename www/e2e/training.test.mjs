@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "./server.mjs";
-import { open, pixelsOf, progress, results, startTraining, useApp, waitForPage, workerCaughtUp } from "./harness.mjs";
+import { open, pixelsOf, progress, results, startTraining, useApp, waitForPage, workerCaughtUp, reload } from "./harness.mjs";
 
 const app = useApp();
 
@@ -102,7 +102,7 @@ test("a trained model is kept across a reload, and its download is the same mode
     };
   }));
 
-  await page.reload();
+  await reload(page);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   await page.waitForFunction(() => [...document.querySelectorAll("#model-select option")].some((o) => o.textContent.includes("trained here, 1/1")));
   const kept = await page.$$eval("#model-select option", (os) => os.filter((o) => o.textContent.includes("trained here")).map((o) => o.value));

@@ -160,6 +160,17 @@ export class Session {
     }
   }
 
+  /** Scrolls through the page as a reader does until every chapter is built (each is built
+   * once a reader comes near it: src/ui/later.rs), then back to the top. */
+  async readThrough() {
+    await this.waitFor(() => {
+      window.scrollTo(0, document.documentElement.scrollHeight);
+      // The About chapter, in the footer, is the last one.
+      return document.querySelector(".chapter-place") === null && document.querySelector("footer .about") !== null;
+    }, [], { what: "every chapter built" });
+    await this.run(() => window.scrollTo(0, 0));
+  }
+
   async find(css) {
     const found = await this.command("POST", "/element", { using: "css selector", value: css });
     return found[ELEMENT];

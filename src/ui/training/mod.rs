@@ -16,7 +16,7 @@ pub mod settings;
 mod strip;
 mod supervisor;
 
-pub use panel::TrainingPanel;
+pub use panel::{TrainingPanel, TRAINING_TITLE_ID};
 pub use strip::TrainingStrip;
 
 use leptos::prelude::*;
@@ -160,12 +160,13 @@ impl Training {
         training
     }
 
-    /// The worker's code (~0.66 MB gzip of 2.6 MB) is not needed to show a digit, so it is
-    /// fetched once the page shows one, keeping the first load to the page's code and the
-    /// default weights. If no model arrives (a missing asset), it starts after a short wait
-    /// anyway: training from scratch must still work.
+    /// The worker's code (~0.5 MB brotli) and its digits are not needed to show a digit, so
+    /// they are fetched once the page shows one (or has given up on its model: a missing
+    /// asset), keeping the first load to the page's code and the default weights. If the
+    /// model's download never ends, the worker starts after a long wait anyway: training from
+    /// scratch must still work.
     fn spawn_worker_after_first_digit(self) {
-        const AT_THE_LATEST_MS: u64 = 3_000;
+        const AT_THE_LATEST_MS: u64 = 20_000;
         let spawned = StoredValue::new(false);
         let spawn_once = move || {
             if !spawned.get_value() {
@@ -173,9 +174,9 @@ impl Training {
                 self.spawn_worker();
             }
         };
-        let active = self.lab.active;
+        let settled = self.library.first_model_settled(self.lab);
         Effect::new(move |_| {
-            if active.with(Option::is_some) {
+            if settled.get() {
                 spawn_once();
             }
         });

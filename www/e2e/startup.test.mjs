@@ -1,0 +1,77 @@
+// The first seconds of a visit: what the page fetches before it shows the first model, and
+// which parts it builds before a reader asks for them (src/ui/later.rs). Both keep a phone's
+// first screen quick; neither may hide anything from a reader who goes looking.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { useApp, waitForPage } from "./harness.mjs";
+
+const app = useApp();
+const PHONE = { width: 412, height: 823 };
+
+test("the first model's file has the network to itself: the digits, the worker and the offline copy come after it", async () => {
+  // The default model's answer is held back until the page has built its tool (its start-up
+  // tasks are done by then): whatever the page asks for meanwhile would share the download.
+  const model = "/assets/pretrained/mlp-vae-z2.safetensors";
+  const bytes = readFileSync(fileURLToPath(new URL(`../../dist${model}`, import.meta.url)));
+  let release;
+  const held = new Promise((resolve) => (release = resolve));
+  app.server.overrides[model] = () => held.then(() => ({ body: bytes }));
+  const context = await app.browser.newContext({ viewport: PHONE });
+  try {
+    const page = await context.newPage();
+    const from = app.server.requests.length;
+    await page.goto(app.server.url);
+    await page.waitForSelector(".stage-output .latent-panel", { timeout: 60_000 });
+    const meanwhile = app.server.requests.slice(from);
+    assert.ok(meanwhile.includes(model), `the model was asked for: ${meanwhile}`);
+    const later = /digits\.bin|worker|sw\.js/;
+    assert.deepEqual(meanwhile.filter((r) => later.test(r)), [], "nothing else shares its download");
+    release();
+    await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    // They do come once it is shown: the plane's dots need the digits, training the worker.
+    await page.waitForSelector('canvas[data-dots]:not([data-dots="0"])', { timeout: 60_000 });
+    await waitForPage(page, () => document.querySelector(".strip-start:not([disabled])") !== null);
+    const after = app.server.requests.slice(from);
+    for (const wanted of ["/assets/digits.bin", "/worker_bg.wasm"]) assert.ok(after.includes(wanted), `${wanted} was fetched after it`);
+  } finally {
+    delete app.server.overrides[model];
+    await context.close();
+  }
+});
+
+test("on a phone the chapters are built as a reader comes near them; a link or a key press reaches them all", async () => {
+  const context = await app.browser.newContext({ viewport: PHONE });
+  const page = await context.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await page.goto(app.server.url);
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  // The tool is built, and the chapters below it wait in their places.
+  await page.waitForSelector(".stage-output .latent-panel", { timeout: 60_000 });
+  await page.waitForSelector(".chapter-place", { state: "attached" });
+  const waiting = await page.evaluate(() => ({
+    places: document.querySelectorAll(".chapter-place").length,
+    training: document.querySelector(".training-panel") !== null,
+    about: document.querySelector("footer .about") !== null,
+  }));
+  assert.deepEqual(waiting, { places: 10, training: false, about: false }, "nothing below the tool is built yet");
+
+  // The training strip's "settings and charts" link (shown on wider screens) leads to the
+  // training panel, built on the way.
+  await page.evaluate(() => document.querySelector(".strip-more").click());
+  await page.waitForSelector(".training-panel #training-title");
+  await waitForPage(page, () => {
+    const box = document.querySelector("#training-title").getBoundingClientRect();
+    return box.top >= 0 && box.top < window.innerHeight;
+  });
+  assert.ok(await page.locator("footer .about").count() === 0, "a chapter far below is still not built");
+
+  // A key press (Tab, find in page) builds every chapter, each in a task of its own.
+  await page.keyboard.press("Shift");
+  await waitForPage(page, () => document.querySelector(".chapter-place") === null && document.querySelector("footer .about") !== null);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
