@@ -37,9 +37,9 @@ pub fn Later(children: ChildrenFn) -> impl IntoView {
 const NEAR_MARGIN: &str = "100000% 0px 100% 0px";
 
 /// Its children, built in a task of their own once a reader comes near their place (within a
-/// screen below the one shown, or above it) or presses a key anywhere on the page (Tab and find-in-page
-/// must reach every chapter); until then an empty placeholder holds the place. A component
-/// tested alone builds them at once.
+/// screen below the one shown, or above it) or presses a key anywhere on the page (Tab and
+/// find-in-page must reach every chapter); until then an empty placeholder holds the place. A
+/// component tested alone builds them at once.
 #[component]
 pub fn WhenNear(
     /// The id a link elsewhere on the page points to inside the chapter: the placeholder

@@ -62,8 +62,8 @@ impl Library {
     /// Whether the page's first model is shown, or has failed to come (the library's message
     /// says why); once true, true for good. Until then the network is left to that model's
     /// file: on a phone's slow link the digits, the worker and the offline copy fetched beside
-    /// it made the first digit wait twice as long (18 s against 9 s on Lighthouse's mobile
-    /// network, 1.6 Mbit/s).
+    /// it made the first digit wait nearly twice as long (18.8 s against 10.2 s on Lighthouse's
+    /// mobile network, 1.6 Mbit/s).
     pub fn first_model_settled(self, lab: Lab) -> Memo<bool> {
         Memo::new(move |was: Option<&bool>| {
             was.copied().unwrap_or(false)

@@ -122,8 +122,7 @@ async fn keep_this_build(offline: Offline) -> Result<(), String> {
     Ok(())
 }
 
-/// Starts the offline copy (after [`REGISTER_AFTER`]) and provides what the page knows of it.
-/// Provides the offline copy's state, and registers the service worker [`REGISTER_AFTER`]
+/// Provides what the page knows of its offline copy, and starts the copy [`REGISTER_AFTER`]
 /// `first_model` (the first model shown, or given up on) holds.
 pub(crate) fn provide_offline(first_model: Memo<bool>) {
     let offline = Offline {
