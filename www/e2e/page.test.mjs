@@ -301,7 +301,7 @@ test("a shared link reopens the same model and latent vector, and the link follo
 
   // A link pasted into an open tab is followed too.
   await other.evaluate(() => { location.hash = "#model=pretrained:mlp-vae-z2&z=-1.00,2.00"; });
-  await other.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z2"]');
+  await other.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z2"]', { timeout: 60_000 });
   await other.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 2 && Number(document.querySelector("#z-2").value) === 2);
   await page.close();
   await other.close();
