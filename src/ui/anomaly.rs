@@ -28,13 +28,62 @@ use crate::ml::stats::percentile_rank;
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::words::Noun;
 
+/// What a scored input is. Kept as a kind, not as words, so that a change of language renames
+/// the cards already shown instead of leaving them in the language they were scored in.
+#[derive(Debug, Clone, PartialEq)]
+enum ProbeKind {
+    /// A test digit, by its index in the test set.
+    Test(usize),
+    /// That digit with noise.
+    Noisy(usize),
+    /// That digit turned a quarter.
+    Turned(usize),
+    PureNoise,
+    /// The user's drawing.
+    Drawing,
+    /// An image the user chose, by its file name.
+    Image(String),
+}
+
+impl ProbeKind {
+    /// A one-letter mark for the histogram.
+    fn mark(&self) -> char {
+        match self {
+            ProbeKind::Test(_) => 'A',
+            ProbeKind::Noisy(_) => 'B',
+            ProbeKind::Turned(_) => 'C',
+            ProbeKind::PureNoise => 'D',
+            ProbeKind::Drawing => 'E',
+            ProbeKind::Image(_) => 'F',
+        }
+    }
+
+    /// What it is, e.g. "test digit 1200 with noise".
+    fn worded(&self, l: Lang, noun: Noun) -> String {
+        let (one, zh) = (noun.one(), noun.zh());
+        match self {
+            ProbeKind::Test(i) => l.text(format!("test {one} {i}"), format!("测试{zh} {i}")),
+            ProbeKind::Noisy(i) => l.text(
+                format!("test {one} {i} with noise (±0.5)"),
+                format!("测试{zh} {i} 加噪声（±0.5）"),
+            ),
+            ProbeKind::Turned(i) => l.text(
+                format!("test {one} {i} turned a quarter"),
+                format!("测试{zh} {i} 旋转 90°"),
+            ),
+            ProbeKind::PureNoise => l.text("pure noise", "纯噪声").to_string(),
+            ProbeKind::Drawing => l.text("your drawing", "你的手绘").to_string(),
+            ProbeKind::Image(name) => {
+                l.text(format!("your image “{name}”"), format!("你的图片“{name}”"))
+            }
+        }
+    }
+}
+
 /// One scored input.
 #[derive(Debug, Clone, PartialEq)]
 struct Probe {
-    /// What it is, e.g. "test digit 1200 with noise".
-    name: String,
-    /// A one-letter mark for the histogram.
-    mark: char,
+    kind: ProbeKind,
     pixels: Vec<f32>,
     score: f32,
     /// Share of test digits scoring lower (more digit-like), 0–100.
@@ -72,15 +121,14 @@ fn rank_text(rank: f64, noun: Noun, lang: Lang) -> String {
 fn score_all(
     model: &ActiveModel,
     scores: &[f32],
-    inputs: Vec<(String, char, Vec<f32>)>,
+    inputs: Vec<(ProbeKind, Vec<f32>)>,
 ) -> Option<Vec<Probe>> {
     inputs
         .into_iter()
-        .map(|(name, mark, pixels)| {
+        .map(|(kind, pixels)| {
             let score = neg_elbo_one(&model.model, &pixels).ok()?;
             Some(Probe {
-                name,
-                mark,
+                kind,
                 rank: percentile_rank(scores, score),
                 score,
                 pixels,
@@ -102,7 +150,7 @@ pub fn AnomalyPanel() -> impl IntoView {
 
     // A test digit and its altered versions (A–D): drawn anew by "Score another digit", kept
     // when only an image is added, so that adding one does not change what it is compared with.
-    let altered = StoredValue::new_local(None::<Vec<(String, char, Vec<f32>)>>);
+    let altered = StoredValue::new_local(None::<Vec<(ProbeKind, Vec<f32>)>>);
     // The test set they were drawn from: another set (a dataset of one's own) draws anew.
     let altered_from = StoredValue::new(None::<SameSet>);
     let lang = use_lang();
@@ -125,35 +173,19 @@ pub fn AnomalyPanel() -> impl IntoView {
             altered_from.set_value(Some(SameSet::of(&test)));
             let index = rng.try_update_value(|r| r.below(test.len())).unwrap_or(0);
             let digit = test.image(index).to_vec();
-            let noun = lab.noun_untracked();
-            let one = noun.one();
-            let zh = noun.zh();
             altered.set_value(Some(vec![
+                (ProbeKind::Test(index), digit.clone()),
                 (
-                    l.text(format!("test {one} {index}"), format!("测试{zh} {index}")),
-                    'A',
-                    digit.clone(),
-                ),
-                (
-                    l.text(
-                        format!("test {one} {index} with noise (±0.5)"),
-                        format!("测试{zh} {index} 加噪声（±0.5）"),
-                    ),
-                    'B',
+                    ProbeKind::Noisy(index),
                     rng.try_update_value(|r| with_noise(&digit, 0.5, r))
                         .unwrap_or_else(|| digit.clone()),
                 ),
                 (
-                    l.text(
-                        format!("test {one} {index} turned a quarter"),
-                        format!("测试{zh} {index} 旋转 90°"),
-                    ),
-                    'C',
+                    ProbeKind::Turned(index),
                     rotated_quarter(&digit, test.shape()),
                 ),
                 (
-                    l.text("pure noise", "纯噪声").to_string(),
-                    'D',
+                    ProbeKind::PureNoise,
                     rng.try_update_value(|r| pure_noise(test.shape(), r))
                         .unwrap_or_default(),
                 ),
@@ -161,18 +193,10 @@ pub fn AnomalyPanel() -> impl IntoView {
         }
         let mut inputs = altered.get_value().unwrap_or_default();
         if let Some(drawing) = lab.drawing.get_untracked() {
-            inputs.push((
-                l.text("your drawing", "你的手绘").to_string(),
-                'E',
-                drawing.pixels,
-            ));
+            inputs.push((ProbeKind::Drawing, drawing.pixels));
         }
         if let Some((name, pixels)) = uploaded.get_value() {
-            inputs.push((
-                l.text(format!("your image “{name}”"), format!("你的图片“{name}”")),
-                'F',
-                pixels,
-            ));
+            inputs.push((ProbeKind::Image(name), pixels));
         }
         busy.set(true);
         message.set(None);
@@ -248,7 +272,7 @@ pub fn AnomalyPanel() -> impl IntoView {
     let chart = move || {
         scored.with(|s| {
             s.as_ref().map(|s| {
-                let marks = s.probes.iter().map(|p| (p.mark, p.score)).collect::<Vec<_>>();
+                let marks = s.probes.iter().map(|p| (p.kind.mark(), p.score)).collect::<Vec<_>>();
                 let what = if s.variational {
                     Signal::stored("−ELBO")
                 } else {
@@ -265,11 +289,14 @@ pub fn AnomalyPanel() -> impl IntoView {
                 .into_iter()
                 .map(|p| {
                     let pixels = Signal::stored(p.pixels.clone());
+                    let mark = p.kind.mark();
+                    let kind = p.kind.clone();
+                    let name = Signal::derive(move || kind.worded(lang(), lab.noun()));
                     view! {
-                        <figure class="probe" data-mark=p.mark.to_string() data-rank=format!("{:.2}", p.rank)>
-                            <DigitView pixels label=p.name.clone() />
+                        <figure class="probe" data-mark=mark.to_string() data-rank=format!("{:.2}", p.rank)>
+                            <DigitView pixels label=name />
                             <figcaption>
-                                <strong>{p.mark.to_string()}</strong>" "{p.name.clone()}<br />
+                                <strong>{mark.to_string()}</strong>" "{name}<br />
                                 {move || {
                                     let l = lang();
                                     l.text(

@@ -91,6 +91,11 @@ test("the switch changes the language at once, and the choice is kept for the ne
   await reload(page);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   assert.equal(await page.getAttribute("html", "lang"), "en", "kept over the browser's Chinese");
+  // What a chapter worked out in English (the anomaly chapter's scored inputs) is renamed by the
+  // switch, not left in the language it was scored in.
+  await page.locator(".anomaly-panel").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => document.querySelectorAll(".anomaly-panel .probe").length >= 4, null, { timeout: 60_000 });
+  assert.match(await page.textContent(".anomaly-panel .probe"), /test digit \d+/);
   await page.selectOption(".language-select", "zh-CN");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   assert.deepEqual(englishWords(await pageTexts(page)), []);
