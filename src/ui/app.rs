@@ -91,7 +91,11 @@ pub fn App() -> impl IntoView {
     provide_context(Viewport::watch());
     let library = Library::new();
     provide_context(library);
-    let training = Training::new(lab, library);
+    // The test digits (for the plane's dots), the worker and the offline copy wait for the
+    // first model, whose download they would otherwise share (see
+    // `Library::first_model_settled`).
+    let settled = library.first_model_settled(lab);
+    let training = Training::new(lab, library, settled);
     provide_context(training);
     FactorReading::provide(lab, training);
     // The kept datasets are listed at once (the Data menu, the import chapter); the one in use
@@ -99,9 +103,6 @@ pub fn App() -> impl IntoView {
     let datasets = Datasets::new();
     provide_context(datasets);
     spawn_after_this_task(datasets.refresh());
-    // The test digits (for the plane's dots) and the offline copy wait for the first model,
-    // whose download they would otherwise share (see `Library::first_model_settled`).
-    let settled = library.first_model_settled(lab);
     let digits_asked = StoredValue::new(false);
     Effect::new(move |_| {
         if settled.get() && !digits_asked.get_value() {

@@ -101,11 +101,17 @@ impl fmt::Debug for Model {
 }
 
 impl Model {
-    /// A model whose parameters are all zero, to be filled from a checkpoint.
+    /// A model whose parameters are all zero, to be filled by [`init::init_parameters`].
     pub fn zeroed(config: ModelConfig) -> Result<Self> {
-        config.validate().map_err(candle_core::Error::wrap)?;
         let vars = VarMap::new();
         let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+        Self::built(config, vars, vb)
+    }
+
+    /// The network of `config` over the parameters `vb` hands out, which `vars` holds once it
+    /// is built (a checkpoint's reader fills the map as the network asks for each).
+    pub(crate) fn built(config: ModelConfig, vars: VarMap, vb: VarBuilder) -> Result<Self> {
+        config.validate().map_err(candle_core::Error::wrap)?;
         let (latent, hidden, values) = (config.latent, config.hidden, config.shape.values());
         let network = match config.kind {
             ModelKind::MlpVae => Network::MlpVae(MlpVae::new(latent, hidden, values, vb)?),

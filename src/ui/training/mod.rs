@@ -122,8 +122,9 @@ fn now_ms() -> f64 {
 }
 
 impl Training {
-    /// Starts the worker and wires its events to the page.
-    pub fn new(lab: Lab, library: Library) -> Self {
+    /// Wires the worker's events to the page; the worker itself starts once
+    /// `first_model_settled` holds (see [`Self::spawn_worker_after_first_digit`]).
+    pub fn new(lab: Lab, library: Library, first_model_settled: Memo<bool>) -> Self {
         let training = Self {
             worker_ready: RwSignal::new(false),
             data: RwSignal::new(DataStatus::Loading),
@@ -153,7 +154,7 @@ impl Training {
             last_run: StoredValue::new(0),
             data_pending: StoredValue::new(false),
         };
-        training.spawn_worker_after_first_digit();
+        training.spawn_worker_after_first_digit(first_model_settled);
         training.tell_language();
         training.start_heartbeat();
         training.fit_pace_to_data();
@@ -165,7 +166,7 @@ impl Training {
     /// asset), keeping the first load to the page's code and the default weights. If the
     /// model's download never ends, the worker starts after a long wait anyway: training from
     /// scratch must still work.
-    fn spawn_worker_after_first_digit(self) {
+    fn spawn_worker_after_first_digit(self, settled: Memo<bool>) {
         const AT_THE_LATEST_MS: u64 = 20_000;
         let spawned = StoredValue::new(false);
         let spawn_once = move || {
@@ -174,7 +175,6 @@ impl Training {
                 self.spawn_worker();
             }
         };
-        let settled = self.library.first_model_settled(self.lab);
         Effect::new(move |_| {
             if settled.get() {
                 spawn_once();
