@@ -9,6 +9,7 @@
 pub mod charts;
 pub mod client;
 mod data;
+mod events;
 mod number_field;
 mod panel;
 mod resume;
@@ -28,13 +29,10 @@ use super::library::Library;
 use super::state::Lab;
 use crate::ml::model::ModelConfig;
 use crate::ml::train::{check_epochs, TrainConfig};
-use crate::protocol::{
-    wasm_memory_bytes, Command, EpochReport, Event, Progress, ResumeAt, RunState, StepLoss,
-};
+use crate::protocol::{Command, EpochReport, Progress, ResumeAt, RunState, StepLoss};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::notice::Notice;
 use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
-use crate::ui_logic::words::config_words;
 
 /// The worker's data.
 #[derive(Debug, Clone, PartialEq)]
@@ -213,115 +211,6 @@ impl Training {
     /// flight when a new one started) are dropped.
     fn is_current(&self, run: u64) -> bool {
         self.current_run() == Some(run)
-    }
-
-    fn on_event(self, event: Event) {
-        let pong = match event {
-            Event::Pong { n, .. } => Some(n),
-            _ => None,
-        };
-        self.heartbeat.update_value(|b| b.heard(now_ms(), pong));
-        // Every event is handled here by name: a new kind of event must be given a place.
-        match event {
-            Event::Pong { n, memory_bytes } => {
-                self.memory.set(Some((wasm_memory_bytes(), memory_bytes)));
-                self.last_pong.set(n);
-            }
-            Event::Ready { version } => self.on_ready(version),
-            Event::Threads { threads, why_one } => self.threads.set(Some((threads, why_one))),
-            Event::DataReady { dataset, .. } => self.on_data_ready(&dataset),
-            Event::DataUnavailable { message } => self.on_data_unavailable(message),
-            Event::Progress(mut progress) => {
-                if !self.is_current(progress.run) {
-                    return;
-                }
-                let losses = std::mem::take(&mut progress.losses);
-                if !losses.is_empty() {
-                    self.losses.update(|all| {
-                        all.extend(losses);
-                        if all.len() > MAX_LOSSES {
-                            let mut keep = false;
-                            all.retain(|_| {
-                                keep = !keep;
-                                keep
-                            });
-                        }
-                    });
-                }
-                self.progress.set(Some(progress));
-            }
-            Event::Epoch { run, report } => {
-                if self.is_current(run) {
-                    self.reports.update(|r| r.push(report));
-                }
-            }
-            Event::Snapshot {
-                run,
-                step,
-                epochs_done,
-                step_in_epoch,
-                weights,
-            } => {
-                if self.is_current(run) {
-                    let at = ResumeAt {
-                        epochs_done,
-                        steps: step.saturating_sub(step_in_epoch),
-                    };
-                    self.on_snapshot(at, weights);
-                }
-            }
-            Event::Error { run, message } => {
-                if run.is_none() && self.data_refused(&message) {
-                    return;
-                }
-                // An error of no run in particular (a message the worker could not read, a
-                // crash) always concerns the page.
-                if run.is_none_or(|run| self.is_current(run)) {
-                    self.message.set(Some(message.into()));
-                }
-            }
-        }
-    }
-
-    /// New weights of the current run, which a continued run would go on from at `at`.
-    fn on_snapshot(self, at: ResumeAt, weights: Vec<u8>) {
-        let epochs_done = at.epochs_done;
-        let Some(plan) = self.plan.get_untracked() else {
-            return;
-        };
-        // Switching data ends a run, so the data in use now is the run's.
-        let lang = self.lab.lang_untracked();
-        let on = self.lab.own_data.with_untracked(|d| {
-            d.as_ref().map_or(String::new(), |d| {
-                lang.text(format!(" on “{}”", d.name), format!("，数据：“{}”", d.name))
-            })
-        });
-        let (model, epochs) = (config_words(&plan.model, lang), plan.epochs);
-        let name = lang.text(
-            format!("{model} · trained here{on}, {epochs_done}/{epochs} epochs"),
-            format!("{model} · 本页训练{on}，{epochs_done}/{epochs} 轮"),
-        );
-        if let Err(message) = self.library.update_run(
-            self.lab,
-            &plan.entry_id,
-            name,
-            weights,
-            self.follow.get_untracked(),
-        ) {
-            self.message.set(Some(message.into()));
-            return;
-        }
-        self.snapshot_at.set_value(Some(at));
-        let settled = matches!(
-            self.state_untracked(),
-            Some(RunState::Paused | RunState::Finished | RunState::Diverged)
-        );
-        let (persisted_epochs, persisted_ms) = self.persisted.get_value();
-        let now = now_ms();
-        if epochs_done > persisted_epochs || settled || now - persisted_ms >= PERSIST_EVERY_MS {
-            self.persisted.set_value((epochs_done, now));
-            self.persist();
-        }
     }
 
     fn send(&self, command: Command) {
