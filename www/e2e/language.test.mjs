@@ -91,10 +91,18 @@ test("the switch changes the language at once, and the choice is kept for the ne
   await reload(page);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   assert.equal(await page.getAttribute("html", "lang"), "en", "kept over the browser's Chinese");
-  // What a chapter worked out in English (the anomaly chapter's scored inputs) is renamed by the
-  // switch, not left in the language it was scored in.
-  await page.locator(".anomaly-panel").scrollIntoViewIfNeeded();
-  await page.waitForFunction(() => document.querySelectorAll(".anomaly-panel .probe").length >= 4, null, { timeout: 60_000 });
+  // What the chapters work out once seen (a comparison, a scatter, scored inputs, a
+  // restoration) is worked out in English here, and the switch must reword it all, not leave
+  // it in the language it was made in.
+  for (const [chapter, filled] of [
+    [".compare-panel", () => document.querySelectorAll(".compare-table tbody tr").length >= 4],
+    [".scatter-panel", () => document.querySelector("canvas.scatter")?.dataset.points === "2000"],
+    [".anomaly-panel", () => document.querySelectorAll(".anomaly-panel figure.probe").length >= 4],
+    [".restore-panel", () => Boolean(document.querySelector(".restore-verdict")?.dataset.damaged)],
+  ]) {
+    await page.locator(chapter).scrollIntoViewIfNeeded();
+    await page.waitForFunction(filled, null, { timeout: 120_000 });
+  }
   assert.match(await page.textContent(".anomaly-panel .probe"), /test digit \d+/);
   await page.selectOption(".language-select", "zh-CN");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
