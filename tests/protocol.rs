@@ -31,7 +31,7 @@ fn every_message_has_a_sample() {
     let events: BTreeSet<_> = events().iter().map(event_name).collect();
     assert_eq!(
         commands.len(),
-        10,
+        9,
         "one sample of each command at least: {commands:?}"
     );
     assert_eq!(

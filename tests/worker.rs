@@ -9,7 +9,7 @@ use latent_lab::ml::checkpoint;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
 use latent_lab::ml::train::TrainConfig;
 use latent_lab::protocol::{Command, Event, ResumeAt, RunState};
-use latent_lab::ui_logic::lang::Lang;
+use latent_lab::ui_logic::said::Said;
 use latent_lab::worker::runner::{DigitsProblem, Runner};
 
 /// 160 synthetic digits (bars at four places), split 128 train / 32 test.
@@ -242,7 +242,7 @@ fn commands_without_a_run_or_without_data_say_what_to_do() {
     ] {
         let events = runner.handle(command, clock());
         assert!(
-            matches!(&events[..], [Event::Error { message, .. }] if message.contains("press Start")),
+            matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("press Start")),
             "{events:?}"
         );
     }
@@ -253,7 +253,7 @@ fn commands_without_a_run_or_without_data_say_what_to_do() {
     });
     let events = empty.handle(start(1, small()), clock());
     assert!(
-        matches!(&events[..], [Event::Error { message, .. }] if message.contains("404") && message.contains("pretrained")),
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("404") && message.en.contains("pretrained")),
         "{events:?}"
     );
 }
@@ -275,7 +275,7 @@ fn bad_settings_are_refused_and_nothing_starts() {
         clock(),
     );
     assert!(
-        matches!(&events[..], [Event::Error { message, .. }] if message.contains("learning rate"))
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("learning rate"))
     );
     assert!(!runner.wants_slice());
 }
@@ -303,7 +303,10 @@ fn divergence_pauses_the_run_with_finite_weights_and_advice() {
             _ => None,
         })
         .expect("learning rate 10 with β = 1000 diverges");
-    assert!(message.contains("lower the learning rate"), "{message}");
+    assert!(
+        message.en.contains("lower the learning rate"),
+        "{message:?}"
+    );
     assert_eq!(last_progress(&events).unwrap().state, RunState::Diverged);
     let weights = events.iter().rev().find_map(|e| match e {
         Event::Snapshot { weights, .. } => Some(weights.clone()),
@@ -339,7 +342,7 @@ fn starting_from_weights_checks_they_fit_the_model() {
     };
     let events = runner.handle(wrong, clock());
     assert!(
-        matches!(&events[..], [Event::Error { message, .. }] if message.contains("not a")),
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("not a")),
         "{events:?}"
     );
     let right = Command::Start {
@@ -368,7 +371,7 @@ fn starting_from_weights_checks_they_fit_the_model() {
         clock(),
     );
     assert!(
-        matches!(&events[..], [Event::Error { message, .. }] if message.contains("cannot be used")),
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("cannot be used")),
         "{events:?}"
     );
 }
@@ -442,7 +445,7 @@ fn a_start_that_fails_stops_the_run_it_was_meant_to_replace() {
     );
     let events = runner.handle(Command::Pause, clock());
     assert!(
-        matches!(&events[..], [Event::Error { message, .. }] if message.contains("press Start"))
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("press Start"))
     );
 }
 
@@ -555,7 +558,7 @@ fn a_run_continued_from_a_snapshot_keeps_its_counters_and_waits_when_paused() {
     };
     let events = runner.handle(without_weights, clock());
     assert!(
-        matches!(&events[..], [Event::Error { message, .. }] if message.contains("its weights")),
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("its weights")),
         "{events:?}"
     );
 }
@@ -653,7 +656,7 @@ fn a_run_continued_from_the_middle_of_an_epoch_keeps_its_planned_total_of_steps(
 }
 
 /// The message of the only event, an error.
-fn error_message(events: &[Event]) -> &str {
+fn error_message(events: &[Event]) -> &Said {
     match events {
         [Event::Error { message, .. }] => message,
         other => panic!("expected one error, got {other:?}"),
@@ -661,38 +664,33 @@ fn error_message(events: &[Event]) -> &str {
 }
 
 #[test]
-fn the_pages_language_words_every_later_message_and_is_answered_by_nothing() {
+fn every_message_comes_in_both_languages_so_the_page_can_switch_after_it_came() {
     let clock = clock();
     let mut runner = runner_with_data();
-    runner.warm_up();
-    assert!(
-        runner
-            .handle(Command::Language { lang: Lang::Zh }, clock())
-            .is_empty(),
-        "the language changes what is said, nothing else"
-    );
-    assert!(runner.wants_slice(), "and leaves the warm-up going");
     let none = runner.handle(Command::Pause, clock());
-    assert_eq!(error_message(&none), "现在没有在进行的训练：请先按“开始”");
+    assert_eq!(
+        error_message(&none),
+        &Said::new(
+            "there is no training run: press Start first",
+            "现在没有在进行的训练：请先按“开始”"
+        )
+    );
     let bad = TrainConfig {
         learning_rate: 0.0,
         ..small()
     };
     let refused = runner.handle(start(1, bad), clock());
-    assert!(
-        error_message(&refused).starts_with("学习率 0 无法使用"),
-        "{refused:?}"
-    );
+    let refused = error_message(&refused);
+    assert!(refused.zh.starts_with("学习率 0 无法使用"), "{refused:?}");
+    assert!(refused.en.contains("learning rate"), "{refused:?}");
 
-    // A run started in English speaks Chinese once told: its divergence is in Chinese.
-    runner.handle(Command::Language { lang: Lang::En }, clock());
+    // A run's own messages too: its divergence.
     let diverging = TrainConfig {
         learning_rate: 10.0,
         beta: 1000.0,
         ..small()
     };
     runner.handle(start(1000, diverging), clock());
-    runner.handle(Command::Language { lang: Lang::Zh }, clock());
     let events = drain(&mut runner, &clock, 2000);
     let diverged = events
         .iter()
@@ -702,21 +700,19 @@ fn the_pages_language_words_every_later_message_and_is_answered_by_nothing() {
         })
         .expect("learning rate 10 with β = 1000 diverges");
     assert!(
-        diverged.starts_with("训练在第") && diverged.contains("请调低学习率"),
-        "{diverged}"
+        diverged.zh.starts_with("训练在第") && diverged.zh.contains("请调低学习率"),
+        "{diverged:?}"
     );
-
-    runner.handle(Command::Language { lang: Lang::En }, clock());
-    runner.handle(Command::Reset, clock());
-    let back = runner.handle(Command::Step, clock());
-    assert!(error_message(&back).contains("press Start"), "{back:?}");
+    assert!(
+        diverged.en.contains("lower the learning rate"),
+        "{diverged:?}"
+    );
 }
 
 #[test]
-fn missing_digits_are_explained_in_the_language_of_the_moment() {
+fn missing_digits_are_explained_in_both_languages() {
     let clock = clock();
     let mut runner = Runner::new();
-    runner.handle(Command::Language { lang: Lang::Zh }, clock());
     let unavailable = runner.set_data_error(DigitsProblem::Refused {
         url: "assets/digits.bin".into(),
         status: 404,
@@ -724,14 +720,19 @@ fn missing_digits_are_explained_in_the_language_of_the_moment() {
     assert_eq!(
         unavailable,
         Event::DataUnavailable {
-            message: "assets/digits.bin：服务器返回了 404".into()
+            message: Said::new(
+                "assets/digits.bin: the server answered 404",
+                "assets/digits.bin：服务器返回了 404"
+            )
         }
     );
-    runner.handle(Command::Language { lang: Lang::En }, clock());
     let events = runner.handle(start(1, small()), clock());
     assert_eq!(
         error_message(&events),
-        "training needs the digits, and they are not available (assets/digits.bin: the server \
-         answered 404); the pretrained models still work"
+        &Said::new(
+            "training needs the digits, and they are not available (assets/digits.bin: the \
+             server answered 404); the pretrained models still work",
+            "训练需要数字数据，但它们无法使用（assets/digits.bin：服务器返回了 404）；预训练模型仍可使用"
+        )
     );
 }

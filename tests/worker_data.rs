@@ -115,7 +115,7 @@ fn a_file_that_is_not_a_dataset_is_refused_in_words_and_the_data_stays() {
     );
     assert!(
         matches!(&events[..], [Event::Error { run: None, message }]
-            if message.starts_with("that dataset cannot be trained on") && message.contains("not a safetensors file")),
+            if message.en.starts_with("that dataset cannot be trained on") && message.en.contains("not a safetensors file")),
         "{events:?}"
     );
     assert!(runner.wants_slice(), "the run on the digits goes on");
@@ -149,7 +149,7 @@ fn colour_pictures_train_a_model_of_their_shape_and_a_digits_model_is_refused_by
     let events = runner.handle(start(1), 0.0);
     assert!(
         matches!(&events[..], [Event::Error { run: Some(1), message }]
-            if message.starts_with("the model reads 28×28 grey images but the data is 32×32 colour")),
+            if message.en.starts_with("the model reads 28×28 grey images but the data is 32×32 colour")),
         "{events:?}"
     );
     let Command::Start { model, .. } = start(2) else {
@@ -182,7 +182,7 @@ fn going_back_to_the_digits_before_they_load_says_they_are_not_there_yet() {
     let mut runner = Runner::new();
     let events = runner.handle(Command::UseData { dataset: None }, 0.0);
     assert!(
-        matches!(&events[..], [Event::Error { message, .. }] if message.contains("still loading")),
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("still loading")),
         "{events:?}"
     );
     // A dataset can be used before the digits arrive, and stays chosen when they do.
@@ -225,7 +225,7 @@ fn a_set_too_small_for_a_test_split_trains_on_everything_and_is_scored_on_its_tr
         for event in runner.slice(&clock, 20.0) {
             match event {
                 Event::Epoch { report, .. } => reports.push(report),
-                Event::Error { message, .. } => panic!("{message}"),
+                Event::Error { message, .. } => panic!("{message:?}"),
                 _ => {}
             }
         }

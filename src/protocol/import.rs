@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::ml::dataset::fit::Fit;
 use crate::ml::dataset::import::Tally;
 use crate::ml::dataset::Channels;
-use crate::ui_logic::lang::Lang;
+use crate::ui_logic::said::Said;
 
 /// What the page tells an import worker (the worker binary started with `?role=import`, one per
 /// import, ended by the page when it is done or cancelled) once it is
@@ -37,9 +37,6 @@ pub struct ImportRequest {
     /// Each file's path from the chosen folder (or its name): its label comes from it
     /// (`ml::dataset::import::label_of`), and messages name files by it.
     pub paths: Vec<String>,
-    /// The page's language, for the worker's messages (English when a page leaves it out).
-    #[serde(default)]
-    pub lang: Lang,
 }
 
 /// What an import worker tells the page.
@@ -57,20 +54,5 @@ pub enum ImportEvent {
         tally: Tally,
     },
     /// Nothing could be made of the files; `message` says why.
-    ImportFailed { message: String },
-}
-
-#[cfg(all(test, not(target_arch = "wasm32")))]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_request_from_a_page_that_names_no_language_is_answered_in_english() {
-        let request: ImportRequest = serde_json::from_str(
-            r#"{"name":"mine","channels":"Grey","side":28,"fit":"CentreCrop",
-                "invert_dark_on_light":true,"paths":["a.png"]}"#,
-        )
-        .unwrap();
-        assert_eq!(request.lang, Lang::En);
-    }
+    ImportFailed { message: Said },
 }

@@ -11,14 +11,14 @@ use serde::{Deserialize, Serialize};
 use crate::ml::loss::LossValues;
 use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
-use crate::ui_logic::lang::Lang;
+use crate::ui_logic::said::Said;
 
 mod import;
 
 pub use import::{ImportCommand, ImportEvent, ImportRequest};
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 8;
+pub const PROTOCOL_VERSION: u32 = 9;
 
 /// The worker binary is started as an import worker by the loader's address saying
 /// `role=IMPORT_ROLE` (`worker_loader.js?role=import`); without a role it trains.
@@ -71,12 +71,6 @@ pub enum Command {
     /// sends no error, so the page notices it by the missing answer.
     Ping {
         n: u64,
-    },
-    /// The page's language, for the worker's messages from now on (English until told). Sent
-    /// when the worker is Ready and whenever the language changes; answered by the worker's
-    /// [`Event::Threads`] again, in that language, once it knows how many threads train.
-    Language {
-        lang: Lang,
     },
 }
 
@@ -173,11 +167,11 @@ pub enum Event {
         version: u32,
     },
     /// How many threads train (the worker and its helper, or the worker alone), and when it
-    /// is one on a machine with more cores, why. Sent after [`Event::Ready`], again if the
-    /// helper stops, and again after each [`Command::Language`], in that language.
+    /// is one on a machine with more cores, why. Sent after [`Event::Ready`] and again if the
+    /// helper stops.
     Threads {
         threads: u32,
-        why_one: Option<String>,
+        why_one: Option<Said>,
     },
     /// The data is loaded (the built-in digits, or a dataset after [`Command::UseData`]):
     /// training can start.
@@ -189,7 +183,7 @@ pub enum Event {
     },
     /// The digits asset could not be loaded: training is impossible, decoding is not affected.
     DataUnavailable {
-        message: String,
+        message: Said,
     },
     Progress(Progress),
     /// An epoch ended and the model was evaluated (see [`EpochReport::scored_on`]).
@@ -212,7 +206,7 @@ pub enum Event {
     /// A command could not be carried out, or training stopped; `message` says why and what to do.
     Error {
         run: Option<u64>,
-        message: String,
+        message: Said,
     },
     /// The answer to [`Command::Ping`], with the size of the worker's WebAssembly memory (which
     /// only grows: the soak benchmark watches it for leaks).

@@ -16,7 +16,7 @@ use crate::ui_logic::words::config_words;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::histogram::ScoreHistogram;
-use super::i18n::{tr, use_lang, Lang};
+use super::i18n::{said_in, tr, use_lang, Lang, Said};
 use super::picture_file;
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, shown_weights, SameSet};
@@ -142,7 +142,7 @@ pub fn AnomalyPanel() -> impl IntoView {
     let lab = use_lab();
     let scored = RwSignal::new(None::<Scored>);
     let busy = RwSignal::new(false);
-    let message = RwSignal::new(None::<String>);
+    let message = RwSignal::new(None::<Said>);
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xa11a));
     // An image the user chose, scored with the others: (file name, its values at the model's
     // shape).
@@ -155,11 +155,10 @@ pub fn AnomalyPanel() -> impl IntoView {
     let altered_from = StoredValue::new(None::<SameSet>);
     let lang = use_lang();
     let run = move |another_digit: bool| {
-        let l = lab.lang_untracked();
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
             let noun = lab.noun_untracked();
-            message.set(Some(l.text(
+            message.set(Some(Said::new(
                 format!(
                     "The test {} are needed for the comparison and are not loaded.",
                     noun.many()
@@ -206,23 +205,20 @@ pub fn AnomalyPanel() -> impl IntoView {
             model.ensure_test_scores(&test).await;
             busy.set(false);
             let Some(scores) = model.test_scores(&test) else {
-                message.set(Some(
-                    l.text(
-                        "The test set could not be scored with this model.",
-                        "无法用这个模型给测试集打分。",
-                    )
-                    .to_string(),
-                ));
+                message.set(Some(Said::new(
+                    "The test set could not be scored with this model.",
+                    "无法用这个模型给测试集打分。",
+                )));
                 return;
             };
             let (Some(histogram), Some(probes)) = (
                 Histogram::of_sorted(&scores, BINS, 99.5),
                 score_all(&model, &scores, inputs),
             ) else {
-                message.set(Some(
-                    l.text("These inputs could not be scored.", "无法给这些输入打分。")
-                        .to_string(),
-                ));
+                message.set(Some(Said::new(
+                    "These inputs could not be scored.",
+                    "无法给这些输入打分。",
+                )));
                 return;
             };
             scored.set(Some(Scored {
@@ -258,11 +254,10 @@ pub fn AnomalyPanel() -> impl IntoView {
                     run(false);
                 }
                 Err(e) => {
-                    let l = lab.lang_untracked();
-                    let why = e.worded(l);
-                    message.set(Some(l.text(
-                        format!("{why}; nothing was scored."),
-                        format!("{why}；没有打分。"),
+                    let why = e.said();
+                    message.set(Some(Said::new(
+                        format!("{}; nothing was scored.", why.en),
+                        format!("{}；没有打分。", why.zh),
                     )))
                 }
             }
@@ -382,7 +377,7 @@ pub fn AnomalyPanel() -> impl IntoView {
                 <div class="probes">{cards}</div>
             </div>
             <p class="error" role="alert">
-                {move || message.get()}
+                {move || message.with(|m| said_in(lang(), m))}
                 {move || lab.why_no_test_images().map(|why| {
                     lang().text(format!("No test images to score: {why}."), format!("没有可打分的测试图片：{why}。"))
                 })}

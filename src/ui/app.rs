@@ -16,7 +16,7 @@ use super::factor_reading::FactorReading;
 use super::factors::FactorsPanel;
 use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
-use super::i18n::{page_lang, tr, Lang, Language, LanguageSwitch};
+use super::i18n::{tr, Lang, Language, LanguageSwitch};
 use super::import_panel::ImportPanel;
 use super::interpolation::InterpolationPanel;
 use super::latent_panel::LatentPanel;
@@ -43,7 +43,7 @@ const DIGITS_URL: &str = "assets/digits.bin";
 async fn load_test_digits(lab: Lab) {
     let result = fetch_bytes(DIGITS_URL)
         .await
-        .and_then(|bytes| ImageSet::parse_test_split(&bytes).map_err(|e| e.worded(page_lang())));
+        .and_then(|bytes| ImageSet::parse_test_split(&bytes).map_err(|e| e.said()));
     match result {
         Ok(test) => {
             let test = Arc::new(test);

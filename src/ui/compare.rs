@@ -12,13 +12,12 @@ use std::sync::Arc;
 use leptos::html::Section;
 use leptos::prelude::*;
 
-use super::i18n::page_lang;
 use crate::ml::model::ModelConfig;
 use crate::ui_logic::words::config_words;
 
 use super::clock::{in_chunks, now_ms};
 use super::digit_view::DigitView;
-use super::i18n::{tr, trf, use_lang, Lang};
+use super::i18n::{said_in, tr, trf, use_lang, Lang, Said};
 use super::library::{pretrained_id, use_library};
 use super::state::{use_lab, ActiveModel};
 use super::visibility::{fill_when_shown, test_set_key};
@@ -69,9 +68,9 @@ async fn row_for(
     shown: &[usize],
     ends: (usize, usize),
     seed: u64,
-) -> Result<Row, String> {
+) -> Result<Row, Said> {
     let m = &model.model;
-    let fail = |e: candle_core::Error| format!("{}: {e}", model.title(page_lang()));
+    let fail = |e: candle_core::Error| Said::of(|l| format!("{}: {e}", model.title(l)));
     let images: Vec<f32> = shown
         .iter()
         .flat_map(|&i| test.image(i).iter().copied())
@@ -132,15 +131,14 @@ pub fn ComparePanel() -> impl IntoView {
     let library = use_library();
     let rows = RwSignal::new(Vec::<Row>::new());
     let busy = RwSignal::new(false);
-    let message = RwSignal::new(None::<String>);
+    let message = RwSignal::new(None::<Said>);
     let rng = StoredValue::new_local(Rng::new(now_ms().to_bits() ^ 0xc0_3fa7e));
 
     let lang = use_lang();
     let compare = move || {
-        let l = lab.lang_untracked();
         let Some(test) = lab.test.get_untracked() else {
             let noun = lab.noun_untracked();
-            message.set(Some(l.text(
+            message.set(Some(Said::new(
                 format!("The test {} are needed and are not loaded.", noun.many()),
                 format!("需要测试{}，但它们还没有加载。", noun.zh()),
             )));
@@ -182,7 +180,7 @@ pub fn ComparePanel() -> impl IntoView {
             let mut other_shapes = 0;
             for id in ids {
                 // The explored model as it is now (a training run's snapshot may not be kept).
-                let model: Result<Arc<ActiveModel>, String> =
+                let model: Result<Arc<ActiveModel>, Said> =
                     match explored.as_ref().filter(|m| m.id == id) {
                         Some(m) => Ok(m.clone()),
                         None => library.load(&id).await,
@@ -191,20 +189,21 @@ pub fn ComparePanel() -> impl IntoView {
                     Ok(model) if model.shape() != test.shape() => other_shapes += 1,
                     Ok(model) => match row_for(&model, &test, &shown, ends, seed).await {
                         Ok(row) => rows.update(|r| r.push(row)),
-                        Err(e) => message.set(Some(
-                            l.text(format!("Could not compare {e}"), format!("无法比较 {e}")),
-                        )),
+                        Err(e) => message.set(Some(Said::new(
+                            format!("Could not compare {}", e.en),
+                            format!("无法比较 {}", e.zh),
+                        ))),
                     },
-                    Err(e) => message.set(Some(l.text(
-                        format!("Could not load {id}: {e}"),
-                        format!("无法加载 {id}：{e}"),
+                    Err(e) => message.set(Some(Said::new(
+                        format!("Could not load {id}: {}", e.en),
+                        format!("无法加载 {id}：{}", e.zh),
                     ))),
                 }
             }
             if other_shapes > 0 && message.with_untracked(Option::is_none) {
                 let none = rows.with_untracked(Vec::is_empty);
                 let shape = test.shape();
-                message.set(Some(match l {
+                message.set(Some(Said::of(|l| match l {
                     Lang::En => {
                         let which = if none {
                             "no model reads them yet: train one"
@@ -224,7 +223,7 @@ pub fn ComparePanel() -> impl IntoView {
                             crate::ui_logic::words::shape_words(shape, Lang::Zh)
                         )
                     }
-                }));
+                })));
             }
             busy.set(false);
         });
@@ -338,7 +337,7 @@ pub fn ComparePanel() -> impl IntoView {
                 <div class="compare-gallery">{gallery}</div>
             </div>
             <p class="error" role="alert">
-                {move || message.get()}
+                {move || message.with(|m| said_in(lang(), m))}
                 {move || lab.why_no_test_images().map(|why| {
                     lang().text(format!("No test images to compare on: {why}."), format!("没有可用于比较的测试图片：{why}。"))
                 })}

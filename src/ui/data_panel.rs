@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
-use super::i18n::{tr, trf, Lang};
+use super::i18n::{said_in, tr, trf, Lang, Said};
 use super::my_drawings::MyDrawings;
 use super::picture_file;
 use super::sketch::{SketchPad, PAD_SIDE};
@@ -70,14 +70,14 @@ fn SourceButton(which: Source) -> impl IntoView {
 #[component]
 pub fn DataPanel() -> impl IntoView {
     let lab = use_lab();
-    let (notice, set_notice) = signal(None::<String>);
+    let (notice, set_notice) = signal(None::<Said>);
     let on_ink = Callback::new(move |ink: Option<Vec<f32>>| {
         match ink.map(|ink| mnist_like(&ink, PAD_SIDE, PAD_SIDE)) {
             None | Some(Err(PreprocessError::Blank)) => {
                 lab.drawing.set(None);
                 set_notice.set(None);
             }
-            Some(Err(e)) => set_notice.set(Some(e.worded(lab.lang_untracked()))),
+            Some(Err(e)) => set_notice.set(Some(e.said())),
             Some(Ok(done)) => {
                 set_notice.set(None);
                 lab.drawing.set(Some(Drawing {
@@ -232,10 +232,10 @@ pub fn DataPanel() -> impl IntoView {
                     lab.source.set(Source::Drawing);
                 }
                 Err(e) => {
-                    let l = lab.lang_untracked();
-                    set_notice.set(Some(l.text(
-                        format!("{}; the input is as it was.", e.worded(l)),
-                        format!("{}；输入保持不变。", e.worded(l)),
+                    let why = e.said();
+                    set_notice.set(Some(Said::new(
+                        format!("{}; the input is as it was.", why.en),
+                        format!("{}；输入保持不变。", why.zh),
                     )))
                 }
             }
@@ -377,7 +377,7 @@ pub fn DataPanel() -> impl IntoView {
             <p class="score" aria-live="polite">
                 {move || score_text().unwrap_or_else(waiting)}
             </p>
-            <p class="error" role="alert">{move || if drawing_chosen() { notice.get() } else { None }}</p>
+            <p class="error" role="alert">{move || if drawing_chosen() { notice.with(|n| said_in(lab.lang(), n)) } else { None }}</p>
         </section>
     }
 }

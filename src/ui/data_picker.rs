@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use super::datasets::{shape_id_words, use_dataset, use_datasets, why_entry_not_usable};
 use super::generated::{drawing_words, SPRITES_ID};
-use super::i18n::{tr, use_lang};
+use super::i18n::{said_in, tr, use_lang, Said};
 use super::state::use_lab;
 use super::training::Training;
 
@@ -21,11 +21,11 @@ pub fn DataPicker() -> impl IntoView {
             .with(|d| d.as_ref().map(|d| d.id.clone()).unwrap_or_default())
     };
     // The last choice under way (the shapes being drawn) or why it was not taken, under the menu.
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<Said>);
     let on_change = move |ev: leptos::ev::Event| {
         let id = event_target_value(&ev);
         if id == SPRITES_ID {
-            problem.set(Some(drawing_words(lab.lang_untracked())));
+            problem.set(Some(Said::of(drawing_words)));
         }
         leptos::task::spawn_local(async move {
             let outcome = if id.is_empty() {
@@ -33,9 +33,9 @@ pub fn DataPicker() -> impl IntoView {
             } else {
                 match datasets.open(&id).await {
                     Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
-                    Err(e) => Some(lab.lang_untracked().text(
-                        format!("That dataset cannot be used: {e}."),
-                        format!("这个数据集无法使用：{e}。"),
+                    Err(e) => Some(Said::new(
+                        format!("That dataset cannot be used: {}.", e.en),
+                        format!("这个数据集无法使用：{}。", e.zh),
                     )),
                 }
             };
@@ -58,10 +58,10 @@ pub fn DataPicker() -> impl IntoView {
                     </option>
                     <For each=move || datasets.entries.get() key=|e| (e.id.clone(), e.saved_ms.to_bits()) let:entry>
                         {
-                            let usable = why_entry_not_usable(&entry, untrack(lang)).is_none();
+                            let usable = why_entry_not_usable(&entry).is_none();
                             let why = {
                                 let entry = entry.clone();
-                                move || why_entry_not_usable(&entry, lang()).unwrap_or_default()
+                                move || why_entry_not_usable(&entry).map(|w| w.get(lang()).to_string()).unwrap_or_default()
                             };
                             let words = {
                                 let entry = entry.clone();
@@ -85,7 +85,7 @@ pub fn DataPicker() -> impl IntoView {
                     </For>
                 </select>
             </label>
-            <p class="library-message" role="status">{move || problem.get()}</p>
+            <p class="library-message" role="status">{move || problem.with(|p| said_in(lang(), p))}</p>
         </div>
     }
 }

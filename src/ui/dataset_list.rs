@@ -8,14 +8,13 @@ use leptos::prelude::*;
 use super::datasets::{
     shape_id_words, use_dataset, use_datasets, why_entry_not_usable, THUMBNAIL_IMAGES,
 };
-use super::i18n::{tr, use_lang};
+use super::i18n::{said_in, tr, use_lang, Said};
 use super::image_grid::paint_images;
 use super::picker::download;
 use super::state::use_lab;
 use super::storage::{self, StoredDataset};
 use super::training::Training;
 use crate::ml::dataset::ImageShape;
-use crate::ui_logic::lang::Lang;
 
 /// A size in bytes for people: "840 KB", "12.3 MB".
 fn size_words(bytes: usize) -> String {
@@ -57,12 +56,13 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
     let lang = use_lang();
     let id = StoredValue::new(entry.id.clone());
     let name = StoredValue::new(entry.name.clone());
-    let usable = why_entry_not_usable(&entry, Lang::En).is_none();
+    let usable = why_entry_not_usable(&entry).is_none();
     let why = {
         let entry = entry.clone();
         move || {
             let l = lang();
-            why_entry_not_usable(&entry, l).map(|w| {
+            why_entry_not_usable(&entry).map(|w| {
+                let w = w.get(l);
                 l.text(
                     format!("Not for training here: {w}."),
                     format!("无法在这里训练：{w}。"),
@@ -96,33 +96,31 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let problem = match datasets.open(&id.get_value()).await {
                 Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
-                Err(e) => Some(lab.lang_untracked().text(
-                    format!("That dataset cannot be used: {e}."),
-                    format!("这个数据集无法使用：{e}。"),
+                Err(e) => Some(Said::new(
+                    format!("That dataset cannot be used: {}.", e.en),
+                    format!("这个数据集无法使用：{}。", e.zh),
                 )),
             };
             datasets.message.set(problem);
         });
     };
     let on_download = move |_| {
-        let l = lab.lang_untracked();
         leptos::task::spawn_local(async move {
             let outcome = storage::dataset_file(&id.get_value())
                 .await
                 .and_then(|bytes| {
                     bytes.ok_or_else(|| {
-                        l.text(
+                        Said::new(
                             "it is no longer kept in this browser",
                             "它已不在这个浏览器中",
                         )
-                        .to_string()
                     })
                 })
-                .and_then(|bytes| download(&bytes, &file_name(&name.get_value()), l));
+                .and_then(|bytes| download(&bytes, &file_name(&name.get_value())));
             if let Err(e) = outcome {
-                datasets.message.set(Some(l.text(
-                    format!("The download failed: {e}."),
-                    format!("下载失败：{e}。"),
+                datasets.message.set(Some(Said::new(
+                    format!("The download failed: {}.", e.en),
+                    format!("下载失败：{}。", e.zh),
                 )));
             }
         });
@@ -168,6 +166,7 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
 #[component]
 pub fn DatasetList() -> impl IntoView {
     let datasets = use_datasets();
+    let lang = use_lang();
     let on_open = move |ev: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);
         let Some(chosen) = input.files().and_then(|f| f.get(0)) else {
@@ -191,7 +190,7 @@ pub fn DatasetList() -> impl IntoView {
             <label class="button file-button">{tr("Open a dataset file…", "打开数据集文件…")}
                 <input type="file" class="open-dataset" accept=".safetensors" on:change=on_open />
             </label>
-            <p class="error" role="alert">{move || datasets.message.get()}</p>
+            <p class="error" role="alert">{move || datasets.message.with(|m| said_in(lang(), m))}</p>
         </div>
     }
 }

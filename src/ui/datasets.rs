@@ -15,13 +15,14 @@ use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::words::shape_words;
 
 use super::generated;
-use super::i18n::{Lang, Language};
+use super::i18n::Lang;
 use super::picker::read_file;
 use super::state::{Lab, OwnData};
 use super::storage::{self, StoredDataset};
 use super::training::Training;
 use crate::ml::dataset::{file, sprites, Dataset, ImageShape};
 use crate::ml::run_notes;
+use crate::ui_logic::said::Said;
 
 /// Images a kept dataset's thumbnail shows.
 pub const THUMBNAIL_IMAGES: usize = 8;
@@ -49,9 +50,9 @@ pub(crate) fn shape_id_words(id: &str, lang: Lang) -> String {
 
 /// Why a kept dataset cannot be used, read from its entry without its file: a shape this
 /// version does not know (kept by a newer one).
-pub fn why_entry_not_usable(entry: &StoredDataset, lang: Lang) -> Option<String> {
+pub fn why_entry_not_usable(entry: &StoredDataset) -> Option<Said> {
     ImageShape::from_id(&entry.shape).is_none().then(|| {
-        lang.text(
+        Said::new(
             format!(
                 "its pictures are “{}”, a shape this version of the page cannot train on",
                 entry.shape
@@ -71,9 +72,7 @@ pub struct Datasets {
     /// Every kept dataset, oldest first.
     pub entries: RwSignal<Vec<StoredDataset>>,
     /// The last problem with the shelf (storage full, a file gone), to show.
-    pub message: RwSignal<Option<String>>,
-    /// The page's language, for those messages (none in a test: English).
-    language: Option<Language>,
+    pub message: RwSignal<Option<Said>>,
 }
 
 pub fn use_datasets() -> Datasets {
@@ -85,22 +84,16 @@ impl Datasets {
         Self {
             entries: RwSignal::new(Vec::new()),
             message: RwSignal::new(None),
-            language: use_context::<Language>(),
         }
-    }
-
-    /// The language in use, untracked: for a message made when something happens.
-    pub fn lang(self) -> Lang {
-        self.language.map_or(Lang::En, |l| untrack(move || l.get()))
     }
 
     /// Reads the list again.
     pub async fn refresh(self) {
         match storage::list_datasets().await {
             Ok(list) => self.entries.set(list),
-            Err(e) => self.message.set(Some(self.lang().text(
-                format!("Your kept datasets cannot be listed: {e}."),
-                format!("无法列出你保存的数据集：{e}。"),
+            Err(e) => self.message.set(Some(Said::new(
+                format!("Your kept datasets cannot be listed: {}.", e.en),
+                format!("无法列出你保存的数据集：{}。", e.zh),
             ))),
         }
     }
@@ -112,7 +105,7 @@ impl Datasets {
         set: &Dataset,
         file: &[u8],
         ink: bool,
-    ) -> Result<String, (String, String)> {
+    ) -> Result<String, (String, Said)> {
         let id = format!("dataset-{:.0}-{}", js_sys::Date::now(), set.len());
         self.keep_as(id, set, file, ink).await
     }
@@ -124,7 +117,7 @@ impl Datasets {
         set: &Dataset,
         file: &[u8],
         ink: bool,
-    ) -> Result<String, (String, String)> {
+    ) -> Result<String, (String, Said)> {
         let saved_ms = js_sys::Date::now();
         let shown = set.len().min(THUMBNAIL_IMAGES);
         let entry = StoredDataset {
@@ -146,24 +139,26 @@ impl Datasets {
     /// Keeps a dataset file a person opened (or dropped), saying what went wrong if it is not
     /// one; nothing already kept is touched.
     pub async fn add_file(self, chosen: web_sys::File) {
-        let lang = self.lang();
-        let outcome = match read_file(chosen, lang).await {
+        let outcome = match read_file(chosen).await {
             Ok((file_name, bytes)) => match file::load(&bytes) {
                 Ok(set) => self
                     .keep(&set, &bytes, true)
                     .await
                     .map(|_| ())
                     .map_err(|(_, e)| {
-                        lang.text(
-                            format!("“{file_name}” was read but could not be kept: {e}."),
-                            format!("“{file_name}”已读取，但无法保存：{e}。"),
+                        Said::new(
+                            format!("“{file_name}” was read but could not be kept: {}.", e.en),
+                            format!("“{file_name}”已读取，但无法保存：{}。", e.zh),
                         )
                     }),
                 Err(e) => {
-                    let why = e.worded(lang);
-                    Err(lang.text(
-                        format!("“{file_name}” is not a dataset Latent Lab can read: {why}."),
-                        format!("“{file_name}”不是 Latent Lab 能读取的数据集：{why}。"),
+                    let why = e.said();
+                    Err(Said::new(
+                        format!(
+                            "“{file_name}” is not a dataset Latent Lab can read: {}.",
+                            why.en
+                        ),
+                        format!("“{file_name}”不是 Latent Lab 能读取的数据集：{}。", why.zh),
                     ))
                 }
             },
@@ -173,23 +168,21 @@ impl Datasets {
     }
 
     /// Reads the kept dataset `id` (or draws the generated sprites, [`generated::SPRITES_ID`]).
-    pub async fn open(self, id: &str) -> Result<Chosen, String> {
-        let lang = self.lang();
+    pub async fn open(self, id: &str) -> Result<Chosen, Said> {
         if id == generated::SPRITES_ID {
-            return generated::draw_sprites(lang).await;
+            return generated::draw_sprites().await;
         }
         let bytes = storage::dataset_file(id).await?.ok_or_else(|| {
-            lang.text(
+            Said::new(
                 "it is no longer kept in this browser",
                 "它已不在这个浏览器中",
             )
-            .to_string()
         })?;
         let set = file::load(&bytes).map_err(|e| {
-            let why = e.worded(lang);
-            lang.text(
-                format!("the kept file is damaged: {why}"),
-                format!("保存的文件已损坏：{why}"),
+            let why = e.said();
+            Said::new(
+                format!("the kept file is damaged: {}", why.en),
+                format!("保存的文件已损坏：{}", why.zh),
             )
         })?;
         let ink = self
@@ -209,7 +202,7 @@ impl Datasets {
     /// shape (the one it was trained on, by name, else the newest). Returns why nothing could
     /// be done, if nothing was; the model stays either way (its sliders, manifold and samples
     /// need no data).
-    pub async fn follow_model(self, lab: Lab, training: Option<Training>) -> Option<String> {
+    pub async fn follow_model(self, lab: Lab, training: Option<Training>) -> Option<Said> {
         let (shape, trained_on) = lab.active.with_untracked(|m| {
             m.as_ref()
                 .map(|m| (m.shape(), m.info.notes.get(run_notes::DATASET).cloned()))
@@ -240,10 +233,9 @@ impl Datasets {
                     .map(|e| e.id.clone())
             })
         };
-        let lang = lab.lang_untracked();
         let Some(id) = id else {
             let zh_shape = shape_words(shape, Lang::Zh);
-            return Some(lang.text(
+            return Some(Said::new(
                 format!(
                     "This model reads {shape} pictures, and no dataset kept here has that shape: \
                      the chapters that need data wait until you import pictures as {shape}."
@@ -256,9 +248,12 @@ impl Datasets {
         };
         match self.open(&id).await {
             Ok(chosen) => use_dataset(self, lab, training, Some(chosen)).problem(),
-            Err(e) => Some(lang.text(
-                format!("The dataset this model reads could not be opened: {e}."),
-                format!("无法打开这个模型所读取的数据集：{e}。"),
+            Err(e) => Some(Said::new(
+                format!(
+                    "The dataset this model reads could not be opened: {}.",
+                    e.en
+                ),
+                format!("无法打开这个模型所读取的数据集：{}。", e.zh),
             )),
         }
     }
@@ -280,9 +275,9 @@ impl Datasets {
             }
         }
         if let Err(e) = storage::delete_dataset(&id).await {
-            self.message.set(Some(lab.lang_untracked().text(
-                format!("The dataset could not be deleted: {e}."),
-                format!("无法删除这个数据集：{e}。"),
+            self.message.set(Some(Said::new(
+                format!("The dataset could not be deleted: {}.", e.en),
+                format!("无法删除这个数据集：{}。", e.zh),
             )));
         }
         self.refresh().await;
@@ -305,12 +300,16 @@ impl Datasets {
             }
             Err(e) => {
                 forget_in_use();
-                self.message.set(Some(lab.lang_untracked().text(
+                self.message.set(Some(Said::new(
                     format!(
-                        "The dataset in use before the page was reloaded could not be read ({e}); \
-                         back on the MNIST digits."
+                        "The dataset in use before the page was reloaded could not be read ({}); \
+                         back on the MNIST digits.",
+                        e.en
                     ),
-                    format!("页面重新加载前使用的数据集无法读取（{e}）；已改回 MNIST 数字。"),
+                    format!(
+                        "页面重新加载前使用的数据集无法读取（{}）；已改回 MNIST 数字。",
+                        e.zh
+                    ),
                 )));
             }
         }
@@ -337,12 +336,12 @@ pub enum Changed {
     /// The person chose to keep the run under way, and its data.
     Declined,
     /// The data cannot be used; why.
-    Refused(String),
+    Refused(Said),
 }
 
 impl Changed {
     /// The problem to show, if any.
-    pub fn problem(self) -> Option<String> {
+    pub fn problem(self) -> Option<Said> {
         match self {
             Changed::Refused(problem) => Some(problem),
             Changed::Done | Changed::Declined => None,

@@ -10,7 +10,6 @@ use leptos::prelude::*;
 
 use super::active_model::ActiveModel;
 use super::clock::{in_chunks, now_ms, yield_to_browser};
-use super::i18n::page_lang;
 use super::state::Lab;
 use super::training::Training;
 use super::visibility::{fill_when, shown_weights, SameSet};
@@ -20,6 +19,7 @@ use crate::ml::eval::EVAL_CHUNK;
 use crate::ml::mig::{mig, CodeSummary, Mig};
 use crate::protocol::RunState;
 use crate::ui_logic::error_words::Worded;
+use crate::ui_logic::said::Said;
 
 /// Where a traversal sweeps a dimension: from −3 to +3, where the prior N(0, 1) puts 99.7% of
 /// its mass.
@@ -53,7 +53,7 @@ pub struct FactorReading {
     pub last: RwSignal<Option<Arc<Reading>>>,
     pub busy: RwSignal<bool>,
     /// Why the last reading failed, if it did.
-    pub problem: RwSignal<Option<String>>,
+    pub problem: RwSignal<Option<Said>>,
 }
 
 pub fn use_factor_reading() -> Option<FactorReading> {
@@ -150,16 +150,15 @@ async fn take_reading(
     model: Arc<ActiveModel>,
     test: &Arc<ImageSet>,
     factors: &[usize],
-) -> Result<Reading, String> {
+) -> Result<Reading, Said> {
     let dims = model.latent();
     let mut code = CodeSummary::new(dims);
     in_chunks(test.len(), EVAL_CHUNK / 2, |range| {
         code.add(&model.model, test, range)
     })
     .await
-    .map_err(|e| e.to_string())?;
-    let mig =
-        mig(&code.means, dims, factors, &Factor::counts()).map_err(|e| e.worded(page_lang()))?;
+    .map_err(|e| Said::plain(e.to_string()))?;
+    let mig = mig(&code.means, dims, factors, &Factor::counts()).map_err(|e| e.said())?;
     let order = code.dims_by_use();
     // One seed of each shape: the first test picture of it.
     let seeds: Vec<usize> = Shape::ALL
@@ -182,7 +181,7 @@ async fn take_reading(
             rows.push(
                 model
                     .decode_many(&zs, STEPS.len())
-                    .map_err(|e| e.to_string())?,
+                    .map_err(|e| Said::plain(e.to_string()))?,
             );
         }
         traversals.push(rows);

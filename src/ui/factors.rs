@@ -15,7 +15,7 @@ use super::datasets::{use_dataset, use_datasets};
 use super::digit_view::paint_tiles;
 use super::factor_reading::{use_factor_reading, Reading, STEPS};
 use super::generated::{drawing_words, SPRITES_ID};
-use super::i18n::{tr, use_lang, Lang};
+use super::i18n::{said_in, tr, use_lang, Lang, Said};
 use super::state::use_lab;
 use super::training::Training;
 use super::why::Why;
@@ -67,9 +67,9 @@ pub fn FactorsPanel() -> impl IntoView {
             .with(|d| d.as_ref().is_some_and(|d| d.factors.is_some()))
     };
     let seed = RwSignal::new(0usize);
-    let offer = RwSignal::new(None::<String>);
+    let offer = RwSignal::new(None::<Said>);
     let use_sprites = move |_| {
-        offer.set(Some(drawing_words(lab.lang_untracked())));
+        offer.set(Some(Said::of(drawing_words)));
         leptos::task::spawn_local(async move {
             let outcome = match datasets.open(SPRITES_ID).await {
                 Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
@@ -82,6 +82,7 @@ pub fn FactorsPanel() -> impl IntoView {
         let l = lang();
         let f = found?;
         if let Some(problem) = f.problem.get() {
+            let problem = problem.get(l);
             return Some(l.text(
                 format!("The code could not be read: {problem}."),
                 format!("无法读取编码：{problem}。"),
@@ -252,7 +253,7 @@ pub fn FactorsPanel() -> impl IntoView {
                     <p>{tr("This chapter needs data whose factors are known: the generated shapes.",
                         "这一章需要已知生成因素的数据：生成的形状。")}</p>
                     <button class="use-sprites" on:click=use_sprites>{tr("Use the generated shapes", "使用生成的形状")}</button>
-                    <p class="library-message" role="status">{move || offer.get()}</p>
+                    <p class="library-message" role="status">{move || offer.with(|o| said_in(lang(), o))}</p>
                 </div>
             }>
                 <p class="factors-status" role="status">{status}</p>

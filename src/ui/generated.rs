@@ -11,6 +11,7 @@ use super::i18n::Lang;
 use crate::ml::dataset::file;
 use crate::ml::dataset::sprites::{subset_test_factors, SubsetDrawing};
 use crate::ui_logic::error_words::Worded;
+use crate::ui_logic::said::Said;
 
 /// The sprites' id in the Data menu and in the page's memory of the data in use (no kept
 /// dataset's id looks like it: those start `dataset-`).
@@ -27,15 +28,16 @@ pub fn drawing_words(lang: Lang) -> String {
 
 /// Draws the sprites, letting the page paint between pieces, and makes them a dataset ready to
 /// use, its file (for the worker) and its test pictures' factors beside it.
-pub async fn draw_sprites(lang: Lang) -> Result<Chosen, String> {
+pub async fn draw_sprites() -> Result<Chosen, Said> {
     let mut drawing = SubsetDrawing::new();
     while drawing.draw(IMAGES_A_PIECE) {
         yield_to_browser().await;
     }
     let dataset = drawing.finish().map_err(|e| {
-        lang.text(
-            format!("the shapes could not be drawn: {}", e.worded(lang)),
-            format!("无法画出这些形状：{}", e.worded(lang)),
+        let why = e.said();
+        Said::new(
+            format!("the shapes could not be drawn: {}", why.en),
+            format!("无法画出这些形状：{}", why.zh),
         )
     })?;
     yield_to_browser().await;

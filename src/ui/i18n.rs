@@ -1,8 +1,9 @@
 //! The page's language: which one is in use (a signal every text follows, so a switch changes
 //! the page at once, without a reload), where the choice is kept (`localStorage`), and the
 //! switch in the header. A text is written once with both versions side by side, `tr("Train",
-//! "训练")`, or as a function of the language when it has numbers or names in it (`trf`); the
-//! language itself and how a visit picks it are in `ui_logic::lang`.
+//! "训练")`, or as a function of the language when it has numbers or names in it (`trf`); a
+//! message that stands until replaced is a [`Said`], made in both languages at once and shown
+//! with [`said_in`]. The language itself and how a visit picks it are in `ui_logic::lang`.
 //!
 //! Terms follow Chinese teaching material on VAEs: 变分自编码器 (VAE), 编码器/解码器, 潜空间,
 //! 证据下界 (ELBO), KL 散度, 重参数化技巧, 先验/后验.
@@ -10,6 +11,7 @@
 use leptos::prelude::*;
 
 pub use crate::ui_logic::lang::Lang;
+pub use crate::ui_logic::said::Said;
 
 /// Where the choice is kept between visits.
 const KEPT_KEY: &str = "latent-lab-language";
@@ -78,18 +80,6 @@ pub fn use_lang() -> impl Fn() -> Lang + Copy + Send + Sync + 'static {
     move || language.map_or(Lang::En, Language::get)
 }
 
-/// The page's language as `<html lang>` says it (the page keeps it in step with the language
-/// in use), for a message made where no component or `Lab` is at hand: deep in a storage or
-/// network call. Untracked; English before the page has set it.
-pub fn page_lang() -> Lang {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-        .and_then(|e| e.get_attribute("lang"))
-        .and_then(|tag| Lang::from_tag(&tag))
-        .unwrap_or(Lang::En)
-}
-
 /// A text in both languages, following the one in use.
 pub fn tr(en: &'static str, zh: &'static str) -> Signal<&'static str> {
     let lang = use_lang();
@@ -131,4 +121,9 @@ pub fn LanguageSwitch() -> impl IntoView {
         </label>
     }
     .into_any()
+}
+
+/// A standing message, if there is one, in `lang`: what a view shows of an `Option<Said>`.
+pub fn said_in(lang: Lang, message: &Option<Said>) -> Option<String> {
+    message.as_ref().map(|m| m.get(lang).to_string())
 }

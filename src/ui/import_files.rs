@@ -11,7 +11,7 @@ use web_sys::{ErrorEvent, MessageEvent, Worker};
 use super::clock::{sleep, yield_to_browser};
 use super::training::client::WorkerLink;
 use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSION};
-use crate::ui_logic::lang::Lang;
+use crate::ui_logic::said::Said;
 
 /// Files handed to the import worker in one message: handing over one costs the page's thread
 /// ~0.25 ms (Chromium), so a batch is a task of ~25 ms, and the page answers in between.
@@ -22,9 +22,9 @@ const FILES_PER_MESSAGE: usize = 100;
 /// that never answers (its code failed to load) must not leave the progress bar up for good.
 const READY_WITHIN_MS: i32 = 15_000;
 
-fn encode(command: &ImportCommand, lang: Lang) -> Result<JsValue, String> {
+fn encode(command: &ImportCommand) -> Result<JsValue, Said> {
     serde::Serialize::serialize(command, &serde_wasm_bindgen::Serializer::new()).map_err(|e| {
-        lang.text(
+        Said::new(
             format!("the import could not be described to its worker ({e})"),
             format!("无法向导入线程描述这次导入（{e}）"),
         )
@@ -32,12 +32,11 @@ fn encode(command: &ImportCommand, lang: Lang) -> Result<JsValue, String> {
 }
 
 /// When the files cannot be handed over.
-fn not_handed_over(lang: Lang) -> String {
-    lang.text(
+fn not_handed_over() -> Said {
+    Said::new(
         "the files could not be handed to the import worker",
         "无法把文件交给导入线程",
     )
-    .to_string()
 }
 
 /// Hands `files` to `worker` a batch at a time, letting the page answer between batches, until
@@ -47,20 +46,16 @@ async fn hand_over(
     files: Rc<Vec<web_sys::File>>,
     ended: Rc<Cell<bool>>,
     on_event: Rc<dyn Fn(ImportEvent)>,
-    lang: Lang,
 ) {
     for (batch, chunk) in files.chunks(FILES_PER_MESSAGE).enumerate() {
-        let sent = encode(
-            &ImportCommand::ImportFiles {
-                from: batch * FILES_PER_MESSAGE,
-            },
-            lang,
-        )
+        let sent = encode(&ImportCommand::ImportFiles {
+            from: batch * FILES_PER_MESSAGE,
+        })
         .and_then(|message| {
             let list: Array = chunk.iter().collect();
             Reflect::set(&message, &"files".into(), &list)
                 .and_then(|_| worker.post_message(&message))
-                .map_err(|_| not_handed_over(lang))
+                .map_err(|_| not_handed_over())
         });
         if let Err(message) = sent {
             on_event(ImportEvent::ImportFailed { message });
@@ -100,22 +95,20 @@ impl Drop for ImportJob {
 impl ImportJob {
     /// Starts an import worker and sends it `request` with `files` (in the order of
     /// `request.paths`). `on_event` gets its progress and outcome; a worker that dies is
-    /// reported as [`ImportEvent::ImportFailed`]. Its own messages are in `lang`.
+    /// reported as [`ImportEvent::ImportFailed`].
     pub(crate) fn start(
         files: &[web_sys::File],
         request: &ImportRequest,
         on_event: impl Fn(ImportEvent) + 'static,
         worker_url: &str,
-        lang: Lang,
-    ) -> Result<Self, String> {
-        let message = encode(&ImportCommand::Import(request.clone()), lang)?;
+    ) -> Result<Self, Said> {
+        let message = encode(&ImportCommand::Import(request.clone()))?;
         let files: Rc<Vec<web_sys::File>> = Rc::new(files.to_vec());
         let worker = Worker::new(worker_url).map_err(|_| {
-            lang.text(
+            Said::new(
                 "the browser refused to start the import worker",
                 "浏览器拒绝启动导入线程",
             )
-            .to_string()
         })?;
         let on_event: Rc<dyn Fn(ImportEvent)> = Rc::new(on_event);
         let ended = Rc::new(Cell::new(false));
@@ -128,7 +121,7 @@ impl ImportJob {
             move |e: MessageEvent| {
                 let event = serde_wasm_bindgen::from_value(e.data()).unwrap_or_else(|err| {
                     ImportEvent::ImportFailed {
-                        message: lang.text(
+                        message: Said::new(
                             format!(
                                 "the import worker sent something unreadable ({err}); reload the page"
                             ),
@@ -137,12 +130,10 @@ impl ImportJob {
                     }
                 });
                 // The request goes once the worker listens: one sent earlier would be lost.
-                let failed = |message: &str| ImportEvent::ImportFailed {
-                    message: message.to_string(),
-                };
+                let failed = |message: Said| ImportEvent::ImportFailed { message };
                 match event {
                     ImportEvent::ImportReady { version } if version != PROTOCOL_VERSION => on_event(failed(
-                        lang.text(
+                        Said::new(
                             "the import worker is from another version of Latent Lab (an old copy in the \
                              browser's cache); reload the page",
                             "导入线程来自另一个版本的 Latent Lab（浏览器缓存里的旧副本）；请重新加载页面",
@@ -151,7 +142,7 @@ impl ImportJob {
                     ImportEvent::ImportReady { .. } => {
                         ready.set(true);
                         if worker.post_message(&message).is_err() {
-                            on_event(failed(&not_handed_over(lang)));
+                            on_event(failed(not_handed_over()));
                             return;
                         }
                         leptos::task::spawn_local(hand_over(
@@ -159,7 +150,6 @@ impl ImportJob {
                             files.clone(),
                             ended.clone(),
                             on_event.clone(),
-                            lang,
                         ));
                     }
                     other => on_event(other),
@@ -172,21 +162,19 @@ impl ImportJob {
                 sleep(READY_WITHIN_MS).await;
                 if !ready.get() && !ended.get() {
                     on_event(ImportEvent::ImportFailed {
-                        message: lang
-                            .text(
-                                "The import worker did not start (its code could not be loaded); \
+                        message: Said::new(
+                            "The import worker did not start (its code could not be loaded); \
                                  nothing was read. Reload the page and try again.",
-                                "导入线程没有启动（它的代码无法载入），什么都没有读取。\
+                            "导入线程没有启动（它的代码无法载入），什么都没有读取。\
                                  请重新加载页面后再试。",
-                            )
-                            .to_string(),
+                        ),
                     });
                 }
             });
         }
         let on_error = move |e: ErrorEvent| {
             on_event(ImportEvent::ImportFailed {
-                message: lang.text(
+                message: Said::new(
                     format!(
                         "the import stopped: {}. Nothing was kept; fewer or smaller pictures may get through.",
                         e.message()

@@ -30,6 +30,7 @@ use crate::ml::dataset::{file, Channels, Dataset, ImageShape, MIN_FOR_TEST_SPLIT
 use crate::protocol::{ImportEvent, ImportRequest, IMPORT_ROLE};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::import_words::import_summary;
+use crate::ui_logic::said::Said;
 use crate::ui_logic::words::{shape_words, thousands};
 use crate::worker::runner::BUILT_IN_DATA;
 
@@ -65,17 +66,17 @@ pub fn ImportPanel() -> impl IntoView {
     let training = use_context::<Training>();
     let lang = use_lang();
     // Why the last "Train on it here" did not happen (or the import was not kept), if so.
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<Said>);
     // Why the last import is not kept in the browser (storage full): said until the next
     // import, whatever else is done with it.
-    let not_kept = RwSignal::new(None::<String>);
+    let not_kept = RwSignal::new(None::<Said>);
     let shape_index = RwSignal::new(0usize);
     let fit_choice = RwSignal::new(Fit::DEFAULT);
     let invert = RwSignal::new(INVERT_BY_DEFAULT);
     let name = RwSignal::new(String::new());
     let progress = RwSignal::new(None::<(usize, usize)>);
     let job = StoredValue::new_local(None::<ImportJob>);
-    let outcome = RwSignal::new(None::<Result<Imported, String>>);
+    let outcome = RwSignal::new(None::<Result<Imported, Said>>);
     let busy = move || progress.with(Option::is_some);
     let folder_input = NodeRef::<Input>::new();
     folder_input.on_load(|input| input.set_webkitdirectory(true));
@@ -99,9 +100,9 @@ pub fn ImportPanel() -> impl IntoView {
     let keep = move |set: Dataset, file: Vec<u8>, tally: Tally, ink: bool| async move {
         let (id, kept_problem) = match datasets.keep(&set, &file, ink).await {
             Ok(id) => (id, None),
-            Err((id, e)) => (id, Some(lab.lang_untracked().text(
-                format!("It could not be kept in this browser ({e}); it is here until the page is closed: download it to keep it."),
-                format!("它无法保存在这个浏览器中（{e}）；在关闭页面之前它都在这里：下载它才能留下来。"),
+            Err((id, e)) => (id, Some(Said::new(
+                format!("It could not be kept in this browser ({}); it is here until the page is closed: download it to keep it.", e.en),
+                format!("它无法保存在这个浏览器中（{}）；在关闭页面之前它都在这里：下载它才能留下来。", e.zh),
             ))),
         };
         not_kept.set(kept_problem);
@@ -153,7 +154,6 @@ pub fn ImportPanel() -> impl IntoView {
             fit: fit_choice.get_untracked(),
             invert_dark_on_light: ink,
             paths,
-            lang: l,
         };
         outcome.set(None);
         not_kept.set(None);
@@ -174,12 +174,13 @@ pub fn ImportPanel() -> impl IntoView {
                         return;
                     }
                     Err(e) => {
-                        let why = e.worded(l);
-                        Err(l.text(
+                        let why = e.said();
+                        Err(Said::new(
                             format!(
-                                "The import worker made a dataset this page cannot read: {why}"
+                                "The import worker made a dataset this page cannot read: {}",
+                                why.en
                             ),
-                            format!("导入线程生成了本页无法读取的数据集：{why}"),
+                            format!("导入线程生成了本页无法读取的数据集：{}", why.zh),
                         ))
                     }
                 },
@@ -194,7 +195,7 @@ pub fn ImportPanel() -> impl IntoView {
             Some(training) => training.worker_url(Some(IMPORT_ROLE)),
             None => worker_url(Some(IMPORT_ROLE), None),
         };
-        match ImportJob::start(&files, &request, on_event, &url, l) {
+        match ImportJob::start(&files, &request, on_event, &url) {
             Ok(started) => job.set_value(Some(started)),
             Err(e) => {
                 progress.set(None);
@@ -226,11 +227,10 @@ pub fn ImportPanel() -> impl IntoView {
     };
     let save = move |_| {
         if let Some(Ok(imported)) = outcome.get_untracked() {
-            let l = lab.lang_untracked();
-            if let Err(e) = download(&imported.file, &file_name(imported.dataset.name()), l) {
-                outcome.set(Some(Err(l.text(
-                    format!("The file could not be saved: {e}"),
-                    format!("无法保存这个文件：{e}"),
+            if let Err(e) = download(&imported.file, &file_name(imported.dataset.name())) {
+                outcome.set(Some(Err(Said::new(
+                    format!("The file could not be saved: {}", e.en),
+                    format!("无法保存这个文件：{}", e.zh),
                 ))));
             }
         }
@@ -361,9 +361,10 @@ pub fn ImportPanel() -> impl IntoView {
                     <button on:click=move |_| {
                         job.set_value(None);
                         progress.set(None);
-                        outcome.set(Some(Err(lab.lang_untracked()
-                            .text("Import cancelled; nothing was kept.", "导入已取消，什么都没有保存。")
-                            .to_string())));
+                        outcome.set(Some(Err(Said::new(
+                            "Import cancelled; nothing was kept.",
+                            "导入已取消，什么都没有保存。",
+                        ))));
                     }>{tr("Cancel", "取消")}</button>
                 </div>
             })}
@@ -373,9 +374,9 @@ pub fn ImportPanel() -> impl IntoView {
                 role="img" aria-label=tr("the first imported images, as they will be trained",
                     "导入的前几张图片，即训练时的样子")></canvas>
             <p class="error" role="alert">
-                {move || outcome.with(|o| match o { Some(Err(e)) => Some(e.clone()), _ => None })}
-                {move || problem.get()}
-                {move || not_kept.get()}
+                {move || outcome.with(|o| match o { Some(Err(e)) => Some(e.get(lang()).to_string()), _ => None })}
+                {move || problem.with(|p| p.as_ref().map(|p| p.get(lang()).to_string()))}
+                {move || not_kept.with(|p| p.as_ref().map(|p| p.get(lang()).to_string()))}
             </p>
             <DatasetList />
         </section>

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use super::class_styles::ClassStyles;
 use super::dim_pair::{Axis, DimPair};
 use super::first_steps::{moved_by_hand, Guide};
-use super::i18n::{tr, trf, use_lang};
+use super::i18n::{said_in, tr, trf, use_lang};
 use super::sheet::{context, Sheet};
 use super::state::use_lab;
 use super::visibility::{fill_when, shown_weights};
@@ -297,7 +297,7 @@ pub fn LatentPlane() -> impl IntoView {
                 </svg>
             </div>
             <p class="error" role="alert">
-                {move || sheet.status.error.get()}
+                {move || sheet.status.error.with(|e| said_in(lang(), e))}
                 {move || (lab.latent() == 1).then(|| lang().text(
                     "This model has one latent dimension: its slider is the whole latent space.",
                     "这个模型只有一个潜在维度：它的滑块就是整个潜空间。",

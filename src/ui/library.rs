@@ -10,13 +10,13 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::fetch::fetch_bytes;
-use super::i18n::{Lang, Language};
 use super::state::{ActiveModel, Lab};
 use super::storage::{self, StoredModel};
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::dataset::ImageShape;
 use crate::ml::pretrained::{self, TrainedOn, PRETRAINED};
 use crate::ui_logic::error_words::Worded;
+use crate::ui_logic::said::Said;
 
 /// A model kept in this browser (the pretrained ones are listed from `PRETRAINED`).
 #[derive(Debug, Clone, PartialEq)]
@@ -40,7 +40,7 @@ fn js_now() -> f64 {
 pub struct Library {
     pub entries: RwSignal<Vec<Entry>>,
     /// The last thing worth telling about the library (a bad file, full storage…).
-    pub message: RwSignal<Option<String>>,
+    pub message: RwSignal<Option<Said>>,
     /// Checkpoint bytes by model id, for downloads and for loading on demand.
     bytes: StoredValue<HashMap<String, Vec<u8>>, LocalStorage>,
     /// Models already loaded, by id, so switching back is instant.
@@ -50,8 +50,6 @@ pub struct Library {
     /// Bumped by every choice of model; a load that finishes after a newer choice does not
     /// overrule it.
     generation: StoredValue<u64>,
-    /// The page's language, for the messages (none in a test: English).
-    language: Option<Language>,
 }
 
 pub fn use_library() -> Library {
@@ -80,13 +78,7 @@ impl Library {
             models: StoredValue::new_local(HashMap::new()),
             deleted: StoredValue::new_local(HashSet::new()),
             generation: StoredValue::new(0),
-            language: use_context::<Language>(),
         }
-    }
-
-    /// The language in use, untracked: for a message made when something happens.
-    fn lang(self) -> Lang {
-        self.language.map_or(Lang::En, |l| untrack(move || l.get()))
     }
 
     /// Marks a new choice of model and returns its ticket.
@@ -124,9 +116,9 @@ impl Library {
                     });
                 }
             }
-            Err(e) => self.message.set(Some(self.lang().text(
-                format!("Saved models cannot be shown: {e}."),
-                format!("无法显示保存的模型：{e}。"),
+            Err(e) => self.message.set(Some(Said::new(
+                format!("Saved models cannot be shown: {}.", e.en),
+                format!("无法显示保存的模型：{}。", e.zh),
             ))),
         }
     }
@@ -177,19 +169,18 @@ impl Library {
 
     /// The model `id`, from memory or loaded (a pretrained one fetched, a kept one read from its
     /// bytes), without making it the active one.
-    pub async fn load(self, id: &str) -> Result<Arc<ActiveModel>, String> {
+    pub async fn load(self, id: &str) -> Result<Arc<ActiveModel>, Said> {
         if let Some(model) = self.models.with_value(|m| m.get(id).cloned()) {
             return Ok(model);
         }
-        let lang = self.lang();
         let what = match id.strip_prefix("pretrained:") {
-            Some(pid) => lang.text(
+            Some(pid) => Said::new(
                 format!("the pretrained model {pid}"),
                 format!("预训练模型 {pid}"),
             ),
             None => {
                 let name = self.name_of(id);
-                lang.text(
+                Said::new(
                     format!("the saved model “{name}”"),
                     format!("保存的模型“{name}”"),
                 )
@@ -201,17 +192,15 @@ impl Library {
             None => match id.strip_prefix("pretrained:") {
                 Some(pid) => match pretrained::find(pid) {
                     Some(entry) => fetch_bytes(&entry.path()).await.map(|b| (b, what)),
-                    None => Err(lang.text(
+                    None => Err(Said::new(
                         format!("there is no pretrained model {pid}"),
                         format!("没有名为 {pid} 的预训练模型"),
                     )),
                 },
-                None => Err(lang
-                    .text(
-                        "that model is no longer in this browser",
-                        "这个模型已不在这个浏览器中",
-                    )
-                    .to_string()),
+                None => Err(Said::new(
+                    "that model is no longer in this browser",
+                    "这个模型已不在这个浏览器中",
+                )),
             },
         };
         let (bytes, what) = loaded?;
@@ -223,10 +212,10 @@ impl Library {
                     b.remove(id);
                 });
             }
-            let why = e.worded(lang);
-            lang.text(
-                format!("{what} could not be loaded: {why}"),
-                format!("无法载入{what}：{why}"),
+            let why = e.said();
+            Said::new(
+                format!("{} could not be loaded: {}", what.en, why.en),
+                format!("无法载入{}：{}", what.zh, why.zh),
             )
         })?;
         self.bytes.update_value(|b| {
@@ -269,7 +258,7 @@ impl Library {
         }
     }
 
-    async fn keep(self, entry: Entry, bytes: Vec<u8>) -> Result<(), String> {
+    async fn keep(self, entry: Entry, bytes: Vec<u8>) -> Result<(), Said> {
         let record = StoredModel {
             id: entry.id.clone(),
             name: entry.name.clone(),
@@ -298,10 +287,9 @@ impl Library {
                     .map(|e| (e.id.clone(), e.name.clone()))
             })
         });
-        let lang = lab.lang_untracked();
         if let Some((id, name)) = kept {
             self.select(lab, id).await;
-            self.message.set(Some(lang.text(
+            self.message.set(Some(Said::new(
                 format!(
                     "“{file_name}” is already in this browser, as “{name}”: that one is shown."
                 ),
@@ -313,10 +301,13 @@ impl Library {
         let (model, info) = match checkpoint::load(&bytes) {
             Ok(loaded) => loaded,
             Err(e) => {
-                let why = e.worded(lang);
-                self.message.set(Some(lang.text(
-                    format!("“{file_name}” was not loaded: {why}. Nothing was changed."),
-                    format!("“{file_name}”没有载入：{why}。什么都没有改变。"),
+                let why = e.said();
+                self.message.set(Some(Said::new(
+                    format!(
+                        "“{file_name}” was not loaded: {}. Nothing was changed.",
+                        why.en
+                    ),
+                    format!("“{file_name}”没有载入：{}。什么都没有改变。", why.zh),
                 )));
                 return;
             }
@@ -333,13 +324,16 @@ impl Library {
             lab.activate(model);
         }
         match self.keep(entry, bytes).await {
-            Ok(()) => self.message.set(Some(lang.text(
+            Ok(()) => self.message.set(Some(Said::new(
                 format!("Loaded “{file_name}” and kept it in this browser."),
                 format!("已载入“{file_name}”，并保存在这个浏览器中。"),
             ))),
-            Err(e) => self.message.set(Some(lang.text(
-                format!("Loaded “{file_name}”, but it could not be kept for the next visit: {e}."),
-                format!("已载入“{file_name}”，但无法保存到下次访问：{e}。"),
+            Err(e) => self.message.set(Some(Said::new(
+                format!(
+                    "Loaded “{file_name}”, but it could not be kept for the next visit: {}.",
+                    e.en
+                ),
+                format!("已载入“{file_name}”，但无法保存到下次访问：{}。", e.zh),
             ))),
         }
     }
@@ -353,16 +347,15 @@ impl Library {
         name: String,
         bytes: Vec<u8>,
         follow: bool,
-    ) -> Result<(), String> {
+    ) -> Result<(), Said> {
         if self.deleted.with_value(|d| d.contains(id)) {
             return Ok(());
         }
         let (model, info) = checkpoint::load(&bytes).map_err(|e| {
-            let lang = lab.lang_untracked();
-            let why = e.worded(lang);
-            lang.text(
-                format!("the worker sent weights that cannot be used: {why}"),
-                format!("训练线程发来的权重无法使用：{why}"),
+            let why = e.said();
+            Said::new(
+                format!("the worker sent weights that cannot be used: {}", why.en),
+                format!("训练线程发来的权重无法使用：{}", why.zh),
             )
         })?;
         let model = Arc::new(ActiveModel::new(id.to_string(), model, info));
@@ -429,9 +422,12 @@ impl Library {
             m.remove(&id);
         });
         if let Err(e) = storage::delete(&id).await {
-            self.message.set(Some(self.lang().text(
-                format!("The model could not be deleted from this browser: {e}."),
-                format!("无法从这个浏览器中删除这个模型：{e}。"),
+            self.message.set(Some(Said::new(
+                format!(
+                    "The model could not be deleted from this browser: {}.",
+                    e.en
+                ),
+                format!("无法从这个浏览器中删除这个模型：{}。", e.zh),
             )));
         }
     }

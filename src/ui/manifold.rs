@@ -10,7 +10,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use super::dim_pair::{Axis, DimPair};
-use super::i18n::{tr, use_lang};
+use super::i18n::{said_in, tr, use_lang};
 use super::sheet::Sheet;
 use super::state::use_lab;
 use super::why::Why;
@@ -154,7 +154,7 @@ pub fn ManifoldPanel() -> impl IntoView {
                 ></div>
             </div>
             <p class="error" role="alert">
-                {move || status.error.get()}
+                {move || status.error.with(|e| said_in(lang(), e))}
                 {move || (lab.latent() == 1).then(|| lang().text(
                     "This model has one latent dimension; the grid needs two.",
                     "这个模型只有一个潜在维度；网格需要两个。",

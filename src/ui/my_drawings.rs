@@ -7,7 +7,7 @@ use leptos::html::Canvas;
 use leptos::prelude::*;
 
 use super::datasets::use_datasets;
-use super::i18n::tr;
+use super::i18n::{said_in, tr, Said};
 use super::image_grid::paint_images;
 use super::state::use_lab;
 use super::storage;
@@ -41,7 +41,7 @@ pub fn MyDrawings(
     let drawings = RwSignal::new(Drawings::default());
     let loaded = RwSignal::new(false);
     let label = RwSignal::new(String::new());
-    let message = RwSignal::new(None::<String>);
+    let message = RwSignal::new(None::<Said>);
     // The kept drawings, read once. Only "none kept" starts an empty set: after any other
     // failure "Add" stays off, so a set that could not be read is never written over.
     super::clock::spawn_after_this_task(async move {
@@ -51,18 +51,19 @@ pub fn MyDrawings(
                 None => Ok(Drawings::default()),
                 Some(bytes) => file::load(&bytes)
                     .and_then(|set| Drawings::from_dataset(&set))
-                    .map_err(|e| e.worded(lab.lang_untracked())),
+                    .map_err(|e| e.said()),
             });
         match kept {
             Ok(kept) => {
                 drawings.set(kept);
                 loaded.set(true);
             }
-            Err(e) => message.set(Some(lab.lang_untracked().text(
+            Err(e) => message.set(Some(Said::new(
                 format!(
-                    "Your kept drawings cannot be read ({e}); adding is off so they are not overwritten."
+                    "Your kept drawings cannot be read ({}); adding is off so they are not overwritten.",
+                    e.en
                 ),
-                format!("无法读取你保存的画（{e}）；添加已关闭，以免覆盖它们。"),
+                format!("无法读取你保存的画（{}）；添加已关闭，以免覆盖它们。", e.zh),
             ))),
         }
     });
@@ -82,12 +83,15 @@ pub fn MyDrawings(
                         .await
                         .map(|_| ())
                         .map_err(|(_, e)| {
-                            lab.lang_untracked().text(
-                                format!("Your drawings could not be kept in this browser: {e}."),
-                                format!("无法在此浏览器中保存你的画：{e}。"),
+                            Said::new(
+                                format!(
+                                    "Your drawings could not be kept in this browser: {}.",
+                                    e.en
+                                ),
+                                format!("无法在此浏览器中保存你的画：{}。", e.zh),
                             )
                         }),
-                    Err(e) => Err(e.worded(lab.lang_untracked())),
+                    Err(e) => Err(e.said()),
                 }
             };
             message.set(outcome.err());
@@ -98,11 +102,10 @@ pub fn MyDrawings(
             .drawing
             .with_untracked(|d| d.as_ref().map(|d| d.pixels.clone()))
         else {
-            message.set(Some(
-                lab.lang_untracked()
-                    .text("Draw something on the pad first.", "请先在画板上画点什么。")
-                    .to_string(),
-            ));
+            message.set(Some(Said::new(
+                "Draw something on the pad first.",
+                "请先在画板上画点什么。",
+            )));
             return;
         };
         let mut now = drawings.get_untracked();
@@ -113,11 +116,11 @@ pub fn MyDrawings(
                 clear_pad.update(|n| *n += 1);
             }
             Err(e) => {
-                let l = lab.lang_untracked();
-                let why = e.worded(l);
-                message.set(Some(
-                    l.text(format!("Not added: {why}."), format!("未添加：{why}。")),
-                ))
+                let why = e.said();
+                message.set(Some(Said::new(
+                    format!("Not added: {}.", why.en),
+                    format!("未添加：{}。", why.zh),
+                )))
             }
         }
     };
@@ -200,7 +203,7 @@ pub fn MyDrawings(
                     }}
                 </ul>
             </details>
-            <p class="error" role="alert">{move || message.get()}</p>
+            <p class="error" role="alert">{move || message.with(|m| said_in(lab.lang(), m))}</p>
         </div>
     }
 }

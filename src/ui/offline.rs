@@ -11,8 +11,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-use super::i18n::page_lang;
-use super::i18n::{tr, use_lang};
+use super::i18n::{tr, use_lang, Said};
 
 /// The first visit's own downloads (the page, the default model, the digits) and the training
 /// worker's warm-up go first; the copy (about 19 MB, most of it the digits) is made this long
@@ -23,29 +22,32 @@ const REGISTER_AFTER: Duration = Duration::from_secs(5);
 #[derive(Clone, Copy)]
 struct Offline {
     /// `None` until the copy is made or has failed (with the reason).
-    kept: RwSignal<Option<Result<(), String>>>,
+    kept: RwSignal<Option<Result<(), Said>>>,
     /// Whether a newer build is installed and waiting for this page to let it take over.
     update_waiting: RwSignal<bool>,
     registration: StoredValue<Option<JsValue>, LocalStorage>,
 }
 
-fn describe(e: JsValue) -> String {
-    e.as_string()
-        .or_else(|| {
-            Reflect::get(&e, &"message".into())
-                .ok()
-                .and_then(|m| m.as_string())
-        })
-        .unwrap_or_else(|| format!("{e:?}"))
+/// A browser's error in its own words (the same in every language).
+fn describe(e: JsValue) -> Said {
+    Said::plain(
+        e.as_string()
+            .or_else(|| {
+                Reflect::get(&e, &"message".into())
+                    .ok()
+                    .and_then(|m| m.as_string())
+            })
+            .unwrap_or_else(|| format!("{e:?}")),
+    )
 }
 
-fn property(target: &JsValue, name: &str) -> Result<JsValue, String> {
+fn property(target: &JsValue, name: &str) -> Result<JsValue, Said> {
     Reflect::get(target, &name.into()).map_err(describe)
 }
 
-fn method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, String> {
+fn method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, Said> {
     let f: Function = property(target, name)?.dyn_into().map_err(|_| {
-        page_lang().text(
+        Said::new(
             format!("the browser has no {name}"),
             format!("浏览器没有 {name}"),
         )
@@ -54,28 +56,24 @@ fn method(target: &JsValue, name: &str, args: &[JsValue]) -> Result<JsValue, Str
         .map_err(describe)
 }
 
-async fn settle(promise: JsValue) -> Result<JsValue, String> {
+async fn settle(promise: JsValue) -> Result<JsValue, Said> {
     let promise: Promise = promise.dyn_into().map_err(|_| {
-        page_lang()
-            .text(
-                "the browser answered with something other than a promise",
-                "浏览器返回的不是 Promise",
-            )
-            .to_string()
+        Said::new(
+            "the browser answered with something other than a promise",
+            "浏览器返回的不是 Promise",
+        )
     })?;
     JsFuture::from(promise).await.map_err(describe)
 }
 
-fn service_workers() -> Result<JsValue, String> {
+fn service_workers() -> Result<JsValue, Said> {
     let container = property(&property(&js_sys::global(), "navigator")?, "serviceWorker")?;
     if container.is_undefined() {
-        return Err(page_lang()
-            .text(
-                "this browser keeps no offline copy of a page that is not served over https or \
+        return Err(Said::new(
+            "this browser keeps no offline copy of a page that is not served over https or \
                  from this computer",
-                "对于不是通过 https 或从本机提供的页面，这个浏览器不会保存离线副本",
-            )
-            .to_string());
+            "对于不是通过 https 或从本机提供的页面，这个浏览器不会保存离线副本",
+        ));
     }
     Ok(container)
 }
@@ -95,7 +93,7 @@ fn on(target: &JsValue, event: &str, f: impl FnMut() + 'static) {
 }
 
 /// Registers the service worker, waits until it holds the build, and watches for a newer one.
-async fn keep_this_build(offline: Offline) -> Result<(), String> {
+async fn keep_this_build(offline: Offline) -> Result<(), Said> {
     let container = service_workers()?;
     let registration = settle(method(&container, "register", &["./sw.js".into()])?).await?;
     offline.registration.set_value(Some(registration.clone()));
@@ -147,17 +145,14 @@ pub(crate) fn provide_offline(first_model: Memo<bool>) {
 }
 
 /// Lets the waiting build take over, and reloads into it once it has.
-fn use_new_build(offline: Offline) -> Result<(), String> {
-    let registration = offline.registration.get_value().ok_or_else(|| {
-        page_lang()
-            .text("no service worker is registered", "没有注册 service worker")
-            .to_string()
-    })?;
+fn use_new_build(offline: Offline) -> Result<(), Said> {
+    let registration = offline
+        .registration
+        .get_value()
+        .ok_or_else(|| Said::new("no service worker is registered", "没有注册 service worker"))?;
     let waiting = property(&registration, "waiting")?;
     if !waiting.is_object() {
-        return Err(page_lang()
-            .text("no newer build is waiting", "没有等待中的新版本")
-            .to_string());
+        return Err(Said::new("no newer build is waiting", "没有等待中的新版本"));
     }
     on(&service_workers()?, "controllerchange", || {
         if let Some(window) = web_sys::window() {
@@ -180,10 +175,14 @@ pub fn OfflineCopy() -> impl IntoView {
                     "Offline: this version is kept in your browser, so the page opens without the network.",
                     "离线：这个版本已保存在你的浏览器中，没有网络也能打开本页。",
                 ).to_string(),
-                Err(why) => lang().text(
-                    format!("Offline: no copy is kept ({why})."),
-                    format!("离线：没有保存副本（{why}）。"),
-                ),
+                Err(why) => {
+                    let l = lang();
+                    let why = why.get(l);
+                    l.text(
+                        format!("Offline: no copy is kept ({why})."),
+                        format!("离线：没有保存副本（{why}）。"),
+                    )
+                }
             })}
         </li>
     }
@@ -194,7 +193,7 @@ pub fn OfflineCopy() -> impl IntoView {
 pub fn UpdateNotice() -> impl IntoView {
     let offline = use_context::<Offline>();
     let waiting = move || offline.is_some_and(|o| o.update_waiting.get());
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<Said>);
     let lang = use_lang();
     let use_it = move |_| {
         if let Some(offline) = offline {
@@ -208,7 +207,11 @@ pub fn UpdateNotice() -> impl IntoView {
             <button class="use-new-build" on:click=use_it>{tr("Use it now", "立即使用")}</button>
             {tr(" (the page reloads; a run in progress comes back from its last snapshot)",
                 "（页面会重新加载；进行中的训练会从最近一次快照恢复）")}
-            {move || problem.get().map(|p| lang().text(format!(" — could not: {p}."), format!("——未能完成：{p}。")))}
+            {move || problem.get().map(|p| {
+                let l = lang();
+                let p = p.get(l);
+                l.text(format!(" — could not: {p}."), format!("——未能完成：{p}。"))
+            })}
         </p>
     }
 }

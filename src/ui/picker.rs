@@ -12,6 +12,7 @@ use super::state::{use_lab, ActiveModel, Lab};
 use super::training::Training;
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
 use crate::ml::run_notes;
+use crate::ui_logic::said::Said;
 use crate::ui_logic::words::config_words;
 
 /// How long a library message stays at the bottom of the screen.
@@ -52,12 +53,9 @@ fn describe(model: &ActiveModel, lang: Lang) -> String {
     )
 }
 
-/// Offers `bytes` as a file download; a failure is said in `lang`.
-pub(crate) fn download(bytes: &[u8], file_name: &str, lang: Lang) -> Result<(), String> {
-    let unprepared = || {
-        lang.text("could not prepare the file", "无法准备文件")
-            .to_string()
-    };
+/// Offers `bytes` as a file download.
+pub(crate) fn download(bytes: &[u8], file_name: &str) -> Result<(), Said> {
+    let unprepared = || Said::new("could not prepare the file", "无法准备文件");
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let options = web_sys::BlobPropertyBag::new();
@@ -67,10 +65,10 @@ pub(crate) fn download(bytes: &[u8], file_name: &str, lang: Lang) -> Result<(), 
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| unprepared())?;
     let document = web_sys::window()
         .and_then(|w| w.document())
-        .ok_or_else(|| lang.text("no document", "没有文档").to_string())?;
+        .ok_or_else(|| Said::new("no document", "没有文档"))?;
     let link: web_sys::HtmlAnchorElement = document
         .create_element("a")
-        .map_err(|_| lang.text("no link", "无法创建链接").to_string())?
+        .map_err(|_| Said::new("no link", "无法创建链接"))?
         .unchecked_into();
     link.set_href(&url);
     link.set_download(file_name);
@@ -103,15 +101,12 @@ fn file_name(model: &ActiveModel) -> String {
     )
 }
 
-/// Reads a file a person chose; a failure is said in `lang`.
-pub(crate) async fn read_file(
-    file: web_sys::File,
-    lang: Lang,
-) -> Result<(String, Vec<u8>), String> {
+/// Reads a file a person chose.
+pub(crate) async fn read_file(file: web_sys::File) -> Result<(String, Vec<u8>), Said> {
     let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| {
-            lang.text(
+            Said::new(
                 format!("“{}” could not be read", file.name()),
                 format!("无法读取“{}”", file.name()),
             )
@@ -190,22 +185,17 @@ pub fn ModelPicker() -> impl IntoView {
         };
         match library.checkpoint_of(&model.id) {
             Some(bytes) => {
-                let l = lab.lang_untracked();
-                if let Err(e) = download(&bytes, &file_name(&model), l) {
-                    library.message.set(Some(l.text(
-                        format!("The download failed: {e}."),
-                        format!("下载失败：{e}。"),
+                if let Err(e) = download(&bytes, &file_name(&model)) {
+                    library.message.set(Some(Said::new(
+                        format!("The download failed: {}.", e.en),
+                        format!("下载失败：{}。", e.zh),
                     )));
                 }
             }
-            None => library.message.set(Some(
-                lab.lang_untracked()
-                    .text(
-                        "This model has no weights to download yet.",
-                        "这个模型还没有可以下载的权重。",
-                    )
-                    .into(),
-            )),
+            None => library.message.set(Some(Said::new(
+                "This model has no weights to download yet.",
+                "这个模型还没有可以下载的权重。",
+            ))),
         }
     };
     let open_files = move |files: Option<web_sys::FileList>| {
@@ -213,7 +203,7 @@ pub fn ModelPicker() -> impl IntoView {
             return;
         };
         leptos::task::spawn_local(async move {
-            match read_file(file, lab.lang_untracked()).await {
+            match read_file(file).await {
                 Ok((name, bytes)) => {
                     library.add_file(lab, name, bytes).await;
                     follow_model(datasets, library, lab, training).await;
@@ -277,7 +267,7 @@ pub fn ModelPicker() -> impl IntoView {
 
     // A message about the library also shows at the bottom of the screen for a few seconds,
     // so a file dropped while the picker is scrolled away is answered where the person is.
-    let toast = RwSignal::new(None::<String>);
+    let toast = RwSignal::new(None::<Said>);
     Effect::new(move |_| {
         let Some(text) = library.message.get() else {
             return;
@@ -285,7 +275,7 @@ pub fn ModelPicker() -> impl IntoView {
         toast.set(Some(text.clone()));
         set_timeout(
             move || {
-                if toast.with_untracked(|t| t.as_deref() == Some(text.as_str())) {
+                if toast.with_untracked(|t| t.as_ref() == Some(&text)) {
                     toast.set(None);
                 }
             },
@@ -350,10 +340,10 @@ pub fn ModelPicker() -> impl IntoView {
                         .unwrap_or_else(|| l.text("Loading the pretrained model…", "正在载入预训练模型…").into())
                 }}
             </p>
-            <p class="library-message" role="status">{move || library.message.get()}</p>
+            <p class="library-message" role="status">{move || library.message.with(|m| m.as_ref().map(|m| m.get(lang()).to_string()))}</p>
             // Seen, not read out twice: the line above is the live region.
             <div class="toast" aria-hidden="true" data-shown=move || toast.with(Option::is_some).to_string()>
-                {move || toast.get()}
+                {move || toast.with(|t| t.as_ref().map(|t| t.get(lang()).to_string()))}
             </div>
         </div>
     }

@@ -17,7 +17,7 @@ use web_sys::CanvasRenderingContext2d;
 
 use super::class_styles::ClassStyles;
 use super::digit_view::DigitView;
-use super::i18n::{tr, use_lang, Lang};
+use super::i18n::{said_in, tr, use_lang, Lang, Said};
 use super::state::use_lab;
 use super::visibility::{fill_when_shown, shown_weights};
 use super::why::Why;
@@ -91,7 +91,7 @@ pub fn ScatterPanel() -> impl IntoView {
     let encoded = StoredValue::new_local(None::<Arc<Encoded>>);
     let version = RwSignal::new(0u32);
     let busy = RwSignal::new(false);
-    let message = RwSignal::new(None::<String>);
+    let message = RwSignal::new(None::<Said>);
     let use_pca = RwSignal::new(true);
     let dim_x = RwSignal::new(0usize);
     let dim_y = RwSignal::new(1usize);
@@ -104,7 +104,7 @@ pub fn ScatterPanel() -> impl IntoView {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
             let noun = lab.noun_untracked();
-            message.set(Some(lab.lang_untracked().text(
+            message.set(Some(Said::new(
                 format!("The test {} are not loaded.", noun.many()),
                 format!("测试{}还没有加载。", noun.zh()),
             )));
@@ -118,7 +118,7 @@ pub fn ScatterPanel() -> impl IntoView {
                 Ok(means) => means,
                 Err(e) => {
                     let noun = lab.noun_untracked();
-                    message.set(Some(lab.lang_untracked().text(
+                    message.set(Some(Said::new(
                         format!("The test {} could not be encoded: {e}", noun.many()),
                         format!("无法编码测试{}：{e}", noun.zh()),
                     )));
@@ -262,14 +262,10 @@ pub fn ScatterPanel() -> impl IntoView {
             lab.z
                 .set(data.means[i * data.latent..(i + 1) * data.latent].to_vec());
         } else {
-            message.set(Some(
-                lab.lang_untracked()
-                    .text(
-                        "The codes are from another model than the one explored: encode again.",
-                        "这些编码来自另一个模型，不是正在探索的这个：请重新编码。",
-                    )
-                    .to_string(),
-            ));
+            message.set(Some(Said::new(
+                "The codes are from another model than the one explored: encode again.",
+                "这些编码来自另一个模型，不是正在探索的这个：请重新编码。",
+            )));
         }
     };
     let hovered_pixels = Signal::derive(move || {
@@ -410,7 +406,7 @@ pub fn ScatterPanel() -> impl IntoView {
                 </div>
             </div>
             <p class="error" role="alert">
-                {move || message.get()}
+                {move || message.with(|m| said_in(lang(), m))}
                 {move || lab.why_no_test_images().map(|why| {
                     lang().text(format!("No test images to place: {why}."), format!("没有可放置的测试图片：{why}。"))
                 })}

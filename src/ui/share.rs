@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::i18n::{tr, use_lang};
+use super::i18n::{said_in, tr, use_lang, Said};
 use super::library::Library;
 use super::state::{use_lab, Lab};
 use crate::ui_logic::share_link::{format_hash, parse_hash, SharedView};
@@ -155,16 +155,15 @@ async fn copy_text(text: &str) -> Result<(), JsValue> {
 pub fn CopyLink() -> impl IntoView {
     let lab = use_lab();
     let lang = use_lang();
-    let status = RwSignal::new(None::<String>);
+    let status = RwSignal::new(None::<Said>);
     let copy = move |_| {
         let Some(link) = current_link(lab) else {
             return;
         };
-        let l = lab.lang_untracked();
         leptos::task::spawn_local(async move {
             status.set(Some(match copy_text(&link).await {
-                Ok(()) => l.text("Link copied.", "链接已复制。").to_string(),
-                Err(_) => l.text(
+                Ok(()) => Said::new("Link copied.", "链接已复制。"),
+                Err(_) => Said::new(
                     format!("This browser would not copy it; the link is {link}"),
                     format!("这个浏览器不允许复制；链接是 {link}"),
                 ),
@@ -218,7 +217,7 @@ pub fn CopyLink() -> impl IntoView {
         <div class="share-row">
             <button class="copy-link" on:click=copy>{tr("Copy link", "复制链接")}</button>
             <span class="link-note">{note}</span>
-            <span class="link-status" role="status">{move || status.get()}</span>
+            <span class="link-status" role="status">{move || status.with(|s| said_in(lang(), s))}</span>
         </div>
     }
 }

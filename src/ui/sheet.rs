@@ -12,7 +12,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::clock::now_ms;
-use super::i18n::{Lang, Language};
+use super::i18n::Said;
 use super::state::ActiveModel;
 use crate::ml::dataset::ImageShape;
 use crate::ui_logic::pixels::{tile_rgba, GreyAs};
@@ -36,19 +36,15 @@ fn paint_row(
     (shape, grey): (ImageShape, GreyAs),
     pixels: &[f32],
     n: usize,
-    lang: Lang,
-) -> Result<(), String> {
+) -> Result<(), Said> {
     let (width, height, rgba) = tile_rgba(shape, pixels, n, grey);
     let image =
         ImageData::new_with_u8_clamped_array_and_sh(Clamped(&rgba), width as u32, height as u32)
-            .map_err(|_| lang.text("could not make the sheet's image", "无法生成网格图像"))?;
+            .map_err(|_| Said::new("could not make the sheet's image", "无法生成网格图像"))?;
     context(canvas)
-        .map_err(|e| lang.text(e, "这个浏览器没有提供 2D 画布".to_string()))?
+        .map_err(|e| Said::new(e, "这个浏览器没有提供 2D 画布"))?
         .put_image_data(&image, 0.0, (row * shape.side) as f64)
-        .map_err(|_| {
-            lang.text("could not draw the sheet", "无法绘制网格")
-                .to_string()
-        })
+        .map_err(|_| Said::new("could not draw the sheet", "无法绘制网格"))
 }
 
 /// A sheet being decoded.
@@ -71,7 +67,7 @@ pub struct SheetStatus {
     pub ms: RwSignal<Option<f64>>,
     /// Sheets completed since the view opened (a signal for tests: a new one was drawn).
     pub sheets: RwSignal<usize>,
-    pub error: RwSignal<Option<String>>,
+    pub error: RwSignal<Option<Said>>,
 }
 
 /// The decoder of sheets for one canvas.
@@ -81,8 +77,6 @@ pub struct Sheet {
     job: StoredValue<Option<Job>, LocalStorage>,
     scheduled: StoredValue<bool, LocalStorage>,
     pub status: SheetStatus,
-    /// The page's language, for the error messages (none in a component tested alone).
-    language: Option<Language>,
 }
 
 impl Sheet {
@@ -97,7 +91,6 @@ impl Sheet {
                 sheets: RwSignal::new(0),
                 error: RwSignal::new(None),
             },
-            language: use_context::<Language>(),
         }
     }
 
@@ -149,7 +142,6 @@ impl Sheet {
             return;
         };
         let frame_start = now_ms();
-        let lang = untrack(|| self.language.map_or(Lang::En, Language::get));
         loop {
             let step = self.job.try_update_value(|slot| {
                 let j = slot.as_mut()?;
@@ -163,14 +155,14 @@ impl Sheet {
                     .model
                     .decode_many(codes, j.n)
                     .map_err(|e| {
-                        lang.text(
+                        Said::new(
                             format!("decoding the sheet failed: {e}"),
                             format!("解码网格失败：{e}"),
                         )
                     })
                     .and_then(|pixels| {
                         let look = (j.model.shape(), j.grey);
-                        paint_row(&canvas, row, look, &pixels, j.n, lang)
+                        paint_row(&canvas, row, look, &pixels, j.n)
                     });
                 j.next_row += 1;
                 Some((row, j.n, j.started_ms, result))

@@ -12,6 +12,7 @@ use crate::ml::data::ImageSet;
 use crate::ml::dataset::{ImageShape, MIN_FOR_TEST_SPLIT};
 use crate::ml::explore::Code;
 use crate::ui_logic::pixels::GreyAs;
+use crate::ui_logic::said::Said;
 use crate::ui_logic::words::{shape_words, thousands, Noun};
 
 /// Training digits of the built-in set (four in five of the asset's 10,000).
@@ -87,7 +88,7 @@ pub struct Lab {
     /// The dataset of one's own in use, or `None` for the built-in digits.
     pub own_data: RwSignal<Option<OwnData>>,
     /// Why the digits asset is unavailable, if it is.
-    pub test_error: RwSignal<Option<String>>,
+    pub test_error: RwSignal<Option<Said>>,
     pub drawing: RwSignal<Option<Drawing>>,
     /// Which picture the tool encodes: the drawing or a test digit.
     pub source: RwSignal<Source>,
@@ -207,6 +208,7 @@ impl Lab {
                 )
             }),
             None => self.test_error.get().map(|e| {
+                let e = e.get(lang);
                 lang.text(
                     format!("the test digits are unavailable ({e})"),
                     format!("测试数字无法使用（{e}）"),

@@ -18,10 +18,10 @@ use web_sys::{
     DomException, IdbDatabase, IdbOpenDbRequest, IdbRequest, IdbTransaction, IdbTransactionMode,
 };
 
-use super::i18n::page_lang;
 use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 use crate::protocol::{EpochReport, Progress, ResumeAt, StepLoss};
+use crate::ui_logic::said::Said;
 
 const DATABASE: &str = "latent-lab";
 /// Version 2 added `runs`, version 3 `datasets` and `dataset_files`.
@@ -95,21 +95,20 @@ struct StoredDatasetFile {
 }
 
 /// Words for an IndexedDB failure, naming the likely cause.
-fn describe(error: JsValue) -> String {
-    let lang = page_lang();
+fn describe(error: JsValue) -> Said {
     match error.dyn_ref::<DomException>() {
-        Some(e) if e.name() == "QuotaExceededError" => lang.text(
+        Some(e) if e.name() == "QuotaExceededError" => Said::new(
             "the browser's storage for this page is full: delete a saved model, or free space in the browser's settings",
             "浏览器为本页留的存储空间已满：请删除一个保存的模型，或在浏览器设置中释放空间",
-        ).into(),
-        Some(e) => lang.text(
+        ),
+        Some(e) => Said::new(
             format!("the browser's storage refused ({}: {})", e.name(), e.message()),
             format!("浏览器的存储拒绝了操作（{}：{}）", e.name(), e.message()),
         ),
-        None => lang.text(
+        None => Said::new(
             "the browser's storage is not available here (a private window?)",
             "这里用不了浏览器的存储（是无痕窗口吗？）",
-        ).into(),
+        ),
     }
 }
 
@@ -134,7 +133,7 @@ fn settle_on(
 }
 
 /// Waits for an IndexedDB request to succeed or fail.
-async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
+async fn finish(request: &IdbRequest) -> Result<JsValue, Said> {
     let (promise, handlers) = settle_on(|ok, fail| {
         request.set_onsuccess(Some(ok));
         request.set_onerror(Some(fail));
@@ -157,7 +156,7 @@ async fn finish(request: &IdbRequest) -> Result<JsValue, String> {
 
 /// Waits for a write to be committed: a full disk shows up here, as an abort, after the
 /// request itself has succeeded.
-async fn commit(transaction: &IdbTransaction) -> Result<(), String> {
+async fn commit(transaction: &IdbTransaction) -> Result<(), Said> {
     let (promise, handlers) = settle_on(|ok, fail| {
         transaction.set_oncomplete(Some(ok));
         transaction.set_onerror(Some(fail));
@@ -173,7 +172,7 @@ async fn commit(transaction: &IdbTransaction) -> Result<(), String> {
         .map_err(|_| describe(transaction.error().map_or(JsValue::NULL, JsValue::from)))
 }
 
-async fn open() -> Result<IdbDatabase, String> {
+async fn open() -> Result<IdbDatabase, Said> {
     let factory = web_sys::window()
         .and_then(|w| w.indexed_db().ok().flatten())
         .ok_or_else(|| describe(JsValue::NULL))?;
@@ -207,12 +206,10 @@ async fn open() -> Result<IdbDatabase, String> {
     drop((upgrade, blocked));
     let db = db?;
     db.dyn_into().map_err(|_| {
-        page_lang()
-            .text(
-                "the browser's storage gave no database",
-                "浏览器的存储没有给出数据库",
-            )
-            .to_string()
+        Said::new(
+            "the browser's storage gave no database",
+            "浏览器的存储没有给出数据库",
+        )
     })
 }
 
@@ -222,7 +219,7 @@ async fn with_store(
     name: &str,
     mode: IdbTransactionMode,
     work: impl FnOnce(&web_sys::IdbObjectStore) -> Result<IdbRequest, JsValue>,
-) -> Result<JsValue, String> {
+) -> Result<JsValue, Said> {
     let db = open().await?;
     let result = async {
         let transaction = db
@@ -241,8 +238,8 @@ async fn with_store(
     result
 }
 
-async fn put_in<T: Serialize>(name: &str, record: &T) -> Result<(), String> {
-    let value = serde_wasm_bindgen::to_value(record).map_err(|e| e.to_string())?;
+async fn put_in<T: Serialize>(name: &str, record: &T) -> Result<(), Said> {
+    let value = serde_wasm_bindgen::to_value(record).map_err(|e| Said::plain(e.to_string()))?;
     with_store(name, IdbTransactionMode::Readwrite, |store| {
         store.put(&value)
     })
@@ -251,7 +248,7 @@ async fn put_in<T: Serialize>(name: &str, record: &T) -> Result<(), String> {
 }
 
 /// Every record of a store that can be read; others (from another version) are skipped.
-async fn list_in<T: serde::de::DeserializeOwned>(name: &str) -> Result<Vec<T>, String> {
+async fn list_in<T: serde::de::DeserializeOwned>(name: &str) -> Result<Vec<T>, Said> {
     let all: js_sys::Array =
         with_store(name, IdbTransactionMode::Readonly, |store| store.get_all())
             .await?
@@ -262,7 +259,7 @@ async fn list_in<T: serde::de::DeserializeOwned>(name: &str) -> Result<Vec<T>, S
         .collect())
 }
 
-async fn delete_in(name: &str, id: &str) -> Result<(), String> {
+async fn delete_in(name: &str, id: &str) -> Result<(), Said> {
     let key = JsValue::from_str(id);
     with_store(name, IdbTransactionMode::Readwrite, |store| {
         store.delete(&key)
@@ -272,28 +269,28 @@ async fn delete_in(name: &str, id: &str) -> Result<(), String> {
 }
 
 /// Saves (or replaces) a model.
-pub async fn put(model: &StoredModel) -> Result<(), String> {
+pub async fn put(model: &StoredModel) -> Result<(), Said> {
     put_in(MODELS, model).await
 }
 
 /// Every kept model, oldest first.
-pub async fn list() -> Result<Vec<StoredModel>, String> {
+pub async fn list() -> Result<Vec<StoredModel>, Said> {
     let mut models: Vec<StoredModel> = list_in(MODELS).await?;
     models.sort_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms));
     Ok(models)
 }
 
 /// Deletes a model and the record of the run that made it.
-pub async fn delete(id: &str) -> Result<(), String> {
+pub async fn delete(id: &str) -> Result<(), Said> {
     delete_in(MODELS, id).await?;
     delete_in(RUNS, id).await
 }
 
 /// Saves (or replaces) a run's model and its record together, so that after a reload the
 /// record never describes other weights than those kept.
-pub async fn put_model_and_run(model: &StoredModel, run: &StoredRun) -> Result<(), String> {
-    let model = serde_wasm_bindgen::to_value(model).map_err(|e| e.to_string())?;
-    let run = serde_wasm_bindgen::to_value(run).map_err(|e| e.to_string())?;
+pub async fn put_model_and_run(model: &StoredModel, run: &StoredRun) -> Result<(), Said> {
+    let model = serde_wasm_bindgen::to_value(model).map_err(|e| Said::plain(e.to_string()))?;
+    let run = serde_wasm_bindgen::to_value(run).map_err(|e| Said::plain(e.to_string()))?;
     with_two_stores((MODELS, RUNS), |models, runs| {
         models.put(&model)?;
         runs.put(&run)?;
@@ -303,12 +300,12 @@ pub async fn put_model_and_run(model: &StoredModel, run: &StoredRun) -> Result<(
 }
 
 /// Deletes a run's record only (its model stays).
-pub async fn delete_run(id: &str) -> Result<(), String> {
+pub async fn delete_run(id: &str) -> Result<(), Said> {
     delete_in(RUNS, id).await
 }
 
 /// The most recently saved run, if any.
-pub async fn latest_run() -> Result<Option<StoredRun>, String> {
+pub async fn latest_run() -> Result<Option<StoredRun>, Said> {
     let runs: Vec<StoredRun> = list_in(RUNS).await?;
     Ok(runs
         .into_iter()
@@ -321,7 +318,7 @@ pub async fn latest_run() -> Result<Option<StoredRun>, String> {
 async fn with_two_stores(
     (first, second): (&str, &str),
     work: impl FnOnce(&web_sys::IdbObjectStore, &web_sys::IdbObjectStore) -> Result<(), JsValue>,
-) -> Result<(), String> {
+) -> Result<(), Said> {
     let db = open().await?;
     let result = async {
         let names = js_sys::Array::of2(&first.into(), &second.into());
@@ -342,13 +339,13 @@ async fn with_two_stores(
 }
 
 /// Keeps a dataset: its entry and its file, together.
-pub async fn put_dataset(entry: &StoredDataset, file: &[u8]) -> Result<(), String> {
+pub async fn put_dataset(entry: &StoredDataset, file: &[u8]) -> Result<(), Said> {
     let file = serde_wasm_bindgen::to_value(&StoredDatasetFile {
         id: entry.id.clone(),
         bytes: file.to_vec(),
     })
-    .map_err(|e| e.to_string())?;
-    let entry = serde_wasm_bindgen::to_value(entry).map_err(|e| e.to_string())?;
+    .map_err(|e| Said::plain(e.to_string()))?;
+    let entry = serde_wasm_bindgen::to_value(entry).map_err(|e| Said::plain(e.to_string()))?;
     with_two_stores((DATASETS, DATASET_FILES), |entries, files| {
         files.put(&file)?;
         entries.put(&entry)?;
@@ -358,14 +355,14 @@ pub async fn put_dataset(entry: &StoredDataset, file: &[u8]) -> Result<(), Strin
 }
 
 /// Every kept dataset, oldest first (their files are not read).
-pub async fn list_datasets() -> Result<Vec<StoredDataset>, String> {
+pub async fn list_datasets() -> Result<Vec<StoredDataset>, Said> {
     let mut sets: Vec<StoredDataset> = list_in(DATASETS).await?;
     sets.sort_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms));
     Ok(sets)
 }
 
 /// The file of the kept dataset `id`, or `None` when none is kept under it.
-pub async fn dataset_file(id: &str) -> Result<Option<Vec<u8>>, String> {
+pub async fn dataset_file(id: &str) -> Result<Option<Vec<u8>>, Said> {
     let key = JsValue::from_str(id);
     let value = with_store(DATASET_FILES, IdbTransactionMode::Readonly, |store| {
         store.get(&key)
@@ -377,17 +374,15 @@ pub async fn dataset_file(id: &str) -> Result<Option<Vec<u8>>, String> {
     serde_wasm_bindgen::from_value::<StoredDatasetFile>(value)
         .map(|f| Some(f.bytes))
         .map_err(|_| {
-            page_lang()
-                .text(
-                    "the dataset's file in the browser's storage is unreadable",
-                    "浏览器存储中的数据集文件无法读取",
-                )
-                .to_string()
+            Said::new(
+                "the dataset's file in the browser's storage is unreadable",
+                "浏览器存储中的数据集文件无法读取",
+            )
         })
 }
 
 /// Deletes a kept dataset: its entry and its file, together.
-pub async fn delete_dataset(id: &str) -> Result<(), String> {
+pub async fn delete_dataset(id: &str) -> Result<(), Said> {
     let key = JsValue::from_str(id);
     with_two_stores((DATASETS, DATASET_FILES), |entries, files| {
         entries.delete(&key)?;

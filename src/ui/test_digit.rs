@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use super::clock::now_ms;
 use super::digit_view::DigitView;
-use super::i18n::{tr, Lang};
+use super::i18n::{said_in, tr, Lang, Said};
 use super::state::use_lab;
 use crate::ml::dataset::ImageShape;
 use crate::ml::rng::Rng;
@@ -17,7 +17,7 @@ pub fn TestDigitChooser() -> impl IntoView {
     let lab = use_lab();
     let count = move || lab.test.with(|t| t.as_ref().map_or(0, |t| t.len()));
     // Why the typed number was not taken, shown under the field until a good one is typed.
-    let problem = RwSignal::new(None::<String>);
+    let problem = RwSignal::new(None::<Said>);
     let choose = move |i: usize| {
         problem.set(None);
         lab.test_digit.set(i);
@@ -25,10 +25,10 @@ pub fn TestDigitChooser() -> impl IntoView {
     let on_change = move |ev: leptos::ev::Event| {
         let n = count();
         let typed = event_target_value(&ev);
-        let out_of_range = |i: usize| {
+        let out_of_range = |i: usize, l: Lang| {
             (i >= n).then(|| {
                 let (noun, last) = (lab.noun_untracked(), n.max(1) - 1);
-                lab.lang_untracked().text(
+                l.text(
                     format!(
                         "There is no test {} {typed}: choose 0 to {last}.",
                         noun.one()
@@ -37,9 +37,11 @@ pub fn TestDigitChooser() -> impl IntoView {
                 )
             })
         };
-        match problem_with::<usize>(&typed, lab.lang_untracked(), out_of_range) {
+        // Said in both languages, so a switch of language rewords it.
+        let problem_in = |l: Lang| problem_with::<usize>(&typed, l, |i| out_of_range(i, l));
+        match problem_in(Lang::En) {
             None => choose(typed.trim().parse().unwrap_or_default()),
-            Some(why) => problem.set(Some(why)),
+            Some(_) => problem.set(Some(Said::of(|l| problem_in(l).unwrap_or_default()))),
         }
     };
     // One step either way, round the ends.
@@ -104,7 +106,7 @@ pub fn TestDigitChooser() -> impl IntoView {
                     (Lang::Zh, Noun::Picture) => "换一张".into(),
                 })}</button>
             </div>
-            <p class="error" role="alert">{move || problem.get()}</p>
+            <p class="error" role="alert">{move || problem.with(|p| said_in(lab.lang(), p))}</p>
         </div>
     }
 }

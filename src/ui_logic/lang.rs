@@ -5,8 +5,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A language the page is written in. It crosses to the workers too (`Command::Language`, an
-/// import's request), so their messages are in the page's language; English when unsaid.
+/// A language the page is written in. The workers never need it: their messages come in both
+/// (`super::said::Said`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Lang {
     #[default]

@@ -14,6 +14,7 @@ pub mod picture;
 pub mod pixels;
 pub mod plane;
 pub mod run_words;
+pub mod said;
 pub mod share_link;
 pub mod supervision;
 pub mod typed_number;

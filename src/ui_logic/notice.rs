@@ -2,6 +2,8 @@
 //! worker loaded) reads differently from a problem (a crash, a refused setting), so a note is
 //! not dressed as an error.
 
+use super::said::Said;
+
 /// What kind of message it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -15,21 +17,21 @@ pub enum Tone {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
     pub tone: Tone,
-    pub text: String,
+    pub text: Said,
 }
 
 impl Notice {
-    pub fn info(text: impl Into<String>) -> Self {
+    pub fn info(text: Said) -> Self {
         Self {
             tone: Tone::Info,
-            text: text.into(),
+            text,
         }
     }
 
-    pub fn problem(text: impl Into<String>) -> Self {
+    pub fn problem(text: Said) -> Self {
         Self {
             tone: Tone::Problem,
-            text: text.into(),
+            text,
         }
     }
 
@@ -42,9 +44,9 @@ impl Notice {
     }
 }
 
-impl From<String> for Notice {
-    /// Plain text is a problem: most messages are about one.
-    fn from(text: String) -> Self {
+impl From<Said> for Notice {
+    /// A message alone is a problem: most messages are about one.
+    fn from(text: Said) -> Self {
         Self::problem(text)
     }
 }
@@ -55,8 +57,8 @@ mod tests {
 
     #[test]
     fn news_and_problems_are_told_apart() {
-        assert_eq!(Notice::info("back").class(), "note");
-        assert_eq!(Notice::problem("broke").class(), "error");
-        assert_eq!(Notice::from("broke".to_string()).tone, Tone::Problem);
+        assert_eq!(Notice::info(Said::plain("back")).class(), "note");
+        assert_eq!(Notice::problem(Said::plain("broke")).class(), "error");
+        assert_eq!(Notice::from(Said::plain("broke")).tone, Tone::Problem);
     }
 }

@@ -1,6 +1,6 @@
 //! The training worker's side of `postMessage`: decode commands, run slices, post events.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Reflect, Uint8Array};
@@ -14,7 +14,7 @@ use super::runner::Runner;
 use super::words::{DigitsProblem, OneThread};
 use crate::ml::data::ImageSet;
 use crate::protocol::{Command, Event, HELPER_ROLE, IMPORT_ROLE, PROTOCOL_VERSION};
-use crate::ui_logic::lang::Lang;
+use crate::ui_logic::said::Said;
 
 /// Longest stretch of training between two looks at the page's messages. Commands are answered
 /// within about this long plus one step.
@@ -58,39 +58,12 @@ fn post(event: &Event) {
     post_message(event, "weights");
 }
 
-thread_local! {
-    /// The page's language, for the messages made outside the runner (a crash, the helper's
-    /// news, an import's): the runner's, kept in step after every command, or an import's.
-    static LANG: Cell<Lang> = const { Cell::new(Lang::En) };
-    /// How many threads train, and why one: said again when the language changes.
-    static THREADS: RefCell<Option<(u32, Option<OneThread>)>> = const { RefCell::new(None) };
-}
-
-/// The page's language, as far as this worker knows it.
-pub(super) fn lang() -> Lang {
-    LANG.with(Cell::get)
-}
-
-pub(super) fn set_lang(lang: Lang) {
-    LANG.with(|l| l.set(lang));
-}
-
-/// Tells the page how many threads train (and why only one), and keeps it to say again in
-/// another language.
+/// Tells the page how many threads train (and why only one).
 pub(super) fn post_threads(threads: u32, why_one: Option<OneThread>) {
     post(&Event::Threads {
         threads,
-        why_one: why_one.as_ref().map(|why| why.words(lang())),
+        why_one: why_one.map(|why| Said::of(|l| why.words(l))),
     });
-    THREADS.with(|t| t.replace(Some((threads, why_one))));
-}
-
-/// Says the threads again, in the language now in use: the first time was at start-up, before
-/// the page had said its language.
-fn repost_threads() {
-    if let Some((threads, why_one)) = THREADS.with(|t| t.borrow().clone()) {
-        post_threads(threads, why_one);
-    }
 }
 
 struct Host {
@@ -118,12 +91,11 @@ impl Host {
 
     fn command(&self, data: JsValue) {
         let command = serde_wasm_bindgen::from_value::<Command>(data);
-        let new_language = matches!(command, Ok(Command::Language { .. }));
         let events = match command {
             Ok(command) => self.runner.borrow_mut().handle(command, now_ms()),
             Err(e) => vec![Event::Error {
                 run: None,
-                message: lang().text(
+                message: Said::new(
                     format!(
                         "the worker got a message it does not understand ({e}); reload the page"
                     ),
@@ -131,12 +103,8 @@ impl Host {
                 ),
             }],
         };
-        set_lang(self.runner.borrow().lang());
         for event in &events {
             post(event);
-        }
-        if new_language {
-            repost_threads();
         }
         self.schedule();
     }
@@ -185,7 +153,7 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         post(&Event::Error {
             run: None,
-            message: lang().text(
+            message: Said::new(
                 format!("the training worker crashed: {info}"),
                 format!("训练线程崩溃了：{info}"),
             ),

@@ -4,7 +4,7 @@
 //! the browser ([`super::picture`]) — the pictures of a zip archive too ([`super::unzip`]) —
 //! gathers them with `ml::dataset::import`, and answers with progress and then the dataset
 //! file. The page's thread only sends files and shows progress; cancelling is ending this
-//! worker. Its messages are in the language the request names (English before it comes).
+//! worker. Its messages are in both of the page's languages ([`Said`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -15,7 +15,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Blob, MessageEvent};
 
-use super::host::{lang, now_ms, post_message, scope, set_lang};
+use super::host::{now_ms, post_message, scope};
 use super::{picture, unzip};
 use crate::ml::dataset::archive::{read_zip, Listing};
 use crate::ml::dataset::fit::FitOptions;
@@ -24,6 +24,7 @@ use crate::ml::dataset::{file, ImageShape};
 use crate::protocol::{ImportCommand, ImportEvent, ImportRequest, PROTOCOL_VERSION};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::import_words::tally_words;
+use crate::ui_logic::said::Said;
 
 /// Pictures are decoded at most this many times the dataset's side: enough for the area
 /// average to be faithful, small enough that a 10,000-pixel photo costs little.
@@ -40,7 +41,7 @@ fn post(event: &ImportEvent) {
     post_message(event, "dataset");
 }
 
-fn fail(message: String) {
+fn fail(message: Said) {
     post(&ImportEvent::ImportFailed { message });
 }
 
@@ -66,13 +67,13 @@ impl Inbox {
     }
 
     /// A batch of files from `from` on: they must follow the ones already here.
-    fn receive(&self, from: usize, files: &JsValue) -> Result<(), String> {
+    fn receive(&self, from: usize, files: &JsValue) -> Result<(), Said> {
         let list: Array = files.clone().dyn_into().unwrap_or_default();
         {
             let mut kept = self.files.borrow_mut();
             if from != kept.len() {
                 let had = kept.len();
-                return Err(lang().text(
+                return Err(Said::new(
                     format!("the import worker got files from {from} after {had}; reload the page"),
                     format!(
                         "导入线程已有 {had} 个文件，却收到了从第 {from} 个起的一批；请刷新页面"
@@ -90,7 +91,7 @@ impl Inbox {
 
 pub fn start() {
     std::panic::set_hook(Box::new(|info| {
-        fail(lang().text(
+        fail(Said::new(
             format!("the import stopped on an error inside Latent Lab: {info}"),
             format!("导入因 Latent Lab 内部的错误而中断：{info}"),
         ));
@@ -100,7 +101,6 @@ pub fn start() {
         let data = e.data();
         match serde_wasm_bindgen::from_value::<ImportCommand>(data.clone()) {
             Ok(ImportCommand::Import(request)) => {
-                set_lang(request.lang);
                 wasm_bindgen_futures::spawn_local(import(request, inbox.clone()));
             }
             Ok(ImportCommand::ImportFiles { from }) => {
@@ -109,7 +109,7 @@ pub fn start() {
                     fail(message);
                 }
             }
-            Err(e) => fail(lang().text(
+            Err(e) => fail(Said::new(
                 format!(
                     "the import worker got a message it does not understand ({e}); reload the page"
                 ),
@@ -204,11 +204,10 @@ impl Gathering {
 }
 
 /// Lists the zip archive `blob`, found at `path`.
-async fn list_archive(blob: &Blob, path: &str) -> Result<Listing, String> {
-    let l = lang();
+async fn list_archive(blob: &Blob, path: &str) -> Result<Listing, Said> {
     if blob.size() > MAX_ARCHIVE_BYTES {
         let (size, most) = (blob.size() / 1e6, MAX_ARCHIVE_BYTES / 1e6);
-        return Err(l.text(
+        return Err(Said::new(
             format!("“{path}” is {size:.0} MB, more than the {most:.0} MB an archive may be; unpack it and import the folder"),
             format!("“{path}”有 {size:.0} MB，超过了压缩包 {most:.0} MB 的上限；请先解压，再导入解压出来的文件夹"),
         ));
@@ -217,14 +216,17 @@ async fn list_archive(blob: &Blob, path: &str) -> Result<Listing, String> {
         .await
         .map_err(|_| unreadable(path))?;
     read_zip(&Uint8Array::new(&buffer).to_vec()).map_err(|e| {
-        let why = e.worded(l);
-        l.text(format!("“{path}”: {why}"), format!("“{path}”：{why}"))
+        let why = e.said();
+        Said::new(
+            format!("“{path}”: {}", why.en),
+            format!("“{path}”：{}", why.zh),
+        )
     })
 }
 
 /// That the file at `path` could not be read.
-fn unreadable(path: &str) -> String {
-    lang().text(
+fn unreadable(path: &str) -> Said {
+    Said::new(
         format!("“{path}” could not be read"),
         format!("无法读取“{path}”"),
     )
@@ -234,10 +236,9 @@ fn unreadable(path: &str) -> String {
 /// and its outcome.
 async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
     let count = request.paths.len();
-    let l = request.lang;
     let shape = match ImageShape::new(request.channels, request.side) {
         Ok(shape) => shape,
-        Err(e) => return fail(e.worded(l)),
+        Err(e) => return fail(e.said()),
     };
     let mut gathering = Gathering {
         importer: Importer::new(FitOptions {
@@ -263,9 +264,9 @@ async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
             match listed {
                 Ok(listing) => gathering.add_archive(path, listing).await,
                 Err(message) => {
-                    return fail(l.text(
-                        format!("{message}. Nothing was kept."),
-                        format!("{message}。什么都没有保存。"),
+                    return fail(Said::new(
+                        format!("{}. Nothing was kept.", message.en),
+                        format!("{}。什么都没有保存。", message.zh),
                     ))
                 }
             }
@@ -288,13 +289,13 @@ async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
             dataset: file::save(&set),
             tally,
         }),
-        Err(_) if tally.kept == 0 => {
+        Err(_) if tally.kept == 0 => fail(Said::of(|l| {
             let tally = tally_words(&tally, l);
-            fail(l.text(
+            l.text(
                 format!("None of the {total} files could be used: {tally}."),
                 format!("这 {total} 个文件都无法使用：{tally}。"),
-            ))
-        }
-        Err(e) => fail(e.worded(l)),
+            )
+        })),
+        Err(e) => fail(e.said()),
     }
 }

@@ -8,9 +8,9 @@
 //! `host` (the training worker's `postMessage`, fetching the digits, scheduling the next slice
 //! right after the page's messages have been answered), `import_host` (the import worker),
 //! `unzip` (a zip's pictures inflated by the browser) and [`picture`] (the browser's decoding
-//! of a picture file, which the page uses too). Both workers speak the page's language (the
-//! training worker is told it by `Command::Language`, an import by its request); [`words`]
-//! keeps why something is missing so that it can be said in either.
+//! of a picture file, which the page uses too). Both workers say every message in both of the
+//! page's languages (`ui_logic::said::Said`), so the page shows it in the one in use, whatever
+//! the person switches to later; [`words`] keeps why something is missing as what happened.
 
 mod pieces;
 mod run;

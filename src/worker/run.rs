@@ -13,7 +13,7 @@ use crate::ml::run_notes::{RunNotes, TrainedBy};
 use crate::ml::train::{TrainConfig, TrainError, Trainer};
 use crate::protocol::{EpochReport, Event, Progress, RunState, ScoredOn, StepLoss};
 use crate::ui_logic::error_words::Worded;
-use crate::ui_logic::lang::Lang;
+use crate::ui_logic::said::Said;
 
 /// At most this many weight snapshots per second go to the page.
 const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
@@ -47,8 +47,6 @@ pub(super) struct Run {
     progress_due: bool,
     /// Recent cost of one digit's forward and backward pass, to size the pieces of a step.
     ms_per_digit: f64,
-    /// The page's language, which the run's messages are in (the runner keeps it current).
-    pub(super) lang: Lang,
 }
 
 impl Run {
@@ -79,7 +77,6 @@ impl Run {
             last_progress_ms: now_ms,
             progress_due: false,
             ms_per_digit: 0.0,
-            lang: Lang::En,
         };
         if run.trainer.epochs() >= epochs {
             run.state = RunState::Finished; // continued from the snapshot of a finished run
@@ -131,7 +128,7 @@ impl Run {
         })
     }
 
-    fn snapshot(&self) -> Result<Event, String> {
+    fn snapshot(&self) -> Result<Event, Said> {
         let notes = RunNotes {
             train: self.trainer.config(),
             epochs: self.trainer.epochs(),
@@ -141,8 +138,8 @@ impl Run {
             trained_by: TrainedBy::WebWorker,
         }
         .to_metadata();
-        let weights = checkpoint::save(self.trainer.model(), Precision::F32, &notes)
-            .map_err(|e| e.worded(self.lang))?;
+        let weights =
+            checkpoint::save(self.trainer.model(), Precision::F32, &notes).map_err(|e| e.said())?;
         Ok(Event::Snapshot {
             run: self.id,
             step: self.trainer.steps(),
@@ -159,10 +156,10 @@ impl Run {
         })
     }
 
-    fn error(&self, message: impl Into<String>) -> Event {
+    fn error(&self, message: Said) -> Event {
         Event::Error {
             run: Some(self.id),
-            message: message.into(),
+            message,
         }
     }
 
@@ -176,7 +173,7 @@ impl Run {
 
     /// Why a finished run cannot take another step.
     fn finished_error(&self) -> Event {
-        self.error(self.lang.text(
+        self.error(Said::new(
             "this run has finished: start a new one",
             "这次训练已经结束：请开始新的训练",
         ))
@@ -208,7 +205,7 @@ impl Run {
     pub(super) fn set_hyper_parameters(&mut self, train: TrainConfig) -> Vec<Event> {
         match self.trainer.set_hyper_parameters(train) {
             Ok(()) => vec![self.progress()],
-            Err(e) => vec![self.error(e.worded(self.lang))],
+            Err(e) => vec![self.error(e.said())],
         }
     }
 
@@ -282,7 +279,7 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
         Ok(true) => {}
         Err(e) => {
             let epoch = run.trainer.epochs();
-            events.push(run.error(run.lang.text(
+            events.push(run.error(Said::new(
                 format!("the model could not be scored after epoch {epoch}: {e}"),
                 format!("第 {epoch} 轮结束后，无法给模型打分：{e}"),
             )));
@@ -371,7 +368,7 @@ fn train_piece(run: &mut Run, events: &mut Vec<Event>, piece: usize) -> usize {
             run.step_requested = false;
             run.snapshot_due = true;
             run.progress_due = true;
-            events.push(run.error(error.worded(run.lang)));
+            events.push(run.error(error.said()));
             0
         }
     }

@@ -2,8 +2,8 @@
 //! (by the one [`Run`] it holds) so the worker can answer the page between them.
 //!
 //! No web API in here (the clock is passed in), so the whole protocol behaviour is tested
-//! natively; `host.rs` is the thin wasm glue around it. Every message is in the page's language
-//! ([`Command::Language`]; English until told).
+//! natively; `host.rs` is the thin wasm glue around it. Every message is in both of the page's
+//! languages ([`Said`]), so the page shows it in the one in use at every moment.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use crate::ml::model::{Model, ModelConfig};
 use crate::ml::train::{check_epochs, init_rng, TrainConfig, Trainer};
 use crate::protocol::{Command, Event, ResumeAt, RunState};
 use crate::ui_logic::error_words::Worded;
-use crate::ui_logic::lang::Lang;
+use crate::ui_logic::said::Said;
 use crate::ui_logic::words::config_words;
 
 /// The name of the built-in data, as [`Event::DataReady`] gives it.
@@ -40,8 +40,6 @@ pub struct Runner {
     helper: Option<HelperLink>,
     /// A throwaway run while the worker waits for the first Start (see [`WarmUp`]).
     warm_up: Option<WarmUp>,
-    /// The page's language, which every message is in.
-    lang: Lang,
 }
 
 impl Runner {
@@ -70,27 +68,16 @@ impl Runner {
             },
             None => Event::Error {
                 run: None,
-                message: self
-                    .lang
-                    .text("the digits are still loading", "数字数据还在加载中")
-                    .to_string(),
+                message: Said::new("the digits are still loading", "数字数据还在加载中"),
             },
         }
     }
 
-    /// The page's language, which the worker's messages are in.
-    pub fn lang(&self) -> Lang {
-        self.lang
-    }
-
     /// Why the built-in digits are not there, in words: what the runner knows of it.
-    fn digits_missing(&self) -> String {
+    fn digits_missing(&self) -> Said {
         match &self.data_error {
-            Some(problem) => problem.words(self.lang),
-            None => self
-                .lang
-                .text("they are still loading", "它们还在加载中")
-                .to_string(),
+            Some(problem) => Said::of(|l| problem.words(l)),
+            None => Said::new("they are still loading", "它们还在加载中"),
         }
     }
 
@@ -103,9 +90,9 @@ impl Runner {
                     let why = self.digits_missing();
                     return vec![Event::Error {
                         run: None,
-                        message: self.lang.text(
-                            format!("the built-in digits are not available ({why})"),
-                            format!("内置的数字数据无法使用（{why}）"),
+                        message: Said::new(
+                            format!("the built-in digits are not available ({})", why.en),
+                            format!("内置的数字数据无法使用（{}）", why.zh),
                         ),
                     }];
                 }
@@ -117,7 +104,7 @@ impl Runner {
                     Ok((name, split)) if split.train.is_empty() => {
                         return vec![Event::Error {
                             run: None,
-                            message: self.lang.text(
+                            message: Said::new(
                                 format!("the dataset “{name}” has no images to train on"),
                                 format!("数据集“{name}”里没有可以用来训练的图片"),
                             ),
@@ -125,12 +112,12 @@ impl Runner {
                     }
                     Ok((name, split)) => (name, Arc::new(split)),
                     Err(e) => {
-                        let why = e.worded(self.lang);
+                        let why = e.said();
                         return vec![Event::Error {
                             run: None,
-                            message: self.lang.text(
-                                format!("that dataset cannot be trained on: {why}"),
-                                format!("无法用这个数据集训练：{why}"),
+                            message: Said::new(
+                                format!("that dataset cannot be trained on: {}", why.en),
+                                format!("无法用这个数据集训练：{}", why.zh),
                             ),
                         }];
                     }
@@ -150,7 +137,7 @@ impl Runner {
 
     /// Starts the warm-up: a moment of throwaway training of the default model on the data,
     /// with the helper, so that the first run starts at full speed. Slices do it while nothing
-    /// else is going on; the next command but a ping or the language ends it.
+    /// else is going on; the next command but a ping ends it.
     pub fn warm_up(&mut self) {
         if self.run.is_some() {
             return;
@@ -163,7 +150,7 @@ impl Runner {
     /// The built-in digits could not be loaded: runs cannot start on them, and say why.
     /// Returns the event that tells the page.
     pub fn set_data_error(&mut self, problem: DigitsProblem) -> Event {
-        let message = problem.words(self.lang);
+        let message = Said::of(|l| problem.words(l));
         self.data_error = Some(problem);
         Event::DataUnavailable { message }
     }
@@ -175,8 +162,8 @@ impl Runner {
 
     /// Carries out one command at time `now_ms`; returns the events that answer it.
     pub fn handle(&mut self, command: Command, now_ms: f64) -> Vec<Event> {
-        // Neither a ping nor the language is work the warm-up would be in the way of.
-        if !matches!(command, Command::Ping { .. } | Command::Language { .. }) {
+        // A ping is no work the warm-up would be in the way of.
+        if !matches!(command, Command::Ping { .. }) {
             self.warm_up = None;
         }
         match command {
@@ -214,13 +201,6 @@ impl Runner {
                 self.with_run(|run| run.set_hyper_parameters(train))
             }
             Command::SaveWeights => self.with_run(|run| vec![run.snapshot_or_error()]),
-            Command::Language { lang } => {
-                self.lang = lang;
-                if let Some(run) = &mut self.run {
-                    run.lang = lang;
-                }
-                Vec::new()
-            }
         }
     }
 
@@ -230,13 +210,10 @@ impl Runner {
             Some(run) => act(run),
             None => vec![Event::Error {
                 run: None,
-                message: self
-                    .lang
-                    .text(
-                        "there is no training run: press Start first",
-                        "现在没有在进行的训练：请先按“开始”",
-                    )
-                    .to_string(),
+                message: Said::new(
+                    "there is no training run: press Start first",
+                    "现在没有在进行的训练：请先按“开始”",
+                ),
             }],
         }
     }
@@ -254,8 +231,7 @@ impl Runner {
     ) -> Vec<Event> {
         // A new run replaces the old one even if it cannot start: nothing keeps training unseen.
         self.run = None;
-        let lang = self.lang;
-        let fail = |message: String| {
+        let fail = |message: Said| {
             vec![Event::Error {
                 run: Some(id),
                 message,
@@ -263,43 +239,45 @@ impl Runner {
         };
         let Some((data_name, data)) = &self.data else {
             let why = self.digits_missing();
-            return fail(lang.text(
-                format!("training needs the digits, and they are not available ({why}); the pretrained models still work"),
-                format!("训练需要数字数据，但它们无法使用（{why}）；预训练模型仍可使用"),
+            return fail(Said::new(
+                format!("training needs the digits, and they are not available ({}); the pretrained models still work", why.en),
+                format!("训练需要数字数据，但它们无法使用（{}）；预训练模型仍可使用", why.zh),
             ));
         };
         if let Err(e) = check_epochs(epochs) {
-            return fail(e.worded(lang));
+            return fail(e.said());
         }
         if let Err(e) = config.validate() {
-            return fail(e.worded(lang));
+            return fail(e.said());
         }
         let has_initial = initial.is_some();
         let model = match initial {
             Some(bytes) => match checkpoint::load(&bytes) {
                 Ok((model, info)) if info.config == config => model,
                 Ok((_, info)) => {
-                    let (found, wanted) = (
-                        config_words(&info.config, lang),
-                        config_words(&config, lang),
-                    );
-                    return fail(lang.text(
-                        format!("the starting weights are a {found}, not a {wanted}"),
-                        format!("起始权重是另一个模型的（{found}），不是这个模型的（{wanted}）"),
-                    ));
+                    return fail(Said::of(|l| {
+                        let (found, wanted) =
+                            (config_words(&info.config, l), config_words(&config, l));
+                        l.text(
+                            format!("the starting weights are a {found}, not a {wanted}"),
+                            format!(
+                                "起始权重是另一个模型的（{found}），不是这个模型的（{wanted}）"
+                            ),
+                        )
+                    }));
                 }
                 Err(e) => {
-                    let why = e.worded(lang);
-                    return fail(lang.text(
-                        format!("the starting weights cannot be used: {why}"),
-                        format!("起始权重无法使用：{why}"),
+                    let why = e.said();
+                    return fail(Said::new(
+                        format!("the starting weights cannot be used: {}", why.en),
+                        format!("起始权重无法使用：{}", why.zh),
                     ));
                 }
             },
             None => match Model::new(config, &mut init_rng(train.seed)) {
                 Ok(m) => m,
                 Err(e) => {
-                    return fail(lang.text(
+                    return fail(Said::new(
                         format!("could not build the model: {e}"),
                         format!("无法构建模型：{e}"),
                     ))
@@ -308,36 +286,32 @@ impl Runner {
         };
         let mut trainer = match Trainer::new(model, data.train.clone(), train) {
             Ok(t) => t,
-            Err(e) => return fail(e.worded(lang)),
+            Err(e) => return fail(e.said()),
         };
         if let Some(link) = &self.helper {
             trainer.set_helper(link(trainer.model(), train.batch_size));
         }
         if let Some(at) = resume {
             if !has_initial {
-                return fail(
-                    lang.text(
-                        "a run can only be continued from its weights",
-                        "一次训练只能从它自己的权重接着进行",
-                    )
-                    .to_string(),
-                );
+                return fail(Said::new(
+                    "a run can only be continued from its weights",
+                    "一次训练只能从它自己的权重接着进行",
+                ));
             }
             if at.epochs_done > epochs {
                 let done = at.epochs_done;
-                return fail(lang.text(
+                return fail(Said::new(
                     format!("the snapshot is {done} epochs in, more than the {epochs} planned"),
                     format!("快照已训练了 {done} 轮，超过了计划的 {epochs} 轮"),
                 ));
             }
             if let Err(e) = trainer.resume_at(at.epochs_done, at.steps) {
-                return fail(e.worded(lang));
+                return fail(e.said());
             }
         }
         let built_in = self.built_in.as_ref().is_some_and(|b| Arc::ptr_eq(b, data));
         let dataset = (!built_in).then(|| data_name.clone());
         let mut run = Run::new(id, trainer, dataset, epochs, now_ms);
-        run.lang = lang;
         let events = vec![run.progress(), run.snapshot_or_error()];
         self.run = Some(run);
         events

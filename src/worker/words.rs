@@ -1,8 +1,7 @@
-//! Why the training worker lacks something, kept as what happened rather than as text, so that
-//! it is worded in the page's language whenever it is said: why the built-in digits are not
-//! there (said when they fail to load, and again by every Start that needs them) and why
-//! training keeps to one thread (said at start-up, before the page has told its language, and
-//! said again once it has).
+//! Why the training worker lacks something, kept as what happened rather than as text, and
+//! worded in both languages whenever it is said: why the built-in digits are not there (said
+//! when they fail to load, and again by every Start that needs them) and why training keeps to
+//! one thread.
 
 use crate::ml::data::DataError;
 use crate::ui_logic::error_words::Worded;

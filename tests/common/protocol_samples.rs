@@ -13,7 +13,7 @@ use latent_lab::protocol::{
     Command, EpochReport, Event, ImportCommand, ImportEvent, ImportRequest, Progress, ResumeAt,
     RunState, ScoredOn, StepLoss, PROTOCOL_VERSION,
 };
-use latent_lab::ui_logic::lang::Lang;
+use latent_lab::ui_logic::said::Said;
 
 fn loss(total: f32) -> LossValues {
     LossValues {
@@ -67,8 +67,6 @@ pub fn commands() -> Vec<Command> {
         Command::Ping {
             n: u64::from(u32::MAX) + 5,
         },
-        Command::Language { lang: Lang::Zh },
-        Command::Language { lang: Lang::En },
     ]
 }
 
@@ -83,7 +81,10 @@ pub fn events() -> Vec<Event> {
         },
         Event::Threads {
             threads: 1,
-            why_one: Some("this device reports a single core".into()),
+            why_one: Some(Said::new(
+                "this device reports a single core",
+                "这台设备只报告了一个处理器核心",
+            )),
         },
         Event::DataReady {
             dataset: "MNIST digits".into(),
@@ -91,7 +92,7 @@ pub fn events() -> Vec<Event> {
             test_digits: 2000,
         },
         Event::DataUnavailable {
-            message: "assets/digits.bin: 404".into(),
+            message: Said::plain("assets/digits.bin: 404"),
         },
         Event::Progress(Progress {
             run: 3,
@@ -151,11 +152,11 @@ pub fn events() -> Vec<Event> {
         },
         Event::Error {
             run: None,
-            message: "training diverged".into(),
+            message: Said::new("training diverged", "训练发散了"),
         },
         Event::Error {
             run: Some(3),
-            message: "x".into(),
+            message: Said::plain("x"),
         },
         Event::Pong {
             n: 17,
@@ -173,7 +174,6 @@ fn import_request() -> ImportRequest {
         fit: Fit::CentreCrop,
         invert_dark_on_light: false,
         paths: vec!["shapes/discs/1.png".to_string(), "notes.txt".to_string()],
-        lang: Lang::Zh,
     }
 }
 
@@ -211,7 +211,7 @@ pub fn import_events() -> Vec<ImportEvent> {
             },
         },
         ImportEvent::ImportFailed {
-            message: "None of the 2 files could be used".to_string(),
+            message: Said::new("None of the 2 files could be used", "这 2 个文件都无法使用"),
         },
     ]
 }
@@ -238,7 +238,6 @@ pub fn command_name(command: &Command) -> &'static str {
         Command::SaveWeights => "SaveWeights",
         Command::UseData { .. } => "UseData",
         Command::Ping { .. } => "Ping",
-        Command::Language { .. } => "Language",
     }
 }
 

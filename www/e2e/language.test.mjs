@@ -4,7 +4,9 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { useApp, reload, readThrough } from "./harness.mjs";
 
@@ -152,5 +154,39 @@ test("a refused model file is explained in Chinese: the model core's reasons spe
     assert.deepEqual(englishWords(unquoted), [], `${name}: ${message}`);
     console.log(`${name} → ${message}`);
   }
+  await page.close();
+});
+
+test("a message already shown is reworded by a switch: the page's own, and a worker's", async () => {
+  const page = await open({ locale: "zh-CN" });
+  // The page's: a refused model file (the model core's reason inside the library's words).
+  await page.setInputFiles("#model-file", {
+    name: "notes.safetensors",
+    mimeType: "application/octet-stream",
+    buffer: Buffer.from("these bytes are no model, only text"),
+  });
+  await page.waitForFunction(() => document.querySelector(".library-message").textContent.includes("“notes.safetensors”没有载入"));
+  // A worker's: an import of files that hold no picture, refused by the import worker.
+  const dir = mkdtempSync(join(tmpdir(), "latent-lab-language-"));
+  writeFileSync(join(dir, "readme.md"), "# nothing here");
+  writeFileSync(join(dir, "empty.png"), "");
+  await page.locator(".import-panel").scrollIntoViewIfNeeded();
+  await page.locator(".import-files").setInputFiles([join(dir, "readme.md"), join(dir, "empty.png")]);
+  await page.waitForFunction(() => /这 2 个文件都无法使用/.test(document.querySelector(".import-panel .error").textContent), null, { timeout: 30_000 });
+
+  await page.selectOption(".language-select", "en");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
+  const library = await page.textContent(".library-message");
+  assert.match(library, /^“notes\.safetensors” was not loaded: .*Nothing was changed\.$/);
+  assert.deepEqual(chinese(library), [], library);
+  const imported = await page.textContent(".import-panel .error");
+  assert.match(imported, /None of the 2 files could be used: .*1 file that is not a picture \(readme\.md\)/);
+  assert.deepEqual(chinese(imported), [], imported);
+
+  // And back: nothing was lost on the way.
+  await page.selectOption(".language-select", "zh-CN");
+  await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
+  assert.match(await page.textContent(".library-message"), /“notes\.safetensors”没有载入/);
+  assert.match(await page.textContent(".import-panel .error"), /这 2 个文件都无法使用/);
   await page.close();
 });

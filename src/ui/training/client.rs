@@ -6,7 +6,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
 use crate::protocol::{Command, Event};
-use crate::ui::state::Lab;
+use crate::ui_logic::said::Said;
 
 /// The worker's loader (`www/worker_loader.js`, copied next to the page), which starts the
 /// worker binary trunk builds.
@@ -77,53 +77,48 @@ impl Drop for WorkerLink {
 
 pub struct Client {
     link: WorkerLink,
-    /// The page's state, for the language of its messages.
-    lab: Lab,
 }
 
 impl Client {
     /// Starts the worker from `url`. `on_event` gets every event; `on_crash` a message when the worker dies
-    /// or sends something unreadable (in `lab`'s language).
+    /// or sends something unreadable.
     pub fn spawn(
         url: &str,
-        lab: Lab,
         on_event: impl Fn(Event) + 'static,
-        on_crash: impl Fn(String) + 'static,
-    ) -> Result<Self, String> {
+        on_crash: impl Fn(Said) + 'static,
+    ) -> Result<Self, Said> {
         let worker = Worker::new(url).map_err(|_| {
-            lab.lang_untracked()
-                .text(
-                    "the browser refused to start the training worker",
-                    "浏览器拒绝启动训练线程",
-                )
-                .to_string()
+            Said::new(
+                "the browser refused to start the training worker",
+                "浏览器拒绝启动训练线程",
+            )
         })?;
         let on_crash = std::rc::Rc::new(on_crash);
         let crash = on_crash.clone();
         let on_message =
             move |e: MessageEvent| match serde_wasm_bindgen::from_value::<Event>(e.data()) {
                 Ok(event) => on_event(event),
-                Err(err) => crash(lab.lang_untracked().text(
+                Err(err) => crash(Said::new(
                     format!("the training worker sent something unreadable ({err})"),
                     format!("训练线程发来了无法读取的内容（{err}）"),
                 )),
             };
         let on_error = move |e: ErrorEvent| {
-            on_crash(lab.lang_untracked().text(
+            on_crash(Said::new(
                 format!("the training worker stopped: {}", e.message()),
                 format!("训练线程已停止：{}", e.message()),
             ))
         };
         Ok(Self {
             link: WorkerLink::new(worker, on_message, on_error),
-            lab,
         })
     }
 
     /// Sends a command; starting weights are transferred, not copied.
-    pub fn send(&self, command: &Command) -> Result<(), String> {
+    pub fn send(&self, command: &Command) -> Result<(), Said> {
         let serializer = serde_wasm_bindgen::Serializer::new();
-        let value = serde::Serialize::serialize(command, &serializer).map_err(|e| e.to_string())?;
+        let value = serde::Serialize::serialize(command, &serializer)
+            .map_err(|e| Said::plain(e.to_string()))?;
         let transfer = Array::new();
         if let Ok(initial) = Reflect::get(&value, &JsValue::from_str("initial")) {
             if let Some(bytes) = initial.dyn_ref::<Uint8Array>() {
@@ -133,12 +128,7 @@ impl Client {
         self.link
             .worker()
             .post_message_with_transfer(&value, &transfer)
-            .map_err(|_| {
-                self.lab
-                    .lang_untracked()
-                    .text("could not reach the training worker", "无法联系到训练线程")
-                    .to_string()
-            })
+            .map_err(|_| Said::new("could not reach the training worker", "无法联系到训练线程"))
     }
 
     pub fn terminate(&self) {

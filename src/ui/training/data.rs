@@ -7,6 +7,7 @@ use leptos::prelude::*;
 
 use super::{DataStatus, Training};
 use crate::protocol::{Command, RunState};
+use crate::ui_logic::said::Said;
 use crate::worker::runner::BUILT_IN_DATA;
 
 impl Training {
@@ -62,7 +63,7 @@ impl Training {
     }
 
     /// The digits could not be loaded; a dataset of one's own does not need them.
-    pub(super) fn on_data_unavailable(self, message: String) {
+    pub(super) fn on_data_unavailable(self, message: Said) {
         match self
             .lab
             .own_data
@@ -78,7 +79,7 @@ impl Training {
     /// An error of no run while the page waits for the worker to take its data: the worker
     /// kept its own, so both sides go back to the digits and the page says why. Returns whether
     /// the error was that.
-    pub(super) fn data_refused(self, message: &str) -> bool {
+    pub(super) fn data_refused(self, message: &Said) -> bool {
         if !self.data_pending.get_value() {
             return false;
         }
@@ -87,13 +88,11 @@ impl Training {
         crate::ui::datasets::forget_in_use();
         self.send(Command::UseData { dataset: None });
         self.message.set(Some(
-            self.lab
-                .lang_untracked()
-                .text(
-                    format!("Training stays on the MNIST digits: {message}."),
-                    format!("训练仍使用 MNIST 数字：{message}。"),
-                )
-                .into(),
+            Said::new(
+                format!("Training stays on the MNIST digits: {}.", message.en),
+                format!("训练仍使用 MNIST 数字：{}。", message.zh),
+            )
+            .into(),
         ));
         true
     }

@@ -32,6 +32,7 @@ use crate::ml::train::{check_epochs, TrainConfig};
 use crate::protocol::{Command, EpochReport, Progress, ResumeAt, RunState, StepLoss};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::notice::Notice;
+use crate::ui_logic::said::Said;
 use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
 
 /// The worker's data.
@@ -39,7 +40,8 @@ use crate::ui_logic::supervision::{Heartbeat, RestartPolicy};
 pub enum DataStatus {
     Loading,
     Ready,
-    Unavailable(String),
+    /// Why (the worker's words, or the page's).
+    Unavailable(Said),
 }
 
 /// The run the page asked for.
@@ -73,7 +75,7 @@ pub struct Training {
     /// WebAssembly memory of the page and of the worker, in bytes, as of the last ping.
     pub memory: RwSignal<Option<(u64, u64)>>,
     /// How many threads train, and why only one when so (the worker's [`Event::Threads`]).
-    pub threads: RwSignal<Option<(u32, Option<String>)>>,
+    pub threads: RwSignal<Option<(u32, Option<Said>)>>,
     /// The number of the worker's last answer to a ping (shown to tests as `data-pong`: once
     /// a ping sent after some moment is answered, everything the worker posted before has
     /// arrived).
@@ -153,7 +155,6 @@ impl Training {
             data_pending: StoredValue::new(false),
         };
         training.spawn_worker_after_first_digit(first_model_settled);
-        training.tell_language();
         training.start_heartbeat();
         training.fit_pace_to_data();
         training
@@ -216,14 +217,10 @@ impl Training {
     fn send(&self, command: Command) {
         let result = self.client.with_value(|c| match c {
             Some(client) => client.send(&command),
-            None => Err(self
-                .lab
-                .lang_untracked()
-                .text(
-                    "the training worker is not running; reload the page",
-                    "训练线程没有在运行；请刷新页面",
-                )
-                .to_string()),
+            None => Err(Said::new(
+                "the training worker is not running; reload the page",
+                "训练线程没有在运行；请刷新页面",
+            )),
         });
         if let Err(message) = result {
             self.message.set(Some(message.into()));
@@ -232,13 +229,12 @@ impl Training {
 
     /// Starts a new run.
     pub fn start(&self, model: ModelConfig, train: TrainConfig, epochs: usize) {
-        let lang = self.lab.lang_untracked();
         let problem = model
             .validate()
             .err()
-            .map(|e| e.worded(lang))
-            .or_else(|| train.validate().err().map(|e| e.worded(lang)))
-            .or_else(|| check_epochs(epochs).err().map(|e| e.worded(lang)));
+            .map(|e| e.said())
+            .or_else(|| train.validate().err().map(|e| e.said()))
+            .or_else(|| check_epochs(epochs).err().map(|e| e.said()));
         if let Some(problem) = problem {
             self.message.set(Some(problem.into()));
             return;
@@ -315,8 +311,7 @@ impl Training {
     /// after a crash or reload).
     pub fn set_hyper_parameters(&self, train: TrainConfig) {
         if let Err(e) = train.validate() {
-            self.message
-                .set(Some(e.worded(self.lab.lang_untracked()).into()));
+            self.message.set(Some(e.said().into()));
             return;
         }
         if self.plan.with_untracked(Option::is_none) {

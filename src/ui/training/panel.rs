@@ -364,10 +364,13 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                         match training.data.get() {
                             DataStatus::Loading => l.text("The worker is loading the data…", "训练线程正在加载数据…").to_string(),
                             DataStatus::Ready => l.text("Ready: choose settings and press Start.", "准备就绪：选好设置，然后按“开始”。").to_string(),
-                            DataStatus::Unavailable(e) => l.text(
-                                format!("Training is unavailable: the digits could not be loaded ({e}). The pretrained models still work."),
-                                format!("无法训练：数字数据加载失败（{e}）。预训练模型仍可使用。"),
-                            ),
+                            DataStatus::Unavailable(e) => {
+                                let e = e.get(l);
+                                l.text(
+                                    format!("Training is unavailable: the digits could not be loaded ({e}). The pretrained models still work."),
+                                    format!("无法训练：数字数据加载失败（{e}）。预训练模型仍可使用。"),
+                                )
+                            }
                         }
                     })}
                 </span>
@@ -377,7 +380,10 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 {move || {
                     let l = lang();
                     training.threads.with(|t| match t {
-                        Some((1, Some(why))) => l.text(format!("Training uses one thread: {why}."), format!("训练只用一个线程：{why}。")),
+                        Some((1, Some(why))) => {
+                            let why = why.get(l);
+                            l.text(format!("Training uses one thread: {why}."), format!("训练只用一个线程：{why}。"))
+                        }
                         Some((n, _)) if *n > 1 => l.text(
                             format!("Training uses {n} threads, one per core: each computes about half of every batch."),
                             format!("训练使用 {n} 个线程，每个核心一个：每个线程大约计算每批的一半。"),
@@ -387,7 +393,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
                 }}
             </p>
             <p class=move || format!("training-message {}", training.message.with(|m| m.as_ref().map_or("", |m| m.class())))
-                aria-live="polite">{move || training.message.with(|m| m.as_ref().map(|m| m.text.clone()))}</p>
+                aria-live="polite">{move || training.message.with(|m| m.as_ref().map(|m| m.text.get(lang()).to_string()))}</p>
             // Four empty frames say nothing: until a run exists, one line says what will be here.
             <Show when=move || training.plan.with(Option::is_some)
                 fallback=|| view! { <p class="charts-empty hint">{tr("When a run starts, its curves appear here: the loss and its two parts per step, the test set after each epoch, and the KL each latent dimension carries.",

@@ -7,6 +7,7 @@ use super::{now_ms, DataStatus, Plan, Training};
 use crate::protocol::{thin_losses, RunState};
 use crate::ui::storage::{self, StoredRun};
 use crate::ui_logic::notice::Notice;
+use crate::ui_logic::said::Said;
 use crate::ui_logic::words::config_words;
 
 /// Step losses written to IndexedDB with a run (thinned evenly): plenty for a smoothed chart.
@@ -26,13 +27,11 @@ impl Training {
             Ok(None) => return,
             Err(e) => {
                 self.message.set(Some(
-                    self.lab
-                        .lang_untracked()
-                        .text(
-                            format!("The last training run cannot be shown: {e}."),
-                            format!("上次的训练无法显示：{e}。"),
-                        )
-                        .into(),
+                    Said::new(
+                        format!("The last training run cannot be shown: {}.", e.en),
+                        format!("上次的训练无法显示：{}。", e.zh),
+                    )
+                    .into(),
                 ));
                 return;
             }
@@ -81,21 +80,18 @@ impl Training {
             return;
         }
         self.detached.set(true);
-        let lang = self.lab.lang_untracked();
-        let (model, done, epochs, steps) = (
-            config_words(&stored.model, lang),
-            stored.at.epochs_done,
-            stored.epochs,
-            stored.at.steps,
-        );
-        self.message.set(Some(Notice::info(lang.text(
-            format!(
-                "The run from your last visit is back: {model}, {done} of {epochs} epochs, step {steps}. Press Resume to go on training it."
-            ),
-            format!(
-                "上次访问时的训练已恢复：{model}，已完成 {done}/{epochs} 轮，第 {steps} 步。按“继续”即可接着训练。"
-            ),
-        ))));
+        let (done, epochs, steps) = (stored.at.epochs_done, stored.epochs, stored.at.steps);
+        self.message.set(Some(Notice::info(Said::of(|l| {
+            let model = config_words(&stored.model, l);
+            l.text(
+                format!(
+                    "The run from your last visit is back: {model}, {done} of {epochs} epochs, step {steps}. Press Resume to go on training it."
+                ),
+                format!(
+                    "上次访问时的训练已恢复：{model}，已完成 {done}/{epochs} 轮，第 {steps} 步。按“继续”即可接着训练。"
+                ),
+            )
+        }))));
         if self.worker_ready.get_untracked() && self.data.get_untracked() == DataStatus::Ready {
             self.attach(true);
         }
@@ -116,15 +112,18 @@ impl Training {
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::put_model_and_run(&model, &record).await {
                 self.message.set(Some(
-                    self.lab
-                        .lang_untracked()
-                        .text(
-                            format!(
-                                "The trained model and its curves could not be kept for the next visit: {e}."
-                            ),
-                            format!("训练好的模型及其曲线没能保存下来，下次访问时将不可用：{e}。"),
-                        )
-                        .into(),
+                    Said::new(
+                        format!(
+                            "The trained model and its curves could not be kept for the next \
+                             visit: {}.",
+                            e.en
+                        ),
+                        format!(
+                            "训练好的模型及其曲线没能保存下来，下次访问时将不可用：{}。",
+                            e.zh
+                        ),
+                    )
+                    .into(),
                 ));
             }
         });
@@ -132,16 +131,18 @@ impl Training {
 
     /// Forgets the saved record of the run (its model stays in the library).
     pub(super) fn forget_saved_run(self, id: String) {
-        let (message, lab) = (self.message, self.lab);
+        let message = self.message;
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::delete_run(&id).await {
                 message.set(Some(
-                    lab.lang_untracked()
-                        .text(
-                            format!("The reset run could not be removed from this browser: {e}."),
-                            format!("已重置的训练没能从这个浏览器中删除：{e}。"),
-                        )
-                        .into(),
+                    Said::new(
+                        format!(
+                            "The reset run could not be removed from this browser: {}.",
+                            e.en
+                        ),
+                        format!("已重置的训练没能从这个浏览器中删除：{}。", e.zh),
+                    )
+                    .into(),
                 ));
             }
         });

@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 use super::client::{self, Client};
 use super::{now_ms, DataStatus, Training};
 use crate::protocol::{Command, RunState, PROTOCOL_VERSION};
-use crate::ui_logic::lang::Lang;
 use crate::ui_logic::notice::Notice;
+use crate::ui_logic::said::Said;
 use crate::ui_logic::supervision::{
     check_version, Beat, Heartbeat, Restart, VersionCheck, PING_EVERY_MS,
 };
@@ -32,8 +32,8 @@ impl Training {
         }
         let url = self.worker_url(None);
         let on_event = move |event| self.on_event(event);
-        let on_crash = move |why: String| self.replace_worker(generation, why);
-        match Client::spawn(&url, self.lab, on_event, on_crash) {
+        let on_crash = move |why: Said| self.replace_worker(generation, why);
+        match Client::spawn(&url, on_event, on_crash) {
             Ok(client) => self.client.set_value(Some(client)),
             Err(message) => self.message.set(Some(message.into())),
         }
@@ -50,13 +50,10 @@ impl Training {
     /// A worker said it is listening: use it if it speaks this page's protocol; otherwise load
     /// it once more past every cache, and if that one does not either, say so and stop.
     pub(super) fn on_ready(self, version: u32) {
-        let lang = self.lab.lang_untracked();
         match check_version(version, self.fresh_token.with_value(Option::is_some)) {
             VersionCheck::Agrees => {
-                // Its messages from now on in the page's language (English until told).
-                self.send(Command::Language { lang });
                 if self.refetched.get_value() {
-                    self.message.set(Some(Notice::info(lang.text(
+                    self.message.set(Some(Notice::info(Said::new(
                         "A fresh copy of the training worker was loaded; training works.",
                         "已重新加载了一份新的训练线程，训练可以正常进行。",
                     ))));
@@ -65,7 +62,7 @@ impl Training {
             }
             VersionCheck::Refetch => {
                 self.message.set(Some(
-                    lang.text(
+                    Said::new(
                         format!(
                             "The training worker this browser had was another version of Latent \
                              Lab (protocol {version}, this page speaks {PROTOCOL_VERSION}), \
@@ -87,7 +84,7 @@ impl Training {
             }
             VersionCheck::Incompatible => {
                 self.generation.update_value(|g| *g += 1);
-                let why = lang.text(
+                let why = Said::new(
                     format!(
                         "the server's training worker speaks protocol {version} and this page \
                          {PROTOCOL_VERSION}: the site is being updated"
@@ -98,12 +95,16 @@ impl Training {
                     ),
                 );
                 self.message.set(Some(
-                    lang.text(
+                    Said::new(
                         format!(
-                            "Training is unavailable: {why}. Reload the page in a minute; the \
-                             explorer keeps working."
+                            "Training is unavailable: {}. Reload the page in a minute; the \
+                             explorer keeps working.",
+                            why.en
                         ),
-                        format!("无法训练：{why}。请过一分钟再刷新页面；探索区仍可正常使用。"),
+                        format!(
+                            "无法训练：{}。请过一分钟再刷新页面；探索区仍可正常使用。",
+                            why.zh
+                        ),
                     )
                     .into(),
                 ));
@@ -111,21 +112,6 @@ impl Training {
                 leptos::task::spawn_local(async move { self.client.set_value(None) });
             }
         }
-    }
-
-    /// Tells the worker the page's language whenever it changes, so that its messages follow
-    /// (a worker that is not ready yet is told when it says Ready).
-    pub(super) fn tell_language(self) {
-        let lab = self.lab;
-        Effect::new(move |previous: Option<Lang>| {
-            let lang = lab.lang();
-            let ready =
-                self.client.with_value(Option::is_some) && self.worker_ready.get_untracked();
-            if previous.is_some_and(|p| p != lang) && ready {
-                self.send(Command::Language { lang });
-            }
-            lang
-        });
     }
 
     /// Pings the worker every few seconds; one that stays silent (closed, or stuck) is replaced.
@@ -145,10 +131,7 @@ impl Training {
                 Beat::Wait => {}
                 Beat::Silent => self.replace_worker(
                     self.generation.get_value(),
-                    self.lab
-                        .lang_untracked()
-                        .text("the training worker stopped answering", "训练线程不再响应")
-                        .to_string(),
+                    Said::new("the training worker stopped answering", "训练线程不再响应"),
                 ),
             }
         });
@@ -164,7 +147,7 @@ impl Training {
     /// Replaces a dead worker (once per death: reports from an older worker are ignored). The
     /// replacement happens after the current callback returns, as that callback may belong to
     /// the worker being dropped.
-    pub(super) fn replace_worker(self, generation: u64, why: String) {
+    pub(super) fn replace_worker(self, generation: u64, why: Said) {
         if generation != self.generation.get_value() {
             return;
         }
@@ -178,25 +161,26 @@ impl Training {
                 .restarts
                 .try_update_value(|r| r.failed(now_ms()))
                 .unwrap_or(Restart::Again);
-            let lang = self.lab.lang_untracked();
             let run = self.detach();
             // Kept now, so a reload finds the run where this message says it is.
             self.persist();
             if let Restart::GiveUp { failures } = verdict {
-                self.data.set(DataStatus::Unavailable(
-                    lang.text("the training worker keeps stopping", "训练线程反复停止")
-                        .to_string(),
-                ));
+                self.data.set(DataStatus::Unavailable(Said::new(
+                    "the training worker keeps stopping",
+                    "训练线程反复停止",
+                )));
                 self.message.set(Some(
-                    lang.text(
+                    Said::new(
                         format!(
-                            "{why}. It has failed {failures} times in a minute, so it was not \
-                             started again: reload the page to train{run}. The explorer keeps \
-                             working."
+                            "{}. It has failed {failures} times in a minute, so it was not \
+                             started again: reload the page to train{}. The explorer keeps \
+                             working.",
+                            why.en, run.en
                         ),
                         format!(
-                            "{why}。它在一分钟内已失败 {failures} 次，所以没有再启动：请刷新页面后再训练\
-                             {run}。探索区仍可正常使用。"
+                            "{}。它在一分钟内已失败 {failures} 次，所以没有再启动：请刷新页面后再训练\
+                             {}。探索区仍可正常使用。",
+                            why.zh, run.zh
                         ),
                     )
                     .into(),
@@ -204,12 +188,15 @@ impl Training {
                 return;
             }
             self.message.set(Some(
-                lang.text(
+                Said::new(
                     format!(
-                        "{why}. A new worker was started{run}; the explorer kept working \
-                         meanwhile."
+                        "{}. A new worker was started{}; the explorer kept working meanwhile.",
+                        why.en, run.en
                     ),
-                    format!("{why}。已启动新的训练线程{run}；其间探索区一直可以使用。"),
+                    format!(
+                        "{}。已启动新的训练线程{}；其间探索区一直可以使用。",
+                        why.zh, run.zh
+                    ),
                 )
                 .into(),
             ));
@@ -219,10 +206,10 @@ impl Training {
 
     /// Marks a run the worker no longer holds as waiting for its snapshot to be handed back;
     /// says where it will continue from (for a message).
-    pub(super) fn detach(self) -> String {
+    pub(super) fn detach(self) -> Said {
         let state = self.state_untracked();
         if self.plan.with_untracked(Option::is_none) || state == Some(RunState::Finished) {
-            return String::new();
+            return Said::plain("");
         }
         self.detached.set(true);
         self.progress.update(|p| {
@@ -235,7 +222,7 @@ impl Training {
             }
         });
         match self.snapshot_at.get_value() {
-            Some(at) => self.lab.lang_untracked().text(
+            Some(at) => Said::new(
                 format!(
                     ", and the run goes on from its last snapshot (step {}, {} epochs done) when you press Resume",
                     at.steps, at.epochs_done
@@ -245,7 +232,7 @@ impl Training {
                     at.steps, at.epochs_done
                 ),
             ),
-            None => String::new(),
+            None => Said::plain(""),
         }
     }
 
@@ -255,23 +242,21 @@ impl Training {
             return false;
         };
         let ready = self.worker_ready.get_untracked();
-        let lang = self.lab.lang_untracked();
         match self.data.get_untracked() {
             DataStatus::Ready if ready => {}
             DataStatus::Unavailable(why) => {
-                self.message.set(Some(lang.text(
-                    format!("The run cannot go on: training is unavailable ({why}). Reload the page to try again."),
-                    format!("这次训练无法继续：现在无法训练（{why}）。请刷新页面再试。"),
+                self.message.set(Some(Said::new(
+                    format!("The run cannot go on: training is unavailable ({}). Reload the page to try again.", why.en),
+                    format!("这次训练无法继续：现在无法训练（{}）。请刷新页面再试。", why.zh),
                 ).into()));
                 return false;
             }
             _ => {
                 self.message.set(Some(
-                    lang.text(
+                    Said::new(
                         "The training worker is still loading the data: try again in a moment.",
                         "训练线程还在加载数据：请稍后再试。",
                     )
-                    .to_string()
                     .into(),
                 ));
                 return false;
@@ -280,11 +265,10 @@ impl Training {
         let Some(at) = self.snapshot_at.get_value() else {
             self.detached.set(false);
             self.message.set(Some(
-                lang.text(
+                Said::new(
                     "The run cannot be continued: the worker stopped before it sent any weights. Start it again.",
                     "这次训练无法继续：训练线程在发出任何权重之前就停止了。请重新开始。",
                 )
-                .to_string()
                 .into(),
             ));
             return false;
@@ -292,11 +276,10 @@ impl Training {
         let Some(weights) = self.library.checkpoint_of(&plan.entry_id) else {
             self.detached.set(false);
             self.message.set(Some(
-                lang.text(
+                Said::new(
                     "The run cannot be continued: its weights are no longer in the library. Start a new one.",
                     "这次训练无法继续：它的权重已不在模型库中。请开始新的训练。",
                 )
-                .to_string()
                 .into(),
             ));
             return false;

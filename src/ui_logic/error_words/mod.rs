@@ -1,7 +1,7 @@
 //! The model core's errors in the page's language. Every error of `crate::ml` says in English
 //! what went wrong and what to do (its `thiserror` message, which the native trainer prints
-//! too); [`Worded::worded`] gives that message in the page's language, for the page and for the
-//! workers, which send their messages in the page's language.
+//! too); [`Worded::worded`] gives that message in either of the page's languages, and
+//! [`Worded::said`] in both at once, for a message that stands (the workers send theirs so).
 //!
 //! English stays written once, in the error's own attribute: `worded(Lang::En)` is its
 //! `Display`. The Chinese is written here, one exhaustive `match` per error type (no catch-all
@@ -25,6 +25,7 @@ mod tests;
 use std::fmt::Display;
 
 use super::lang::Lang;
+use super::said::Said;
 use crate::ml::container::Flaw;
 
 /// An error that can say what went wrong in either of the page's languages.
@@ -32,6 +33,11 @@ pub trait Worded {
     /// The message in `lang`: in English the error's own `Display`, in Chinese the same
     /// message, advice included.
     fn worded(&self, lang: Lang) -> String;
+
+    /// The message in every language, for one that stands until replaced.
+    fn said(&self) -> Said {
+        Said::of(|lang| self.worded(lang))
+    }
 }
 
 /// `error`'s own English, or the Chinese `zh` writes: what every [`Worded`] here does.
