@@ -23,7 +23,8 @@ use crate::ui_logic::said::Said;
 pub struct Entry {
     /// `stored:<key>`.
     pub id: String,
-    pub name: String,
+    /// In both languages, so the list follows a switch.
+    pub name: Said,
     pub saved_ms: f64,
 }
 
@@ -107,9 +108,10 @@ impl Library {
                         b.insert(m.id.clone(), m.bytes);
                     });
                     self.entries.update(|list| {
+                        let zh = m.name_zh.unwrap_or_else(|| m.name.clone());
                         list.push(Entry {
                             id: m.id,
-                            name: m.name,
+                            name: Said::new(m.name, zh),
                             saved_ms: m.saved_ms,
                         });
                         list.sort_by(|a, b| a.saved_ms.total_cmp(&b.saved_ms));
@@ -155,10 +157,10 @@ impl Library {
     }
 
     /// The name the library lists `id` under (empty if it lists no such model).
-    pub fn name_of(self, id: &str) -> String {
+    pub fn name_of(self, id: &str) -> Said {
         self.entries
             .with_untracked(|list| list.iter().find(|e| e.id == id).map(|e| e.name.clone()))
-            .unwrap_or_default()
+            .unwrap_or_else(|| Said::plain(""))
     }
 
     fn remember(self, model: Arc<ActiveModel>) {
@@ -181,8 +183,8 @@ impl Library {
             None => {
                 let name = self.name_of(id);
                 Said::new(
-                    format!("the saved model “{name}”"),
-                    format!("保存的模型“{name}”"),
+                    format!("the saved model “{}”", name.en),
+                    format!("保存的模型“{}”", name.zh),
                 )
             }
         };
@@ -261,7 +263,8 @@ impl Library {
     async fn keep(self, entry: Entry, bytes: Vec<u8>) -> Result<(), Said> {
         let record = StoredModel {
             id: entry.id.clone(),
-            name: entry.name.clone(),
+            name: entry.name.en.clone(),
+            name_zh: Some(entry.name.zh.clone()),
             saved_ms: entry.saved_ms,
             bytes: bytes.clone(),
         };
@@ -291,9 +294,13 @@ impl Library {
             self.select(lab, id).await;
             self.message.set(Some(Said::new(
                 format!(
-                    "“{file_name}” is already in this browser, as “{name}”: that one is shown."
+                    "“{file_name}” is already in this browser, as “{}”: that one is shown.",
+                    name.en
                 ),
-                format!("“{file_name}”已在这个浏览器中，名为“{name}”：现在显示的就是它。"),
+                format!(
+                    "“{file_name}”已在这个浏览器中，名为“{}”：现在显示的就是它。",
+                    name.zh
+                ),
             )));
             return;
         }
@@ -315,7 +322,7 @@ impl Library {
         let saved_ms = js_now();
         let entry = Entry {
             id: format!("stored:file-{saved_ms}"),
-            name: format!("{file_name} ({})", info.config),
+            name: Said::plain(format!("{file_name} ({})", info.config)),
             saved_ms,
         };
         let model = Arc::new(ActiveModel::new(entry.id.clone(), model, info));
@@ -344,7 +351,7 @@ impl Library {
         self,
         lab: Lab,
         id: &str,
-        name: String,
+        name: Said,
         bytes: Vec<u8>,
         follow: bool,
     ) -> Result<(), Said> {
@@ -403,7 +410,8 @@ impl Library {
         let bytes = self.bytes.with_value(|b| b.get(id).cloned())?;
         Some(StoredModel {
             id: id.to_string(),
-            name,
+            name: name.en,
+            name_zh: Some(name.zh),
             saved_ms,
             bytes,
         })

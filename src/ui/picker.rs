@@ -235,6 +235,7 @@ pub fn ModelPicker() -> impl IntoView {
             .to_string()
         } else {
             let name = library.name_of(&id);
+            let name = name.get(l);
             l.text(
                 format!("Delete “{name}” from this browser? This cannot be undone."),
                 format!("要从这个浏览器中删除“{name}”吗？此操作无法撤销。"),
@@ -315,8 +316,8 @@ pub fn ModelPicker() -> impl IntoView {
                         <optgroup label=tr("Trained or loaded in this browser", "在这个浏览器中训练或载入的")>
                             <For each=move || library.entries.get() key=|e| (e.id.clone(), e.name.clone()) let:entry>
                                 {
-                                    let id = entry.id.clone();
-                                    view! { <option value=entry.id selected=move || active_id() == id>{entry.name}</option> }
+                                    let (id, name) = (entry.id.clone(), entry.name);
+                                    view! { <option value=entry.id selected=move || active_id() == id>{move || name.get(lang()).to_string()}</option> }
                                 }
                             </For>
                         </optgroup>

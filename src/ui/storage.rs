@@ -35,8 +35,12 @@ const DATASET_FILES: &str = "dataset_files";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredModel {
     pub id: String,
-    /// What the library shows, e.g. "MLP-VAE z=20 hidden=400, 10 epochs".
+    /// What the library shows, e.g. "MLP-VAE z=20 hidden=400, 10 epochs", in English (or in
+    /// the language it was kept in, by a version of the page that kept one name).
     pub name: String,
+    /// The same in Chinese; none in a model kept by a version that kept one name.
+    #[serde(default)]
+    pub name_zh: Option<String>,
     /// When it was saved, in ms since the Unix epoch.
     pub saved_ms: f64,
     /// The checkpoint (safetensors bytes).

@@ -12,7 +12,7 @@ use super::lang::Lang;
 
 /// A message in English and in Simplified Chinese. The fields are public so that one message
 /// can be put inside another, each language into its own (`format!("… {}", why.en)`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Said {
     pub en: String,
     pub zh: String,

@@ -157,7 +157,7 @@ test("a refused model file is explained in Chinese: the model core's reasons spe
   await page.close();
 });
 
-test("a message already shown is reworded by a switch: the page's own, and a worker's", async () => {
+test("what was said before a switch is reworded by it: the page's message, a worker's, a run's name in the library", async () => {
   const page = await open({ locale: "zh-CN" });
   // The page's: a refused model file (the model core's reason inside the library's words).
   await page.setInputFiles("#model-file", {
@@ -183,10 +183,21 @@ test("a message already shown is reworded by a switch: the page's own, and a wor
   assert.match(imported, /None of the 2 files could be used: .*1 file that is not a picture \(readme\.md\)/);
   assert.deepEqual(chinese(imported), [], imported);
 
-  // And back: nothing was lost on the way.
+  // A name made once: the library's entry for a run trained in English.
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
+  await page.click(".training-strip .strip-start");
+  const runName = () => document.querySelector('#model-select option[value^="stored:run"]')?.textContent ?? "";
+  await page.waitForFunction(runName, null, { timeout: 60_000 });
+  assert.match(await page.evaluate(runName), /trained here/);
+  await page.click(".training-strip .strip-pause");
+
+  // And back: nothing was lost on the way, and the run's name is reworded too.
   await page.selectOption(".language-select", "zh-CN");
   await page.waitForFunction(() => document.documentElement.lang === "zh-CN");
   assert.match(await page.textContent(".library-message"), /“notes\.safetensors”没有载入/);
   assert.match(await page.textContent(".import-panel .error"), /这 2 个文件都无法使用/);
+  const name = await page.evaluate(runName);
+  assert.match(name, /本页训练/);
+  assert.deepEqual(englishWords(name), [], name);
   await page.close();
 });

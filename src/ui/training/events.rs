@@ -4,6 +4,7 @@
 
 use super::{now_ms, Training, MAX_LOSSES, PERSIST_EVERY_MS};
 use crate::protocol::{wasm_memory_bytes, Event, ResumeAt, RunState};
+use crate::ui_logic::said::Said;
 use crate::ui_logic::words::config_words;
 use leptos::prelude::*;
 
@@ -83,17 +84,21 @@ impl Training {
             return;
         };
         // Switching data ends a run, so the data in use now is the run's.
-        let lang = self.lab.lang_untracked();
-        let on = self.lab.own_data.with_untracked(|d| {
-            d.as_ref().map_or(String::new(), |d| {
-                lang.text(format!(" on “{}”", d.name), format!("，数据：“{}”", d.name))
-            })
+        let data = self
+            .lab
+            .own_data
+            .with_untracked(|d| d.as_ref().map(|d| d.name.clone()));
+        let epochs = plan.epochs;
+        let name = Said::of(|l| {
+            let on = data.as_ref().map_or(String::new(), |d| {
+                l.text(format!(" on “{d}”"), format!("，数据：“{d}”"))
+            });
+            let model = config_words(&plan.model, l);
+            l.text(
+                format!("{model} · trained here{on}, {epochs_done}/{epochs} epochs"),
+                format!("{model} · 本页训练{on}，{epochs_done}/{epochs} 轮"),
+            )
         });
-        let (model, epochs) = (config_words(&plan.model, lang), plan.epochs);
-        let name = lang.text(
-            format!("{model} · trained here{on}, {epochs_done}/{epochs} epochs"),
-            format!("{model} · 本页训练{on}，{epochs_done}/{epochs} 轮"),
-        );
         if let Err(message) = self.library.update_run(
             self.lab,
             &plan.entry_id,
