@@ -3,6 +3,7 @@
 // cross-origin-isolation headers, precompressed files where the build made them).
 // Prints one JSON object: per preset the four category scores and the performance metrics.
 // Usage: node www/bench/lighthouse.mjs [runs]   (the median run per preset is reported)
+//        LH_PRESETS=desktop node www/bench/lighthouse.mjs 10   (one preset only)
 // Needs www/lighthouse's packages (tools/bench installs them).
 
 import { fileURLToPath } from "node:url";
@@ -38,7 +39,7 @@ const chrome = await chromeLauncher.launch({
 const result = {};
 const failed = {};
 try {
-  for (const preset of ["mobile", "desktop"]) {
+  for (const preset of (process.env.LH_PRESETS ?? "mobile,desktop").split(",")) {
     const all = [];
     for (let i = 0; i < runs; i++) {
       const { lhr } = await lighthouse(

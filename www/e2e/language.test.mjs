@@ -199,5 +199,14 @@ test("what was said before a switch is reworded by it: the page's message, a wor
   const name = await page.evaluate(runName);
   assert.match(name, /本页训练/);
   assert.deepEqual(englishWords(name), [], name);
+
+  // The name is kept in both languages: after a reload, in either.
+  await reload(page);
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await page.waitForFunction(runName, null, { timeout: 60_000 });
+  assert.match(await page.evaluate(runName), /本页训练/);
+  await page.selectOption(".language-select", "en");
+  await page.waitForFunction(() => document.documentElement.lang === "en");
+  assert.match(await page.evaluate(runName), /trained here/);
   await page.close();
 });

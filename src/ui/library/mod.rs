@@ -1,8 +1,10 @@
 //! The model library's state: the pretrained models, every model trained in this browser, and
-//! files loaded from disk (the picker that shows it is `picker.rs`). Kept models live in IndexedDB ([`super::storage`]), so a reload loses
-//! nothing; each can be downloaded as `.safetensors`, and a file made by this app or the native
-//! trainer can be loaded by the file picker or by dropping it on the page. A file that is not a
-//! usable model gets a message saying why, and nothing changes.
+//! files loaded from disk (the picker that shows it is `picker.rs`). Kept models live in
+//! IndexedDB ([`super::storage`]), so a reload loses nothing; each can be downloaded as
+//! `.safetensors`, and a file made by this app or the native trainer can be loaded by the file
+//! picker or by dropping it on the page. A file that is not a usable model gets a message saying
+//! why, and nothing changes. What the library keeps and forgets is in [`keep`]; a kept model's
+//! name is in both languages, so the list follows a switch.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -11,12 +13,14 @@ use leptos::prelude::*;
 
 use super::fetch::fetch_bytes;
 use super::state::{ActiveModel, Lab};
-use super::storage::{self, StoredModel};
+use super::storage;
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::dataset::ImageShape;
 use crate::ml::pretrained::{self, TrainedOn, PRETRAINED};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::said::Said;
+
+mod keep;
 
 /// A model kept in this browser (the pretrained ones are listed from `PRETRAINED`).
 #[derive(Debug, Clone, PartialEq)]
@@ -257,186 +261,6 @@ impl Library {
                     b.insert(id, bytes);
                 });
             }
-        }
-    }
-
-    async fn keep(self, entry: Entry, bytes: Vec<u8>) -> Result<(), Said> {
-        let record = StoredModel {
-            id: entry.id.clone(),
-            name: entry.name.en.clone(),
-            name_zh: Some(entry.name.zh.clone()),
-            saved_ms: entry.saved_ms,
-            bytes: bytes.clone(),
-        };
-        self.bytes.update_value(|b| {
-            b.insert(entry.id.clone(), bytes);
-        });
-        self.entries
-            .update(|list| match list.iter_mut().find(|e| e.id == entry.id) {
-                Some(e) => *e = entry,
-                None => list.push(entry),
-            });
-        storage::put(&record).await
-    }
-
-    /// A file the user picked or dropped: checked, kept and activated; or refused with a reason
-    /// and nothing changed.
-    pub async fn add_file(self, lab: Lab, file_name: String, bytes: Vec<u8>) {
-        // The same file twice is one model: show the one kept rather than keep a copy.
-        let kept = self.entries.with_untracked(|list| {
-            self.bytes.with_value(|b| {
-                list.iter()
-                    .find(|e| b.get(&e.id).is_some_and(|k| *k == bytes))
-                    .map(|e| (e.id.clone(), e.name.clone()))
-            })
-        });
-        if let Some((id, name)) = kept {
-            self.select(lab, id).await;
-            self.message.set(Some(Said::new(
-                format!(
-                    "“{file_name}” is already in this browser, as “{}”: that one is shown.",
-                    name.en
-                ),
-                format!(
-                    "“{file_name}”已在这个浏览器中，名为“{}”：现在显示的就是它。",
-                    name.zh
-                ),
-            )));
-            return;
-        }
-        let ticket = self.claim();
-        let (model, info) = match checkpoint::load(&bytes) {
-            Ok(loaded) => loaded,
-            Err(e) => {
-                let why = e.said();
-                self.message.set(Some(Said::new(
-                    format!(
-                        "“{file_name}” was not loaded: {}. Nothing was changed.",
-                        why.en
-                    ),
-                    format!("“{file_name}”没有载入：{}。什么都没有改变。", why.zh),
-                )));
-                return;
-            }
-        };
-        let saved_ms = js_now();
-        let entry = Entry {
-            id: format!("stored:file-{saved_ms}"),
-            name: Said::plain(format!("{file_name} ({})", info.config)),
-            saved_ms,
-        };
-        let model = Arc::new(ActiveModel::new(entry.id.clone(), model, info));
-        self.remember(model.clone());
-        if self.is_current(ticket) {
-            lab.activate(model);
-        }
-        match self.keep(entry, bytes).await {
-            Ok(()) => self.message.set(Some(Said::new(
-                format!("Loaded “{file_name}” and kept it in this browser."),
-                format!("已载入“{file_name}”，并保存在这个浏览器中。"),
-            ))),
-            Err(e) => self.message.set(Some(Said::new(
-                format!(
-                    "Loaded “{file_name}”, but it could not be kept for the next visit: {}.",
-                    e.en
-                ),
-                format!("已载入“{file_name}”，但无法保存到下次访问：{}。", e.zh),
-            ))),
-        }
-    }
-
-    /// Records a training run's newest weights under `id` (creating its entry), and makes them
-    /// the explored model when `follow` is set.
-    pub fn update_run(
-        self,
-        lab: Lab,
-        id: &str,
-        name: Said,
-        bytes: Vec<u8>,
-        follow: bool,
-    ) -> Result<(), Said> {
-        if self.deleted.with_value(|d| d.contains(id)) {
-            return Ok(());
-        }
-        let (model, info) = checkpoint::load(&bytes).map_err(|e| {
-            let why = e.said();
-            Said::new(
-                format!("the worker sent weights that cannot be used: {}", why.en),
-                format!("训练线程发来的权重无法使用：{}", why.zh),
-            )
-        })?;
-        let model = Arc::new(ActiveModel::new(id.to_string(), model, info));
-        self.remember(model.clone());
-        self.bytes.update_value(|b| {
-            b.insert(id.to_string(), bytes);
-        });
-        let exists = self
-            .entries
-            .with_untracked(|list| list.iter().any(|e| e.id == id));
-        if exists {
-            self.entries.update(|list| {
-                if let Some(e) = list.iter_mut().find(|e| e.id == id) {
-                    e.name = name;
-                }
-            });
-        } else {
-            self.entries.update(|list| {
-                list.push(Entry {
-                    id: id.to_string(),
-                    name,
-                    saved_ms: js_now(),
-                })
-            });
-        }
-        if follow {
-            self.claim();
-            lab.update_weights(model);
-        }
-        Ok(())
-    }
-
-    /// A run's newest weights as they are to be kept in IndexedDB (with its run record, by
-    /// the caller, in one transaction), stamped now; `None` once the model is deleted.
-    pub fn to_keep(self, id: &str) -> Option<StoredModel> {
-        if self.deleted.with_value(|d| d.contains(id)) {
-            return None;
-        }
-        let saved_ms = js_now();
-        let name = self.entries.try_update(|list| {
-            let entry = list.iter_mut().find(|e| e.id == id)?;
-            entry.saved_ms = saved_ms;
-            Some(entry.name.clone())
-        })??;
-        let bytes = self.bytes.with_value(|b| b.get(id).cloned())?;
-        Some(StoredModel {
-            id: id.to_string(),
-            name: name.en,
-            name_zh: Some(name.zh),
-            saved_ms,
-            bytes,
-        })
-    }
-
-    /// Forgets a kept model (the active one stays in use until another is picked).
-    pub async fn remove(self, id: String) {
-        self.deleted.update_value(|d| {
-            d.insert(id.clone());
-        });
-        self.entries.update(|list| list.retain(|e| e.id != id));
-        self.bytes.update_value(|b| {
-            b.remove(&id);
-        });
-        self.models.update_value(|m| {
-            m.remove(&id);
-        });
-        if let Err(e) = storage::delete(&id).await {
-            self.message.set(Some(Said::new(
-                format!(
-                    "The model could not be deleted from this browser: {}.",
-                    e.en
-                ),
-                format!("无法从这个浏览器中删除这个模型：{}。", e.zh),
-            )));
         }
     }
 }
