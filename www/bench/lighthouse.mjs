@@ -4,6 +4,7 @@
 // Prints one JSON object: per preset the four category scores and the performance metrics.
 // Usage: node www/bench/lighthouse.mjs [runs]   (the median run per preset is reported)
 //        LH_PRESETS=desktop node www/bench/lighthouse.mjs 10   (one preset only)
+//        LH_DIST=/tmp/other-build/ node www/bench/lighthouse.mjs 5   (another build, to compare)
 // Needs www/lighthouse's packages (tools/bench installs them).
 
 import { fileURLToPath } from "node:url";
@@ -31,7 +32,7 @@ const DESKTOP = {
   throttling: { rttMs: 40, throughputKbps: 10240, cpuSlowdownMultiplier: 1, requestLatencyMs: 0, downloadThroughputKbps: 0, uploadThroughputKbps: 0 },
 };
 
-const server = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)));
+const server = await serve(process.env.LH_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url)));
 const chrome = await chromeLauncher.launch({
   chromePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
   chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu"],
