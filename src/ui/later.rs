@@ -8,7 +8,9 @@
 
 use leptos::html::Div;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
+use super::clock::{now_ms, yield_to_browser};
 use super::visibility::{watch_nearness, Viewport};
 
 /// Its children, built in a task of their own once the page's first task is done (before any
@@ -60,7 +62,8 @@ pub fn WhenNear(
     // the top of a still empty page, and every chapter would count as near.
     let settled = Memo::new(move |_| viewport.unbuilt.get() == 0);
     Effect::new(move |_| {
-        if asked.get_value() || !(viewport.key_pressed.get() || near.get()) {
+        let wanted = anchor.is_some() && viewport.wanted.get() == anchor;
+        if asked.get_value() || !(viewport.key_pressed.get() || near.get() || wanted) {
             return;
         }
         asked.set_value(true);
@@ -83,4 +86,56 @@ pub fn WhenNear(
         }
     })
     .into_any()
+}
+
+/// How long a followed [`ChapterLink`] waits for its chapter to be built before it gives up.
+const LINK_WAIT_MS: f64 = 5_000.0;
+
+/// A link to `anchor`, an id inside a chapter that may still wait in its place ([`WhenNear`]):
+/// it has the chapter built and brings the anchor into view once it is there, and moves the
+/// keyboard's focus to it if it can take it. A plain `href="#…"` jumped to the empty place,
+/// and the chapter built there a task later could be carried out of view again by the browser's
+/// scroll anchoring while the chapters around it were built too. A click with a modifier key
+/// (a new tab) is left to the browser.
+#[component]
+pub fn ChapterLink(
+    anchor: &'static str,
+    #[prop(optional)] class: &'static str,
+    children: Children,
+) -> impl IntoView {
+    let viewport = use_context::<Viewport>();
+    let follow = move |ev: leptos::ev::MouseEvent| {
+        if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.alt_key() {
+            return;
+        }
+        ev.prevent_default();
+        if let Some(viewport) = viewport {
+            viewport.wanted.set(Some(anchor));
+        }
+        leptos::task::spawn_local(async move {
+            let give_up = now_ms() + LINK_WAIT_MS;
+            while now_ms() < give_up {
+                if let Some(target) = built_anchor(anchor) {
+                    target.scroll_into_view();
+                    if target.has_attribute("tabindex") {
+                        if let Ok(target) = target.dyn_into::<web_sys::HtmlElement>() {
+                            let _ = target.focus();
+                        }
+                    }
+                    break;
+                }
+                yield_to_browser().await;
+            }
+            if let Some(viewport) = viewport {
+                viewport.wanted.try_set(None);
+            }
+        });
+    };
+    view! { <a class=class href=format!("#{anchor}") on:click=follow>{children()}</a> }
+}
+
+/// The element with id `anchor` once its chapter is built (not the place holding the id till then).
+fn built_anchor(anchor: &str) -> Option<web_sys::Element> {
+    let element = web_sys::window()?.document()?.get_element_by_id(anchor)?;
+    (!element.matches(".chapter-place").unwrap_or(false)).then_some(element)
 }

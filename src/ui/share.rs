@@ -77,7 +77,11 @@ pub fn sync(lab: Lab, library: Library) {
                 model,
                 z: lab.z.get_untracked(),
             });
-            if *written.borrow() == hash {
+            // A hash that is neither ours nor the new one is a link pasted a moment ago whose
+            // `hashchange` is still on its way: replacing it would make that event read our
+            // hash back and drop the link (the view follows the link once it is opened).
+            let last = written.borrow().clone();
+            if last == hash || current_hash() != last {
                 return;
             }
             if let Some(history) = web_sys::window().and_then(|w| w.history().ok()) {

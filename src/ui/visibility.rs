@@ -29,6 +29,9 @@ pub struct Viewport {
     /// A key was pressed on the page: a reader who moves through it by keyboard (Tab) or
     /// searches it (Ctrl+F) reaches every chapter without scrolling to it, so all are built.
     pub(crate) key_pressed: RwSignal<bool>,
+    /// The anchor a [`super::later::ChapterLink`] was just followed to: its chapter is built
+    /// at once, wherever the reader is.
+    pub(crate) wanted: RwSignal<Option<&'static str>>,
 }
 
 impl Viewport {
@@ -47,6 +50,7 @@ impl Viewport {
         Self {
             unbuilt: RwSignal::new(0),
             key_pressed,
+            wanted: RwSignal::new(None),
         }
     }
 

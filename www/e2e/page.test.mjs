@@ -276,6 +276,29 @@ test("the layout fits a phone's width", async () => {
   await page.close();
 });
 
+test("a link pasted just as the page rewrites its own link is still followed", async () => {
+  const page = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(app.server.url);
+  await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z2"][data-status="ready"]', { timeout: 60_000 });
+  // Moving a slider has the page rewrite its link a quarter of a second later. The page is held
+  // past that moment with the link's pasting queued first, so it runs, then the rewrite, then
+  // the link's `hashchange`: the rewrite must not put the page's own link back over the link.
+  await page.locator("#z-1").fill("1.5");
+  await page.evaluate(() => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      location.hash = `#model=pretrained:mlp-vae-z16&z=${Array(16).fill("0.50").join(",")}`;
+    };
+    channel.port2.postMessage(null);
+    const until = performance.now() + 400;
+    while (performance.now() < until) { /* hold the page's thread */ }
+  });
+  await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"][data-status="ready"]', { timeout: 60_000 });
+  await page.waitForFunction(() => Number(document.querySelector("#z-16").value) === 0.5);
+  await page.waitForFunction(() => location.hash.startsWith("#model=pretrained:mlp-vae-z16&z=0.50,"));
+  await page.close();
+});
+
 test("a shared link reopens the same model and latent vector, and the link follows the sliders", async () => {
   const z = Array.from({ length: 16 }, (_, i) => ((i % 5) - 2) * 0.6);
   const hash = `#model=pretrained:mlp-vae-z16&z=${z.map((v) => v.toFixed(2)).join(",")}`;

@@ -266,7 +266,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
     view! {
         <section class="panel training-panel" aria-labelledby=TRAINING_TITLE_ID
             data-restore=move || if training.restore_checked.get() { "checked" } else { "pending" }>
-            <h2 id=TRAINING_TITLE_ID>{tr("Train a model in a web worker", "在后台线程中训练模型")}</h2>
+            <h2 id=TRAINING_TITLE_ID tabindex="-1">{tr("Train a model in a web worker", "在后台线程中训练模型")}</h2>
             <p class="caption">{tr("Train a model of your own, here in a background worker, and watch its curves.",
                 "就在这个页面的后台线程里训练一个你自己的模型，并观察它的曲线。")}</p>
             <Why>

@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::{Training, TRAINING_TITLE_ID};
 use crate::protocol::RunState;
 use crate::ui::i18n::{tr, use_lang};
+use crate::ui::later::ChapterLink;
 use crate::ui_logic::chart_scale::{smooth, sparkline_path, thin};
 use crate::ui_logic::words::config_words;
 
@@ -103,7 +104,7 @@ pub fn TrainingStrip(training: Training) -> impl IntoView {
                 <path d=spark></path>
             </svg>
             <span class="strip-rate">{rate}</span>
-            <a class="strip-more" href=format!("#{TRAINING_TITLE_ID}")>{tr("settings and charts", "设置与图表")}</a>
+            <ChapterLink anchor=TRAINING_TITLE_ID class="strip-more">{tr("settings and charts", "设置与图表")}</ChapterLink>
         </div>
     }
 }
