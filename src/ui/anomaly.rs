@@ -253,13 +253,10 @@ pub fn AnomalyPanel() -> impl IntoView {
                     uploaded.set_value(Some((name, pixels)));
                     run(false);
                 }
-                Err(e) => {
-                    let why = e.said();
-                    message.set(Some(Said::new(
-                        format!("{}; nothing was scored.", why.en),
-                        format!("{}；没有打分。", why.zh),
-                    )))
-                }
+                Err(e) => message.set(Some(e.said().within(
+                    |why| format!("{why}; nothing was scored."),
+                    |why| format!("{why}；没有打分。"),
+                ))),
             }
         });
     };

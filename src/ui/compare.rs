@@ -189,14 +189,14 @@ pub fn ComparePanel() -> impl IntoView {
                     Ok(model) if model.shape() != test.shape() => other_shapes += 1,
                     Ok(model) => match row_for(&model, &test, &shown, ends, seed).await {
                         Ok(row) => rows.update(|r| r.push(row)),
-                        Err(e) => message.set(Some(Said::new(
-                            format!("Could not compare {}", e.en),
-                            format!("无法比较 {}", e.zh),
+                        Err(e) => message.set(Some(e.within(
+                            |why| format!("Could not compare {why}"),
+                            |why| format!("无法比较 {why}"),
                         ))),
                     },
-                    Err(e) => message.set(Some(Said::new(
-                        format!("Could not load {id}: {}", e.en),
-                        format!("无法加载 {id}：{}", e.zh),
+                    Err(e) => message.set(Some(e.within(
+                        |why| format!("Could not load {id}: {why}"),
+                        |why| format!("无法加载 {id}：{why}"),
                     ))),
                 }
             }

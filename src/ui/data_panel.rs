@@ -231,13 +231,10 @@ pub fn DataPanel() -> impl IntoView {
                     lab.drawing.set(Some(Drawing { pixels }));
                     lab.source.set(Source::Drawing);
                 }
-                Err(e) => {
-                    let why = e.said();
-                    set_notice.set(Some(Said::new(
-                        format!("{}; the input is as it was.", why.en),
-                        format!("{}；输入保持不变。", why.zh),
-                    )))
-                }
+                Err(e) => set_notice.set(Some(e.said().within(
+                    |why| format!("{why}; the input is as it was."),
+                    |why| format!("{why}；输入保持不变。"),
+                ))),
             }
         });
     };

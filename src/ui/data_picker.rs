@@ -33,9 +33,9 @@ pub fn DataPicker() -> impl IntoView {
             } else {
                 match datasets.open(&id).await {
                     Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
-                    Err(e) => Some(Said::new(
-                        format!("That dataset cannot be used: {}.", e.en),
-                        format!("这个数据集无法使用：{}。", e.zh),
+                    Err(e) => Some(e.within(
+                        |why| format!("That dataset cannot be used: {why}."),
+                        |why| format!("这个数据集无法使用：{why}。"),
                     )),
                 }
             };

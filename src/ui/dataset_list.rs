@@ -96,9 +96,9 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
         leptos::task::spawn_local(async move {
             let problem = match datasets.open(&id.get_value()).await {
                 Ok(chosen) => use_dataset(datasets, lab, training, Some(chosen)).problem(),
-                Err(e) => Some(Said::new(
-                    format!("That dataset cannot be used: {}.", e.en),
-                    format!("这个数据集无法使用：{}。", e.zh),
+                Err(e) => Some(e.within(
+                    |why| format!("That dataset cannot be used: {why}."),
+                    |why| format!("这个数据集无法使用：{why}。"),
                 )),
             };
             datasets.message.set(problem);
@@ -118,9 +118,9 @@ fn DatasetRow(entry: StoredDataset) -> impl IntoView {
                 })
                 .and_then(|bytes| download(&bytes, &file_name(&name.get_value())));
             if let Err(e) = outcome {
-                datasets.message.set(Some(Said::new(
-                    format!("The download failed: {}.", e.en),
-                    format!("下载失败：{}。", e.zh),
+                datasets.message.set(Some(e.within(
+                    |why| format!("The download failed: {why}."),
+                    |why| format!("下载失败：{why}。"),
                 )));
             }
         });

@@ -91,9 +91,9 @@ impl Datasets {
     pub async fn refresh(self) {
         match storage::list_datasets().await {
             Ok(list) => self.entries.set(list),
-            Err(e) => self.message.set(Some(Said::new(
-                format!("Your kept datasets cannot be listed: {}.", e.en),
-                format!("无法列出你保存的数据集：{}。", e.zh),
+            Err(e) => self.message.set(Some(e.within(
+                |why| format!("Your kept datasets cannot be listed: {why}."),
+                |why| format!("无法列出你保存的数据集：{why}。"),
             ))),
         }
     }
@@ -146,21 +146,15 @@ impl Datasets {
                     .await
                     .map(|_| ())
                     .map_err(|(_, e)| {
-                        Said::new(
-                            format!("“{file_name}” was read but could not be kept: {}.", e.en),
-                            format!("“{file_name}”已读取，但无法保存：{}。", e.zh),
+                        e.within(
+                            |why| format!("“{file_name}” was read but could not be kept: {why}."),
+                            |why| format!("“{file_name}”已读取，但无法保存：{why}。"),
                         )
                     }),
-                Err(e) => {
-                    let why = e.said();
-                    Err(Said::new(
-                        format!(
-                            "“{file_name}” is not a dataset Latent Lab can read: {}.",
-                            why.en
-                        ),
-                        format!("“{file_name}”不是 Latent Lab 能读取的数据集：{}。", why.zh),
-                    ))
-                }
+                Err(e) => Err(e.said().within(
+                    |why| format!("“{file_name}” is not a dataset Latent Lab can read: {why}."),
+                    |why| format!("“{file_name}”不是 Latent Lab 能读取的数据集：{why}。"),
+                )),
             },
             Err(message) => Err(message),
         };
@@ -179,10 +173,9 @@ impl Datasets {
             )
         })?;
         let set = file::load(&bytes).map_err(|e| {
-            let why = e.said();
-            Said::new(
-                format!("the kept file is damaged: {}", why.en),
-                format!("保存的文件已损坏：{}", why.zh),
+            e.said().within(
+                |why| format!("the kept file is damaged: {why}"),
+                |why| format!("保存的文件已损坏：{why}"),
             )
         })?;
         let ink = self
@@ -248,12 +241,9 @@ impl Datasets {
         };
         match self.open(&id).await {
             Ok(chosen) => use_dataset(self, lab, training, Some(chosen)).problem(),
-            Err(e) => Some(Said::new(
-                format!(
-                    "The dataset this model reads could not be opened: {}.",
-                    e.en
-                ),
-                format!("无法打开这个模型所读取的数据集：{}。", e.zh),
+            Err(e) => Some(e.within(
+                |why| format!("The dataset this model reads could not be opened: {why}."),
+                |why| format!("无法打开这个模型所读取的数据集：{why}。"),
             )),
         }
     }
@@ -275,9 +265,9 @@ impl Datasets {
             }
         }
         if let Err(e) = storage::delete_dataset(&id).await {
-            self.message.set(Some(Said::new(
-                format!("The dataset could not be deleted: {}.", e.en),
-                format!("无法删除这个数据集：{}。", e.zh),
+            self.message.set(Some(e.within(
+                |why| format!("The dataset could not be deleted: {why}."),
+                |why| format!("无法删除这个数据集：{why}。"),
             )));
         }
         self.refresh().await;
@@ -300,17 +290,8 @@ impl Datasets {
             }
             Err(e) => {
                 forget_in_use();
-                self.message.set(Some(Said::new(
-                    format!(
-                        "The dataset in use before the page was reloaded could not be read ({}); \
-                         back on the MNIST digits.",
-                        e.en
-                    ),
-                    format!(
-                        "页面重新加载前使用的数据集无法读取（{}）；已改回 MNIST 数字。",
-                        e.zh
-                    ),
-                )));
+                self.message.set(Some(e.within(|why| format!("The dataset in use before the page was reloaded could not be read ({why}); \
+                         back on the MNIST digits."), |why| format!("页面重新加载前使用的数据集无法读取（{why}）；已改回 MNIST 数字。"))));
             }
         }
     }

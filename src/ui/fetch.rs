@@ -12,15 +12,15 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, Said> {
     let window = web_sys::window()
         .ok_or_else(|| Said::new("no window to fetch from", "没有可用于下载的窗口"))?;
     let could_not_fetch = |why: Said| {
-        Said::new(
-            format!("could not fetch {url}: {}", why.en),
-            format!("无法获取 {url}：{}", why.zh),
+        why.within(
+            |why| format!("could not fetch {url}: {why}"),
+            |why| format!("无法获取 {url}：{why}"),
         )
     };
     let could_not_read = |why: Said| {
-        Said::new(
-            format!("could not read {url}: {}", why.en),
-            format!("无法读取 {url}：{}", why.zh),
+        why.within(
+            |why| format!("could not read {url}: {why}"),
+            |why| format!("无法读取 {url}：{why}"),
         )
     };
     let response = JsFuture::from(window.fetch_with_str(url))

@@ -34,10 +34,9 @@ pub async fn draw_sprites() -> Result<Chosen, Said> {
         yield_to_browser().await;
     }
     let dataset = drawing.finish().map_err(|e| {
-        let why = e.said();
-        Said::new(
-            format!("the shapes could not be drawn: {}", why.en),
-            format!("无法画出这些形状：{}", why.zh),
+        e.said().within(
+            |why| format!("the shapes could not be drawn: {why}"),
+            |why| format!("无法画出这些形状：{why}"),
         )
     })?;
     yield_to_browser().await;

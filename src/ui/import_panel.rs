@@ -100,10 +100,7 @@ pub fn ImportPanel() -> impl IntoView {
     let keep = move |set: Dataset, file: Vec<u8>, tally: Tally, ink: bool| async move {
         let (id, kept_problem) = match datasets.keep(&set, &file, ink).await {
             Ok(id) => (id, None),
-            Err((id, e)) => (id, Some(Said::new(
-                format!("It could not be kept in this browser ({}); it is here until the page is closed: download it to keep it.", e.en),
-                format!("它无法保存在这个浏览器中（{}）；在关闭页面之前它都在这里：下载它才能留下来。", e.zh),
-            ))),
+            Err((id, e)) => (id, Some(e.within(|why| format!("It could not be kept in this browser ({why}); it is here until the page is closed: download it to keep it."), |why| format!("它无法保存在这个浏览器中（{why}）；在关闭页面之前它都在这里：下载它才能留下来。")))),
         };
         not_kept.set(kept_problem);
         progress.set(None);
@@ -173,16 +170,12 @@ pub fn ImportPanel() -> impl IntoView {
                         leptos::task::spawn_local(async move { job.set_value(None) });
                         return;
                     }
-                    Err(e) => {
-                        let why = e.said();
-                        Err(Said::new(
-                            format!(
-                                "The import worker made a dataset this page cannot read: {}",
-                                why.en
-                            ),
-                            format!("导入线程生成了本页无法读取的数据集：{}", why.zh),
-                        ))
-                    }
+                    Err(e) => Err(e.said().within(
+                        |why| {
+                            format!("The import worker made a dataset this page cannot read: {why}")
+                        },
+                        |why| format!("导入线程生成了本页无法读取的数据集：{why}"),
+                    )),
                 },
                 ImportEvent::ImportFailed { message } => Err(message),
             };
@@ -228,9 +221,9 @@ pub fn ImportPanel() -> impl IntoView {
     let save = move |_| {
         if let Some(Ok(imported)) = outcome.get_untracked() {
             if let Err(e) = download(&imported.file, &file_name(imported.dataset.name())) {
-                outcome.set(Some(Err(Said::new(
-                    format!("The file could not be saved: {}", e.en),
-                    format!("无法保存这个文件：{}", e.zh),
+                outcome.set(Some(Err(e.within(
+                    |why| format!("The file could not be saved: {why}"),
+                    |why| format!("无法保存这个文件：{why}"),
                 ))));
             }
         }

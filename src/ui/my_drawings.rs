@@ -58,13 +58,7 @@ pub fn MyDrawings(
                 drawings.set(kept);
                 loaded.set(true);
             }
-            Err(e) => message.set(Some(Said::new(
-                format!(
-                    "Your kept drawings cannot be read ({}); adding is off so they are not overwritten.",
-                    e.en
-                ),
-                format!("无法读取你保存的画（{}）；添加已关闭，以免覆盖它们。", e.zh),
-            ))),
+            Err(e) => message.set(Some(e.within(|why| format!("Your kept drawings cannot be read ({why}); adding is off so they are not overwritten."), |why| format!("无法读取你保存的画（{why}）；添加已关闭，以免覆盖它们。")))),
         }
     });
     // Writes the drawings to the shelf (or takes them off it when none are left).
@@ -83,12 +77,13 @@ pub fn MyDrawings(
                         .await
                         .map(|_| ())
                         .map_err(|(_, e)| {
-                            Said::new(
-                                format!(
-                                    "Your drawings could not be kept in this browser: {}.",
-                                    e.en
-                                ),
-                                format!("无法在此浏览器中保存你的画：{}。", e.zh),
+                            e.within(
+                                |why| {
+                                    format!(
+                                        "Your drawings could not be kept in this browser: {why}."
+                                    )
+                                },
+                                |why| format!("无法在此浏览器中保存你的画：{why}。"),
                             )
                         }),
                     Err(e) => Err(e.said()),
@@ -115,13 +110,10 @@ pub fn MyDrawings(
                 save();
                 clear_pad.update(|n| *n += 1);
             }
-            Err(e) => {
-                let why = e.said();
-                message.set(Some(Said::new(
-                    format!("Not added: {}.", why.en),
-                    format!("未添加：{}。", why.zh),
-                )))
-            }
+            Err(e) => message.set(Some(e.said().within(
+                |why| format!("Not added: {why}."),
+                |why| format!("未添加：{why}。"),
+            ))),
         }
     };
     let remove = move |index: usize| {

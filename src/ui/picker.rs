@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::datasets::{use_datasets, Datasets};
-use super::i18n::{tr, use_lang, Lang};
+use super::i18n::{said_in, tr, use_lang, Lang};
 use super::library::{pretrained_id, use_library, Library};
 use super::share;
 use super::state::{use_lab, ActiveModel, Lab};
@@ -186,9 +186,9 @@ pub fn ModelPicker() -> impl IntoView {
         match library.checkpoint_of(&model.id) {
             Some(bytes) => {
                 if let Err(e) = download(&bytes, &file_name(&model)) {
-                    library.message.set(Some(Said::new(
-                        format!("The download failed: {}.", e.en),
-                        format!("下载失败：{}。", e.zh),
+                    library.message.set(Some(e.within(
+                        |why| format!("The download failed: {why}."),
+                        |why| format!("下载失败：{why}。"),
                     )));
                 }
             }
@@ -341,10 +341,10 @@ pub fn ModelPicker() -> impl IntoView {
                         .unwrap_or_else(|| l.text("Loading the pretrained model…", "正在载入预训练模型…").into())
                 }}
             </p>
-            <p class="library-message" role="status">{move || library.message.with(|m| m.as_ref().map(|m| m.get(lang()).to_string()))}</p>
+            <p class="library-message" role="status">{move || library.message.with(|m| said_in(lang(), m))}</p>
             // Seen, not read out twice: the line above is the live region.
             <div class="toast" aria-hidden="true" data-shown=move || toast.with(Option::is_some).to_string()>
-                {move || toast.with(|t| t.as_ref().map(|t| t.get(lang()).to_string()))}
+                {move || toast.with(|t| said_in(lang(), t))}
             </div>
         </div>
     }

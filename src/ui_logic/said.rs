@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::lang::Lang;
 
 /// A message in English and in Simplified Chinese. The fields are public so that one message
-/// can be put inside another, each language into its own (`format!("… {}", why.en)`).
+/// can be put inside another, each language into its own (`Said::within` for the usual one, the
+/// fields when a message holds two).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Said {
     pub en: String,
@@ -48,6 +49,15 @@ impl Said {
     pub fn get(&self, lang: Lang) -> &str {
         lang.text(&self.en, &self.zh)
     }
+
+    /// A message that says this one inside it, each language into its own:
+    /// `why.within(|w| format!("Not added: {w}."), |w| format!("未添加：{w}。"))`.
+    pub fn within(&self, en: impl FnOnce(&str) -> String, zh: impl FnOnce(&str) -> String) -> Self {
+        Self {
+            en: en(&self.en),
+            zh: zh(&self.zh),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -60,6 +70,16 @@ mod tests {
         assert_eq!(said.get(Lang::En), "refused");
         assert_eq!(said.get(Lang::Zh), "拒绝");
         assert_eq!(said, Said::new("refused", "拒绝"));
+    }
+
+    #[test]
+    fn a_message_within_another_goes_into_each_language_its_own() {
+        let why = Said::new("the file is empty", "文件是空的");
+        let said = why.within(|w| format!("Not added: {w}."), |w| format!("未添加：{w}。"));
+        assert_eq!(
+            said,
+            Said::new("Not added: the file is empty.", "未添加：文件是空的。")
+        );
     }
 
     #[test]

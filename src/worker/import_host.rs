@@ -216,10 +216,9 @@ async fn list_archive(blob: &Blob, path: &str) -> Result<Listing, Said> {
         .await
         .map_err(|_| unreadable(path))?;
     read_zip(&Uint8Array::new(&buffer).to_vec()).map_err(|e| {
-        let why = e.said();
-        Said::new(
-            format!("“{path}”: {}", why.en),
-            format!("“{path}”：{}", why.zh),
+        e.said().within(
+            |why| format!("“{path}”: {why}"),
+            |why| format!("“{path}”：{why}"),
         )
     })
 }
@@ -264,9 +263,9 @@ async fn import(request: ImportRequest, inbox: Rc<Inbox>) {
             match listed {
                 Ok(listing) => gathering.add_archive(path, listing).await,
                 Err(message) => {
-                    return fail(Said::new(
-                        format!("{}. Nothing was kept.", message.en),
-                        format!("{}。什么都没有保存。", message.zh),
+                    return fail(message.within(
+                        |why| format!("{why}. Nothing was kept."),
+                        |why| format!("{why}。什么都没有保存。"),
                     ))
                 }
             }

@@ -90,9 +90,9 @@ impl Runner {
                     let why = self.digits_missing();
                     return vec![Event::Error {
                         run: None,
-                        message: Said::new(
-                            format!("the built-in digits are not available ({})", why.en),
-                            format!("内置的数字数据无法使用（{}）", why.zh),
+                        message: why.within(
+                            |why| format!("the built-in digits are not available ({why})"),
+                            |why| format!("内置的数字数据无法使用（{why}）"),
                         ),
                     }];
                 }
@@ -112,12 +112,11 @@ impl Runner {
                     }
                     Ok((name, split)) => (name, Arc::new(split)),
                     Err(e) => {
-                        let why = e.said();
                         return vec![Event::Error {
                             run: None,
-                            message: Said::new(
-                                format!("that dataset cannot be trained on: {}", why.en),
-                                format!("无法用这个数据集训练：{}", why.zh),
+                            message: e.said().within(
+                                |why| format!("that dataset cannot be trained on: {why}"),
+                                |why| format!("无法用这个数据集训练：{why}"),
                             ),
                         }];
                     }
@@ -239,10 +238,7 @@ impl Runner {
         };
         let Some((data_name, data)) = &self.data else {
             let why = self.digits_missing();
-            return fail(Said::new(
-                format!("training needs the digits, and they are not available ({}); the pretrained models still work", why.en),
-                format!("训练需要数字数据，但它们无法使用（{}）；预训练模型仍可使用", why.zh),
-            ));
+            return fail(why.within(|why| format!("training needs the digits, and they are not available ({why}); the pretrained models still work"), |why| format!("训练需要数字数据，但它们无法使用（{why}）；预训练模型仍可使用")));
         };
         if let Err(e) = check_epochs(epochs) {
             return fail(e.said());
@@ -267,10 +263,9 @@ impl Runner {
                     }));
                 }
                 Err(e) => {
-                    let why = e.said();
-                    return fail(Said::new(
-                        format!("the starting weights cannot be used: {}", why.en),
-                        format!("起始权重无法使用：{}", why.zh),
+                    return fail(e.said().within(
+                        |why| format!("the starting weights cannot be used: {why}"),
+                        |why| format!("起始权重无法使用：{why}"),
                     ));
                 }
             },

@@ -46,15 +46,13 @@ impl Library {
         });
         if let Some((id, name)) = kept {
             self.select(lab, id).await;
-            self.message.set(Some(Said::new(
-                format!(
-                    "“{file_name}” is already in this browser, as “{}”: that one is shown.",
-                    name.en
-                ),
-                format!(
-                    "“{file_name}”已在这个浏览器中，名为“{}”：现在显示的就是它。",
-                    name.zh
-                ),
+            self.message.set(Some(name.within(
+                |why| {
+                    format!(
+                        "“{file_name}” is already in this browser, as “{why}”: that one is shown."
+                    )
+                },
+                |why| format!("“{file_name}”已在这个浏览器中，名为“{why}”：现在显示的就是它。"),
             )));
             return;
         }
@@ -62,13 +60,9 @@ impl Library {
         let (model, info) = match checkpoint::load(&bytes) {
             Ok(loaded) => loaded,
             Err(e) => {
-                let why = e.said();
-                self.message.set(Some(Said::new(
-                    format!(
-                        "“{file_name}” was not loaded: {}. Nothing was changed.",
-                        why.en
-                    ),
-                    format!("“{file_name}”没有载入：{}。什么都没有改变。", why.zh),
+                self.message.set(Some(e.said().within(
+                    |why| format!("“{file_name}” was not loaded: {why}. Nothing was changed."),
+                    |why| format!("“{file_name}”没有载入：{why}。什么都没有改变。"),
                 )));
                 return;
             }
@@ -89,12 +83,13 @@ impl Library {
                 format!("Loaded “{file_name}” and kept it in this browser."),
                 format!("已载入“{file_name}”，并保存在这个浏览器中。"),
             ))),
-            Err(e) => self.message.set(Some(Said::new(
-                format!(
-                    "Loaded “{file_name}”, but it could not be kept for the next visit: {}.",
-                    e.en
-                ),
-                format!("已载入“{file_name}”，但无法保存到下次访问：{}。", e.zh),
+            Err(e) => self.message.set(Some(e.within(
+                |why| {
+                    format!(
+                        "Loaded “{file_name}”, but it could not be kept for the next visit: {why}."
+                    )
+                },
+                |why| format!("已载入“{file_name}”，但无法保存到下次访问：{why}。"),
             ))),
         }
     }
@@ -113,10 +108,9 @@ impl Library {
             return Ok(());
         }
         let (model, info) = checkpoint::load(&bytes).map_err(|e| {
-            let why = e.said();
-            Said::new(
-                format!("the worker sent weights that cannot be used: {}", why.en),
-                format!("训练线程发来的权重无法使用：{}", why.zh),
+            e.said().within(
+                |why| format!("the worker sent weights that cannot be used: {why}"),
+                |why| format!("训练线程发来的权重无法使用：{why}"),
             )
         })?;
         let model = Arc::new(ActiveModel::new(id.to_string(), model, info));
@@ -184,12 +178,9 @@ impl Library {
             m.remove(&id);
         });
         if let Err(e) = storage::delete(&id).await {
-            self.message.set(Some(Said::new(
-                format!(
-                    "The model could not be deleted from this browser: {}.",
-                    e.en
-                ),
-                format!("无法从这个浏览器中删除这个模型：{}。", e.zh),
+            self.message.set(Some(e.within(
+                |why| format!("The model could not be deleted from this browser: {why}."),
+                |why| format!("无法从这个浏览器中删除这个模型：{why}。"),
             )));
         }
     }

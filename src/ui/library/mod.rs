@@ -122,9 +122,9 @@ impl Library {
                     });
                 }
             }
-            Err(e) => self.message.set(Some(Said::new(
-                format!("Saved models cannot be shown: {}.", e.en),
-                format!("无法显示保存的模型：{}。", e.zh),
+            Err(e) => self.message.set(Some(e.within(
+                |why| format!("Saved models cannot be shown: {why}."),
+                |why| format!("无法显示保存的模型：{why}。"),
             ))),
         }
     }
@@ -186,9 +186,9 @@ impl Library {
             ),
             None => {
                 let name = self.name_of(id);
-                Said::new(
-                    format!("the saved model “{}”", name.en),
-                    format!("保存的模型“{}”", name.zh),
+                name.within(
+                    |why| format!("the saved model “{why}”"),
+                    |why| format!("保存的模型“{why}”"),
                 )
             }
         };

@@ -88,11 +88,12 @@ impl Training {
         crate::ui::datasets::forget_in_use();
         self.send(Command::UseData { dataset: None });
         self.message.set(Some(
-            Said::new(
-                format!("Training stays on the MNIST digits: {}.", message.en),
-                format!("训练仍使用 MNIST 数字：{}。", message.zh),
-            )
-            .into(),
+            message
+                .within(
+                    |why| format!("Training stays on the MNIST digits: {why}."),
+                    |why| format!("训练仍使用 MNIST 数字：{why}。"),
+                )
+                .into(),
         ));
         true
     }

@@ -27,9 +27,9 @@ impl Training {
             Ok(None) => return,
             Err(e) => {
                 self.message.set(Some(
-                    Said::new(
-                        format!("The last training run cannot be shown: {}.", e.en),
-                        format!("上次的训练无法显示：{}。", e.zh),
+                    e.within(
+                        |why| format!("The last training run cannot be shown: {why}."),
+                        |why| format!("上次的训练无法显示：{why}。"),
                     )
                     .into(),
                 ));
@@ -112,16 +112,16 @@ impl Training {
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::put_model_and_run(&model, &record).await {
                 self.message.set(Some(
-                    Said::new(
-                        format!(
-                            "The trained model and its curves could not be kept for the next \
-                             visit: {}.",
-                            e.en
-                        ),
-                        format!(
-                            "训练好的模型及其曲线没能保存下来，下次访问时将不可用：{}。",
-                            e.zh
-                        ),
+                    e.within(
+                        |why| {
+                            format!(
+                                "The trained model and its curves could not be kept for the next \
+                             visit: {why}."
+                            )
+                        },
+                        |why| {
+                            format!("训练好的模型及其曲线没能保存下来，下次访问时将不可用：{why}。")
+                        },
                     )
                     .into(),
                 ));
@@ -135,12 +135,11 @@ impl Training {
         leptos::task::spawn_local(async move {
             if let Err(e) = storage::delete_run(&id).await {
                 message.set(Some(
-                    Said::new(
-                        format!(
-                            "The reset run could not be removed from this browser: {}.",
-                            e.en
-                        ),
-                        format!("已重置的训练没能从这个浏览器中删除：{}。", e.zh),
+                    e.within(
+                        |why| {
+                            format!("The reset run could not be removed from this browser: {why}.")
+                        },
+                        |why| format!("已重置的训练没能从这个浏览器中删除：{why}。"),
                     )
                     .into(),
                 ));

@@ -95,16 +95,16 @@ impl Training {
                     ),
                 );
                 self.message.set(Some(
-                    Said::new(
-                        format!(
-                            "Training is unavailable: {}. Reload the page in a minute; the \
-                             explorer keeps working.",
-                            why.en
-                        ),
-                        format!(
-                            "无法训练：{}。请过一分钟再刷新页面；探索区仍可正常使用。",
-                            why.zh
-                        ),
+                    why.within(
+                        |why| {
+                            format!(
+                                "Training is unavailable: {why}. Reload the page in a minute; the \
+                             explorer keeps working."
+                            )
+                        },
+                        |why| {
+                            format!("无法训练：{why}。请过一分钟再刷新页面；探索区仍可正常使用。")
+                        },
                     )
                     .into(),
                 ));
@@ -245,10 +245,16 @@ impl Training {
         match self.data.get_untracked() {
             DataStatus::Ready if ready => {}
             DataStatus::Unavailable(why) => {
-                self.message.set(Some(Said::new(
-                    format!("The run cannot go on: training is unavailable ({}). Reload the page to try again.", why.en),
-                    format!("这次训练无法继续：现在无法训练（{}）。请刷新页面再试。", why.zh),
-                ).into()));
+                let said = why.within(
+                    |why| {
+                        format!(
+                            "The run cannot go on: training is unavailable ({why}). Reload the \
+                             page to try again."
+                        )
+                    },
+                    |why| format!("这次训练无法继续：现在无法训练（{why}）。请刷新页面再试。"),
+                );
+                self.message.set(Some(said.into()));
                 return false;
             }
             _ => {
