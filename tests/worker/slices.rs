@@ -1,0 +1,239 @@
+//! A run from Start to finished: its epochs, its slices within their budget, Pause, Step and
+//! Resume, and a start that fails.
+
+use super::*;
+
+#[test]
+fn a_run_trains_evaluates_each_epoch_and_finishes() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    let first = runner.handle(start(3, small()), clock());
+    assert!(
+        matches!(first[0], Event::Progress(ref p) if p.state == RunState::Running && p.step == 0)
+    );
+    assert!(
+        matches!(
+            first[1],
+            Event::Snapshot {
+                run: 7,
+                step: 0,
+                ..
+            }
+        ),
+        "the untrained weights come at once"
+    );
+
+    let events = drain(&mut runner, &clock, 1000);
+    let reports: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Epoch { report, .. } => Some(report.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        reports.iter().map(|r| r.epoch).collect::<Vec<_>>(),
+        vec![1, 2, 3]
+    );
+    assert!(reports[2].neg_elbo < reports[0].neg_elbo, "{reports:?}");
+    assert_eq!(reports[0].kl_per_dim.len(), 2);
+    let progress = last_progress(&events).unwrap();
+    assert_eq!(progress.state, RunState::Finished);
+    assert_eq!((progress.epochs_done, progress.step), (3, 12));
+    let losses: usize = events
+        .iter()
+        .map(|e| match e {
+            Event::Progress(p) => p.losses.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(losses, 12, "every step's loss reaches the page once");
+    let last_snapshot = events.iter().rev().find_map(|e| match e {
+        Event::Snapshot { weights, step, .. } => Some((weights.clone(), *step)),
+        _ => None,
+    });
+    let (weights, step) = last_snapshot.expect("a snapshot after the last epoch");
+    assert_eq!(step, 12);
+    let (_, info) = checkpoint::load(&weights).expect("snapshots are valid checkpoints");
+    assert_eq!(info.notes.get("epochs").map(String::as_str), Some("3"));
+    assert!(!runner.wants_slice());
+}
+
+#[test]
+fn pause_stops_training_step_does_one_and_resume_continues() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    runner.handle(start(50, small()), clock());
+    // Train until some steps are done, so a pause has something to stop.
+    let mut trained = Vec::new();
+    while last_progress(&trained).is_none_or(|p| p.step < 3) {
+        trained.extend(runner.slice(&clock, 5.0));
+    }
+    let paused = runner.handle(Command::Pause, clock());
+    let at_pause = last_progress(&paused).unwrap().step;
+    assert!(at_pause >= 3);
+    assert_eq!(last_progress(&paused).unwrap().state, RunState::Paused);
+    assert!(
+        paused.iter().any(|e| matches!(e, Event::Snapshot { .. })),
+        "pausing sends the weights"
+    );
+    // After a pause the slices do no training: an epoch's evaluation under way may finish (and
+    // report), but no step is taken and no loss is sent, and the worker soon wants no slices.
+    let mut after = Vec::new();
+    for _ in 0..20 {
+        if !runner.wants_slice() {
+            break;
+        }
+        after.extend(runner.slice(&clock, 5.0));
+    }
+    assert!(
+        !runner.wants_slice(),
+        "a paused run asks for no more slices"
+    );
+    for event in &after {
+        match event {
+            Event::Progress(p) => {
+                assert_eq!((p.step, p.state), (at_pause, RunState::Paused), "{p:?}");
+                assert!(p.losses.is_empty(), "no step's loss after the pause");
+            }
+            Event::Snapshot { step, .. } => assert_eq!(*step, at_pause),
+            Event::Epoch { .. } => {}
+            other => panic!("unexpected while paused: {other:?}"),
+        }
+    }
+
+    runner.handle(Command::Step, clock());
+    let stepped = drain(&mut runner, &clock, 100);
+    let progress = last_progress(&stepped).unwrap();
+    assert_eq!(
+        (progress.step, progress.state),
+        (at_pause + 1, RunState::Paused)
+    );
+    let losses: Vec<usize> = stepped
+        .iter()
+        .flat_map(|e| match e {
+            Event::Progress(p) => p.losses.iter().map(|l| l.step).collect(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert_eq!(losses, vec![at_pause + 1], "exactly one step's loss");
+    let resumed = runner.handle(Command::Resume, clock());
+    assert_eq!(last_progress(&resumed).unwrap().state, RunState::Running);
+    assert!(runner.wants_slice());
+}
+
+/// A clock that advances `tick` ms each time it is read, so slicing is tested without timing.
+fn ticking(tick: f64) -> impl Fn() -> f64 {
+    let now = std::cell::Cell::new(0.0);
+    move || {
+        now.set(now.get() + tick);
+        now.get()
+    }
+}
+
+#[test]
+fn a_slice_stops_once_its_budget_is_spent() {
+    // Batches of one digit make every piece of work exactly one step. A slice must look at the
+    // clock at least once per piece to know its budget is spent, and this clock moves 1 ms at
+    // each look: so a 10 ms slice takes at most 11 steps, however it reads the clock.
+    let clock = ticking(1.0);
+    let mut runner = runner_with_data();
+    let one_at_a_time = TrainConfig {
+        batch_size: 1,
+        ..small()
+    };
+    runner.handle(start(1000, one_at_a_time), clock());
+    // The step count after each slice, from a snapshot (handling a command reads no clock).
+    let steps_now = |runner: &mut Runner| match &runner.handle(Command::SaveWeights, 0.0)[..] {
+        [Event::Snapshot { step, .. }] => *step,
+        other => panic!("{other:?}"),
+    };
+    let mut step = 0;
+    for _ in 0..40 {
+        runner.slice(&clock, 10.0);
+        let now = steps_now(&mut runner);
+        assert!(
+            now - step <= 11,
+            "a 10 ms slice took {} steps of at least 1 ms",
+            now - step
+        );
+        step = now;
+    }
+    assert!(
+        step >= 40,
+        "and it keeps training: {step} steps in 40 slices"
+    );
+}
+
+#[test]
+fn step_after_a_pause_in_the_middle_of_a_batch_finishes_that_batch() {
+    // A tiny first piece leaves the batch half done; Step must complete it, not crash.
+    let clock = ticking(5.0);
+    let mut runner = runner_with_data();
+    runner.handle(
+        start(
+            5,
+            TrainConfig {
+                batch_size: 32,
+                ..small()
+            },
+        ),
+        clock(),
+    );
+    runner.slice(&clock, 10.0); // one piece on this clock: the first, 8 of 32 digits
+    let paused = runner.handle(Command::Pause, clock());
+    assert_eq!(
+        last_progress(&paused).unwrap().step,
+        0,
+        "no step completed yet"
+    );
+    runner.handle(Command::Step, clock());
+    let events = drain(&mut runner, &clock, 100);
+    let p = last_progress(&events).unwrap();
+    assert_eq!((p.step, p.state), (1, RunState::Paused));
+    assert!(!runner.wants_slice());
+}
+
+#[test]
+fn epochs_count_when_their_last_step_completes_even_in_pieces() {
+    let clock = ticking(5.0);
+    let mut runner = runner_with_data();
+    // 128 training digits, batch 32: 4 steps an epoch.
+    runner.handle(start(2, small()), clock());
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        if !runner.wants_slice() {
+            break;
+        }
+        for e in runner.slice(&clock, 10.0) {
+            if let Event::Progress(p) = e {
+                assert!(p.step_in_epoch < p.steps_per_epoch, "{p:?}");
+                assert_eq!(
+                    p.step,
+                    p.epochs_done * p.steps_per_epoch + p.step_in_epoch,
+                    "{p:?}"
+                );
+                seen.push(p.step);
+            }
+        }
+    }
+    assert_eq!(seen.last(), Some(&8));
+}
+
+#[test]
+fn a_start_that_fails_stops_the_run_it_was_meant_to_replace() {
+    let clock = clock();
+    let mut runner = runner_with_data();
+    runner.handle(start(100, small()), clock());
+    assert!(runner.wants_slice());
+    let events = runner.handle(start(0, small()), clock());
+    assert!(matches!(&events[..], [Event::Error { .. }]));
+    assert!(
+        !runner.wants_slice(),
+        "the old run does not keep training unseen"
+    );
+    let events = runner.handle(Command::Pause, clock());
+    assert!(
+        matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("press Start"))
+    );
+}
