@@ -113,20 +113,35 @@ where
 /// use it as their view box's width, so that text set in pixels is that size on a phone too,
 /// instead of shrinking with the figure.
 pub fn width_of(element: NodeRef<Div>, fallback: f64) -> ReadSignal<f64> {
-    let (width, set_width) = signal(fallback);
+    watch_box(element, fallback, |div| f64::from(div.client_width()))
+}
+
+/// The height of `element`'s box, border included, in CSS pixels, following every change of its
+/// size (a bar that wraps onto a second line); `fallback` until it is laid out.
+pub fn height_of(element: NodeRef<Div>, fallback: f64) -> ReadSignal<f64> {
+    watch_box(element, fallback, |div| f64::from(div.offset_height()))
+}
+
+/// One measure of `element` (`read`), read again at every change of its size.
+fn watch_box(
+    element: NodeRef<Div>,
+    fallback: f64,
+    read: fn(&web_sys::HtmlDivElement) -> f64,
+) -> ReadSignal<f64> {
+    let (size, set_size) = signal(fallback);
     let observer = StoredValue::new_local(None::<web_sys::ResizeObserver>);
     element.on_load(move |div| {
         let watched = div.clone();
         let measure = move || {
-            let w = f64::from(watched.client_width());
-            if w > 0.0 && width.try_get_untracked() != Some(w) {
-                // The figure may be gone by the time the browser reports (hence `try_`).
-                set_width.try_set(w);
+            let v = read(&watched);
+            if v > 0.0 && size.try_get_untracked() != Some(v) {
+                // The element may be gone by the time the browser reports (hence `try_`).
+                set_size.try_set(v);
             }
         };
         measure();
-        // Handed to the browser for the page's life: a figure's observer is disconnected when
-        // the figure goes, after which the function is never called again.
+        // Handed to the browser for the page's life: an element's observer is disconnected when
+        // the element goes, after which the function is never called again.
         let on_resize = Closure::<dyn FnMut()>::new(measure).into_js_value();
         if let Ok(o) = web_sys::ResizeObserver::new(on_resize.unchecked_ref()) {
             o.observe(&div);
@@ -138,7 +153,7 @@ pub fn width_of(element: NodeRef<Div>, fallback: f64) -> ReadSignal<f64> {
             o.disconnect();
         }
     });
-    width
+    size
 }
 
 /// Calls `fill` when `section` is in view and `key` (what the content depends on: the model,

@@ -3,17 +3,42 @@
 //! it changes: what trains, the buttons, where the run is, a sparkline of its loss, its speed,
 //! and a link to the full settings and charts.
 
+use leptos::html::Div;
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::{Training, TRAINING_TITLE_ID};
 use crate::protocol::RunState;
 use crate::ui::i18n::{tr, use_lang};
 use crate::ui::later::ChapterLink;
+use crate::ui::visibility::height_of;
 use crate::ui_logic::chart_scale::{smooth, sparkline_path, thin};
 use crate::ui_logic::words::config_words;
 
 const SPARK_WIDTH: f64 = 120.0;
 const SPARK_HEIGHT: f64 = 22.0;
+
+/// The strip's height before it is laid out: one line of it.
+const ONE_LINE_PX: f64 = 40.0;
+
+/// Tells the page's stylesheet how tall the strip is (`--strip-height` on the root), so that
+/// what the page scrolls to (a link's target, a control reached by Tab) stops below the strip
+/// rather than under it (`scroll-padding-top`), however many lines the strip wraps onto.
+fn publish_height(strip: NodeRef<Div>) {
+    let height = height_of(strip, ONE_LINE_PX);
+    Effect::new(move |_| {
+        let px = format!("{}px", height.get());
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            // The style object, not a `style` attribute: the page's Content-Security-Policy
+            // allows the one and refuses the other.
+            let _ = root.style().set_property("--strip-height", &px);
+        }
+    });
+}
 
 #[component]
 pub fn TrainingStrip(training: Training) -> impl IntoView {
@@ -86,8 +111,10 @@ pub fn TrainingStrip(training: Training) -> impl IntoView {
         })
     };
     let paused = move || matches!(state(), Some(RunState::Paused | RunState::Diverged));
+    let strip = NodeRef::<Div>::new();
+    publish_height(strip);
     view! {
-        <div class="training-strip" role="region" aria-label=tr("training", "训练")
+        <div class="training-strip" node_ref=strip role="region" aria-label=tr("training", "训练")
             data-state=move || state().map_or("idle".to_string(), |s| format!("{s:?}").to_lowercase())>
             <span class="strip-what">{what}</span>
             <span class="strip-buttons">
