@@ -13,6 +13,7 @@ mod events;
 mod number_field;
 mod panel;
 mod resume;
+mod run_charts;
 pub mod settings;
 mod strip;
 mod supervisor;

@@ -1,25 +1,22 @@
-//! The training panel: settings, buttons, progress and the live charts.
+//! The training panel: settings, buttons, progress, and the run's charts (`run_charts`).
 
 use leptos::prelude::*;
 
-use super::charts::{epoch_caption, KlBars, LineChart, Series};
 use super::number_field::NumberField;
+use super::run_charts::RunCharts;
 use super::settings::Settings;
 use super::{DataStatus, Training};
-use crate::ml::eval::ACTIVE_UNIT_NATS;
 use crate::ml::model::MAX_LATENT;
 use crate::ml::model::{ModelConfig, ModelKind};
 use crate::ml::presets::{BETA_VAE, PLAIN_VAE};
 use crate::ml::train::{check_epochs, TrainConfig, DEFAULT_EPOCHS};
-use crate::protocol::{EpochReport, RunState, ScoredOn};
-use crate::ui::factors::MigSummary;
+use crate::protocol::RunState;
 use crate::ui::i18n::{tr, trf, use_lang};
 use crate::ui::why::Why;
-use crate::ui_logic::chart_scale::smooth;
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::pace::SMALL_SET_STEPS;
 use crate::ui_logic::run_words::{
-    batch_hint, epoch_series_names, epochs_hint, hidden_words, kind_label, progress_line,
+    batch_hint, epochs_hint, hidden_words, kind_label, progress_line,
 };
 
 /// A fixed text in both languages, as a `Signal<String>` (for a hint).
@@ -154,105 +151,6 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
         training.progress.with(|p| {
             p.as_ref()
                 .map_or(0.0, |p| p.step as f64 / p.total_steps.max(1) as f64)
-        })
-    };
-
-    let step_series = Signal::derive(move || {
-        let l = lang();
-        training.losses.with(|losses| {
-            let pick = |f: fn(&crate::protocol::StepLoss) -> f32| {
-                smooth(losses.iter().map(|l| (l.step as f64, f(l) as f64)), 0.1)
-            };
-            vec![
-                Series {
-                    name: "loss",
-                    label: l.text("loss", "损失"),
-                    class: "total",
-                    points: pick(|l| l.loss.total),
-                },
-                Series {
-                    name: "reconstruction",
-                    label: l.text("reconstruction", "重建"),
-                    class: "recon",
-                    points: pick(|l| l.loss.recon),
-                },
-            ]
-        })
-    });
-    let kl_step_series = Signal::derive(move || {
-        training.losses.with(|losses| {
-            vec![Series {
-                name: "KL",
-                label: "KL",
-                class: "kl",
-                points: smooth(
-                    losses.iter().map(|l| (l.step as f64, l.loss.kl as f64)),
-                    0.1,
-                ),
-            }]
-        })
-    });
-    let epoch_series = Signal::derive(move || {
-        let l = lang();
-        training.reports.with(|reports| {
-            let pick = |f: fn(&crate::protocol::EpochReport) -> f64| {
-                reports.iter().map(|r| (r.epoch as f64, f(r))).collect()
-            };
-            // A set too small for a test split is scored on its training images; the legend
-            // says so, since those figures measure fit, not generalisation.
-            let on_test = reports
-                .last()
-                .is_none_or(|r| r.scored_on == ScoredOn::TestImages);
-            let [(neg_elbo, neg_elbo_label), (recon, recon_label), (kl, kl_label)] =
-                epoch_series_names(on_test, l);
-            vec![
-                Series {
-                    name: neg_elbo,
-                    label: neg_elbo_label,
-                    class: "total",
-                    points: pick(|r| r.neg_elbo),
-                },
-                Series {
-                    name: recon,
-                    label: recon_label,
-                    class: "recon",
-                    points: pick(|r| r.recon),
-                },
-                Series {
-                    name: kl,
-                    label: kl_label,
-                    class: "kl",
-                    points: pick(|r| r.kl),
-                },
-                Series {
-                    name: "train loss",
-                    label: l.text("train loss", "训练损失"),
-                    class: "train",
-                    points: pick(|r| r.train.total as f64),
-                },
-            ]
-        })
-    });
-    let epoch_caption = move || training.reports.with(|r| epoch_caption(r.last(), lang()));
-    let last_score = move |pick: fn(&EpochReport) -> f64| {
-        training
-            .reports
-            .with(|r| r.last().map(|last| pick(last).to_string()))
-    };
-    let kl_per_dim = Signal::derive(move || {
-        training
-            .reports
-            .with(|r| r.last().map(|r| r.kl_per_dim.clone()).unwrap_or_default())
-    });
-    let active_text = move || {
-        training.reports.with(|r| {
-            r.last().map(|r| {
-                let (active, all) = (r.active_units, r.kl_per_dim.len());
-                lang().text(
-                    format!("{active} of {all} dimensions active (KL > {ACTIVE_UNIT_NATS} nats)"),
-                    format!("{all} 个维度中有 {active} 个活跃（KL > {ACTIVE_UNIT_NATS} 奈特）"),
-                )
-            })
         })
     };
 
@@ -398,29 +296,7 @@ pub fn TrainingPanel(training: Training) -> impl IntoView {
             <Show when=move || training.plan.with(Option::is_some)
                 fallback=|| view! { <p class="charts-empty hint">{tr("When a run starts, its curves appear here: the loss and its two parts per step, the test set after each epoch, and the KL each latent dimension carries.",
                     "开始训练后，曲线会显示在这里：每步的损失及其两个组成部分、每轮结束后测试集上的得分，以及每个潜在维度承载的 KL。")}</p> }>
-                <div class="charts">
-                    <figure>
-                        <LineChart series=step_series x_label=tr("step", "步") y_label=tr("nats per image", "每张图片的奈特数")
-                            title=tr("training loss and reconstruction per step, smoothed", "每步的训练损失与重建项（已平滑）") />
-                        <figcaption>{tr("training loss per step (smoothed)", "每步的训练损失（已平滑）")}</figcaption>
-                    </figure>
-                    <figure>
-                        <LineChart series=kl_step_series x_label=tr("step", "步") y_label=tr("nats per image", "每张图片的奈特数")
-                            title=tr("KL per step, smoothed", "每步的 KL（已平滑）") />
-                        <figcaption>{tr("KL term per step (smoothed)", "每步的 KL 项（已平滑）")}</figcaption>
-                    </figure>
-                    <figure class="epoch-figure" data-neg-elbo=move || last_score(|r| r.neg_elbo)
-                        data-recon=move || last_score(|r| r.recon)>
-                        <LineChart series=epoch_series x_label=tr("epoch", "轮") y_label=tr("nats per image", "每张图片的奈特数")
-                            title=tr("test negative ELBO, reconstruction and KL per epoch", "每轮测试集上的负 ELBO、重建项与 KL") />
-                        <figcaption>{move || epoch_caption()}</figcaption>
-                    </figure>
-                    <MigSummary />
-                    <figure>
-                        <KlBars kl=kl_per_dim threshold=ACTIVE_UNIT_NATS />
-                        <figcaption>{move || active_text().unwrap_or_else(|| lang().text("KL per latent dimension", "每个潜在维度的 KL").to_string())}</figcaption>
-                    </figure>
-                </div>
+                <RunCharts training />
             </Show>
         </section>
     }
