@@ -113,19 +113,25 @@ where
 /// use it as their view box's width, so that text set in pixels is that size on a phone too,
 /// instead of shrinking with the figure.
 pub fn width_of(element: NodeRef<Div>, fallback: f64) -> ReadSignal<f64> {
-    watch_box(element, fallback, |div| f64::from(div.client_width()))
+    watch_box(element, fallback, true, |div| f64::from(div.client_width()))
 }
 
 /// The height of `element`'s box, border included, in CSS pixels, following every change of its
-/// size (a bar that wraps onto a second line); `fallback` until it is laid out.
+/// size (a bar that wraps onto a second line); `fallback` until the browser has laid it out.
+/// Unlike [`width_of`] it does not measure at once: an element of the first screen measured
+/// while the page is being built forces a layout of the whole page in that task.
 pub fn height_of(element: NodeRef<Div>, fallback: f64) -> ReadSignal<f64> {
-    watch_box(element, fallback, |div| f64::from(div.offset_height()))
+    watch_box(element, fallback, false, |div| {
+        f64::from(div.offset_height())
+    })
 }
 
-/// One measure of `element` (`read`), read again at every change of its size.
+/// One measure of `element` (`read`), read again at every change of its size (and at once if
+/// `at_once`; otherwise first when the browser reports its first layout).
 fn watch_box(
     element: NodeRef<Div>,
     fallback: f64,
+    at_once: bool,
     read: fn(&web_sys::HtmlDivElement) -> f64,
 ) -> ReadSignal<f64> {
     let (size, set_size) = signal(fallback);
@@ -139,7 +145,9 @@ fn watch_box(
                 set_size.try_set(v);
             }
         };
-        measure();
+        if at_once {
+            measure();
+        }
         // Handed to the browser for the page's life: an element's observer is disconnected when
         // the element goes, after which the function is never called again.
         let on_resize = Closure::<dyn FnMut()>::new(measure).into_js_value();

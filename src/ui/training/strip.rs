@@ -21,13 +21,26 @@ const SPARK_HEIGHT: f64 = 22.0;
 /// The strip's height before it is laid out: one line of it.
 const ONE_LINE_PX: f64 = 40.0;
 
-/// Tells the page's stylesheet how tall the strip is (`--strip-height` on the root), so that
-/// what the page scrolls to (a link's target, a control reached by Tab) stops below the strip
-/// rather than under it (`scroll-padding-top`), however many lines the strip wraps onto.
-fn publish_height(strip: NodeRef<Div>) {
+/// The stylesheet's own `scroll-padding-top` (3rem): room for one line of the strip.
+const STYLESHEET_PADDING_PX: f64 = 48.0;
+
+/// Room kept between the strip and what the page scrolls to.
+const GAP_PX: f64 = 8.0;
+
+/// Keeps what the page scrolls to (a link's target, a control reached by Tab) below the strip
+/// rather than under it, however many lines the strip wraps onto: the root's
+/// `scroll-padding-top` follows the strip's height. Set on the root itself, not through an
+/// inherited custom property, whose change would restyle the whole page.
+fn keep_scroll_targets_below(strip: NodeRef<Div>) {
     let height = height_of(strip, ONE_LINE_PX);
-    Effect::new(move |_| {
-        let px = format!("{}px", height.get());
+    Effect::new(move |set_before: Option<bool>| {
+        let padding = height.get() + GAP_PX;
+        // While the stylesheet's room is enough, nothing is set: a change of the root's style
+        // at start-up would cost the page a style pass in its busiest moment.
+        if set_before != Some(true) && padding <= STYLESHEET_PADDING_PX {
+            return false;
+        }
+        let padding = format!("{padding}px");
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
@@ -35,8 +48,9 @@ fn publish_height(strip: NodeRef<Div>) {
         {
             // The style object, not a `style` attribute: the page's Content-Security-Policy
             // allows the one and refuses the other.
-            let _ = root.style().set_property("--strip-height", &px);
+            let _ = root.style().set_property("scroll-padding-top", &padding);
         }
+        true
     });
 }
 
@@ -112,7 +126,7 @@ pub fn TrainingStrip(training: Training) -> impl IntoView {
     };
     let paused = move || matches!(state(), Some(RunState::Paused | RunState::Diverged));
     let strip = NodeRef::<Div>::new();
-    publish_height(strip);
+    keep_scroll_targets_below(strip);
     view! {
         <div class="training-strip" node_ref=strip role="region" aria-label=tr("training", "训练")
             data-state=move || state().map_or("idle".to_string(), |s| format!("{s:?}").to_lowercase())>
