@@ -92,13 +92,17 @@ fn serve(message: &JsValue) -> std::result::Result<(), String> {
     SERVING.with(|s| *s.borrow_mut() = Some(step.words().clone()));
     loop {
         match step.state() {
-            Some(State::Job) => match share(&step, &model, &params) {
-                Ok(()) => step.set_state(State::Done),
-                Err(e) => {
-                    web_sys::console::error_1(&format!("the helper worker: {e}").into());
-                    step.set_state(State::Failed);
-                }
-            },
+            Some(State::Job) => {
+                let outcome = match share(&step, &model, &params) {
+                    Ok(()) => State::Done,
+                    Err(e) => {
+                        web_sys::console::error_1(&format!("the helper worker: {e}").into());
+                        State::Failed
+                    }
+                };
+                // A buffer released during the job stays released (the loop then leaves it).
+                step.finish_job(outcome);
+            }
             Some(State::Release) | None => break,
             Some(other) => step.wait_while(other, f64::INFINITY),
         }

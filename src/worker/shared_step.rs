@@ -142,6 +142,17 @@ impl SharedStep {
         let _ = Atomics::notify(&self.words, STATE);
     }
 
+    /// The helper's last move of a job: from [`State::Job`] to `outcome` ([`State::Done`] or
+    /// [`State::Failed`]), unless the trainer released the buffer meanwhile: a plain store
+    /// would write over that release, and the helper would then wait on a buffer nobody serves
+    /// instead of going back to its messages. Returns whether the job was still wanted.
+    pub fn finish_job(&self, outcome: State) -> bool {
+        let before =
+            Atomics::compare_exchange(&self.words, STATE, State::Job as i32, outcome as i32);
+        let _ = Atomics::notify(&self.words, STATE);
+        before == Ok(State::Job as i32)
+    }
+
     /// Sleeps while the state is still `state`, at most `timeout_ms`.
     pub fn wait_while(&self, state: State, timeout_ms: f64) {
         let _ = Atomics::wait_with_timeout(&self.words, STATE, state as i32, timeout_ms);

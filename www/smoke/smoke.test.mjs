@@ -135,7 +135,15 @@ for (const engine of engines) {
           return p.state === "paused" && p;
         },
         [],
-        { what: "paused" },
+        {
+          what: "paused",
+          seen: () => ({
+            progress: progress().text,
+            pause: document.querySelector(".training-buttons .pause").disabled ? "disabled" : "enabled",
+            message: document.querySelector(".training-message")?.textContent ?? null,
+            threads: document.querySelector(".hint.threads")?.textContent ?? null,
+          }),
+        },
       );
       // Two heartbeats later (every message the worker sent before them has arrived) the step
       // has not moved.

@@ -150,12 +150,16 @@ export class Session {
 
   /** Polls `fn` in the page every `interval` ms until it returns something truthy; resolves
    * to it. */
-  async waitFor(fn, args = [], { timeout = 60_000, what = String(fn), interval = 100 } = {}) {
+  async waitFor(fn, args = [], { timeout = 60_000, what = String(fn), interval = 100, seen } = {}) {
     const deadline = Date.now() + timeout;
     for (;;) {
       const value = await this.run(fn, ...args);
       if (value) return value;
-      if (Date.now() > deadline) throw new Error(`not true after ${timeout} ms: ${what}`);
+      if (Date.now() > deadline) {
+        // What the page showed instead, when the caller says what to look at.
+        const instead = seen ? `; the page showed ${JSON.stringify(await this.run(seen).catch((e) => String(e)))}` : "";
+        throw new Error(`not true after ${timeout} ms: ${what}${instead}`);
+      }
       await new Promise((r) => setTimeout(r, interval));
     }
   }
@@ -176,9 +180,32 @@ export class Session {
     return found[ELEMENT];
   }
 
+  /** Clicks the element as a person would (the driver moves the mouse to its centre), then
+   * checks the press reached it: a press that landed on something else (the page moved under
+   * the pointer) or on a disabled control fails here, naming what it reached, instead of as a
+   * state that never comes. */
   async click(css) {
-    await this.run((sel) => document.querySelector(sel).scrollIntoView({ block: "center" }), css);
-    return this.command("POST", `/element/${await this.find(css)}/click`, {});
+    await this.run((sel) => {
+      document.querySelector(sel).scrollIntoView({ block: "center" });
+      window.__pressed = null;
+      addEventListener(
+        "pointerdown",
+        (e) => {
+          const t = e.target;
+          window.__pressed = {
+            onTarget: t instanceof Element && t.closest(sel) === document.querySelector(sel),
+            what: t instanceof Element ? `<${t.localName} class="${t.className}">${(t.textContent ?? "").slice(0, 40)}` : String(t),
+            disabled: Boolean(t.disabled),
+          };
+        },
+        { capture: true, once: true },
+      );
+    }, css);
+    await this.command("POST", `/element/${await this.find(css)}/click`, {});
+    const pressed = await this.waitFor(() => window.__pressed, [], { timeout: 10_000, what: `a press from clicking ${css}` });
+    if (!pressed.onTarget || pressed.disabled) {
+      throw new Error(`clicking ${css} pressed ${pressed.what}${pressed.disabled ? " (disabled)" : ""}`);
+    }
   }
 
   /** Types `text` into the element (for a file input: a file's path, which it then holds). */
