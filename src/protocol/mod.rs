@@ -18,7 +18,7 @@ mod import;
 pub use import::{ImportCommand, ImportEvent, ImportRequest};
 
 /// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 9;
+pub const PROTOCOL_VERSION: u32 = 10;
 
 /// The worker binary is started as an import worker by the loader's address saying
 /// `role=IMPORT_ROLE` (`worker_loader.js?role=import`); without a role it trains.
@@ -185,6 +185,14 @@ pub enum Event {
     DataUnavailable {
         message: Said,
     },
+    /// The built-in digits' test split, as a digits file of its own
+    /// ([`ImageSet::test_split_file`](crate::ml::data::ImageSet::test_split_file)), sent once
+    /// the worker has loaded the asset: the page shows test digits (the plane's dots, the
+    /// chapters' examples) without downloading the 7.9 MB asset a second time.
+    TestDigits {
+        #[serde(with = "bytes")]
+        file: Vec<u8>,
+    },
     Progress(Progress),
     /// An epoch ended and the model was evaluated (see [`EpochReport::scored_on`]).
     Epoch {
@@ -214,6 +222,25 @@ pub enum Event {
         n: u64,
         memory_bytes: u64,
     },
+}
+
+impl Event {
+    /// The field whose bytes are transferred to the page rather than copied, if the event
+    /// carries any.
+    pub fn transferred_field(&self) -> Option<&'static str> {
+        match self {
+            Event::Snapshot { .. } => Some("weights"),
+            Event::TestDigits { .. } => Some("file"),
+            Event::Ready { .. }
+            | Event::Threads { .. }
+            | Event::DataReady { .. }
+            | Event::DataUnavailable { .. }
+            | Event::Progress(_)
+            | Event::Epoch { .. }
+            | Event::Error { .. }
+            | Event::Pong { .. } => None,
+        }
+    }
 }
 
 /// Bytes of this module's WebAssembly linear memory (0 natively, where there is none to speak

@@ -1,6 +1,4 @@
-//! The page's root: provides the shared [`Lab`], loads the digits, and lays out the panels.
-
-use std::sync::Arc;
+//! The page's root: provides the shared [`Lab`] and lays out the panels.
 
 use leptos::prelude::*;
 
@@ -14,7 +12,6 @@ use super::data_picker::DataPicker;
 use super::datasets::Datasets;
 use super::factor_reading::FactorReading;
 use super::factors::FactorsPanel;
-use super::fetch::fetch_bytes;
 use super::first_steps::{FirstSteps, Guide};
 use super::i18n::{tr, Lang, Language, LanguageSwitch};
 use super::import_panel::ImportPanel;
@@ -33,29 +30,7 @@ use super::state::{use_lab, Lab};
 use super::training::{Training, TrainingPanel, TrainingStrip, TRAINING_TITLE_ID};
 use super::visibility::Viewport;
 use super::why::Why;
-use crate::ml::data::ImageSet;
-use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::words::Noun;
-
-const DIGITS_URL: &str = "assets/digits.bin";
-
-/// Fetches the digits asset and keeps its test split.
-async fn load_test_digits(lab: Lab) {
-    let result = fetch_bytes(DIGITS_URL)
-        .await
-        .and_then(|bytes| ImageSet::parse_test_split(&bytes).map_err(|e| e.said()));
-    match result {
-        Ok(test) => {
-            let test = Arc::new(test);
-            lab.digits_test.set(Some(test.clone()));
-            // Unless a dataset of one's own is in use already.
-            if lab.own_data.with_untracked(Option::is_none) {
-                lab.test.set(Some(test));
-            }
-        }
-        Err(message) => lab.test_error.set(Some(message)),
-    }
-}
 
 /// An arrow between two stages of the tool, named for the network that does that step.
 #[component]
@@ -91,27 +66,28 @@ pub fn App() -> impl IntoView {
     provide_context(Viewport::watch());
     let library = Library::new();
     provide_context(library);
-    // The test digits (for the plane's dots), the worker and the offline copy wait for the
-    // first model, whose download they would otherwise share (see
-    // `Library::first_model_settled`).
+    // The worker (which hands the page the test digits: the plane's dots) waits for the first
+    // model, whose download it would otherwise share (see `Library::first_model_settled`); the
+    // extras (the other pretrained models, the offline copy) wait for the worker's data.
     let settled = library.first_model_settled(lab);
     let training = Training::new(lab, library, settled);
     provide_context(training);
+    let extras = training.extras_may_start(settled);
+    let warmed = StoredValue::new(false);
+    Effect::new(move |_| {
+        if extras.get() && !warmed.get_value() {
+            warmed.set_value(true);
+            leptos::task::spawn_local(library.warm());
+        }
+    });
     FactorReading::provide(lab, training);
     // The kept datasets are listed at once (the Data menu, the import chapter); the one in use
     // before a reload comes back in the model picker's start-up, before a kept run does.
     let datasets = Datasets::new();
     provide_context(datasets);
     spawn_after_this_task(datasets.refresh());
-    let digits_asked = StoredValue::new(false);
-    Effect::new(move |_| {
-        if settled.get() && !digits_asked.get_value() {
-            digits_asked.set_value(true);
-            leptos::task::spawn_local(load_test_digits(lab));
-        }
-    });
     share::sync(lab, library);
-    provide_offline(settled);
+    provide_offline(extras);
 
     view! {
         <header class="top">

@@ -13,9 +13,10 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 use super::i18n::{tr, use_lang, Said};
 
-/// The first visit's own downloads (the page, the default model, the digits) and the training
-/// worker's warm-up go first; the copy (about 19 MB, most of it the digits) is made this long
-/// after the first model is shown.
+/// The first visit's own downloads (the page, the default model, the worker and its digits)
+/// and the training worker's warm-up go first; the copy (about 19 MB, most of it the digits) is
+/// made this long after they are in (`Training::extras_may_start`), so that on a slow
+/// connection it does not share the network with them (its files are fetched afresh: `sw.js`).
 const REGISTER_AFTER: Duration = Duration::from_secs(5);
 
 /// What the page knows of its offline copy; provided by [`provide_offline`].
@@ -121,8 +122,8 @@ async fn keep_this_build(offline: Offline) -> Result<(), Said> {
 }
 
 /// Provides what the page knows of its offline copy, and starts the copy [`REGISTER_AFTER`]
-/// `first_model` (the first model shown, or given up on) holds.
-pub(crate) fn provide_offline(first_model: Memo<bool>) {
+/// `may_start` holds (the first visit's own downloads are done).
+pub(crate) fn provide_offline(may_start: Memo<bool>) {
     let offline = Offline {
         kept: RwSignal::new(None),
         update_waiting: RwSignal::new(false),
@@ -131,7 +132,7 @@ pub(crate) fn provide_offline(first_model: Memo<bool>) {
     provide_context(offline);
     let asked = StoredValue::new(false);
     Effect::new(move |_| {
-        if !first_model.get() || asked.get_value() {
+        if !may_start.get() || asked.get_value() {
             return;
         }
         asked.set_value(true);

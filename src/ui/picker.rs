@@ -130,9 +130,9 @@ pub fn ModelPicker() -> impl IntoView {
 
     let training = use_context::<Training>();
     let lang = use_lang();
-    // Open with the model of the link (or the default), then the kept models and the last run,
-    // then warm the pretrained cache. A link to a model kept in this browser can only be
-    // followed once the kept models are read.
+    // Open with the model of the link (or the default), then the kept models and the last run
+    // (the other pretrained models are fetched later: `App`). A link to a model kept in this
+    // browser can only be followed once the kept models are read.
     super::clock::spawn_after_this_task(async move {
         let shared = share::initial();
         let first = shared
@@ -159,7 +159,6 @@ pub fn ModelPicker() -> impl IntoView {
         if let Some(training) = training {
             training.restore_run().await;
         }
-        library.warm().await;
     });
 
     let active_id = move || {

@@ -53,9 +53,9 @@ pub(super) fn post_message<T: serde::Serialize + std::fmt::Debug>(
     }
 }
 
-/// Posts an event; weight bytes are transferred, not copied.
+/// Posts an event; the bytes it carries (weights, a file) are transferred, not copied.
 fn post(event: &Event) {
-    post_message(event, "weights");
+    post_message(event, event.transferred_field().unwrap_or(""));
 }
 
 /// Tells the page how many threads train (and why only one).
@@ -110,7 +110,8 @@ impl Host {
     }
 }
 
-async fn fetch_digits() -> Result<ImageSet, DigitsProblem> {
+/// The digits asset, parsed, and its test split as a file of its own (for the page).
+async fn fetch_digits() -> Result<(ImageSet, Vec<u8>), DigitsProblem> {
     let url = "assets/digits.bin";
     let unread = || DigitsProblem::Unread { url: url.into() };
     let response = JsFuture::from(scope().fetch_with_str(url))
@@ -126,7 +127,10 @@ async fn fetch_digits() -> Result<ImageSet, DigitsProblem> {
     let buffer = JsFuture::from(response.array_buffer().map_err(|_| unread())?)
         .await
         .map_err(|_| unread())?;
-    ImageSet::parse(&Uint8Array::new(&buffer).to_vec()).map_err(DigitsProblem::Invalid)
+    let bytes = Uint8Array::new(&buffer).to_vec();
+    let digits = ImageSet::parse(&bytes).map_err(DigitsProblem::Invalid)?;
+    let test_file = ImageSet::test_split_file(&bytes).map_err(DigitsProblem::Invalid)?;
+    Ok((digits, test_file))
 }
 
 /// Whether this worker was started in `role` (`worker_loader.js?role=import`, [`IMPORT_ROLE`],
@@ -195,8 +199,9 @@ pub fn start() {
     }
     wasm_bindgen_futures::spawn_local(async move {
         match fetch_digits().await {
-            Ok(digits) => {
+            Ok((digits, test_file)) => {
                 let ready = host.runner.borrow_mut().set_data(digits.split());
+                post(&Event::TestDigits { file: test_file });
                 post(&ready);
                 host.runner.borrow_mut().warm_up();
                 host.schedule();

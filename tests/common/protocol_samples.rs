@@ -94,6 +94,9 @@ pub fn events() -> Vec<Event> {
         Event::DataUnavailable {
             message: Said::plain("assets/digits.bin: 404"),
         },
+        Event::TestDigits {
+            file: (0..=255).rev().collect(),
+        },
         Event::Progress(Progress {
             run: 3,
             state: RunState::Diverged,
@@ -253,5 +256,6 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::Error { .. } => "Error",
         Event::Pong { .. } => "Pong",
         Event::Threads { .. } => "Threads",
+        Event::TestDigits { .. } => "TestDigits",
     }
 }

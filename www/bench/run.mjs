@@ -70,6 +70,8 @@ const ownPictures = runJson("node", [join(root, "www/bench/import.mjs"), "1000"]
 console.error("== per engine: Chromium, Firefox, WebKit (WebDriver)");
 const engines = runJson("node", [join(root, "www/bench/engines.mjs"), "12"]).engines;
 const enginesOneThread = runJson("node", [join(root, "www/bench/engines.mjs"), "12", "--one-thread"]).engines;
+console.error("== a first visit on a slow phone: Lighthouse's mobile network and CPU (headless Chromium)");
+const slowLoad = runJson("node", [join(root, "www/bench/slow-load.mjs"), "3"]).slow_load;
 console.error("== Lighthouse, mobile and desktop presets (headless Chromium)");
 const lighthouse = runJson("node", [join(root, "www/bench/lighthouse.mjs"), "3"]).lighthouse;
 const size = sizes();
@@ -86,6 +88,7 @@ const result = {
   own_pictures: ownPictures,
   engines,
   engines_one_thread: enginesOneThread,
+  slow_load: slowLoad,
   lighthouse,
   ratio_wasm_to_native: {
     mlp_vae_z20: mlpWorker.samples_per_sec_median / native.training.mlp_vae_z20_b128.samples_per_sec_median,
@@ -102,6 +105,8 @@ console.error(`                     conv-vae z=16: worker ${convWorker.samples_p
 const mlp = page.models.find((m) => m.model.endsWith("mlp-vae-z16"));
 console.error(`page decode (mlp-vae z=16) 1: ${mlp.decode_1_ms} ms, 10x10: ${mlp.decode_10x10_ms} ms, 15x15: ${mlp.decode_15x15_ms} ms, draw->recon: ${mlp.draw_to_reconstruct_ms} ms`);
 console.error(`page load to first digit: ${page.page_load_to_first_digit_ms} ms`);
+const slow = (k) => `${slowLoad[k].median} ms (${slowLoad[k].min}–${slowLoad[k].max})`;
+console.error(`slow phone, first visit: first digit ${slow("first_digit_ms")}, test digits ${slow("test_digits_ms")}, Train enabled ${slow("trainable_ms")}`);
 const r = reference.reference_run_start_to_finished_ms;
 const looked = reference.reference_run_after_looking_2s_ms;
 console.error(`reference run Start → finished in the page: median ${r.median} ms (${r.min}–${r.max}); pressed after 2 s on the page ${looked.median} ms (${looked.min}–${looked.max})`);

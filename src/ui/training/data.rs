@@ -3,10 +3,14 @@
 //! to a worker that started afresh, and given up (back to the digits, with the reason) when the
 //! worker refuses it.
 
+use std::sync::Arc;
+
 use leptos::prelude::*;
 
 use super::{DataStatus, Training};
+use crate::ml::data::ImageSet;
 use crate::protocol::{Command, RunState};
+use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::said::Said;
 use crate::worker::runner::BUILT_IN_DATA;
 
@@ -62,8 +66,35 @@ impl Training {
         }
     }
 
-    /// The digits could not be loaded; a dataset of one's own does not need them.
+    /// The worker's copy of the digits' test split ([`Event::TestDigits`]): the page's test
+    /// digits (the plane's dots, the chapters' examples), shown unless a dataset of one's own
+    /// is in use. A worker started afresh sends them again; the page keeps the first.
+    ///
+    /// [`Event::TestDigits`]: crate::protocol::Event::TestDigits
+    pub(super) fn on_test_digits(self, file: &[u8]) {
+        let lab = self.lab;
+        if lab.digits_test.with_untracked(Option::is_some) {
+            return;
+        }
+        match ImageSet::parse(file) {
+            Ok(test) => {
+                let test = Arc::new(test);
+                lab.digits_test.set(Some(test.clone()));
+                if lab.own_data.with_untracked(Option::is_none) {
+                    lab.test.set(Some(test));
+                }
+                lab.test_error.set(None);
+            }
+            Err(e) => lab.test_error.set(Some(e.said())),
+        }
+    }
+
+    /// The digits could not be loaded: no test digits either (the chapters that show them say
+    /// why); a dataset of one's own does not need them.
     pub(super) fn on_data_unavailable(self, message: Said) {
+        if self.lab.digits_test.with_untracked(Option::is_none) {
+            self.lab.test_error.set(Some(message.clone()));
+        }
         match self
             .lab
             .own_data

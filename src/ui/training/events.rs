@@ -25,6 +25,7 @@ impl Training {
             Event::Threads { threads, why_one } => self.threads.set(Some((threads, why_one))),
             Event::DataReady { dataset, .. } => self.on_data_ready(&dataset),
             Event::DataUnavailable { message } => self.on_data_unavailable(message),
+            Event::TestDigits { file } => self.on_test_digits(&file),
             Event::Progress(mut progress) => {
                 if !self.is_current(progress.run) {
                     return;

@@ -186,6 +186,28 @@ impl Training {
         );
     }
 
+    /// Whether the downloads that are extras to a first visit (the other pretrained models, the
+    /// offline copy) may start: once the worker has its data, or has said it cannot have it,
+    /// so that on a slow connection they do not share the network with what training needs
+    /// (on Lighthouse's mobile network they put Train's enabling 15 s later); or a minute after
+    /// the first model at the latest, should the worker never answer. Stays true once true.
+    pub fn extras_may_start(self, first_model: Memo<bool>) -> Memo<bool> {
+        const AT_THE_LATEST: std::time::Duration = std::time::Duration::from_secs(60);
+        let late = RwSignal::new(false);
+        let timed = StoredValue::new(false);
+        Effect::new(move |_| {
+            if first_model.get() && !timed.get_value() {
+                timed.set_value(true);
+                set_timeout(move || late.set(true), AT_THE_LATEST);
+            }
+        });
+        Memo::new(move |was: Option<&bool>| {
+            was.copied().unwrap_or(false)
+                || late.get()
+                || !matches!(self.data.get(), DataStatus::Loading)
+        })
+    }
+
     /// Keeps the next run's batch and epochs suited to the data in use as it changes (forty
     /// drawings need a smaller batch than the digits), while the person has not set them.
     fn fit_pace_to_data(self) {
