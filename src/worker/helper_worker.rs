@@ -85,6 +85,12 @@ impl HelperWorker {
         let glue = if own.contains('?') { '&' } else { '?' };
         let url = format!("{own}{glue}role={HELPER_ROLE}");
         let worker = Worker::new(&url).map_err(|e| OneThread::CannotStart(format!("{e:?}")))?;
+        // This worker's own compiled module, which the helper's loader instantiates: the
+        // helper neither downloads nor compiles the wasm again (`www/worker_loader.js`).
+        if let Err(e) = worker.post_message(&wasm_bindgen::module()) {
+            worker.terminate();
+            return Err(OneThread::CannotStart(format!("{e:?}")));
+        }
         // A helper that fails to load (or crashes) leaves training on one thread; say so once.
         let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|e: ErrorEvent| {
             post_threads(1, Some(OneThread::Stopped(e.message())));

@@ -14,6 +14,7 @@ const app = useApp();
 
 test("training runs in the worker while the page keeps answering, and pause stops it", async () => {
   const context = await app.browser.newContext();
+  const from = app.server.requests.length;
   const { page, errors } = await open(context, app);
   await startTraining(page);
   await page.waitForFunction(() => /loss \d/.test(document.querySelector(".progress-text").textContent), null, { timeout: 30_000 });
@@ -23,8 +24,11 @@ test("training runs in the worker while the page keeps answering, and pause stop
   assert.ok(later.step > early.step, `progress moved: ${early.text} → ${later.text}`);
   assert.ok(later.loss < early.loss, `loss fell: ${early.loss} → ${later.loss}`);
   assert.match(later.text, /samples\/s/);
-  // Served cross-origin isolated, the worker trains with its helper on the second core.
+  // Served cross-origin isolated, the worker trains with its helper on the second core. The
+  // helper got the worker's compiled module: the wasm was downloaded once.
   assert.equal(await page.getAttribute(".threads", "data-threads"), "2");
+  const wasm = app.server.requests.slice(from).filter((r) => r.startsWith("/worker_bg.wasm"));
+  assert.equal(wasm.length, 1, `worker_bg.wasm requested ${wasm.length} times`);
 
   // The explorer follows the training model (z = 20 sliders) and still answers a drag.
   await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 20);
