@@ -13,6 +13,7 @@
 //
 // Usage: tools/build-static && node www/bench/startup.mjs [seconds] [--slowdown N] [--zh] [--all]
 //        [--callers names] [--slow-network]
+//        STARTUP_DIST=/path/to/other/dist/ node www/bench/startup.mjs …   (another build)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
@@ -34,7 +35,7 @@ const slowNetwork = slowNetAt >= 0 && args.splice(slowNetAt, 1).length > 0;
 const seconds = Number(args[0] ?? 6);
 const TOP = 40;
 
-const server = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)));
+const server = await serve(process.env.STARTUP_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url)));
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: desktop ? { width: 1350, height: 940 } : { width: 412, height: 823 }, locale: zh ? "zh-CN" : "en-US" });
