@@ -31,13 +31,51 @@ test("the first model's file has the network to itself: the digits, the worker a
     assert.deepEqual(meanwhile.filter((r) => later.test(r)), [], "nothing else shares its download");
     release();
     await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
-    // They do come once it is shown: the plane's dots need the digits, training the worker.
+    // They do come once it is shown: training needs the worker and its digits, and the worker
+    // hands the plane its test digits (the page never downloads them itself).
     await page.waitForSelector('canvas[data-dots]:not([data-dots="0"])', { timeout: 60_000 });
     await waitForPage(page, () => document.querySelector(".strip-start:not([disabled])") !== null);
     const after = app.server.requests.slice(from);
     for (const wanted of ["/assets/digits.bin", "/worker_bg.wasm"]) assert.ok(after.includes(wanted), `${wanted} was fetched after it`);
   } finally {
     delete app.server.overrides[model];
+    await context.close();
+  }
+});
+
+test("the other pretrained models wait until the worker has its digits: training's files have the network first", async () => {
+  const digits = "/assets/digits.bin";
+  const body = readFileSync(fileURLToPath(new URL(`../../dist${digits}`, import.meta.url)));
+  let release, asked;
+  const held = new Promise((resolve) => (release = resolve));
+  const requested = new Promise((resolve) => (asked = resolve));
+  app.server.overrides[digits] = () => {
+    asked();
+    return held.then(() => ({ body }));
+  };
+  const context = await app.browser.newContext({ viewport: PHONE });
+  try {
+    const page = await context.newPage();
+    const from = app.server.requests.length;
+    const extras = () =>
+      app.server.requests.slice(from).filter((r) => r.startsWith("/assets/pretrained/") && !r.startsWith("/assets/pretrained/mlp-vae-z2."));
+    await page.goto(app.server.url);
+    await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    // The worker asks for the digits once its own code is in: long after the page's start-up,
+    // which used to fetch the other models as soon as the first one was shown.
+    await requested;
+    assert.deepEqual(extras(), [], "no other model shares the digits' download");
+    assert.equal(app.server.requests.slice(from).filter((r) => r.startsWith(digits)).length, 1, "the digits are downloaded once");
+    release();
+    await page.waitForSelector('canvas[data-dots]:not([data-dots="0"])', { timeout: 60_000 });
+    const deadline = Date.now() + 60_000;
+    while (extras().length === 0) {
+      assert.ok(Date.now() < deadline, "the other pretrained models are fetched once the worker has its digits");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    release();
+    delete app.server.overrides[digits];
     await context.close();
   }
 });
