@@ -128,7 +128,10 @@ for (const engine of engines) {
       console.log(`${engine}: ${threads.text}`);
       if (threads.shared) assert.equal(threads.count, 2, threads.text);
       else assert.match(threads.text, /one thread: this browser does not let workers share memory/);
-      await session.click(".training-buttons .pause");
+      // The strip's Pause, in view at the top of the screen whatever is scrolled. The panel's
+      // was missed twice in CI (2026-12-01 and -02): the press landed on the panel itself, the
+      // button having moved under the pointer; that shift is not found yet (open on #16).
+      await session.click(".training-strip .strip-pause");
       const paused = await session.waitFor(
         () => {
           const p = progress();
