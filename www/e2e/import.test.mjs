@@ -340,10 +340,20 @@ test("an import the browser's full storage cannot keep is still usable for the v
 
 /** Drops `paths` (files or folders of this machine) on `selector` as a person would: through
  * the browser's own drag and drop (Chromium's DevTools protocol), so a folder arrives as a
- * folder the page walks. */
+ * folder the page walks. The point is taken once the element has stood still for a frame and
+ * is what is found there: chapters built as they come near can still move it after a scroll,
+ * and a drop beside it would import nothing. */
 async function dropOn(page, selector, paths) {
-  const box = await page.locator(selector).boundingBox();
-  const [x, y] = [box.x + box.width / 2, box.y + Math.min(box.height / 2, 200)];
+  const found = await page.waitForFunction((sel) => {
+    const element = document.querySelector(sel);
+    const r = element.getBoundingClientRect();
+    const [x, y] = [r.x + r.width / 2, r.y + Math.min(r.height / 2, 200)];
+    const still = window.__dropPoint === `${x},${y}`;
+    window.__dropPoint = `${x},${y}`;
+    const there = document.elementFromPoint(x, y);
+    return still && there !== null && element.contains(there) && [x, y];
+  }, selector);
+  const [x, y] = await found.jsonValue();
   const cdp = await page.context().newCDPSession(page);
   const data = { items: [], files: paths, dragOperationsMask: 1 };
   for (const type of ["dragEnter", "dragOver", "drop"]) await cdp.send("Input.dispatchDragEvent", { type, x, y, data });

@@ -187,15 +187,37 @@ export class Session {
   async click(css) {
     await this.run((sel) => {
       document.querySelector(sel).scrollIntoView({ block: "center" });
+      // Where the element and the page were before the press, and what moved on the page since
+      // (layout shifts, where the engine reports them), to name the cause when a press misses.
+      const where = () => {
+        const r = document.querySelector(sel).getBoundingClientRect();
+        return `box (${Math.round(r.x)}, ${Math.round(r.y)}) ${Math.round(r.width)}×${Math.round(r.height)}, scrolled ${Math.round(scrollX)}, ${Math.round(scrollY)}`;
+      };
       window.__pressed = null;
+      const shifts = [];
+      let observer = null;
+      try {
+        observer = new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) {
+            const moved = e.sources.map((s) => `${s.node?.nodeName ?? "?"}.${s.node?.className ?? ""} y ${Math.round(s.previousRect.y)}→${Math.round(s.currentRect.y)}`);
+            shifts.push(`${e.value.toFixed(3)} [${moved.join("; ")}]`);
+          }
+        });
+        observer.observe({ type: "layout-shift" });
+      } catch {
+        // Not every engine reports layout shifts.
+      }
+      const before = where();
       addEventListener(
         "pointerdown",
         (e) => {
           const t = e.target;
+          observer?.disconnect();
           window.__pressed = {
             onTarget: t instanceof Element && t.closest(sel) === document.querySelector(sel),
             what: t instanceof Element ? `<${t.localName} class="${t.className}">${(t.textContent ?? "").slice(0, 40)}` : String(t),
             disabled: Boolean(t.disabled),
+            moved: `pressed at (${Math.round(e.clientX)}, ${Math.round(e.clientY)}); before: ${before}; at the press: ${where()}; layout shifts meanwhile: ${shifts.join(", ") || "none reported"}`,
           };
         },
         { capture: true, once: true },
@@ -204,7 +226,7 @@ export class Session {
     await this.command("POST", `/element/${await this.find(css)}/click`, {});
     const pressed = await this.waitFor(() => window.__pressed, [], { timeout: 10_000, what: `a press from clicking ${css}` });
     if (!pressed.onTarget || pressed.disabled) {
-      throw new Error(`clicking ${css} pressed ${pressed.what}${pressed.disabled ? " (disabled)" : ""}`);
+      throw new Error(`clicking ${css} pressed ${pressed.what}${pressed.disabled ? " (disabled)" : ""}; ${pressed.moved}`);
     }
   }
 
