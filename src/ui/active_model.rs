@@ -14,8 +14,9 @@ use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore;
 use crate::ml::model::{Model, PackedDecoder};
 
-/// Images encoded at a time for a plot of the codes: a few milliseconds even for a Conv-VAE on
-/// a phone, so that [`in_slices`] can pause often enough.
+/// Images encoded in the first piece of a plot of the codes: a few milliseconds even for a
+/// Conv-VAE on a phone, so that [`in_slices`] can pause often enough (it gives quicker models
+/// larger pieces).
 const ENCODE_PIECE: usize = 16;
 
 /// A test set, and a model's sorted scores of it.

@@ -48,7 +48,7 @@ pub async fn in_chunks<E>(
     chunk: usize,
     work: impl FnMut(Range<usize>) -> Result<(), E>,
 ) -> Result<(), E> {
-    in_ranges(total, chunk, 0.0, work).await
+    in_ranges(total, chunk, Pace::EveryRange, work).await
 }
 
 /// How long a stretch of [`in_slices`] may hold the thread: well under the 50 ms after which a
@@ -56,35 +56,59 @@ pub async fn in_chunks<E>(
 /// items, decides, so a slower device does less in each).
 const SLICE_MS: f64 = 12.0;
 
-/// Does `work` on `0..total` in consecutive ranges of at most `piece`, letting the browser
-/// paint and handle input whenever the work since the last pause has taken [`SLICE_MS`]: for
-/// work whose result does not depend on how it is cut (encoding a set's means), where
-/// [`in_chunks`]' fixed ranges (the worker's, for scores that must match it) would make long
-/// tasks on a slow phone. Stops at the first error.
+/// The most items [`in_slices`] gives its work at a time, however fast each piece went.
+const MOST_PER_PIECE: usize = 512;
+
+/// Does `work` on `0..total` in consecutive ranges, starting at `piece` items, letting the
+/// browser paint and handle input whenever the work since the last pause has taken
+/// [`SLICE_MS`]: for work whose result does not depend on how it is cut (encoding a set's
+/// means), where [`in_chunks`]' fixed ranges (the worker's, for scores that must match it)
+/// would make long tasks on a slow phone. A piece that took under half a slice is followed by
+/// one twice as large (which takes at most twice as long) (up to [`MOST_PER_PIECE`]): some of a piece's cost does not
+/// depend on its size (an MLP's encoder packs its first layer's 313,600 weights for every
+/// call), and 16 digits a piece spent most of the plane's encoding there. Stops at the first
+/// error.
 pub async fn in_slices<E>(
     total: usize,
     piece: usize,
     work: impl FnMut(Range<usize>) -> Result<(), E>,
 ) -> Result<(), E> {
-    in_ranges(total, piece, SLICE_MS, work).await
+    in_ranges(total, piece, Pace::Slices, work).await
 }
 
-/// `work` on consecutive ranges of at most `piece`, pausing for the browser once the work since
-/// the last pause has taken `budget_ms` (0: after every range).
+/// When [`in_ranges`] pauses for the browser.
+#[derive(Clone, Copy, PartialEq)]
+enum Pace {
+    /// After every range, whose size stays as given.
+    EveryRange,
+    /// Once the work since the last pause has taken [`SLICE_MS`]; quick pieces grow.
+    Slices,
+}
+
+/// `work` on consecutive ranges of `piece` items (at most), pausing for the browser as `pace`
+/// says.
 async fn in_ranges<E>(
     total: usize,
     piece: usize,
-    budget_ms: f64,
+    pace: Pace,
     mut work: impl FnMut(Range<usize>) -> Result<(), E>,
 ) -> Result<(), E> {
-    let piece = piece.max(1);
+    let mut piece = piece.max(1);
     let mut start = 0;
+    // The first range too runs in a task of its own: whatever set the work off (a message
+    // just read, a model just loaded) has had its share of the current one.
+    yield_to_browser().await;
     let mut since = now_ms();
     while start < total {
         let end = (start + piece).min(total);
+        let began = now_ms();
         work(start..end)?;
         start = end;
-        if now_ms() - since >= budget_ms {
+        let done = now_ms();
+        if pace == Pace::Slices && done - began < SLICE_MS / 2.0 {
+            piece = (piece * 2).min(MOST_PER_PIECE.max(piece));
+        }
+        if pace == Pace::EveryRange || done - since >= SLICE_MS {
             yield_to_browser().await;
             since = now_ms();
         }

@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use leptos::prelude::*;
 
+use super::clock::yield_to_browser;
 use super::fetch::fetch_bytes;
 use super::state::{ActiveModel, Lab};
 use super::storage;
@@ -210,6 +211,8 @@ impl Library {
             },
         };
         let (bytes, what) = loaded?;
+        // Reading the weights, packing the decoder and showing the model are a task each:
+        // together they held a phone's main thread for ~170 ms.
         let (model, info) = checkpoint::load(&bytes).map_err(|e| {
             // Bytes fetched in the background are read only now: unreadable ones are dropped,
             // so that the next choice fetches the file again (a kept model's bytes stay).
@@ -227,8 +230,10 @@ impl Library {
         self.bytes.update_value(|b| {
             b.insert(id.to_string(), bytes);
         });
+        yield_to_browser().await;
         let model = Arc::new(ActiveModel::new(id.to_string(), model, info));
         self.remember(model.clone());
+        yield_to_browser().await;
         Ok(model)
     }
 

@@ -25,7 +25,11 @@ impl Training {
             Event::Threads { threads, why_one } => self.threads.set(Some((threads, why_one))),
             Event::DataReady { dataset, .. } => self.on_data_ready(&dataset),
             Event::DataUnavailable { message } => self.on_data_unavailable(message),
-            Event::TestDigits { file } => self.on_test_digits(&file),
+            // Read in a task of its own: decoding the message (1.6 MB) has had this one, and
+            // the two together made one long task on a phone.
+            Event::TestDigits { file } => {
+                crate::ui::clock::spawn_after_this_task(async move { self.on_test_digits(&file) })
+            }
             Event::Progress(mut progress) => {
                 if !self.is_current(progress.run) {
                     return;
