@@ -275,6 +275,24 @@ mod wasm_kernels {
             .fold(0.0, f32::max);
         assert!(diff < 1e-5, "off by {diff}");
     }
+
+    #[wasm_bindgen_test]
+    fn packed_means_match_candle() {
+        let f = common::fixture();
+        let m = &f.model;
+        let packed = m.packed_encoder().unwrap().unwrap();
+        let fast = packed.encode_means(&f.x, common::BATCH).unwrap();
+        let (e, eb) = (
+            var(m, "encoder.hidden.weight"),
+            var(m, "encoder.hidden.bias"),
+        );
+        let (mu, mub) = (var(m, "encoder.mean.weight"), var(m, "encoder.mean.bias"));
+        let hidden = plain_affine(&f.x_tensor(), &e, &eb).relu().unwrap();
+        let plain = plain_affine(&hidden, &mu, &mub);
+        let fast = Tensor::from_vec(fast, (common::BATCH, common::LATENT), &Device::Cpu).unwrap();
+        let diff = max_abs_diff(&fast, &plain);
+        assert!(diff < 1e-4, "off by {diff}");
+    }
 }
 
 mod protocol_round_trips {

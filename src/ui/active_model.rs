@@ -4,7 +4,7 @@
 use super::i18n::Lang;
 use crate::ui_logic::words::config_words;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::clock::{in_chunks, in_slices, yield_to_browser};
 use crate::ml::checkpoint::CheckpointInfo;
@@ -12,7 +12,7 @@ use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::explore;
-use crate::ml::model::{Model, PackedDecoder};
+use crate::ml::model::{Model, PackedDecoder, PackedEncoder};
 
 /// Images encoded in the first piece of a plot of the codes: a few milliseconds even for a
 /// Conv-VAE on a phone, so that [`in_slices`] can pause often enough (it gives quicker models
@@ -36,6 +36,9 @@ pub struct ActiveModel {
     /// The decoder packed once for decoding on every frame (MLP models; the page never trains
     /// its copy, so the packed weights stay right). `None` decodes through candle.
     packed: Option<PackedDecoder>,
+    /// The encoder's means packed for plotting a set (MLP models), on first need: a model only
+    /// decoded never pays for it. `None` inside encodes through candle.
+    packed_encoder: OnceLock<Option<PackedEncoder>>,
 }
 
 impl ActiveModel {
@@ -48,6 +51,7 @@ impl ActiveModel {
             // Packing only copies weights that were just read; if it failed anyway, candle's
             // path still decodes the same digits.
             packed: model.packed_decoder().ok().flatten(),
+            packed_encoder: OnceLock::new(),
             model,
         }
     }
@@ -99,11 +103,15 @@ impl ActiveModel {
     pub async fn encode_means(&self, set: &ImageSet) -> candle_core::Result<Vec<f32>> {
         let mut means = Vec::with_capacity(set.len() * self.latent());
         in_slices(set.len(), ENCODE_PIECE, |range| {
-            means.extend(explore::encode_means(
-                &self.model,
-                set.images(range.clone()),
-                range.len(),
-            )?);
+            // Packed within the first piece, after the pause that starts the slicing.
+            let packed = self
+                .packed_encoder
+                .get_or_init(|| self.model.packed_encoder().ok().flatten());
+            let images = set.images(range.clone());
+            means.extend(match packed {
+                Some(packed) => packed.encode_means(images, range.len())?,
+                None => explore::encode_means(&self.model, images, range.len())?,
+            });
             Ok::<(), candle_core::Error>(())
         })
         .await?;

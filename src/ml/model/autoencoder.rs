@@ -29,6 +29,17 @@ impl Autoencoder {
         })
     }
 
+    /// `[W₁, b₁, W_z, b_z]`: the encoder's hidden layer and its code layer.
+    pub fn code_parameters(&self) -> [&Tensor; 4] {
+        let [w1, b1] = self.hidden.parameters();
+        [
+            w1,
+            b1,
+            self.code.weight(),
+            self.code.bias().expect("layers::linear always has a bias"),
+        ]
+    }
+
     /// The code z, `(n, latent)`.
     pub fn encode(&self, x: &Tensor) -> Result<Tensor> {
         self.code.forward(&relu(&self.hidden.forward(x)?)?)

@@ -28,6 +28,11 @@ impl InputLinear {
             bias: vb.get_with_hints(out_dim, "bias", zero)?,
         })
     }
+
+    /// `[W, b]`: the weight (out × in) and the bias.
+    pub fn parameters(&self) -> [&Tensor; 2] {
+        [&self.weight, &self.bias]
+    }
 }
 
 impl Module for InputLinear {

@@ -73,6 +73,17 @@ impl MlpVae {
         })
     }
 
+    /// `[W₁, b₁, W_μ, b_μ]`: the encoder's hidden layer and its means layer.
+    pub fn mean_parameters(&self) -> [&Tensor; 4] {
+        let [w1, b1] = self.hidden.parameters();
+        [
+            w1,
+            b1,
+            self.mean.weight(),
+            self.mean.bias().expect("layers::linear always has a bias"),
+        ]
+    }
+
     /// μ and log σ² of q(z|x), each `(n, latent)`.
     pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let h = relu(&self.hidden.forward(x)?)?;

@@ -13,6 +13,8 @@ mod input_linear;
 mod layers;
 mod mlp_vae;
 mod packed_decoder;
+mod packed_encoder;
+mod packed_mlp;
 mod sparse_affine;
 
 use std::fmt;
@@ -25,6 +27,7 @@ pub use config::{ConfigError, ModelConfig, ModelKind, MAX_LATENT};
 pub use conv_vae::ConvVae;
 pub use mlp_vae::{MlpDecoder, MlpVae};
 pub use packed_decoder::PackedDecoder;
+pub use packed_encoder::PackedEncoder;
 pub(crate) use sparse_affine::{sparse_affine, SPARSE_KERNELS};
 
 use crate::ml::bce_op::bce_with_logits_rows;
@@ -219,6 +222,16 @@ impl Model {
         match &self.network {
             Network::MlpVae(m) => PackedDecoder::new(m.decoder()).map(Some),
             Network::Autoencoder(m) => PackedDecoder::new(m.decoder()).map(Some),
+            Network::ConvVae(_) => Ok(None),
+        }
+    }
+
+    /// The encoder's means packed for plotting a whole set, for the MLP models (the Conv-VAE's
+    /// convolutions stay with candle). A snapshot, as [`Self::packed_decoder`] is.
+    pub fn packed_encoder(&self) -> Result<Option<PackedEncoder>> {
+        match &self.network {
+            Network::MlpVae(m) => PackedEncoder::new(m.mean_parameters()).map(Some),
+            Network::Autoencoder(m) => PackedEncoder::new(m.code_parameters()).map(Some),
             Network::ConvVae(_) => Ok(None),
         }
     }

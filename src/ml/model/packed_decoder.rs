@@ -1,76 +1,36 @@
 //! The MLP decoder with its weights packed once for decoding on every frame.
 //!
-//! The page decodes with weights that never change while a model is shown, so they are
-//! transposed and cut into panels once ([`Panels`]) instead of on every product, and each layer
-//! skips what is zero: the hidden layer comes out of a ReLU, and about half of it is zero for
-//! any code. Decoding one code is a row-by-panel product with no tensor allocated; a hundred is
-//! the same loop a hundred times, while each panel stays in L1. Tested against candle's path.
+//! The page decodes with weights that never change while a model is shown, so they are packed
+//! once ([`PackedMlp`]: transposed into panels, the hidden layer's zeros skipped). Decoding one
+//! code is a row-by-panel product with no tensor allocated; a hundred is the same loop a
+//! hundred times. Tested against candle's path.
 
 use candle_core::Result;
 
 use super::mlp_vae::MlpDecoder;
+use super::packed_mlp::PackedMlp;
 use crate::ml::fastmath::sigmoid;
-use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 
 /// z → ReLU(hidden) → the values of one image, from packed copies of an [`MlpDecoder`]'s parameters.
 #[derive(Debug, Clone)]
 pub struct PackedDecoder {
-    latent: usize,
-    hidden: usize,
-    /// `W₁ᵀ`, latent × hidden.
-    first: Panels,
-    first_bias: Vec<f32>,
-    /// `W₂ᵀ`, hidden × values.
-    second: Panels,
-    second_bias: Vec<f32>,
+    layers: PackedMlp,
 }
 
 impl PackedDecoder {
     pub fn new(decoder: &MlpDecoder) -> Result<Self> {
-        let [w1, b1, w2, b2] = decoder.parameters();
-        let (hidden, latent) = w1.dims2()?;
-        let (values, _) = w2.dims2()?;
-        let w1 = w1.flatten_all()?.to_vec1::<f32>()?;
-        let w2 = w2.flatten_all()?.to_vec1::<f32>()?;
         Ok(Self {
-            latent,
-            hidden,
-            first: Panels::from_transposed(&w1, hidden, latent),
-            first_bias: b1.to_vec1()?,
-            second: Panels::from_transposed(&w2, values, hidden),
-            second_bias: b2.to_vec1()?,
+            layers: PackedMlp::new(decoder.parameters())?,
         })
     }
 
     pub fn latent(&self) -> usize {
-        self.latent
+        self.layers.inputs()
     }
 
     /// Decodes `count` codes laid end to end in `zs` to `count × values` values in [0, 1].
     pub fn decode_pixels(&self, zs: &[f32], count: usize) -> Result<Vec<f32>> {
-        if zs.len() != count * self.latent {
-            candle_core::bail!(
-                "{count} codes of {} dimensions need {} values, got {}",
-                self.latent,
-                count * self.latent,
-                zs.len()
-            )
-        }
-        let mut hidden = self.first_bias.repeat(count);
-        sparse_times_dense(
-            &SparseRows::from_rows(zs, count, self.latent),
-            &self.first,
-            &mut hidden,
-        );
-        for h in &mut hidden {
-            *h = if *h > 0.0 { *h } else { 0.0 };
-        }
-        let mut pixels = self.second_bias.repeat(count);
-        sparse_times_dense(
-            &SparseRows::from_rows(&hidden, count, self.hidden),
-            &self.second,
-            &mut pixels,
-        );
+        let mut pixels = self.layers.forward(zs, count, "codes")?;
         for p in &mut pixels {
             *p = sigmoid(*p);
         }
