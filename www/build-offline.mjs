@@ -1,5 +1,6 @@
-// trunk's post-build hook (Trunk.toml): writes the service worker (www/sw.js) into the build
-// with the build's name and the list of its files, so the offline copy holds exactly this build.
+// trunk's post-build hook (Trunk.toml): puts the inline style sheet's hash in the page's
+// Content-Security-Policy, then writes the service worker (www/sw.js) into the build with the
+// build's name and the list of its files, so the offline copy holds exactly this build.
 // The name is a hash of every file's path and bytes: the same sources give the same sw.js, and
 // any change gives a new one, which is how browsers learn that there is an update.
 
@@ -13,6 +14,18 @@ if (!staging) {
   console.error("build-offline: run by trunk (TRUNK_STAGING_DIR), or give the build's folder");
   process.exit(2);
 }
+
+// The style sheet is inlined (index.html): admit exactly it in the page's policy, by its hash.
+const page = join(staging, "index.html");
+const html = readFileSync(page, "utf8");
+const styles = [...html.matchAll(/<style>([\s\S]*?)<\/style>/g)];
+const marker = "'__STYLE_HASH__'";
+if (styles.length !== 1 || html.split(marker).length !== 2) {
+  console.error(`build-offline: index.html must hold one inline <style> and one ${marker} in its policy to admit it by`);
+  process.exit(1);
+}
+const styleHash = `sha256-${createHash("sha256").update(styles[0][1]).digest("base64")}`;
+writeFileSync(page, html.replace(marker, `'${styleHash}'`));
 
 const files = [];
 const walk = (dir) => {

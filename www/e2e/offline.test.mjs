@@ -42,16 +42,16 @@ async function waitForActivation(context, build, { timeout = 60_000 } = {}) {
   }
 }
 
-/** Serves the next build from now on: the same files but a style sheet ending in `marker`, so a
- * new sw.js named `build` (as build-offline.mjs would write). Returns the undo. */
+/** Serves the next build from now on: the same files but a worker loader ending in `marker`, so
+ * a new sw.js named `build` (as build-offline.mjs would write). Returns the undo. */
 function serveNextBuild(marker, build) {
-  const style = readFileSync(dist("style.css"), "utf8");
+  const loader = readFileSync(dist("worker_loader.js"), "utf8");
   const sw = readFileSync(dist("sw.js"), "utf8");
   const current = /const BUILD = "([0-9a-f]+)"/.exec(sw)[1];
-  app.server.overrides["/style.css"] = { body: Buffer.from(`${style}\n/* ${marker} */\n`) };
+  app.server.overrides["/worker_loader.js"] = { body: Buffer.from(`${loader}\n/* ${marker} */\n`) };
   app.server.overrides["/sw.js"] = { body: Buffer.from(sw.replace(current, build)) };
   return () => {
-    delete app.server.overrides["/style.css"];
+    delete app.server.overrides["/worker_loader.js"];
     delete app.server.overrides["/sw.js"];
   };
 }
@@ -95,9 +95,9 @@ test("a new build is what the next visit runs, whole, once no page of the old on
     const second = await context.newPage();
     await second.goto(app.server.url);
     await second.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
-    assert.doesNotMatch(await served(second, "style.css"), /the next build/);
+    assert.doesNotMatch(await served(second, "worker_loader.js"), /the next build/);
     await waitForPage(second, () => navigator.serviceWorker.getRegistration().then((r) => Boolean(r?.waiting)));
-    assert.doesNotMatch(await served(second, "style.css"), /the next build/, "a page keeps its build while the next waits");
+    assert.doesNotMatch(await served(second, "worker_loader.js"), /the next build/, "a page keeps its build while the next waits");
     await second.waitForSelector(".update-notice:not([hidden])");
     assert.match(await second.textContent(".update-notice"), /A new version of Latent Lab is ready: it runs from your next visit/);
     await second.close();
@@ -108,7 +108,7 @@ test("a new build is what the next visit runs, whole, once no page of the old on
     const third = await context.newPage();
     await third.goto(app.server.url);
     await third.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
-    assert.match(await served(third, "style.css"), /the next build/);
+    assert.match(await served(third, "worker_loader.js"), /the next build/);
     assert.ok((await inked(third, ".big-digit canvas.digit")) > 40, "a decoded digit");
   } finally {
     undo();
@@ -123,10 +123,10 @@ test("\"Use it now\" reloads the page into the waiting build", async () => {
     // A reload is a visit that finds the new sw.js; the page open keeps the kept build.
     await reload(page);
     await page.waitForSelector(".update-notice:not([hidden])", { timeout: 60_000 });
-    assert.doesNotMatch(await served(page, "style.css"), /the build after/);
+    assert.doesNotMatch(await served(page, "worker_loader.js"), /the build after/);
     await Promise.all([page.waitForEvent("load", { timeout: 60_000 }), page.click(".update-notice .use-new-build")]);
     await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
-    assert.match(await served(page, "style.css"), /the build after/);
+    assert.match(await served(page, "worker_loader.js"), /the build after/);
     assert.equal(await page.locator(".update-notice").isHidden(), true, "no notice once it runs");
   } finally {
     undo();

@@ -49,6 +49,10 @@ test("the Content-Security-Policy admits the app itself and refuses any other or
   const policy = /http-equiv="Content-Security-Policy" content="([^"]+)"/.exec(html)?.[1] ?? "";
   assert.ok(policy.includes(`'${hash}'`), `index.html's policy must allow trunk's start-up script: put '${hash}' in its script-src`);
   assert.match(policy, /connect-src 'self'/);
+  // The style sheet is inline (the first paint needs no second request), admitted by its hash.
+  const style = /<style>([\s\S]*?)<\/style>/.exec(html)[1];
+  const styleHash = `sha256-${createHash("sha256").update(style).digest("base64")}`;
+  assert.ok(policy.includes(`style-src 'self' '${styleHash}'`), `the policy admits the inline style sheet by its hash: ${policy}`);
 
   const context = await app.browser.newContext();
   await context.addInitScript(() => {
