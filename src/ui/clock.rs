@@ -64,10 +64,10 @@ const MOST_PER_PIECE: usize = 512;
 /// [`SLICE_MS`]: for work whose result does not depend on how it is cut (encoding a set's
 /// means), where [`in_chunks`]' fixed ranges (the worker's, for scores that must match it)
 /// would make long tasks on a slow phone. A piece that took under half a slice is followed by
-/// one twice as large (which takes at most twice as long) (up to [`MOST_PER_PIECE`]): some of a piece's cost does not
-/// depend on its size (an MLP's encoder packs its first layer's 313,600 weights for every
-/// call), and 16 digits a piece spent most of the plane's encoding there. Stops at the first
-/// error.
+/// one twice as large, which takes at most twice as long (up to [`MOST_PER_PIECE`]): part of
+/// a piece's cost does not depend on its size (tensors allocated, weights laid out for a
+/// product), and the plane's 2,000 digits in pieces of 16 spent most of their time there.
+/// Stops at the first error.
 pub async fn in_slices<E>(
     total: usize,
     piece: usize,
