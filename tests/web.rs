@@ -248,15 +248,26 @@ mod wasm_kernels {
             assert_eq!(mine.dims(), want.dims());
             let d = max_abs_diff(mine, want);
             assert!(d < 1e-4, "layer {k}: values differ by {d}");
-            let weights =
-                Tensor::from_vec(rng.normal_vec(mine.elem_count()), mine.dims(), &Device::Cpu)
-                    .unwrap();
-            let vars: [&Var; 3] = if k == 0 { [&x, &w, &b] } else { [&u, &v, &c] };
-            let g_mine = weighted_gradients(mine, &weights, &vars);
-            let g_want = weighted_gradients(want, &weights, &vars);
-            for (i, (a, b)) in g_mine.iter().zip(&g_want).enumerate() {
-                let d = max_abs_diff(a, b);
-                assert!(d < 1e-3, "layer {k}, gradient {i}: differs by {d}");
+            // Weighted densely, and half by zeros as a ReLU after the layer would weight it
+            // (the sparse path's input gradient then skips them). The second backward pass
+            // over the same graph rebuilds the rows the first one took from the sparse ops.
+            for rectify in [false, true] {
+                let weighting = rng
+                    .normal_vec(mine.elem_count())
+                    .into_iter()
+                    .map(|v| if rectify { v.max(0.0) } else { v })
+                    .collect();
+                let weights = Tensor::from_vec(weighting, mine.dims(), &Device::Cpu).unwrap();
+                let vars: [&Var; 3] = if k == 0 { [&x, &w, &b] } else { [&u, &v, &c] };
+                let g_mine = weighted_gradients(mine, &weights, &vars);
+                let g_want = weighted_gradients(want, &weights, &vars);
+                for (i, (a, b)) in g_mine.iter().zip(&g_want).enumerate() {
+                    let d = max_abs_diff(a, b);
+                    assert!(
+                        d < 1e-3,
+                        "layer {k}, gradient {i}: differs by {d} (rectified: {rectify})"
+                    );
+                }
             }
         }
     }

@@ -4,19 +4,23 @@
 // frames (training must not stall the page), and how fast a Pause is answered.
 // Prints one JSON object (a table on stderr). It never fails on a time.
 //
-// Usage: trunk build --release && node www/bench/train.mjs [seconds per model]
+// Usage: trunk build --release && node www/bench/train.mjs [seconds per model] [--only conv|mlp]
+//        TRAIN_DIST=/path/to/other/dist/ node www/bench/train.mjs …   (another build)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
 
-const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
-const seconds = Number(process.argv[2] ?? 20);
+const dist = process.env.TRAIN_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
+const args = process.argv.slice(2);
+const onlyAt = args.indexOf("--only");
+const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : null;
+const seconds = Number(args[0] ?? 20);
 const WARMUP_S = 4;
 const CONFIGS = [
   { name: "mlp-vae z=20 h=400 b=128", kind: "mlp-vae", latent: 20, hidden: 400, batch: 128 },
   { name: "conv-vae z=16 c=32 b=128", kind: "conv-vae", latent: 16, hidden: 32, batch: 128 },
-];
+].filter((c) => only === null || c.kind.startsWith(only));
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -53,6 +57,10 @@ try {
       window.__longTasks = [];
       window.__maxFrameGap = 0;
     });
+    // Steps done over the whole window (scoring the test digits after each epoch included), as
+    // well as the page's once-a-second readings, which dip and peak around those pauses.
+    const step = async () => Number(/step (\d+) of/.exec(await page.textContent(".progress-text"))?.[1]);
+    const [step0, t0] = [await step(), Date.now()];
     const rates = [];
     for (let i = 0; i < seconds; i++) {
       await page.waitForTimeout(1000);
@@ -60,6 +68,7 @@ try {
       const rate = Number(/(\d+) samples\/s/.exec(text)?.[1]);
       if (Number.isFinite(rate) && rate > 0) rates.push(rate);
     }
+    const overall = ((await step()) - step0) * c.batch / ((Date.now() - t0) / 1000);
     const stalls = await page.evaluate(() => ({ longTasks: window.__longTasks, frameGap: window.__maxFrameGap }));
     // How long the worker takes to answer a command while training: Pause until the page
     // shows the paused state (a worker slice, plus the message round trip).
@@ -84,6 +93,7 @@ try {
     rows.push({
       model: c.name,
       threads,
+      samples_per_sec_overall: Math.round(overall),
       samples_per_sec_median: quantile(rates, 0.5),
       samples_per_sec_min: rates[0],
       samples_per_sec_max: rates[rates.length - 1],
@@ -102,7 +112,7 @@ try {
 console.error("worker training (headless Chromium)");
 for (const r of rows) {
   console.error(
-    `${r.model.padEnd(28)} ${r.threads} thread(s), median ${String(r.samples_per_sec_median).padStart(6)} samples/s  (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms; ` +
+    `${r.model.padEnd(28)} ${r.threads} thread(s), overall ${String(r.samples_per_sec_overall).padStart(6)} samples/s, readings' median ${r.samples_per_sec_median} (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms; ` +
       `page while training: ${r.main_thread_tasks_over_50ms} tasks over 50 ms, longest frame gap ${r.longest_frame_gap_ms} ms`,
   );
 }

@@ -12,19 +12,19 @@
 //! In wasm the products skip zeros as the MLP's sparse layers do ([`SPARSE_KERNELS`]): every
 //! layer's input comes out of a ReLU (or is a picture, mostly background), so about half the
 //! patch matrix is zero. Transposed, a layer is `rows · Wᵀ + b` with one patch (down) or one
-//! input position (up) a row, which is [`sparse_affine`]: the forward product and the weight
-//! gradient skip the zeros, the input's gradient stays dense. The patch matrix is built one
-//! patch a row for them ([`PatchLayout`]); [`BlockTranspose`] turns the smaller inputs and
-//! outputs with the SIMD transpose. Natively the `gemm` products stay (the pretrained
-//! weights are rebuilt bit for bit on that path).
+//! input position (up) a row, the product of the sparse kernels. Each layer is then one op
+//! ([`sparse`]): forward product, weight gradient and input gradient all skip zeros, and
+//! nothing between them becomes a tensor of candle's graph. Natively the `gemm` products stay
+//! (the pretrained weights are rebuilt bit for bit on that path).
 
 mod ops;
+mod sparse;
 
-use candle_core::{DType, Result, Tensor};
+use candle_core::{Result, Tensor};
 
 use crate::ml::kernels::patches::{Patches, KERNEL};
-use crate::ml::model::{sparse_affine, SPARSE_KERNELS};
-use ops::{AddBias, BlockTranspose, Col2Im, Im2Col, PatchLayout};
+use crate::ml::model::SPARSE_KERNELS;
+use ops::{AddBias, Col2Im, Im2Col, PatchLayout};
 
 /// Fewer images than this take the `gemm` path even in wasm: for one (the page decoding the code
 /// under a slider, or encoding a drawing) finding and packing the non-zeros cost more than
@@ -85,22 +85,17 @@ fn conv_down_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor>
     .reshape((images, out, half, half))
 }
 
-/// [`conv_down`] skipping the patch matrix's zeros: `im2col(x)ᵀ · Wᵀ + b`, one patch a row,
-/// then each image's `(positions, out)` block turned to `(out, positions)`.
+/// [`conv_down`] skipping the zeros of the patch matrix ([`sparse::ConvDown`]).
 fn conv_down_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    let (patches, patch_rows) = patch_matrix(x, PatchLayout::Rows)?;
-    let Patches {
-        images, channels, ..
-    } = patches;
-    let (out, half) = (weight.dim(0)?, patches.half());
-    let y = sparse_affine(
-        &patch_rows,
-        &weight.reshape((out, channels * KERNEL * KERNEL))?,
-        bias,
-        true,
-    )?;
-    y.apply_op1(BlockTranspose::new(images, half * half, out))?
-        .reshape((images, out, half, half))
+    let (images, channels, side, _) = x.dims4()?;
+    let patches = Patches {
+        images,
+        channels,
+        side,
+    };
+    let op = sparse::ConvDown::new(patches, weight.dim(0)?);
+    x.contiguous()?
+        .apply_op3(&weight.contiguous()?, &bias.contiguous()?, op)
 }
 
 /// `conv_transpose2d(x, weight) + bias`: `x` is `(n, in, side, side)`, `weight`
@@ -109,44 +104,12 @@ pub fn deconv_up(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     pick(x, deconv_up_sparse, deconv_up_dense)?(x, weight, bias)
 }
 
-/// [`deconv_up`] skipping the input's zeros: the patch matrix transposed is
-/// `rows · W` with one input position a row (its channels along it), a [`sparse_affine`]
-/// without bias; [`Col2Im`] then adds the patches (one a row) up and the bias is added per
-/// channel.
+/// [`deconv_up`] skipping the input's zeros ([`sparse::DeconvUp`]).
 fn deconv_up_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
     let (images, channels, side, _) = x.dims4()?;
-    let out = weight.dim(1)?;
-    let plane = side * side;
-    let position_rows = x
-        .contiguous()?
-        .apply_op1(BlockTranspose::new(images, channels, plane))?
-        .reshape((images * plane, channels))?;
-    let width = out * KERNEL * KERNEL;
-    let no_bias = Tensor::zeros(width, DType::F32, x.device())?;
-    let matrix_rows = sparse_affine(
-        &position_rows,
-        &weight.reshape((channels, width))?.t()?,
-        &no_bias,
-        true,
-    )?;
-    let y = matrix_rows.apply_op1(Col2Im(
-        Patches {
-            images,
-            channels: out,
-            side: 2 * side,
-        },
-        PatchLayout::Rows,
-    ))?;
-    y.apply_op2(
-        bias,
-        AddBias {
-            images,
-            channels: out,
-            plane: 4 * plane,
-            channel_major: false,
-        },
-    )?
-    .reshape((images, out, 2 * side, 2 * side))
+    let op = sparse::DeconvUp::new(images, channels, side, weight.dim(1)?);
+    x.contiguous()?
+        .apply_op3(&weight.contiguous()?, &bias.contiguous()?, op)
 }
 
 /// [`deconv_up`] as `col2im(Wᵀ · x)` with `gemm`.
@@ -220,27 +183,36 @@ mod tests {
             "values differ by {}",
             max_abs_diff(&y, &want)
         );
-        let weights =
-            Tensor::from_vec(rng.normal_vec(y.elem_count()), y.dims(), &Device::Cpu).unwrap();
-        let ours = (y * &weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        let theirs = (want * &weights)
-            .unwrap()
-            .sum_all()
-            .unwrap()
-            .backward()
-            .unwrap();
-        for (what, v) in [("x", x), ("weight", w), ("bias", b)] {
-            let (g, r) = (ours.get(v).unwrap(), theirs.get(v).unwrap());
-            assert!(
-                max_abs_diff(g, r) < 1e-3,
-                "the gradient of {what} differs by {}",
-                max_abs_diff(g, r)
-            );
+        // Weighted densely, and half by zeros as a ReLU after the layer would weight it (the
+        // input's gradient then skips them). The second backward pass over the same graph
+        // rebuilds the rows the first one took from the sparse ops.
+        for rectify in [false, true] {
+            let weighting = rng
+                .normal_vec(y.elem_count())
+                .into_iter()
+                .map(|v| if rectify { v.max(0.0) } else { v })
+                .collect();
+            let weights = Tensor::from_vec(weighting, y.dims(), &Device::Cpu).unwrap();
+            let ours = (&y * &weights)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            let theirs = (&want * &weights)
+                .unwrap()
+                .sum_all()
+                .unwrap()
+                .backward()
+                .unwrap();
+            for (what, v) in [("x", x), ("weight", w), ("bias", b)] {
+                let (g, r) = (ours.get(v).unwrap(), theirs.get(v).unwrap());
+                assert!(
+                    max_abs_diff(g, r) < 1e-3,
+                    "the gradient of {what} differs by {} (rectified: {rectify})",
+                    max_abs_diff(g, r)
+                );
+            }
         }
     }
 
@@ -259,6 +231,24 @@ mod tests {
                 });
             }
         }
+    }
+
+    #[test]
+    fn a_first_layer_gives_its_pictures_no_gradient_and_its_weights_the_same_one() {
+        let mut rng = Rng::new(7);
+        let x = rectified(&mut rng, &[2, 1, 8, 8]);
+        let w = random(&mut rng, &[3, 1, 4, 4]);
+        let b = random(&mut rng, &[3]);
+        // The same pictures as a variable (a layer further in) and as plain data (the first).
+        let tracked = conv_down_sparse(&x, &w, &b).unwrap().sum_all().unwrap();
+        let plain = conv_down_sparse(&x.as_tensor().detach(), &w, &b)
+            .unwrap()
+            .sum_all()
+            .unwrap();
+        let (tracked, plain) = (tracked.backward().unwrap(), plain.backward().unwrap());
+        assert!(tracked.get(&x).is_some() && plain.get(&x).is_none());
+        let diff = max_abs_diff(tracked.get(&w).unwrap(), plain.get(&w).unwrap());
+        assert_eq!(diff, 0.0);
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! The differentiable ops the convolution layers are built from, each with its own gradient:
-//! patch matrices in either layout ([`Im2Col`], [`Col2Im`], each the other's gradient), a
-//! per-channel bias that also reorders ([`AddBias`]), and per-image transposes
-//! ([`BlockTranspose`]).
+//! patch matrices in either layout ([`Im2Col`], [`Col2Im`], each the other's gradient) and a
+//! per-channel bias that also reorders ([`AddBias`]); and per-image transposes
+//! ([`BlockTranspose`]) for the sparse layers' backward passes.
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
@@ -95,7 +95,8 @@ impl CustomOp2 for AddBias {
 }
 
 /// Transposes each of `blocks` row-major `rows × cols` blocks laid end to end (an image's
-/// channels × positions); its gradient is the transpose back. candle's own copy of a transposed view walks it an index at a time.
+/// channels × positions), inside the sparse layers' backward passes. candle's own copy of a
+/// transposed view walks it an index at a time.
 pub(super) struct BlockTranspose {
     blocks: usize,
     rows: usize,
@@ -133,13 +134,6 @@ impl CustomOp1 for BlockTranspose {
             CpuStorage::F32(out),
             Shape::from((self.blocks, self.cols, self.rows)),
         ))
-    }
-
-    fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        grad.contiguous()?
-            .apply_op1_no_bwd(&BlockTranspose::new(self.blocks, self.cols, self.rows))?
-            .reshape(arg.shape())
-            .map(Some)
     }
 }
 

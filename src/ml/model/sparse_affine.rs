@@ -5,8 +5,10 @@
 //! forward product and the weight gradient `gᵀ·x` both skip the zeros of `x`
 //! ([`sparse_times_dense`]), so in wasm the first layer costs a fifth of a dense product and the
 //! output layer half. The weight gradient is built as `xᵀ·g` (rows of `xᵀ` are what is sparse)
-//! and transposed back. The input's own gradient, `g·W`, is dense and stays candle's product;
-//! the first layer asks for none.
+//! and transposed back. The input's own gradient, `g·W`, is dense here (the decoder's output
+//! layer gets the loss's gradient back) and stays candle's product; the first layer asks for
+//! none. [`InputGrad`] is the version that skips the zeros of `g`, for the Conv-VAE's layers
+//! that a ReLU follows (their gradient is zero wherever the ReLU was off, about half of it).
 //!
 //! Used in wasm builds only: natively the `gemm` crate's threaded AVX kernels are faster, and
 //! the pretrained weights are rebuilt bit for bit on that path. Tested against candle's `Linear`.
@@ -170,9 +172,11 @@ impl CustomOp3 for SparseAffine {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad { rows_of_x })?;
+        let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad::new(rows_of_x))?;
         let grad_b = grad.apply_op1_no_bwd(&ColumnSums)?;
-        let grad_x = if self.input_grad {
+        // candle asks every op for all its inputs' gradients, and keeps one even for an input
+        // that is not tracked (a batch of pictures): a product and two passes for nothing.
+        let grad_x = if self.input_grad && x.track_op() {
             Some(grad.matmul(w)?)
         } else {
             None
@@ -182,9 +186,16 @@ impl CustomOp3 for SparseAffine {
 }
 
 /// `gᵀ·x` (out×in) from `x` (n×in, sparse) and `g` (n×out).
-struct SparseWeightGrad {
+pub(crate) struct SparseWeightGrad {
     /// `x`'s non-zeros if the forward pass found them already.
     rows_of_x: Option<SparseRows>,
+}
+
+impl SparseWeightGrad {
+    /// `rows_of_x`: `x`'s non-zeros if the forward pass found them already.
+    pub(crate) fn new(rows_of_x: Option<SparseRows>) -> Self {
+        Self { rows_of_x }
+    }
 }
 
 impl CustomOp2 for SparseWeightGrad {
@@ -222,6 +233,72 @@ impl CustomOp2 for SparseWeightGrad {
         let mut grad_w = vec![0.0; m * k];
         transpose(&xt_g, k, m, &mut grad_w);
         Ok((CpuStorage::F32(grad_w), Shape::from((m, k))))
+    }
+}
+
+/// `g·W` (n×k) from the output gradient `g` (n×m) and `W` (m×k): skipping the zeros of `g`
+/// unless more than [`DENSE_ABOVE`] of it is non-zero (then one `gemm` product).
+pub(crate) struct InputGrad;
+
+impl CustomOp2 for InputGrad {
+    fn name(&self) -> &'static str {
+        "sparse-input-grad"
+    }
+
+    fn cpu_fwd(
+        &self,
+        s1: &CpuStorage,
+        l1: &Layout,
+        s2: &CpuStorage,
+        l2: &Layout,
+    ) -> Result<(CpuStorage, Shape)> {
+        let (n, m) = l1.shape().dims2()?;
+        let (m2, k) = l2.shape().dims2()?;
+        if m != m2 {
+            candle_core::bail!(
+                "input gradient: output gradient {:?} and weight {:?} do not fit",
+                l1.shape(),
+                l2.shape()
+            )
+        }
+        let (g, w) = (f32_slice(s1, l1, "gradient")?, f32_slice(s2, l2, "weight")?);
+        let mut grad_x = vec![0.0f32; n * k];
+        if mostly_non_zero(g) {
+            dense_product(g, w, n, m, k, &mut grad_x);
+        } else {
+            let rows = SparseRows::from_rows(g, n, m);
+            sparse_times_dense(&rows, &Panels::from_rows(w, m, k), &mut grad_x);
+        }
+        Ok((CpuStorage::F32(grad_x), Shape::from((n, k))))
+    }
+}
+
+/// `c = a·b` (`a` n×m, `b` m×k, `c` n×k, all row-major) with the `gemm` crate, on this thread.
+fn dense_product(a: &[f32], b: &[f32], n: usize, m: usize, k: usize, c: &mut [f32]) {
+    assert!(a.len() == n * m && b.len() == m * k && c.len() == n * k);
+    // SAFETY: the three buffers are contiguous, row-major and of the sizes checked above.
+    unsafe {
+        gemm::gemm(
+            n,
+            k,
+            m,
+            c.as_mut_ptr(),
+            1,
+            k as isize,
+            false,
+            a.as_ptr(),
+            1,
+            m as isize,
+            b.as_ptr(),
+            1,
+            k as isize,
+            0.0f32,
+            1.0f32,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
     }
 }
 
@@ -267,7 +344,7 @@ pub fn dense_affine(x: &[f32], w: &[f32], b: &[f32], n: usize, m: usize, k: usiz
 
 /// Σ over the rows of an n×m matrix → m: the bias gradient. candle's `sum(0)` walks the
 /// columns with a stride; this adds whole rows, which vectorises.
-struct ColumnSums;
+pub(crate) struct ColumnSums;
 
 impl CustomOp1 for ColumnSums {
     fn name(&self) -> &'static str {
@@ -360,6 +437,23 @@ mod tests {
         let w = Var::from_vec(rng.normal_vec(6 * 9), (6, 9), &Device::Cpu).unwrap();
         let b = Var::from_vec(rng.normal_vec(6), 6, &Device::Cpu).unwrap();
         let grads = sparse_affine(x.as_tensor(), &w, &b, false)
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .backward()
+            .unwrap();
+        assert!(grads.get(&x).is_none());
+        assert!(grads.get(&w).is_some() && grads.get(&b).is_some());
+    }
+
+    #[test]
+    fn an_input_nothing_learns_from_gets_no_gradient_even_when_asked() {
+        let mut rng = Rng::new(23);
+        // A batch of pictures: a plain tensor, not a variable nor made from one.
+        let x = sparse_input(&mut rng, 4, 9, 0.5);
+        let w = Var::from_vec(rng.normal_vec(6 * 9), (6, 9), &Device::Cpu).unwrap();
+        let b = Var::from_vec(rng.normal_vec(6), 6, &Device::Cpu).unwrap();
+        let grads = sparse_affine(&x, &w, &b, true)
             .unwrap()
             .sum_all()
             .unwrap()
