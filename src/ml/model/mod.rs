@@ -28,7 +28,7 @@ pub use conv_vae::ConvVae;
 pub use mlp_vae::{MlpDecoder, MlpVae};
 pub use packed_decoder::PackedDecoder;
 pub use packed_encoder::PackedEncoder;
-pub(crate) use sparse_affine::{ColumnSums, InputGrad, SparseWeightGrad, SPARSE_KERNELS};
+pub(crate) use sparse_affine::{mostly_non_zero, ColumnSums, SparseWeightGrad, SPARSE_KERNELS};
 
 use crate::ml::bce_op::bce_with_logits_rows;
 use crate::ml::fastmath::sigmoid_tensor;

@@ -7,8 +7,8 @@
 //! output layer half. The weight gradient is built as `xᵀ·g` (rows of `xᵀ` are what is sparse)
 //! and transposed back. The input's own gradient, `g·W`, is dense here (the decoder's output
 //! layer gets the loss's gradient back) and stays candle's product; the first layer asks for
-//! none. [`InputGrad`] is the version that skips the zeros of `g`, for the Conv-VAE's layers
-//! that a ReLU follows (their gradient is zero wherever the ReLU was off, about half of it).
+//! none. The Conv-VAE's layers, which a ReLU follows, have an input gradient that skips the
+//! zeros of `g` (`conv_op::sparse`).
 //!
 //! Used in wasm builds only: natively the `gemm` crate's threaded AVX kernels are faster, and
 //! the pretrained weights are rebuilt bit for bit on that path. Tested against candle's `Linear`.
@@ -34,8 +34,9 @@ const SPARSE_MIN_ROWS: usize = 8;
 /// values, a 48 KB stride) was a quarter of a step.
 const DENSE_ABOVE: f32 = 0.75;
 
-/// Whether more than [`DENSE_ABOVE`] of `x`'s values are non-zero.
-fn mostly_non_zero(x: &[f32]) -> bool {
+/// Whether more than [`DENSE_ABOVE`] of `x`'s values are non-zero: then a product by `x` is
+/// cheaper dense.
+pub(crate) fn mostly_non_zero(x: &[f32]) -> bool {
     let non_zero = x.iter().filter(|&&v| v != 0.0).count();
     non_zero as f32 > DENSE_ABOVE * x.len() as f32
 }
@@ -233,72 +234,6 @@ impl CustomOp2 for SparseWeightGrad {
         let mut grad_w = vec![0.0; m * k];
         transpose(&xt_g, k, m, &mut grad_w);
         Ok((CpuStorage::F32(grad_w), Shape::from((m, k))))
-    }
-}
-
-/// `g·W` (n×k) from the output gradient `g` (n×m) and `W` (m×k): skipping the zeros of `g`
-/// unless more than [`DENSE_ABOVE`] of it is non-zero (then one `gemm` product).
-pub(crate) struct InputGrad;
-
-impl CustomOp2 for InputGrad {
-    fn name(&self) -> &'static str {
-        "sparse-input-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let (n, m) = l1.shape().dims2()?;
-        let (m2, k) = l2.shape().dims2()?;
-        if m != m2 {
-            candle_core::bail!(
-                "input gradient: output gradient {:?} and weight {:?} do not fit",
-                l1.shape(),
-                l2.shape()
-            )
-        }
-        let (g, w) = (f32_slice(s1, l1, "gradient")?, f32_slice(s2, l2, "weight")?);
-        let mut grad_x = vec![0.0f32; n * k];
-        if mostly_non_zero(g) {
-            dense_product(g, w, n, m, k, &mut grad_x);
-        } else {
-            let rows = SparseRows::from_rows(g, n, m);
-            sparse_times_dense(&rows, &Panels::from_rows(w, m, k), &mut grad_x);
-        }
-        Ok((CpuStorage::F32(grad_x), Shape::from((n, k))))
-    }
-}
-
-/// `c = a·b` (`a` n×m, `b` m×k, `c` n×k, all row-major) with the `gemm` crate, on this thread.
-fn dense_product(a: &[f32], b: &[f32], n: usize, m: usize, k: usize, c: &mut [f32]) {
-    assert!(a.len() == n * m && b.len() == m * k && c.len() == n * k);
-    // SAFETY: the three buffers are contiguous, row-major and of the sizes checked above.
-    unsafe {
-        gemm::gemm(
-            n,
-            k,
-            m,
-            c.as_mut_ptr(),
-            1,
-            k as isize,
-            false,
-            a.as_ptr(),
-            1,
-            m as isize,
-            b.as_ptr(),
-            1,
-            k as isize,
-            0.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
     }
 }
 
