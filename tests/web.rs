@@ -223,50 +223,67 @@ mod wasm_kernels {
     fn matrix_convolutions_give_candles_values_and_gradients() {
         use latent_lab::ml::conv_op::{conv_down, deconv_up};
         let mut rng = Rng::new(21);
-        let mut random = |shape: &[usize]| {
+        let random = |rng: &mut Rng, shape: &[usize]| {
             let n = shape.iter().product();
             Var::from_vec(rng.normal_vec(n), shape, &Device::Cpu).unwrap()
         };
-        // The 28×28 Conv-VAE's second stage down and first stage up, small.
-        let (x, w, b) = (random(&[3, 4, 14, 14]), random(&[6, 4, 4, 4]), random(&[6]));
-        let (u, v, c) = (random(&[3, 6, 7, 7]), random(&[6, 4, 4, 4]), random(&[4]));
-        let ours = [
-            conv_down(&x, &w, &b).unwrap(),
-            deconv_up(&u, &v, &c).unwrap(),
-        ];
-        let theirs = [
-            x.conv2d(&w, 1, 2, 1, 1)
-                .unwrap()
-                .broadcast_add(&b.reshape((1, 6, 1, 1)).unwrap())
-                .unwrap(),
-            u.conv_transpose2d(&v, 1, 0, 2, 1)
-                .unwrap()
-                .broadcast_add(&c.reshape((1, 4, 1, 1)).unwrap())
-                .unwrap(),
-        ];
-        for (k, (mine, want)) in ours.iter().zip(&theirs).enumerate() {
-            assert_eq!(mine.dims(), want.dims());
-            let d = max_abs_diff(mine, want);
-            assert!(d < 1e-4, "layer {k}: values differ by {d}");
-            // Weighted densely, and half by zeros as a ReLU after the layer would weight it
-            // (the sparse path's input gradient then skips them). The second backward pass
-            // over the same graph rebuilds the rows the first one took from the sparse ops.
-            for rectify in [false, true] {
-                let weighting = rng
-                    .normal_vec(mine.elem_count())
-                    .into_iter()
-                    .map(|v| if rectify { v.max(0.0) } else { v })
-                    .collect();
-                let weights = Tensor::from_vec(weighting, mine.dims(), &Device::Cpu).unwrap();
-                let vars: [&Var; 3] = if k == 0 { [&x, &w, &b] } else { [&u, &v, &c] };
-                let g_mine = weighted_gradients(mine, &weights, &vars);
-                let g_want = weighted_gradients(want, &weights, &vars);
-                for (i, (a, b)) in g_mine.iter().zip(&g_want).enumerate() {
-                    let d = max_abs_diff(a, b);
-                    assert!(
-                        d < 1e-3,
-                        "layer {k}, gradient {i}: differs by {d} (rectified: {rectify})"
-                    );
+        // The 28×28 Conv-VAE's second stage down and first stage up, small; with 16 channels
+        // the convolution's input gradient and the transposed convolution's values are
+        // computed without a patch matrix.
+        for c in [4, 16] {
+            let (x, w, b) = (
+                random(&mut rng, &[3, c, 14, 14]),
+                random(&mut rng, &[6, c, 4, 4]),
+                random(&mut rng, &[6]),
+            );
+            let (u, v, bias) = (
+                random(&mut rng, &[3, 6, 7, 7]),
+                random(&mut rng, &[6, c, 4, 4]),
+                random(&mut rng, &[c]),
+            );
+            let ours = [
+                conv_down(&x, &w, &b).unwrap(),
+                deconv_up(&u, &v, &bias).unwrap(),
+            ];
+            let theirs = [
+                x.conv2d(&w, 1, 2, 1, 1)
+                    .unwrap()
+                    .broadcast_add(&b.reshape((1, 6, 1, 1)).unwrap())
+                    .unwrap(),
+                u.conv_transpose2d(&v, 1, 0, 2, 1)
+                    .unwrap()
+                    .broadcast_add(&bias.reshape((1, c, 1, 1)).unwrap())
+                    .unwrap(),
+            ];
+            for (k, (mine, want)) in ours.iter().zip(&theirs).enumerate() {
+                assert_eq!(mine.dims(), want.dims());
+                let d = max_abs_diff(mine, want);
+                assert!(d < 1e-4, "layer {k} ({c} channels): values differ by {d}");
+                // Weighted densely, and half by zeros as a ReLU after the layer would weight
+                // it (the sparse path's input gradient then skips them). The second backward
+                // pass over the same graph rebuilds the rows the first one took.
+                for rectify in [false, true] {
+                    let weighting = rng
+                        .normal_vec(mine.elem_count())
+                        .into_iter()
+                        .map(|v| if rectify { v.max(0.0) } else { v })
+                        .collect();
+                    let weights = Tensor::from_vec(weighting, mine.dims(), &Device::Cpu).unwrap();
+                    let vars: [&Var; 3] = if k == 0 {
+                        [&x, &w, &b]
+                    } else {
+                        [&u, &v, &bias]
+                    };
+                    let g_mine = weighted_gradients(mine, &weights, &vars);
+                    let g_want = weighted_gradients(want, &weights, &vars);
+                    for (i, (a, b)) in g_mine.iter().zip(&g_want).enumerate() {
+                        let d = max_abs_diff(a, b);
+                        assert!(
+                            d < 1e-3,
+                            "layer {k} ({c} channels), gradient {i}: differs by {d} \
+                             (rectified: {rectify})"
+                        );
+                    }
                 }
             }
         }

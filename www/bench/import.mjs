@@ -6,6 +6,7 @@
 // default size). Prints one JSON object; never fails on a time.
 //
 // Usage: trunk build --release && node www/bench/import.mjs [count] ["32×32 colour"] [conv-vae]
+//        IMPORT_DIST=/path/to/other/dist/ node www/bench/import.mjs …   (another build)
 
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,7 +39,7 @@ for (let i = 0; i < count; i++) {
   }
 }
 
-const server = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)));
+const server = await serve(process.env.IMPORT_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url)));
 const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -12,12 +12,15 @@
 //! In wasm the products skip zeros as the MLP's sparse layers do ([`SPARSE_KERNELS`]): every
 //! layer's input comes out of a ReLU (or is a picture, mostly background), so about half the
 //! patch matrix is zero. Transposed, a layer is `rows · Wᵀ + b` with one patch (down) or one
-//! input position (up) a row, the product of the sparse kernels. Each layer is then one op
+//! input position (up) a row, the product of the sparse kernels; a layer with 16 channels or
+//! more reads each pixel's non-zeros in place instead ([`pixels`]). Each layer is one op
 //! ([`sparse`]): forward product, weight gradient and input gradient all skip zeros, and
 //! nothing between them becomes a tensor of candle's graph. Natively the `gemm` products stay
 //! (the pretrained weights are rebuilt bit for bit on that path).
 
+mod input_grad;
 mod ops;
+mod pixels;
 mod sparse;
 
 use candle_core::{Result, Tensor};
@@ -220,7 +223,8 @@ mod tests {
     fn a_convolution_matches_candles_in_value_and_every_gradient_on_both_paths() {
         let mut rng = Rng::new(5);
         // The Conv-VAE's first and second stages at 28×28 (sides 28 and 14), small.
-        for (n, cin, cout, side) in [(3, 1, 4, 28), (2, 4, 6, 14), (2, 3, 2, 8)] {
+        // Sixteen input channels or more take the input gradient without a patch matrix.
+        for (n, cin, cout, side) in [(3, 1, 4, 28), (2, 4, 6, 14), (2, 3, 2, 8), (2, 17, 3, 6)] {
             let x = rectified(&mut rng, &[n, cin, side, side]);
             let w = random(&mut rng, &[cout, cin, 4, 4]);
             let b = random(&mut rng, &[cout]);
@@ -255,7 +259,8 @@ mod tests {
     fn a_transposed_convolution_matches_candles_in_value_and_every_gradient_on_both_paths() {
         let mut rng = Rng::new(6);
         // The decoder's stages at 28×28 (7 → 14 → 28), small, and an even start.
-        for (n, cin, cout, side) in [(3, 6, 4, 7), (2, 4, 1, 14), (2, 2, 3, 4)] {
+        // Sixteen outputs or more are computed without a patch matrix.
+        for (n, cin, cout, side) in [(3, 6, 4, 7), (2, 4, 1, 14), (2, 2, 3, 4), (2, 5, 20, 3)] {
             let x = rectified(&mut rng, &[n, cin, side, side]);
             let w = random(&mut rng, &[cin, cout, 4, 4]);
             let b = random(&mut rng, &[cout]);

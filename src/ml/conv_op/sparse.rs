@@ -9,44 +9,50 @@
 //! non-zeros) is kept by the op itself, as [`sparse_affine`](crate::ml::model::sparse_affine)
 //! keeps its input's non-zeros.
 //!
-//! The products are the sparse layer's: transposed, a convolution is `rows · Wᵀ + b` with one
-//! patch a row, a transposed convolution `rows · W` with one input position a row, and every
-//! layer's input comes out of a ReLU (or is a picture, mostly background). The input's gradient
-//! is computed only when something upstream learns from it.
+//! Every layer's input comes out of a ReLU (or is a picture, mostly background), and so does
+//! the output gradient of every layer but the last. A layer with 16 channels or more on the
+//! side its products run along (the Conv-VAE's inner layers) reads its input one pixel a row,
+//! each pixel's non-zeros listed once ([`super::pixels`]), and its products read those lists in
+//! place: no patch matrix is written, scanned or sorted. A layer with fewer (a first
+//! convolution of 1 or 3 channels, a last transposed one) keeps the patch matrix, whose
+//! `16·channels` columns fill the kernels' panels instead: transposed, a convolution is
+//! `rows · Wᵀ + b` with one patch a row, a transposed convolution `rows · W` with one input
+//! position a row. The input's gradient is computed only when something upstream learns from
+//! it.
 
 use std::sync::Mutex;
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
 
+use super::input_grad::InputGrad;
 use super::ops::{BlockTranspose, Col2Im, Im2Col, PatchLayout};
+use super::pixels::{
+    block_transpose, pixel_rows, Layer, RowsDown, RowsUp, TapWeightGrad, MIN_OUTPUTS,
+};
 use crate::ml::cpu_slices::f32_slice;
+use crate::ml::kernels::conv::conv_rows;
+use crate::ml::kernels::deconv::transposed_conv;
 use crate::ml::kernels::patches::{col2im_rows, im2col_rows, Patches, KERNEL};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
-use crate::ml::kernels::transpose::transpose;
-use crate::ml::model::{mostly_non_zero, ColumnSums, SparseWeightGrad};
+use crate::ml::model::{ColumnSums, SparseWeightGrad};
 
 /// Weights a kernel has per input and output channel.
 const TAPS: usize = KERNEL * KERNEL;
 
-/// Each of `blocks` row-major `rows × cols` blocks laid end to end, transposed.
-fn block_transpose(x: &[f32], blocks: usize, rows: usize, cols: usize) -> Vec<f32> {
-    let block = rows * cols;
-    let mut out = vec![0.0f32; blocks * block];
-    for (src, dst) in x.chunks_exact(block).zip(out.chunks_exact_mut(block)) {
-        transpose(src, rows, cols, dst);
-    }
-    out
-}
-
-/// What the forward pass built that the backward pass reads again: the layer's rows (one patch,
-/// or one input position, a row) and their non-zeros.
-struct Kept {
-    rows: Vec<f32>,
-    non_zeros: SparseRows,
+/// What the forward pass built that the backward pass reads again.
+enum Kept {
+    /// The patch matrix's path: the layer's rows (one patch, or one input position, a row) and
+    /// their non-zeros.
+    Patches {
+        rows: Vec<f32>,
+        non_zeros: SparseRows,
+    },
+    /// The pixel path ([`super::pixels`]): the input's non-zeros, one pixel a row.
+    Pixels(SparseRows),
 }
 
 /// Takes what `kept` holds, or `None` if a backward pass took it already (candle runs `bwd` once
-/// per backward pass; a second pass over the same graph rebuilds the rows).
+/// per backward pass; a second pass over the same graph rebuilds what it needs).
 fn take(kept: &Mutex<Option<Kept>>) -> Option<Kept> {
     kept.lock().unwrap_or_else(|e| e.into_inner()).take()
 }
@@ -91,6 +97,12 @@ impl ConvDown {
             kept: Mutex::new(None),
         }
     }
+
+    /// Whether the layer reads its input's pixels where they are ([`super::pixels`]): when the
+    /// input has channels enough to fill the products' panels.
+    fn by_pixels(&self) -> bool {
+        self.patches.channels >= MIN_OUTPUTS
+    }
 }
 
 impl CustomOp3 for ConvDown {
@@ -116,18 +128,22 @@ impl CustomOp3 for ConvDown {
             (s3, l3),
             [p.image_len(), out * width, out],
         )?;
-        let rows = im2col_rows(x, p);
-        let non_zeros = SparseRows::from_rows(&rows, count, width);
         let mut y_rows = b.repeat(count);
-        sparse_times_dense(
-            &non_zeros,
-            &Panels::from_transposed(w, out, width),
-            &mut y_rows,
-        );
+        let kept = if self.by_pixels() {
+            let pixels = pixel_rows(x, p.images, p.channels, p.side * p.side);
+            conv_rows(&pixels, w, p.images, p.side, &mut y_rows);
+            Kept::Pixels(pixels)
+        } else {
+            let rows = im2col_rows(x, p);
+            let non_zeros = SparseRows::from_rows(&rows, count, width);
+            let weights = Panels::from_transposed(w, out, width);
+            sparse_times_dense(&non_zeros, &weights, &mut y_rows);
+            Kept::Patches { rows, non_zeros }
+        };
         // (n·positions, out) → (n, out, positions).
         let plane = p.half() * p.half();
         let y = block_transpose(&y_rows, p.images, plane, out);
-        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept { rows, non_zeros });
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
         Ok((
             CpuStorage::F32(y),
             Shape::from((p.images, out, p.half(), p.half())),
@@ -149,17 +165,46 @@ impl CustomOp3 for ConvDown {
             .contiguous()?
             .apply_op1_no_bwd(&BlockTranspose::new(p.images, out, plane))?
             .reshape((count, out))?;
-        let (rows, non_zeros) = match take(&self.kept) {
-            Some(Kept { rows, non_zeros }) => (
+        let grad_b = g_rows.apply_op1_no_bwd(&ColumnSums)?;
+        let kept = take(&self.kept);
+        if self.by_pixels() {
+            let pixels = match kept {
+                Some(Kept::Pixels(pixels)) => pixels,
+                _ => pixel_rows(
+                    &x.flatten_all()?.to_vec1()?,
+                    p.images,
+                    p.channels,
+                    p.side * p.side,
+                ),
+            };
+            let grad_w = g_rows.apply_op1_no_bwd(&TapWeightGrad {
+                pixels,
+                images: p.images,
+                layer: Layer::Down { side: p.side },
+            })?;
+            // The input's gradient is the output's gradient convolved back through the same
+            // weights: a transposed convolution by `W` read as `(out, in, 4, 4)`.
+            let grad_x = if x.track_op() {
+                let up = RowsUp {
+                    images: p.images,
+                    side: p.half(),
+                };
+                Some(g_rows.apply_op2_no_bwd(w, &up)?)
+            } else {
+                None
+            };
+            return Ok((grad_x, Some(grad_w), Some(grad_b)));
+        }
+        let (rows, non_zeros) = match kept {
+            Some(Kept::Patches { rows, non_zeros }) => (
                 Tensor::from_vec(rows, (count, width), x.device())?,
                 Some(non_zeros),
             ),
-            None => (x.apply_op1_no_bwd(&Im2Col(p, PatchLayout::Rows))?, None),
+            _ => (x.apply_op1_no_bwd(&Im2Col(p, PatchLayout::Rows))?, None),
         };
         let grad_w = rows
             .apply_op2_no_bwd(&g_rows, &SparseWeightGrad::new(non_zeros))?
             .reshape(w.shape())?;
-        let grad_b = g_rows.apply_op1_no_bwd(&ColumnSums)?;
         let grad_x = if x.track_op() {
             let patch_grads = g_rows.apply_op2_no_bwd(&w.reshape((out, width))?, &InputGrad)?;
             Some(patch_grads.apply_op1_no_bwd(&Col2Im(p, PatchLayout::Rows))?)
@@ -191,14 +236,21 @@ impl DeconvUp {
         }
     }
 
-    /// The output's patches: its patch matrix, one input position a row, is what the product
-    /// writes, and adding it up ([`col2im_rows`]) gives the output.
+    /// The output's patches: on the patch matrix's path, its patch matrix (one input
+    /// position a row) is what the product writes, and adding it up ([`col2im_rows`]) gives
+    /// the output.
     fn output_patches(&self) -> Patches {
         Patches {
             images: self.images,
             channels: self.out,
             side: 2 * self.side,
         }
+    }
+
+    /// Whether the layer reads its input's pixels where they are ([`super::pixels`]): when it
+    /// has outputs enough to fill the products' panels.
+    fn by_pixels(&self) -> bool {
+        self.out >= MIN_OUTPUTS
     }
 }
 
@@ -229,17 +281,24 @@ impl CustomOp3 for DeconvUp {
         // (n, in, positions) → (n·positions, in): one input position a row.
         let rows = block_transpose(x, n, channels, plane);
         let non_zeros = SparseRows::from_rows(&rows, n * plane, channels);
-        let mut patch_rows = vec![0.0f32; n * plane * width];
-        sparse_times_dense(
-            &non_zeros,
-            &Panels::from_rows(w, channels, width),
-            &mut patch_rows,
-        );
-        let mut y = col2im_rows(&patch_rows, self.output_patches());
-        for (values, &bias) in y.chunks_exact_mut(4 * plane).zip(b.iter().cycle()) {
-            values.iter_mut().for_each(|v| *v += bias);
-        }
-        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(Kept { rows, non_zeros });
+        let (y, kept) = if self.by_pixels() {
+            let mut y = b.repeat(n * 4 * plane);
+            transposed_conv(&non_zeros, w, n, self.side, &mut y);
+            (
+                block_transpose(&y, n, 4 * plane, out),
+                Kept::Pixels(non_zeros),
+            )
+        } else {
+            let mut patch_rows = vec![0.0f32; n * plane * width];
+            let weights = Panels::from_rows(w, channels, width);
+            sparse_times_dense(&non_zeros, &weights, &mut patch_rows);
+            let mut y = col2im_rows(&patch_rows, self.output_patches());
+            for (values, &bias) in y.chunks_exact_mut(4 * plane).zip(b.iter().cycle()) {
+                values.iter_mut().for_each(|v| *v += bias);
+            }
+            (y, Kept::Patches { rows, non_zeros })
+        };
+        *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
         let side = 2 * self.side;
         Ok((CpuStorage::F32(y), Shape::from((n, out, side, side))))
     }
@@ -257,10 +316,38 @@ impl CustomOp3 for DeconvUp {
         let width = out * TAPS;
         let grad = grad.contiguous()?;
         let grad_b = grad.apply_op1_no_bwd(&ChannelSums { channels: out })?;
+        let kept = take(&self.kept);
+        if self.by_pixels() {
+            let pixels = match kept {
+                Some(Kept::Pixels(pixels)) => pixels,
+                _ => pixel_rows(&x.flatten_all()?.to_vec1()?, n, channels, plane),
+            };
+            // The output's gradient one output pixel a row.
+            let g_rows = grad
+                .apply_op1_no_bwd(&BlockTranspose::new(n, out, 4 * plane))?
+                .reshape((n * 4 * plane, out))?;
+            let grad_w = g_rows.apply_op1_no_bwd(&TapWeightGrad {
+                pixels,
+                images: n,
+                layer: Layer::Up { side: self.side },
+            })?;
+            // The input's gradient is the output's gradient convolved by the same weights,
+            // read as a convolution's `(out, in, 4, 4)`.
+            let grad_x = if x.track_op() {
+                let down = RowsDown {
+                    images: n,
+                    side: 2 * self.side,
+                };
+                Some(g_rows.apply_op2_no_bwd(w, &down)?)
+            } else {
+                None
+            };
+            return Ok((grad_x, Some(grad_w), Some(grad_b)));
+        }
         let g_rows = grad.apply_op1_no_bwd(&Im2Col(self.output_patches(), PatchLayout::Rows))?;
-        let (rows, non_zeros) = match take(&self.kept) {
-            Some(Kept { rows, non_zeros }) => (rows, Some(non_zeros)),
-            None => (
+        let (rows, non_zeros) = match kept {
+            Some(Kept::Patches { rows, non_zeros }) => (rows, Some(non_zeros)),
+            _ => (
                 block_transpose(&x.flatten_all()?.to_vec1()?, n, channels, plane),
                 None,
             ),
@@ -284,74 +371,6 @@ impl CustomOp3 for DeconvUp {
             None
         };
         Ok((grad_x, Some(grad_w), Some(grad_b)))
-    }
-}
-
-/// `g·W` (n×k) from the output gradient `g` (n×m) and `W` (m×k): skipping the zeros of `g`
-/// unless more than three quarters of it is non-zero ([`mostly_non_zero`]: then one `gemm`
-/// product). A layer that a ReLU follows gets back a gradient that is zero wherever the ReLU
-/// was off, about half of it; the last one (the loss's gradient) takes the `gemm` product.
-struct InputGrad;
-
-impl CustomOp2 for InputGrad {
-    fn name(&self) -> &'static str {
-        "sparse-input-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let (n, m) = l1.shape().dims2()?;
-        let (m2, k) = l2.shape().dims2()?;
-        if m != m2 {
-            candle_core::bail!(
-                "input gradient: output gradient {:?} and weight {:?} do not fit",
-                l1.shape(),
-                l2.shape()
-            )
-        }
-        let (g, w) = (f32_slice(s1, l1, "gradient")?, f32_slice(s2, l2, "weight")?);
-        let mut grad_x = vec![0.0f32; n * k];
-        if mostly_non_zero(g) {
-            dense_product(g, w, n, m, k, &mut grad_x);
-        } else {
-            let rows = SparseRows::from_rows(g, n, m);
-            sparse_times_dense(&rows, &Panels::from_rows(w, m, k), &mut grad_x);
-        }
-        Ok((CpuStorage::F32(grad_x), Shape::from((n, k))))
-    }
-}
-
-/// `c = a·b` (`a` n×m, `b` m×k, `c` n×k, all row-major) with the `gemm` crate, on this thread.
-fn dense_product(a: &[f32], b: &[f32], n: usize, m: usize, k: usize, c: &mut [f32]) {
-    assert!(a.len() == n * m && b.len() == m * k && c.len() == n * k);
-    // SAFETY: the three buffers are contiguous, row-major and of the sizes checked above.
-    unsafe {
-        gemm::gemm(
-            n,
-            k,
-            m,
-            c.as_mut_ptr(),
-            1,
-            k as isize,
-            false,
-            a.as_ptr(),
-            1,
-            m as isize,
-            b.as_ptr(),
-            1,
-            k as isize,
-            0.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
     }
 }
 

@@ -121,10 +121,16 @@ impl SparseRows {
     pub fn entries(&self) -> usize {
         self.values.len()
     }
+
+    /// Row `r`'s column indices (each below [`SparseRows::width`]) and values.
+    pub(super) fn row(&self, r: usize) -> (&[u32], &[f32]) {
+        let span = self.starts[r]..self.starts[r + 1];
+        (&self.columns[span.clone()], &self.values[span])
+    }
 }
 
 /// Columns of `B` per panel: four SIMD registers of accumulators.
-const PANEL: usize = 16;
+pub(super) const PANEL: usize = 16;
 
 /// The right factor `B` (`k × n`) cut into 16-column panels, each stored row after row
 /// (`k × 16`, zero-padded past `n`). One panel of a 784-row matrix is 50 KB, about L1's size,
@@ -182,6 +188,11 @@ impl Panels {
     pub fn shape(&self) -> (usize, usize) {
         (self.k, self.n)
     }
+
+    /// Panel `q` (columns `16q..16q + 16`): `k` rows of 16 values, zero past the last column.
+    pub(super) fn panel(&self, q: usize) -> &[f32] {
+        &self.data[q * self.k * PANEL..(q + 1) * self.k * PANEL]
+    }
 }
 
 /// Adds `S·B` to `C`: `S` is `m × k` (its non-zeros), `B` `k × n` (packed), `C` row-major
@@ -195,7 +206,6 @@ pub fn sparse_times_dense(s: &SparseRows, b: &Panels, c: &mut [f32]) {
         s.width,
         c.len()
     );
-    let mut edge = [0.0f32; PANEL];
     for (q, panel) in b.data.chunks_exact(k * PANEL).enumerate() {
         let j0 = q * PANEL;
         let width = PANEL.min(n - j0);
@@ -203,44 +213,69 @@ pub fn sparse_times_dense(s: &SparseRows, b: &Panels, c: &mut [f32]) {
             let span = s.starts[r]..s.starts[r + 1];
             let (columns, values) = (&s.columns[span.clone()], &s.values[span]);
             let out = &mut c[r * n + j0..r * n + j0 + width];
-            if width == PANEL {
-                // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
-                // below its width, which equals k (asserted above); each panel row
-                // p·16..p·16 + 16 therefore lies inside the k·16 values of `panel`
-                // (`chunks_exact` of `Panels::data`), and `out` holds 16 values here.
-                unsafe { panel_row(columns, values, panel, out) };
-            } else {
-                edge[..width].copy_from_slice(out);
-                // SAFETY: as above, with the 16-value scratch row standing in for `out`.
-                unsafe { panel_row(columns, values, panel, &mut edge) };
-                out.copy_from_slice(&edge[..width]);
-            }
+            // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
+            // below its width, which equals k (asserted above); each panel row
+            // p·16..p·16 + 16 therefore lies inside the k·16 values of `panel`
+            // (`chunks_exact` of `Panels::data`).
+            unsafe { panel_row([(columns, values, panel)], out) };
         }
     }
 }
 
-/// `out[0..16] += Σ v·panel[p, 0..16]` over one row's entries, in four registers.
+/// A sparse row's column indices and values, and the panel rows they pick from.
+pub(super) type Segment<'a> = (&'a [u32], &'a [f32], &'a [f32]);
+
+/// `out += Σ v·panel[p, 0..out.len()]` over the entries `(p, v)` of every segment
+/// `(columns, values, panel)`, for an `out` of at most 16 values (one panel's columns of an
+/// output row), in four registers. An output row that sums several sparse rows, each against
+/// its own panel (a transposed convolution's four input pixels, each through its own kernel
+/// taps), loads and stores its accumulators once.
 ///
 /// # Safety
-/// `panel` must hold `(p + 1)·16` values for every `p` in `columns`; `out` at least 16.
+/// Each segment's `panel` must hold `(p + 1)·16` values for every `p` in its `columns`.
 #[inline(always)]
-unsafe fn panel_row(columns: &[u32], values: &[f32], panel: &[f32], out: &mut [f32]) {
+pub(super) unsafe fn panel_row<'a>(
+    segments: impl IntoIterator<Item = Segment<'a>>,
+    out: &mut [f32],
+) {
+    let width = out.len();
+    if width >= PANEL {
+        // SAFETY: the caller's contract, and `out` holds at least 16 values.
+        unsafe { full_panel_row(segments, out) };
+    } else {
+        // A panel past the last column: through a 16-value scratch row.
+        let mut edge = [0.0f32; PANEL];
+        edge[..width].copy_from_slice(out);
+        // SAFETY: the caller's contract, and `edge` holds 16 values.
+        unsafe { full_panel_row(segments, &mut edge) };
+        out.copy_from_slice(&edge[..width]);
+    }
+}
+
+/// [`panel_row`] for an `out` of at least 16 values (the first 16 are written).
+///
+/// # Safety
+/// As [`panel_row`]'s, and `out` must hold at least 16 values.
+#[inline(always)]
+unsafe fn full_panel_row<'a>(segments: impl IntoIterator<Item = Segment<'a>>, out: &mut [f32]) {
     const W: usize = PANEL / 4;
     debug_assert!(out.len() >= PANEL);
     let out = out.as_mut_ptr();
     // SAFETY: `out` holds at least 16 values (the caller's contract), so the four loads of
     // four values at 0, 4, 8 and 12 stay inside it.
     let mut acc: [F4; W] = std::array::from_fn(|w| unsafe { F4::load(out.add(4 * w)) });
-    let base = panel.as_ptr();
-    for (&p, &v) in columns.iter().zip(values) {
-        debug_assert!((p as usize + 1) * PANEL <= panel.len());
-        // SAFETY: the caller guarantees (p + 1)·16 <= panel.len(), so the row starting at
-        // p·16 and the four loads of four values in it lie inside `panel`.
-        let row = unsafe { base.add(p as usize * PANEL) };
-        let v = F4::splat(v);
-        for (w, a) in acc.iter_mut().enumerate() {
-            // SAFETY: as above, 4·w + 4 <= 16 values from the start of the row.
-            *a = a.mul_add(v, unsafe { F4::load(row.add(4 * w)) });
+    for (columns, values, panel) in segments {
+        let base = panel.as_ptr();
+        for (&p, &v) in columns.iter().zip(values) {
+            debug_assert!((p as usize + 1) * PANEL <= panel.len());
+            // SAFETY: the caller guarantees (p + 1)·16 <= panel.len(), so the row starting at
+            // p·16 and the four loads of four values in it lie inside `panel`.
+            let row = unsafe { base.add(p as usize * PANEL) };
+            let v = F4::splat(v);
+            for (w, a) in acc.iter_mut().enumerate() {
+                // SAFETY: as above, 4·w + 4 <= 16 values from the start of the row.
+                *a = a.mul_add(v, unsafe { F4::load(row.add(4 * w)) });
+            }
         }
     }
     for (w, a) in acc.iter().enumerate() {

@@ -1,0 +1,146 @@
+//! A 4×4, stride-2, padding-1 convolution computed from the non-zeros of each pixel's channels,
+//! with no patch matrix in between.
+//!
+//! Output position `(oy, ox)` of a convolution reads input pixel `(2·oy + ky − 1,
+//! 2·ox + kx − 1)` through tap `(ky, kx)`. So with the input given one pixel a row (channels
+//! last, a pixel's non-zeros listed once), an output row is the sum over its 16 taps of the
+//! tap's pixel times the tap's weights ([`conv_rows`]): the sparse kernel over 16 segments,
+//! each against the weights of its tap. Through a patch matrix the same product first wrote
+//! every pixel 4 times (16 taps, stride 2) as a dense `16·in`-wide row, then scanned those
+//! rows for their non-zeros, then sorted the non-zeros by column for the weight gradient.
+//!
+//! The weight gradients over the same pixel lists are in [`super::tap_grad`].
+
+use super::patches::KERNEL;
+use super::sparse::{panel_row, Panels, Segment, SparseRows, PANEL};
+
+/// Taps of a 4×4 kernel.
+pub(super) const TAPS: usize = KERNEL * KERNEL;
+
+/// The input position that output position `o` reads through kernel offset `k`, if inside a
+/// side of `side`.
+#[inline(always)]
+fn source(o: usize, k: usize, side: usize) -> Option<usize> {
+    (2 * o + k).checked_sub(1).filter(|&i| i < side)
+}
+
+/// Adds to `y`, `(images·half², out)` with `half = side / 2` (one output position a row), the
+/// convolution of the images whose pixels' non-zeros are the rows of `x` (`images·side²` rows
+/// in row-major pixel order, one column per input channel) by `w`, `(out, in, 4, 4)` as
+/// candle lays out a convolution's weight.
+pub fn conv_rows(x: &SparseRows, w: &[f32], images: usize, side: usize, y: &mut [f32]) {
+    let channels = x.width();
+    let half = side / 2;
+    let out = w.len() / (channels * TAPS).max(1);
+    assert!(
+        side.is_multiple_of(2)
+            && x.rows() == images * side * side
+            && w.len() == out * channels * TAPS
+            && y.len() == images * half * half * out,
+        "convolution: {} pixels of {channels} channels for {images} images of side {side}, \
+         {} weights, {} outputs",
+        x.rows(),
+        w.len(),
+        y.len()
+    );
+    // Row `t·in + c` of the stack is input channel c's weights through tap t.
+    let mut stacked = vec![0.0f32; TAPS * channels * out];
+    for (t, c) in (0..TAPS).flat_map(|t| (0..channels).map(move |c| (t, c))) {
+        let row = &mut stacked[(t * channels + c) * out..][..out];
+        for (o, v) in row.iter_mut().enumerate() {
+            *v = w[(o * channels + c) * TAPS + t];
+        }
+    }
+    let panels = Panels::from_rows(&stacked, TAPS * channels, out);
+    // Each output row's segments, rewritten row by row (only the first `count` are read).
+    let mut segments: [Segment; TAPS] = [(&[], &[], &[]); TAPS];
+    for q in 0..out.div_ceil(PANEL) {
+        let panel = panels.panel(q);
+        let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
+        for (r, dst) in y.chunks_exact_mut(out).enumerate() {
+            let (n, oy, ox) = (r / (half * half), r / half % half, r % half);
+            let mut count = 0;
+            for (t, (ky, kx)) in (0..KERNEL)
+                .flat_map(|ky| (0..KERNEL).map(move |kx| (ky, kx)))
+                .enumerate()
+            {
+                let (Some(iy), Some(ix)) = (source(oy, ky, side), source(ox, kx, side)) else {
+                    continue;
+                };
+                let (columns, values) = x.row((n * side + iy) * side + ix);
+                let weights = &panel[t * channels * PANEL..(t + 1) * channels * PANEL];
+                segments[count] = (columns, values, weights);
+                count += 1;
+            }
+            let segments = segments[..count].iter().copied();
+            let dst = &mut dst[j0..j0 + width];
+            // SAFETY: `x`'s column indices are below its width, `channels`, so every row
+            // p·16..p·16 + 16 they pick lies inside their tap's `channels·16` weights.
+            unsafe { panel_row(segments, dst) };
+        }
+    }
+}
+
+#[cfg(test)]
+/// Every (tap, input pixel, output position) a convolution of `side` connects, channels last:
+/// `(t, (n, iy, ix), (n, oy, ox))`.
+pub(super) fn connections(images: usize, side: usize) -> Vec<(usize, [usize; 3], [usize; 3])> {
+    let half = side / 2;
+    let mut all = vec![];
+    for n in 0..images {
+        for (oy, ox) in (0..half).flat_map(|oy| (0..half).map(move |ox| (oy, ox))) {
+            for t in 0..TAPS {
+                let (iy, ix) = (
+                    (2 * oy + t / 4).wrapping_sub(1),
+                    (2 * ox + t % 4).wrapping_sub(1),
+                );
+                if iy < side && ix < side {
+                    all.push((t, [n, iy, ix], [n, oy, ox]));
+                }
+            }
+        }
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::rng::Rng;
+
+    #[test]
+    fn a_convolution_of_pixel_lists_matches_its_definition() {
+        let mut rng = Rng::new(12);
+        // A full panel, a partial second one, one of a single column, and the smallest side.
+        for (images, channels, out, side) in [(2, 5, 16, 6), (1, 3, 20, 4), (2, 4, 1, 2)] {
+            let half = side / 2;
+            let x: Vec<f32> = rng
+                .normal_vec(images * side * side * channels)
+                .into_iter()
+                .map(|v| v.max(0.0))
+                .collect();
+            let pixels = SparseRows::from_rows(&x, images * side * side, channels);
+            let w = rng.normal_vec(out * channels * TAPS);
+            let start = rng.normal_vec(images * half * half * out);
+            let mut y = start.clone();
+            conv_rows(&pixels, &w, images, side, &mut y);
+            let mut want = start;
+            for (t, [n, iy, ix], [_, oy, ox]) in connections(images, side) {
+                let (p, r) = (((n * side + iy) * side + ix), ((n * half + oy) * half + ox));
+                for (c, o) in (0..channels).flat_map(|c| (0..out).map(move |o| (c, o))) {
+                    want[r * out + o] += x[p * channels + c] * w[(o * channels + c) * TAPS + t];
+                }
+            }
+            let diff = y
+                .iter()
+                .zip(&want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                diff < 1e-4,
+                "{:?}: off by {diff}",
+                (images, channels, out, side)
+            );
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! A 4×4, stride-2, padding-1 transposed convolution computed from its input's non-zeros, an
+//! output pixel at a time, with no patch matrix in between.
+//!
+//! Output pixel `(2a + py, 2b + px)` is reached by four input pixels, `(a + dy, b + dx)` for
+//! the two row offsets its row parity `py` allows and the two column offsets `px` allows, each
+//! through one kernel tap. So the output pixels of one parity are a product: each pixel's four
+//! input pixels' channels side by side (`4·in` values, their non-zeros read where they are)
+//! times those four taps' weights stacked (`4·in × out`). Four such products make the layer.
+//!
+//! Computed as `col2im(rows · W)` instead (one input pixel a row, the way a transposed
+//! convolution is usually put as a product), the sparse kernel's output rows are `16·out` wide
+//! and each input pixel's few non-zeros are all a row has; the Conv-VAE's first transposed
+//! convolution wrote a 6 MB patch matrix a thread that way, and `col2im` read it again to add
+//! it up. Here every output row is `out` wide and has four pixels' non-zeros: the better way
+//! once `out` fills a panel ([`MIN_OUTPUTS`]). For fewer (a last layer's 1 or 3 channels),
+//! most of each 16-column panel would be padding, and the patch matrix's `16·out` columns fill
+//! it instead.
+
+use super::patches::KERNEL;
+use super::sparse::{panel_row, Panels, Segment, SparseRows, PANEL};
+
+/// Outputs from which [`transposed_conv`] fills its 16-column panels: below this, the patch
+/// matrix way is faster.
+pub const MIN_OUTPUTS: usize = PANEL;
+
+/// For an output parity (0 even, 1 odd), the two (input offset, kernel tap) pairs reaching
+/// it: output `2a + p` reads input `i` through tap `k` where `2i + k − 1 = 2a + p`.
+const fn reaching(parity: usize) -> [(isize, usize); 2] {
+    if parity == 0 {
+        [(0, 1), (-1, 3)]
+    } else {
+        [(1, 0), (0, 2)]
+    }
+}
+
+/// The four (row offset, column offset, tap) of one output parity, in slot order.
+fn slots(py: usize, px: usize) -> [(isize, isize, usize); 4] {
+    let (rows, cols) = (reaching(py), reaching(px));
+    std::array::from_fn(|s| {
+        let ((dy, ky), (dx, kx)) = (rows[s / 2], cols[s % 2]);
+        (dy, dx, ky * KERNEL + kx)
+    })
+}
+
+/// Adds to `y`, channels last `(images, 2·side, 2·side, out)`, the transposed convolution of
+/// the images whose pixels' non-zeros are the rows of `x` (`images·side²` rows in row-major
+/// pixel order, one column per input channel) by `w`, `(in, out, 4, 4)` as candle lays out a
+/// transposed convolution's weight.
+pub fn transposed_conv(x: &SparseRows, w: &[f32], images: usize, side: usize, y: &mut [f32]) {
+    let channels = x.width();
+    let (plane, up) = (side * side, 2 * side);
+    let out = w.len() / (channels * KERNEL * KERNEL).max(1);
+    assert!(
+        x.rows() == images * plane
+            && w.len() == channels * out * KERNEL * KERNEL
+            && y.len() == images * up * up * out,
+        "transposed convolution: {} pixels of {channels} channels for {images} images of side \
+         {side}, {} weights, {} outputs",
+        x.rows(),
+        w.len(),
+        y.len()
+    );
+    for (py, px) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+        let slots = slots(py, px);
+        // Row `s·in + c` of the stack is input channel c's weights through slot s's tap.
+        let mut stacked = vec![0.0f32; 4 * channels * out];
+        for (s, &(_, _, tap)) in slots.iter().enumerate() {
+            for c in 0..channels {
+                let row = &mut stacked[(s * channels + c) * out..][..out];
+                for (o, v) in row.iter_mut().enumerate() {
+                    *v = w[(c * out + o) * KERNEL * KERNEL + tap];
+                }
+            }
+        }
+        let panels = Panels::from_rows(&stacked, 4 * channels, out);
+        // Each output row's segments, rewritten row by row (only the first `count` are read).
+        let mut segments: [Segment; 4] = [(&[], &[], &[]); 4];
+        for q in 0..out.div_ceil(PANEL) {
+            let panel = panels.panel(q);
+            let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
+            for (n, a, b) in
+                (0..images).flat_map(|n| (0..plane).map(move |i| (n, i / side, i % side)))
+            {
+                // The input pixels this output pixel reads, each with its slot's weights.
+                let mut count = 0;
+                for (s, &(dy, dx, _)) in slots.iter().enumerate() {
+                    let (Some(iy), Some(ix)) = (
+                        a.checked_add_signed(dy).filter(|&i| i < side),
+                        b.checked_add_signed(dx).filter(|&i| i < side),
+                    ) else {
+                        continue;
+                    };
+                    let (columns, values) = x.row(n * plane + iy * side + ix);
+                    let weights = &panel[s * channels * PANEL..(s + 1) * channels * PANEL];
+                    segments[count] = (columns, values, weights);
+                    count += 1;
+                }
+                let segments = segments[..count].iter().copied();
+                let pixel = (n * up * up + (2 * a + py) * up + 2 * b + px) * out + j0;
+                let dst = &mut y[pixel..pixel + width];
+                // SAFETY: `x`'s column indices are below its width, `channels`, so every row
+                // p·16..p·16 + 16 they pick lies inside their slot's `channels·16` weights.
+                unsafe { panel_row(segments, dst) };
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::rng::Rng;
+
+    /// The transposed convolution by its definition, channels last.
+    fn plain(x: &[f32], w: &[f32], images: usize, channels: usize, side: usize) -> Vec<f32> {
+        let out = w.len() / (channels * 16);
+        let up = 2 * side;
+        let mut y = vec![0.0f64; images * up * up * out];
+        for n in 0..images {
+            for (iy, ix) in (0..side).flat_map(|iy| (0..side).map(move |ix| (iy, ix))) {
+                for c in 0..channels {
+                    let v = x[((n * side + iy) * side + ix) * channels + c] as f64;
+                    for (ky, kx) in (0..4).flat_map(|ky| (0..4).map(move |kx| (ky, kx))) {
+                        let (oy, ox) =
+                            ((2 * iy + ky).wrapping_sub(1), (2 * ix + kx).wrapping_sub(1));
+                        if oy >= up || ox >= up {
+                            continue;
+                        }
+                        for o in 0..out {
+                            let weight = w[((c * out + o) * 4 + ky) * 4 + kx] as f64;
+                            y[((n * up + oy) * up + ox) * out + o] += v * weight;
+                        }
+                    }
+                }
+            }
+        }
+        y.into_iter().map(|v| v as f32).collect()
+    }
+
+    #[test]
+    fn every_output_pixel_gets_its_four_input_pixels_through_the_right_taps() {
+        let mut rng = Rng::new(9);
+        // A full panel, two, a partial second one, and sides from one pixel up.
+        for (images, channels, out, side) in
+            [(2, 5, 16, 7), (1, 3, 32, 4), (2, 4, 20, 1), (1, 2, 17, 3)]
+        {
+            let x: Vec<f32> = rng
+                .normal_vec(images * side * side * channels)
+                .into_iter()
+                .map(|v| v.max(0.0))
+                .collect();
+            let w = rng.normal_vec(channels * out * 16);
+            let up = 2 * side;
+            let start = rng.normal_vec(images * up * up * out);
+            let mut y = start.clone();
+            let rows = SparseRows::from_rows(&x, images * side * side, channels);
+            transposed_conv(&rows, &w, images, side, &mut y);
+            let want = plain(&x, &w, images, channels, side);
+            let diff = y
+                .iter()
+                .zip(want.iter().zip(&start))
+                .map(|(y, (w, s))| (y - w - s).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                diff < 1e-4,
+                "{images}×{channels}→{out}, side {side}: off by {diff}"
+            );
+        }
+    }
+}
