@@ -1,7 +1,7 @@
 //! The differentiable ops the convolution layers are built from, each with its own gradient:
 //! patch matrices in either layout ([`Im2Col`], [`Col2Im`], each the other's gradient) and a
-//! per-channel bias that also reorders ([`AddBias`]); and per-image transposes
-//! ([`BlockTranspose`]) for the sparse layers' backward passes.
+//! per-channel bias that also reorders ([`AddBias`]); and, for the sparse layers' backward
+//! passes, per-image transposes ([`BlockTranspose`]) and a bias's gradient ([`ChannelSums`]).
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
@@ -210,5 +210,34 @@ impl CustomOp1 for Col2Im {
         grad.contiguous()?
             .apply_op1_no_bwd(&Im2Col(self.0, self.1))
             .map(Some)
+    }
+}
+
+/// Σ per channel of `(images, channels, plane)` values → `channels`: a per-channel bias's
+/// gradient (candle's reduction over three axes walks them an index at a time).
+pub(super) struct ChannelSums {
+    pub(super) channels: usize,
+}
+
+impl CustomOp1 for ChannelSums {
+    fn name(&self) -> &'static str {
+        "channel-sums"
+    }
+
+    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let g = f32_slice(storage, layout, "output gradient")?;
+        let (n, c, h, w) = layout.shape().dims4()?;
+        if c != self.channels {
+            candle_core::bail!(
+                "channel sums: {:?} has not {} channels",
+                layout.shape(),
+                self.channels
+            )
+        }
+        let mut sums = vec![0.0f32; c];
+        for (i, values) in g.chunks_exact(h * w).enumerate().take(n * c) {
+            sums[i % c] += values.iter().sum::<f32>();
+        }
+        Ok((CpuStorage::F32(sums), Shape::from(c)))
     }
 }

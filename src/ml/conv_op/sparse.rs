@@ -5,8 +5,8 @@
 //! intermediate tensors, and candle's backward pass gives each of them a zeroed gradient before
 //! adding into it: for the Conv-VAE's wide layer that meant three extra passes over a 6 MB patch
 //! matrix per step, 7% of a step in all. One op per layer keeps those intermediates inside it:
-//! what the backward pass needs from the forward one (the patch or position rows and their
-//! non-zeros) is kept by the op itself, as [`sparse_affine`](crate::ml::model::sparse_affine)
+//! what the backward pass needs from the forward one (the input's non-zeros, and on the patch
+//! matrix's path its rows) is kept by the op itself, as [`sparse_affine`](crate::ml::model::sparse_affine)
 //! keeps its input's non-zeros.
 //!
 //! Every layer's input comes out of a ReLU (or is a picture, mostly background), and so does
@@ -22,10 +22,10 @@
 
 use std::sync::Mutex;
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
 
 use super::input_grad::InputGrad;
-use super::ops::{BlockTranspose, Col2Im, Im2Col, PatchLayout};
+use super::ops::{BlockTranspose, ChannelSums, Col2Im, Im2Col, PatchLayout};
 use super::pixels::{
     block_transpose, pixel_rows, Layer, RowsDown, RowsUp, TapWeightGrad, MIN_OUTPUTS,
 };
@@ -371,34 +371,5 @@ impl CustomOp3 for DeconvUp {
             None
         };
         Ok((grad_x, Some(grad_w), Some(grad_b)))
-    }
-}
-
-/// Σ per channel of `(images, channels, plane)` values → `channels`: a per-channel bias's
-/// gradient (candle's reduction over three axes walks them an index at a time).
-struct ChannelSums {
-    channels: usize,
-}
-
-impl CustomOp1 for ChannelSums {
-    fn name(&self) -> &'static str {
-        "channel-sums"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let g = f32_slice(storage, layout, "output gradient")?;
-        let (n, c, h, w) = layout.shape().dims4()?;
-        if c != self.channels {
-            candle_core::bail!(
-                "channel sums: {:?} has not {} channels",
-                layout.shape(),
-                self.channels
-            )
-        }
-        let mut sums = vec![0.0f32; c];
-        for (i, values) in g.chunks_exact(h * w).enumerate().take(n * c) {
-            sums[i % c] += values.iter().sum::<f32>();
-        }
-        Ok((CpuStorage::F32(sums), Shape::from(c)))
     }
 }
