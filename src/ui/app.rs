@@ -57,6 +57,34 @@ fn ShapeNotice() -> impl IntoView {
     }
 }
 
+/// The page's header: title, language switch, first steps and the two pickers. It takes the
+/// place of the copy index.html paints before the code has come, in the task it is built in, so
+/// no frame shows neither or both.
+#[component]
+fn Header() -> impl IntoView {
+    if let Some(boot) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.query_selector("header.boot").ok().flatten())
+    {
+        boot.remove();
+    }
+    view! {
+        <header class="top">
+            <div class="intro">
+                <div class="title-row">
+                    <h1>"Latent Lab"</h1>
+                    <LanguageSwitch />
+                </div>
+                <FirstSteps />
+            </div>
+            <div class="pickers">
+                <ModelPicker />
+                <DataPicker />
+            </div>
+        </header>
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     Language::provide();
@@ -89,25 +117,18 @@ pub fn App() -> impl IntoView {
     share::sync(lab, library);
     provide_offline(extras);
 
+    // The page is built top to bottom, a part a task (see `Later`): the header, the training
+    // strip, then the tool's stages. Each part comes below all that is built, so none moves
+    // what is on screen already; this task only sets up the state they share.
     view! {
-        <header class="top">
-            <div class="intro">
-                <div class="title-row">
-                    <h1>"Latent Lab"</h1>
-                    <LanguageSwitch />
-                </div>
-                <FirstSteps />
-            </div>
-            <div class="pickers">
-                <ModelPicker />
-                <DataPicker />
-            </div>
-        </header>
+        <Later><Header /></Later>
         // The tool: the model read left to right, data → encoder → latent space → decoder →
         // output; the lab's chapters follow it.
+        <Later>
         <TrainingStrip training />
         <ShapeNotice />
         <UpdateNotice />
+        </Later>
         <main>
         <section class="tool" aria-label=tr("the model, from data to output", "模型：从数据到输出")>
             // Each stage in a task of its own (see `Later`), in the page's order, each with the

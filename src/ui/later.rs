@@ -1,10 +1,11 @@
 //! Parts of the page built after the first screen, each in a task of its own. Building the
 //! whole page at once was one long task at start-up (a fifth of a second on a 2-core desktop,
-//! four times that on a phone), during which a tap waits. The tool's stages are built one by
-//! one right after the first paint ([`Later`]); the chapters below it (the training panel
-//! first) only once a reader comes near them ([`WhenNear`]): on a phone they are screens
-//! down, and every visit reads the tool first, so their building (a tenth to a fifth of a
-//! second each on a phone) no longer stands between the page and its first taps.
+//! four times that on a phone), during which a tap waits. The header, the training strip and
+//! the tool's stages are built one by one, top to bottom, right after the first paint
+//! ([`Later`]; the first task only sets up the state they share); the chapters below (the
+//! training panel first) only once a reader comes near them ([`WhenNear`]): on a phone they
+//! are screens down, and every visit reads the tool first, so their building (a tenth to a
+//! fifth of a second each on a phone) no longer stands between the page and its first taps.
 
 use leptos::html::Div;
 use leptos::prelude::*;

@@ -56,7 +56,7 @@ pub mod why;
 pub use app::App;
 
 /// Entry point of the page binary: report panics in the page, then, once the browser has
-/// painted the header index.html brings, mount the app on `<body>` in its place.
+/// painted the header index.html brings, mount the app on `<body>`.
 pub fn start() {
     panic::install_hook();
     // Where the code arrives before the first paint (a fast network), building the app first
@@ -81,13 +81,8 @@ pub fn start() {
 /// How long a page that gets no frame (a background tab) waits before it mounts anyway.
 const MOUNT_AT_THE_LATEST_MS: u64 = 200;
 
+/// The app's own header takes the place of index.html's as it is built (`app::Header`), a
+/// task after this one.
 fn mount() {
-    // The header goes in the same task as the app comes: no frame shows neither, or both.
-    if let Some(boot) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.query_selector("header.boot").ok().flatten())
-    {
-        boot.remove();
-    }
     leptos::mount::mount_to_body(App);
 }
