@@ -1,7 +1,8 @@
 // Lighthouse 12 on the built site (dist/), mobile and desktop presets, in headless Chromium,
 // against a local static server that serves what a host serves (www/e2e/server.mjs: the
 // cross-origin-isolation headers, precompressed files where the build made them).
-// Prints one JSON object: per preset the four category scores and the performance metrics.
+// Prints one JSON object: per preset the four category scores, the performance metrics and
+// Lighthouse's benchmark index of this machine (its speed, which the simulation scales).
 // Usage: node www/bench/lighthouse.mjs [runs]   (the median run per preset is reported)
 //        LH_PRESETS=desktop node www/bench/lighthouse.mjs 10   (one preset only)
 //        LH_DIST=/tmp/other-build/ node www/bench/lighthouse.mjs 5   (another build, to compare)
@@ -65,8 +66,11 @@ try {
       const failing = Object.values(lhr.audits)
         .filter((a) => a.score !== null && a.score < 0.9 && a.scoreDisplayMode !== "informative" && a.scoreDisplayMode !== "manual")
         .map((a) => a.id);
-      all.push({ scores, metrics, lcp_element: lcp, below_90: failing });
-      console.error(`${preset} ${i + 1}/${runs}: ${JSON.stringify(scores)} ${JSON.stringify(metrics)}`);
+      // Lighthouse's own measure of the machine's speed: its simulation scales what it saw
+      // here, so scores taken on machines (or sittings of one VM) of different speed differ.
+      const benchmarkIndex = Math.round(lhr.environment.benchmarkIndex);
+      all.push({ scores, metrics, lcp_element: lcp, below_90: failing, benchmark_index: benchmarkIndex });
+      console.error(`${preset} ${i + 1}/${runs}: ${JSON.stringify(scores)} ${JSON.stringify(metrics)} benchmark index ${benchmarkIndex}`);
     }
     if (all.length === 0) throw new Error(`Lighthouse failed on every ${preset} run`);
     all.sort((a, b) => a.scores.performance - b.scores.performance);
