@@ -59,8 +59,8 @@ test("the page opens with the pretrained model and shows a decoded digit", async
 test("the header painted before the code arrives reads as the app's and gives way to it", async () => {
   // Which header every frame would paint, from the first: the app builds its own a task after
   // it mounts and takes the boot copy out in that task, so no frame has neither or both.
-  const page0 = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
-  await page0.addInitScript(() => {
+  const framesPage = await app.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await framesPage.addInitScript(() => {
     window.__headers = [];
     const look = () => {
       const headers = [...document.querySelectorAll("header.top")];
@@ -69,13 +69,13 @@ test("the header painted before the code arrives reads as the app's and gives wa
     };
     requestAnimationFrame(look);
   });
-  await page0.goto(app.server.url);
-  await page0.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await framesPage.goto(app.server.url);
+  await framesPage.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   // (Frames before the document's body was parsed show nothing yet.)
-  const seen = await page0.evaluate(() => window.__headers);
+  const seen = await framesPage.evaluate(() => window.__headers);
   const frames = [...new Set(seen.slice(Math.max(0, seen.indexOf("boot"))))];
   assert.deepEqual(frames, ["boot", "app"], `the headers frame by frame: ${frames.join(", ")}`);
-  await page0.close();
+  await framesPage.close();
   const { page } = await open();
   const html = await (await fetch(app.server.url)).text();
   const boot = /<header class="top boot">[\s\S]*?<p class="lede">([\s\S]*?)<\/p>/.exec(html);
