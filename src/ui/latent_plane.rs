@@ -74,7 +74,8 @@ pub fn LatentPlane() -> impl IntoView {
     });
 
     // The test digits' codes: encoded when the layer is on and the weights change, at most once
-    // a second (a model in training changes a few times a second), in chunks the page paints
+    // a second (a model in training changes a few times a second) and within the fills' share
+    // of the page's time (a Conv-VAE's pass takes about a second), in chunks the page paints
     // between; a change during a pass is taken up when it ends.
     let codes = StoredValue::new_local(None::<Codes>);
     let codes_drawn = RwSignal::new(0u32);

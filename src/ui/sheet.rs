@@ -3,6 +3,12 @@
 //! in one frame; a convolutional one (about 15× the work per digit) over a few, and the page keeps
 //! answering either way. A newer sheet replaces an older one between rows, and the old one stays
 //! visible until the new one covers it. Used by the manifold chapter and the latent plane.
+//!
+//! A sheet of the same codes for new weights (a run in training sends a few a second) waits
+//! until the sheets' decoding keeps to its share of the page's time ([`next_fill_ms`]): a
+//! Conv-VAE's sheet redrawn at every snapshot took a quarter of a core, which on two cores came
+//! out of the training threads' share. A sheet for new codes (a slider, another pair of
+//! dimensions) starts at once.
 
 use std::sync::Arc;
 
@@ -16,6 +22,7 @@ use super::i18n::Said;
 use super::state::ActiveModel;
 use crate::ml::dataset::ImageShape;
 use crate::ui_logic::pixels::{tile_rgba, GreyAs};
+use crate::ui_logic::refill::next_fill_ms;
 
 /// Decoding time per animation frame before the rest waits for the next frame.
 const FRAME_BUDGET_MS: f64 = 8.0;
@@ -56,6 +63,8 @@ struct Job {
     codes: Vec<f32>,
     next_row: usize,
     started_ms: f64,
+    /// Time spent decoding and painting it so far.
+    busy_ms: f64,
 }
 
 /// What the page can watch of a sheet.
@@ -76,6 +85,11 @@ pub struct Sheet {
     canvas: NodeRef<Canvas>,
     job: StoredValue<Option<Job>, LocalStorage>,
     scheduled: StoredValue<bool, LocalStorage>,
+    /// A sheet for new weights waiting for its turn, and whether a timer will start it.
+    waiting: StoredValue<Option<Job>, LocalStorage>,
+    waiting_timer: StoredValue<bool, LocalStorage>,
+    /// When the last complete sheet started, and the time it spent decoding and painting.
+    last_sheet: StoredValue<Option<(f64, f64)>, LocalStorage>,
     pub status: SheetStatus,
 }
 
@@ -85,6 +99,9 @@ impl Sheet {
             canvas,
             job: StoredValue::new_local(None),
             scheduled: StoredValue::new_local(false),
+            waiting: StoredValue::new_local(None),
+            waiting_timer: StoredValue::new_local(false),
+            last_sheet: StoredValue::new_local(None),
             status: SheetStatus {
                 rows_done: RwSignal::new(0),
                 ms: RwSignal::new(None),
@@ -95,26 +112,62 @@ impl Sheet {
     }
 
     /// Starts decoding `codes` (n² latent vectors, row by row) with `model`, grey shown as
-    /// `grey`; the canvas becomes n image sides square.
+    /// `grey`; the canvas becomes n image sides square. The same codes for another model wait
+    /// for their turn (see the module's docs).
     pub fn draw(self, model: Arc<ActiveModel>, grey: GreyAs, codes: Vec<f32>, n: usize) {
+        let job = Job {
+            model,
+            grey,
+            n,
+            codes,
+            next_row: 0,
+            started_ms: 0.0,
+            busy_ms: 0.0,
+        };
+        let same_view = self.job.with_value(|j| {
+            j.as_ref()
+                .is_some_and(|j| j.n == n && j.grey == grey && j.codes == job.codes)
+        });
+        let due = self
+            .last_sheet
+            .get_value()
+            .map_or(f64::NEG_INFINITY, |(started, busy)| {
+                next_fill_ms(started, busy, 0.0)
+            });
+        let wait = due - now_ms();
+        if same_view && wait > 0.0 {
+            self.waiting.set_value(Some(job));
+            if !self.waiting_timer.get_value() {
+                self.waiting_timer.set_value(true);
+                set_timeout(
+                    move || {
+                        self.waiting_timer.set_value(false);
+                        if let Some(job) = self.waiting.try_update_value(Option::take).flatten() {
+                            self.start(job);
+                        }
+                    },
+                    std::time::Duration::from_millis(wait.ceil() as u64),
+                );
+            }
+            return;
+        }
+        self.waiting.set_value(None);
+        self.start(job);
+    }
+
+    fn start(self, mut job: Job) {
         let Some(el) = self.canvas.get_untracked() else {
             return;
         };
-        let side = (n * model.shape().side) as u32;
+        let side = (job.n * job.model.shape().side) as u32;
         if el.width() != side || el.height() != side {
             el.set_width(side);
             el.set_height(side);
         }
         self.status.rows_done.set(0);
         self.status.ms.set(None);
-        self.job.set_value(Some(Job {
-            model,
-            grey,
-            n,
-            codes,
-            next_row: 0,
-            started_ms: now_ms(),
-        }));
+        job.started_ms = now_ms();
+        self.job.set_value(Some(job));
         if !self.scheduled.get_value() {
             self.scheduled.set_value(true);
             request_animation_frame(move || self.pump());
@@ -125,6 +178,7 @@ impl Sheet {
     /// leave an old one standing).
     pub fn clear(self) {
         self.job.set_value(None);
+        self.waiting.set_value(None);
         self.status.ms.set(None);
         self.status.rows_done.set(0);
         if let Some(el) = self.canvas.get_untracked() {
@@ -143,6 +197,7 @@ impl Sheet {
         };
         let frame_start = now_ms();
         loop {
+            let row_start = now_ms();
             let step = self.job.try_update_value(|slot| {
                 let j = slot.as_mut()?;
                 if j.next_row >= j.n {
@@ -165,9 +220,10 @@ impl Sheet {
                         paint_row(&canvas, row, look, &pixels, j.n)
                     });
                 j.next_row += 1;
-                Some((row, j.n, j.started_ms, result))
+                j.busy_ms += now_ms() - row_start;
+                Some((row, j.n, j.started_ms, j.busy_ms, result))
             });
-            let Some(Some((row, n, started, result))) = step else {
+            let Some(Some((row, n, started, busy, result))) = step else {
                 return;
             };
             if let Err(message) = result {
@@ -177,6 +233,7 @@ impl Sheet {
             }
             self.status.rows_done.set(row + 1);
             if row + 1 == n {
+                self.last_sheet.set_value(Some((started, busy)));
                 self.status.ms.set(Some(now_ms() - started));
                 self.status.sheets.update(|k| *k += 1);
                 self.status.error.set(None);

@@ -13,6 +13,7 @@ use wasm_bindgen::JsCast;
 
 use super::clock::now_ms;
 use super::state::Lab;
+use crate::ui_logic::refill::next_fill_ms;
 
 /// How far below the screen a part counts as in view already, so it is filled by the time it
 /// is read.
@@ -178,9 +179,11 @@ pub fn fill_when_shown<K>(
 }
 
 /// Calls `fill` while `wanted` holds and `key` differs from the last fill's, at most once
-/// every `gap_ms` (a check that comes sooner waits for the gap, then looks again). `key` gives
-/// `None` while filling cannot start (the digits not loaded yet, a fill still running); it is
-/// tracked, so the check runs again when that changes.
+/// every `gap_ms`, and no sooner than keeps the fills to their share of the page's time
+/// ([`next_fill_ms`]: a Conv-VAE's fill takes a second); a check that comes sooner waits, then
+/// looks again. `key` gives `None` while filling cannot start (the digits not loaded yet, a
+/// fill still running); it is tracked, so the check runs again when that changes, and the
+/// first `Some` after a fill started is where that fill ended.
 pub fn fill_when<K>(
     wanted: Signal<bool>,
     gap_ms: f64,
@@ -190,21 +193,31 @@ pub fn fill_when<K>(
     K: PartialEq + 'static,
 {
     let last = StoredValue::new_local(None::<K>);
-    let last_ms = StoredValue::new_local(f64::NEG_INFINITY);
+    // When the last fill started, until it is seen to have ended.
+    let running_since = StoredValue::new_local(None::<f64>);
+    let next_ms = StoredValue::new_local(f64::NEG_INFINITY);
     let again = RwSignal::new(0u32);
     let waiting = StoredValue::new_local(false);
     Effect::new(move |_| {
         again.track();
+        // Read (and tracked) whether wanted or not, so that a fill's end is seen when it comes.
+        let key = key();
+        if key.is_some() {
+            if let Some(started) = running_since.get_value() {
+                running_since.set_value(None);
+                next_ms.set_value(next_fill_ms(started, now_ms() - started, gap_ms));
+            }
+        }
         if !wanted.get() {
             return;
         }
-        let Some(k) = key() else {
+        let Some(k) = key else {
             return;
         };
         if last.with_value(|l| l.as_ref() == Some(&k)) {
             return;
         }
-        let wait = gap_ms - (now_ms() - last_ms.get_value());
+        let wait = next_ms.get_value() - now_ms();
         if wait > 0.0 {
             if !waiting.get_value() {
                 waiting.set_value(true);
@@ -219,7 +232,9 @@ pub fn fill_when<K>(
             return;
         }
         last.set_value(Some(k));
-        last_ms.set_value(now_ms());
+        let now = now_ms();
+        running_since.set_value(Some(now));
+        next_ms.set_value(now + gap_ms);
         fill();
     });
 }

@@ -13,6 +13,7 @@ pub mod palette;
 pub mod picture;
 pub mod pixels;
 pub mod plane;
+pub mod refill;
 pub mod run_words;
 pub mod said;
 pub mod share_link;
