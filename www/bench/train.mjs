@@ -1,7 +1,8 @@
 // Worker training benchmark: starts training in the trunk-built app (dist/) in headless
 // Chromium (cross-origin isolated, so on two threads where there are two cores) and samples the worker's reported throughput once a second after a warm-up; records,
 // meanwhile, the page's main-thread tasks over 50 ms and its longest gap between two animation
-// frames (training must not stall the page), and how fast a Pause is answered.
+// frames (training must not stall the page), the share of a core the page's thread was busy
+// (on two cores it comes out of the training threads'), and how fast a Pause is answered.
 // Prints one JSON object (a table on stderr). It never fails on a time.
 //
 // Usage: trunk build --release && node www/bench/train.mjs [seconds per model] [--only conv|mlp]
@@ -60,6 +61,12 @@ try {
     // Steps done over the whole window (scoring the test digits after each epoch included), as
     // well as the page's once-a-second readings, which dip and peak around those pauses.
     const step = async () => Number(/step (\d+) of/.exec(await page.textContent(".progress-text"))?.[1]);
+    // The page's own share of a core meanwhile (Chromium's summed main-thread task time): on
+    // two cores, what the page takes comes out of the training threads' share.
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send("Performance.enable");
+    const taskSeconds = async () => (await cdp.send("Performance.getMetrics")).metrics.find((m) => m.name === "TaskDuration").value;
+    const busy0 = await taskSeconds();
     const [step0, t0] = [await step(), Date.now()];
     const rates = [];
     for (let i = 0; i < seconds; i++) {
@@ -69,6 +76,7 @@ try {
       if (Number.isFinite(rate) && rate > 0) rates.push(rate);
     }
     const overall = ((await step()) - step0) * c.batch / ((Date.now() - t0) / 1000);
+    const pageBusy = (await taskSeconds() - busy0) / ((Date.now() - t0) / 1000);
     const stalls = await page.evaluate(() => ({ longTasks: window.__longTasks, frameGap: window.__maxFrameGap }));
     // How long the worker takes to answer a command while training: Pause until the page
     // shows the paused state (a worker slice, plus the message round trip).
@@ -102,6 +110,7 @@ try {
       main_thread_tasks_over_50ms: stalls.longTasks.length,
       longest_main_thread_task_ms: Math.round(Math.max(0, ...stalls.longTasks)),
       longest_frame_gap_ms: Math.round(stalls.frameGap * 10) / 10,
+      page_main_thread_busy_pct: Math.round(pageBusy * 1000) / 10,
     });
     await page.close();
   }
@@ -113,7 +122,7 @@ console.error("worker training (headless Chromium)");
 for (const r of rows) {
   console.error(
     `${r.model.padEnd(28)} ${r.threads} thread(s), overall ${String(r.samples_per_sec_overall).padStart(6)} samples/s, readings' median ${r.samples_per_sec_median} (min ${r.samples_per_sec_min}, max ${r.samples_per_sec_max}); pause answered in ${r.pause_answered_ms} ms; ` +
-      `page while training: ${r.main_thread_tasks_over_50ms} tasks over 50 ms, longest frame gap ${r.longest_frame_gap_ms} ms`,
+      `page while training: busy ${r.page_main_thread_busy_pct}%, ${r.main_thread_tasks_over_50ms} tasks over 50 ms, longest frame gap ${r.longest_frame_gap_ms} ms`,
   );
 }
 console.log(JSON.stringify({ worker_training: rows }));
