@@ -289,19 +289,41 @@ mod wasm_kernels {
         }
     }
 
+    /// The largest difference between two results of one length.
+    fn largest_gap(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len());
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
+
     #[wasm_bindgen_test]
     fn packed_decoding_matches_candle() {
         let f = common::fixture();
-        let packed = f.model.packed_decoder().unwrap().unwrap();
+        let packed = f.model.packed_decoder().unwrap();
         let zs = Rng::new(8).normal_vec(37 * common::LATENT);
         let fast = packed.decode_pixels(&zs, 37).unwrap();
         let plain = decode_many(&f.model, &zs, 37).unwrap();
-        let diff = fast
-            .iter()
-            .zip(&plain)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0, f32::max);
+        let diff = largest_gap(&fast, &plain);
         assert!(diff < 1e-5, "off by {diff}");
+    }
+
+    #[wasm_bindgen_test]
+    fn packed_conv_decoding_matches_candles_sparse_ops() {
+        use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+        // 16 channels: the inner transposed convolution fills a panel, and candle's path takes
+        // the pixel lists for it too.
+        let config = ModelConfig::new(ModelKind::ConvVae, 8, 16);
+        let model = Model::new(config, &mut Rng::new(9)).unwrap();
+        let packed = model.packed_decoder().unwrap();
+        for count in [1, 12] {
+            let zs = Rng::new(10).normal_vec(count * 8);
+            let fast = packed.decode_pixels(&zs, count).unwrap();
+            let plain = decode_many(&model, &zs, count).unwrap();
+            let diff = largest_gap(&fast, &plain);
+            assert!(diff < 1e-5, "{count} codes: off by {diff}");
+        }
     }
 
     #[wasm_bindgen_test]

@@ -140,10 +140,7 @@ mod native {
         let shapes = shapes_throughput()?;
 
         let model = Model::new(mlp, &mut Rng::new(1)).map_err(|e| e.to_string())?;
-        let packed = model
-            .packed_decoder()
-            .map_err(|e| e.to_string())?
-            .ok_or("the MLP-VAE packs its decoder")?;
+        let packed = model.packed_decoder().map_err(|e| e.to_string())?;
         let z = Rng::new(2).normal_vec(20);
         let hundred_codes = grid_codes(&z, 0, 1, 10);
         let grid_codes15 = grid_codes(&z, 0, 1, 15);

@@ -1,5 +1,6 @@
-//! Test support: how far apart two tensors are, for the ops that are checked against candle's
-//! plain path (`sparse_affine`, `input_linear`, `conv_op`).
+//! Test support: how far apart two results are, for the ops and kernels that are checked
+//! against candle's plain path or a definition (`sparse_affine`, `input_linear`, `conv_op`,
+//! `kernels`, the packed decoders).
 
 use candle_core::Tensor;
 
@@ -10,4 +11,13 @@ pub(crate) fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
         .and_then(|d| d.max_all())
         .and_then(|d| d.to_scalar::<f32>())
         .unwrap()
+}
+
+/// The largest elementwise difference between two slices of one length.
+pub(crate) fn max_abs_diff_values(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "two results of different lengths");
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
 }

@@ -33,8 +33,8 @@ pub struct ActiveModel {
     /// and again for another test set.
     test_scores: Mutex<Option<ScoredSet>>,
     scoring: AtomicBool,
-    /// The decoder packed once for decoding on every frame (MLP models; the page never trains
-    /// its copy, so the packed weights stay right). `None` decodes through candle.
+    /// The decoder packed once for decoding on every frame (the page never trains its copy,
+    /// so the packed weights stay right). `None` (packing failed) decodes through candle.
     packed: Option<PackedDecoder>,
     /// The encoder's means packed for plotting a set (MLP models), on first need: a model only
     /// decoded never pays for it. `None` inside encodes through candle.
@@ -50,7 +50,7 @@ impl ActiveModel {
             scoring: AtomicBool::new(false),
             // Packing only copies weights that were just read; if it failed anyway, candle's
             // path still decodes the same digits.
-            packed: model.packed_decoder().ok().flatten(),
+            packed: model.packed_decoder().ok(),
             packed_encoder: OnceLock::new(),
             model,
         }

@@ -3,13 +3,14 @@
 // pretrained model, and prints one JSON object (a table on stderr). It never fails on a time.
 //
 // Usage: trunk build --release && node www/bench/page.mjs
+//        PAGE_DIST=/path/to/other/dist/ node www/bench/page.mjs   (another build)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
 import { readThrough } from "../e2e/read-through.mjs";
 
-const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+const dist = process.env.PAGE_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 const MODELS = ["mlp-vae-z2", "mlp-vae-z16", "conv-vae-z16", "ae-z16"];
 
 const server = await serve(dist);

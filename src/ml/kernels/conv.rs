@@ -107,6 +107,7 @@ pub(super) fn connections(images: usize, side: usize) -> Vec<(usize, [usize; 3],
 mod tests {
     use super::*;
     use crate::ml::rng::Rng;
+    use crate::ml::tensor_diff::max_abs_diff_values;
 
     #[test]
     fn a_convolution_of_pixel_lists_matches_its_definition() {
@@ -131,11 +132,7 @@ mod tests {
                     want[r * out + o] += x[p * channels + c] * w[(o * channels + c) * TAPS + t];
                 }
             }
-            let diff = y
-                .iter()
-                .zip(&want)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0f32, f32::max);
+            let diff = max_abs_diff_values(&y, &want);
             assert!(
                 diff < 1e-4,
                 "{:?}: off by {diff}",

@@ -48,59 +48,106 @@ fn slots(py: usize, px: usize) -> [(isize, isize, usize); 4] {
 /// transposed convolution's weight.
 pub fn transposed_conv(x: &SparseRows, w: &[f32], images: usize, side: usize, y: &mut [f32]) {
     let channels = x.width();
-    let (plane, up) = (side * side, 2 * side);
     let out = w.len() / (channels * KERNEL * KERNEL).max(1);
-    assert!(
-        x.rows() == images * plane
-            && w.len() == channels * out * KERNEL * KERNEL
-            && y.len() == images * up * up * out,
-        "transposed convolution: {} pixels of {channels} channels for {images} images of side \
-         {side}, {} weights, {} outputs",
-        x.rows(),
-        w.len(),
-        y.len()
-    );
-    for (py, px) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
-        let slots = slots(py, px);
-        // Row `s·in + c` of the stack is input channel c's weights through slot s's tap.
-        let mut stacked = vec![0.0f32; 4 * channels * out];
-        for (s, &(_, _, tap)) in slots.iter().enumerate() {
-            for c in 0..channels {
-                let row = &mut stacked[(s * channels + c) * out..][..out];
-                for (o, v) in row.iter_mut().enumerate() {
-                    *v = w[(c * out + o) * KERNEL * KERNEL + tap];
+    DeconvPanels::new(w, channels, out).apply(x, images, side, y);
+}
+
+/// A transposed convolution's weight packed for [`transposed_conv`]: for each output parity,
+/// its four taps' weights stacked (`4·in × out`) and cut into panels. A weight that stays the
+/// same over many calls (the page decoding with one model) is packed once.
+#[derive(Debug, Clone)]
+pub struct DeconvPanels {
+    channels: usize,
+    out: usize,
+    /// By parity, in the order `(0, 0), (0, 1), (1, 0), (1, 1)` ([`PARITIES`]).
+    parities: [Panels; 4],
+}
+
+/// The output parities (row, column), in the order [`DeconvPanels`] keeps them.
+const PARITIES: [(usize, usize); 4] = [(0, 0), (0, 1), (1, 0), (1, 1)];
+
+impl DeconvPanels {
+    /// Packs `w`, `(channels, out, 4, 4)` as candle lays out a transposed convolution's weight.
+    pub fn new(w: &[f32], channels: usize, out: usize) -> Self {
+        assert_eq!(
+            w.len(),
+            channels * out * KERNEL * KERNEL,
+            "transposed convolution: a ({channels}, {out}, 4, 4) weight"
+        );
+        let parities = PARITIES.map(|(py, px)| {
+            // Row `s·in + c` of the stack is input channel c's weights through slot s's tap.
+            let mut stacked = vec![0.0f32; 4 * channels * out];
+            for (s, &(_, _, tap)) in slots(py, px).iter().enumerate() {
+                for c in 0..channels {
+                    let row = &mut stacked[(s * channels + c) * out..][..out];
+                    for (o, v) in row.iter_mut().enumerate() {
+                        *v = w[(c * out + o) * KERNEL * KERNEL + tap];
+                    }
                 }
             }
+            Panels::from_rows(&stacked, 4 * channels, out)
+        });
+        Self {
+            channels,
+            out,
+            parities,
         }
-        let panels = Panels::from_rows(&stacked, 4 * channels, out);
-        // Each output row's segments, rewritten row by row (only the first `count` are read).
-        let mut segments: [Segment; 4] = [(&[], &[], &[]); 4];
-        for q in 0..out.div_ceil(PANEL) {
-            let panel = panels.panel(q);
-            let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
-            for (n, a, b) in
-                (0..images).flat_map(|n| (0..plane).map(move |i| (n, i / side, i % side)))
-            {
-                // The input pixels this output pixel reads, each with its slot's weights.
-                let mut count = 0;
-                for (s, &(dy, dx, _)) in slots.iter().enumerate() {
-                    let (Some(iy), Some(ix)) = (
-                        a.checked_add_signed(dy).filter(|&i| i < side),
-                        b.checked_add_signed(dx).filter(|&i| i < side),
-                    ) else {
-                        continue;
-                    };
-                    let (columns, values) = x.row(n * plane + iy * side + ix);
-                    let weights = &panel[s * channels * PANEL..(s + 1) * channels * PANEL];
-                    segments[count] = (columns, values, weights);
-                    count += 1;
+    }
+
+    /// Output channels.
+    pub fn outputs(&self) -> usize {
+        self.out
+    }
+
+    /// [`transposed_conv`] by the packed weight: adds to `y`, channels last `(images, 2·side,
+    /// 2·side, out)`, the transposed convolution of the images whose pixels' non-zeros are the
+    /// rows of `x`.
+    pub fn apply(&self, x: &SparseRows, images: usize, side: usize, y: &mut [f32]) {
+        let (channels, out) = (self.channels, self.out);
+        let (plane, up) = (side * side, 2 * side);
+        assert!(
+            x.rows() == images * plane
+                && x.width() == channels
+                && y.len() == images * up * up * out,
+            "transposed convolution: {} pixels of {} channels for {images} images of side \
+             {side}, weights for {channels} channels, {} outputs",
+            x.rows(),
+            x.width(),
+            y.len()
+        );
+        for (&(py, px), panels) in PARITIES.iter().zip(&self.parities) {
+            let slots = slots(py, px);
+            // Each output row's segments, rewritten row by row (only the first `count` are
+            // read).
+            let mut segments: [Segment; 4] = [(&[], &[], &[]); 4];
+            for q in 0..out.div_ceil(PANEL) {
+                let panel = panels.panel(q);
+                let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
+                for (n, a, b) in
+                    (0..images).flat_map(|n| (0..plane).map(move |i| (n, i / side, i % side)))
+                {
+                    // The input pixels this output pixel reads, each with its slot's weights.
+                    let mut count = 0;
+                    for (s, &(dy, dx, _)) in slots.iter().enumerate() {
+                        let (Some(iy), Some(ix)) = (
+                            a.checked_add_signed(dy).filter(|&i| i < side),
+                            b.checked_add_signed(dx).filter(|&i| i < side),
+                        ) else {
+                            continue;
+                        };
+                        let (columns, values) = x.row(n * plane + iy * side + ix);
+                        let weights = &panel[s * channels * PANEL..(s + 1) * channels * PANEL];
+                        segments[count] = (columns, values, weights);
+                        count += 1;
+                    }
+                    let segments = segments[..count].iter().copied();
+                    let pixel = (n * up * up + (2 * a + py) * up + 2 * b + px) * out + j0;
+                    let dst = &mut y[pixel..pixel + width];
+                    // SAFETY: `x`'s column indices are below its width, `channels` (asserted),
+                    // so every row p·16..p·16 + 16 they pick lies inside their slot's
+                    // `channels·16` weights.
+                    unsafe { panel_row(segments, dst) };
                 }
-                let segments = segments[..count].iter().copied();
-                let pixel = (n * up * up + (2 * a + py) * up + 2 * b + px) * out + j0;
-                let dst = &mut y[pixel..pixel + width];
-                // SAFETY: `x`'s column indices are below its width, `channels`, so every row
-                // p·16..p·16 + 16 they pick lies inside their slot's `channels·16` weights.
-                unsafe { panel_row(segments, dst) };
             }
         }
     }

@@ -289,6 +289,7 @@ mod tests {
     use super::*;
     use crate::ml::kernels::transpose::transpose;
     use crate::ml::rng::Rng;
+    use crate::ml::tensor_diff::max_abs_diff_values;
 
     /// A rows×cols matrix with about `density` of its entries non-zero.
     fn sparse_matrix(rng: &mut Rng, rows: usize, cols: usize, density: f32) -> Vec<f32> {
@@ -317,13 +318,6 @@ mod tests {
         c.into_iter().map(|v| v as f32).collect()
     }
 
-    fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f32::max)
-    }
-
     #[test]
     fn sparse_product_matches_the_plain_product_for_every_width() {
         let mut rng = Rng::new(3);
@@ -342,7 +336,7 @@ mod tests {
             for (e, s) in expected.iter_mut().zip(&start) {
                 *e += s;
             }
-            let diff = max_abs_diff(&c, &expected);
+            let diff = max_abs_diff_values(&c, &expected);
             assert!(diff < 1e-4, "{m}×{k}·{k}×{n}: off by {diff}");
         }
     }
@@ -360,7 +354,7 @@ mod tests {
         sparse_times_dense(&columns, &Panels::from_rows(&g, m, n), &mut xt_g);
         let mut xt = vec![0.0; k * m];
         transpose(&x, m, k, &mut xt);
-        let diff = max_abs_diff(&xt_g, &plain_product(&xt, &g, k, m, n));
+        let diff = max_abs_diff_values(&xt_g, &plain_product(&xt, &g, k, m, n));
         assert!(diff < 1e-4, "xᵀ·g off by {diff}");
     }
 

@@ -262,17 +262,10 @@ mod tests {
     use super::*;
     use crate::ml::kernels::conv::connections;
     use crate::ml::rng::Rng;
+    use crate::ml::tensor_diff::max_abs_diff_values;
 
     fn rectified(rng: &mut Rng, n: usize) -> Vec<f32> {
         rng.normal_vec(n).into_iter().map(|v| v.max(0.0)).collect()
-    }
-
-    fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len());
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| (x - y).abs())
-            .fold(0.0, f32::max)
     }
 
     #[test]
@@ -294,7 +287,10 @@ mod tests {
                 }
             }
             let grad_w = conv_weight_grad(&pixels, &g, images, side);
-            assert!(max_abs_diff(&grad_w, &want) < 1e-4, "weights of {shape:?}");
+            assert!(
+                max_abs_diff_values(&grad_w, &want) < 1e-4,
+                "weights of {shape:?}"
+            );
 
             // The transposed convolution from `half` up to `side` connects the same pixels the
             // other way: its input is the small side, its output gradient the large one.
@@ -311,7 +307,7 @@ mod tests {
             }
             let grad_w = deconv_weight_grad(&pixels, &g, images, half);
             assert!(
-                max_abs_diff(&grad_w, &want) < 1e-4,
+                max_abs_diff_values(&grad_w, &want) < 1e-4,
                 "transposed weights of {shape:?}"
             );
         }

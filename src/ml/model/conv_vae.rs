@@ -97,6 +97,16 @@ impl ConvVae {
         Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
     }
 
+    /// The decoder's parts, for packing it ([`super::PackedDecoder`]): the projection, the
+    /// smallest grid's channels and side, and the transposed convolutions, widest first.
+    pub(super) fn decoder_parts(&self) -> (&Linear, (usize, usize), &[DeconvUp]) {
+        (
+            &self.project,
+            (self.deep_channels, self.deep_side),
+            &self.deconvs,
+        )
+    }
+
     /// Logits of every pixel and channel, `(n, values)`, channel-planar.
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
         let n = z.dim(0)?;

@@ -58,6 +58,13 @@ pub fn deconv_up(in_channels: usize, out_channels: usize, vb: VarBuilder) -> Res
     })
 }
 
+impl DeconvUp {
+    /// The weight `(in, out, 4, 4)` and the bias `(out)`.
+    pub fn parameters(&self) -> [&Tensor; 2] {
+        [&self.weight, &self.bias]
+    }
+}
+
 impl Module for DeconvUp {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         conv_op::deconv_up(x, &self.weight, &self.bias)

@@ -12,6 +12,7 @@ pub mod init;
 mod input_linear;
 mod layers;
 mod mlp_vae;
+mod packed_conv;
 mod packed_decoder;
 mod packed_encoder;
 mod packed_mlp;
@@ -215,14 +216,13 @@ impl Model {
         }
     }
 
-    /// The decoder packed for fast repeated decoding, for the MLP models (the Conv-VAE's
-    /// transposed convolutions stay with candle). A snapshot: later changes to the parameters
-    /// do not reach it.
-    pub fn packed_decoder(&self) -> Result<Option<PackedDecoder>> {
+    /// The decoder packed for fast repeated decoding. A snapshot: later changes to the
+    /// parameters do not reach it.
+    pub fn packed_decoder(&self) -> Result<PackedDecoder> {
         match &self.network {
-            Network::MlpVae(m) => PackedDecoder::new(m.decoder()).map(Some),
-            Network::Autoencoder(m) => PackedDecoder::new(m.decoder()).map(Some),
-            Network::ConvVae(_) => Ok(None),
+            Network::MlpVae(m) => PackedDecoder::new(m.decoder()),
+            Network::Autoencoder(m) => PackedDecoder::new(m.decoder()),
+            Network::ConvVae(m) => PackedDecoder::conv(m),
         }
     }
 
