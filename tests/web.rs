@@ -310,19 +310,30 @@ mod wasm_kernels {
     }
 
     #[wasm_bindgen_test]
-    fn packed_conv_decoding_matches_candles_sparse_ops() {
+    fn packed_conv_decoding_and_means_match_candles_sparse_ops() {
+        use latent_lab::ml::data::IMAGE_PIXELS;
+        use latent_lab::ml::explore::encode_means;
         use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
-        // 16 channels: the inner transposed convolution fills a panel, and candle's path takes
-        // the pixel lists for it too.
+        // 16 channels: the inner layers fill a panel, and candle's path takes the pixel lists
+        // for them too.
         let config = ModelConfig::new(ModelKind::ConvVae, 8, 16);
         let model = Model::new(config, &mut Rng::new(9)).unwrap();
-        let packed = model.packed_decoder().unwrap();
-        for count in [1, 12] {
+        let (decoder, encoder) = (
+            model.packed_decoder().unwrap(),
+            model.packed_encoder().unwrap(),
+        );
+        let f = common::fixture();
+        for count in [1, common::BATCH] {
             let zs = Rng::new(10).normal_vec(count * 8);
-            let fast = packed.decode_pixels(&zs, count).unwrap();
+            let fast = decoder.decode_pixels(&zs, count).unwrap();
             let plain = decode_many(&model, &zs, count).unwrap();
             let diff = largest_gap(&fast, &plain);
             assert!(diff < 1e-5, "{count} codes: off by {diff}");
+            let images = &f.x[..count * IMAGE_PIXELS];
+            let fast = encoder.encode_means(images, count).unwrap();
+            let plain = encode_means(&model, images, count).unwrap();
+            let diff = largest_gap(&fast, &plain);
+            assert!(diff < 1e-4, "{count} images: off by {diff}");
         }
     }
 
@@ -330,7 +341,7 @@ mod wasm_kernels {
     fn packed_means_match_candle() {
         let f = common::fixture();
         let m = &f.model;
-        let packed = m.packed_encoder().unwrap().unwrap();
+        let packed = m.packed_encoder().unwrap();
         let fast = packed.encode_means(&f.x, common::BATCH).unwrap();
         let (e, eb) = (
             var(m, "encoder.hidden.weight"),

@@ -1,5 +1,5 @@
-//! Fast, vectorisable e^−a, ln(1 + t) and the logistic sigmoid for the hot loops (the fused
-//! loss, decoding to pixels).
+//! Fast, vectorisable e^−a, ln(1 + t), the logistic sigmoid and the ReLU for the hot loops (the
+//! fused loss, decoding to pixels, the packed layers).
 //!
 //! On wasm32 `f32::exp` and `f32::ln_1p` are calls into a software `libm`, one element at a
 //! time; these are short polynomials with no calls and no data-dependent branches, so the
@@ -68,6 +68,14 @@ impl CustomOp1 for Sigmoid {
         let logits = f32_slice(storage, layout, "sigmoid's input")?;
         let out = logits.iter().map(|&l| sigmoid(l)).collect();
         Ok((CpuStorage::F32(out), layout.shape().clone()))
+    }
+}
+
+/// max(v, 0) for every value, in place. Not `f32::max`: in wasm that is a libm call that keeps
+/// the loop scalar.
+pub fn relu_in_place(values: &mut [f32]) {
+    for v in values {
+        *v = if *v > 0.0 { *v } else { 0.0 };
     }
 }
 

@@ -36,7 +36,7 @@ pub struct ActiveModel {
     /// The decoder packed once for decoding on every frame (the page never trains its copy,
     /// so the packed weights stay right). `None` (packing failed) decodes through candle.
     packed: Option<PackedDecoder>,
-    /// The encoder's means packed for plotting a set (MLP models), on first need: a model only
+    /// The encoder's means packed for plotting a set, on first need: a model only
     /// decoded never pays for it. `None` inside encodes through candle.
     packed_encoder: OnceLock<Option<PackedEncoder>>,
 }
@@ -109,7 +109,7 @@ impl ActiveModel {
         }
         let packed = self
             .packed_encoder
-            .get_or_init(|| self.model.packed_encoder().ok().flatten());
+            .get_or_init(|| self.model.packed_encoder().ok());
         in_slices(set.len(), ENCODE_PIECE, |range| {
             let images = set.images(range.clone());
             means.extend(match packed {

@@ -1,5 +1,5 @@
-//! In-page benchmark (shown when the URL has `?bench`): times the page's own decode, grid and
-//! draw→reconstruct paths on the active model and prints the medians as JSON, for
+//! In-page benchmark (shown when the URL has `?bench`): times the page's own decode, grid,
+//! draw→reconstruct and plotting paths on the active model and prints the medians as JSON, for
 //! `www/bench/page.mjs` to collect. It measures; it never judges.
 
 use leptos::prelude::*;
@@ -9,7 +9,7 @@ use super::i18n::tr;
 use super::sketch::PAD_SIDE;
 use super::state::{use_lab, ActiveModel};
 use crate::ml::data::{ImageSet, IMAGE_SIDE};
-use crate::ml::explore::{encode_one, grid_codes, neg_elbo_one};
+use crate::ml::explore::{encode_means, encode_one, grid_codes, neg_elbo_one};
 use crate::ml::preprocess::mnist_like;
 use crate::ml::rng::Rng;
 
@@ -19,6 +19,9 @@ pub fn requested() -> bool {
         .and_then(|w| w.location().search().ok())
         .is_some_and(|q| q.contains("bench"))
 }
+
+/// Test images whose means the benchmark encodes (a quarter of the digits' test set).
+const PLOTTED: usize = 500;
 
 /// Median of `runs` timings of `f`, in ms, after one untimed warm-up call. A failing call ends
 /// the measurement with its error: a failure must never pass for a fast success.
@@ -76,8 +79,22 @@ async fn run(active: &ActiveModel, test: Option<&ImageSet>) -> Result<String, St
         }
         None => "null".to_string(),
     };
+    // What the latent plane and the scatter do with a set: its means, by the packed encoder
+    // the page uses, then by candle's path for the ratio.
+    let plot = match test.filter(|t| t.len() >= PLOTTED) {
+        Some(test) => {
+            yield_to_browser().await;
+            let images = test.images(0..PLOTTED);
+            let packed = model.packed_encoder().map_err(|e| e.to_string())?;
+            let fast = median_ms(5, || packed.encode_means(images, PLOTTED).map(drop))?;
+            yield_to_browser().await;
+            let plain = median_ms(5, || encode_means(model, images, PLOTTED).map(drop))?;
+            format!("{fast:.3},\"plot_500_candle_ms\":{plain:.3}")
+        }
+        None => "null,\"plot_500_candle_ms\":null".to_string(),
+    };
     Ok(format!(
-        r#"{{"model":"{}","decode_1_ms":{one:.4},"decode_10x10_ms":{grid10:.4},"decode_15x15_ms":{grid15:.4},"draw_to_reconstruct_ms":{draw},"cross_origin_isolated":{}}}"#,
+        r#"{{"model":"{}","decode_1_ms":{one:.4},"decode_10x10_ms":{grid10:.4},"decode_15x15_ms":{grid15:.4},"draw_to_reconstruct_ms":{draw},"plot_500_ms":{plot},"cross_origin_isolated":{}}}"#,
         active.id,
         js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
             .ok()

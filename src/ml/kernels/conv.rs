@@ -30,53 +30,91 @@ fn source(o: usize, k: usize, side: usize) -> Option<usize> {
 /// candle lays out a convolution's weight.
 pub fn conv_rows(x: &SparseRows, w: &[f32], images: usize, side: usize, y: &mut [f32]) {
     let channels = x.width();
-    let half = side / 2;
     let out = w.len() / (channels * TAPS).max(1);
-    assert!(
-        side.is_multiple_of(2)
-            && x.rows() == images * side * side
-            && w.len() == out * channels * TAPS
-            && y.len() == images * half * half * out,
-        "convolution: {} pixels of {channels} channels for {images} images of side {side}, \
-         {} weights, {} outputs",
-        x.rows(),
-        w.len(),
-        y.len()
-    );
-    // Row `t·in + c` of the stack is input channel c's weights through tap t.
-    let mut stacked = vec![0.0f32; TAPS * channels * out];
-    for (t, c) in (0..TAPS).flat_map(|t| (0..channels).map(move |c| (t, c))) {
-        let row = &mut stacked[(t * channels + c) * out..][..out];
-        for (o, v) in row.iter_mut().enumerate() {
-            *v = w[(o * channels + c) * TAPS + t];
+    ConvPanels::new(w, out, channels).apply(x, images, side, y);
+}
+
+/// A convolution's weight packed for [`conv_rows`]: its 16 taps' weights stacked (`16·in ×
+/// out`) and cut into panels. A weight that stays the same over many calls (the page encoding
+/// with one model) is packed once.
+#[derive(Debug, Clone)]
+pub struct ConvPanels {
+    channels: usize,
+    out: usize,
+    panels: Panels,
+}
+
+impl ConvPanels {
+    /// Packs `w`, `(out, channels, 4, 4)` as candle lays out a convolution's weight.
+    pub fn new(w: &[f32], out: usize, channels: usize) -> Self {
+        assert_eq!(
+            w.len(),
+            out * channels * TAPS,
+            "convolution: an ({out}, {channels}, 4, 4) weight"
+        );
+        // Row `t·in + c` of the stack is input channel c's weights through tap t.
+        let mut stacked = vec![0.0f32; TAPS * channels * out];
+        for (t, c) in (0..TAPS).flat_map(|t| (0..channels).map(move |c| (t, c))) {
+            let row = &mut stacked[(t * channels + c) * out..][..out];
+            for (o, v) in row.iter_mut().enumerate() {
+                *v = w[(o * channels + c) * TAPS + t];
+            }
+        }
+        Self {
+            channels,
+            out,
+            panels: Panels::from_rows(&stacked, TAPS * channels, out),
         }
     }
-    let panels = Panels::from_rows(&stacked, TAPS * channels, out);
-    // Each output row's segments, rewritten row by row (only the first `count` are read).
-    let mut segments: [Segment; TAPS] = [(&[], &[], &[]); TAPS];
-    for q in 0..out.div_ceil(PANEL) {
-        let panel = panels.panel(q);
-        let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
-        for (r, dst) in y.chunks_exact_mut(out).enumerate() {
-            let (n, oy, ox) = (r / (half * half), r / half % half, r % half);
-            let mut count = 0;
-            for (t, (ky, kx)) in (0..KERNEL)
-                .flat_map(|ky| (0..KERNEL).map(move |kx| (ky, kx)))
-                .enumerate()
-            {
-                let (Some(iy), Some(ix)) = (source(oy, ky, side), source(ox, kx, side)) else {
-                    continue;
-                };
-                let (columns, values) = x.row((n * side + iy) * side + ix);
-                let weights = &panel[t * channels * PANEL..(t + 1) * channels * PANEL];
-                segments[count] = (columns, values, weights);
-                count += 1;
+
+    /// Output channels.
+    pub fn outputs(&self) -> usize {
+        self.out
+    }
+
+    /// [`conv_rows`] by the packed weight: adds to `y`, `(images·half², out)`, the convolution
+    /// of the images whose pixels' non-zeros are the rows of `x`.
+    pub fn apply(&self, x: &SparseRows, images: usize, side: usize, y: &mut [f32]) {
+        let (channels, out) = (self.channels, self.out);
+        let half = side / 2;
+        assert!(
+            side.is_multiple_of(2)
+                && x.rows() == images * side * side
+                && x.width() == channels
+                && y.len() == images * half * half * out,
+            "convolution: {} pixels of {} channels for {images} images of side {side}, \
+             weights for {channels} channels, {} outputs",
+            x.rows(),
+            x.width(),
+            y.len()
+        );
+        // Each output row's segments, rewritten row by row (only the first `count` are read).
+        let mut segments: [Segment; TAPS] = [(&[], &[], &[]); TAPS];
+        for q in 0..out.div_ceil(PANEL) {
+            let panel = self.panels.panel(q);
+            let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
+            for (r, dst) in y.chunks_exact_mut(out).enumerate() {
+                let (n, oy, ox) = (r / (half * half), r / half % half, r % half);
+                let mut count = 0;
+                for (t, (ky, kx)) in (0..KERNEL)
+                    .flat_map(|ky| (0..KERNEL).map(move |kx| (ky, kx)))
+                    .enumerate()
+                {
+                    let (Some(iy), Some(ix)) = (source(oy, ky, side), source(ox, kx, side)) else {
+                        continue;
+                    };
+                    let (columns, values) = x.row((n * side + iy) * side + ix);
+                    let weights = &panel[t * channels * PANEL..(t + 1) * channels * PANEL];
+                    segments[count] = (columns, values, weights);
+                    count += 1;
+                }
+                let segments = segments[..count].iter().copied();
+                let dst = &mut dst[j0..j0 + width];
+                // SAFETY: `x`'s column indices are below its width, `channels` (asserted), so
+                // every row p·16..p·16 + 16 they pick lies inside their tap's `channels·16`
+                // weights.
+                unsafe { panel_row(segments, dst) };
             }
-            let segments = segments[..count].iter().copied();
-            let dst = &mut dst[j0..j0 + width];
-            // SAFETY: `x`'s column indices are below its width, `channels`, so every row
-            // p·16..p·16 + 16 they pick lies inside their tap's `channels·16` weights.
-            unsafe { panel_row(segments, dst) };
         }
     }
 }

@@ -97,6 +97,21 @@ impl ConvVae {
         Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
     }
 
+    /// The encoder's parts that give the means, for packing them ([`super::PackedEncoder`]):
+    /// the convolutions, the smallest grid's channels and side, and the means layer.
+    pub(super) fn mean_parts(&self) -> (&[ConvDown], (usize, usize), &Linear) {
+        (
+            &self.convs,
+            (self.deep_channels, self.deep_side),
+            &self.mean,
+        )
+    }
+
+    /// The images' side.
+    pub(super) fn side(&self) -> usize {
+        self.shape.side
+    }
+
     /// The decoder's parts, for packing it ([`super::PackedDecoder`]): the projection, the
     /// smallest grid's channels and side, and the transposed convolutions, widest first.
     pub(super) fn decoder_parts(&self) -> (&Linear, (usize, usize), &[DeconvUp]) {

@@ -36,6 +36,13 @@ pub fn conv_down(in_channels: usize, out_channels: usize, vb: VarBuilder) -> Res
     })
 }
 
+impl ConvDown {
+    /// The weight `(out, in, 4, 4)` and the bias `(out)`.
+    pub fn parameters(&self) -> [&Tensor; 2] {
+        [&self.weight, &self.bias]
+    }
+}
+
 impl Module for ConvDown {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         conv_op::conv_down(x, &self.weight, &self.bias)

@@ -12,7 +12,8 @@ pub mod init;
 mod input_linear;
 mod layers;
 mod mlp_vae;
-mod packed_conv;
+mod packed_conv_decoder;
+mod packed_conv_encoder;
 mod packed_decoder;
 mod packed_encoder;
 mod packed_mlp;
@@ -226,13 +227,13 @@ impl Model {
         }
     }
 
-    /// The encoder's means packed for plotting a whole set, for the MLP models (the Conv-VAE's
-    /// convolutions stay with candle). A snapshot, as [`Self::packed_decoder`] is.
-    pub fn packed_encoder(&self) -> Result<Option<PackedEncoder>> {
+    /// The encoder's means packed for plotting a whole set. A snapshot, as
+    /// [`Self::packed_decoder`] is.
+    pub fn packed_encoder(&self) -> Result<PackedEncoder> {
         match &self.network {
-            Network::MlpVae(m) => PackedEncoder::new(m.mean_parameters()).map(Some),
-            Network::Autoencoder(m) => PackedEncoder::new(m.code_parameters()).map(Some),
-            Network::ConvVae(_) => Ok(None),
+            Network::MlpVae(m) => PackedEncoder::new(m.mean_parameters()),
+            Network::Autoencoder(m) => PackedEncoder::new(m.code_parameters()),
+            Network::ConvVae(m) => PackedEncoder::conv(m),
         }
     }
 

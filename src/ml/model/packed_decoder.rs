@@ -2,15 +2,15 @@
 //!
 //! The page decodes with weights that never change while a model is shown, so they are packed
 //! once: the MLPs' two layers ([`PackedMlp`]: transposed into panels, the hidden layer's zeros
-//! skipped), the Conv-VAE's projection and transposed convolutions ([`PackedConv`]: the images
-//! kept one pixel a row between them). Decoding is then a few kernel calls with no tensor
-//! allocated. Tested against candle's path.
+//! skipped), the Conv-VAE's projection and transposed convolutions ([`PackedConvDecoder`]: the
+//! images kept one pixel a row between them). Decoding is then a few kernel calls with no
+//! tensor allocated. Tested against candle's path.
 
 use candle_core::Result;
 
 use super::conv_vae::ConvVae;
 use super::mlp_vae::MlpDecoder;
-use super::packed_conv::PackedConv;
+use super::packed_conv_decoder::PackedConvDecoder;
 use super::packed_mlp::PackedMlp;
 use crate::ml::fastmath::sigmoid;
 
@@ -25,7 +25,7 @@ enum Layers {
     /// z → ReLU(hidden) → logits ([`MlpDecoder`]).
     Mlp(PackedMlp),
     /// z → the smallest grid → transposed convolutions → logits ([`ConvVae`]).
-    Conv(PackedConv),
+    Conv(PackedConvDecoder),
 }
 
 impl PackedDecoder {
@@ -38,7 +38,7 @@ impl PackedDecoder {
     /// A Conv-VAE's decoder.
     pub fn conv(vae: &ConvVae) -> Result<Self> {
         Ok(Self {
-            layers: Layers::Conv(PackedConv::new(vae)?),
+            layers: Layers::Conv(PackedConvDecoder::new(vae)?),
         })
     }
 

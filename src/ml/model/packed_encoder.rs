@@ -1,21 +1,31 @@
-//! The MLP encoder's means, with its weights packed once: what the page plots.
+//! A model's encoder means, with its weights packed once: what the page plots.
 //!
 //! The latent plane and the scatter place every test image at the mean of its code, encoded a
 //! piece at a time between frames. Through candle each piece transposed the first layer's
 //! weights again (784 × 400 for the digits models) and computed log σ² beside the means for
-//! nothing; on a phone that was most of the encoding. Here the hidden layer and the means layer
-//! are packed once per shown model ([`PackedMlp`]), and each piece is two sparse products.
+//! nothing; on a phone that was most of the encoding. Here the layers that give the means are
+//! packed once per shown model: the MLPs' hidden and means layers ([`PackedMlp`]: each piece is
+//! two sparse products), the Conv-VAE's convolutions and means layer ([`PackedConvEncoder`]).
 //! Tested against candle's path.
 
 use candle_core::{Result, Tensor};
 
+use super::conv_vae::ConvVae;
+use super::packed_conv_encoder::PackedConvEncoder;
 use super::packed_mlp::PackedMlp;
 
-/// x → ReLU(hidden) → μ (the autoencoder's code), from packed copies of an MLP encoder's
-/// parameters.
+/// x → μ (the autoencoder's code), from packed copies of an encoder's parameters.
 #[derive(Debug, Clone)]
 pub struct PackedEncoder {
-    layers: PackedMlp,
+    layers: Layers,
+}
+
+#[derive(Debug, Clone)]
+enum Layers {
+    /// x → ReLU(hidden) → μ.
+    Mlp(PackedMlp),
+    /// x → (convolution, ReLU)… → μ ([`ConvVae`]).
+    Conv(PackedConvEncoder),
 }
 
 impl PackedEncoder {
@@ -23,18 +33,31 @@ impl PackedEncoder {
     /// means layer's (latent × hidden).
     pub(crate) fn new(parameters: [&Tensor; 4]) -> Result<Self> {
         Ok(Self {
-            layers: PackedMlp::new(parameters)?,
+            layers: Layers::Mlp(PackedMlp::new(parameters)?),
+        })
+    }
+
+    /// A Conv-VAE's encoder.
+    pub(crate) fn conv(vae: &ConvVae) -> Result<Self> {
+        Ok(Self {
+            layers: Layers::Conv(PackedConvEncoder::new(vae)?),
         })
     }
 
     pub fn latent(&self) -> usize {
-        self.layers.outputs()
+        match &self.layers {
+            Layers::Mlp(mlp) => mlp.outputs(),
+            Layers::Conv(conv) => conv.latent(),
+        }
     }
 
     /// The means of `count` images laid end to end in `images`, `count × latent` values, image
     /// by image.
     pub fn encode_means(&self, images: &[f32], count: usize) -> Result<Vec<f32>> {
-        self.layers.forward(images, count, "images")
+        match &self.layers {
+            Layers::Mlp(mlp) => mlp.forward(images, count, "images"),
+            Layers::Conv(conv) => conv.forward(images, count),
+        }
     }
 }
 
@@ -53,7 +76,7 @@ mod tests {
             (ModelKind::Autoencoder, 3, 37),
         ] {
             let model = Model::new(ModelConfig::new(kind, latent, hidden), &mut rng).unwrap();
-            let packed = model.packed_encoder().unwrap().expect("MLP models pack");
+            let packed = model.packed_encoder().unwrap();
             assert_eq!(packed.latent(), latent);
             let values = model.config().shape.values();
             for count in [0, 1, 9] {
@@ -82,12 +105,13 @@ mod tests {
     }
 
     #[test]
-    fn images_of_the_wrong_size_are_an_error_and_conv_models_do_not_pack() {
+    fn every_model_kind_packs_and_images_of_the_wrong_size_are_an_error() {
         let mut rng = Rng::new(14);
-        let mlp = Model::new(ModelConfig::new(ModelKind::MlpVae, 4, 16), &mut rng).unwrap();
-        let packed = mlp.packed_encoder().unwrap().unwrap();
-        assert!(packed.encode_means(&[0.0; 3], 1).is_err());
-        let conv = Model::new(ModelConfig::new(ModelKind::ConvVae, 4, 4), &mut rng).unwrap();
-        assert!(conv.packed_encoder().unwrap().is_none());
+        for kind in ModelKind::ALL {
+            let model = Model::new(ModelConfig::new(kind, 4, 16), &mut rng).unwrap();
+            let packed = model.packed_encoder().unwrap();
+            assert_eq!(packed.latent(), 4);
+            assert!(packed.encode_means(&[0.0; 3], 1).is_err(), "{kind:?}");
+        }
     }
 }

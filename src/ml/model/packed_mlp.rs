@@ -9,6 +9,7 @@
 
 use candle_core::{Result, Tensor};
 
+use crate::ml::fastmath::relu_in_place;
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 
 /// x → ReLU(x·W₁ᵀ + b₁)·W₂ᵀ + b₂, from packed copies of the four parameters.
@@ -68,9 +69,7 @@ impl PackedMlp {
             &self.first,
             &mut hidden,
         );
-        for h in &mut hidden {
-            *h = if *h > 0.0 { *h } else { 0.0 };
-        }
+        relu_in_place(&mut hidden);
         let mut out = self.second_bias.repeat(count);
         sparse_times_dense(
             &SparseRows::from_rows(&hidden, count, self.hidden),

@@ -12,6 +12,7 @@
 use candle_core::Result;
 
 use super::conv_vae::ConvVae;
+use crate::ml::fastmath::relu_in_place;
 use crate::ml::kernels::deconv::DeconvPanels;
 use crate::ml::kernels::patches::{col2im_rows, Patches, KERNEL};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
@@ -19,7 +20,7 @@ use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 /// z → ReLU(projection) → (transposed convolution, ReLU)… → transposed convolution: the
 /// logits of an image, channel-planar, from packed copies of a [`ConvVae`]'s decoder.
 #[derive(Debug, Clone)]
-pub(crate) struct PackedConv {
+pub(crate) struct PackedConvDecoder {
     latent: usize,
     /// Channels and side of the smallest grid, the projection's output.
     deep_channels: usize,
@@ -34,7 +35,7 @@ pub(crate) struct PackedConv {
     last_bias: Vec<f32>,
 }
 
-impl PackedConv {
+impl PackedConvDecoder {
     pub(crate) fn new(vae: &ConvVae) -> Result<Self> {
         let (project, (deep_channels, deep_side), deconvs) = vae.decoder_parts();
         let Some((last, inner)) = deconvs.split_last() else {
@@ -103,13 +104,13 @@ impl PackedConv {
             &self.project,
             &mut grid,
         );
-        relu(&mut grid);
+        relu_in_place(&mut grid);
         let (mut side, mut channels) = (self.deep_side, self.deep_channels);
         let mut pixels = SparseRows::from_rows(&grid, count * side * side, channels);
         for (layer, bias) in &self.inner {
             let mut y = bias.repeat(count * 4 * side * side);
             layer.apply(&pixels, count, side, &mut y);
-            relu(&mut y);
+            relu_in_place(&mut y);
             (side, channels) = (2 * side, layer.outputs());
             pixels = SparseRows::from_rows(&y, count * side * side, channels);
         }
@@ -137,15 +138,8 @@ impl PackedConv {
     }
 }
 
-fn relu(values: &mut [f32]) {
-    // Not `f32::max`: in wasm that is a libm call that keeps the loop scalar.
-    for v in values {
-        *v = if *v > 0.0 { *v } else { 0.0 };
-    }
-}
-
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::ml::dataset::{Channels, ImageShape};
     use crate::ml::rng::Rng;
@@ -153,8 +147,22 @@ mod tests {
     use candle_core::{DType, Device, Tensor, Var};
     use candle_nn::{VarBuilder, VarMap};
 
+    /// (latent, hidden, channels, side) of the Conv-VAEs the packed paths are checked on: two
+    /// stages (28, 32) and three (64); widths that fill panels and that leave them part empty;
+    /// grey and colour.
+    pub(in crate::ml::model) const SHAPES: [(usize, usize, Channels, usize); 3] = [
+        (16, 32, Channels::Grey, 28),
+        (3, 5, Channels::Colour, 32),
+        (4, 4, Channels::Colour, 64),
+    ];
+
     /// A Conv-VAE with every parameter drawn at random (a fresh one's are zero).
-    fn random_vae(rng: &mut Rng, latent: usize, hidden: usize, shape: ImageShape) -> ConvVae {
+    pub(in crate::ml::model) fn random_vae(
+        rng: &mut Rng,
+        latent: usize,
+        hidden: usize,
+        shape: ImageShape,
+    ) -> ConvVae {
         let map = VarMap::new();
         let vb = VarBuilder::from_varmap(&map, DType::F32, &Device::Cpu);
         let vae = ConvVae::new(latent, hidden, shape, vb).unwrap();
@@ -170,16 +178,10 @@ mod tests {
     #[test]
     fn packed_conv_decoding_matches_candle_for_every_side_and_colour() {
         let mut rng = Rng::new(21);
-        // Two stages (28, 32) and three (64); widths that fill panels and that leave them part
-        // empty; grey and colour.
-        for (latent, hidden, channels, side) in [
-            (16, 32, Channels::Grey, 28),
-            (3, 5, Channels::Colour, 32),
-            (4, 4, Channels::Colour, 64),
-        ] {
+        for (latent, hidden, channels, side) in SHAPES {
             let shape = ImageShape { channels, side };
             let vae = random_vae(&mut rng, latent, hidden, shape);
-            let packed = PackedConv::new(&vae).unwrap();
+            let packed = PackedConvDecoder::new(&vae).unwrap();
             assert_eq!(packed.inputs(), latent);
             assert!(packed.forward(&[], 0).unwrap().is_empty());
             for count in [1, 3] {
