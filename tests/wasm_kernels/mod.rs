@@ -1,0 +1,255 @@
+//! The hand-written kernels (sparse products, SIMD transposes, packed decoding) run only in
+//! wasm builds; these compare them there with plain candle ops on the same parameters.
+
+use candle_core::{Device, Tensor, Var};
+use latent_lab::ml::explore::decode_many;
+use latent_lab::ml::rng::Rng;
+use wasm_bindgen_test::*;
+
+use super::common;
+
+fn var(model: &latent_lab::ml::model::Model, name: &str) -> Var {
+    model.vars().data().lock().unwrap()[name].clone()
+}
+
+/// `x·Wᵀ + b` with plain candle ops.
+fn plain_affine(x: &Tensor, w: &Var, b: &Var) -> Tensor {
+    x.matmul(&w.as_tensor().t().unwrap())
+        .unwrap()
+        .broadcast_add(b.as_tensor())
+        .unwrap()
+}
+
+fn max_abs_diff(a: &Tensor, b: &Tensor) -> f32 {
+    (a - b)
+        .unwrap()
+        .abs()
+        .unwrap()
+        .flatten_all()
+        .unwrap()
+        .max(0)
+        .unwrap()
+        .to_scalar::<f32>()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn sparse_layers_give_the_plain_values_and_gradients() {
+    let f = common::fixture();
+    // Digits (mostly zeros) and the same lifted off zero, as dense as a colour photograph
+    // (every value a non-zero the kernels must carry): both must be the plain layer.
+    for x in [f.x_tensor(), (f.x_tensor() + 0.25).unwrap()] {
+        sparse_layers_match_on(&f, &x);
+    }
+}
+
+fn sparse_layers_match_on(f: &common::Fixture, x: &Tensor) {
+    let m = &f.model;
+    let x = x.clone();
+    let z = Var::from_vec(
+        Rng::new(5).normal_vec(common::BATCH * common::LATENT),
+        (common::BATCH, common::LATENT),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let weights = Tensor::from_vec(
+        Rng::new(6).normal_vec(common::BATCH * 784),
+        (common::BATCH, 784),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let enc_weights = Tensor::from_vec(
+        Rng::new(7).normal_vec(common::BATCH * common::LATENT),
+        (common::BATCH, common::LATENT),
+        &Device::Cpu,
+    )
+    .unwrap();
+    let ours = ((m.decode(z.as_tensor()).unwrap() * &weights)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        + (m.encode(&x).unwrap().mean * &enc_weights)
+            .unwrap()
+            .sum_all()
+            .unwrap())
+    .unwrap();
+    let (h1, hb1) = (
+        var(m, "decoder.hidden.weight"),
+        var(m, "decoder.hidden.bias"),
+    );
+    let (o, ob) = (var(m, "decoder.out.weight"), var(m, "decoder.out.bias"));
+    let (e, eb) = (
+        var(m, "encoder.hidden.weight"),
+        var(m, "encoder.hidden.bias"),
+    );
+    let (mu, mub) = (var(m, "encoder.mean.weight"), var(m, "encoder.mean.bias"));
+    let hidden = plain_affine(z.as_tensor(), &h1, &hb1).relu().unwrap();
+    let logits = plain_affine(&hidden, &o, &ob);
+    let mean = plain_affine(&plain_affine(&x, &e, &eb).relu().unwrap(), &mu, &mub);
+    let plain = ((logits * &weights).unwrap().sum_all().unwrap()
+        + (mean * &enc_weights).unwrap().sum_all().unwrap())
+    .unwrap();
+    let (a, b) = (
+        ours.to_scalar::<f32>().unwrap(),
+        plain.to_scalar::<f32>().unwrap(),
+    );
+    assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "{a} against {b}");
+    let (g1, g2) = (ours.backward().unwrap(), plain.backward().unwrap());
+    for (name, v) in [
+        ("z", &z),
+        ("out.weight", &o),
+        ("out.bias", &ob),
+        ("hidden.weight", &e),
+        ("hidden.bias", &eb),
+    ] {
+        let diff = max_abs_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
+        assert!(diff < 1e-4, "gradient of {name} off by {diff}");
+    }
+}
+
+/// The sum of `y` weighted by `weights`, and the gradients of `vars` under it.
+fn weighted_gradients(y: &Tensor, weights: &Tensor, vars: &[&Var]) -> Vec<Tensor> {
+    let grads = (y * weights)
+        .unwrap()
+        .sum_all()
+        .unwrap()
+        .backward()
+        .unwrap();
+    vars.iter().map(|v| grads.get(v).unwrap().clone()).collect()
+}
+
+#[wasm_bindgen_test]
+fn matrix_convolutions_give_candles_values_and_gradients() {
+    use latent_lab::ml::conv_op::{conv_down, deconv_up};
+    let mut rng = Rng::new(21);
+    let random = |rng: &mut Rng, shape: &[usize]| {
+        let n = shape.iter().product();
+        Var::from_vec(rng.normal_vec(n), shape, &Device::Cpu).unwrap()
+    };
+    // The 28×28 Conv-VAE's second stage down and first stage up, small; with 16 channels
+    // the convolution's input gradient and the transposed convolution's values are
+    // computed without a patch matrix.
+    for c in [4, 16] {
+        let (x, w, b) = (
+            random(&mut rng, &[3, c, 14, 14]),
+            random(&mut rng, &[6, c, 4, 4]),
+            random(&mut rng, &[6]),
+        );
+        let (u, v, bias) = (
+            random(&mut rng, &[3, 6, 7, 7]),
+            random(&mut rng, &[6, c, 4, 4]),
+            random(&mut rng, &[c]),
+        );
+        let ours = [
+            conv_down(&x, &w, &b).unwrap(),
+            deconv_up(&u, &v, &bias).unwrap(),
+        ];
+        let theirs = [
+            x.conv2d(&w, 1, 2, 1, 1)
+                .unwrap()
+                .broadcast_add(&b.reshape((1, 6, 1, 1)).unwrap())
+                .unwrap(),
+            u.conv_transpose2d(&v, 1, 0, 2, 1)
+                .unwrap()
+                .broadcast_add(&bias.reshape((1, c, 1, 1)).unwrap())
+                .unwrap(),
+        ];
+        for (k, (mine, want)) in ours.iter().zip(&theirs).enumerate() {
+            assert_eq!(mine.dims(), want.dims());
+            let d = max_abs_diff(mine, want);
+            assert!(d < 1e-4, "layer {k} ({c} channels): values differ by {d}");
+            // Weighted densely, and half by zeros as a ReLU after the layer would weight
+            // it (the sparse path's input gradient then skips them). The second backward
+            // pass over the same graph rebuilds the rows the first one took.
+            for rectify in [false, true] {
+                let weighting = rng
+                    .normal_vec(mine.elem_count())
+                    .into_iter()
+                    .map(|v| if rectify { v.max(0.0) } else { v })
+                    .collect();
+                let weights = Tensor::from_vec(weighting, mine.dims(), &Device::Cpu).unwrap();
+                let vars: [&Var; 3] = if k == 0 {
+                    [&x, &w, &b]
+                } else {
+                    [&u, &v, &bias]
+                };
+                let g_mine = weighted_gradients(mine, &weights, &vars);
+                let g_want = weighted_gradients(want, &weights, &vars);
+                for (i, (a, b)) in g_mine.iter().zip(&g_want).enumerate() {
+                    let d = max_abs_diff(a, b);
+                    assert!(
+                        d < 1e-3,
+                        "layer {k} ({c} channels), gradient {i}: differs by {d} \
+                         (rectified: {rectify})"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The largest difference between two results of one length.
+fn largest_gap(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0.0, f32::max)
+}
+
+#[wasm_bindgen_test]
+fn packed_decoding_matches_candle() {
+    let f = common::fixture();
+    let packed = f.model.packed_decoder().unwrap();
+    let zs = Rng::new(8).normal_vec(37 * common::LATENT);
+    let fast = packed.decode_pixels(&zs, 37).unwrap();
+    let plain = decode_many(&f.model, &zs, 37).unwrap();
+    let diff = largest_gap(&fast, &plain);
+    assert!(diff < 1e-5, "off by {diff}");
+}
+
+#[wasm_bindgen_test]
+fn packed_conv_decoding_and_means_match_candles_sparse_ops() {
+    use latent_lab::ml::data::IMAGE_PIXELS;
+    use latent_lab::ml::explore::encode_means;
+    use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+    // 16 channels: the inner layers fill a panel, and candle's path takes the pixel lists
+    // for them too.
+    let config = ModelConfig::new(ModelKind::ConvVae, 8, 16);
+    let model = Model::new(config, &mut Rng::new(9)).unwrap();
+    let (decoder, encoder) = (
+        model.packed_decoder().unwrap(),
+        model.packed_encoder().unwrap(),
+    );
+    let f = common::fixture();
+    for count in [1, common::BATCH] {
+        let zs = Rng::new(10).normal_vec(count * 8);
+        let fast = decoder.decode_pixels(&zs, count).unwrap();
+        let plain = decode_many(&model, &zs, count).unwrap();
+        let diff = largest_gap(&fast, &plain);
+        assert!(diff < 1e-5, "{count} codes: off by {diff}");
+        let images = &f.x[..count * IMAGE_PIXELS];
+        let fast = encoder.encode_means(images, count).unwrap();
+        let plain = encode_means(&model, images, count).unwrap();
+        let diff = largest_gap(&fast, &plain);
+        assert!(diff < 1e-4, "{count} images: off by {diff}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn packed_means_match_candle() {
+    let f = common::fixture();
+    let m = &f.model;
+    let packed = m.packed_encoder().unwrap();
+    let fast = packed.encode_means(&f.x, common::BATCH).unwrap();
+    let (e, eb) = (
+        var(m, "encoder.hidden.weight"),
+        var(m, "encoder.hidden.bias"),
+    );
+    let (mu, mub) = (var(m, "encoder.mean.weight"), var(m, "encoder.mean.bias"));
+    let hidden = plain_affine(&f.x_tensor(), &e, &eb).relu().unwrap();
+    let plain = plain_affine(&hidden, &mu, &mub);
+    let fast = Tensor::from_vec(fast, (common::BATCH, common::LATENT), &Device::Cpu).unwrap();
+    let diff = max_abs_diff(&fast, &plain);
+    assert!(diff < 1e-4, "off by {diff}");
+}
