@@ -36,7 +36,7 @@ fn every_message_has_a_sample() {
     );
     assert_eq!(
         events.len(),
-        10,
+        11,
         "one sample of each event at least: {events:?}"
     );
     let import_commands: BTreeSet<_> = import_commands().iter().map(import_command_name).collect();

@@ -38,6 +38,11 @@ pub struct Evaluation {
     pub kl_per_dim: Vec<f64>,
     /// Negative ELBO of each digit, in the set's order (for histograms and percentiles).
     pub per_digit: Vec<f32>,
+    /// Each digit's code (the posterior's mean), `latent` numbers a digit in the set's order:
+    /// the worker sends them with an epoch's report, so the page draws the test set where the
+    /// model puts it without encoding it again (`Event::TestCodes`).
+    #[serde(default)]
+    pub means: Vec<f32>,
 }
 
 impl Evaluation {
@@ -60,6 +65,7 @@ pub struct Evaluator {
     recon_sum: f64,
     kl_sums: Vec<f64>,
     per_digit: Vec<f32>,
+    means: Vec<f32>,
 }
 
 impl Evaluator {
@@ -77,6 +83,7 @@ impl Evaluator {
                 }
             ],
             per_digit: Vec::new(),
+            means: Vec::new(),
         }
     }
 
@@ -125,6 +132,7 @@ impl Evaluator {
             self.recon_sum += *r as f64;
             self.per_digit.push(r + k);
         }
+        self.means.extend_from_slice(&scores.means);
     }
 
     /// Evaluates the next `max` digits of `digits` (fewer at the end); returns whether every
@@ -155,6 +163,7 @@ impl Evaluator {
             kl,
             kl_per_dim,
             per_digit: self.per_digit,
+            means: self.means,
         }
     }
 }
@@ -168,6 +177,8 @@ pub struct ChunkScores {
     pub kl: Vec<f32>,
     /// The KL of each latent dimension, summed over the chunk (empty for the autoencoder).
     pub kl_per_dim: Vec<f32>,
+    /// Each digit's code, `latent` numbers a digit.
+    pub means: Vec<f32>,
 }
 
 /// Scores images `x` (one chunk) under `noise` ([`Evaluator::next_noise`]).
@@ -186,6 +197,7 @@ pub fn score_chunk(
         recon,
         kl,
         kl_per_dim,
+        means: terms.mean.flatten_all()?.to_vec1()?,
     })
 }
 
@@ -216,6 +228,30 @@ mod tests {
         // digit 0's draw and score the same.
         assert_ne!(scores[0], scores[2], "{scores:?}");
         assert_ne!(scores[0], scores[1], "{scores:?}");
+    }
+
+    #[test]
+    fn an_evaluation_keeps_each_digits_code_in_the_sets_order() {
+        let mut rng = Rng::new(8);
+        let images: Vec<f32> = (0..9 * 784).map(|_| rng.uniform(0.0, 1.0)).collect();
+        let digits = ImageSet::new(images, vec![1; 9]);
+        for kind in [ModelKind::MlpVae, ModelKind::Autoencoder] {
+            let model = Model::new(ModelConfig::new(kind, 3, 16), &mut rng).unwrap();
+            let mut evaluator = Evaluator::new(&model);
+            while !evaluator.add_next(&model, &digits, 4).unwrap() {}
+            let means = evaluator.finish().means;
+            let expected: Vec<f32> = model
+                .encode(&digits.range(0, 9).unwrap())
+                .unwrap()
+                .mean
+                .flatten_all()
+                .unwrap()
+                .to_vec1()
+                .unwrap();
+            assert_eq!(means.len(), 9 * 3, "{kind:?}");
+            let off = crate::ml::tensor_diff::max_abs_diff_values(&means, &expected);
+            assert!(off < 1e-5, "{kind:?}: codes off by {off}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! of the tool. Behind it, the digits the decoder makes across the plane (the other dimensions
 //! where the sliders put them); on it, the point z the page decodes, which can be dragged or
 //! moved with the arrow keys; and layers to switch on or off: the test digits' codes coloured by
-//! class (encoded again, at most once a second, while a model trains), the prior N(0, I) as
+//! class (while a model trains, from each epoch's evaluation in the worker), the prior N(0, I) as
 //! circles at 1σ and 2σ, and the drawing's posterior q(z|x) as its 2σ ellipse.
 
 use leptos::html::Canvas;
@@ -15,6 +15,7 @@ use super::first_steps::{moved_by_hand, Guide};
 use super::i18n::{said_in, tr, trf, use_lang};
 use super::sheet::{context, Sheet};
 use super::state::use_lab;
+use super::training::Training;
 use super::visibility::{fill_when, shown_weights};
 use crate::ml::explore::{grid_codes_at, EXPLORE_RANGE};
 use crate::ui_logic::plane::{posterior_ellipse, Plane};
@@ -40,6 +41,9 @@ struct Codes {
     /// `count × latent`.
     means: Vec<f32>,
     labels: Vec<u8>,
+    /// The epoch of the run in training whose evaluation gave them, when the worker did
+    /// ([`Training::codes_while_training`]); `None` when the page encoded them.
+    from_epoch: Option<usize>,
 }
 
 #[component]
@@ -73,13 +77,41 @@ pub fn LatentPlane() -> impl IntoView {
         sheet.draw(model, lab.grey_as(), codes, CELLS);
     });
 
-    // The test digits' codes: encoded when the layer is on and the weights change, at most once
-    // a second (a model in training changes a few times a second) and within the fills' share
-    // of the page's time (a Conv-VAE's pass takes about a second), in chunks the page paints
-    // between; a change during a pass is taken up when it ends.
+    // The test digits' codes. While the explorer follows a run in training, they are the
+    // codes each epoch's evaluation computed in the worker (once the first epoch has ended):
+    // encoding them here too took the training threads a sixth of a core for a Conv-VAE.
+    // Otherwise they are encoded here when the layer is on and the weights change, at most
+    // once a second (a model in training changes a few times a second) and within the fills'
+    // share of the page's time (a Conv-VAE's pass takes about a second), in chunks the page
+    // paints between; a change during a pass is taken up when it ends.
     let codes = StoredValue::new_local(None::<Codes>);
     let codes_drawn = RwSignal::new(0u32);
     let encoding = RwSignal::new(false);
+    let training = use_context::<Training>();
+    let run_codes = Memo::new(move |_| {
+        let run = training?.codes_while_training()?;
+        let test = lab.test.get()?;
+        let fits = lab
+            .active
+            .with(|m| m.as_ref().is_some_and(|m| m.latent() == run.latent))
+            && run.means.len() == test.len() * run.latent;
+        fits.then_some(run)
+    });
+    Effect::new(move |_| {
+        let Some(run) = run_codes.get() else {
+            return;
+        };
+        let Some(test) = lab.test.get_untracked() else {
+            return;
+        };
+        codes.set_value(Some(Codes {
+            latent: run.latent,
+            means: run.means.to_vec(),
+            labels: test.labels().to_vec(),
+            from_epoch: Some(run.epoch),
+        }));
+        codes_drawn.update(|n| *n += 1);
+    });
     let encode_codes = move || {
         let (Some(model), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
@@ -88,18 +120,22 @@ pub fn LatentPlane() -> impl IntoView {
         encoding.set(true);
         leptos::task::spawn_local(async move {
             if let Ok(means) = model.encode_means(&test).await {
-                codes.set_value(Some(Codes {
-                    latent: model.latent(),
-                    means,
-                    labels: test.labels().to_vec(),
-                }));
-                codes_drawn.update(|n| *n += 1);
+                // A pass that ends after the run's codes took over is not drawn over them.
+                if run_codes.with_untracked(Option::is_none) {
+                    codes.set_value(Some(Codes {
+                        latent: model.latent(),
+                        means,
+                        labels: test.labels().to_vec(),
+                        from_epoch: None,
+                    }));
+                    codes_drawn.update(|n| *n += 1);
+                }
             }
             encoding.set(false);
         });
     };
     fill_when(
-        show_codes.into(),
+        Signal::derive(move || show_codes.get() && run_codes.with(Option::is_none)),
         CODES_EVERY_MS,
         move || shown_weights(lab, encoding),
         encode_codes,
@@ -135,6 +171,8 @@ pub fn LatentPlane() -> impl IntoView {
             canvas
                 .set_attribute("data-dots", &c.labels.len().to_string())
                 .ok();
+            let from = c.from_epoch.map_or("page".into(), |e| format!("epoch {e}"));
+            canvas.set_attribute("data-dots-from", &from).ok();
         });
     });
 

@@ -145,6 +145,7 @@ fn share(step: &SharedStep, model: &Model, params: &[Var]) -> Result<()> {
         let scores = score_chunk(model, &x, noise.as_ref())?;
         step.recon(job.digits).copy_from(&scores.recon);
         step.kl(job.digits).copy_from(&scores.kl);
+        step.means(job.digits).copy_from(&scores.means);
         if !scores.kl_per_dim.is_empty() {
             step.kl_per_dim().copy_from(&scores.kl_per_dim);
         }

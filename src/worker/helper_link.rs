@@ -148,6 +148,7 @@ impl StepHelper for SharedHelper {
             } else {
                 Vec::new()
             },
+            means: read(self.step.means(job.digits)),
         };
         self.step.set_state(State::Idle);
         Ok(scores)

@@ -11,6 +11,7 @@ use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::loss::{LossMeans, LossValues};
 use crate::ml::run_notes::{RunNotes, TrainedBy};
 use crate::ml::train::{TrainConfig, TrainError, Trainer};
+use crate::ml::weight_bytes;
 use crate::protocol::{EpochReport, Event, Progress, RunState, ScoredOn, StepLoss};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::said::Said;
@@ -290,10 +291,11 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
     }
     let (evaluator, train) = run.evaluating.take().expect("evaluating");
     let eval = evaluator.finish();
+    let epoch = run.trainer.epochs();
     events.push(Event::Epoch {
         run: run.id,
         report: EpochReport {
-            epoch: run.trainer.epochs(),
+            epoch,
             train,
             scored_on,
             neg_elbo: eval.neg_elbo,
@@ -303,6 +305,14 @@ fn evaluate_chunk(run: &mut Run, data: &Split, events: &mut Vec<Event>) {
             kl_per_dim: eval.kl_per_dim,
         },
     });
+    if scored_on == ScoredOn::TestImages {
+        events.push(Event::TestCodes {
+            run: run.id,
+            epoch,
+            latent: run.trainer.model().config().latent,
+            codes: weight_bytes::encode(&eval.means, Precision::F32),
+        });
+    }
     finish_epoch(run);
 }
 

@@ -62,7 +62,8 @@ const HEADER_BYTES: u32 = 64;
 
 /// Sizes fixed for one run: the buffer holds `params` parameters, their gradients, up to
 /// `capacity` images of `values` numbers with `latent` noise numbers each, and the scores of as
-/// many (a reconstruction term and a KL each, and the KL of every latent dimension).
+/// many (a reconstruction term, a KL and a code of `latent` numbers each, and the KL of every
+/// latent dimension).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) struct Sizes {
     pub params: u32,
@@ -90,7 +91,7 @@ impl SharedStep {
     fn floats(sizes: Sizes) -> u32 {
         HEADER_BYTES / 4
             + 2 * sizes.params
-            + sizes.capacity * (sizes.values + sizes.latent + 2)
+            + sizes.capacity * (sizes.values + 2 * sizes.latent + 2)
             + sizes.latent
     }
 
@@ -212,6 +213,12 @@ impl SharedStep {
     pub fn kl_per_dim(&self) -> Float32Array {
         let at = self.scores_at() + 2 * self.sizes.capacity;
         self.floats.subarray(at, at + self.sizes.latent)
+    }
+
+    /// The first `digits` codes of a scored chunk, `latent` numbers each.
+    pub fn means(&self, digits: u32) -> Float32Array {
+        let at = self.scores_at() + 2 * self.sizes.capacity + self.sizes.latent;
+        self.floats.subarray(at, at + digits * self.sizes.latent)
     }
 
     /// Writes a job's numbers (the arrays are filled by the caller).

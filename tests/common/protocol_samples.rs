@@ -146,6 +146,15 @@ pub fn events() -> Vec<Event> {
                 active_units: 1,
             },
         },
+        Event::TestCodes {
+            run: 3,
+            epoch: 2,
+            latent: 2,
+            codes: [0.5f32, -1.25, 3.0, 0.0]
+                .iter()
+                .flat_map(|v| v.to_le_bytes())
+                .collect(),
+        },
         Event::Snapshot {
             run: 3,
             step: 130,
@@ -257,5 +266,6 @@ pub fn event_name(event: &Event) -> &'static str {
         Event::Pong { .. } => "Pong",
         Event::Threads { .. } => "Threads",
         Event::TestDigits { .. } => "TestDigits",
+        Event::TestCodes { .. } => "TestCodes",
     }
 }

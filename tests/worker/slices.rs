@@ -54,9 +54,46 @@ fn a_run_trains_evaluates_each_epoch_and_finishes() {
     });
     let (weights, step) = last_snapshot.expect("a snapshot after the last epoch");
     assert_eq!(step, 12);
-    let (_, info) = checkpoint::load(&weights).expect("snapshots are valid checkpoints");
+    let (model, info) = checkpoint::load(&weights).expect("snapshots are valid checkpoints");
     assert_eq!(info.notes.get("epochs").map(String::as_str), Some("3"));
     assert!(!runner.wants_slice());
+
+    // Each epoch's evaluation also sends where the model put every test image, and the last
+    // one is where the finished model puts them.
+    let codes: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::TestCodes {
+                run: 7,
+                epoch,
+                latent,
+                codes,
+            } => Some((*epoch, *latent, codes.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        codes.iter().map(|c| (c.0, c.1)).collect::<Vec<_>>(),
+        vec![(1, 2), (2, 2), (3, 2)]
+    );
+    let test = common::bars(160).split().test;
+    let last: Vec<f32> = codes[2]
+        .2
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect();
+    let expected: Vec<f32> = model
+        .encode(&test.range(0, test.len()).unwrap())
+        .unwrap()
+        .mean
+        .flatten_all()
+        .unwrap()
+        .to_vec1()
+        .unwrap();
+    assert_eq!(last.len(), test.len() * 2);
+    for (a, b) in last.iter().zip(&expected) {
+        assert!((a - b).abs() < 1e-4, "{a} vs {b}");
+    }
 }
 
 #[test]
@@ -97,7 +134,7 @@ fn pause_stops_training_step_does_one_and_resume_continues() {
                 assert!(p.losses.is_empty(), "no step's loss after the pause");
             }
             Event::Snapshot { step, .. } => assert_eq!(*step, at_pause),
-            Event::Epoch { .. } => {}
+            Event::Epoch { .. } | Event::TestCodes { .. } => {}
             other => panic!("unexpected while paused: {other:?}"),
         }
     }

@@ -133,7 +133,13 @@ test("while a model trains, the plane's test digits follow the newest weights", 
   const passes = Number(await page.getAttribute(".plane-dots", "data-passes"));
   await page.waitForFunction((n) => Number(document.querySelector(".plane-dots").dataset.passes) >= n + 3, passes, { timeout: 60_000 });
   assert.equal(await page.getAttribute(".plane-dots", "data-dots"), "2000");
+  // They are the codes each epoch's evaluation computed in the worker, not encoded again here.
+  assert.match(await page.getAttribute(".plane-dots", "data-dots-from"), /^epoch \d+$/);
   await page.locator(".stage-latent").screenshot({ path: `${results}plane-training.png` });
+  // Paused, the page encodes the weights it shows itself again.
+  await page.click(".training-buttons .pause");
+  await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dotsFrom === "page", null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute(".plane-dots", "data-dots"), "2000");
   assert.deepEqual(errors, []);
   await context.close();
 });

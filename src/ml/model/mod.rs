@@ -70,6 +70,8 @@ pub struct Terms {
     pub recon: Tensor,
     /// KL to the prior per latent dimension, `(n, latent)`; `None` for the autoencoder.
     pub kl: Option<Tensor>,
+    /// Each digit's code: the posterior's mean (the autoencoder's code), `(n, latent)`.
+    pub mean: Tensor,
 }
 
 impl Terms {
@@ -252,7 +254,11 @@ impl Model {
             Some(log_var) => Some(kl_to_standard_normal(&posterior.mean, log_var)?),
             None => None,
         };
-        Ok(Terms { recon, kl })
+        Ok(Terms {
+            recon,
+            kl,
+            mean: posterior.mean,
+        })
     }
 }
 

@@ -2,7 +2,7 @@
 //! run, its epochs, its snapshots (kept in the library, followed by the explorer, stored for a
 //! reload), and its errors.
 
-use super::{now_ms, Training, MAX_LOSSES, PERSIST_EVERY_MS};
+use super::{now_ms, RunCodes, Training, MAX_LOSSES, PERSIST_EVERY_MS};
 use crate::protocol::{wasm_memory_bytes, Event, ResumeAt, RunState};
 use crate::ui_logic::said::Said;
 use crate::ui_logic::words::config_words;
@@ -52,6 +52,17 @@ impl Training {
             Event::Epoch { run, report } => {
                 if self.is_current(run) {
                     self.reports.update(|r| r.push(report));
+                }
+            }
+            Event::TestCodes {
+                run,
+                epoch,
+                latent,
+                codes,
+            } => {
+                if self.is_current(run) {
+                    let codes = RunCodes::from_bytes(epoch, latent, &codes);
+                    self.test_codes.set(Some(codes));
                 }
             }
             Event::Snapshot {

@@ -17,9 +17,11 @@ mod run_charts;
 pub mod settings;
 mod strip;
 mod supervisor;
+mod test_codes;
 
 pub use panel::{TrainingPanel, TRAINING_TITLE_ID};
 pub use strip::TrainingStrip;
+pub use test_codes::RunCodes;
 
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;
@@ -69,6 +71,9 @@ pub struct Training {
     /// Every step's loss in this run.
     pub losses: RwSignal<Vec<StepLoss>>,
     pub reports: RwSignal<Vec<EpochReport>>,
+    /// Where the model of the run's last epoch puts the test images (see
+    /// [`Self::codes_while_training`]).
+    pub test_codes: RwSignal<Option<RunCodes>>,
     /// What went wrong last, in words; cleared by the next start.
     pub message: RwSignal<Option<Notice>>,
     /// Whether the explorer shows the training model's newest weights.
@@ -133,6 +138,7 @@ impl Training {
             progress: RwSignal::new(None),
             losses: RwSignal::new(Vec::new()),
             reports: RwSignal::new(Vec::new()),
+            test_codes: RwSignal::new(None),
             message: RwSignal::new(None),
             follow: RwSignal::new(true),
             memory: RwSignal::new(None),
@@ -278,6 +284,7 @@ impl Training {
         }));
         self.losses.set(Vec::new());
         self.reports.set(Vec::new());
+        self.test_codes.set(None);
         self.progress.set(None);
         self.message.set(None);
         self.detached.set(false);
@@ -325,6 +332,7 @@ impl Training {
         self.progress.set(None);
         self.losses.set(Vec::new());
         self.reports.set(Vec::new());
+        self.test_codes.set(None);
         self.message.set(None);
         self.detached.set(false);
         self.snapshot_at.set_value(None);
