@@ -236,6 +236,52 @@ fn packed_conv_decoding_and_means_match_candles_sparse_ops() {
     }
 }
 
+/// In wasm a Conv-VAE batch takes the sparse path, its activations channels last between the
+/// layers; one image alone takes `gemm`'s, channel-planar. The batch's gradient is the mean of
+/// its images' own.
+#[wasm_bindgen_test]
+fn a_conv_vae_batchs_gradient_is_the_mean_of_its_images_own() {
+    use latent_lab::ml::data::IMAGE_PIXELS;
+    use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+    let latent = 4;
+    let config = ModelConfig::new(ModelKind::ConvVae, latent, 16);
+    let model = Model::new(config, &mut Rng::new(12)).unwrap();
+    let vars = model.vars().all_vars();
+    let f = common::fixture();
+    let n = 3;
+    let noise = Rng::new(13).normal_vec(n * latent);
+    let gradients = |start: usize, count: usize| -> Vec<Tensor> {
+        let pixels = f.x[start * IMAGE_PIXELS..(start + count) * IMAGE_PIXELS].to_vec();
+        let x = Tensor::from_vec(pixels, (count, IMAGE_PIXELS), &Device::Cpu).unwrap();
+        let eps = noise[start * latent..(start + count) * latent].to_vec();
+        let eps = Tensor::from_vec(eps, (count, latent), &Device::Cpu).unwrap();
+        let total = model
+            .terms(&x, Some(&eps))
+            .unwrap()
+            .loss(1.0)
+            .unwrap()
+            .total;
+        let grads = total.backward().unwrap();
+        vars.iter().map(|v| grads.get(v).unwrap().clone()).collect()
+    };
+    let batch = gradients(0, n);
+    let alone: Vec<Vec<Tensor>> = (0..n).map(|i| gradients(i, 1)).collect();
+    for (k, g) in batch.iter().enumerate() {
+        let sum = alone
+            .iter()
+            .map(|a| a[k].clone())
+            .reduce(|a, b| (a + b).unwrap())
+            .unwrap();
+        let mean = (sum / n as f64).unwrap();
+        let scale = max_abs_diff(&mean, &mean.zeros_like().unwrap()).max(1.0);
+        let d = max_abs_diff(g, &mean);
+        assert!(
+            d < 1e-4 * scale,
+            "parameter {k}: off by {d} (largest {scale})"
+        );
+    }
+}
+
 #[wasm_bindgen_test]
 fn packed_means_match_candle() {
     let f = common::fixture();

@@ -35,22 +35,58 @@ use ops::{AddBias, Col2Im, Im2Col, PatchLayout};
 /// with `gemm`).
 const SPARSE_MIN_IMAGES: usize = 2;
 
+/// Where a layer's activations keep their channels, on its input and on its output: planar,
+/// `(n, c, side, side)` as candle's convolutions and the linear layers around them read them,
+/// or last, one pixel a row `(n, side, side, c)`, as the sparse kernels read and write them.
+/// Between two layers of the sparse path the activations stay channels last
+/// ([`keeps_channels_last`]): turned planar after each layer and back before the next, the
+/// transposes were 5–6% of a Conv-VAE step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChannelsLast {
+    pub input: bool,
+    pub output: bool,
+}
+
+impl ChannelsLast {
+    /// `layer` on channel-planar tensors, with `x` and the result laid out as `self` says.
+    fn around(self, x: &Tensor, layer: impl FnOnce(&Tensor) -> Result<Tensor>) -> Result<Tensor> {
+        let y = if self.input {
+            layer(&x.permute((0, 3, 1, 2))?)?
+        } else {
+            layer(x)?
+        };
+        if self.output {
+            y.permute((0, 2, 3, 1))?.contiguous()
+        } else {
+            Ok(y)
+        }
+    }
+}
+
+/// Whether a batch of `images` takes the sparse path, whose layers read and write their
+/// activations channels last: then a model keeps them so between its layers.
+pub fn keeps_channels_last(images: usize) -> bool {
+    SPARSE_KERNELS && images >= SPARSE_MIN_IMAGES
+}
+
 /// `conv2d(x, weight) + bias`: `x` is `(n, in, side, side)` with an even side, `weight`
 /// `(out, in, 4, 4)`, `bias` `(out)`; the result `(n, out, side/2, side/2)`.
 pub fn conv_down(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    pick(x, conv_down_sparse, conv_down_dense)?(x, weight, bias)
+    conv_down_laid(x, weight, bias, ChannelsLast::default())
 }
 
-/// A layer's computation: input, weight, bias → output.
-type Layer = fn(&Tensor, &Tensor, &Tensor) -> Result<Tensor>;
-
-/// `sparse` where the products skip zeros (wasm, [`SPARSE_MIN_IMAGES`] or more), else `dense`.
-fn pick(x: &Tensor, sparse: Layer, dense: Layer) -> Result<Layer> {
-    Ok(if SPARSE_KERNELS && x.dim(0)? >= SPARSE_MIN_IMAGES {
-        sparse
+/// [`conv_down`] with `x` and the result laid out as `layout` says.
+pub fn conv_down_laid(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    layout: ChannelsLast,
+) -> Result<Tensor> {
+    if keeps_channels_last(x.dim(0)?) {
+        conv_down_sparse(x, weight, bias, layout)
     } else {
-        dense
-    })
+        layout.around(x, |x| conv_down_dense(x, weight, bias))
+    }
 }
 
 /// The patches a convolution reads from `x` (`(n, in, side, side)`), and their matrix in `layout`.
@@ -89,14 +125,20 @@ fn conv_down_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor>
 }
 
 /// [`conv_down`] skipping the zeros of the patch matrix ([`sparse::ConvDown`]).
-fn conv_down_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    let (images, channels, side, _) = x.dims4()?;
+fn conv_down_sparse(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    layout: ChannelsLast,
+) -> Result<Tensor> {
+    let (images, a, b, c) = x.dims4()?;
+    let (channels, side) = if layout.input { (c, a) } else { (a, b) };
     let patches = Patches {
         images,
         channels,
         side,
     };
-    let op = sparse::ConvDown::new(patches, weight.dim(0)?);
+    let op = sparse::ConvDown::new(patches, weight.dim(0)?, layout);
     x.contiguous()?
         .apply_op3(&weight.contiguous()?, &bias.contiguous()?, op)
 }
@@ -104,13 +146,33 @@ fn conv_down_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor
 /// `conv_transpose2d(x, weight) + bias`: `x` is `(n, in, side, side)`, `weight`
 /// `(in, out, 4, 4)`, `bias` `(out)`; the result `(n, out, 2·side, 2·side)`.
 pub fn deconv_up(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    pick(x, deconv_up_sparse, deconv_up_dense)?(x, weight, bias)
+    deconv_up_laid(x, weight, bias, ChannelsLast::default())
+}
+
+/// [`deconv_up`] with `x` and the result laid out as `layout` says.
+pub fn deconv_up_laid(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    layout: ChannelsLast,
+) -> Result<Tensor> {
+    if keeps_channels_last(x.dim(0)?) {
+        deconv_up_sparse(x, weight, bias, layout)
+    } else {
+        layout.around(x, |x| deconv_up_dense(x, weight, bias))
+    }
 }
 
 /// [`deconv_up`] skipping the input's zeros ([`sparse::DeconvUp`]).
-fn deconv_up_sparse(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    let (images, channels, side, _) = x.dims4()?;
-    let op = sparse::DeconvUp::new(images, channels, side, weight.dim(1)?);
+fn deconv_up_sparse(
+    x: &Tensor,
+    weight: &Tensor,
+    bias: &Tensor,
+    layout: ChannelsLast,
+) -> Result<Tensor> {
+    let (images, a, b, c) = x.dims4()?;
+    let (channels, side) = if layout.input { (c, a) } else { (a, b) };
+    let op = sparse::DeconvUp::new(images, channels, side, weight.dim(1)?, layout);
     x.contiguous()?
         .apply_op3(&weight.contiguous()?, &bias.contiguous()?, op)
 }
@@ -149,127 +211,4 @@ fn deconv_up_dense(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor>
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ml::rng::Rng;
-    use crate::ml::tensor_diff::max_abs_diff;
-    use candle_core::{Device, Var};
-
-    fn random(rng: &mut Rng, shape: &[usize]) -> Var {
-        let n = shape.iter().product();
-        Var::from_vec(rng.normal_vec(n), shape, &Device::Cpu).unwrap()
-    }
-
-    /// Inputs as a layer gets them: out of a ReLU, about half zero (so the sparse products'
-    /// skipping, and their sparse weight gradient, are what is compared).
-    fn rectified(rng: &mut Rng, shape: &[usize]) -> Var {
-        let n = shape.iter().product();
-        let values = rng.normal_vec(n).into_iter().map(|v| v.max(0.0)).collect();
-        Var::from_vec(values, shape, &Device::Cpu).unwrap()
-    }
-
-    /// Values and the gradients of x, weight and bias under a random weighting of the output,
-    /// by `ours` and by candle's `reference`.
-    fn compare(
-        x: &Var,
-        w: &Var,
-        b: &Var,
-        ours: impl Fn(&Tensor, &Tensor, &Tensor) -> Result<Tensor>,
-        reference: impl Fn(&Tensor, &Tensor, &Tensor) -> Result<Tensor>,
-    ) {
-        let mut rng = Rng::new(11);
-        let y = ours(x, w, b).unwrap();
-        let want = reference(x, w, b).unwrap();
-        assert_eq!(y.dims(), want.dims());
-        assert!(
-            max_abs_diff(&y, &want) < 1e-4,
-            "values differ by {}",
-            max_abs_diff(&y, &want)
-        );
-        // Weighted densely, and half by zeros as a ReLU after the layer would weight it (the
-        // input's gradient then skips them). The second backward pass over the same graph
-        // rebuilds the rows the first one took from the sparse ops.
-        for rectify in [false, true] {
-            let weighting = rng
-                .normal_vec(y.elem_count())
-                .into_iter()
-                .map(|v| if rectify { v.max(0.0) } else { v })
-                .collect();
-            let weights = Tensor::from_vec(weighting, y.dims(), &Device::Cpu).unwrap();
-            let ours = (&y * &weights)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .backward()
-                .unwrap();
-            let theirs = (&want * &weights)
-                .unwrap()
-                .sum_all()
-                .unwrap()
-                .backward()
-                .unwrap();
-            for (what, v) in [("x", x), ("weight", w), ("bias", b)] {
-                let (g, r) = (ours.get(v).unwrap(), theirs.get(v).unwrap());
-                assert!(
-                    max_abs_diff(g, r) < 1e-3,
-                    "the gradient of {what} differs by {} (rectified: {rectify})",
-                    max_abs_diff(g, r)
-                );
-            }
-        }
-    }
-
-    #[test]
-    fn a_convolution_matches_candles_in_value_and_every_gradient_on_both_paths() {
-        let mut rng = Rng::new(5);
-        // The Conv-VAE's first and second stages at 28×28 (sides 28 and 14), small.
-        // Sixteen input channels or more take the input gradient without a patch matrix.
-        for (n, cin, cout, side) in [(3, 1, 4, 28), (2, 4, 6, 14), (2, 3, 2, 8), (2, 17, 3, 6)] {
-            let x = rectified(&mut rng, &[n, cin, side, side]);
-            let w = random(&mut rng, &[cout, cin, 4, 4]);
-            let b = random(&mut rng, &[cout]);
-            for ours in [conv_down_dense, conv_down_sparse] {
-                compare(&x, &w, &b, ours, |x, w, b| {
-                    x.conv2d(w, 1, 2, 1, 1)?
-                        .broadcast_add(&b.reshape((1, cout, 1, 1))?)
-                });
-            }
-        }
-    }
-
-    #[test]
-    fn a_first_layer_gives_its_pictures_no_gradient_and_its_weights_the_same_one() {
-        let mut rng = Rng::new(7);
-        let x = rectified(&mut rng, &[2, 1, 8, 8]);
-        let w = random(&mut rng, &[3, 1, 4, 4]);
-        let b = random(&mut rng, &[3]);
-        // The same pictures as a variable (a layer further in) and as plain data (the first).
-        let tracked = conv_down_sparse(&x, &w, &b).unwrap().sum_all().unwrap();
-        let plain = conv_down_sparse(&x.as_tensor().detach(), &w, &b)
-            .unwrap()
-            .sum_all()
-            .unwrap();
-        let (tracked, plain) = (tracked.backward().unwrap(), plain.backward().unwrap());
-        assert!(tracked.get(&x).is_some() && plain.get(&x).is_none());
-        let diff = max_abs_diff(tracked.get(&w).unwrap(), plain.get(&w).unwrap());
-        assert_eq!(diff, 0.0);
-    }
-
-    #[test]
-    fn a_transposed_convolution_matches_candles_in_value_and_every_gradient_on_both_paths() {
-        let mut rng = Rng::new(6);
-        // The decoder's stages at 28×28 (7 → 14 → 28), small, and an even start.
-        // Sixteen outputs or more are computed without a patch matrix.
-        for (n, cin, cout, side) in [(3, 6, 4, 7), (2, 4, 1, 14), (2, 2, 3, 4), (2, 5, 20, 3)] {
-            let x = rectified(&mut rng, &[n, cin, side, side]);
-            let w = random(&mut rng, &[cin, cout, 4, 4]);
-            let b = random(&mut rng, &[cout]);
-            for ours in [deconv_up_dense, deconv_up_sparse] {
-                compare(&x, &w, &b, ours, |x, w, b| {
-                    x.conv_transpose2d(w, 1, 0, 2, 1)?
-                        .broadcast_add(&b.reshape((1, cout, 1, 1))?)
-                });
-            }
-        }
-    }
-}
+mod tests;

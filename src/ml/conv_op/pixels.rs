@@ -68,6 +68,8 @@ fn rows_and_weight<'a>(
 pub(super) struct RowsUp {
     pub(super) images: usize,
     pub(super) side: usize,
+    /// Whether the result stays one pixel a row, `(images, 2·side, 2·side, out)`.
+    pub(super) rows_out: bool,
 }
 
 impl CustomOp2 for RowsUp {
@@ -89,10 +91,14 @@ impl CustomOp2 for RowsUp {
         let pixels = SparseRows::from_rows(rows, n * plane, channels);
         transposed_conv(&pixels, w, n, self.side, &mut y);
         let up = 2 * self.side;
-        Ok((
-            CpuStorage::F32(block_transpose(&y, n, 4 * plane, out)),
-            Shape::from((n, out, up, up)),
-        ))
+        Ok(if self.rows_out {
+            (CpuStorage::F32(y), Shape::from((n, up, up, out)))
+        } else {
+            (
+                CpuStorage::F32(block_transpose(&y, n, 4 * plane, out)),
+                Shape::from((n, out, up, up)),
+            )
+        })
     }
 }
 
@@ -103,6 +109,8 @@ impl CustomOp2 for RowsUp {
 pub(super) struct RowsDown {
     pub(super) images: usize,
     pub(super) side: usize,
+    /// Whether the result stays one pixel a row, `(images, side/2, side/2, out)`.
+    pub(super) rows_out: bool,
 }
 
 impl CustomOp2 for RowsDown {
@@ -123,10 +131,14 @@ impl CustomOp2 for RowsDown {
         let mut y = vec![0.0f32; n * half * half * out];
         let pixels = SparseRows::from_rows(rows, n * side * side, channels);
         conv_rows(&pixels, w, n, side, &mut y);
-        Ok((
-            CpuStorage::F32(block_transpose(&y, n, half * half, out)),
-            Shape::from((n, out, half, half)),
-        ))
+        Ok(if self.rows_out {
+            (CpuStorage::F32(y), Shape::from((n, half, half, out)))
+        } else {
+            (
+                CpuStorage::F32(block_transpose(&y, n, half * half, out)),
+                Shape::from((n, out, half, half)),
+            )
+        })
     }
 }
 

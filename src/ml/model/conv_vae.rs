@@ -21,6 +21,7 @@ use candle_core::{Result, Tensor};
 use candle_nn::{Linear, Module, VarBuilder};
 
 use super::layers::{conv_down, deconv_up, linear, ConvDown, DeconvUp};
+use crate::ml::conv_op::{keeps_channels_last, ChannelsLast};
 use crate::ml::dataset::ImageShape;
 use crate::ml::relu_op::relu;
 
@@ -36,6 +37,17 @@ pub fn stages(side: usize) -> usize {
         stages += 1;
     }
     stages
+}
+
+/// The layouts of `stages` layers in a row: with `rows` (the sparse path, whose kernels read and
+/// write one pixel a row) the activations between two of them stay channels last; the first
+/// layer's input (pictures, or the projection's grid) and the last layer's output (the grid the
+/// means layer reads, or the pictures) are channel-planar either way.
+fn inner_channels_last(rows: bool, stages: usize) -> impl Iterator<Item = ChannelsLast> {
+    (0..stages).map(move |k| ChannelsLast {
+        input: rows && k > 0,
+        output: rows && k + 1 < stages,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -87,11 +99,20 @@ impl ConvVae {
 
     /// μ and log σ² of q(z|x), each `(n, latent)`; `x` is `(n, values)`, channel-planar.
     pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
+        self.encode_laid(x, keeps_channels_last(x.dim(0)?))
+    }
+
+    /// [`Self::encode`], the activations between the convolutions channels last if `rows`.
+    fn encode_laid(&self, x: &Tensor, rows: bool) -> Result<(Tensor, Tensor)> {
         let n = x.dim(0)?;
         let side = self.shape.side;
         let mut h = x.reshape((n, self.shape.channels.count(), side, side))?;
-        for conv in &self.convs {
-            h = relu(&conv.forward(&h)?)?;
+        for (conv, layout) in self
+            .convs
+            .iter()
+            .zip(inner_channels_last(rows, self.convs.len()))
+        {
+            h = relu(&conv.forward_laid(&h, layout)?)?;
         }
         let h = h.flatten_from(1)?;
         Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
@@ -124,12 +145,19 @@ impl ConvVae {
 
     /// Logits of every pixel and channel, `(n, values)`, channel-planar.
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {
+        self.decode_laid(z, keeps_channels_last(z.dim(0)?))
+    }
+
+    /// [`Self::decode`], the activations between the transposed convolutions channels last if
+    /// `rows`.
+    fn decode_laid(&self, z: &Tensor, rows: bool) -> Result<Tensor> {
         let n = z.dim(0)?;
         let h = relu(&self.project.forward(z)?)?;
         let mut h = h.reshape((n, self.deep_channels, self.deep_side, self.deep_side))?;
         let last = self.deconvs.len() - 1;
-        for (k, deconv) in self.deconvs.iter().enumerate() {
-            h = deconv.forward(&h)?;
+        let layouts = inner_channels_last(rows, self.deconvs.len());
+        for (k, (deconv, layout)) in self.deconvs.iter().zip(layouts).enumerate() {
+            h = deconv.forward_laid(&h, layout)?;
             if k < last {
                 h = relu(&h)?;
             }
@@ -141,6 +169,52 @@ impl ConvVae {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ml::dataset::Channels;
+    use crate::ml::rng::Rng;
+    use crate::ml::tensor_diff::max_abs_diff;
+    use candle_core::{DType, Device, Var};
+    use candle_nn::VarMap;
+
+    #[test]
+    fn activations_kept_channels_last_between_layers_give_the_same_values_and_gradients() {
+        // Two stages (28 grey) and three (64 colour): every inner layer reads what the one
+        // before it wrote, in either layout.
+        for (shape, channels) in [
+            (ImageShape::DIGITS, 4),
+            (ImageShape::new(Channels::Colour, 64).unwrap(), 2),
+        ] {
+            let mut rng = Rng::new(3);
+            let vars = VarMap::new();
+            let vb = VarBuilder::from_varmap(&vars, DType::F32, &Device::Cpu);
+            let vae = ConvVae::new(3, channels, shape, vb).unwrap();
+            let all: Vec<Var> = vars.all_vars();
+            for var in &all {
+                let values = rng.normal_vec(var.elem_count());
+                let values = values.into_iter().map(|v| v * 0.2).collect();
+                var.set(&Tensor::from_vec(values, var.shape(), &Device::Cpu).unwrap())
+                    .unwrap();
+            }
+            let n = 2;
+            let pixels = rng.normal_vec(n * shape.values());
+            let x = Tensor::from_vec(pixels, (n, shape.values()), &Device::Cpu).unwrap();
+            let outputs = |rows: bool| {
+                let (mean, log_var) = vae.encode_laid(&x, rows).unwrap();
+                let logits = vae.decode_laid(&mean, rows).unwrap();
+                let loss = (logits.sqr().unwrap().sum_all().unwrap() + log_var.sum_all().unwrap())
+                    .unwrap();
+                let grads = loss.backward().unwrap();
+                let grads: Vec<Tensor> =
+                    all.iter().map(|v| grads.get(v).unwrap().clone()).collect();
+                (mean, logits, grads)
+            };
+            let (planar, last) = (outputs(false), outputs(true));
+            assert!(max_abs_diff(&planar.0, &last.0) < 1e-5, "{shape:?}: means");
+            assert!(max_abs_diff(&planar.1, &last.1) < 1e-4, "{shape:?}: logits");
+            for (a, b) in planar.2.iter().zip(&last.2) {
+                assert!(max_abs_diff(a, b) < 1e-3, "{shape:?}: a gradient");
+            }
+        }
+    }
 
     #[test]
     fn each_side_takes_the_halvings_that_bring_it_to_eight_or_less() {

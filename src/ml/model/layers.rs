@@ -9,7 +9,7 @@
 use candle_core::{Module, Result, Tensor};
 use candle_nn::{Init, Linear, VarBuilder};
 
-use crate::ml::conv_op;
+use crate::ml::conv_op::{self, ChannelsLast};
 
 const ZERO: Init = Init::Const(0.0);
 
@@ -41,6 +41,11 @@ impl ConvDown {
     pub fn parameters(&self) -> [&Tensor; 2] {
         [&self.weight, &self.bias]
     }
+
+    /// The layer with its input and output laid out as `layout` says.
+    pub fn forward_laid(&self, x: &Tensor, layout: ChannelsLast) -> Result<Tensor> {
+        conv_op::conv_down_laid(x, &self.weight, &self.bias, layout)
+    }
 }
 
 impl Module for ConvDown {
@@ -69,6 +74,11 @@ impl DeconvUp {
     /// The weight `(in, out, 4, 4)` and the bias `(out)`.
     pub fn parameters(&self) -> [&Tensor; 2] {
         [&self.weight, &self.bias]
+    }
+
+    /// The layer with its input and output laid out as `layout` says.
+    pub fn forward_laid(&self, x: &Tensor, layout: ChannelsLast) -> Result<Tensor> {
+        conv_op::deconv_up_laid(x, &self.weight, &self.bias, layout)
     }
 }
 
