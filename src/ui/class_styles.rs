@@ -1,7 +1,8 @@
 //! The class colours ([`CLASS_COLOURS`]) as the browser's own strings, for canvases that paint
 //! a dot per test picture. Handing the browser a Rust `&str` decodes it on every call: for the
 //! two thousand dots of the latent plane that was most of a start-up task on a phone (90 ms
-//! at Lighthouse's 4× slower CPU); made once per paint, each colour is decoded once.
+//! at Lighthouse's 4× slower CPU); made once per paint, each colour is decoded once. And the
+//! classes' names written among their dots, so that colour is not all that tells them apart.
 
 use wasm_bindgen::JsValue;
 use web_sys::CanvasRenderingContext2d;
@@ -22,4 +23,38 @@ impl ClassStyles {
         #[allow(deprecated)]
         ctx.set_fill_style(&self.0[class_index(label)]);
     }
+}
+
+/// Writes each class's name at the middle (the mean) of its dots, so that colour is not the
+/// only thing telling the classes apart. Returns how many names were written.
+pub(crate) fn name_the_classes(
+    context: &CanvasRenderingContext2d,
+    points: &[(f64, f64)],
+    labels: &[u8],
+    names: &[String],
+) -> usize {
+    let mut sums = vec![(0.0, 0.0, 0usize); names.len()];
+    for (&(x, y), &label) in points.iter().zip(labels) {
+        if let Some(sum) = sums.get_mut(label as usize) {
+            *sum = (sum.0 + x, sum.1 + y, sum.2 + 1);
+        }
+    }
+    context.set_font("bold 14px system-ui, sans-serif");
+    context.set_text_align("center");
+    context.set_text_baseline("middle");
+    context.set_line_width(4.0);
+    context.set_stroke_style_str("rgba(255, 255, 255, 0.9)");
+    context.set_fill_style_str("#1d2330");
+    let mut named = 0;
+    for (name, &(x, y, count)) in names.iter().zip(&sums) {
+        if count == 0 {
+            continue;
+        }
+        let (x, y) = (x / count as f64, y / count as f64);
+        // A halo first, so the name reads over dots of any colour.
+        let _ = context.stroke_text(name, x, y);
+        let _ = context.fill_text(name, x, y);
+        named += 1;
+    }
+    named
 }

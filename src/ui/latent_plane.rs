@@ -15,7 +15,7 @@ use super::first_steps::{moved_by_hand, Guide};
 use super::i18n::{said_in, tr, trf, use_lang};
 use super::sheet::{context, Sheet};
 use super::state::use_lab;
-use super::training::Training;
+use super::training::fitting_run_codes;
 use super::visibility::{fill_when, shown_weights};
 use crate::ml::explore::{grid_codes_at, EXPLORE_RANGE};
 use crate::ui_logic::plane::{posterior_ellipse, Plane};
@@ -42,7 +42,7 @@ struct Codes {
     means: Vec<f32>,
     labels: Vec<u8>,
     /// The epoch of the run in training whose evaluation gave them, when the worker did
-    /// ([`Training::codes_while_training`]); `None` when the page encoded them.
+    /// ([`fitting_run_codes`]); `None` when the page encoded them.
     from_epoch: Option<usize>,
 }
 
@@ -87,16 +87,7 @@ pub fn LatentPlane() -> impl IntoView {
     let codes = StoredValue::new_local(None::<Codes>);
     let codes_drawn = RwSignal::new(0u32);
     let encoding = RwSignal::new(false);
-    let training = use_context::<Training>();
-    let run_codes = Memo::new(move |_| {
-        let run = training?.codes_while_training()?;
-        let test = lab.test.get()?;
-        let fits = lab
-            .active
-            .with(|m| m.as_ref().is_some_and(|m| m.latent() == run.latent))
-            && run.means.len() == test.len() * run.latent;
-        fits.then_some(run)
-    });
+    let run_codes = fitting_run_codes(lab);
     Effect::new(move |_| {
         let Some(run) = run_codes.get() else {
             return;

@@ -15,11 +15,12 @@ use crate::ui_logic::words::config_words;
 use wasm_bindgen::JsCast;
 use web_sys::CanvasRenderingContext2d;
 
-use super::class_styles::ClassStyles;
+use super::class_styles::{name_the_classes, ClassStyles};
 use super::digit_view::DigitView;
 use super::i18n::{said_in, tr, use_lang, Lang, Said};
 use super::state::use_lab;
-use super::visibility::{fill_when_shown, shown_weights};
+use super::training::{fitting_run_codes, RunCodes};
+use super::visibility::{fill_when_shown, shown_weights, SameSet};
 use super::why::Why;
 use crate::ml::dataset::ImageShape;
 use crate::ml::neighbours::{nearest_neighbour_agreement, Agreement};
@@ -38,6 +39,15 @@ struct Encoded {
     labels: Vec<u8>,
     /// How well the codes keep the classes apart; `None` for a set of one class.
     agreement: Option<Agreement>,
+    /// The epoch of the run whose evaluation gave the codes; `None` when the page encoded them.
+    from_epoch: Option<usize>,
+}
+
+/// What the codes come from: the run's evaluation, or the page's encoding of the shown weights.
+#[derive(PartialEq)]
+enum Source {
+    Run(RunCodes),
+    Page((usize, SameSet)),
 }
 
 /// Where the points landed, in canvas pixels, for hover and click.
@@ -50,40 +60,6 @@ const SIDE: f64 = 420.0;
 /// The codes are encoded again for a changed model at most this often.
 const REFILL_GAP_MS: f64 = 3_000.0;
 const MARGIN: f64 = 12.0;
-
-/// Writes each class's name at the middle (the mean) of its dots, so that colour is not the
-/// only thing telling the classes apart. Returns how many names were written.
-fn name_the_classes(
-    context: &CanvasRenderingContext2d,
-    points: &[(f64, f64)],
-    labels: &[u8],
-    names: &[String],
-) -> usize {
-    let mut sums = vec![(0.0, 0.0, 0usize); names.len()];
-    for (&(x, y), &label) in points.iter().zip(labels) {
-        if let Some(sum) = sums.get_mut(label as usize) {
-            *sum = (sum.0 + x, sum.1 + y, sum.2 + 1);
-        }
-    }
-    context.set_font("bold 14px system-ui, sans-serif");
-    context.set_text_align("center");
-    context.set_text_baseline("middle");
-    context.set_line_width(4.0);
-    context.set_stroke_style_str("rgba(255, 255, 255, 0.9)");
-    context.set_fill_style_str("#1d2330");
-    let mut named = 0;
-    for (name, &(x, y, count)) in names.iter().zip(&sums) {
-        if count == 0 {
-            continue;
-        }
-        let (x, y) = (x / count as f64, y / count as f64);
-        // A halo first, so the name reads over dots of any colour.
-        let _ = context.stroke_text(name, x, y);
-        let _ = context.fill_text(name, x, y);
-        named += 1;
-    }
-    named
-}
 
 #[component]
 pub fn ScatterPanel() -> impl IntoView {
@@ -100,6 +76,8 @@ pub fn ScatterPanel() -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
 
     let lang = use_lang();
+    // During a run the worker's codes, as the plane draws them (see `fitting_run_codes`).
+    let run_codes = fitting_run_codes(lab);
     let encode = move || {
         let (Some(active), Some(test)) = (lab.active.get_untracked(), lab.test.get_untracked())
         else {
@@ -112,9 +90,15 @@ pub fn ScatterPanel() -> impl IntoView {
         };
         busy.set(true);
         message.set(None);
+        let from_run = run_codes.get_untracked();
         leptos::task::spawn_local(async move {
             let latent = active.latent();
-            let means = match active.encode_means(&test).await {
+            let from_epoch = from_run.as_ref().map(|run| run.epoch);
+            let means = match from_run {
+                Some(run) => Ok(run.means.to_vec()),
+                None => active.encode_means(&test).await,
+            };
+            let means = match means {
                 Ok(means) => means,
                 Err(e) => {
                     let noun = lab.noun_untracked();
@@ -139,6 +123,7 @@ pub fn ScatterPanel() -> impl IntoView {
                 means,
                 labels,
                 agreement,
+                from_epoch,
             })));
             busy.set(false);
             hovered.set(None);
@@ -152,7 +137,10 @@ pub fn ScatterPanel() -> impl IntoView {
     fill_when_shown(
         section,
         REFILL_GAP_MS,
-        move || shown_weights(lab, busy),
+        move || match run_codes.get() {
+            Some(run) => (!busy.get()).then_some(Source::Run(run)),
+            None => shown_weights(lab, busy).map(Source::Page),
+        },
         encode,
     );
 
@@ -221,6 +209,10 @@ pub fn ScatterPanel() -> impl IntoView {
         canvas
             .set_attribute("data-named-classes", &named.to_string())
             .ok();
+        let from = data
+            .from_epoch
+            .map_or("page".into(), |e| format!("epoch {e}"));
+        canvas.set_attribute("data-codes-from", &from).ok();
         plotted.set_value(Plotted { points });
     });
 

@@ -127,7 +127,8 @@ test("while a model trains, the plane's test digits follow the newest weights", 
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
   await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
-  await startTraining(page);
+  // Long enough to be still training when the checks below are done.
+  await startTraining(page, { epochs: 200 });
   // The explorer follows the run (a z = 20 model): the plane shows its z1 and z2.
   await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 20, null, { timeout: 60_000 });
   const passes = Number(await page.getAttribute(".plane-dots", "data-passes"));
@@ -136,6 +137,10 @@ test("while a model trains, the plane's test digits follow the newest weights", 
   // They are the codes each epoch's evaluation computed in the worker, not encoded again here.
   assert.match(await page.getAttribute(".plane-dots", "data-dots-from"), /^epoch \d+$/);
   await page.locator(".stage-latent").screenshot({ path: `${results}plane-training.png` });
+  // The scatter, scrolled to during the run, places the same codes.
+  await page.locator(".scatter-panel").scrollIntoViewIfNeeded();
+  await page.waitForFunction(() => /^epoch \d+$/.test(document.querySelector(".scatter-panel canvas.scatter")?.dataset.codesFrom ?? ""), null, { timeout: 60_000 });
+  assert.equal(await page.getAttribute(".scatter-panel canvas.scatter", "data-points"), "2000");
   // Paused, the page encodes the weights it shows itself again.
   await page.click(".training-buttons .pause");
   await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dotsFrom === "page", null, { timeout: 60_000 });

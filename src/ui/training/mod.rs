@@ -21,7 +21,7 @@ mod test_codes;
 
 pub use panel::{TrainingPanel, TRAINING_TITLE_ID};
 pub use strip::TrainingStrip;
-pub use test_codes::RunCodes;
+pub use test_codes::{fitting_run_codes, RunCodes};
 
 use leptos::prelude::*;
 use wasm_bindgen::closure::Closure;

@@ -1,6 +1,6 @@
 //! The test images' codes an epoch's evaluation computed in the worker ([`Event::TestCodes`]):
-//! while the explorer follows a run in training, the latent plane draws these instead of
-//! encoding the test set on the page's thread. The worker computes them anyway to score the
+//! while the explorer follows a run in training, the latent plane and the scatter draw these
+//! instead of encoding the test set on the page's thread. The worker computes them anyway to score the
 //! epoch, and on two cores the page's encoding came out of the training threads' share (a
 //! Conv-VAE's test set took a sixth of a core).
 //!
@@ -13,6 +13,7 @@ use leptos::prelude::*;
 use super::Training;
 use crate::ml::weight_bytes;
 use crate::protocol::RunState;
+use crate::ui::state::Lab;
 
 /// Where the model of one epoch's end puts each test image.
 #[derive(Clone, Debug)]
@@ -54,4 +55,20 @@ impl Training {
         }
         self.test_codes.get()
     }
+}
+
+/// The run's newest test codes ([`Training::codes_while_training`]) when they fit what the page
+/// shows (the shown model's latent size, a code for every image of the test set in use): what
+/// the views that place the test set draw during a run instead of encoding it themselves.
+pub fn fitting_run_codes(lab: Lab) -> Memo<Option<RunCodes>> {
+    let training = use_context::<Training>();
+    Memo::new(move |_| {
+        let run = training?.codes_while_training()?;
+        let test = lab.test.get()?;
+        let fits = lab
+            .active
+            .with(|m| m.as_ref().is_some_and(|m| m.latent() == run.latent))
+            && run.means.len() == test.len() * run.latent;
+        fits.then_some(run)
+    })
 }
