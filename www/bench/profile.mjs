@@ -13,6 +13,8 @@
 //
 // Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names] [--conv]
 //        [--pictures SHAPE] [--helper | --page]
+//        PROFILE_OUT=file.json keeps the profile (for a timeline); PROFILE_ONE_THREAD=1 serves the page
+//        without cross-origin isolation, so the worker trains without its helper.
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -38,7 +40,7 @@ const seconds = Number(args[0] ?? 8);
 const TOP = 30;
 
 const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
-const server = await serve(dist);
+const server = await serve(dist, { isolated: !process.env.PROFILE_ONE_THREAD });
 const browser = await launch();
 try {
   const page = await browser.newPage();
@@ -80,6 +82,7 @@ try {
   await send("Profiler.start");
   await page.waitForTimeout(seconds * 1000);
   const { profile } = (await send("Profiler.stop")).result;
+  if (process.env.PROFILE_OUT) writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
 
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map();
