@@ -61,6 +61,21 @@ const SIDE: f64 = 420.0;
 const REFILL_GAP_MS: f64 = 3_000.0;
 const MARGIN: f64 = 12.0;
 
+/// Whose codes the points are: the shown model's, or a run's after an epoch.
+fn whose_codes(encoded: &Encoded, lang: Lang) -> String {
+    let model = config_words(&encoded.model, lang);
+    match encoded.from_epoch {
+        Some(epoch) => lang.text(
+            format!("the run's codes after epoch {epoch}, by {model}"),
+            format!("训练第 {epoch} 轮结束时的编码，模型：{model}"),
+        ),
+        None => lang.text(
+            format!("encoded with {model}"),
+            format!("编码模型：{model}"),
+        ),
+    }
+}
+
 #[component]
 pub fn ScatterPanel() -> impl IntoView {
     let lab = use_lab();
@@ -394,7 +409,7 @@ pub fn ScatterPanel() -> impl IntoView {
                         }).collect_view()}
                     </ul>
                     <p class="agreement" data-share=agreement_share>{agreement_text}</p>
-                    <p class="timing">{move || { version.track(); encoded.get_value().map(|e| { let (l, m) = (lang(), &e.model); l.text(format!("encoded with {}", config_words(m, l)), format!("编码模型：{}", config_words(m, l))) }) }}</p>
+                    <p class="timing whose-codes">{move || { version.track(); encoded.get_value().map(|e| whose_codes(&e, lang())) }}</p>
                 </div>
             </div>
             <p class="error" role="alert">

@@ -141,6 +141,8 @@ test("while a model trains, the plane's test digits follow the newest weights", 
   await page.locator(".scatter-panel").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => /^epoch \d+$/.test(document.querySelector(".scatter-panel canvas.scatter")?.dataset.codesFrom ?? ""), null, { timeout: 60_000 });
   assert.equal(await page.getAttribute(".scatter-panel canvas.scatter", "data-points"), "2000");
+  // and says whose codes they are.
+  await page.waitForFunction(() => /^the run's codes after epoch \d+, by /.test(document.querySelector(".scatter-panel .whose-codes")?.textContent ?? ""), null, { timeout: 30_000 });
   // Paused, the page encodes the weights it shows itself again.
   await page.click(".training-buttons .pause");
   await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dotsFrom === "page", null, { timeout: 60_000 });
