@@ -6,10 +6,10 @@
 use leptos::html::Canvas;
 use leptos::prelude::*;
 
-use super::datasets::use_datasets;
+use super::datasets::{use_datasets, Datasets};
 use super::i18n::{said_in, tr, Said};
 use super::image_grid::paint_images;
-use super::state::use_lab;
+use super::state::{use_lab, Lab};
 use super::storage;
 use super::training::Training;
 use crate::ml::dataset::drawings::Drawings;
@@ -28,6 +28,32 @@ fn DrawingThumb(image: Vec<u8>) -> impl IntoView {
         }
     });
     view! { <canvas class="drawing-thumb" node_ref=canvas width="0" height="0" aria-hidden="true"></canvas> }
+}
+
+/// Writes `now` to the shelf of kept datasets, or takes the drawings off it when none are left.
+async fn keep(
+    datasets: Datasets,
+    lab: Lab,
+    training: Option<Training>,
+    now: Drawings,
+) -> Result<(), Said> {
+    if now.is_empty() {
+        datasets
+            .delete(lab, training, DRAWINGS_ID.to_string())
+            .await;
+        return Ok(());
+    }
+    let set = now.to_dataset().map_err(|e| e.said())?;
+    datasets
+        .keep_as(DRAWINGS_ID.to_string(), &set, &file::save(&set), true)
+        .await
+        .map(|_| ())
+        .map_err(|(_, e)| {
+            e.within(
+                |why| format!("Your drawings could not be kept in this browser: {why}."),
+                |why| format!("无法在此浏览器中保存你的画：{why}。"),
+            )
+        })
 }
 
 #[component]
@@ -61,37 +87,36 @@ pub fn MyDrawings(
             Err(e) => message.set(Some(e.within(|why| format!("Your kept drawings cannot be read ({why}); adding is off so they are not overwritten."), |why| format!("无法读取你保存的画（{why}）；添加已关闭，以免覆盖它们。")))),
         }
     });
-    // Writes the drawings to the shelf (or takes them off it when none are left).
+    // Writes the drawings to the shelf (or takes them off it when none are left). One writer at
+    // a time, and it writes the newest set: an edit made while a write is under way is written
+    // after it, so the kept set never ends older than the one on screen.
+    let writing = RwSignal::new(false);
+    let edited = StoredValue::new(false);
     let save = move || {
-        let now = drawings.get_untracked();
+        edited.set_value(true);
+        if writing.get_untracked() {
+            return;
+        }
+        writing.set(true);
         leptos::task::spawn_local(async move {
-            let outcome = if now.is_empty() {
-                datasets
-                    .delete(lab, training, DRAWINGS_ID.to_string())
-                    .await;
-                Ok(())
-            } else {
-                match now.to_dataset() {
-                    Ok(set) => datasets
-                        .keep_as(DRAWINGS_ID.to_string(), &set, &file::save(&set), true)
-                        .await
-                        .map(|_| ())
-                        .map_err(|(_, e)| {
-                            e.within(
-                                |why| {
-                                    format!(
-                                        "Your drawings could not be kept in this browser: {why}."
-                                    )
-                                },
-                                |why| format!("无法在此浏览器中保存你的画：{why}。"),
-                            )
-                        }),
-                    Err(e) => Err(e.said()),
-                }
-            };
-            message.set(outcome.err());
+            while edited.try_update_value(std::mem::take).unwrap_or(false) {
+                let Some(now) = drawings.try_get_untracked() else {
+                    break;
+                };
+                let outcome = keep(datasets, lab, training, now).await;
+                message.set(outcome.err());
+            }
+            writing.set(false);
         });
     };
+    // A page closed or reloaded while a write is under way would lose the last edit: the
+    // browser asks first.
+    let on_leave = window_event_listener(leptos::ev::beforeunload, move |ev| {
+        if writing.try_get_untracked().unwrap_or(false) {
+            ev.prevent_default();
+        }
+    });
+    on_cleanup(move || on_leave.remove());
     let add = move |_| {
         let Some(pixels) = lab
             .drawing
@@ -162,7 +187,7 @@ pub fn MyDrawings(
         })
     };
     view! {
-        <div class="my-drawings">
+        <div class="my-drawings" data-kept=move || (!writing.get()).to_string()>
             <div class="add-row">
                 <label>{tr("Add to my drawings as ", "添加到我的画，标签为 ")}
                     <input type="text" class="drawing-label" placeholder=tr("a label, e.g. star", "标签，例如“星星”") maxlength="40"

@@ -53,9 +53,14 @@ test("three symbols drawn and labelled become a dataset: browsed, a drawing remo
   await page.waitForFunction(() => document.querySelectorAll(".drawing-grid li").length === 50);
   assert.match(await count(), /^My drawings: 50 \(bar 17 · dash 16 · ring 17\)/);
 
-  // Kept across a reload, and offered by the Data menu.
+  // Kept across a reload, and offered by the Data menu. The removal is written to the browser's
+  // storage after it shows; a reload before that would lose it (the page asks first), so the
+  // test reloads once the set is kept.
+  await page.waitForSelector('.my-drawings[data-kept="true"]');
   await reload(page);
-  await page.waitForFunction(() => /^My drawings: 50 /.test((document.querySelector(".drawings-count")?.textContent ?? "")), null, { timeout: 30_000 });
+  // Read back: a count (not the empty set's hint) shows, and it is the set after the removal.
+  await page.waitForFunction(() => /^My drawings: \d+ /.test((document.querySelector(".drawings-count")?.textContent ?? "")), null, { timeout: 30_000 });
+  assert.match(await count(), /^My drawings: 50 \(bar 17 · dash 16 · ring 17\)/);
   await page.waitForFunction(() => [...document.querySelectorAll("#data-select option")].some((o) => /^my drawings · 50 pictures/.test(o.textContent) && !o.disabled), null, { timeout: 30_000 });
   const value = await page.$eval("#data-select", (s) => [...s.options].find((o) => /^my drawings/.test(o.textContent)).value);
   await page.selectOption("#data-select", value);
