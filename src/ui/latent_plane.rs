@@ -295,7 +295,8 @@ pub fn LatentPlane() -> impl IntoView {
                 {layer(lab.text(|l, n| l.text(format!("test {}", n.many()), format!("测试{}", n.zh()))), "layer-codes", show_codes)}
                 {layer(trf(|l| l.text("prior N(0, I)", "先验 N(0, I)").to_string()), "layer-prior", show_prior)}
             </div>
-            <div class="plane" data-sheets=move || sheet.status.sheets.get().to_string()>
+            <div class="plane" data-sheets=move || sheet.status.sheets.get().to_string()
+                data-sheet-held=move || sheet.status.held_off_screen.get().to_string()>
                 <canvas class="plane-sheet" node_ref=sheet_canvas aria-hidden="true"></canvas>
                 <canvas class="plane-dots" node_ref=dots_canvas width=DOTS_SIDE height=DOTS_SIDE aria-hidden="true"
                     data-passes=move || codes_drawn.get().to_string()></canvas>

@@ -4,11 +4,15 @@
 //! answering either way. A newer sheet replaces an older one between rows, and the old one stays
 //! visible until the new one covers it. Used by the manifold chapter and the latent plane.
 //!
-//! A sheet of the same codes for new weights (a run in training sends a few a second) waits
-//! until the sheets' decoding keeps to its share of the page's time ([`next_fill_ms`]): a
-//! Conv-VAE's sheet redrawn at every snapshot took a quarter of a core, which on two cores came
-//! out of the training threads' share. A sheet for new codes (a slider, another pair of
-//! dimensions) starts at once.
+//! A sheet for new weights of the model drawn (a run in training sends a few a second) waits
+//! until the sheets' decoding keeps to its share of the page's time ([`next_fill_ms`]), whether
+//! or not its codes moved with the weights: a Conv-VAE's sheet redrawn at every snapshot took a
+//! sixth to a quarter of a core, which on two cores came out of the training threads' share. A
+//! sheet for new codes under the weights drawn (a slider, another pair of dimensions) or for
+//! another model starts at once. A sheet for new weights also waits while its canvas is off
+//! screen, and starts when it comes into view: a run's snapshots redrew the plane and the
+//! manifold (16–47 ms of the page's thread each for a Conv-VAE, at every snapshot) while the
+//! reader watched the training panel.
 
 use std::sync::Arc;
 
@@ -20,9 +24,14 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use super::clock::now_ms;
 use super::i18n::Said;
 use super::state::ActiveModel;
+use super::visibility::{watch_nearness, Viewport};
 use crate::ml::dataset::ImageShape;
 use crate::ui_logic::pixels::{tile_rgba, GreyAs};
 use crate::ui_logic::refill::next_fill_ms;
+
+/// How far beyond the screen a canvas counts as in view (CSS, as `IntersectionObserver`'s root
+/// margin): its new sheet is under way by the time a reader scrolls it in.
+const NEAR_MARGIN: &str = "200px 0px 200px 0px";
 
 /// Decoding time per animation frame before the rest waits for the next frame.
 const FRAME_BUDGET_MS: f64 = 8.0;
@@ -76,6 +85,8 @@ pub struct SheetStatus {
     pub ms: RwSignal<Option<f64>>,
     /// Sheets completed since the view opened (a signal for tests: a new one was drawn).
     pub sheets: RwSignal<usize>,
+    /// A sheet for new weights waits for the canvas to come into view.
+    pub held_off_screen: RwSignal<bool>,
     pub error: RwSignal<Option<Said>>,
 }
 
@@ -90,30 +101,45 @@ pub struct Sheet {
     waiting_timer: StoredValue<bool, LocalStorage>,
     /// When the last complete sheet started, and the time it spent decoding and painting.
     last_sheet: StoredValue<Option<(f64, f64)>, LocalStorage>,
+    /// Whether the canvas is on screen (or near it): a sheet for new weights waits off screen.
+    in_view: Signal<bool>,
     pub status: SheetStatus,
 }
 
 impl Sheet {
     pub fn new(canvas: NodeRef<Canvas>) -> Self {
-        Self {
+        let in_view = if use_context::<Viewport>().is_some() {
+            watch_nearness(canvas, NEAR_MARGIN, true)
+        } else {
+            Signal::stored(true)
+        };
+        let sheet = Self {
             canvas,
             job: StoredValue::new_local(None),
             scheduled: StoredValue::new_local(false),
             waiting: StoredValue::new_local(None),
             waiting_timer: StoredValue::new_local(false),
             last_sheet: StoredValue::new_local(None),
+            in_view,
             status: SheetStatus {
                 rows_done: RwSignal::new(0),
                 ms: RwSignal::new(None),
                 sheets: RwSignal::new(0),
+                held_off_screen: RwSignal::new(false),
                 error: RwSignal::new(None),
             },
-        }
+        };
+        Effect::new(move |_| {
+            if in_view.get() {
+                sheet.release();
+            }
+        });
+        sheet
     }
 
     /// Starts decoding `codes` (n² latent vectors, row by row) with `model`, grey shown as
-    /// `grey`; the canvas becomes n image sides square. The same codes for another model wait
-    /// for their turn (see the module's docs).
+    /// `grey`; the canvas becomes n image sides square. New weights of the model drawn wait
+    /// for their turn and for the canvas to be in view (see the module's docs).
     pub fn draw(self, model: Arc<ActiveModel>, grey: GreyAs, codes: Vec<f32>, n: usize) {
         let job = Job {
             model,
@@ -124,10 +150,41 @@ impl Sheet {
             started_ms: 0.0,
             busy_ms: 0.0,
         };
-        let same_view = self.job.with_value(|j| {
-            j.as_ref()
-                .is_some_and(|j| j.n == n && j.grey == grey && j.codes == job.codes)
+        // New weights of the model already drawn (a run's snapshot) wait their turn even when
+        // the codes moved with them: the explorer puts the sliders at the input's code under
+        // each new model, so a sheet whose rest of z follows them changes its codes too. So
+        // does the same sheet asked for again; another model does not wait.
+        let paced = self.job.with_value(|j| {
+            j.as_ref().is_some_and(|j| {
+                let same_view = j.n == n && j.grey == grey && j.codes == job.codes;
+                j.model.id == job.model.id && (same_view || !Arc::ptr_eq(&j.model, &job.model))
+            })
         });
+        if paced {
+            self.waiting.set_value(Some(job));
+            self.release();
+            return;
+        }
+        self.waiting.set_value(None);
+        self.start(job);
+    }
+
+    /// Starts the sheet waiting for its turn once its turn has come and the canvas is in view;
+    /// before its turn, a timer looks again then; off screen, coming into view does.
+    fn release(self) {
+        let idle = self
+            .waiting
+            .try_with_value(Option::is_some)
+            .unwrap_or(false)
+            && !self.waiting_timer.get_value();
+        if !idle {
+            return;
+        }
+        let off_screen = !self.in_view.try_get_untracked().unwrap_or(false);
+        self.status.held_off_screen.set(off_screen);
+        if off_screen {
+            return;
+        }
         let due = self
             .last_sheet
             .get_value()
@@ -135,24 +192,26 @@ impl Sheet {
                 next_fill_ms(started, busy, 0.0)
             });
         let wait = due - now_ms();
-        if same_view && wait > 0.0 {
-            self.waiting.set_value(Some(job));
-            if !self.waiting_timer.get_value() {
-                self.waiting_timer.set_value(true);
-                set_timeout(
-                    move || {
-                        self.waiting_timer.set_value(false);
-                        if let Some(job) = self.waiting.try_update_value(Option::take).flatten() {
-                            self.start(job);
-                        }
-                    },
-                    std::time::Duration::from_millis(wait.ceil() as u64),
-                );
-            }
+        if wait > 0.0 {
+            self.waiting_timer.set_value(true);
+            set_timeout(
+                move || {
+                    // The sheet may be gone by the time the timer fires (hence `try_`).
+                    if self
+                        .waiting_timer
+                        .try_update_value(|t| *t = false)
+                        .is_some()
+                    {
+                        self.release();
+                    }
+                },
+                std::time::Duration::from_millis(wait.ceil() as u64),
+            );
             return;
         }
-        self.waiting.set_value(None);
-        self.start(job);
+        if let Some(job) = self.waiting.try_update_value(Option::take).flatten() {
+            self.start(job);
+        }
     }
 
     fn start(self, mut job: Job) {
@@ -166,6 +225,7 @@ impl Sheet {
         }
         self.status.rows_done.set(0);
         self.status.ms.set(None);
+        self.status.held_off_screen.set(false);
         job.started_ms = now_ms();
         self.job.set_value(Some(job));
         if !self.scheduled.get_value() {
@@ -179,6 +239,7 @@ impl Sheet {
     pub fn clear(self) {
         self.job.set_value(None);
         self.waiting.set_value(None);
+        self.status.held_off_screen.set(false);
         self.status.ms.set(None);
         self.status.rows_done.set(0);
         if let Some(el) = self.canvas.get_untracked() {

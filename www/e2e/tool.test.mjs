@@ -1,6 +1,7 @@
 // End to end: the tool at the top of the page, read left to right (data → encoder → latent
 // space → decoder → output), and its latent plane: dragging the point, the test digits' codes,
-// the prior, a drawing's posterior, the layers, and the plane following a model as it trains.
+// the prior, a drawing's posterior, the layers, and the plane following a model as it trains
+// (its sheet only while on screen).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -123,7 +124,7 @@ test("a test digit as the input: chosen by number or at random, encoded onto the
   await context.close();
 });
 
-test("while a model trains, the plane's test digits follow the newest weights", async () => {
+test("while a model trains, the plane's test digits follow the newest weights, and its sheet does while on screen", async () => {
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
   await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dots === "2000", null, { timeout: 60_000 });
@@ -137,12 +138,25 @@ test("while a model trains, the plane's test digits follow the newest weights", 
   // They are the codes each epoch's evaluation computed in the worker, not encoded again here.
   assert.match(await page.getAttribute(".plane-dots", "data-dots-from"), /^epoch \d+$/);
   await page.locator(".stage-latent").screenshot({ path: `${results}plane-training.png` });
+  // On screen, the plane's sheet is decoded again for the newest weights.
+  const sheetsInView = Number(await page.getAttribute(".plane", "data-sheets"));
+  await page.waitForFunction((n) => Number(document.querySelector(".plane").dataset.sheets) > n, sheetsInView, { timeout: 30_000 });
   // The scatter, scrolled to during the run, places the same codes.
   await page.locator(".scatter-panel").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => /^epoch \d+$/.test(document.querySelector(".scatter-panel canvas.scatter")?.dataset.codesFrom ?? ""), null, { timeout: 60_000 });
   assert.equal(await page.getAttribute(".scatter-panel canvas.scatter", "data-points"), "2000");
   // and says whose codes they are.
   await page.waitForFunction(() => /^the run's codes after epoch \d+, by /.test(document.querySelector(".scatter-panel .whose-codes")?.textContent ?? ""), null, { timeout: 30_000 });
+  // Scrolled away, the plane's sheet waits for the reader (a Conv-VAE's takes the page tens of
+  // milliseconds a snapshot): an epoch later none was drawn; back in view, it draws the newest.
+  await page.waitForSelector('.plane[data-sheet-held="true"]', { timeout: 30_000 });
+  const held = Number(await page.getAttribute(".plane", "data-sheets"));
+  const epochOf = (from) => Number(/\d+/.exec(from ?? "")?.[0] ?? -1);
+  const epoch = epochOf(await page.getAttribute(".scatter-panel canvas.scatter", "data-codes-from"));
+  await page.waitForFunction((e) => Number(/\d+/.exec(document.querySelector(".scatter-panel canvas.scatter").dataset.codesFrom)?.[0] ?? -1) > e, epoch, { timeout: 30_000 });
+  assert.equal(Number(await page.getAttribute(".plane", "data-sheets")), held);
+  await page.locator(".stage-latent").scrollIntoViewIfNeeded();
+  await page.waitForFunction((n) => Number(document.querySelector(".plane").dataset.sheets) > n, held, { timeout: 30_000 });
   // Paused, the page encodes the weights it shows itself again.
   await page.click(".training-buttons .pause");
   await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dotsFrom === "page", null, { timeout: 60_000 });
