@@ -42,6 +42,7 @@ pub mod picker;
 pub mod picture_file;
 mod restore;
 mod scatter;
+mod scatter_plot;
 pub mod share;
 mod sheet;
 pub mod sketch;

@@ -12,12 +12,10 @@ use leptos::prelude::*;
 
 use crate::ml::model::ModelConfig;
 use crate::ui_logic::words::config_words;
-use wasm_bindgen::JsCast;
-use web_sys::CanvasRenderingContext2d;
 
-use super::class_styles::{name_the_classes, ClassStyles};
 use super::digit_view::DigitView;
 use super::i18n::{said_in, tr, use_lang, Lang, Said};
+use super::scatter_plot::paint;
 use super::state::use_lab;
 use super::training::{fitting_run_codes, RunCodes};
 use super::visibility::{fill_when_shown, shown_weights, SameSet};
@@ -26,6 +24,7 @@ use crate::ml::dataset::ImageShape;
 use crate::ml::neighbours::{nearest_neighbour_agreement, Agreement};
 use crate::ml::projection::Projection;
 use crate::ui_logic::palette::class_colour;
+use crate::ui_logic::scatter_frame::{frame, Plotted, SIDE};
 use crate::ui_logic::words::Noun;
 
 /// The test digits' codes under one model.
@@ -50,16 +49,8 @@ enum Source {
     Page((usize, SameSet)),
 }
 
-/// Where the points landed, in canvas pixels, for hover and click.
-#[derive(Clone, Default)]
-struct Plotted {
-    points: Vec<(f64, f64)>,
-}
-
-const SIDE: f64 = 420.0;
 /// The codes are encoded again for a changed model at most this often.
 const REFILL_GAP_MS: f64 = 3_000.0;
-const MARGIN: f64 = 12.0;
 
 /// Whose codes the points are: the shown model's, or a run's after an epoch.
 fn whose_codes(encoded: &Encoded, lang: Lang) -> String {
@@ -178,46 +169,10 @@ pub fn ScatterPanel() -> impl IntoView {
             .chunks_exact(d)
             .map(|c| projection.apply(c))
             .collect();
-        // A square frame around the middle 99.6 % of the points, so a few far codes do not
-        // squeeze the rest into a corner.
-        let bound = |pick: fn(&(f64, f64)) -> f64| {
-            let mut v: Vec<f64> = xy.iter().map(pick).collect();
-            v.sort_by(f64::total_cmp);
-            let k = v.len() / 500;
-            (v[k], v[v.len() - 1 - k])
-        };
-        let ((x0, x1), (y0, y1)) = (bound(|p| p.0), bound(|p| p.1));
-        let span = (x1 - x0).max(y1 - y0).max(1e-6);
-        let (cx, cy) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
-        let scale = (SIDE - 2.0 * MARGIN) / span;
-        let points: Vec<(f64, f64)> = xy
-            .iter()
-            .map(|&(x, y)| (SIDE / 2.0 + (x - cx) * scale, SIDE / 2.0 - (y - cy) * scale))
-            .collect();
-        let Some(context) = canvas
-            .get_context("2d")
-            .ok()
-            .flatten()
-            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-        else {
+        let points = frame(&xy);
+        let Some(named) = paint(&canvas, &points, &data.labels, &lab.class_names()) else {
             return;
         };
-        context.clear_rect(0.0, 0.0, SIDE, SIDE);
-        context.set_global_alpha(0.7);
-        // Thousands of dots stay small so the clusters show; a few dozen are drawn large
-        // enough to see.
-        let half = match points.len() {
-            0..=100 => 4.0,
-            101..=500 => 2.5,
-            _ => 1.5,
-        };
-        let styles = ClassStyles::new();
-        for (&(x, y), &label) in points.iter().zip(&data.labels) {
-            styles.fill_with(&context, label);
-            context.fill_rect(x - half, y - half, 2.0 * half, 2.0 * half);
-        }
-        context.set_global_alpha(1.0);
-        let named = name_the_classes(&context, &points, &data.labels, &lab.class_names());
         canvas
             .set_attribute("data-points", &points.len().to_string())
             .ok();
@@ -242,15 +197,7 @@ pub fn ScatterPanel() -> impl IntoView {
             (ev.client_x() as f64 - rect.left()) * k,
             (ev.client_y() as f64 - rect.top()) * k,
         );
-        plotted.with_value(|p| {
-            p.points
-                .iter()
-                .enumerate()
-                .map(|(i, &(px, py))| (i, (px - x).powi(2) + (py - y).powi(2)))
-                .filter(|&(_, d2)| d2 <= 64.0)
-                .min_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(i, _)| i)
-        })
+        plotted.with_value(|p| p.nearest(x, y))
     };
     let on_move = move |ev: leptos::ev::MouseEvent| hovered.set(nearest(&ev));
     let on_click = move |ev: leptos::ev::MouseEvent| {

@@ -16,6 +16,7 @@ pub mod plane;
 pub mod refill;
 pub mod run_words;
 pub mod said;
+pub mod scatter_frame;
 pub mod share_link;
 pub mod supervision;
 pub mod typed_number;
