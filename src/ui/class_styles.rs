@@ -25,8 +25,20 @@ impl ClassStyles {
     }
 }
 
+/// Below this many dots a class's name is lifted off them.
+const FEW_DOTS: usize = 20;
+/// How far a name is lifted, and how far from the canvas's top and bottom it stays (its
+/// 14 px line's half, and a little).
+const NAME_LIFT_PX: f64 = 12.0;
+/// About the widest a Latin character of the names' bold 14 px text is, and a CJK one.
+const LATIN_PX: f64 = 9.0;
+const WIDE_PX: f64 = 14.0;
+
 /// Writes each class's name at the middle (the mean) of its dots, so that colour is not the
 /// only thing telling the classes apart. Returns how many names were written.
+///
+/// A class of a few dots (a set of one's own drawings) has its name just above (or below) their
+/// middle, where it would otherwise cover them all; every name stays whole inside the canvas.
 pub(crate) fn name_the_classes(
     context: &CanvasRenderingContext2d,
     points: &[(f64, f64)],
@@ -50,7 +62,27 @@ pub(crate) fn name_the_classes(
         if count == 0 {
             continue;
         }
-        let (x, y) = (x / count as f64, y / count as f64);
+        let (mut x, mut y) = (x / count as f64, y / count as f64);
+        if count < FEW_DOTS {
+            // Above them, or below them at the canvas's top.
+            y += if y >= 2.0 * NAME_LIFT_PX {
+                -NAME_LIFT_PX
+            } else {
+                NAME_LIFT_PX
+            };
+        }
+        if let Some(canvas) = context.canvas() {
+            let (width, height) = (f64::from(canvas.width()), f64::from(canvas.height()));
+            // Estimated, not measured (measuring would take a web-sys feature for this one
+            // line; a little room too many is harmless).
+            let wide: f64 = name
+                .chars()
+                .map(|c| if c.is_ascii() { LATIN_PX } else { WIDE_PX })
+                .sum();
+            let half = wide / 2.0 + 4.0;
+            x = x.clamp(half, (width - half).max(half));
+            y = y.clamp(NAME_LIFT_PX, (height - NAME_LIFT_PX).max(NAME_LIFT_PX));
+        }
         // A halo first, so the name reads over dots of any colour.
         let _ = context.stroke_text(name, x, y);
         let _ = context.fill_text(name, x, y);
