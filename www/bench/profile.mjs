@@ -39,7 +39,7 @@ const onPage = pageAt >= 0 && args.splice(pageAt, 1).length > 0;
 const seconds = Number(args[0] ?? 8);
 const TOP = 30;
 
-const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+const dist = process.env.PROFILE_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 const server = await serve(dist, { isolated: !process.env.PROFILE_ONE_THREAD });
 const browser = await launch();
 try {

@@ -116,3 +116,30 @@ test("on a phone the chapters are built as a reader comes near them; a link or a
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test("on a slow phone nothing on screen moves while the page builds itself, part by part", async () => {
+  const context = await app.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const page = await context.newPage();
+  // Every layout shift (what Lighthouse's CLS adds up) and the elements that moved.
+  await page.addInitScript(() => {
+    window.__shifts = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        const moved = e.sources.map((s) => `${s.node?.nodeName ?? "?"}.${s.node?.className ?? ""} ${s.previousRect.y}→${s.currentRect.y}`);
+        window.__shifts.push({ value: e.value, moved });
+      }
+    }).observe({ type: "layout-shift", buffered: true });
+  });
+  // As slow as Lighthouse's phone, so each part's task gets a frame of its own.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
+  await page.goto(app.server.url);
+  await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+  await page.waitForSelector(".stage-output .latent-panel", { timeout: 60_000 });
+  // Until the plane's dots have come, the last of the first screen to arrive.
+  await page.waitForSelector('.plane canvas[data-dots]:not([data-dots="0"])', { timeout: 120_000 });
+  const shifts = await page.evaluate(() => window.__shifts);
+  const total = shifts.reduce((sum, s) => sum + s.value, 0);
+  assert.ok(total < 0.005, `layout shifts add up to ${total.toFixed(4)}: ${JSON.stringify(shifts)}`);
+  await context.close();
+});
