@@ -13,6 +13,7 @@ use crate::ml::model::ModelConfig;
 use crate::ml::train::TrainConfig;
 use crate::ui_logic::said::Said;
 
+pub(crate) mod bytes;
 mod import;
 
 pub use import::{ImportCommand, ImportEvent, ImportRequest};
@@ -41,7 +42,7 @@ pub enum Command {
         model: ModelConfig,
         train: TrainConfig,
         epochs: usize,
-        #[serde(with = "optional_bytes", default)]
+        #[serde(with = "bytes::optional", default)]
         initial: Option<Vec<u8>>,
         #[serde(default)]
         resume: Option<ResumeAt>,
@@ -64,7 +65,7 @@ pub enum Command {
     /// for now), or with `None` on the built-in digits again. Ends any run. Answered by
     /// [`Event::DataReady`], or by [`Event::Error`] with the data left as it was.
     UseData {
-        #[serde(with = "optional_bytes", default)]
+        #[serde(with = "bytes::optional", default)]
         dataset: Option<Vec<u8>>,
     },
     /// Asks whether the worker is alive (answered by [`Event::Pong`]); a worker that was closed
@@ -283,89 +284,6 @@ pub fn thin_losses(losses: &[StepLoss], max: usize) -> Vec<StepLoss> {
         .filter(|(i, _)| (last - i).is_multiple_of(k))
         .map(|(_, l)| *l)
         .collect()
-}
-
-/// `Vec<u8>` as a byte string: a `Uint8Array` through serde-wasm-bindgen, not an array of
-/// numbers.
-pub(crate) mod bytes {
-    use serde::de::{Error, SeqAccess, Visitor};
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(bytes)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        d.deserialize_byte_buf(BytesVisitor)
-    }
-
-    pub(super) struct BytesVisitor;
-
-    impl<'de> Visitor<'de> for BytesVisitor {
-        type Value = Vec<u8>;
-
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("bytes")
-        }
-
-        fn visit_bytes<E: Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
-            Ok(v.to_vec())
-        }
-
-        fn visit_byte_buf<E: Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
-            Ok(v)
-        }
-
-        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<u8>, A::Error> {
-            // A sender's length hint is not trusted with an allocation.
-            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1 << 16));
-            while let Some(b) = seq.next_element()? {
-                out.push(b);
-            }
-            Ok(out)
-        }
-    }
-}
-
-/// `Option<Vec<u8>>` as an optional byte string.
-mod optional_bytes {
-    use serde::de::{Deserializer, Visitor};
-    use serde::Serializer;
-
-    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        match bytes {
-            Some(b) => s.serialize_some(&Wrapper(b)),
-            None => s.serialize_none(),
-        }
-    }
-
-    struct Wrapper<'a>(&'a [u8]);
-
-    impl serde::Serialize for Wrapper<'_> {
-        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_bytes(self.0)
-        }
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
-        struct OptionVisitor;
-        impl<'de> Visitor<'de> for OptionVisitor {
-            type Value = Option<Vec<u8>>;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-                f.write_str("optional bytes")
-            }
-            fn visit_none<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_unit<E: serde::de::Error>(self) -> Result<Self::Value, E> {
-                Ok(None)
-            }
-            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-                super::bytes::deserialize(d).map(Some)
-            }
-        }
-        d.deserialize_option(OptionVisitor)
-    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ const CONFIGS = [
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
-const server = await serve(dist);
+const server = await serve(dist, { isolated: !process.env.TRAIN_ONE_THREAD });
 const browser = await launch();
 const rows = [];
 try {

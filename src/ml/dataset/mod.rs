@@ -18,6 +18,7 @@ pub mod drawings;
 pub mod file;
 pub mod fit;
 pub mod import;
+mod resample;
 mod shape;
 pub mod sprites;
 

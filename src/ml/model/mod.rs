@@ -18,6 +18,7 @@ mod packed_decoder;
 mod packed_encoder;
 mod packed_mlp;
 mod sparse_affine;
+mod terms;
 
 use std::fmt;
 
@@ -31,10 +32,11 @@ pub use mlp_vae::{MlpDecoder, MlpVae};
 pub use packed_decoder::PackedDecoder;
 pub use packed_encoder::PackedEncoder;
 pub(crate) use sparse_affine::{mostly_non_zero, ColumnSums, SparseWeightGrad, SPARSE_KERNELS};
+pub use terms::{Posterior, Terms};
 
 use crate::ml::bce_op::bce_with_logits_rows;
 use crate::ml::fastmath::sigmoid_tensor;
-use crate::ml::loss::{kl_to_standard_normal, reparameterize, LossParts};
+use crate::ml::loss::kl_to_standard_normal;
 use crate::ml::rng::Rng;
 
 #[derive(Debug, Clone)]
@@ -42,54 +44,6 @@ enum Network {
     MlpVae(MlpVae),
     ConvVae(ConvVae),
     Autoencoder(Autoencoder),
-}
-
-/// What the encoder says about a batch of images.
-#[derive(Debug, Clone)]
-pub struct Posterior {
-    /// μ (or the autoencoder's code), `(n, latent)`.
-    pub mean: Tensor,
-    /// log σ², `(n, latent)`; `None` for the deterministic autoencoder.
-    pub log_var: Option<Tensor>,
-}
-
-impl Posterior {
-    /// A latent code: μ + σ·ε when `noise` (ε) is given, otherwise μ itself.
-    pub fn code(&self, noise: Option<&Tensor>) -> Result<Tensor> {
-        match (&self.log_var, noise) {
-            (Some(log_var), Some(noise)) => reparameterize(&self.mean, log_var, noise),
-            _ => Ok(self.mean.clone()),
-        }
-    }
-}
-
-/// The terms of the objective for one batch, per digit, before averaging.
-#[derive(Debug, Clone)]
-pub struct Terms {
-    /// Reconstruction BCE of each digit (summed over its pixels), `(n,)`.
-    pub recon: Tensor,
-    /// KL to the prior per latent dimension, `(n, latent)`; `None` for the autoencoder.
-    pub kl: Option<Tensor>,
-    /// Each digit's code: the posterior's mean (the autoencoder's code), `(n, latent)`.
-    pub mean: Tensor,
-}
-
-impl Terms {
-    /// Per-digit means: recon, KL and recon + β·KL.
-    pub fn loss(&self, beta: f64) -> Result<LossParts> {
-        let n = self.recon.dim(0)? as f64;
-        let recon = (self.recon.sum_all()? / n)?;
-        let kl = match &self.kl {
-            Some(kl) => (kl.sum_all()? / n)?,
-            None => Tensor::zeros((), DType::F32, self.recon.device())?,
-        };
-        let total = if self.kl.is_some() {
-            (&recon + (&kl * beta)?)?
-        } else {
-            recon.clone()
-        };
-        Ok(LossParts { total, recon, kl })
-    }
 }
 
 /// A model: its configuration, its parameters, and the network over them.
