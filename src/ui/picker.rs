@@ -13,7 +13,7 @@ use super::training::Training;
 use crate::ml::pretrained::{self, DEFAULT_PRETRAINED, PRETRAINED};
 use crate::ml::run_notes;
 use crate::ui_logic::said::Said;
-use crate::ui_logic::words::config_words;
+use crate::ui_logic::words::{config_words, epochs_words};
 
 /// How long a library message stays at the bottom of the screen.
 const TOAST_MS: u64 = 6_000;
@@ -37,7 +37,13 @@ fn describe(model: &ActiveModel, lang: Lang) -> String {
         .info
         .notes
         .get(run_notes::EPOCHS)
-        .map(|e| lang.text(format!(", {e} epochs"), format!("，训练 {e} 轮")));
+        .map(|e| match e.parse::<usize>() {
+            Ok(n) => lang.text(
+                format!(", {}", epochs_words(n, Lang::En)),
+                format!("，训练 {}", epochs_words(n, Lang::Zh)),
+            ),
+            Err(_) => lang.text(format!(", {e} epochs"), format!("，训练 {e} 轮")),
+        });
     let blurb = model
         .id
         .strip_prefix("pretrained:")

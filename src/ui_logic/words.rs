@@ -103,9 +103,25 @@ pub fn thousands(n: usize) -> String {
     out
 }
 
+/// A count of epochs: "1 epoch", "10 epochs"; "1 轮", "10 轮".
+pub fn epochs_words(n: usize, lang: Lang) -> String {
+    match (lang, n) {
+        (Lang::En, 1) => "1 epoch".to_string(),
+        (Lang::En, n) => format!("{n} epochs"),
+        (Lang::Zh, n) => format!("{n} 轮"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_epoch_is_singular_in_english() {
+        assert_eq!(epochs_words(1, Lang::En), "1 epoch");
+        assert_eq!(epochs_words(10, Lang::En), "10 epochs");
+        assert_eq!(epochs_words(1, Lang::Zh), "1 轮");
+    }
 
     #[test]
     fn a_models_settings_read_alike_in_both_languages() {

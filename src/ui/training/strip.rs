@@ -13,7 +13,7 @@ use crate::ui::i18n::{tr, use_lang};
 use crate::ui::later::ChapterLink;
 use crate::ui::visibility::height_of;
 use crate::ui_logic::chart_scale::{smooth, sparkline_path, thin};
-use crate::ui_logic::words::config_words;
+use crate::ui_logic::words::{config_words, epochs_words};
 
 const SPARK_WIDTH: f64 = 120.0;
 const SPARK_HEIGHT: f64 = 22.0;
@@ -67,7 +67,7 @@ pub fn TrainingStrip(training: Training) -> impl IntoView {
                 l.text(format!(" on “{}”", d.name), format!("，数据：“{}”", d.name))
             })
         });
-        let epochs = |n: usize| l.text(format!("{n} epochs"), format!("{n} 轮"));
+        let epochs = |n: usize| epochs_words(n, l);
         training.plan.with(|p| match p {
             Some(plan) => format!(
                 "{} · {}{on}",

@@ -9,11 +9,13 @@ use wasm_bindgen::JsCast;
 use super::client::{self, Client};
 use super::{now_ms, DataStatus, Training};
 use crate::protocol::{Command, RunState, PROTOCOL_VERSION};
+use crate::ui_logic::lang::Lang;
 use crate::ui_logic::notice::Notice;
 use crate::ui_logic::said::Said;
 use crate::ui_logic::supervision::{
     check_version, Beat, Heartbeat, Restart, VersionCheck, PING_EVERY_MS,
 };
+use crate::ui_logic::words::epochs_words;
 
 impl Training {
     /// Starts a worker (from the usual address, or from one no cache has seen when `fresh`) and
@@ -224,8 +226,9 @@ impl Training {
         match self.snapshot_at.get_value() {
             Some(at) => Said::new(
                 format!(
-                    ", and the run goes on from its last snapshot (step {}, {} epochs done) when you press Resume",
-                    at.steps, at.epochs_done
+                    ", and the run goes on from its last snapshot (step {}, {} done) when you press Resume",
+                    at.steps,
+                    epochs_words(at.epochs_done, Lang::En)
                 ),
                 format!(
                     "，按“继续”后，这次训练会从最近的快照（第 {} 步，已完成 {} 轮）接着进行",
