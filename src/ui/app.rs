@@ -118,8 +118,9 @@ pub fn App() -> impl IntoView {
     provide_offline(extras);
 
     // The page is built top to bottom, a part a task (see `Later`): the header, the training
-    // strip, the main part's frame, then the tool's stages. Each part comes below all that is built, so none moves
-    // what is on screen already; this task only sets up the state they share.
+    // strip, the main part's frame, then the tool's stages. Each part comes below all that is
+    // built, so none moves what is on screen already; this task only sets up the state they
+    // share.
     view! {
         <Later><Header /></Later>
         // The tool: the model read left to right, data → encoder → latent space → decoder →
