@@ -15,6 +15,7 @@
 use candle_core::{Result, Tensor, Var};
 
 use crate::ml::eval::ChunkScores;
+use crate::ml::held::Version;
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
 
@@ -25,7 +26,7 @@ pub struct ShareJob<'a> {
     pub params: &'a [Var],
     /// Changes whenever the parameters' values do: a helper that has them already need not copy
     /// them again (a step done in pieces sends them once).
-    pub params_version: u64,
+    pub params_version: Version,
     pub x: &'a Tensor,
     pub noise: Option<&'a Tensor>,
     pub beta: f64,
@@ -37,7 +38,7 @@ pub struct ShareJob<'a> {
 /// values `params`.
 pub struct ScoreJob<'a> {
     pub params: &'a [Var],
-    pub params_version: u64,
+    pub params_version: Version,
     pub x: &'a Tensor,
     pub noise: Option<&'a Tensor>,
 }
@@ -142,6 +143,7 @@ mod native {
 
     use super::{share_gradient, ScoreJob, ShareJob, ShareResult, StepHelper};
     use crate::ml::eval::{score_chunk, ChunkScores};
+    use crate::ml::held::{self, Version};
     use crate::ml::model::{Model, ModelConfig};
 
     struct Job {
@@ -162,7 +164,7 @@ mod native {
     pub struct ThreadHelper {
         jobs: Option<Sender<Job>>,
         results: Receiver<Result<Done>>,
-        sent_version: Option<u64>,
+        sent_version: Option<Version>,
         thread: Option<JoinHandle<()>>,
     }
 
@@ -179,13 +181,17 @@ mod native {
                     }
                 };
                 let params = model.parameters_by_name();
+                // This copy's values, named afresh whenever new ones are copied in.
+                let mut version = Version::fresh();
                 for job in job_rx {
                     let result = (|| {
                         if let Some(values) = &job.params {
+                            version = Version::fresh();
                             for (var, value) in params.iter().zip(values) {
                                 var.set(value)?;
                             }
                         }
+                        let _held = held::hold(version);
                         match job.gradient {
                             Some((beta, share)) => share_gradient(
                                 &model,
@@ -219,7 +225,7 @@ mod native {
         fn send(
             &mut self,
             params: &[Var],
-            version: u64,
+            version: Version,
             x: &Tensor,
             noise: Option<&Tensor>,
             gradient: Option<(f64, f64)>,

@@ -17,6 +17,7 @@ use super::host::scope;
 use super::shared_step::{JobKind, SharedStep, Sizes, State};
 use crate::ml::cpu_slices::with_f32_data;
 use crate::ml::eval::score_chunk;
+use crate::ml::held::{self, Version};
 use crate::ml::helper::share_gradient;
 use crate::ml::model::{Model, ModelConfig};
 
@@ -90,10 +91,12 @@ fn serve(message: &JsValue) -> std::result::Result<(), String> {
         return Ok(());
     }
     SERVING.with(|s| *s.borrow_mut() = Some(step.words().clone()));
+    // The copy's values, named afresh whenever the trainer sends new ones.
+    let mut version = Version::fresh();
     loop {
         match step.state() {
             Some(State::Job) => {
-                let outcome = match share(&step, &model, &params) {
+                let outcome = match share(&step, &model, &params, &mut version) {
                     Ok(()) => State::Done,
                     Err(e) => {
                         web_sys::console::error_1(&format!("the helper worker: {e}").into());
@@ -111,14 +114,16 @@ fn serve(message: &JsValue) -> std::result::Result<(), String> {
     Ok(())
 }
 
-/// Does the job in `step` (a share's gradient, or a chunk's scores) and writes its result there.
-fn share(step: &SharedStep, model: &Model, params: &[Var]) -> Result<()> {
+/// Does the job in `step` (a share's gradient, or a chunk's scores) and writes its result there;
+/// `version` names the values in `params`.
+fn share(step: &SharedStep, model: &Model, params: &[Var], version: &mut Version) -> Result<()> {
     let job = step.job();
     let sizes = step.sizes;
     if job.digits == 0 || job.digits > sizes.capacity {
         candle_core::bail!("a job of {} digits does not fit the buffer", job.digits)
     }
     if job.fresh_params {
+        *version = Version::fresh();
         let from = step.params();
         let mut at = 0;
         for var in params {
@@ -129,6 +134,7 @@ fn share(step: &SharedStep, model: &Model, params: &[Var]) -> Result<()> {
             at += n;
         }
     }
+    let _held = held::hold(*version);
     let digits = job.digits as usize;
     let read = |array: js_sys::Float32Array, width: u32| {
         let mut values = vec![0f32; array.length() as usize];

@@ -14,6 +14,7 @@ use super::shared_step::{JobHeader, JobKind, SharedStep, Sizes, State};
 use super::words::OneThread;
 use crate::ml::cpu_slices::with_f32_data;
 use crate::ml::eval::ChunkScores;
+use crate::ml::held::Version;
 use crate::ml::helper::{ScoreJob, ShareJob, ShareResult, StepHelper};
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
@@ -30,7 +31,7 @@ pub(super) struct SharedHelper {
     shapes: Vec<Shape>,
     step: SharedStep,
     /// The parameter version the buffer holds.
-    sent_version: Option<u64>,
+    sent_version: Option<Version>,
     /// Set when the helper failed or stopped answering: the run goes on alone.
     broken: bool,
     /// The part of each piece the helper takes ([`StepHelper::portion`]).
@@ -195,7 +196,7 @@ impl SharedHelper {
     fn start(
         &mut self,
         params: &[Var],
-        params_version: u64,
+        params_version: Version,
         x: &Tensor,
         noise: Option<&Tensor>,
         work: Work,

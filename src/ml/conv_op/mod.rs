@@ -25,6 +25,7 @@ mod sparse;
 
 use candle_core::{Result, Tensor};
 
+use crate::ml::held;
 use crate::ml::kernels::patches::{Patches, KERNEL};
 use crate::ml::model::SPARSE_KERNELS;
 use ops::{AddBias, Col2Im, Im2Col, PatchLayout};
@@ -138,7 +139,7 @@ fn conv_down_sparse(
         channels,
         side,
     };
-    let op = sparse::ConvDown::new(patches, weight.dim(0)?, layout);
+    let op = sparse::ConvDown::new(patches, weight.dim(0)?, layout, held::variable(weight));
     x.contiguous()?
         .apply_op3(&weight.contiguous()?, &bias.contiguous()?, op)
 }
@@ -172,7 +173,14 @@ fn deconv_up_sparse(
 ) -> Result<Tensor> {
     let (images, a, b, c) = x.dims4()?;
     let (channels, side) = if layout.input { (c, a) } else { (a, b) };
-    let op = sparse::DeconvUp::new(images, channels, side, weight.dim(1)?, layout);
+    let op = sparse::DeconvUp::new(
+        images,
+        channels,
+        side,
+        weight.dim(1)?,
+        layout,
+        held::variable(weight),
+    );
     x.contiguous()?
         .apply_op3(&weight.contiguous()?, &bias.contiguous()?, op)
 }

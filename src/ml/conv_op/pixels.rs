@@ -8,11 +8,12 @@
 //! with fewer (a first convolution reading 1 or 3 channels, a last transposed one writing
 //! them) keeps the patch matrix, whose `16·channels` columns fill the panels instead.
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape};
+use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, TensorId};
 
 use crate::ml::cpu_slices::f32_slice;
-use crate::ml::kernels::conv::conv_rows;
-use crate::ml::kernels::deconv::transposed_conv;
+use crate::ml::held::{self, Form};
+use crate::ml::kernels::conv::ConvPanels;
+use crate::ml::kernels::deconv::DeconvPanels;
 pub(super) use crate::ml::kernels::deconv::MIN_OUTPUTS;
 use crate::ml::kernels::sparse::SparseRows;
 use crate::ml::kernels::tap_grad::{conv_weight_grad, deconv_weight_grad};
@@ -61,11 +62,13 @@ fn rows_and_weight<'a>(
     ))
 }
 
-/// The transposed convolution ([`transposed_conv`]) of `images` of side `side` given one pixel
+/// The transposed convolution ([`DeconvPanels::apply`]) of `images` of side `side` given one pixel
 /// a row, `(images·side², in)`, by a weight `(in, out, 4, 4)`: `(images, out, 2·side,
 /// 2·side)`. A convolution's input gradient, from its output's gradient in rows, skipping the
 /// zeros the ReLU after it left there.
 pub(super) struct RowsUp {
+    /// The weight's variable, whose packing a training step keeps ([`held`]).
+    pub(super) weight: Option<TensorId>,
     pub(super) images: usize,
     pub(super) side: usize,
     /// Whether the result stays one pixel a row, `(images, 2·side, 2·side, out)`.
@@ -89,7 +92,10 @@ impl CustomOp2 for RowsUp {
             rows_and_weight(self.name(), (s1, l1), (s2, l2), n * plane, |(a, _)| a)?;
         let mut y = vec![0.0f32; n * 4 * plane * out];
         let pixels = SparseRows::from_rows(rows, n * plane, channels);
-        transposed_conv(&pixels, w, n, self.side, &mut y);
+        held::packed(self.weight, Form::Deconv, || {
+            DeconvPanels::new(w, channels, out)
+        })
+        .apply(&pixels, n, self.side, &mut y);
         let up = 2 * self.side;
         Ok(if self.rows_out {
             (CpuStorage::F32(y), Shape::from((n, up, up, out)))
@@ -102,11 +108,13 @@ impl CustomOp2 for RowsUp {
     }
 }
 
-/// The convolution ([`conv_rows`]) of `images` of side `side` given one pixel a row,
+/// The convolution ([`ConvPanels::apply`]) of `images` of side `side` given one pixel a row,
 /// `(images·side², in)`, by a weight `(out, in, 4, 4)`: `(images, out, side/2, side/2)`. A
 /// transposed convolution's input gradient, from its output's gradient in rows, skipping the
 /// zeros the ReLU after it left there.
 pub(super) struct RowsDown {
+    /// The weight's variable, whose packing a training step keeps ([`held`]).
+    pub(super) weight: Option<TensorId>,
     pub(super) images: usize,
     pub(super) side: usize,
     /// Whether the result stays one pixel a row, `(images, side/2, side/2, out)`.
@@ -130,7 +138,10 @@ impl CustomOp2 for RowsDown {
             rows_and_weight(self.name(), (s1, l1), (s2, l2), n * side * side, |(_, b)| b)?;
         let mut y = vec![0.0f32; n * half * half * out];
         let pixels = SparseRows::from_rows(rows, n * side * side, channels);
-        conv_rows(&pixels, w, n, side, &mut y);
+        held::packed(self.weight, Form::Conv, || {
+            ConvPanels::new(w, out, channels)
+        })
+        .apply(&pixels, n, side, &mut y);
         Ok(if self.rows_out {
             (CpuStorage::F32(y), Shape::from((n, half, half, out)))
         } else {

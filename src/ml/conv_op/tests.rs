@@ -199,3 +199,43 @@ fn a_transposed_convolution_matches_candles_in_value_and_every_gradient_on_both_
         compare(&x, &w, &b, sparse, deconv_reference);
     }
 }
+
+#[test]
+fn packings_kept_through_a_hold_follow_the_weights_from_one_version_to_the_next() {
+    use crate::ml::held::{hold, Version};
+    let mut rng = Rng::new(7);
+    let planar = ChannelsLast::default();
+    // The patch matrix's path and the pixel path of each layer (16 channels or more).
+    for (n, cin, cout, side) in [(2, 3, 4, 8), (2, 17, 16, 6)] {
+        let x = rectified(&mut rng, &[n, cin, side, side]);
+        let b = random(&mut rng, &[cout]);
+        let down = |x: &Tensor, w: &Tensor, b: &Tensor| conv_down_sparse(x, w, b, planar);
+        let w = random(&mut rng, &[cout, cin, 4, 4]);
+        let up = |x: &Tensor, w: &Tensor, b: &Tensor| deconv_up_sparse(x, w, b, planar);
+        let w_up = random(&mut rng, &[cin, cout, 4, 4]);
+        let x_up = rectified(&mut rng, &[n, cin, side, side]);
+        let version = Version::fresh();
+        {
+            let _held = hold(version);
+            compare(&x, &w, &b, down, conv_reference);
+            compare(&x_up, &w_up, &b, up, deconv_reference);
+        }
+        // An optimiser's update: in place, so the variables keep their ids.
+        for var in [&w, &w_up] {
+            let values = rng.normal_vec(var.elem_count());
+            var.set(&Tensor::from_vec(values, var.shape(), &Device::Cpu).unwrap())
+                .unwrap();
+        }
+        {
+            // The same version after the values changed (a caller's bug) reads the packing
+            // kept: proof that one is kept, and what a new version is for.
+            let _held = hold(version);
+            let stale = down(&x, &w, &b).unwrap();
+            let want = conv_reference(&x, &w, &b).unwrap();
+            assert!(max_abs_diff(&stale, &want) > 1e-2);
+        }
+        let _held = hold(Version::fresh());
+        compare(&x, &w, &b, down, conv_reference);
+        compare(&x_up, &w_up, &b, up, deconv_reference);
+    }
+}

@@ -4,7 +4,7 @@
 //! Output position `(oy, ox)` of a convolution reads input pixel `(2·oy + ky − 1,
 //! 2·ox + kx − 1)` through tap `(ky, kx)`. So with the input given one pixel a row (channels
 //! last, a pixel's non-zeros listed once), an output row is the sum over its 16 taps of the
-//! tap's pixel times the tap's weights ([`conv_rows`]): the sparse kernel over 16 segments,
+//! tap's pixel times the tap's weights ([`ConvPanels::apply`]): the sparse kernel over 16 segments,
 //! each against the weights of its tap. Through a patch matrix the same product first wrote
 //! every pixel 4 times (16 taps, stride 2) as a dense `16·in`-wide row, then scanned those
 //! rows for their non-zeros, then sorted the non-zeros by column for the weight gradient.
@@ -24,19 +24,9 @@ fn source(o: usize, k: usize, side: usize) -> Option<usize> {
     (2 * o + k).checked_sub(1).filter(|&i| i < side)
 }
 
-/// Adds to `y`, `(images·half², out)` with `half = side / 2` (one output position a row), the
-/// convolution of the images whose pixels' non-zeros are the rows of `x` (`images·side²` rows
-/// in row-major pixel order, one column per input channel) by `w`, `(out, in, 4, 4)` as
-/// candle lays out a convolution's weight.
-pub fn conv_rows(x: &SparseRows, w: &[f32], images: usize, side: usize, y: &mut [f32]) {
-    let channels = x.width();
-    let out = w.len() / (channels * TAPS).max(1);
-    ConvPanels::new(w, out, channels).apply(x, images, side, y);
-}
-
-/// A convolution's weight packed for [`conv_rows`]: its 16 taps' weights stacked (`16·in ×
-/// out`) and cut into panels. A weight that stays the same over many calls (the page encoding
-/// with one model) is packed once.
+/// A convolution's weight packed for [`ConvPanels::apply`]: its 16 taps' weights stacked
+/// (`16·in × out`) and cut into panels. A weight that stays the same over many calls (the page
+/// encoding with one model, a training step's passes: `ml::held`) is packed once.
 #[derive(Debug, Clone)]
 pub struct ConvPanels {
     channels: usize,
@@ -72,8 +62,9 @@ impl ConvPanels {
         self.out
     }
 
-    /// [`conv_rows`] by the packed weight: adds to `y`, `(images·half², out)`, the convolution
-    /// of the images whose pixels' non-zeros are the rows of `x`.
+    /// Adds to `y`, `(images·half², out)` with `half = side / 2` (one output position a row),
+    /// the convolution by the packed weight of the images whose pixels' non-zeros are the rows
+    /// of `x` (`images·side²` rows in row-major pixel order, one column per input channel).
     pub fn apply(&self, x: &SparseRows, images: usize, side: usize, y: &mut [f32]) {
         let (channels, out) = (self.channels, self.out);
         let half = side / 2;
@@ -162,7 +153,7 @@ mod tests {
             let w = rng.normal_vec(out * channels * TAPS);
             let start = rng.normal_vec(images * half * half * out);
             let mut y = start.clone();
-            conv_rows(&pixels, &w, images, side, &mut y);
+            ConvPanels::new(&w, out, channels).apply(&pixels, images, side, &mut y);
             let mut want = start;
             for (t, [n, iy, ix], [_, oy, ox]) in connections(images, side) {
                 let (p, r) = (((n * side + iy) * side + ix), ((n * half + oy) * half + ox));

@@ -19,7 +19,7 @@
 use super::patches::KERNEL;
 use super::sparse::{panel_row, Panels, Segment, SparseRows, PANEL};
 
-/// Outputs from which [`transposed_conv`] fills its 16-column panels: below this, the patch
+/// Outputs from which [`DeconvPanels::apply`] fills its 16-column panels: below this, the patch
 /// matrix way is faster.
 pub const MIN_OUTPUTS: usize = PANEL;
 
@@ -42,19 +42,10 @@ fn slots(py: usize, px: usize) -> [(isize, isize, usize); 4] {
     })
 }
 
-/// Adds to `y`, channels last `(images, 2·side, 2·side, out)`, the transposed convolution of
-/// the images whose pixels' non-zeros are the rows of `x` (`images·side²` rows in row-major
-/// pixel order, one column per input channel) by `w`, `(in, out, 4, 4)` as candle lays out a
-/// transposed convolution's weight.
-pub fn transposed_conv(x: &SparseRows, w: &[f32], images: usize, side: usize, y: &mut [f32]) {
-    let channels = x.width();
-    let out = w.len() / (channels * KERNEL * KERNEL).max(1);
-    DeconvPanels::new(w, channels, out).apply(x, images, side, y);
-}
-
-/// A transposed convolution's weight packed for [`transposed_conv`]: for each output parity,
-/// its four taps' weights stacked (`4·in × out`) and cut into panels. A weight that stays the
-/// same over many calls (the page decoding with one model) is packed once.
+/// A transposed convolution's weight packed for [`DeconvPanels::apply`]: for each output
+/// parity, its four taps' weights stacked (`4·in × out`) and cut into panels. A weight that stays
+/// the same over many calls (the page decoding with one model, a training step's passes:
+/// `ml::held`) is packed once.
 #[derive(Debug, Clone)]
 pub struct DeconvPanels {
     channels: usize,
@@ -99,9 +90,9 @@ impl DeconvPanels {
         self.out
     }
 
-    /// [`transposed_conv`] by the packed weight: adds to `y`, channels last `(images, 2·side,
-    /// 2·side, out)`, the transposed convolution of the images whose pixels' non-zeros are the
-    /// rows of `x`.
+    /// Adds to `y`, channels last `(images, 2·side, 2·side, out)`, the transposed convolution by
+    /// the packed weight of the images whose pixels' non-zeros are the rows of `x` (`images·side²`
+    /// rows in row-major pixel order, one column per input channel).
     pub fn apply(&self, x: &SparseRows, images: usize, side: usize, y: &mut [f32]) {
         let (channels, out) = (self.channels, self.out);
         let (plane, up) = (side * side, 2 * side);
@@ -201,7 +192,7 @@ mod tests {
             let start = rng.normal_vec(images * up * up * out);
             let mut y = start.clone();
             let rows = SparseRows::from_rows(&x, images * side * side, channels);
-            transposed_conv(&rows, &w, images, side, &mut y);
+            DeconvPanels::new(&w, channels, out).apply(&rows, images, side, &mut y);
             let want = plain(&x, &w, images, channels, side);
             let diff = y
                 .iter()

@@ -15,7 +15,7 @@ use super::conv::TAPS;
 use super::patches::KERNEL;
 use super::sparse::{panel_row, SparseRows, PANEL};
 
-/// The gradient of [`super::conv::conv_rows`]'s weight, `(out, in, 4, 4)`, from its input's
+/// The gradient of [`super::conv::ConvPanels::apply`]'s weight, `(out, in, 4, 4)`, from its input's
 /// pixels `x` and the gradient `g` of its output rows `(images·half², out)`.
 pub fn conv_weight_grad(x: &SparseRows, g: &[f32], images: usize, side: usize) -> Vec<f32> {
     assert!(side.is_multiple_of(2) && x.rows() == images * side * side);
@@ -48,7 +48,7 @@ pub fn conv_weight_grad(x: &SparseRows, g: &[f32], images: usize, side: usize) -
     reorder(&stacked, channels, out, |o, c| o * channels + c)
 }
 
-/// The gradient of [`super::deconv::transposed_conv`]'s weight, `(in, out, 4, 4)`, from its
+/// The gradient of [`super::deconv::DeconvPanels::apply`]'s weight, `(in, out, 4, 4)`, from its
 /// input's pixels `x` (`images·side²` rows) and the gradient `g` of its output, channels last
 /// `(images, 2·side, 2·side, out)`.
 pub fn deconv_weight_grad(x: &SparseRows, g: &[f32], images: usize, side: usize) -> Vec<f32> {

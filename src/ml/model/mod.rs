@@ -31,6 +31,8 @@ pub use conv_vae::ConvVae;
 pub use mlp_vae::{MlpDecoder, MlpVae};
 pub use packed_decoder::PackedDecoder;
 pub use packed_encoder::PackedEncoder;
+#[cfg(test)]
+pub(crate) use sparse_affine::sparse_affine;
 pub(crate) use sparse_affine::{mostly_non_zero, ColumnSums, SparseWeightGrad, SPARSE_KERNELS};
 pub use terms::{Posterior, Terms};
 

@@ -15,9 +15,12 @@
 
 use std::sync::Mutex;
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, TensorId,
+};
 
 use crate::ml::cpu_slices::f32_slice;
+use crate::ml::held::{self, Form};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 use crate::ml::kernels::transpose::transpose;
 
@@ -82,6 +85,7 @@ pub fn sparse_affine(x: &Tensor, w: &Tensor, b: &Tensor, input_grad: bool) -> Re
         &b.contiguous()?,
         SparseAffine {
             input_grad,
+            weight: held::variable(w),
             rows_of_x: Mutex::new(None),
         },
     )
@@ -126,6 +130,8 @@ impl<'a> AffineOperands<'a> {
 
 struct SparseAffine {
     input_grad: bool,
+    /// The weight's variable, whose packing a training step keeps ([`held`]).
+    weight: Option<TensorId>,
     /// The input's non-zeros, found by the forward pass and kept for the weight gradient
     /// (candle calls `bwd` on the very op that ran forward).
     rows_of_x: Mutex<Option<SparseRows>>,
@@ -152,7 +158,10 @@ impl CustomOp3 for SparseAffine {
         } else {
             let mut y = b.repeat(n);
             let rows = SparseRows::from_rows(x, n, k);
-            sparse_times_dense(&rows, &Panels::from_transposed(w, m, k), &mut y);
+            let panels = held::packed(self.weight, Form::Transposed, || {
+                Panels::from_transposed(w, m, k)
+            });
+            sparse_times_dense(&rows, &panels, &mut y);
             *self.rows_of_x.lock().unwrap_or_else(|e| e.into_inner()) = Some(rows);
             y
         };

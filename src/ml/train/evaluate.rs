@@ -3,6 +3,7 @@
 
 use crate::ml::data::ImageSet;
 use crate::ml::eval::{score_chunk, Evaluator};
+use crate::ml::held;
 use crate::ml::helper::ScoreJob;
 
 use super::Trainer;
@@ -27,6 +28,7 @@ impl Trainer {
             return Ok(true);
         }
         let Some(helper) = self.helper.as_mut().filter(|_| second > 0) else {
+            let _held = held::hold(self.params_version);
             evaluator.add(&self.model, images, start, first)?;
             return Ok(evaluator.done() >= images.len());
         };
@@ -45,6 +47,8 @@ impl Trainer {
                 false
             });
         let x_first = images.range(start, first)?;
+        // The parameters hold still until both chunks are scored.
+        let _held = held::hold(self.params_version);
         let scores_first = score_chunk(&self.model, &x_first, noise_first.as_ref());
         let scores_second = match self.helper.as_mut().filter(|_| began) {
             Some(helper) => match helper.finish_score() {

@@ -19,6 +19,7 @@ use candle_core::{Device, Tensor, TensorId, Var};
 
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::ImageSet;
+use crate::ml::held::{self, Version};
 use crate::ml::helper::{add_onto, share_gradient, ShareJob, StepHelper};
 use crate::ml::loss::LossMeans;
 use crate::ml::model::Model;
@@ -56,7 +57,7 @@ pub struct Trainer {
     /// Takes half of each piece of work, when there is one (another core).
     helper: Option<Box<dyn StepHelper>>,
     /// Changes whenever the parameters do (an update, an undo), for [`ShareJob::params_version`].
-    params_version: u64,
+    params_version: Version,
 }
 
 /// The generator that initialises a model for training seed `seed`. Model initialisation, batch
@@ -92,7 +93,7 @@ impl Trainer {
             optimizer: adam(&model, config.learning_rate)?,
             vars: model.parameters_by_name(),
             helper: None,
-            params_version: 0,
+            params_version: Version::fresh(),
             pending: None,
             next_config: None,
             epochs_done: 0,
@@ -274,14 +275,17 @@ impl Trainer {
         let own = handed.as_ref().map_or(digits, |h| h.0);
         let x = self.data.batch(&chunk[..own])?;
         let noise = noise.map(|n| n.narrow(0, 0, own)).transpose()?;
-        let mine = share_gradient(
-            &self.model,
-            &self.vars,
-            &x,
-            noise.as_ref(),
-            beta,
-            own as f64 / batch as f64,
-        );
+        let mine = {
+            let _held = held::hold(self.params_version);
+            share_gradient(
+                &self.model,
+                &self.vars,
+                &x,
+                noise.as_ref(),
+                beta,
+                own as f64 / batch as f64,
+            )
+        };
         // The helper's share comes back with this side's gradients already added to its own
         // (`theirs` is `None` when this side did the whole piece). It is collected even when
         // this side failed, so no job is left in flight; if the helper failed, its part is done
@@ -294,6 +298,7 @@ impl Trainer {
                     Ok(theirs) => Some(theirs),
                     Err(_) => {
                         self.helper = None;
+                        let _held = held::hold(self.params_version);
                         let redone = share_gradient(
                             &self.model,
                             &self.vars,
@@ -319,7 +324,7 @@ impl Trainer {
             pending.grads.clear();
             pending.loss = LossMeans::default();
             self.optimizer.undo_last_step()?;
-            self.params_version += 1;
+            self.params_version = Version::fresh();
             return Err(TrainError::Diverged {
                 step: self.steps + 1,
                 loss,
@@ -349,7 +354,7 @@ impl Trainer {
         let done = self.pending.take().expect("pending step");
         self.optimizer
             .step(|var| done.grads.get(&var.id()).cloned())?;
-        self.params_version += 1;
+        self.params_version = Version::fresh();
         self.steps += 1;
         self.steps_in_epoch += 1;
         if done.position.last {

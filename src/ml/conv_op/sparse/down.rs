@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::sync::Mutex;
 
-use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor, TensorId};
 
 use super::{operands, take, Kept};
 use crate::ml::conv_op::input_grad::InputGrad;
@@ -12,7 +12,8 @@ use crate::ml::conv_op::pixels::{
     block_transpose, pixel_rows, Layer, RowsUp, TapWeightGrad, MIN_OUTPUTS,
 };
 use crate::ml::conv_op::ChannelsLast;
-use crate::ml::kernels::conv::conv_rows;
+use crate::ml::held::{self, Form};
+use crate::ml::kernels::conv::ConvPanels;
 use crate::ml::kernels::patches::{im2col_rows, Patches};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 use crate::ml::model::{ColumnSums, SparseWeightGrad};
@@ -24,15 +25,23 @@ pub(in crate::ml::conv_op) struct ConvDown {
     patches: Patches,
     out: usize,
     layout: ChannelsLast,
+    /// The weight's variable, whose packings a training step keeps ([`held`]).
+    weight: Option<TensorId>,
     kept: Mutex<Option<Kept>>,
 }
 
 impl ConvDown {
-    pub(in crate::ml::conv_op) fn new(patches: Patches, out: usize, layout: ChannelsLast) -> Self {
+    pub(in crate::ml::conv_op) fn new(
+        patches: Patches,
+        out: usize,
+        layout: ChannelsLast,
+        weight: Option<TensorId>,
+    ) -> Self {
         Self {
             patches,
             out,
             layout,
+            weight,
             kept: Mutex::new(None),
         }
     }
@@ -81,7 +90,10 @@ impl CustomOp3 for ConvDown {
         let mut y_rows = b.repeat(count);
         let kept = if self.by_pixels() {
             let pixels = self.input_pixels(x);
-            conv_rows(&pixels, w, p.images, p.side, &mut y_rows);
+            held::packed(self.weight, Form::Conv, || {
+                ConvPanels::new(w, out, p.channels)
+            })
+            .apply(&pixels, p.images, p.side, &mut y_rows);
             Kept::Pixels(pixels)
         } else {
             // The patch matrix is read from channel-planar images (a layer with few channels:
@@ -93,7 +105,9 @@ impl CustomOp3 for ConvDown {
             };
             let rows = im2col_rows(&planar, p);
             let non_zeros = SparseRows::from_rows(&rows, count, width);
-            let weights = Panels::from_transposed(w, out, width);
+            let weights = held::packed(self.weight, Form::Transposed, || {
+                Panels::from_transposed(w, out, width)
+            });
             sparse_times_dense(&non_zeros, &weights, &mut y_rows);
             Kept::Patches { rows, non_zeros }
         };
@@ -142,6 +156,7 @@ impl CustomOp3 for ConvDown {
             // weights: a transposed convolution by `W` read as `(out, in, 4, 4)`.
             let grad_x = if x.track_op() {
                 let up = RowsUp {
+                    weight: self.weight,
                     images: p.images,
                     side: p.half(),
                     rows_out: self.layout.input,

@@ -3,14 +3,15 @@
 use std::borrow::Cow;
 use std::sync::Mutex;
 
-use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor, TensorId};
 
 use super::{operands, take, Kept, TAPS};
 use crate::ml::conv_op::input_grad::InputGrad;
 use crate::ml::conv_op::ops::{BlockTranspose, ChannelSums, Im2Col, PatchLayout};
 use crate::ml::conv_op::pixels::{block_transpose, Layer, RowsDown, TapWeightGrad, MIN_OUTPUTS};
 use crate::ml::conv_op::ChannelsLast;
-use crate::ml::kernels::deconv::transposed_conv;
+use crate::ml::held::{self, Form};
+use crate::ml::kernels::deconv::DeconvPanels;
 use crate::ml::kernels::patches::{col2im_rows, Patches};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 use crate::ml::model::{ColumnSums, SparseWeightGrad};
@@ -24,6 +25,8 @@ pub(in crate::ml::conv_op) struct DeconvUp {
     side: usize,
     out: usize,
     layout: ChannelsLast,
+    /// The weight's variable, whose packings a training step keeps ([`held`]).
+    weight: Option<TensorId>,
     kept: Mutex<Option<Kept>>,
 }
 
@@ -34,6 +37,7 @@ impl DeconvUp {
         side: usize,
         out: usize,
         layout: ChannelsLast,
+        weight: Option<TensorId>,
     ) -> Self {
         Self {
             images,
@@ -41,6 +45,7 @@ impl DeconvUp {
             side,
             out,
             layout,
+            weight,
             kept: Mutex::new(None),
         }
     }
@@ -102,11 +107,16 @@ impl CustomOp3 for DeconvUp {
         // The pixel path writes the output one pixel a row, the patch matrix's channel-planar.
         let (y, kept, y_rows) = if self.by_pixels() {
             let mut y = b.repeat(n * 4 * plane);
-            transposed_conv(&non_zeros, w, n, self.side, &mut y);
+            held::packed(self.weight, Form::Deconv, || {
+                DeconvPanels::new(w, channels, out)
+            })
+            .apply(&non_zeros, n, self.side, &mut y);
             (y, Kept::Pixels(non_zeros), true)
         } else {
             let mut patch_rows = vec![0.0f32; n * plane * width];
-            let weights = Panels::from_rows(w, channels, width);
+            let weights = held::packed(self.weight, Form::Rows, || {
+                Panels::from_rows(w, channels, width)
+            });
             sparse_times_dense(&non_zeros, &weights, &mut patch_rows);
             let mut y = col2im_rows(&patch_rows, self.output_patches());
             for (values, &bias) in y.chunks_exact_mut(4 * plane).zip(b.iter().cycle()) {
@@ -184,6 +194,7 @@ impl CustomOp3 for DeconvUp {
             // read as a convolution's `(out, in, 4, 4)`.
             let grad_x = if x.track_op() {
                 let down = RowsDown {
+                    weight: self.weight,
                     images: n,
                     side: 2 * self.side,
                     rows_out: self.layout.input,
