@@ -84,7 +84,11 @@ impl Host {
         *self.scheduled.borrow_mut() = false;
         let events = self.runner.borrow_mut().slice(&now_ms, SLICE_MS);
         for event in &events {
+            let start = now_ms();
             post(event);
+            if matches!(event, Event::Snapshot { .. }) {
+                self.runner.borrow_mut().snapshot_posted(now_ms() - start);
+            }
         }
         self.schedule();
     }

@@ -16,8 +16,13 @@ use crate::protocol::{EpochReport, Event, Progress, RunState, ScoredOn, StepLoss
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::said::Said;
 
-/// At most this many weight snapshots per second go to the page.
+/// Weight snapshots go to the page at most this often while running...
 const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
+/// ...and, for a large model, no more often than keeps their cost (writing the checkpoint and
+/// posting its bytes, both in proportion to the parameters) under this share of the worker's
+/// time: a 64×64 colour MLP-VAE's 40 MB snapshot took ~37 ms, a tenth of its time at one per
+/// 400 ms, while the digits models' take 1–3 ms.
+const SNAPSHOT_SHARE: f64 = 0.02;
 /// Progress events go out about this often while running (each redraws the charts).
 const PROGRESS_INTERVAL_MS: f64 = 250.0;
 /// Throughput is measured over this recent window.
@@ -44,6 +49,8 @@ pub(super) struct Run {
     samples: usize,
     last_snapshot_ms: f64,
     snapshot_due: bool,
+    /// What the last snapshot cost the worker (written, then posted: [`Run::snapshot_posted`]).
+    snapshot_cost_ms: f64,
     last_progress_ms: f64,
     progress_due: bool,
     /// Recent cost of one digit's forward and backward pass, to size the pieces of a step.
@@ -75,6 +82,7 @@ impl Run {
             samples: 0,
             last_snapshot_ms: now_ms,
             snapshot_due: false,
+            snapshot_cost_ms: 0.0,
             last_progress_ms: now_ms,
             progress_due: false,
             ms_per_digit: 0.0,
@@ -148,6 +156,17 @@ impl Run {
             step_in_epoch: self.trainer.steps_in_epoch(),
             weights,
         })
+    }
+
+    /// How long to wait between two snapshots while running: [`SNAPSHOT_INTERVAL_MS`], or
+    /// longer for a model whose snapshots cost more than [`SNAPSHOT_SHARE`] of the time.
+    fn snapshot_interval_ms(&self) -> f64 {
+        SNAPSHOT_INTERVAL_MS.max(self.snapshot_cost_ms / SNAPSHOT_SHARE)
+    }
+
+    /// The host took `ms` to post the snapshot this run's last slice returned: part of its cost.
+    pub(super) fn snapshot_posted(&mut self, ms: f64) {
+        self.snapshot_cost_ms += ms;
     }
 
     pub(super) fn snapshot_or_error(&self) -> Event {
@@ -258,11 +277,12 @@ impl Run {
             // taken before its report is sent could be continued from without that report.
             || run.state == RunState::Running
                 && run.evaluating.is_none()
-                && now - run.last_snapshot_ms >= SNAPSHOT_INTERVAL_MS
+                && now - run.last_snapshot_ms >= run.snapshot_interval_ms()
         {
             run.snapshot_due = false;
             run.last_snapshot_ms = now;
             events.push(run.snapshot_or_error());
+            run.snapshot_cost_ms = clock() - now;
         }
         events
     }

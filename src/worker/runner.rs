@@ -312,6 +312,13 @@ impl Runner {
         events
     }
 
+    /// The host took `ms` to post a snapshot of the current run (see [`Run::snapshot_posted`]).
+    pub fn snapshot_posted(&mut self, ms: f64) {
+        if let Some(run) = self.run.as_mut() {
+            run.snapshot_posted(ms);
+        }
+    }
+
     /// Trains (or evaluates) until `budget_ms` has passed on `clock`, then returns the events
     /// to post: progress, epoch reports, snapshots, errors.
     pub fn slice(&mut self, clock: &dyn Fn() -> f64, budget_ms: f64) -> Vec<Event> {

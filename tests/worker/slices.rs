@@ -274,3 +274,44 @@ fn a_start_that_fails_stops_the_run_it_was_meant_to_replace() {
         matches!(&events[..], [Event::Error { message, .. }] if message.en.contains("press Start"))
     );
 }
+
+#[test]
+fn a_model_whose_snapshots_cost_much_sends_them_less_often() {
+    // Snapshots over the same stretch of training (300 slices of 20 ms on a clock that moves
+    // 1 ms at each look), when posting one costs the host nothing and 1 s. An epoch's end
+    // sends one either way; the interval adds the rest.
+    let snapshots_and_epochs = |posting_ms: f64| {
+        let clock = ticking(1.0);
+        let mut runner = runner_with_data();
+        let one_at_a_time = TrainConfig {
+            batch_size: 1,
+            ..small()
+        };
+        runner.handle(start(1000, one_at_a_time), clock());
+        let (mut snapshots, mut epochs) = (0, 0);
+        for _ in 0..300 {
+            for event in runner.slice(&clock, 20.0) {
+                match event {
+                    Event::Snapshot { .. } => {
+                        runner.snapshot_posted(posting_ms);
+                        snapshots += 1;
+                    }
+                    Event::Epoch { .. } => epochs += 1,
+                    _ => {}
+                }
+            }
+        }
+        (snapshots, epochs)
+    };
+    let (cheap, cheap_epochs) = snapshots_and_epochs(0.0);
+    let (costly, costly_epochs) = snapshots_and_epochs(1000.0);
+    assert!(
+        cheap >= cheap_epochs + 5,
+        "{cheap} snapshots in {cheap_epochs} epochs every 400 ms"
+    );
+    // At 2% of the time, a 1 s snapshot comes once in 50 s: after the first, only the epochs'.
+    assert!(
+        costly <= costly_epochs + 1,
+        "{costly} snapshots costing 1 s each in {costly_epochs} epochs"
+    );
+}
