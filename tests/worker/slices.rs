@@ -168,18 +168,25 @@ fn ticking(tick: f64) -> impl Fn() -> f64 {
     }
 }
 
-#[test]
-fn a_slice_stops_once_its_budget_is_spent() {
-    // Batches of one digit make every piece of work exactly one step. A slice must look at the
-    // clock at least once per piece to know its budget is spent, and this clock moves 1 ms at
-    // each look: so a 10 ms slice takes at most 11 steps, however it reads the clock.
-    let clock = ticking(1.0);
+/// A runner training in batches of one digit (every piece of work is one step), started at
+/// `clock`'s time for 1,000 epochs.
+fn one_digit_steps(clock: &dyn Fn() -> f64) -> Runner {
     let mut runner = runner_with_data();
     let one_at_a_time = TrainConfig {
         batch_size: 1,
         ..small()
     };
     runner.handle(start(1000, one_at_a_time), clock());
+    runner
+}
+
+#[test]
+fn a_slice_stops_once_its_budget_is_spent() {
+    // Batches of one digit make every piece of work exactly one step. A slice must look at the
+    // clock at least once per piece to know its budget is spent, and this clock moves 1 ms at
+    // each look: so a 10 ms slice takes at most 11 steps, however it reads the clock.
+    let clock = ticking(1.0);
+    let mut runner = one_digit_steps(&clock);
     // The step count after each slice, from a snapshot (handling a command reads no clock).
     let steps_now = |runner: &mut Runner| match &runner.handle(Command::SaveWeights, 0.0)[..] {
         [Event::Snapshot { step, .. }] => *step,
@@ -282,12 +289,7 @@ fn a_model_whose_snapshots_cost_much_sends_them_less_often() {
     // sends one either way; the interval adds the rest.
     let snapshots_and_epochs = |posting_ms: f64| {
         let clock = ticking(1.0);
-        let mut runner = runner_with_data();
-        let one_at_a_time = TrainConfig {
-            batch_size: 1,
-            ..small()
-        };
-        runner.handle(start(1000, one_at_a_time), clock());
+        let mut runner = one_digit_steps(&clock);
         let (mut snapshots, mut epochs) = (0, 0);
         for _ in 0..300 {
             for event in runner.slice(&clock, 20.0) {
