@@ -19,6 +19,7 @@ mod packed_encoder;
 mod packed_mlp;
 mod sparse_affine;
 mod terms;
+mod weight_grad;
 
 use std::fmt;
 
@@ -33,8 +34,9 @@ pub use packed_decoder::PackedDecoder;
 pub use packed_encoder::PackedEncoder;
 #[cfg(test)]
 pub(crate) use sparse_affine::sparse_affine;
-pub(crate) use sparse_affine::{mostly_non_zero, ColumnSums, SparseWeightGrad, SPARSE_KERNELS};
+pub(crate) use sparse_affine::{ColumnSums, SPARSE_KERNELS};
 pub use terms::{Posterior, Terms};
+pub(crate) use weight_grad::{mostly_non_zero, SparseWeightGrad};
 
 use crate::ml::bce_op::bce_with_logits_rows;
 use crate::ml::fastmath::sigmoid_tensor;

@@ -5,7 +5,8 @@
 //! forward product and the weight gradient `gᵀ·x` both skip the zeros of `x`
 //! ([`sparse_times_dense`]), so in wasm the first layer costs a fifth of a dense product and the
 //! output layer half. The weight gradient is built as `xᵀ·g` (rows of `xᵀ` are what is sparse)
-//! and transposed back. The input's own gradient, `g·W`, is dense here (the decoder's output
+//! and transposed back, unless one dense product costs less ([`super::weight_grad`]). The
+//! input's own gradient, `g·W`, is dense here (the decoder's output
 //! layer gets the loss's gradient back) and stays candle's product; the first layer asks for
 //! none. The Conv-VAE's layers, which a ReLU follows, have an input gradient that skips the
 //! zeros of `g` (`conv_op::sparse`).
@@ -15,14 +16,13 @@
 
 use std::sync::Mutex;
 
-use candle_core::{
-    CpuStorage, CustomOp1, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor, TensorId,
-};
+use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor, TensorId};
 
 use crate::ml::cpu_slices::f32_slice;
 use crate::ml::held::{self, Form};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
-use crate::ml::kernels::transpose::transpose;
+
+use super::weight_grad::SparseWeightGrad;
 
 /// Whether the MLP layers with sparse inputs use [`sparse_affine`]: in wasm, yes.
 pub const SPARSE_KERNELS: bool = cfg!(target_arch = "wasm32");
@@ -30,52 +30,6 @@ pub const SPARSE_KERNELS: bool = cfg!(target_arch = "wasm32");
 /// Below this many rows packing the weight costs more than skipping zeros saves (the page
 /// encodes one drawing at a time); those products stay dense.
 const SPARSE_MIN_ROWS: usize = 8;
-
-/// Above this share of non-zeros in the input, the weight gradient `gᵀ·x` is one dense product
-/// (`gemm`) instead of the sparse `xᵀ·g` and a transpose of the result: with nothing to skip the
-/// sparse route only adds that transpose, which for a 64×64 colour input layer (400 × 12,288
-/// values, a 48 KB stride) was a quarter of a step.
-const DENSE_ABOVE: f32 = 0.75;
-
-/// Whether more than [`DENSE_ABOVE`] of `x`'s values are non-zero: then a product by `x` is
-/// cheaper dense.
-pub(crate) fn mostly_non_zero(x: &[f32]) -> bool {
-    let non_zero = x.iter().filter(|&&v| v != 0.0).count();
-    non_zero as f32 > DENSE_ABOVE * x.len() as f32
-}
-
-/// `gᵀ·x` (m×k) from `g` (n×m) and `x` (n×k), row-major, with the `gemm` crate.
-fn dense_weight_grad(x: &[f32], g: &[f32], n: usize, m: usize, k: usize) -> Vec<f32> {
-    assert!(x.len() == n * k && g.len() == n * m);
-    let mut grad_w = vec![0.0f32; m * k];
-    // SAFETY: the buffers are contiguous, row-major and of the sizes checked above: the result
-    // is m×k (row stride k), gᵀ is read from g (n×m) with row stride 1 and column stride m, and
-    // x is n×k (row stride k).
-    unsafe {
-        gemm::gemm(
-            m,
-            k,
-            n,
-            grad_w.as_mut_ptr(),
-            1,
-            k as isize,
-            false,
-            g.as_ptr(),
-            m as isize,
-            1,
-            x.as_ptr(),
-            1,
-            k as isize,
-            0.0f32,
-            1.0f32,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-    grad_w
-}
 
 /// `x·Wᵀ + b` (`x` n×in, `W` out×in, `b` out) through the sparse kernels; `input_grad` says
 /// whether backward gives `x` a gradient.
@@ -192,57 +146,6 @@ impl CustomOp3 for SparseAffine {
             None
         };
         Ok((grad_x, Some(grad_w), Some(grad_b)))
-    }
-}
-
-/// `gᵀ·x` (out×in) from `x` (n×in, sparse) and `g` (n×out).
-pub(crate) struct SparseWeightGrad {
-    /// `x`'s non-zeros if the forward pass found them already.
-    rows_of_x: Option<SparseRows>,
-}
-
-impl SparseWeightGrad {
-    /// `rows_of_x`: `x`'s non-zeros if the forward pass found them already.
-    pub(crate) fn new(rows_of_x: Option<SparseRows>) -> Self {
-        Self { rows_of_x }
-    }
-}
-
-impl CustomOp2 for SparseWeightGrad {
-    fn name(&self) -> &'static str {
-        "sparse-weight-grad"
-    }
-
-    fn cpu_fwd(
-        &self,
-        s1: &CpuStorage,
-        l1: &Layout,
-        s2: &CpuStorage,
-        l2: &Layout,
-    ) -> Result<(CpuStorage, Shape)> {
-        let (n, k) = l1.shape().dims2()?;
-        let (n2, m) = l2.shape().dims2()?;
-        if n != n2 {
-            candle_core::bail!(
-                "weight gradient: input {:?} and output gradient {:?} differ in rows",
-                l1.shape(),
-                l2.shape()
-            )
-        }
-        let (x, g) = (f32_slice(s1, l1, "input")?, f32_slice(s2, l2, "gradient")?);
-        if mostly_non_zero(x) {
-            let grad_w = dense_weight_grad(x, g, n, m, k);
-            return Ok((CpuStorage::F32(grad_w), Shape::from((m, k))));
-        }
-        let mut xt_g = vec![0.0; k * m];
-        let columns_of_x = match &self.rows_of_x {
-            Some(rows) if (rows.rows(), rows.width()) == (n, k) => rows.transposed(),
-            _ => SparseRows::from_columns(x, n, k),
-        };
-        sparse_times_dense(&columns_of_x, &Panels::from_rows(g, n, m), &mut xt_g);
-        let mut grad_w = vec![0.0; m * k];
-        transpose(&xt_g, k, m, &mut grad_w);
-        Ok((CpuStorage::F32(grad_w), Shape::from((m, k))))
     }
 }
 
