@@ -248,7 +248,11 @@ impl Run {
             if run.state != RunState::Running && !run.step_requested {
                 break;
             }
-            let piece = piece_size(run.ms_per_digit, run.trainer.config().batch_size);
+            let (batch, parameters) = (
+                run.trainer.config().batch_size,
+                run.trainer.model().parameter_count(),
+            );
+            let piece = piece_size(run.ms_per_digit, batch, parameters);
             let t0 = clock();
             let digits = train_piece(run, &mut events, piece);
             if digits > 0 {

@@ -7,6 +7,8 @@
 //
 // Usage: trunk build --release && node www/bench/import.mjs [count] ["32×32 colour"] [conv-vae]
 //        IMPORT_DIST=/path/to/other/dist/ node www/bench/import.mjs …   (another build)
+//        IMPORT_PAUSES=3 node www/bench/import.mjs …   also times how fast Pause is answered, 3
+//        times in the second epoch (each pause is resumed at once; the run's time includes them)
 
 import { mkdtempSync, mkdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -79,6 +81,29 @@ try {
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 60_000 });
   const t1 = Date.now();
   await page.click(".training-strip .strip-start");
+  const pausesAnswered = [];
+  for (let i = 0; i < Number(process.env.IMPORT_PAUSES ?? 0); i++) {
+    await page.waitForFunction(() => /epoch [2-9]/.test(document.querySelector(".progress-text").textContent) && document.querySelector(".progress-text").dataset.state === "running", null, { timeout: 900_000 });
+    // Pause until the page shows the paused state (what is left of a piece of work, plus the
+    // message round trip), as train.mjs times it.
+    pausesAnswered.push(
+      await page.evaluate(
+        () =>
+          new Promise((resolve) => {
+            const text = document.querySelector(".progress-text");
+            const t0 = performance.now();
+            new MutationObserver((_, observer) => {
+              if (text.dataset.state === "paused") {
+                observer.disconnect();
+                resolve(Math.round(performance.now() - t0));
+              }
+            }).observe(text, { attributes: true });
+            document.querySelector(".training-buttons .pause").click();
+          }),
+      ),
+    );
+    await page.click(".training-buttons .resume");
+  }
   await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "finished", null, { timeout: 900_000 });
   const trainMs = Date.now() - t1;
   const progress = (await page.textContent(".progress-text")).trim();
@@ -103,6 +128,7 @@ try {
     train_start_to_finished_ms: trainMs,
     test_neg_elbo_after_10_epochs: testNegElbo,
     progress,
+    ...(pausesAnswered.length > 0 ? { pause_answered_ms: pausesAnswered } : {}),
   };
   console.error(`import ${count} PNGs at ${shape}: ${importMs} ms (${result.files_per_sec}/s), longest task ${result.longest_main_thread_task_during_import_ms} ms (hand-over ${result.longest_task_while_the_browser_hands_the_files_over_ms} ms); Start → finished (${kind}) ${trainMs} ms, test −ELBO ${testNegElbo} nats; ${progress}`);
   console.log(JSON.stringify(result));
