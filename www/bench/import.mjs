@@ -18,6 +18,7 @@ import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
 import { readThrough } from "../e2e/read-through.mjs";
 import { png, pngRgb } from "../e2e/png.mjs";
+import { pauseAnswered } from "./pause-answer.mjs";
 
 const count = Number(process.argv[2] ?? 1000);
 const shape = process.argv[3] || "28×28 grey";
@@ -84,24 +85,7 @@ try {
   const pausesAnswered = [];
   for (let i = 0; i < Number(process.env.IMPORT_PAUSES ?? 0); i++) {
     await page.waitForFunction(() => /epoch [2-9]/.test(document.querySelector(".progress-text").textContent) && document.querySelector(".progress-text").dataset.state === "running", null, { timeout: 900_000 });
-    // Pause until the page shows the paused state (what is left of a piece of work, plus the
-    // message round trip), as train.mjs times it.
-    pausesAnswered.push(
-      await page.evaluate(
-        () =>
-          new Promise((resolve) => {
-            const text = document.querySelector(".progress-text");
-            const t0 = performance.now();
-            new MutationObserver((_, observer) => {
-              if (text.dataset.state === "paused") {
-                observer.disconnect();
-                resolve(Math.round(performance.now() - t0));
-              }
-            }).observe(text, { attributes: true });
-            document.querySelector(".training-buttons .pause").click();
-          }),
-      ),
-    );
+    pausesAnswered.push(Math.round(await pauseAnswered(page)));
     await page.click(".training-buttons .resume");
   }
   await page.waitForFunction(() => document.querySelector(".training-strip").dataset.state === "finished", null, { timeout: 900_000 });

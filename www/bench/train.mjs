@@ -11,6 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { pauseAnswered } from "./pause-answer.mjs";
 
 const dist = process.env.TRAIN_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 const args = process.argv.slice(2);
@@ -78,22 +79,7 @@ try {
     const overall = ((await step()) - step0) * c.batch / ((Date.now() - t0) / 1000);
     const pageBusy = (await taskSeconds() - busy0) / ((Date.now() - t0) / 1000);
     const stalls = await page.evaluate(() => ({ longTasks: window.__longTasks, frameGap: window.__maxFrameGap }));
-    // How long the worker takes to answer a command while training: Pause until the page
-    // shows the paused state (a worker slice, plus the message round trip).
-    const pauseLatency = await page.evaluate(
-      () =>
-        new Promise((resolve) => {
-          const text = document.querySelector(".progress-text");
-          const t0 = performance.now();
-          new MutationObserver((_, observer) => {
-            if (text.dataset.state === "paused") {
-              observer.disconnect();
-              resolve(performance.now() - t0);
-            }
-          }).observe(text, { attributes: true });
-          document.querySelector(".training-buttons .pause").click();
-        }),
-    );
+    const pauseLatency = await pauseAnswered(page);
     rates.sort((a, b) => a - b);
     // How many threads trained (the worker and its helper when the page is cross-origin
     // isolated, as this server makes it), as the training panel says.
