@@ -284,6 +284,49 @@ unsafe fn full_panel_row<'a>(segments: impl IntoIterator<Item = Segment<'a>>, ou
     }
 }
 
+/// [`full_panel_row`] for `N` output rows that read one sparse row, each from panel rows of its
+/// own: `outs[i] += Σ v·rows[i][p, ..]` over the entries `(p, v)`, in `4·N` registers. A weight
+/// gradient's taps that read the same pixels at different shifts ([`super::tap_grad`]) walk
+/// each pixel list once for `N` of them: each entry is loaded and its value broadcast once,
+/// not `N` times.
+///
+/// # Safety
+/// Each of `rows` must hold `(p + 1)·16` values for every `p` in `columns`.
+#[inline(always)]
+pub(super) unsafe fn panel_rows<const N: usize>(
+    columns: &[u32],
+    values: &[f32],
+    rows: [&[f32]; N],
+    outs: [&mut [f32; PANEL]; N],
+) {
+    const W: usize = PANEL / 4;
+    let bases = rows.map(<[f32]>::as_ptr);
+    let mut acc: [[F4; W]; N] = std::array::from_fn(|i| {
+        // SAFETY: each `out` holds 16 values, so the loads of four values at 0, 4, 8 and 12
+        // stay inside it.
+        std::array::from_fn(|w| unsafe { F4::load(outs[i].as_ptr().add(4 * w)) })
+    });
+    for (&p, &v) in columns.iter().zip(values) {
+        let v = F4::splat(v);
+        for (i, sums) in acc.iter_mut().enumerate() {
+            debug_assert!((p as usize + 1) * PANEL <= rows[i].len());
+            // SAFETY: the caller guarantees (p + 1)·16 <= rows[i].len(), so the row starting
+            // at p·16 and the four loads of four values in it lie inside `rows[i]`.
+            let row = unsafe { bases[i].add(p as usize * PANEL) };
+            for (w, a) in sums.iter_mut().enumerate() {
+                // SAFETY: as above, 4·w + 4 <= 16 values from the start of the row.
+                *a = a.mul_add(v, unsafe { F4::load(row.add(4 * w)) });
+            }
+        }
+    }
+    for (out, sums) in outs.into_iter().zip(acc) {
+        for (w, a) in sums.iter().enumerate() {
+            // SAFETY: the same 16 values of `out` that were loaded above.
+            unsafe { a.store(out.as_mut_ptr().add(4 * w)) };
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
