@@ -9,5 +9,6 @@ pub mod deconv;
 pub mod lanes;
 pub mod patches;
 pub mod sparse;
+pub mod sparse_rows;
 pub mod tap_grad;
 pub mod transpose;
