@@ -30,7 +30,11 @@ impl SparseRows {
         let mut end = 0;
         starts.push(0);
         for row in data.chunks_exact(width.max(1)).take(rows) {
-            for (p, &v) in row.iter().enumerate() {
+            // SAFETY: `end` counts the non-zeros of the rows before this one, so `end` plus
+            // this row's length is at most data.len(), the capacity of both buffers.
+            let quads = unsafe { packed_quads(row, end, column_slots, value_slots) };
+            end = quads.0;
+            for (p, &v) in row.iter().enumerate().skip(quads.1) {
                 // SAFETY: `end` counts the non-zeros among the entries before this one, so it
                 // is below data.len(), the capacity of both buffers.
                 unsafe {
@@ -115,5 +119,113 @@ impl SparseRows {
     pub(super) fn row(&self, r: usize) -> (&[u32], &[f32]) {
         let span = self.starts[r]..self.starts[r + 1];
         (&self.columns[span.clone()], &self.values[span])
+    }
+}
+
+/// Writes the non-zeros of `row`'s leading groups of four from slot `end` on, four lanes at a
+/// time: a group's non-zero lanes are shuffled to the front of one SIMD register and all four
+/// lanes stored, and the end moves on by their count ([`PACK`]). Returns the new end and the
+/// entries of `row` done; the rest are left to the caller.
+///
+/// # Safety
+/// Both buffers must hold `end + row.len()` slots.
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+#[inline(always)]
+unsafe fn packed_quads(
+    row: &[f32],
+    end: usize,
+    columns: &mut [std::mem::MaybeUninit<u32>],
+    values: &mut [std::mem::MaybeUninit<f32>],
+) -> (usize, usize) {
+    use core::arch::wasm32::*;
+    debug_assert!(columns.len().min(values.len()) >= end + row.len());
+    let (columns, values) = (columns.as_mut_ptr(), values.as_mut_ptr());
+    let mut end = end;
+    let (quads, _) = row.as_chunks::<4>();
+    let mut first = u32x4(0, 1, 2, 3);
+    for quad in quads {
+        // SAFETY: `quad` is four readable f32; `v128_load` needs no alignment.
+        let x = unsafe { v128_load(quad.as_ptr() as *const v128) };
+        let mask = i32x4_bitmask(f32x4_ne(x, f32x4_splat(0.0))) as usize;
+        // SAFETY: `PACK` has 16 rows of 16 bytes and a four-lane mask is below 16.
+        let shuffle = unsafe { v128_load(PACK[mask].as_ptr() as *const v128) };
+        // SAFETY: `end` is at most the entries of `row` before this quad (each moved it by at
+        // most one) plus the caller's `end`, so the four slots from `end` lie within the
+        // `end + row.len()` the caller guarantees; `v128_store` needs no alignment.
+        unsafe {
+            v128_store(values.add(end) as *mut v128, i8x16_swizzle(x, shuffle));
+            v128_store(columns.add(end) as *mut v128, i8x16_swizzle(first, shuffle));
+        }
+        end += mask.count_ones() as usize;
+        first = u32x4_add(first, u32x4_splat(4));
+    }
+    (end, 4 * quads.len())
+}
+
+/// Elsewhere the caller does every entry.
+///
+/// # Safety
+/// None needed; the signature matches the SIMD version's.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+#[inline(always)]
+unsafe fn packed_quads(
+    _row: &[f32],
+    end: usize,
+    _columns: &mut [std::mem::MaybeUninit<u32>],
+    _values: &mut [std::mem::MaybeUninit<f32>],
+) -> (usize, usize) {
+    (end, 0)
+}
+
+/// For each mask of a group of four lanes (bit `i` set when lane `i` is kept), the byte
+/// shuffle (`i8x16.swizzle`) that moves the kept lanes to the front in order; the other bytes
+/// select nothing (index 0x80 gives zero).
+#[cfg_attr(
+    not(all(target_arch = "wasm32", target_feature = "simd128")),
+    allow(dead_code)
+)]
+static PACK: [[u8; 16]; 16] = pack_table();
+
+const fn pack_table() -> [[u8; 16]; 16] {
+    let mut table = [[0x80u8; 16]; 16];
+    let mut mask = 0;
+    while mask < 16 {
+        let (mut kept, mut lane) = (0, 0);
+        while lane < 4 {
+            if mask & (1 << lane) != 0 {
+                let mut byte = 0;
+                while byte < 4 {
+                    table[mask][4 * kept + byte] = (4 * lane + byte) as u8;
+                    byte += 1;
+                }
+                kept += 1;
+            }
+            lane += 1;
+        }
+        mask += 1;
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_masks_shuffle_moves_its_kept_lanes_to_the_front_in_order() {
+        for (mask, shuffle) in PACK.iter().enumerate() {
+            // The shuffle applied to four lanes of bytes, as `i8x16.swizzle` does.
+            let lanes: [u8; 16] = std::array::from_fn(|b| b as u8);
+            let moved = shuffle.map(|i| lanes.get(i as usize).copied());
+            let kept: Vec<usize> = (0..4).filter(|lane| mask & (1 << lane) != 0).collect();
+            for (slot, lane) in kept.iter().enumerate() {
+                let want: Vec<Option<u8>> = (0..4).map(|b| Some((4 * lane + b) as u8)).collect();
+                assert_eq!(&moved[4 * slot..4 * slot + 4], &want[..], "mask {mask:04b}");
+            }
+            assert!(
+                moved[4 * kept.len()..].iter().all(Option::is_none),
+                "mask {mask:04b}"
+            );
+        }
     }
 }
