@@ -47,7 +47,8 @@ impl SparseRows {
         }
         starts.resize(rows + 1, end);
         // SAFETY: every slot below `end` was written: slot j last when `end` was j and the
-        // entry was a non-zero, which is what moved `end` past it.
+        // entry was a non-zero, which is what moved `end` past it (or, four at a time, when
+        // `end` was at most j and the entry a kept lane, packed to the front of the store).
         unsafe {
             columns.set_len(end);
             values.set_len(end);
