@@ -9,10 +9,14 @@
 //! every pixel 4 times (16 taps, stride 2) as a dense `16·in`-wide row, then scanned those
 //! rows for their non-zeros, then sorted the non-zeros by column for the weight gradient.
 //!
+//! Two full panels of outputs are built together, so each pixel's non-zeros are loaded and
+//! broadcast once for 32 outputs (measured in Chromium: the kernel ~18% faster than a panel at
+//! a time, though the two panels' weights, 64 KB for 32 channels in, are more than L1 holds).
+//!
 //! The weight gradients over the same pixel lists are in [`super::tap_grad`].
 
 use super::patches::KERNEL;
-use super::sparse::{panel_row, Panels, Segment, SparseRows, PANEL};
+use super::sparse::{gather, panel_row, panel_rows, Panels, Segments, SparseRows, PANEL};
 
 /// Taps of a 4×4 kernel.
 pub(super) const TAPS: usize = KERNEL * KERNEL;
@@ -79,34 +83,48 @@ impl ConvPanels {
             x.width(),
             y.len()
         );
-        // Each output row's segments, rewritten row by row (only the first `count` are read).
-        let mut segments: [Segment; TAPS] = [(&[], &[], &[]); TAPS];
-        for q in 0..out.div_ceil(PANEL) {
-            let panel = self.panels.panel(q);
-            let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
+        // Two full panels at a time: each pixel's non-zeros are read once for 32 outputs.
+        let pairs = out / (2 * PANEL);
+        for q in (0..pairs).map(|pair| 2 * pair) {
+            let weights = [self.panels.panel(q), self.panels.panel(q + 1)];
+            let j0 = q * PANEL;
             for (r, dst) in y.chunks_exact_mut(out).enumerate() {
-                let (n, oy, ox) = (r / (half * half), r / half % half, r % half);
-                let mut count = 0;
-                for (t, (ky, kx)) in (0..KERNEL)
-                    .flat_map(|ky| (0..KERNEL).map(move |kx| (ky, kx)))
-                    .enumerate()
-                {
-                    let (Some(iy), Some(ix)) = (source(oy, ky, side), source(ox, kx, side)) else {
-                        continue;
-                    };
-                    let (columns, values) = x.row((n * side + iy) * side + ix);
-                    let weights = &panel[t * channels * PANEL..(t + 1) * channels * PANEL];
-                    segments[count] = (columns, values, weights);
-                    count += 1;
-                }
-                let segments = segments[..count].iter().copied();
-                let dst = &mut dst[j0..j0 + width];
+                let (segments, count) = Self::segments(x, r, side, weights);
+                let (low, high) = dst[j0..j0 + 2 * PANEL].split_at_mut(PANEL);
+                let outs = [low, high].map(|o| o.try_into().expect("16 outputs"));
                 // SAFETY: `x`'s column indices are below its width, `channels` (asserted), so
                 // every row p·16..p·16 + 16 they pick lies inside their tap's `channels·16`
-                // weights.
-                unsafe { panel_row(segments, dst) };
+                // weights of each panel.
+                unsafe { panel_rows(segments[..count].iter().copied(), outs) };
             }
         }
+        // The rest one panel at a time, the last perhaps partial.
+        for q in 2 * pairs..out.div_ceil(PANEL) {
+            let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
+            for (r, dst) in y.chunks_exact_mut(out).enumerate() {
+                let (segments, count) = Self::segments(x, r, side, [self.panels.panel(q)]);
+                let segments = segments[..count].iter().map(|&(c, v, [w])| (c, v, w));
+                // SAFETY: as above, for one panel.
+                unsafe { panel_row(segments, &mut dst[j0..j0 + width]) };
+            }
+        }
+    }
+
+    /// The pixels output row `r` reads, each with its tap's weights in each of `panels`.
+    #[inline(always)]
+    fn segments<'a, const N: usize>(
+        x: &'a SparseRows,
+        r: usize,
+        side: usize,
+        panels: [&'a [f32]; N],
+    ) -> ([Segments<'a, N>; TAPS], usize) {
+        let half = side / 2;
+        let (n, oy, ox) = (r / (half * half), r / half % half, r % half);
+        let reads = (0..TAPS).filter_map(|t| {
+            let (iy, ix) = (source(oy, t / KERNEL, side)?, source(ox, t % KERNEL, side)?);
+            Some((t, (n * side + iy) * side + ix))
+        });
+        gather(x, reads, panels)
     }
 }
 
@@ -141,8 +159,15 @@ mod tests {
     #[test]
     fn a_convolution_of_pixel_lists_matches_its_definition() {
         let mut rng = Rng::new(12);
-        // A full panel, a partial second one, one of a single column, and the smallest side.
-        for (images, channels, out, side) in [(2, 5, 16, 6), (1, 3, 20, 4), (2, 4, 1, 2)] {
+        // A full panel, a partial second one, one of a single column, the smallest side, a pair
+        // of panels, and a pair then a partial panel.
+        for (images, channels, out, side) in [
+            (2, 5, 16, 6),
+            (1, 3, 20, 4),
+            (2, 4, 1, 2),
+            (2, 5, 32, 6),
+            (1, 3, 40, 4),
+        ] {
             let half = side / 2;
             let x: Vec<f32> = rng
                 .normal_vec(images * side * side * channels)

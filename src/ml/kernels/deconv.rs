@@ -17,7 +17,7 @@
 //! it instead.
 
 use super::patches::KERNEL;
-use super::sparse::{panel_row, Panels, Segment, SparseRows, PANEL};
+use super::sparse::{gather, panel_row, panel_rows, Panels, Segments, SparseRows, PANEL};
 
 /// Outputs from which [`DeconvPanels::apply`] fills its 16-column panels: below this, the patch
 /// matrix way is faster.
@@ -108,39 +108,56 @@ impl DeconvPanels {
         );
         for (&(py, px), panels) in PARITIES.iter().zip(&self.parities) {
             let slots = slots(py, px);
-            // Each output row's segments, rewritten row by row (only the first `count` are
-            // read).
-            let mut segments: [Segment; 4] = [(&[], &[], &[]); 4];
-            for q in 0..out.div_ceil(PANEL) {
-                let panel = panels.panel(q);
+            // Two full panels at a time: each pixel's non-zeros are read once for 32 outputs.
+            let pairs = out / (2 * PANEL);
+            for q in (0..pairs).map(|pair| 2 * pair) {
+                let weights = [panels.panel(q), panels.panel(q + 1)];
+                for (n, a, b) in
+                    (0..images).flat_map(|n| (0..plane).map(move |i| (n, i / side, i % side)))
+                {
+                    let (segments, count) = Self::segments(x, (n, a, b), side, &slots, weights);
+                    let pixel = (n * up * up + (2 * a + py) * up + 2 * b + px) * out + q * PANEL;
+                    let (low, high) = y[pixel..pixel + 2 * PANEL].split_at_mut(PANEL);
+                    let outs = [low, high].map(|o| o.try_into().expect("16 outputs"));
+                    // SAFETY: `x`'s column indices are below its width, `channels` (asserted),
+                    // so every row p·16..p·16 + 16 they pick lies inside their slot's
+                    // `channels·16` weights of each panel.
+                    unsafe { panel_rows(segments[..count].iter().copied(), outs) };
+                }
+            }
+            // The rest one panel at a time, the last perhaps partial.
+            for q in 2 * pairs..out.div_ceil(PANEL) {
                 let (j0, width) = (q * PANEL, PANEL.min(out - q * PANEL));
                 for (n, a, b) in
                     (0..images).flat_map(|n| (0..plane).map(move |i| (n, i / side, i % side)))
                 {
-                    // The input pixels this output pixel reads, each with its slot's weights.
-                    let mut count = 0;
-                    for (s, &(dy, dx, _)) in slots.iter().enumerate() {
-                        let (Some(iy), Some(ix)) = (
-                            a.checked_add_signed(dy).filter(|&i| i < side),
-                            b.checked_add_signed(dx).filter(|&i| i < side),
-                        ) else {
-                            continue;
-                        };
-                        let (columns, values) = x.row(n * plane + iy * side + ix);
-                        let weights = &panel[s * channels * PANEL..(s + 1) * channels * PANEL];
-                        segments[count] = (columns, values, weights);
-                        count += 1;
-                    }
-                    let segments = segments[..count].iter().copied();
+                    let (segments, count) =
+                        Self::segments(x, (n, a, b), side, &slots, [panels.panel(q)]);
+                    let segments = segments[..count].iter().map(|&(c, v, [w])| (c, v, w));
                     let pixel = (n * up * up + (2 * a + py) * up + 2 * b + px) * out + j0;
-                    let dst = &mut y[pixel..pixel + width];
-                    // SAFETY: `x`'s column indices are below its width, `channels` (asserted),
-                    // so every row p·16..p·16 + 16 they pick lies inside their slot's
-                    // `channels·16` weights.
-                    unsafe { panel_row(segments, dst) };
+                    // SAFETY: as above, for one panel.
+                    unsafe { panel_row(segments, &mut y[pixel..pixel + width]) };
                 }
             }
         }
+    }
+
+    /// The input pixels output pixel `(2a + py, 2b + px)` of image `n` reads, each with its
+    /// slot's weights in each of `panels` (`slots` of its parity).
+    #[inline(always)]
+    fn segments<'a, const N: usize>(
+        x: &'a SparseRows,
+        (n, a, b): (usize, usize, usize),
+        side: usize,
+        slots: &[(isize, isize, usize); 4],
+        panels: [&'a [f32]; N],
+    ) -> ([Segments<'a, N>; 4], usize) {
+        let reads = slots.iter().enumerate().filter_map(|(s, &(dy, dx, _))| {
+            let iy = a.checked_add_signed(dy).filter(|&i| i < side)?;
+            let ix = b.checked_add_signed(dx).filter(|&i| i < side)?;
+            Some((s, (n * side + iy) * side + ix))
+        });
+        gather(x, reads, panels)
     }
 }
 
@@ -179,9 +196,13 @@ mod tests {
     fn every_output_pixel_gets_its_four_input_pixels_through_the_right_taps() {
         let mut rng = Rng::new(9);
         // A full panel, two, a partial second one, and sides from one pixel up.
-        for (images, channels, out, side) in
-            [(2, 5, 16, 7), (1, 3, 32, 4), (2, 4, 20, 1), (1, 2, 17, 3)]
-        {
+        for (images, channels, out, side) in [
+            (2, 5, 16, 7),
+            (1, 3, 32, 4),
+            (2, 4, 20, 1),
+            (1, 2, 17, 3),
+            (1, 3, 50, 3),
+        ] {
             let x: Vec<f32> = rng
                 .normal_vec(images * side * side * channels)
                 .into_iter()

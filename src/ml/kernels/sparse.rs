@@ -169,38 +169,68 @@ unsafe fn full_panel_row<'a>(segments: impl IntoIterator<Item = Segment<'a>>, ou
     }
 }
 
-/// [`full_panel_row`] for `N` output rows that read one sparse row, each from panel rows of its
-/// own: `outs[i] += Σ v·rows[i][p, ..]` over the entries `(p, v)`, in `4·N` registers. A weight
-/// gradient's taps that read the same pixels at different shifts ([`super::tap_grad`]) walk
-/// each pixel list once for `N` of them: each entry is loaded and its value broadcast once,
-/// not `N` times.
+/// A sparse row's column indices and values, and the panel rows of each of `N` outputs they
+/// pick from.
+pub(super) type Segments<'a, const N: usize> = (&'a [u32], &'a [f32], [&'a [f32]; N]);
+
+/// The segments of one output row that reads, for each `(slot, row)` of `reads` (at most `S`),
+/// row `row` of `x` through slot `slot`'s `x.width()·16` weights in each of `panels` (a kernel
+/// tap's rows of a panel): `S` segments of which the first `count` are filled, and `count`.
+#[inline(always)]
+pub(super) fn gather<'a, const N: usize, const S: usize>(
+    x: &'a SparseRows,
+    reads: impl IntoIterator<Item = (usize, usize)>,
+    panels: [&'a [f32]; N],
+) -> ([Segments<'a, N>; S], usize) {
+    let slot = x.width() * PANEL;
+    let mut segments: [Segments<N>; S] = [(&[], &[], [&[]; N]); S];
+    let mut count = 0;
+    for (s, row) in reads {
+        let (columns, values) = x.row(row);
+        segments[count] = (
+            columns,
+            values,
+            panels.map(|p| &p[s * slot..(s + 1) * slot]),
+        );
+        count += 1;
+    }
+    (segments, count)
+}
+
+/// [`full_panel_row`] for `N` output rows that read the same sparse rows, each from panel rows
+/// of its own: `outs[i] += Σ v·rows[i][p, ..]` over the entries `(p, v)` of every segment
+/// `(columns, values, rows)`, in `4·N` registers. Each entry is loaded and its value broadcast
+/// once, not `N` times: a weight gradient's taps that read the same pixels at different shifts
+/// ([`super::tap_grad`]), or a convolution's two 16-column panels of outputs ([`super::conv`],
+/// [`super::deconv`]).
 ///
 /// # Safety
-/// Each of `rows` must hold `(p + 1)·16` values for every `p` in `columns`.
+/// Each of a segment's `rows` must hold `(p + 1)·16` values for every `p` in its `columns`.
 #[inline(always)]
-pub(super) unsafe fn panel_rows<const N: usize>(
-    columns: &[u32],
-    values: &[f32],
-    rows: [&[f32]; N],
+pub(super) unsafe fn panel_rows<'a, const N: usize>(
+    segments: impl IntoIterator<Item = Segments<'a, N>>,
     outs: [&mut [f32; PANEL]; N],
 ) {
     const W: usize = PANEL / 4;
-    let bases = rows.map(<[f32]>::as_ptr);
     let mut acc: [[F4; W]; N] = std::array::from_fn(|i| {
         // SAFETY: each `out` holds 16 values, so the loads of four values at 0, 4, 8 and 12
         // stay inside it.
         std::array::from_fn(|w| unsafe { F4::load(outs[i].as_ptr().add(4 * w)) })
     });
-    for (&p, &v) in columns.iter().zip(values) {
-        let v = F4::splat(v);
-        for (i, sums) in acc.iter_mut().enumerate() {
-            debug_assert!((p as usize + 1) * PANEL <= rows[i].len());
-            // SAFETY: the caller guarantees (p + 1)·16 <= rows[i].len(), so the row starting
-            // at p·16 and the four loads of four values in it lie inside `rows[i]`.
-            let row = unsafe { bases[i].add(p as usize * PANEL) };
-            for (w, a) in sums.iter_mut().enumerate() {
-                // SAFETY: as above, 4·w + 4 <= 16 values from the start of the row.
-                *a = a.mul_add(v, unsafe { F4::load(row.add(4 * w)) });
+    for (columns, values, rows) in segments {
+        let bases = rows.map(<[f32]>::as_ptr);
+        for (&p, &v) in columns.iter().zip(values) {
+            let v = F4::splat(v);
+            for (i, sums) in acc.iter_mut().enumerate() {
+                debug_assert!((p as usize + 1) * PANEL <= rows[i].len());
+                // SAFETY: the caller guarantees (p + 1)·16 <= rows[i].len(), so the row
+                // starting at p·16 and the four loads of four values in it lie inside
+                // `rows[i]`.
+                let row = unsafe { bases[i].add(p as usize * PANEL) };
+                for (w, a) in sums.iter_mut().enumerate() {
+                    // SAFETY: as above, 4·w + 4 <= 16 values from the start of the row.
+                    *a = a.mul_add(v, unsafe { F4::load(row.add(4 * w)) });
+                }
             }
         }
     }

@@ -170,7 +170,7 @@ impl Shifts {
                                 .expect("each tap has its own rows");
                             // SAFETY: every position p in the list is at most `last`, so the
                             // row p·16..p·16 + 16 lies inside each of `rows` (asserted).
-                            unsafe { panel_rows(positions, values, rows, outs) };
+                            unsafe { panel_rows([(positions, values, rows)], outs) };
                         }
                     }
                 }
