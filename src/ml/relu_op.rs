@@ -3,11 +3,28 @@
 //! candle's own ReLU backward builds a zero tensor, compares, converts the mask to f32,
 //! multiplies and adds: five passes and four allocations over every hidden layer, twice per
 //! step. This one passes the gradient where the input is ≥ 0 (candle's convention, kept so
-//! the numbers do not change) in a single pass.
+//! the numbers do not change) in a single pass. An op that ends in a ReLU of its own (the
+//! sparse convolution layers) uses [`rectify`] and [`rectified_grad`] instead.
 
 use candle_core::{CpuStorage, CustomOp1, CustomOp2, Layout, Result, Shape, Tensor};
 
 use crate::ml::cpu_slices::f32_slice;
+
+/// `max(v, 0)` in place, as [`relu`] computes it (NaN becomes 0): for an op that ends in a ReLU
+/// of its own ([`crate::ml::conv_op`]'s sparse layers), so the ReLU is no tensor of its own in
+/// candle's graph.
+pub(crate) fn rectify(values: &mut [f32]) {
+    values
+        .iter_mut()
+        .for_each(|v| *v = if *v > 0.0 { *v } else { 0.0 });
+}
+
+/// The gradient through [`rectify`] from its output `y`: `g` where `y > 0`, else 0. A value
+/// that was exactly 0 before the ReLU gets no gradient here, where [`relu`]'s (and candle's)
+/// passes it on: both are a subgradient, and a sum of products lands on exactly 0 rarely.
+pub(crate) fn rectified_grad(y: &Tensor, g: &Tensor) -> Result<Tensor> {
+    y.apply_op2_no_bwd(&g.contiguous()?, &ReluGrad { from_output: true })
+}
 
 /// `max(x, 0)`, elementwise, differentiable.
 pub fn relu(x: &Tensor) -> Result<Tensor> {
@@ -29,13 +46,17 @@ impl CustomOp1 for Relu {
     }
 
     fn bwd(&self, arg: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        arg.apply_op2_no_bwd(&grad.contiguous()?, &ReluGrad)
+        arg.apply_op2_no_bwd(&grad.contiguous()?, &ReluGrad { from_output: false })
             .map(Some)
     }
 }
 
 /// The input and the output's gradient → the input's gradient.
-struct ReluGrad;
+/// The gradient through a ReLU, from its input (`x >= 0` passes, as candle's) or from its
+/// output (`y > 0` passes: [`rectified_grad`]).
+struct ReluGrad {
+    from_output: bool,
+}
 
 impl CustomOp2 for ReluGrad {
     fn name(&self) -> &'static str {
@@ -58,11 +79,17 @@ impl CustomOp2 for ReluGrad {
                 l2.shape()
             )
         }
-        let out = x
-            .iter()
-            .zip(g)
-            .map(|(&x, &g)| if x >= 0.0 { g } else { 0.0 })
-            .collect();
+        let out = if self.from_output {
+            x.iter()
+                .zip(g)
+                .map(|(&y, &g)| if y > 0.0 { g } else { 0.0 })
+                .collect()
+        } else {
+            x.iter()
+                .zip(g)
+                .map(|(&x, &g)| if x >= 0.0 { g } else { 0.0 })
+                .collect()
+        };
         Ok((CpuStorage::F32(out), l1.shape().clone()))
     }
 }

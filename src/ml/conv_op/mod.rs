@@ -28,6 +28,7 @@ use candle_core::{Result, Tensor};
 use crate::ml::held;
 use crate::ml::kernels::patches::{Patches, KERNEL};
 use crate::ml::model::SPARSE_KERNELS;
+use crate::ml::relu_op;
 use ops::{AddBias, Col2Im, Im2Col, PatchLayout};
 
 /// Fewer images than this take the `gemm` path even in wasm: for one (the page decoding the code
@@ -73,20 +74,28 @@ pub fn keeps_channels_last(images: usize) -> bool {
 /// `conv2d(x, weight) + bias`: `x` is `(n, in, side, side)` with an even side, `weight`
 /// `(out, in, 4, 4)`, `bias` `(out)`; the result `(n, out, side/2, side/2)`.
 pub fn conv_down(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    conv_down_laid(x, weight, bias, ChannelsLast::default())
+    conv_down_laid(x, weight, bias, ChannelsLast::default(), false)
 }
 
-/// [`conv_down`] with `x` and the result laid out as `layout` says.
+/// [`conv_down`] with `x` and the result laid out as `layout` says, and then a ReLU if `relu`.
+/// The sparse path does the ReLU inside its op: as a tensor of its own in candle's graph, it
+/// cost a pass forward, one backward, and a zeroed gradient added into for its input.
 pub fn conv_down_laid(
     x: &Tensor,
     weight: &Tensor,
     bias: &Tensor,
     layout: ChannelsLast,
+    relu: bool,
 ) -> Result<Tensor> {
     if keeps_channels_last(x.dim(0)?) {
-        conv_down_sparse(x, weight, bias, layout)
+        conv_down_sparse(x, weight, bias, layout, relu)
     } else {
-        layout.around(x, |x| conv_down_dense(x, weight, bias))
+        let y = layout.around(x, |x| conv_down_dense(x, weight, bias))?;
+        if relu {
+            relu_op::relu(&y)
+        } else {
+            Ok(y)
+        }
     }
 }
 
@@ -131,6 +140,7 @@ fn conv_down_sparse(
     weight: &Tensor,
     bias: &Tensor,
     layout: ChannelsLast,
+    relu: bool,
 ) -> Result<Tensor> {
     let (images, a, b, c) = x.dims4()?;
     let (channels, side) = if layout.input { (c, a) } else { (a, b) };
@@ -139,7 +149,8 @@ fn conv_down_sparse(
         channels,
         side,
     };
-    let op = sparse::ConvDown::new(patches, weight.dim(0)?, layout, held::variable(weight));
+    let out = weight.dim(0)?;
+    let op = sparse::ConvDown::new(patches, out, layout, relu, held::variable(weight));
     x.contiguous()?
         .apply_op3(&weight.contiguous()?, &bias.contiguous()?, op)
 }
@@ -147,20 +158,27 @@ fn conv_down_sparse(
 /// `conv_transpose2d(x, weight) + bias`: `x` is `(n, in, side, side)`, `weight`
 /// `(in, out, 4, 4)`, `bias` `(out)`; the result `(n, out, 2·side, 2·side)`.
 pub fn deconv_up(x: &Tensor, weight: &Tensor, bias: &Tensor) -> Result<Tensor> {
-    deconv_up_laid(x, weight, bias, ChannelsLast::default())
+    deconv_up_laid(x, weight, bias, ChannelsLast::default(), false)
 }
 
-/// [`deconv_up`] with `x` and the result laid out as `layout` says.
+/// [`deconv_up`] with `x` and the result laid out as `layout` says, and then a ReLU if `relu`
+/// (inside the op on the sparse path, as [`conv_down_laid`]'s).
 pub fn deconv_up_laid(
     x: &Tensor,
     weight: &Tensor,
     bias: &Tensor,
     layout: ChannelsLast,
+    relu: bool,
 ) -> Result<Tensor> {
     if keeps_channels_last(x.dim(0)?) {
-        deconv_up_sparse(x, weight, bias, layout)
+        deconv_up_sparse(x, weight, bias, layout, relu)
     } else {
-        layout.around(x, |x| deconv_up_dense(x, weight, bias))
+        let y = layout.around(x, |x| deconv_up_dense(x, weight, bias))?;
+        if relu {
+            relu_op::relu(&y)
+        } else {
+            Ok(y)
+        }
     }
 }
 
@@ -170,6 +188,7 @@ fn deconv_up_sparse(
     weight: &Tensor,
     bias: &Tensor,
     layout: ChannelsLast,
+    relu: bool,
 ) -> Result<Tensor> {
     let (images, a, b, c) = x.dims4()?;
     let (channels, side) = if layout.input { (c, a) } else { (a, b) };
@@ -179,6 +198,7 @@ fn deconv_up_sparse(
         side,
         weight.dim(1)?,
         layout,
+        relu,
         held::variable(weight),
     );
     x.contiguous()?

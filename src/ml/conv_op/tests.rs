@@ -80,9 +80,14 @@ fn a_convolution_matches_candles_in_value_and_every_gradient_on_both_paths() {
         let w = random(&mut rng, &[cout, cin, 4, 4]);
         let b = random(&mut rng, &[cout]);
         let planar = ChannelsLast::default();
-        let sparse = |x: &Tensor, w: &Tensor, b: &Tensor| conv_down_sparse(x, w, b, planar);
+        let sparse = |x: &Tensor, w: &Tensor, b: &Tensor| conv_down_sparse(x, w, b, planar, false);
         compare(&x, &w, &b, conv_down_dense, conv_reference);
         compare(&x, &w, &b, sparse, conv_reference);
+        // With the ReLU that follows done inside the op: as candle's after the layer.
+        let rectified =
+            |x: &Tensor, w: &Tensor, b: &Tensor| conv_down_sparse(x, w, b, planar, true);
+        let reference = |x: &Tensor, w: &Tensor, b: &Tensor| conv_reference(x, w, b)?.relu();
+        compare(&x, &w, &b, rectified, reference);
     }
 }
 
@@ -132,8 +137,14 @@ fn layers_read_and_write_channels_last_as_asked_on_both_paths() {
     let mut rng = Rng::new(9);
     // The patch matrix's path (few channels) and the pixels' (sixteen or more), each way;
     // the sparse op itself and the layer as a model calls it.
-    let convs: [Laid; 2] = [conv_down_sparse, conv_down_laid];
-    let deconvs: [Laid; 2] = [deconv_up_sparse, deconv_up_laid];
+    let convs: [Laid; 2] = [
+        |x, w, b, l| conv_down_sparse(x, w, b, l, false),
+        |x, w, b, l| conv_down_laid(x, w, b, l, false),
+    ];
+    let deconvs: [Laid; 2] = [
+        |x, w, b, l| deconv_up_sparse(x, w, b, l, false),
+        |x, w, b, l| deconv_up_laid(x, w, b, l, false),
+    ];
     for (layers, reference, shapes, transposed) in [
         (
             convs,
@@ -170,11 +181,11 @@ fn a_first_layer_gives_its_pictures_no_gradient_and_its_weights_the_same_one() {
     let b = random(&mut rng, &[3]);
     // The same pictures as a variable (a layer further in) and as plain data (the first).
     let planar = ChannelsLast::default();
-    let tracked = conv_down_sparse(&x, &w, &b, planar)
+    let tracked = conv_down_sparse(&x, &w, &b, planar, false)
         .unwrap()
         .sum_all()
         .unwrap();
-    let plain = conv_down_sparse(&x.as_tensor().detach(), &w, &b, planar)
+    let plain = conv_down_sparse(&x.as_tensor().detach(), &w, &b, planar, false)
         .unwrap()
         .sum_all()
         .unwrap();
@@ -194,9 +205,13 @@ fn a_transposed_convolution_matches_candles_in_value_and_every_gradient_on_both_
         let w = random(&mut rng, &[cin, cout, 4, 4]);
         let b = random(&mut rng, &[cout]);
         let planar = ChannelsLast::default();
-        let sparse = |x: &Tensor, w: &Tensor, b: &Tensor| deconv_up_sparse(x, w, b, planar);
+        let sparse = |x: &Tensor, w: &Tensor, b: &Tensor| deconv_up_sparse(x, w, b, planar, false);
         compare(&x, &w, &b, deconv_up_dense, deconv_reference);
         compare(&x, &w, &b, sparse, deconv_reference);
+        let rectified =
+            |x: &Tensor, w: &Tensor, b: &Tensor| deconv_up_sparse(x, w, b, planar, true);
+        let reference = |x: &Tensor, w: &Tensor, b: &Tensor| deconv_reference(x, w, b)?.relu();
+        compare(&x, &w, &b, rectified, reference);
     }
 }
 
@@ -209,9 +224,9 @@ fn packings_kept_through_a_hold_follow_the_weights_from_one_version_to_the_next(
     for (n, cin, cout, side) in [(2, 3, 4, 8), (2, 17, 16, 6)] {
         let x = rectified(&mut rng, &[n, cin, side, side]);
         let b = random(&mut rng, &[cout]);
-        let down = |x: &Tensor, w: &Tensor, b: &Tensor| conv_down_sparse(x, w, b, planar);
+        let down = |x: &Tensor, w: &Tensor, b: &Tensor| conv_down_sparse(x, w, b, planar, false);
         let w = random(&mut rng, &[cout, cin, 4, 4]);
-        let up = |x: &Tensor, w: &Tensor, b: &Tensor| deconv_up_sparse(x, w, b, planar);
+        let up = |x: &Tensor, w: &Tensor, b: &Tensor| deconv_up_sparse(x, w, b, planar, false);
         let w_up = random(&mut rng, &[cin, cout, 4, 4]);
         let x_up = rectified(&mut rng, &[n, cin, side, side]);
         let version = Version::fresh();

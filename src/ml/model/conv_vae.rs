@@ -112,7 +112,7 @@ impl ConvVae {
             .iter()
             .zip(inner_channels_last(rows, self.convs.len()))
         {
-            h = relu(&conv.forward_laid(&h, layout)?)?;
+            h = conv.forward_laid(&h, layout, true)?;
         }
         let h = h.flatten_from(1)?;
         Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
@@ -157,10 +157,7 @@ impl ConvVae {
         let last = self.deconvs.len() - 1;
         let layouts = inner_channels_last(rows, self.deconvs.len());
         for (k, (deconv, layout)) in self.deconvs.iter().zip(layouts).enumerate() {
-            h = deconv.forward_laid(&h, layout)?;
-            if k < last {
-                h = relu(&h)?;
-            }
+            h = deconv.forward_laid(&h, layout, k < last)?;
         }
         h.reshape((n, self.shape.values()))
     }

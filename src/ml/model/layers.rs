@@ -42,9 +42,9 @@ impl ConvDown {
         [&self.weight, &self.bias]
     }
 
-    /// The layer with its input and output laid out as `layout` says.
-    pub fn forward_laid(&self, x: &Tensor, layout: ChannelsLast) -> Result<Tensor> {
-        conv_op::conv_down_laid(x, &self.weight, &self.bias, layout)
+    /// The layer with its input and output laid out as `layout` says, then a ReLU if `relu`.
+    pub fn forward_laid(&self, x: &Tensor, layout: ChannelsLast, relu: bool) -> Result<Tensor> {
+        conv_op::conv_down_laid(x, &self.weight, &self.bias, layout, relu)
     }
 }
 
@@ -76,9 +76,9 @@ impl DeconvUp {
         [&self.weight, &self.bias]
     }
 
-    /// The layer with its input and output laid out as `layout` says.
-    pub fn forward_laid(&self, x: &Tensor, layout: ChannelsLast) -> Result<Tensor> {
-        conv_op::deconv_up_laid(x, &self.weight, &self.bias, layout)
+    /// The layer with its input and output laid out as `layout` says, then a ReLU if `relu`.
+    pub fn forward_laid(&self, x: &Tensor, layout: ChannelsLast, relu: bool) -> Result<Tensor> {
+        conv_op::deconv_up_laid(x, &self.weight, &self.bias, layout, relu)
     }
 }
 

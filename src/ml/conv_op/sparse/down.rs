@@ -17,6 +17,7 @@ use crate::ml::kernels::conv::ConvPanels;
 use crate::ml::kernels::patches::{im2col_rows, Patches};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 use crate::ml::model::{ColumnSums, SparseWeightGrad};
+use crate::ml::relu_op::{rectified_grad, rectify};
 
 /// `conv2d(x, W) + b`, 4×4, stride 2, padding 1: `x` `(n, in, side, side)`, `W`
 /// `(out, in, 4, 4)`, `b` `(out)` → `(n, out, side/2, side/2)`; either side channels last
@@ -25,6 +26,8 @@ pub(in crate::ml::conv_op) struct ConvDown {
     patches: Patches,
     out: usize,
     layout: ChannelsLast,
+    /// Whether a ReLU follows, done here ([`rectify`]).
+    relu: bool,
     /// The weight's variable, whose packings a training step keeps ([`held`]).
     weight: Option<TensorId>,
     kept: Mutex<Option<Kept>>,
@@ -35,12 +38,14 @@ impl ConvDown {
         patches: Patches,
         out: usize,
         layout: ChannelsLast,
+        relu: bool,
         weight: Option<TensorId>,
     ) -> Self {
         Self {
             patches,
             out,
             layout,
+            relu,
             weight,
             kept: Mutex::new(None),
         }
@@ -112,6 +117,9 @@ impl CustomOp3 for ConvDown {
             Kept::Patches { rows, non_zeros }
         };
         *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+        if self.relu {
+            rectify(&mut y_rows);
+        }
         let (n, half) = (p.images, p.half());
         Ok(if self.layout.output {
             (CpuStorage::F32(y_rows), Shape::from((n, half, half, out)))
@@ -127,13 +135,17 @@ impl CustomOp3 for ConvDown {
         x: &Tensor,
         w: &Tensor,
         _b: &Tensor,
-        _res: &Tensor,
+        res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (p, out) = (self.patches, self.out);
         let (width, count) = p.matrix_dims();
         let plane = p.half() * p.half();
-        let grad = grad.contiguous()?;
+        let grad = if self.relu {
+            rectified_grad(res, grad)?
+        } else {
+            grad.contiguous()?
+        };
         let g_rows = if self.layout.output {
             grad.reshape((count, out))?
         } else {

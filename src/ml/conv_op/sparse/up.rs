@@ -15,6 +15,7 @@ use crate::ml::kernels::deconv::DeconvPanels;
 use crate::ml::kernels::patches::{col2im_rows, Patches};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 use crate::ml::model::{ColumnSums, SparseWeightGrad};
+use crate::ml::relu_op::{rectified_grad, rectify};
 
 /// `conv_transpose2d(x, W) + b`, 4×4, stride 2, padding 1: `x` `(n, in, side, side)`, `W`
 /// `(in, out, 4, 4)`, `b` `(out)` → `(n, out, 2·side, 2·side)`; either side channels last as
@@ -25,6 +26,8 @@ pub(in crate::ml::conv_op) struct DeconvUp {
     side: usize,
     out: usize,
     layout: ChannelsLast,
+    /// Whether a ReLU follows, done here ([`rectify`]).
+    relu: bool,
     /// The weight's variable, whose packings a training step keeps ([`held`]).
     weight: Option<TensorId>,
     kept: Mutex<Option<Kept>>,
@@ -37,6 +40,7 @@ impl DeconvUp {
         side: usize,
         out: usize,
         layout: ChannelsLast,
+        relu: bool,
         weight: Option<TensorId>,
     ) -> Self {
         Self {
@@ -45,6 +49,7 @@ impl DeconvUp {
             side,
             out,
             layout,
+            relu,
             weight,
             kept: Mutex::new(None),
         }
@@ -126,6 +131,10 @@ impl CustomOp3 for DeconvUp {
             (y, Kept::Patches { rows, non_zeros }, false)
         };
         *self.kept.lock().unwrap_or_else(|e| e.into_inner()) = Some(kept);
+        let mut y = y;
+        if self.relu {
+            rectify(&mut y);
+        }
         let side = 2 * self.side;
         let y = match (y_rows, self.layout.output) {
             (true, false) => block_transpose(&y, n, 4 * plane, out),
@@ -145,13 +154,17 @@ impl CustomOp3 for DeconvUp {
         x: &Tensor,
         w: &Tensor,
         _b: &Tensor,
-        _res: &Tensor,
+        res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
         let (n, channels, out) = (self.images, self.channels, self.out);
         let plane = self.side * self.side;
         let width = out * TAPS;
-        let grad = grad.contiguous()?;
+        let grad = if self.relu {
+            rectified_grad(res, grad)?
+        } else {
+            grad.contiguous()?
+        };
         // The output's gradient one output pixel a row, and channel-planar.
         let pixel_rows_of = |grad: &Tensor| -> Result<Tensor> {
             if self.layout.output {
