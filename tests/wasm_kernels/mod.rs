@@ -120,7 +120,9 @@ fn weighted_gradients(y: &Tensor, weights: &Tensor, vars: &[&Var]) -> Vec<Tensor
 
 #[wasm_bindgen_test]
 fn matrix_convolutions_give_candles_values_and_gradients() {
-    use latent_lab::ml::conv_op::{conv_down, deconv_up};
+    use latent_lab::ml::conv_op::{
+        conv_down, conv_down_laid, deconv_up, deconv_up_laid, ChannelsLast,
+    };
     let mut rng = Rng::new(21);
     let random = |rng: &mut Rng, shape: &[usize]| {
         let n = shape.iter().product();
@@ -128,7 +130,9 @@ fn matrix_convolutions_give_candles_values_and_gradients() {
     };
     // The 28×28 Conv-VAE's second stage down and first stage up, small; with 16 channels
     // the convolution's input gradient and the transposed convolution's values are
-    // computed without a patch matrix.
+    // computed without a patch matrix. Each also with the ReLU after it done inside the op,
+    // as the Conv-VAE's inner layers do it.
+    let planar = ChannelsLast::default();
     for c in [4, 16] {
         let (x, w, b) = (
             random(&mut rng, &[3, c, 14, 14]),
@@ -143,8 +147,10 @@ fn matrix_convolutions_give_candles_values_and_gradients() {
         let ours = [
             conv_down(&x, &w, &b).unwrap(),
             deconv_up(&u, &v, &bias).unwrap(),
+            conv_down_laid(&x, &w, &b, planar, true).unwrap(),
+            deconv_up_laid(&u, &v, &bias, planar, true).unwrap(),
         ];
-        let theirs = [
+        let [down, up] = [
             x.conv2d(&w, 1, 2, 1, 1)
                 .unwrap()
                 .broadcast_add(&b.reshape((1, 6, 1, 1)).unwrap())
@@ -154,6 +160,8 @@ fn matrix_convolutions_give_candles_values_and_gradients() {
                 .broadcast_add(&bias.reshape((1, c, 1, 1)).unwrap())
                 .unwrap(),
         ];
+        let theirs = [down.relu().unwrap(), up.relu().unwrap()];
+        let theirs = [down, up].into_iter().chain(theirs).collect::<Vec<_>>();
         for (k, (mine, want)) in ours.iter().zip(&theirs).enumerate() {
             assert_eq!(mine.dims(), want.dims());
             let d = max_abs_diff(mine, want);
@@ -168,7 +176,7 @@ fn matrix_convolutions_give_candles_values_and_gradients() {
                     .map(|v| if rectify { v.max(0.0) } else { v })
                     .collect();
                 let weights = Tensor::from_vec(weighting, mine.dims(), &Device::Cpu).unwrap();
-                let vars: [&Var; 3] = if k == 0 {
+                let vars: [&Var; 3] = if k % 2 == 0 {
                     [&x, &w, &b]
                 } else {
                     [&u, &v, &bias]
