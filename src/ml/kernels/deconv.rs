@@ -195,7 +195,8 @@ mod tests {
     #[test]
     fn every_output_pixel_gets_its_four_input_pixels_through_the_right_taps() {
         let mut rng = Rng::new(9);
-        // A full panel, two, a partial second one, and sides from one pixel up.
+        // A full panel, two, a partial second one, sides from one pixel up, and a pair of panels
+        // then a partial one.
         for (images, channels, out, side) in [
             (2, 5, 16, 7),
             (1, 3, 32, 4),
