@@ -5,10 +5,12 @@
 //! zero pixels, so the first layer's product `x·Wᵀ` (and its weight gradient `xᵀ·g`) does a fifth
 //! of a dense product's work when it skips them; and a decoder's hidden layer comes out of a
 //! ReLU, so about half of what multiplies the output weights is zero. Each output row is built
-//! 16 columns at a time in four SIMD registers, adding `v·B[p, ..]` for every non-zero `v` at
-//! column `p` of the row, from a packed 16-column panel of `B` that stays in L1 while every row
-//! uses it. Measured in Chromium's engine (V8): 100 decodes through a 400→784 layer with half its
-//! inputs zero take 1.1 ms, against 2.2 ms for the `gemm` crate's dense product.
+//! 32 columns at a time in eight SIMD registers, adding `v·B[p, ..]` for every non-zero `v` at
+//! column `p` of the row, from two packed 16-column panels of `B` that stay close at hand while
+//! every row uses them (the last odd or partial panel alone, in four). Measured in Chromium's
+//! engine (V8): 100 decodes through a 400→784 layer with half its inputs zero took 1.1 ms a
+//! panel at a time, against 2.2 ms for the `gemm` crate's dense product; two panels a walk cut
+//! the kernel's share of an MLP-VAE step by a fifth (`profile.mjs`, 2026-12-04).
 
 use super::lanes::F4;
 use super::transpose::transpose_strided;
@@ -92,16 +94,29 @@ pub fn sparse_times_dense(s: &SparseRows, b: &Panels, c: &mut [f32]) {
         s.width(),
         c.len()
     );
-    for (q, panel) in b.data.chunks_exact(k * PANEL).enumerate() {
+    // Two full panels at a time: each row's non-zeros are read once for 32 columns.
+    let pairs = n / (2 * PANEL);
+    for q in (0..pairs).map(|pair| 2 * pair) {
+        let panels = [b.panel(q), b.panel(q + 1)];
+        let j0 = q * PANEL;
+        for r in 0..s.rows() {
+            let (columns, values) = s.row(r);
+            let (low, high) = c[r * n + j0..r * n + j0 + 2 * PANEL].split_at_mut(PANEL);
+            let outs = [low, high].map(|o| o.try_into().expect("16 columns"));
+            // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
+            // below its width, which equals k (asserted above); each panel row p·16..p·16 + 16
+            // therefore lies inside the k·16 values of each panel.
+            unsafe { panel_rows([(columns, values, panels)], outs) };
+        }
+    }
+    for q in 2 * pairs..n.div_ceil(PANEL) {
+        let panel = b.panel(q);
         let j0 = q * PANEL;
         let width = PANEL.min(n - j0);
         for r in 0..s.rows() {
             let (columns, values) = s.row(r);
             let out = &mut c[r * n + j0..r * n + j0 + width];
-            // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
-            // below its width, which equals k (asserted above); each panel row
-            // p·16..p·16 + 16 therefore lies inside the k·16 values of `panel`
-            // (`chunks_exact` of `Panels::data`).
+            // SAFETY: as above, for one panel.
             unsafe { panel_row([(columns, values, panel)], out) };
         }
     }
