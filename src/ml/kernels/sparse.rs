@@ -216,8 +216,8 @@ pub(super) fn gather<'a, const N: usize, const S: usize>(
 /// of its own: `outs[i] += Σ v·rows[i][p, ..]` over the entries `(p, v)` of every segment
 /// `(columns, values, rows)`, in `4·N` registers. Each entry is loaded and its value broadcast
 /// once, not `N` times: a weight gradient's taps that read the same pixels at different shifts
-/// ([`super::tap_grad`]), or a convolution's two 16-column panels of outputs ([`super::conv`],
-/// [`super::deconv`]).
+/// ([`super::tap_grad`]), or two 16-column panels of outputs ([`sparse_times_dense`],
+/// [`super::conv`], [`super::deconv`]).
 ///
 /// # Safety
 /// Each of a segment's `rows` must hold `(p + 1)·16` values for every `p` in its `columns`.
