@@ -11,8 +11,13 @@
 //
 // `--callers a,b` prints the page's call chains that lead to functions whose names contain a or b.
 //
+// `--tasks` records a trace as well and lists each long task of the page's main thread as the
+// browser ran it (not a guess from idle samples): what started it (a timer, a message, a fetch's
+// promise, wasm compiling; nested events each count, so the figures overlap) and the page's
+// functions sampled inside it.
+//
 // Usage: tools/build-static && node www/bench/startup.mjs [seconds] [--slowdown N] [--zh] [--all]
-//        [--callers names] [--slow-network]
+//        [--callers names] [--slow-network] [--tasks]
 //        STARTUP_DIST=/path/to/other/dist/ node www/bench/startup.mjs …   (another build)
 
 import { fileURLToPath } from "node:url";
@@ -32,6 +37,8 @@ const allAt = args.indexOf("--all");
 const all = allAt >= 0 && args.splice(allAt, 1).length > 0;
 const slowNetAt = args.indexOf("--slow-network");
 const slowNetwork = slowNetAt >= 0 && args.splice(slowNetAt, 1).length > 0;
+const tasksAt = args.indexOf("--tasks");
+const traced = tasksAt >= 0 && args.splice(tasksAt, 1).length > 0;
 const seconds = Number(args[0] ?? 6);
 const TOP = 40;
 
@@ -63,11 +70,21 @@ try {
       for (const e of list.getEntries()) window.__shifts.push([e.startTime, e.value, e.sources.map((s) => `${describe(s.node)} ${s.previousRect.y}→${s.currentRect.y} h ${s.previousRect.height}→${s.currentRect.height} [${[...(s.node?.children ?? [])].map(describe).join(" ")}]`).join(", ")]);
     }).observe({ type: "layout-shift", buffered: true });
   });
+  const trace = [];
+  const traceDone = new Promise((resolve) => cdp.on("Tracing.tracingComplete", resolve));
+  if (traced) {
+    cdp.on("Tracing.dataCollected", ({ value }) => trace.push(...value));
+    await cdp.send("Tracing.start", { categories: "toplevel,devtools.timeline,v8,v8.wasm,blink.user_timing", transferMode: "ReportEvents" });
+  }
   await cdp.send("Profiler.start");
   const t0 = Date.now();
   await page.goto(server.url);
   await page.waitForTimeout(seconds * 1000);
   const { profile } = await cdp.send("Profiler.stop");
+  if (traced) {
+    await cdp.send("Tracing.end");
+    await traceDone;
+  }
   // The raw profile, for a look of one's own (chrome://inspect or a script).
   if (process.env.PROFILE_OUT) (await import("node:fs")).writeFileSync(process.env.PROFILE_OUT, JSON.stringify(profile));
   const tasks = await page.evaluate(() => window.__longTasks);
@@ -148,6 +165,44 @@ try {
     }
     console.log(`\ncallers of ${want}:`);
     for (const [key, us] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 8)) console.log(ms(us), key);
+  }
+  if (traced) {
+    // The page's main thread: the renderer thread that ran the most tasks.
+    const mains = trace.filter((e) => e.ph === "M" && e.name === "thread_name" && e.args?.name === "CrRendererMain");
+    const tasksOf = (m) => trace.filter((e) => e.pid === m.pid && e.tid === m.tid && e.ph === "X" && e.name === "ThreadControllerImpl::RunTask");
+    const main = mains.sort((a, b) => tasksOf(b).length - tasksOf(a).length)[0];
+    const events = trace.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === "X");
+    const navigation = trace.find((e) => e.name === "navigationStart" && e.pid === main.pid)?.ts ?? events[0].ts;
+    // The samples' times, on the trace's clock (both count microseconds of the same ticks).
+    const sampleTimes = [];
+    let at = profile.startTime;
+    for (let i = 0; i < profile.samples.length; i++) sampleTimes.push((at += profile.timeDeltas[i]));
+    // Lighthouse's mobile score slows what it saw 4×: with a smaller `--slowdown` a task counts
+    // when it would be long at 4×.
+    const scale = 4 / slowdown;
+    let blockingTraced = 0;
+    console.log(`\nlong tasks of the main thread (at 4×), from the trace (start after navigation, length as run), with what ran in them:`);
+    for (const task of tasksOf(main).filter((t) => t.dur * scale > 50_000)) {
+      blockingTraced += (task.dur * scale) / 1000 - 50;
+      const end = task.ts + task.dur;
+      const inside = new Map();
+      for (const e of events) {
+        if (e === task || e.ts < task.ts || e.ts >= end || e.name === "ThreadControllerImpl::RunTask") continue;
+        const what = e.name === "EventDispatch" ? `EventDispatch ${e.args?.data?.type}` : e.name;
+        inside.set(what, (inside.get(what) ?? 0) + (e.dur ?? 0));
+      }
+      const fns = new Map();
+      for (let i = 0; i < sampleTimes.length; i++) {
+        if (sampleTimes[i] < task.ts || sampleTimes[i] >= end) continue;
+        const dt = profile.timeDeltas[i + 1] ?? 0;
+        const seen = new Set();
+        for (let p = profile.samples[i]; p; p = parent.get(p)) if (name(p).startsWith("latent_lab::")) seen.add(name(p));
+        for (const fn of seen) fns.set(fn, (fns.get(fn) ?? 0) + dt);
+      }
+      console.log(`${ms(task.dur)} at ${ms(task.ts - navigation)}: ${[...inside].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([n, us]) => `${n} ${(us / 1000).toFixed(1)}`).join(", ")}`);
+      for (const [fn, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`    ${ms(us)} ${fn.slice(0, 130)}`);
+    }
+    console.log(`blocking time from the trace, at 4×: ${Math.round(blockingTraced)} ms`);
   }
 } finally {
   await browser.close();
