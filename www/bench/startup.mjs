@@ -14,15 +14,19 @@
 // `--tasks` records a trace as well and lists each long task of the page's main thread as the
 // browser ran it (not a guess from idle samples): what started it (a timer, a message, a fetch's
 // promise, wasm compiling; nested events each count, so the figures overlap) and the page's
-// functions sampled inside it.
+// functions sampled inside it; then the wasm functions compiled on their first call in those
+// seconds, by crate (what a first screen's code is made of). `--no-samples` leaves the sampling
+// profiler off: V8 then logs no code for it, which adds ~0.1 ms to each function's first call
+// (a third of the compiling's time at start-up), so the trace's times are the page's own.
 //
 // Usage: tools/build-static && node www/bench/startup.mjs [seconds] [--slowdown N] [--zh] [--all]
-//        [--callers names] [--slow-network] [--tasks]
+//        [--callers names] [--slow-network] [--tasks [--no-samples]]
 //        STARTUP_DIST=/path/to/other/dist/ node www/bench/startup.mjs …   (another build)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { codeGroup, wasmFunctions } from "./wasm-functions.mjs";
 
 const args = process.argv.slice(2);
 const slowAt = args.indexOf("--slowdown");
@@ -39,10 +43,13 @@ const slowNetAt = args.indexOf("--slow-network");
 const slowNetwork = slowNetAt >= 0 && args.splice(slowNetAt, 1).length > 0;
 const tasksAt = args.indexOf("--tasks");
 const traced = tasksAt >= 0 && args.splice(tasksAt, 1).length > 0;
+const noSamplesAt = args.indexOf("--no-samples");
+const sampled = !(noSamplesAt >= 0 && args.splice(noSamplesAt, 1).length > 0);
 const seconds = Number(args[0] ?? 6);
 const TOP = 40;
 
-const server = await serve(process.env.STARTUP_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url)));
+const dist = process.env.STARTUP_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
+const server = await serve(dist);
 const browser = await launch();
 try {
   const context = await browser.newContext({ viewport: desktop ? { width: 1350, height: 940 } : { width: 412, height: 823 }, locale: zh ? "zh-CN" : "en-US" });
@@ -76,11 +83,11 @@ try {
     cdp.on("Tracing.dataCollected", ({ value }) => trace.push(...value));
     await cdp.send("Tracing.start", { categories: "toplevel,devtools.timeline,v8,v8.wasm,blink.user_timing", transferMode: "ReportEvents" });
   }
-  await cdp.send("Profiler.start");
+  if (sampled) await cdp.send("Profiler.start");
   const t0 = Date.now();
   await page.goto(server.url);
   await page.waitForTimeout(seconds * 1000);
-  const { profile } = await cdp.send("Profiler.stop");
+  const { profile } = sampled ? await cdp.send("Profiler.stop") : { profile: { nodes: [], samples: [], timeDeltas: [], startTime: 0 } };
   if (traced) {
     await cdp.send("Tracing.end");
     await traceDone;
@@ -203,6 +210,28 @@ try {
       for (const [fn, us] of [...fns].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(`    ${ms(us)} ${fn.slice(0, 130)}`);
     }
     console.log(`blocking time from the trace, at 4×: ${Math.round(blockingTraced)} ms`);
+    // The page's wasm functions V8 compiled on their first call in these seconds, by crate
+    // (or the app's module) and size: the code a first screen needs, what a smaller module
+    // for it would hold.
+    const { functions, named } = wasmFunctions(`${dist}/app_bg.wasm`);
+    const byIndex = new Map(functions.map((f) => [f.index, f]));
+    const compiles = events.filter((e) => e.name === "wasm.CompileLazy" && e.args?.func_index !== undefined);
+    const groups = new Map();
+    let [compileUs, compiledBytes] = [0, 0];
+    for (const e of compiles) {
+      const f = byIndex.get(e.args.func_index);
+      const key = f ? codeGroup(f.name) : "?";
+      const g = groups.get(key) ?? { us: 0, bytes: 0, count: 0 };
+      g.us += e.dur;
+      g.bytes += f?.size ?? 0;
+      g.count++;
+      groups.set(key, g);
+      compileUs += e.dur;
+      compiledBytes += f?.size ?? 0;
+    }
+    const codeBytes = functions.reduce((a, f) => a + f.size, 0);
+    console.log(`\nwasm compiled on first call: ${compiles.length} functions, ${(compiledBytes / 1e6).toFixed(2)} MB of the page's ${(codeBytes / 1e6).toFixed(2)} MB of code, ${ms(compileUs)} as run${named ? "" : " (no names: build with LATENT_LAB_KEEP_NAMES=1)"}; by crate or module:`);
+    for (const [key, g] of [...groups].sort((a, b) => b[1].us - a[1].us).slice(0, 15)) console.log(`${ms(g.us)} ${String(g.count).padStart(5)} functions ${(g.bytes / 1000).toFixed(0).padStart(6)} KB  ${key}`);
   }
 } finally {
   await browser.close();
