@@ -245,8 +245,9 @@ fn packed_conv_decoding_and_means_match_candles_sparse_ops() {
 }
 
 /// In wasm a Conv-VAE batch takes the sparse path, its activations channels last between the
-/// layers; one image alone takes `gemm`'s, channel-planar. The batch's gradient is the mean of
-/// its images' own.
+/// layers and its fully connected layers (the heads, the projection) one sparse op each once
+/// it has 8 images or more; one image alone takes `gemm`'s, channel-planar. The batch's
+/// gradient is the mean of its images' own.
 #[wasm_bindgen_test]
 fn a_conv_vae_batchs_gradient_is_the_mean_of_its_images_own() {
     use latent_lab::ml::data::IMAGE_PIXELS;
@@ -256,7 +257,7 @@ fn a_conv_vae_batchs_gradient_is_the_mean_of_its_images_own() {
     let model = Model::new(config, &mut Rng::new(12)).unwrap();
     let vars = model.vars().all_vars();
     let f = common::fixture();
-    let n = 3;
+    let n = common::BATCH;
     let noise = Rng::new(13).normal_vec(n * latent);
     let gradients = |start: usize, count: usize| -> Vec<Tensor> {
         let pixels = f.x[start * IMAGE_PIXELS..(start + count) * IMAGE_PIXELS].to_vec();
