@@ -116,7 +116,7 @@ impl ConvVae {
             h = conv.forward_laid(&h, layout, true)?;
         }
         let h = h.flatten_from(1)?;
-        Ok((affine(&self.mean, &h)?, affine(&self.log_var, &h)?))
+        heads(&self.mean, &self.log_var, &h)
     }
 
     /// The encoder's parts that give the means, for packing them ([`super::PackedEncoder`]):
@@ -173,6 +173,24 @@ fn affine(layer: &Linear, x: &Tensor) -> Result<Tensor> {
     match layer.bias() {
         Some(bias) if SPARSE_KERNELS => sparse_affine(x, layer.weight(), bias, true),
         _ => layer.forward(x),
+    }
+}
+
+/// The encoder's two heads, `mean` and `log_var`, on the same `x`. In wasm they are one
+/// [`sparse_affine`] of their weights stacked: `x`'s non-zeros are listed (and, for the weight
+/// gradient, transposed) once, and each is read once for both heads' 2 × latent columns.
+fn heads(mean: &Linear, log_var: &Linear, x: &Tensor) -> Result<(Tensor, Tensor)> {
+    match (mean.bias(), log_var.bias()) {
+        (Some(mean_bias), Some(log_var_bias)) if SPARSE_KERNELS => {
+            let weight = Tensor::cat(&[mean.weight(), log_var.weight()], 0)?;
+            let bias = Tensor::cat(&[mean_bias, log_var_bias], 0)?;
+            let both = sparse_affine(x, &weight, &bias, true)?;
+            let latent = mean.weight().dim(0)?;
+            // Each its own contiguous tensor, as the layers gave them (custom ops read slices).
+            let half = |start| both.narrow(1, start, latent)?.contiguous();
+            Ok((half(0)?, half(latent)?))
+        }
+        _ => Ok((affine(mean, x)?, affine(log_var, x)?)),
     }
 }
 
