@@ -99,8 +99,12 @@ fn sparse_layers_match_on(f: &common::Fixture, x: &Tensor) {
         ("z", &z),
         ("out.weight", &o),
         ("out.bias", &ob),
+        ("decoder's hidden.weight", &h1),
+        ("decoder's hidden.bias", &hb1),
         ("hidden.weight", &e),
         ("hidden.bias", &eb),
+        ("mean.weight", &mu),
+        ("mean.bias", &mub),
     ] {
         let diff = max_abs_diff(g1.get(v).unwrap(), g2.get(v).unwrap());
         assert!(diff < 1e-4, "gradient of {name} off by {diff}");

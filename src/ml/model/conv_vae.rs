@@ -18,10 +18,10 @@
 //! (deconv1 is the widest), so a two-stage model has the names it had before other sides.
 
 use candle_core::{Result, Tensor};
-use candle_nn::{Linear, Module, VarBuilder};
+use candle_nn::{Linear, VarBuilder};
 
 use super::layers::{conv_down, deconv_up, linear, ConvDown, DeconvUp};
-use super::sparse_affine::{sparse_affine, SPARSE_KERNELS};
+use super::sparse_affine::{affine, heads};
 use crate::ml::conv_op::{keeps_channels_last, ChannelsLast};
 use crate::ml::dataset::ImageShape;
 use crate::ml::relu_op::relu;
@@ -161,36 +161,6 @@ impl ConvVae {
             h = deconv.forward_laid(&h, layout, k < last)?;
         }
         h.reshape((n, self.shape.values()))
-    }
-}
-
-/// `layer` on `x`. In wasm one op ([`sparse_affine`]) where candle's `Linear` makes two (a
-/// product, then the bias broadcast and added): its backward sums the bias gradient by rows
-/// where candle's walks each column of the batch with a stride (1.5% of a Conv-VAE step for the
-/// decoder's 16 → flat projection), and the encoder's heads skip the zeros of the ReLU before
-/// them. Natively candle's `Linear`, on which the pretrained weights were trained.
-fn affine(layer: &Linear, x: &Tensor) -> Result<Tensor> {
-    match layer.bias() {
-        Some(bias) if SPARSE_KERNELS => sparse_affine(x, layer.weight(), bias, true),
-        _ => layer.forward(x),
-    }
-}
-
-/// The encoder's two heads, `mean` and `log_var`, on the same `x`. In wasm they are one
-/// [`sparse_affine`] of their weights stacked: `x`'s non-zeros are listed (and, for the weight
-/// gradient, transposed) once, and each is read once for both heads' 2 × latent columns.
-fn heads(mean: &Linear, log_var: &Linear, x: &Tensor) -> Result<(Tensor, Tensor)> {
-    match (mean.bias(), log_var.bias()) {
-        (Some(mean_bias), Some(log_var_bias)) if SPARSE_KERNELS => {
-            let weight = Tensor::cat(&[mean.weight(), log_var.weight()], 0)?;
-            let bias = Tensor::cat(&[mean_bias, log_var_bias], 0)?;
-            let both = sparse_affine(x, &weight, &bias, true)?;
-            let latent = mean.weight().dim(0)?;
-            // Each its own contiguous tensor, as the layers gave them (custom ops read slices).
-            let half = |start| both.narrow(1, start, latent)?.contiguous();
-            Ok((half(0)?, half(latent)?))
-        }
-        _ => Ok((affine(mean, x)?, affine(log_var, x)?)),
     }
 }
 

@@ -10,7 +10,7 @@ use candle_nn::{Linear, Module, VarBuilder};
 
 use super::input_linear::InputLinear;
 use super::layers::linear;
-use super::sparse_affine::{sparse_affine, SPARSE_KERNELS};
+use super::sparse_affine::{affine, heads, sparse_affine, SPARSE_KERNELS};
 use crate::ml::relu_op::relu;
 
 /// The decoder shared by the MLP-VAE and the plain autoencoder: z → ReLU(hidden) → `values` logits.
@@ -43,7 +43,7 @@ impl MlpDecoder {
 
     /// Pixel logits, shape `(n, values)`.
     pub fn forward(&self, z: &Tensor) -> Result<Tensor> {
-        let hidden = relu(&self.hidden.forward(z)?)?;
+        let hidden = relu(&affine(&self.hidden, z)?)?;
         if SPARSE_KERNELS {
             // About half of a ReLU's outputs are zero; the sparse op skips them.
             let [_, _, weight, bias] = self.parameters();
@@ -87,7 +87,7 @@ impl MlpVae {
     /// μ and log σ² of q(z|x), each `(n, latent)`.
     pub fn encode(&self, x: &Tensor) -> Result<(Tensor, Tensor)> {
         let h = relu(&self.hidden.forward(x)?)?;
-        Ok((self.mean.forward(&h)?, self.log_var.forward(&h)?))
+        heads(&self.mean, &self.log_var, &h)
     }
 
     pub fn decode(&self, z: &Tensor) -> Result<Tensor> {

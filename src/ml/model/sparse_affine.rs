@@ -11,12 +11,19 @@
 //! none. The Conv-VAE's layers, which a ReLU follows, have an input gradient that skips the
 //! zeros of `g` (`conv_op::sparse`).
 //!
+//! [`affine`] and [`heads`] put the models' other fully connected layers (candle-nn `Linear`s:
+//! the MLPs' z → hidden and both encoders' μ and log σ² heads, the Conv-VAE's projection from
+//! z) through the same op, so in wasm each is one op with a row-summed bias gradient.
+//!
 //! Used in wasm builds only: natively the `gemm` crate's threaded AVX kernels are faster, and
 //! the pretrained weights are rebuilt bit for bit on that path. Tested against candle's `Linear`.
 
 use std::sync::Mutex;
 
-use candle_core::{CpuStorage, CustomOp1, CustomOp3, Layout, Result, Shape, Tensor, TensorId};
+use candle_core::{
+    CpuStorage, CustomOp1, CustomOp3, Layout, Module, Result, Shape, Tensor, TensorId,
+};
+use candle_nn::Linear;
 
 use crate::ml::cpu_slices::f32_slice;
 use crate::ml::held::{self, Form};
@@ -146,6 +153,37 @@ impl CustomOp3 for SparseAffine {
             None
         };
         Ok((grad_x, Some(grad_w), Some(grad_b)))
+    }
+}
+
+/// `layer` on `x`. In wasm one op ([`sparse_affine`]) where candle's `Linear` makes two (a
+/// product, then the bias broadcast and added): its backward sums the bias gradient by rows
+/// where candle's walks each column of the batch with a stride (1.5% of a Conv-VAE step for its
+/// decoder's 16 → flat projection, 1% of an MLP-VAE's for z → hidden), and its product skips
+/// the zeros of an input a ReLU made. Natively candle's `Linear`, on which the pretrained
+/// weights were trained.
+pub(crate) fn affine(layer: &Linear, x: &Tensor) -> Result<Tensor> {
+    match layer.bias() {
+        Some(bias) if SPARSE_KERNELS => sparse_affine(x, layer.weight(), bias, true),
+        _ => layer.forward(x),
+    }
+}
+
+/// The encoder's two heads, `mean` and `log_var`, on the same `x`. In wasm they are one
+/// [`sparse_affine`] of their weights stacked: `x`'s non-zeros are listed (and, for the weight
+/// gradient, transposed) once, and each is read once for both heads' 2 × latent columns.
+pub(crate) fn heads(mean: &Linear, log_var: &Linear, x: &Tensor) -> Result<(Tensor, Tensor)> {
+    match (mean.bias(), log_var.bias()) {
+        (Some(mean_bias), Some(log_var_bias)) if SPARSE_KERNELS => {
+            let weight = Tensor::cat(&[mean.weight(), log_var.weight()], 0)?;
+            let bias = Tensor::cat(&[mean_bias, log_var_bias], 0)?;
+            let both = sparse_affine(x, &weight, &bias, true)?;
+            let latent = mean.weight().dim(0)?;
+            // Each its own contiguous tensor, as the layers gave them (custom ops read slices).
+            let half = |start| both.narrow(1, start, latent)?.contiguous();
+            Ok((half(0)?, half(latent)?))
+        }
+        _ => Ok((affine(mean, x)?, affine(log_var, x)?)),
     }
 }
 
