@@ -10,7 +10,7 @@ use candle_nn::{Linear, Module, VarBuilder};
 
 use super::input_linear::InputLinear;
 use super::layers::linear;
-use super::sparse_affine::{affine, heads, sparse_affine, SPARSE_KERNELS};
+use super::sparse_affine::{affine, heads};
 use crate::ml::relu_op::relu;
 
 /// The decoder shared by the MLP-VAE and the plain autoencoder: z → ReLU(hidden) → `values` logits.
@@ -43,13 +43,9 @@ impl MlpDecoder {
 
     /// Pixel logits, shape `(n, values)`.
     pub fn forward(&self, z: &Tensor) -> Result<Tensor> {
+        // About half of a ReLU's outputs are zero; in wasm the output layer's op skips them.
         let hidden = relu(&affine(&self.hidden, z)?)?;
-        if SPARSE_KERNELS {
-            // About half of a ReLU's outputs are zero; the sparse op skips them.
-            let [_, _, weight, bias] = self.parameters();
-            return sparse_affine(&hidden, weight, bias, true);
-        }
-        self.out.forward(&hidden)
+        affine(&self.out, &hidden)
     }
 }
 
