@@ -8,17 +8,39 @@ use crate::ml::checkpoint::Precision;
 
 /// `values` as `precision` stores them, little-endian.
 pub(crate) fn encode(values: &[f32], precision: Precision) -> Vec<u8> {
-    let halves = || -> Vec<u8> {
+    let halves = |round: fn(u16) -> u16| -> Vec<u8> {
         values
             .iter()
-            .flat_map(|&v| half::f16::from_f32(v).to_le_bytes())
+            .flat_map(|&v| round(half::f16::from_f32(v).to_bits()).to_le_bytes())
             .collect()
     };
     match precision {
         Precision::F32 => values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        Precision::F16 => halves(),
-        Precision::F16Planes => to_planes(&halves()),
+        Precision::F16 => halves(|bits| bits),
+        Precision::F16Planes => to_planes(&halves(|bits| bits)),
+        Precision::Compact => to_planes(&halves(to_eight_significant_bits)),
     }
+}
+
+/// Mantissa bits of an f16 that [`Precision::Compact`] drops (of ten).
+const COMPACT_DROPS: u32 = 3;
+
+/// The f16 `bits` rounded to eight significant bits (seven stored mantissa bits), to nearest
+/// with ties to even; infinities and NaN unchanged, and a value that would round past the
+/// largest finite f16 kept at the largest with those bits.
+fn to_eight_significant_bits(bits: u16) -> u16 {
+    let (sign, magnitude) = (bits & 0x8000, bits & 0x7fff);
+    const INFINITY: u16 = 0x7c00;
+    if magnitude >= INFINITY {
+        return bits;
+    }
+    // One unit of the last place kept.
+    let unit = 1u16 << COMPACT_DROPS;
+    // Half a unit, less one unless the last kept bit is odd: ties go to even.
+    let nudge = unit / 2 - 1 + ((magnitude >> COMPACT_DROPS) & 1);
+    // A carry out of the mantissa moves the exponent up by one: the right rounding.
+    let rounded = (magnitude + nudge) & !(unit - 1);
+    sign | rounded.min(INFINITY - unit)
 }
 
 /// Two-byte values (little-endian) as two planes: every low byte, then every high byte.
@@ -118,6 +140,53 @@ mod tests {
         assert_eq!(
             encode(&[1.0, 1.0], Precision::F16Planes),
             [0x00, 0x00, 0x3c, 0x3c]
+        );
+    }
+
+    #[test]
+    fn compact_rounds_every_f16_to_the_nearest_with_eight_significant_bits() {
+        for bits in 0..=u16::MAX {
+            let value = f16_to_f32(bits);
+            if !value.is_finite() {
+                assert_eq!(to_eight_significant_bits(bits), bits, "{bits:#06x}");
+                continue;
+            }
+            let rounded = to_eight_significant_bits(bits);
+            assert_eq!(rounded & 0b111, 0, "{bits:#06x}: three bits left");
+            assert_eq!(
+                to_eight_significant_bits(rounded),
+                rounded,
+                "{bits:#06x}: again"
+            );
+            assert_eq!(
+                rounded & 0x8000,
+                bits & 0x8000,
+                "{bits:#06x}: the sign kept"
+            );
+            // The two f16 with those bits zero around it (the upper one if finite), the
+            // nearer taken, of two as near the one whose last kept bit is 0.
+            let down = bits & 0x7fff & !0b111;
+            let up = down + 0b1000;
+            let from = |b: u16| (f16_to_f32(b) as f64 - f16_to_f32(bits & 0x7fff) as f64).abs();
+            let want = if up >= 0x7c00 || from(down) < from(up) {
+                down
+            } else if from(up) < from(down) {
+                up
+            } else if down & 0b1000 == 0 {
+                down
+            } else {
+                up
+            };
+            assert_eq!(rounded & 0x7fff, want, "{bits:#06x} ({value})");
+        }
+        let planes = encode(
+            &[1.0, 1.0 + 1.0 / 128.0, 1.0 + 1.0 / 256.0],
+            Precision::Compact,
+        );
+        assert_eq!(
+            decode_planes(&planes),
+            [1.0, 1.0 + 1.0 / 128.0, 1.0],
+            "2⁻⁷ kept, 2⁻⁸ a tie to even"
         );
     }
 

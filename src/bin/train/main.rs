@@ -30,6 +30,7 @@ mod summary;
 
 #[cfg(not(target_arch = "wasm32"))]
 mod native {
+    use std::collections::BTreeMap;
     use std::path::{Path, PathBuf};
     use std::time::Instant;
 
@@ -187,7 +188,7 @@ mod native {
                 p.epochs,
                 data.parts(),
                 Some(&out),
-                Precision::F16Planes,
+                Precision::Compact,
             )?;
             eprintln!(
                 "{}: test -ELBO {:.2} nats, {} bytes",
@@ -305,7 +306,7 @@ mod native {
         }
         let mut bytes = 0;
         if let Some(out) = out {
-            let notes = RunNotes {
+            let mut notes = RunNotes {
                 train,
                 epochs,
                 steps: None,
@@ -314,9 +315,18 @@ mod native {
                     .last()
                     .and_then(|l| l.test.as_ref().map(|t| t.neg_elbo)),
                 trained_by: TrainedBy::Native,
+            };
+            // The file holds the weights rounded to `precision`: its test −ELBO is theirs.
+            let stored = checkpoint::save(trainer.model(), precision, &BTreeMap::new())
+                .and_then(|bytes| checkpoint::load(&bytes))
+                .map_err(|e| err(&e))?
+                .0;
+            if precision != Precision::F32 && notes.test_neg_elbo.is_some() {
+                let eval = evaluate(&stored, &split.test).map_err(|e| err(&e))?;
+                notes.test_neg_elbo = Some(eval.neg_elbo);
             }
-            .to_metadata();
-            let data = checkpoint::save(trainer.model(), precision, &notes).map_err(|e| err(&e))?;
+            let data =
+                checkpoint::save(&stored, precision, &notes.to_metadata()).map_err(|e| err(&e))?;
             if let Some(dir) = out.parent() {
                 std::fs::create_dir_all(dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

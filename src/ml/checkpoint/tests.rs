@@ -41,6 +41,38 @@ fn f16_planes_hold_exactly_the_f16_numbers_for_every_kind() {
 }
 
 #[test]
+fn compact_files_hold_f16_numbers_of_eight_significant_bits_and_save_again_the_same() {
+    for kind in ModelKind::ALL {
+        let original = model(kind);
+        let bytes = save(&original, Precision::Compact, &notes()).unwrap();
+        let (compact, info) = load(&bytes).unwrap();
+        assert_eq!(info.notes, notes(), "{kind:?}: the layout is not a note");
+        for (value, before) in flat(&compact).into_iter().zip(flat(&original)) {
+            let bits = half::f16::from_f32(value);
+            assert_eq!(bits.to_f32(), value, "{kind:?}: {value} is an f16");
+            assert_eq!(
+                bits.to_bits() & 0b111,
+                0,
+                "{kind:?}: {value} has 8 significant bits"
+            );
+            // Within half a unit of the eighth bit and the f16 rounding before it (below
+            // f16's normal range, half of each last place there: 2⁻²² + 2⁻²⁵).
+            assert!(
+                (value - before).abs() <= before.abs() / 256.0 + before.abs() / 2048.0 + 2.7e-7,
+                "{kind:?}: {before} stored as {value}"
+            );
+        }
+        // Read back and saved again the same way: the same bytes, as the shipped files are.
+        assert_eq!(save(&compact, Precision::Compact, &notes()).unwrap(), bytes);
+        assert_ne!(
+            save(&original, Precision::F16Planes, &notes()).unwrap(),
+            bytes,
+            "{kind:?}: rounded further than f16"
+        );
+    }
+}
+
+#[test]
 fn an_unknown_weights_layout_is_refused_by_name() {
     let mut bytes = save(&model(ModelKind::MlpVae), Precision::F16Planes, &notes()).unwrap();
     // The same length, so the header stays well formed.
