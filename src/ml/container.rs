@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
+use safetensors::tensor::Metadata;
 use safetensors::{SafeTensorError, SafeTensors};
 
 /// One tensor to write: its name, safetensors dtype ("F32", "F16", "U8", "U16"), shape and
@@ -138,6 +139,16 @@ pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed<'_>, ContainerError> {
         file,
         metadata: header.metadata().clone(),
     })
+}
+
+/// The header of a file of which only the first bytes have arrived: where its data starts (from
+/// the file's first byte) and what the header lists, once the header is whole; `None` before,
+/// and for a header that is not a safetensors one (reading the whole file says what is wrong).
+pub(crate) fn header_of_prefix(prefix: &[u8]) -> Option<(usize, Metadata)> {
+    let declared = u64::from_le_bytes(prefix.get(..8)?.try_into().ok()?);
+    let end = usize::try_from(declared).ok()?.checked_add(8)?;
+    let header = std::str::from_utf8(prefix.get(8..end)?).ok()?;
+    Some((end, serde_json::from_str(header).ok()?))
 }
 
 /// Whether the file starts like text (JSON, CSV, HTML…) rather than a binary length.

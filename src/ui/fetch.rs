@@ -1,26 +1,61 @@
 //! Fetching the app's own assets as bytes.
 
-use js_sys::Uint8Array;
+use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::Response;
+use web_sys::{ReadableStreamDefaultReader, Response};
 
 use crate::ui_logic::said::Said;
 
 /// GETs `url` (relative to the page) and returns the body, or a message naming what failed.
 pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, Said> {
+    let response = fetch_response(url).await?;
+    let body = response
+        .array_buffer()
+        .map_err(|e| could_not_read(url, describe(&e)))?;
+    let buffer = JsFuture::from(body)
+        .await
+        .map_err(|e| could_not_read(url, describe(&e)))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
+}
+
+/// [`fetch_bytes`], handing `arrived` the bytes come so far after each piece the network
+/// delivers (the first model's decoder can draw before its encoder has come).
+pub async fn fetch_bytes_as_they_come(
+    url: &str,
+    mut arrived: impl FnMut(&[u8]),
+) -> Result<Vec<u8>, Said> {
+    let response = fetch_response(url).await?;
+    let Some(stream) = response.body() else {
+        return Ok(Vec::new()); // a response without a body: an empty file, refused as such
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut bytes = Vec::new();
+    loop {
+        let piece = JsFuture::from(reader.read())
+            .await
+            .map_err(|e| could_not_read(url, describe(&e)))?;
+        if Reflect::get(&piece, &"done".into()).is_ok_and(|d| d.is_truthy()) {
+            return Ok(bytes);
+        }
+        let value: Uint8Array = Reflect::get(&piece, &"value".into())
+            .map_err(|e| could_not_read(url, describe(&e)))?
+            .unchecked_into();
+        let start = bytes.len();
+        bytes.resize(start + value.length() as usize, 0);
+        value.copy_to(&mut bytes[start..]);
+        arrived(&bytes);
+    }
+}
+
+/// The response to a GET of `url`, once its status says the body is the file.
+async fn fetch_response(url: &str) -> Result<Response, Said> {
     let window = web_sys::window()
         .ok_or_else(|| Said::new("no window to fetch from", "没有可用于下载的窗口"))?;
     let could_not_fetch = |why: Said| {
         why.within(
             |why| format!("could not fetch {url}: {why}"),
             |why| format!("无法获取 {url}：{why}"),
-        )
-    };
-    let could_not_read = |why: Said| {
-        why.within(
-            |why| format!("could not read {url}: {why}"),
-            |why| format!("无法读取 {url}：{why}"),
         )
     };
     let response = JsFuture::from(window.fetch_with_str(url))
@@ -39,13 +74,14 @@ pub async fn fetch_bytes(url: &str) -> Result<Vec<u8>, Said> {
             format!("服务器返回 {status} {text}"),
         )));
     }
-    let body = response
-        .array_buffer()
-        .map_err(|e| could_not_read(describe(&e)))?;
-    let buffer = JsFuture::from(body)
-        .await
-        .map_err(|e| could_not_read(describe(&e)))?;
-    Ok(Uint8Array::new(&buffer).to_vec())
+    Ok(response)
+}
+
+fn could_not_read(url: &str, why: Said) -> Said {
+    why.within(
+        |why| format!("could not read {url}: {why}"),
+        |why| format!("无法读取 {url}：{why}"),
+    )
 }
 
 /// A browser's error in its own words (the same in every language).

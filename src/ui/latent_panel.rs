@@ -66,8 +66,7 @@ pub fn LatentPanel() -> impl IntoView {
         Noun::Picture => "张",
     };
     let pixels = Memo::new(move |_| {
-        let decoded = lab.active.with(|m| {
-            let m = m.as_ref()?;
+        let decoded = lab.drawn().and_then(|m| {
             lab.z.with(|z| {
                 if z.len() != m.latent() {
                     return None;

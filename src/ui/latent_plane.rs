@@ -63,7 +63,7 @@ pub fn LatentPlane() -> impl IntoView {
     let base = dims.rest_of_z(lab);
     Effect::new(move |_| {
         let (dx, dy, base, on) = (dim_x.get(), dim_y.get(), base.get(), show_sheet.get());
-        let (Some(model), Some(_mounted)) = (lab.active.get(), sheet_canvas.get()) else {
+        let (Some(model), Some(_mounted)) = (lab.drawn(), sheet_canvas.get()) else {
             return;
         };
         if base.len() != model.latent() {

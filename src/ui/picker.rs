@@ -340,10 +340,14 @@ pub fn ModelPicker() -> impl IntoView {
             <p class="model-info" data-model=active_id data-status=status>
                 {move || {
                     let l = lang();
-                    lab.active
-                        .get()
-                        .map(|m| describe(&m, l))
-                        .unwrap_or_else(|| l.text("Loading the pretrained model…", "正在载入预训练模型…").into())
+                    match (lab.active.get(), lab.drawn()) {
+                        (Some(m), _) => describe(&m, l),
+                        (None, Some(_)) => l.text(
+                            "Loading the pretrained model: its decoder is in and draws; its encoder is on its way…",
+                            "正在载入预训练模型：解码器已就绪，可以生成图片；编码器仍在下载…",
+                        ).into(),
+                        (None, None) => l.text("Loading the pretrained model…", "正在载入预训练模型…").into(),
+                    }
                 }}
             </p>
             <p class="library-message" role="status">{move || library.message.with(|m| said_in(lang(), m))}</p>

@@ -75,6 +75,10 @@ pub struct Readouts {
 #[derive(Clone, Copy)]
 pub struct Lab {
     pub active: RwSignal<Option<Arc<ActiveModel>>>,
+    /// Until the page's first model is active: that model with its decoder's weights and
+    /// zeros for the rest (`checkpoint::decoder_first`), which came first in its file. The big
+    /// picture and the plane draw from it ([`Lab::drawn`]); nothing else may use it.
+    decoder_first: RwSignal<Option<Arc<ActiveModel>>>,
     /// The latent vector the sliders show and the main view decodes.
     pub z: RwSignal<Vec<f32>>,
     /// σ of the last encoded digit's posterior, shown on the sliders; cleared when z moves
@@ -111,6 +115,7 @@ impl Lab {
         let active: RwSignal<Option<Arc<ActiveModel>>> = RwSignal::new(None);
         Self {
             active,
+            decoder_first: RwSignal::new(None),
             latent: Memo::new(move |_| active.with(|m| m.as_ref().map_or(0, |m| m.latent()))),
             z: RwSignal::new(Vec::new()),
             sigma: RwSignal::new(None),
@@ -153,6 +158,26 @@ impl Lab {
         self.sigma.set(None);
         self.z.set(vec![0.0; latent]);
         self.active.set(Some(model));
+        self.decoder_first.set(None);
+    }
+
+    /// Draws the pictures from `early`, the first model's decoder while the rest of its file
+    /// downloads (see `decoder_first`), unless a model is active already.
+    pub fn draw_from_decoder_first(&self, early: Arc<ActiveModel>) {
+        if self.active.with_untracked(Option::is_some) {
+            return;
+        }
+        let latent = early.latent();
+        if self.z.with_untracked(Vec::len) != latent {
+            self.z.set(vec![0.0; latent]);
+        }
+        self.decoder_first.set(Some(early));
+    }
+
+    /// The model to decode pictures from: the active one or, until there is one, the first
+    /// one's decoder. Tracks. Only for decoding: everything else uses [`Lab::active`].
+    pub fn drawn(&self) -> Option<Arc<ActiveModel>> {
+        self.active.get().or_else(|| self.decoder_first.get())
     }
 
     /// Swaps in new weights (a training snapshot) and makes them the explored model, keeping the

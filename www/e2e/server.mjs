@@ -29,7 +29,8 @@ const TYPES = {
  * A test can make a path fail or serve other bytes: `overrides["/assets/digits.bin"] =
  * { status: 404 }` or `{ body: Buffer }`, or decide per request with a function of the
  * request's URL returning such an object (or a promise of one, to hold the answer back), or
- * null to serve the file (delete the key to undo).
+ * null to serve the file (delete the key to undo). `{ body, rest }` sends `body` at once and the
+ * bytes `rest` (a promise) resolves to after it, in the same response: a file half downloaded.
  */
 export async function serve(root, { isolated = true } = {}) {
   const isolation = isolated
@@ -49,7 +50,12 @@ export async function serve(root, { isolated = true } = {}) {
         ...isolation,
         "Cache-Control": "no-store",
       });
-      res.end(override.body ?? "");
+      if (override.rest) {
+        res.write(override.body);
+        res.end(await override.rest);
+      } else {
+        res.end(override.body ?? "");
+      }
       return;
     }
     let file = normalize(join(base, path));

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { useApp, waitForPage } from "./harness.mjs";
+import { pixelsOf, useApp, waitForPage } from "./harness.mjs";
 
 const app = useApp();
 const PHONE = { width: 412, height: 823 };
@@ -142,4 +142,44 @@ test("on a slow phone nothing on screen moves while the page builds itself, part
   const total = shifts.reduce((sum, s) => sum + s.value, 0);
   assert.ok(total < 0.005, `layout shifts add up to ${total.toFixed(4)}: ${JSON.stringify(shifts)}`);
   await context.close();
+});
+
+test("the first digit is drawn from the model's decoder while its encoder still downloads, and stays the same once the whole model is in", async () => {
+  // The default model's file comes up to the end of its decoder's tensors (sorted by name, they
+  // come first), and the rest only when the test says.
+  const model = "/assets/pretrained/mlp-vae-z2.safetensors";
+  const bytes = readFileSync(fileURLToPath(new URL(`../../dist${model}`, import.meta.url)));
+  const headerLength = Number(bytes.readBigUInt64LE(0));
+  const header = JSON.parse(bytes.subarray(8, 8 + headerLength).toString("utf8"));
+  const decoderEnd = 8 + headerLength + Math.max(...Object.entries(header).filter(([name]) => name.startsWith("decoder.")).map(([, t]) => t.data_offsets[1]));
+  assert.ok(decoderEnd < bytes.length * 0.6, `the decoder ends at ${decoderEnd} of ${bytes.length} bytes`);
+  let release;
+  const rest = new Promise((resolve) => (release = resolve));
+  app.server.overrides[model] = { body: bytes.subarray(0, decoderEnd), rest: rest.then(() => bytes.subarray(decoderEnd)) };
+  const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(app.server.url);
+    const inked = () => {
+      const canvas = document.querySelector(".big-digit canvas.digit");
+      if (!canvas) return false;
+      const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      let ink = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 128) ink++;
+      return ink > 40;
+    };
+    await waitForPage(page, inked);
+    assert.equal(await page.getAttribute(".model-info", "data-status"), "loading", "the model is not whole yet");
+    const early = await pixelsOf(page, ".big-digit canvas.digit");
+    // The plane behind the point is decoded from it too.
+    await waitForPage(page, () => Number(document.querySelector(".plane")?.dataset.sheets ?? 0) > 0);
+    assert.equal(await page.getAttribute(".model-info", "data-status"), "loading");
+    release();
+    await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    const whole = await pixelsOf(page, ".big-digit canvas.digit");
+    assert.deepEqual(early, whole, "the decoder drew what the whole model draws");
+  } finally {
+    delete app.server.overrides[model];
+    await context.close();
+  }
 });

@@ -18,7 +18,9 @@ use crate::ml::dataset::ImageShape;
 use crate::ml::model::{ConfigError, Model, ModelConfig, ModelKind};
 use crate::ml::weight_bytes;
 
+mod decoder_first;
 mod load;
+pub use decoder_first::{decoder_first, decoder_has_come};
 pub use load::load;
 
 pub const FORMAT: &str = "latent-lab/1";

@@ -21,11 +21,11 @@ pub struct Autoencoder {
 impl Autoencoder {
     /// A model of images of `values` values each.
     pub fn new(latent: usize, hidden: usize, values: usize, vb: VarBuilder) -> Result<Self> {
-        let enc = vb.pp("encoder");
+        let enc = vb.pp(super::ENCODER_PATH);
         Ok(Self {
             hidden: InputLinear::new(values, hidden, enc.pp("hidden"))?,
             code: linear(hidden, latent, enc.pp("code"))?,
-            decoder: MlpDecoder::new(latent, hidden, values, vb.pp("decoder"))?,
+            decoder: MlpDecoder::new(latent, hidden, values, vb.pp(super::DECODER_PATH))?,
         })
     }
 

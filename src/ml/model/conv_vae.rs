@@ -66,8 +66,8 @@ pub struct ConvVae {
 
 impl ConvVae {
     pub fn new(latent: usize, channels: usize, shape: ImageShape, vb: VarBuilder) -> Result<Self> {
-        let enc = vb.pp("encoder");
-        let dec = vb.pp("decoder");
+        let enc = vb.pp(super::ENCODER_PATH);
+        let dec = vb.pp(super::DECODER_PATH);
         let stages = stages(shape.side);
         // Channels after stage k (1-based): c, 2c, 4c, …; the image's own before the first.
         let width = |k: usize| match k {

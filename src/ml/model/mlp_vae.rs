@@ -60,12 +60,12 @@ pub struct MlpVae {
 impl MlpVae {
     /// A model of images of `values` values each.
     pub fn new(latent: usize, hidden: usize, values: usize, vb: VarBuilder) -> Result<Self> {
-        let enc = vb.pp("encoder");
+        let enc = vb.pp(super::ENCODER_PATH);
         Ok(Self {
             hidden: InputLinear::new(values, hidden, enc.pp("hidden"))?,
             mean: linear(hidden, latent, enc.pp("mean"))?,
             log_var: linear(hidden, latent, enc.pp("log_var"))?,
-            decoder: MlpDecoder::new(latent, hidden, values, vb.pp("decoder"))?,
+            decoder: MlpDecoder::new(latent, hidden, values, vb.pp(super::DECODER_PATH))?,
         })
     }
 

@@ -38,6 +38,12 @@ pub(crate) use sparse_affine::{ColumnSums, SPARSE_KERNELS};
 pub use terms::{Posterior, Terms};
 pub(crate) use weight_grad::{mostly_non_zero, SparseWeightGrad};
 
+/// Where every kind of model keeps its decoder's parameters (`decoder.…`), and its encoder's:
+/// a checkpoint sorts its tensors by name, so the decoder's come first in the file, and a file
+/// still arriving can already decode ([`crate::ml::checkpoint::decoder_first`]).
+pub(crate) const DECODER_PATH: &str = "decoder";
+pub(crate) const ENCODER_PATH: &str = "encoder";
+
 use crate::ml::bce_op::bce_with_logits_rows;
 use crate::ml::fastmath::sigmoid_tensor;
 use crate::ml::loss::kl_to_standard_normal;

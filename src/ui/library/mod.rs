@@ -12,7 +12,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::clock::yield_to_browser;
-use super::fetch::fetch_bytes;
+use super::fetch::{fetch_bytes, fetch_bytes_as_they_come};
 use super::state::{ActiveModel, Lab};
 use super::storage;
 use crate::ml::checkpoint::{self, Precision};
@@ -177,6 +177,16 @@ impl Library {
     /// The model `id`, from memory or loaded (a pretrained one fetched, a kept one read from its
     /// bytes), without making it the active one.
     pub async fn load(self, id: &str) -> Result<Arc<ActiveModel>, Said> {
+        self.load_drawing_early(id, None::<fn(Vec<u8>)>).await
+    }
+
+    /// [`Library::load`]; if the model's file is fetched, `decoder_came` is handed the first
+    /// bytes as soon as they hold its whole decoder ([`checkpoint::decoder_first`]).
+    async fn load_drawing_early(
+        self,
+        id: &str,
+        mut decoder_came: Option<impl FnOnce(Vec<u8>)>,
+    ) -> Result<Arc<ActiveModel>, Said> {
         if let Some(model) = self.models.with_value(|m| m.get(id).cloned()) {
             return Ok(model);
         }
@@ -198,7 +208,15 @@ impl Library {
             Some(bytes) => Ok((bytes, what)),
             None => match id.strip_prefix("pretrained:") {
                 Some(pid) => match pretrained::find(pid) {
-                    Some(entry) => fetch_bytes(&entry.path()).await.map(|b| (b, what)),
+                    Some(entry) => fetch_bytes_as_they_come(&entry.path(), |bytes| {
+                        if decoder_came.is_some() && checkpoint::decoder_has_come(bytes) {
+                            if let Some(came) = decoder_came.take() {
+                                came(bytes.to_vec());
+                            }
+                        }
+                    })
+                    .await
+                    .map(|b| (b, what)),
                     None => Err(Said::new(
                         format!("there is no pretrained model {pid}"),
                         format!("没有名为 {pid} 的预训练模型"),
@@ -241,7 +259,28 @@ impl Library {
     /// model stays and the message says why.
     pub async fn select(self, lab: Lab, id: String) {
         let ticket = self.claim();
-        match self.load(&id).await {
+        // The page's first model draws its first pictures from its decoder, which comes first
+        // in the file, while the encoder still downloads: on a phone's slow link, seconds.
+        let first = lab.active.with_untracked(Option::is_none);
+        let early_id = id.clone();
+        let decoder_came = move |prefix: Vec<u8>| {
+            leptos::task::spawn_local(async move {
+                // Read and packed in tasks of their own, as the whole model is (`load`).
+                yield_to_browser().await;
+                let Some((model, info)) = checkpoint::decoder_first(&prefix) else {
+                    return; // the whole file, once here, says what is wrong with it
+                };
+                yield_to_browser().await;
+                let early = Arc::new(ActiveModel::new(early_id, model, info));
+                if self.is_current(ticket) {
+                    lab.draw_from_decoder_first(early);
+                }
+            });
+        };
+        match self
+            .load_drawing_early(&id, first.then_some(decoder_came))
+            .await
+        {
             Ok(model) if self.is_current(ticket) => {
                 lab.activate(model);
                 self.message.set(None);
