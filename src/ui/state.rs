@@ -174,6 +174,11 @@ impl Lab {
         self.decoder_first.set(Some(early));
     }
 
+    /// Stops drawing from the first model's decoder (its file was refused once whole).
+    pub fn forget_decoder_first(&self) {
+        self.decoder_first.set(None);
+    }
+
     /// The model to decode pictures from: the active one or, until there is one, the first
     /// one's decoder. Tracks. Only for decoding: everything else uses [`Lab::active`].
     pub fn drawn(&self) -> Option<Arc<ActiveModel>> {

@@ -144,9 +144,9 @@ test("on a slow phone nothing on screen moves while the page builds itself, part
   await context.close();
 });
 
-test("the first digit is drawn from the model's decoder while its encoder still downloads, and stays the same once the whole model is in", async () => {
-  // The default model's file comes up to the end of its decoder's tensors (sorted by name, they
-  // come first), and the rest only when the test says.
+/** The default model's file served up to the end of its decoder's tensors (sorted by name,
+ * they come first), the rest (or `rest(bytes)`) only once `release` is called. */
+function serveDecoderFirst({ rest = (bytes, end) => bytes.subarray(end) } = {}) {
   const model = "/assets/pretrained/mlp-vae-z2.safetensors";
   const bytes = readFileSync(fileURLToPath(new URL(`../../dist${model}`, import.meta.url)));
   const headerLength = Number(bytes.readBigUInt64LE(0));
@@ -154,32 +154,66 @@ test("the first digit is drawn from the model's decoder while its encoder still 
   const decoderEnd = 8 + headerLength + Math.max(...Object.entries(header).filter(([name]) => name.startsWith("decoder.")).map(([, t]) => t.data_offsets[1]));
   assert.ok(decoderEnd < bytes.length * 0.6, `the decoder ends at ${decoderEnd} of ${bytes.length} bytes`);
   let release;
-  const rest = new Promise((resolve) => (release = resolve));
-  app.server.overrides[model] = { body: bytes.subarray(0, decoderEnd), rest: rest.then(() => bytes.subarray(decoderEnd)) };
+  const held = new Promise((resolve) => (release = resolve));
+  app.server.overrides[model] = { body: bytes.subarray(0, decoderEnd), rest: held.then(() => rest(bytes, decoderEnd)) };
+  return { release, undo: () => delete app.server.overrides[model] };
+}
+
+/** Whether the big digit has no ink at all. */
+const bigDigitBlank = () => {
+  const canvas = document.querySelector(".big-digit canvas.digit");
+  const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  for (let i = 0; i < d.length; i += 4) if (d[i] < 250) return false;
+  return true;
+};
+
+/** Whether the big digit has ink. */
+const bigDigitInked = () => {
+  const canvas = document.querySelector(".big-digit canvas.digit");
+  if (!canvas) return false;
+  const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+  let ink = 0;
+  for (let i = 0; i < d.length; i += 4) if (d[i] < 128) ink++;
+  return ink > 40;
+};
+
+test("the first digit is drawn from the model's decoder while its encoder still downloads, and stays the same once the whole model is in", async () => {
+  const served = serveDecoderFirst();
   const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
   try {
     const page = await context.newPage();
     await page.goto(app.server.url);
-    const inked = () => {
-      const canvas = document.querySelector(".big-digit canvas.digit");
-      if (!canvas) return false;
-      const d = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-      let ink = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] < 128) ink++;
-      return ink > 40;
-    };
-    await waitForPage(page, inked);
+    await waitForPage(page, bigDigitInked);
     assert.equal(await page.getAttribute(".model-info", "data-status"), "loading", "the model is not whole yet");
+    assert.match(await page.textContent(".model-info"), /decoder is in/);
     const early = await pixelsOf(page, ".big-digit canvas.digit");
     // The plane behind the point is decoded from it too.
     await waitForPage(page, () => Number(document.querySelector(".plane")?.dataset.sheets ?? 0) > 0);
     assert.equal(await page.getAttribute(".model-info", "data-status"), "loading");
-    release();
+    served.release();
     await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
     const whole = await pixelsOf(page, ".big-digit canvas.digit");
     assert.deepEqual(early, whole, "the decoder drew what the whole model draws");
   } finally {
-    delete app.server.overrides[model];
+    served.undo();
+    await context.close();
+  }
+});
+
+test("a model file that breaks off after its decoder: the digit drawn early goes, and the page says why", async () => {
+  const served = serveDecoderFirst({ rest: (bytes, end) => bytes.subarray(end, end + 1000) });
+  const context = await app.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  try {
+    const page = await context.newPage();
+    await page.goto(app.server.url);
+    await waitForPage(page, bigDigitInked);
+    served.release();
+    await page.waitForSelector('.model-info[data-status="failed"]', { timeout: 60_000 });
+    assert.match(await page.textContent(".library-message"), /could not be loaded/);
+    // No digit of a model that is not loaded (the canvas is repainted after the failure).
+    await waitForPage(page, bigDigitBlank, undefined, { timeout: 10_000 });
+  } finally {
+    served.undo();
     await context.close();
   }
 });

@@ -263,6 +263,9 @@ impl Library {
         // in the file, while the encoder still downloads: on a phone's slow link, seconds.
         let first = lab.active.with_untracked(Option::is_none);
         let early_id = id.clone();
+        // Once the whole file is read (or refused), its decoder is late: never shown after.
+        let settled = std::rc::Rc::new(std::cell::Cell::new(false));
+        let late = settled.clone();
         let decoder_came = move |prefix: Vec<u8>| {
             leptos::task::spawn_local(async move {
                 // Read and packed in tasks of their own, as the whole model is (`load`).
@@ -272,20 +275,25 @@ impl Library {
                 };
                 yield_to_browser().await;
                 let early = Arc::new(ActiveModel::new(early_id, model, info));
-                if self.is_current(ticket) {
+                if self.is_current(ticket) && !late.get() {
                     lab.draw_from_decoder_first(early);
                 }
             });
         };
-        match self
+        let loaded = self
             .load_drawing_early(&id, first.then_some(decoder_came))
-            .await
-        {
+            .await;
+        settled.set(true);
+        match loaded {
             Ok(model) if self.is_current(ticket) => {
                 lab.activate(model);
                 self.message.set(None);
             }
-            Err(message) if self.is_current(ticket) => self.message.set(Some(message)),
+            Err(message) if self.is_current(ticket) => {
+                // A file refused after its decoder had come: no picture of a model not loaded.
+                lab.forget_decoder_first();
+                self.message.set(Some(message));
+            }
             _ => {} // a newer choice was made meanwhile
         }
     }
