@@ -77,10 +77,12 @@ fn Header() -> impl IntoView {
                 </div>
                 <FirstSteps />
             </div>
-            <div class="pickers">
+            // The pickers a task after the title and the lede, which take the place of
+            // index.html's (see `Later`; nothing is built below the header yet).
+            <div class="pickers"><Later>
                 <ModelPicker />
                 <DataPicker />
-            </div>
+            </Later></div>
         </header>
     }
 }

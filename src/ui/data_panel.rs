@@ -8,6 +8,7 @@ use leptos::prelude::*;
 use super::clock::now_ms;
 use super::digit_view::DigitView;
 use super::i18n::{said_in, tr, trf, Lang, Said};
+use super::later::Later;
 use super::my_drawings::MyDrawings;
 use super::picture_file;
 use super::sketch::{SketchPad, PAD_SIDE};
@@ -345,9 +346,12 @@ pub fn DataPanel() -> impl IntoView {
                 // come back to.
                 <div class="pad-holder" hidden=move || !drawing_chosen()>
                     <SketchPad on_ink clear_on=clear_pad />
-                    <MyDrawings clear_pad />
+                    // This part and the two below a task each (see `Later`): together with the
+                    // pad they held a phone's main thread for a sixth of a second.
+                    <Later><MyDrawings clear_pad /></Later>
                 </div>
                 {move || (!drawing_chosen()).then(|| view! { <TestDigitChooser /> })}
+                <Later>
                 <div class="draw-results">
                     <figure class="drawn" hidden=move || !drawing_chosen()>
                         <DigitView pixels=drawn label=trf(|l| l.text("your drawing or picture as the model reads it",
@@ -370,11 +374,14 @@ pub fn DataPanel() -> impl IntoView {
                         <figcaption>{tr("reconstruction", "重建")}</figcaption>
                     </figure>
                 </div>
+                </Later>
             </div>
+            <Later>
             <p class="score" aria-live="polite">
                 {move || score_text().unwrap_or_else(waiting)}
             </p>
             <p class="error" role="alert">{move || if drawing_chosen() { notice.with(|n| said_in(lab.lang(), n)) } else { None }}</p>
+            </Later>
         </section>
     }
 }

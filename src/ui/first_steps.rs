@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use super::i18n::{tr, trf, Lang};
+use super::later::Later;
 use super::state::{use_lab, Source};
 use super::training::Training;
 use crate::ui_logic::words::Noun;
@@ -124,6 +125,8 @@ pub fn FirstSteps() -> impl IntoView {
                 <em>{tr("latent space", "潜空间")}</em>
                 {tr(", and to draw the picture again from that point.", "中的一个点，再从这个点把图片画回来。")}
             </p>
+            // The steps a task after the lede (see `Later`), which takes index.html's place.
+            <Later>
             <ol class="steps">
                 <Step number=1 target=".stage-latent" done=guide.moved>
                     <strong>{tr("Drag the point", "拖动这个点")}</strong>
@@ -143,6 +146,7 @@ pub fn FirstSteps() -> impl IntoView {
                     <span>{tr("watch the space organise", "看潜空间逐渐成形")}</span>
                 </Step>
             </ol>
+            </Later>
         </div>
     }
 }

@@ -7,6 +7,8 @@
 //! are screens down, and every visit reads the tool first, so their building (a tenth to a
 //! fifth of a second each on a phone) no longer stands between the page and its first taps.
 
+use std::collections::VecDeque;
+
 use leptos::html::Div;
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -15,23 +17,73 @@ use super::clock::{now_ms, yield_to_browser};
 use super::visibility::{watch_nearness, Viewport};
 
 /// Its children, built in a task of their own once the page's first task is done (before any
-/// person could scroll to them). A component tested alone builds them at once.
+/// person could scroll to them), in the page's order ([`BuildQueue`]). A component tested
+/// alone builds them at once.
 #[component]
 pub fn Later(children: ChildrenFn) -> impl IntoView {
     let viewport = use_context::<Viewport>();
     let built = RwSignal::new(viewport.is_none());
     if let Some(viewport) = viewport {
-        viewport.unbuilt.update(|n| *n += 1);
-        // The component may be gone before the timer fires (hence `try_`).
-        set_timeout(
-            move || {
-                built.try_set(true);
-                viewport.unbuilt.try_update(|n| *n -= 1);
-            },
-            std::time::Duration::ZERO,
-        );
+        viewport.queue.add(viewport, built);
     }
     move || built.get().then(|| children())
+}
+
+/// The [`Later`] parts not built yet, built one a task in the page's order: top to bottom, so
+/// that each comes below all that is built and nothing on screen moves. A part inside another
+/// is built right after it, before the parts that follow it (depth first): a timer a part
+/// (each `Later` its own) would build it after every part waiting when its parent was built,
+/// below which it sits.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct BuildQueue {
+    /// The parts to build, in order (a part's `built` flag).
+    waiting: StoredValue<VecDeque<RwSignal<bool>>, LocalStorage>,
+    /// Parts added since the last was built: those inside it (or, at the start, the page's
+    /// own), in the order they were made, which is the page's.
+    added: StoredValue<Vec<RwSignal<bool>>, LocalStorage>,
+    /// Whether a task to build the next part is set.
+    scheduled: StoredValue<bool>,
+}
+
+impl BuildQueue {
+    fn add(self, viewport: Viewport, built: RwSignal<bool>) {
+        viewport.unbuilt.update(|n| *n += 1);
+        self.added.update_value(|added| added.push(built));
+        self.schedule(viewport);
+    }
+
+    fn schedule(self, viewport: Viewport) {
+        if self.scheduled.get_value() {
+            return;
+        }
+        self.scheduled.set_value(true);
+        set_timeout(move || self.build_next(viewport), std::time::Duration::ZERO);
+    }
+
+    /// Builds the first part waiting (its children are made in this task's microtasks, and
+    /// the parts inside them added before the next call).
+    fn build_next(self, viewport: Viewport) {
+        // The page may be gone (hence `try_`).
+        let Some(added) = self.added.try_update_value(std::mem::take) else {
+            return;
+        };
+        let Some(next) = self.waiting.try_update_value(|waiting| {
+            for part in added.into_iter().rev() {
+                waiting.push_front(part);
+            }
+            waiting.pop_front()
+        }) else {
+            return;
+        };
+        self.scheduled.set_value(false);
+        let Some(next) = next else {
+            return;
+        };
+        // A part already gone still counts as built.
+        next.try_set(true);
+        viewport.unbuilt.try_update(|n| *n -= 1);
+        self.schedule(viewport);
+    }
 }
 
 /// Where a chapter's place must be for it to be built: within a screen below the one shown, so

@@ -27,6 +27,8 @@ pub struct Viewport {
     /// wait for none to be left before they measure how near they are, or every one of them
     /// would be "near" the still empty tool.
     pub(crate) unbuilt: RwSignal<u32>,
+    /// Those parts, in the order they are built ([`super::later::BuildQueue`]).
+    pub(crate) queue: super::later::BuildQueue,
     /// A key was pressed on the page: a reader who moves through it by keyboard (Tab) or
     /// searches it (Ctrl+F) reaches every chapter without scrolling to it, so all are built.
     pub(crate) key_pressed: RwSignal<bool>,
@@ -50,6 +52,7 @@ impl Viewport {
         listener.set_value(Some(handle));
         Self {
             unbuilt: RwSignal::new(0),
+            queue: super::later::BuildQueue::default(),
             key_pressed,
             wanted: RwSignal::new(None),
         }

@@ -39,7 +39,7 @@ async fn quick_pieces_of_sliced_work_grow_and_every_item_is_given_once_in_order(
 
 #[wasm_bindgen_test]
 async fn slow_pieces_of_sliced_work_keep_their_size() {
-    // Over half of a 12 ms slice each: a piece twice as large could make a long task.
+    // Over half of a 10 ms slice each: a piece twice as large could make a long task.
     let given = slices_given(100, 16, 7.0).await;
     assert!(
         given.iter().all(|r| r.len() == 16 || r.end == 100),
