@@ -21,11 +21,12 @@ pub fn decoder_first(prefix: &[u8]) -> Option<(Model, CheckpointInfo)> {
     load(&bytes).ok()
 }
 
-/// Whether `prefix`, the first bytes of a checkpoint, holds its decoder's weights: cheap (the
-/// header is read, no weight), so it can be asked as each piece of the file arrives, and
-/// [`decoder_first`] called once.
-pub fn decoder_has_come(prefix: &[u8]) -> bool {
-    whole_length_once_decoder_has_come(prefix).is_some()
+/// Once `prefix`, the first bytes of a checkpoint, holds its decoder's weights: how many bytes
+/// of the file are still to come (`None` before). Cheap (the header is read, no weight), so it
+/// can be asked as each piece of the file arrives, and [`decoder_first`] called once, if the
+/// rest is still on its way.
+pub fn decoder_has_come(prefix: &[u8]) -> Option<usize> {
+    whole_length_once_decoder_has_come(prefix).map(|whole| whole.saturating_sub(prefix.len()))
 }
 
 /// The whole file's length, once `prefix` holds every tensor of the decoder.
@@ -71,7 +72,9 @@ mod tests {
                 let first = (0..=bytes.len())
                     .find(|&n| {
                         let decodes = decoder_first(&bytes[..n]).is_some();
-                        assert_eq!(decoder_has_come(&bytes[..n]), decodes, "{kind:?} at {n}");
+                        let to_come = decoder_has_come(&bytes[..n]);
+                        assert_eq!(to_come.is_some(), decodes, "{kind:?} at {n}");
+                        assert!(to_come.is_none_or(|rest| rest == bytes.len() - n));
                         decodes
                     })
                     .expect("the whole file decodes");

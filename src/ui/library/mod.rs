@@ -209,7 +209,12 @@ impl Library {
             None => match id.strip_prefix("pretrained:") {
                 Some(pid) => match pretrained::find(pid) {
                     Some(entry) => fetch_bytes_as_they_come(&entry.path(), |bytes| {
-                        if decoder_came.is_some() && checkpoint::decoder_has_come(bytes) {
+                        // Only while the rest is still to come: on a fast link the whole file
+                        // is here as soon, and its decoder read on its own would be lost work.
+                        let to_come = decoder_came
+                            .as_ref()
+                            .and(checkpoint::decoder_has_come(bytes));
+                        if to_come.is_some_and(|rest| rest > 0) {
                             if let Some(came) = decoder_came.take() {
                                 came(bytes.to_vec());
                             }
@@ -270,6 +275,10 @@ impl Library {
             leptos::task::spawn_local(async move {
                 // Read and packed in tasks of their own, as the whole model is (`load`).
                 yield_to_browser().await;
+                // The whole file may have come meanwhile (and been read in the task it came in).
+                if late.get() || self.bytes.with_value(|b| b.contains_key(&early_id)) {
+                    return;
+                }
                 let Some((model, info)) = checkpoint::decoder_first(&prefix) else {
                     return; // the whole file, once here, says what is wrong with it
                 };
