@@ -30,6 +30,7 @@ mod image_grid;
 mod import_files;
 mod import_panel;
 pub mod interpolation;
+mod lab_words;
 pub mod latent_panel;
 pub mod latent_plane;
 mod later;
