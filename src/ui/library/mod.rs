@@ -213,7 +213,7 @@ impl Library {
                         // is here as soon, and its decoder read on its own would be lost work.
                         let to_come = decoder_came
                             .as_ref()
-                            .and(checkpoint::decoder_has_come(bytes));
+                            .and_then(|_| checkpoint::decoder_has_come(bytes));
                         if to_come.is_some_and(|rest| rest > 0) {
                             if let Some(came) = decoder_came.take() {
                                 came(bytes.to_vec());
