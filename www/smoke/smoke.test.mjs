@@ -31,7 +31,11 @@ after(() => server?.close());
 
 /** In the page: the ink (0–1, ink = 1) of the 28×28 digit canvas matching `selector`. */
 function pixels(selector) {
-  const data = document.querySelector(selector).getContext("2d").getImageData(0, 0, 28, 28).data;
+  // The page's parts are built a task each after the first screen: the model can be ready a
+  // moment before the canvas that shows it exists (no pixels yet, so a wait goes on).
+  const canvas = document.querySelector(selector);
+  if (!canvas) return [];
+  const data = canvas.getContext("2d").getImageData(0, 0, 28, 28).data;
   const out = [];
   for (let i = 0; i < data.length; i += 4) out.push(1 - data[i] / 255);
   return out;
