@@ -67,10 +67,11 @@ const MOST_PER_PIECE: usize = 512;
 /// browser paint and handle input before the work since the last pause would take more than
 /// [`SLICE_MS`]: for work whose result does not depend on how it is cut (encoding a set's
 /// means), where [`in_chunks`]' fixed ranges (the worker's, for scores that must match it)
-/// would make long tasks on a slow phone. A piece that took under half a slice is followed by
-/// one twice as large, which takes at most twice as long (up to [`MOST_PER_PIECE`]): part of
-/// a piece's cost does not depend on its size (tensors allocated, weights laid out for a
-/// product), and the plane's 2,000 digits in pieces of 16 spent most of their time there.
+/// would make long tasks on a slow phone. A piece that took under a quarter of a slice is
+/// followed by one twice as large, which takes about twice as long (up to
+/// [`MOST_PER_PIECE`]): part of a piece's cost does not depend on its size (tensors allocated,
+/// weights laid out for a product), and the plane's 2,000 digits in pieces of 16 spent most
+/// of their time there.
 /// Stops at the first error.
 pub async fn in_slices<E>(
     total: usize,
@@ -110,8 +111,11 @@ async fn in_ranges<E>(
         start = end;
         let done = now_ms();
         // What the next piece will take, about: as long as this one, or twice, if it doubles.
+        // A piece grows only while twice it stays within half a slice: a slice of one piece
+        // expected to take nearly all of it ran to 13–20 ms (a piece's time varies with what
+        // the memory and the caches hold).
         let mut next_ms = done - began;
-        if pace == Pace::Slices && next_ms < SLICE_MS / 2.0 {
+        if pace == Pace::Slices && 2.0 * next_ms <= SLICE_MS / 2.0 {
             let grown = (piece * 2).min(MOST_PER_PIECE.max(piece));
             next_ms *= grown as f64 / piece as f64;
             piece = grown;

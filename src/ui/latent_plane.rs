@@ -16,7 +16,7 @@ use super::i18n::{said_in, tr, trf, use_lang};
 use super::sheet::{context, Sheet};
 use super::state::use_lab;
 use super::training::fitting_run_codes;
-use super::visibility::{fill_when, shown_weights};
+use super::visibility::{drawing_near, fill_when, shown_weights};
 use crate::ml::explore::{grid_codes_at, EXPLORE_RANGE};
 use crate::ui_logic::plane::{posterior_ellipse, Plane};
 
@@ -125,8 +125,13 @@ pub fn LatentPlane() -> impl IntoView {
             encoding.set(false);
         });
     };
+    // Not while the plane is off screen (below a phone's first screen): encoding the 2,000
+    // test digits, their encoder packed first, is the page's longest work after a model loads.
+    let plane_near = drawing_near(dots_canvas);
     fill_when(
-        Signal::derive(move || show_codes.get() && run_codes.with(Option::is_none)),
+        Signal::derive(move || {
+            show_codes.get() && run_codes.with(Option::is_none) && plane_near.get()
+        }),
         CODES_EVERY_MS,
         move || shown_weights(lab, encoding),
         encode_codes,

@@ -9,10 +9,12 @@
 //! or not its codes moved with the weights: a Conv-VAE's sheet redrawn at every snapshot took a
 //! sixth to a quarter of a core, which on two cores came out of the training threads' share. A
 //! sheet for new codes under the weights drawn (a slider, another pair of dimensions) or for
-//! another model starts at once. A sheet for new weights also waits while its canvas is off
-//! screen, and starts when it comes into view: a run's snapshots redrew the plane and the
+//! another model starts at once if its canvas is on screen. Any sheet waits while its canvas is
+//! off screen, and starts when it comes near: a run's snapshots redrew the plane and the
 //! manifold (16–47 ms of the page's thread each for a Conv-VAE, at every snapshot) while the
-//! reader watched the training panel.
+//! reader watched the training panel; and on a phone, whose first screen ends above the latent
+//! plane, the first model's sheet took the page's thread in frames of 18–29 ms (each a long
+//! task at a phone's speed) for a picture nobody could see yet.
 
 use std::sync::Arc;
 
@@ -24,14 +26,10 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 use super::clock::now_ms;
 use super::i18n::Said;
 use super::state::ActiveModel;
-use super::visibility::{watch_nearness, Viewport};
+use super::visibility::drawing_near;
 use crate::ml::dataset::ImageShape;
 use crate::ui_logic::pixels::{tile_rgba, GreyAs};
 use crate::ui_logic::refill::next_fill_ms;
-
-/// How far beyond the screen a canvas counts as in view (CSS, as `IntersectionObserver`'s root
-/// margin): its new sheet is under way by the time a reader scrolls it in.
-const NEAR_MARGIN: &str = "200px 0px 200px 0px";
 
 /// Decoding time per animation frame before the rest waits for the next frame.
 const FRAME_BUDGET_MS: f64 = 8.0;
@@ -71,6 +69,9 @@ struct Job {
     /// All n² codes, row by row.
     codes: Vec<f32>,
     next_row: usize,
+    /// New weights of the model drawn: it waits until the sheets keep to their share of the
+    /// page's time (see the module's docs), not only for its canvas to come into view.
+    paced: bool,
     started_ms: f64,
     /// Time spent decoding and painting it so far.
     busy_ms: f64,
@@ -85,7 +86,7 @@ pub struct SheetStatus {
     pub ms: RwSignal<Option<f64>>,
     /// Sheets completed since the view opened (a signal for tests: a new one was drawn).
     pub sheets: RwSignal<usize>,
-    /// A sheet for new weights waits for the canvas to come into view.
+    /// A sheet waits for its canvas to come into view.
     pub held_off_screen: RwSignal<bool>,
     pub error: RwSignal<Option<Said>>,
 }
@@ -108,11 +109,7 @@ pub struct Sheet {
 
 impl Sheet {
     pub fn new(canvas: NodeRef<Canvas>) -> Self {
-        let in_view = if use_context::<Viewport>().is_some() {
-            watch_nearness(canvas, NEAR_MARGIN, true)
-        } else {
-            Signal::stored(true)
-        };
+        let in_view = drawing_near(canvas);
         let sheet = Self {
             canvas,
             job: StoredValue::new_local(None),
@@ -138,29 +135,33 @@ impl Sheet {
     }
 
     /// Starts decoding `codes` (n² latent vectors, row by row) with `model`, grey shown as
-    /// `grey`; the canvas becomes n image sides square. New weights of the model drawn wait
-    /// for their turn and for the canvas to be in view (see the module's docs).
+    /// `grey`; the canvas becomes n image sides square. It waits for the canvas to be in view,
+    /// and new weights of the model drawn for their turn as well (see the module's docs).
     pub fn draw(self, model: Arc<ActiveModel>, grey: GreyAs, codes: Vec<f32>, n: usize) {
-        let job = Job {
+        let mut job = Job {
             model,
             grey,
             n,
             codes,
             next_row: 0,
+            paced: false,
             started_ms: 0.0,
             busy_ms: 0.0,
         };
         // New weights of the model already drawn (a run's snapshot) wait their turn even when
         // the codes moved with them: the explorer puts the sliders at the input's code under
         // each new model, so a sheet whose rest of z follows them changes its codes too. So
-        // does the same sheet asked for again; another model does not wait.
-        let paced = self.job.with_value(|j| {
+        // does the same sheet asked for again; another model waits only to be seen.
+        job.paced = self.job.with_value(|j| {
             j.as_ref().is_some_and(|j| {
                 let same_view = j.n == n && j.grey == grey && j.codes == job.codes;
                 j.model.id == job.model.id && (same_view || !Arc::ptr_eq(&j.model, &job.model))
             })
         });
-        if paced {
+        // The canvas takes the sheet's size at once, drawn or held: the page around it is laid
+        // out as it will be (a chapter's canvas sized only when scrolled to would move it).
+        self.fit_canvas(&job);
+        if job.paced || !self.in_view.try_get_untracked().unwrap_or(false) {
             self.waiting.set_value(Some(job));
             self.release();
             return;
@@ -169,8 +170,9 @@ impl Sheet {
         self.start(job);
     }
 
-    /// Starts the sheet waiting for its turn once its turn has come and the canvas is in view;
-    /// before its turn, a timer looks again then; off screen, coming into view does.
+    /// Starts the sheet waiting once the canvas is in view and, for new weights of the model
+    /// drawn, its turn has come; before its turn, a timer looks again then; off screen, coming
+    /// into view does.
     fn release(self) {
         let idle = self
             .waiting
@@ -185,12 +187,13 @@ impl Sheet {
         if off_screen {
             return;
         }
-        let due = self
-            .last_sheet
-            .get_value()
-            .map_or(f64::NEG_INFINITY, |(started, busy)| {
-                next_fill_ms(started, busy, 0.0)
-            });
+        let paced = self
+            .waiting
+            .with_value(|w| w.as_ref().is_some_and(|j| j.paced));
+        let due = match self.last_sheet.get_value() {
+            Some((started, busy)) if paced => next_fill_ms(started, busy, 0.0),
+            _ => f64::NEG_INFINITY,
+        };
         let wait = due - now_ms();
         if wait > 0.0 {
             self.waiting_timer.set_value(true);
@@ -214,7 +217,9 @@ impl Sheet {
         }
     }
 
-    fn start(self, mut job: Job) {
+    /// Gives the canvas `job`'s size in pixels, n image sides square (which blanks it, so only
+    /// when it differs).
+    fn fit_canvas(self, job: &Job) {
         let Some(el) = self.canvas.get_untracked() else {
             return;
         };
@@ -223,6 +228,13 @@ impl Sheet {
             el.set_width(side);
             el.set_height(side);
         }
+    }
+
+    fn start(self, mut job: Job) {
+        if self.canvas.get_untracked().is_none() {
+            return;
+        }
+        self.fit_canvas(&job);
         self.status.rows_done.set(0);
         self.status.ms.set(None);
         self.status.held_off_screen.set(false);

@@ -68,6 +68,20 @@ impl Viewport {
     }
 }
 
+/// How far beyond the screen a drawing counts as near it (CSS, as `IntersectionObserver`'s
+/// root margin): what it draws is under way by the time a reader scrolls it in.
+pub(crate) const DRAWING_MARGIN: &str = "200px 0px 200px 0px";
+
+/// Whether the drawing on `canvas` is on screen or within [`DRAWING_MARGIN`] of it, following
+/// scrolls, resizes and changes of layout: a canvas off screen waits to draw. Without the
+/// page's [`Viewport`] (a component tested alone) it always is.
+pub(crate) fn drawing_near(canvas: NodeRef<leptos::html::Canvas>) -> Signal<bool> {
+    if use_context::<Viewport>().is_none() {
+        return Signal::stored(true);
+    }
+    watch_nearness(canvas, DRAWING_MARGIN, true)
+}
+
 /// Whether the element of `node` meets the screen grown by `margin` (CSS, as
 /// `IntersectionObserver`'s root margin), following scrolls, resizes and changes of layout;
 /// with `needs_height`, an element without height (hidden) never does.

@@ -1,8 +1,9 @@
 // What a phone on a slow connection waits for, from navigation: the first digit, the model
 // read whole, the test digits on the latent plane, and training ready to start (the strip's
-// Train enabled), with
-// Lighthouse's mobile network (150 ms, 1.6 Mbit/s down, 750 kbit/s up) and CPU (4× slower)
-// applied by DevTools to headless Chromium at a phone's size. Each run is a fresh context (an
+// Train enabled), with Lighthouse's mobile network (150 ms, 1.6 Mbit/s down, 750 kbit/s up) and
+// CPU (4× slower) applied by DevTools to headless Chromium at a phone's size. The reader
+// scrolls to the plane as soon as the first digit is drawn: it is below a phone's first screen,
+// and the page draws nothing there before it is near (since 2026-12-04). Each run is a fresh context (an
 // empty cache), as a first visit. Prints one JSON object (median, min, max of each, in ms) and
 // a line per run on stderr; a measuring tool: it never fails on a time.
 //
@@ -43,10 +44,18 @@ try {
     const started = Date.now();
     await page.goto(server.url);
     const seen = {};
+    let scrolled = false;
     // Polled from here (every 50 ms) so the page's own clock and work are not disturbed more.
     while (Object.keys(seen).length < Object.keys(MARKS).length && Date.now() - started < 180_000) {
       for (const [name, test] of Object.entries(MARKS)) {
         if (!(name in seen) && (await page.evaluate(test).catch(() => false))) seen[name] = Date.now() - started;
+      }
+      if (!scrolled && "first_digit_ms" in seen) {
+        scrolled = await page.evaluate(() => {
+          const plane = document.querySelector(".plane");
+          plane?.scrollIntoView({ block: "center" });
+          return plane !== null;
+        }).catch(() => false);
       }
       await new Promise((r) => setTimeout(r, 50));
     }

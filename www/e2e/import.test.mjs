@@ -155,7 +155,9 @@ test("“Train on it here”: the next run learns your pictures, every chapter u
   await page.click(".train-here");
   await page.waitForFunction(() => /use “shapes” \(60 pictures; 12 test images of “shapes”\)/.test((document.querySelector(".data-in-use")?.textContent ?? "")));
   assert.match(await page.textContent(".training-strip .strip-what"), /on “shapes”$/);
-  // The latent plane shows the new test set: twelve dots.
+  // The latent plane shows the new test set: twelve dots (once scrolled to: off screen it
+  // encodes nothing).
+  await page.locator(".plane").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "12", null, { timeout: 30_000 });
 
   // Training from the strip learns the pictures: 48 training pictures, at the pace the page
@@ -181,6 +183,7 @@ test("“Train on it here”: the next run learns your pictures, every chapter u
   // Back to the digits: the plane's dots are the 2,000 test digits again.
   await page.locator(".import-panel").scrollIntoViewIfNeeded();
   await page.click(".back-to-digits");
+  await page.locator(".plane").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   assert.doesNotMatch(await page.textContent(".training-strip .strip-what"), /on “/);
   // The digits bring back their words and the reference pace.
@@ -291,6 +294,7 @@ test("an import is kept in the browser: listed, chosen in the header's data menu
   await page.locator(".import-panel").screenshot({ path: `${results}datasets.png` });
   await page.click(".dataset-shelf .delete-dataset");
   await page.waitForFunction(() => document.querySelectorAll(".dataset-shelf li.dataset").length === 0);
+  await page.locator(".plane").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector(".plane-dots")?.dataset.dots === "2000", null, { timeout: 60_000 });
   // Only the built-in sets are left in the menu: the digits and the generated shapes.
   assert.deepEqual(await page.$$eval("#data-select option", (o) => o.map((x) => x.value)), ["", "generated:sprites"]);

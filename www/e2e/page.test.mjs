@@ -209,6 +209,8 @@ const waitForSheet = (page, after) =>
 
 test("the manifold's axes swap rather than repeat, and a new model redraws the sheet", async () => {
   const { page, errors } = await open();
+  // A sheet is drawn once its canvas is near the screen.
+  await page.locator("canvas.manifold").scrollIntoViewIfNeeded();
   await waitForSheet(page, 0);
   const before = await sheetsDrawn(page);
   // Across z2 while down is z2 already: the two swap, and a new sheet is drawn.
@@ -227,6 +229,8 @@ test("the manifold's axes swap rather than repeat, and a new model redraws the s
   const sheets = await sheetsDrawn(page);
   await page.selectOption("#model-select", "pretrained:mlp-vae-z16");
   await page.waitForSelector('.model-info[data-model="pretrained:mlp-vae-z16"]');
+  // Chosen in the header, far above: the sheet waits for the reader to come back to it.
+  await page.locator("canvas.manifold").scrollIntoViewIfNeeded();
   await waitForSheet(page, sheets);
   const now = await pixelsOf(page, "canvas.manifold");
   assert.ok(old.some((v, i) => Math.abs(v - now[i]) > 0.2), "the sheet was redrawn for the new model");

@@ -32,7 +32,9 @@ test("the first model's file has the network to itself: the digits, the worker a
     release();
     await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
     // They do come once it is shown: training needs the worker and its digits, and the worker
-    // hands the plane its test digits (the page never downloads them itself).
+    // hands the plane its test digits (the page never downloads them itself; the plane, below
+    // a phone's first screen, draws them once scrolled to).
+    await page.locator(".plane").scrollIntoViewIfNeeded();
     await page.waitForSelector('canvas[data-dots]:not([data-dots="0"])', { timeout: 60_000 });
     await waitForPage(page, () => document.querySelector(".strip-start:not([disabled])") !== null);
     const after = app.server.requests.slice(from);
@@ -67,6 +69,7 @@ test("the other pretrained models wait until the worker has its digits: training
     assert.deepEqual(extras(), [], "no other model shares the digits' download");
     assert.equal(app.server.requests.slice(from).filter((r) => r.startsWith(digits)).length, 1, "the digits are downloaded once");
     release();
+    await page.locator(".plane").scrollIntoViewIfNeeded();
     await page.waitForSelector('canvas[data-dots]:not([data-dots="0"])', { timeout: 60_000 });
     const deadline = Date.now() + 60_000;
     while (extras().length === 0) {
@@ -136,12 +139,37 @@ test("on a slow phone nothing on screen moves while the page builds itself, part
   await page.goto(app.server.url);
   await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
   await page.waitForSelector(".stage-output .latent-panel", { timeout: 60_000 });
-  // Until the plane's dots have come, the last of the first screen to arrive.
+  // Until the plane's dots have come, the last of the tool to arrive: the plane is below a
+  // phone's first screen, and draws once a reader scrolls to it.
+  await page.locator(".plane").scrollIntoViewIfNeeded();
   await page.waitForSelector('.plane canvas[data-dots]:not([data-dots="0"])', { timeout: 120_000 });
   const shifts = await page.evaluate(() => window.__shifts);
   const total = shifts.reduce((sum, s) => sum + s.value, 0);
   assert.ok(total < 0.005, `layout shifts add up to ${total.toFixed(4)}: ${JSON.stringify(shifts)}`);
   await context.close();
+});
+
+test("on a phone the latent plane, below the first screen, decodes its sheet and encodes the test digits only once a reader scrolls to it", async () => {
+  const context = await app.browser.newContext({ viewport: PHONE, isMobile: true, hasTouch: true });
+  try {
+    const page = await context.newPage();
+    await page.goto(app.server.url);
+    await page.waitForSelector('.model-info[data-status="ready"]', { timeout: 60_000 });
+    // The sheet asked for is held, not drawn.
+    await page.waitForSelector('.plane[data-sheet-held="true"]', { timeout: 60_000 });
+    assert.equal(await page.getAttribute(".plane", "data-sheets"), "0", "no sheet drawn off screen");
+    // The test digits are in the page (a test digit can be shown), and still not encoded for it.
+    await page.click(".sources >> text=A test digit");
+    await page.waitForFunction(() => /^test digit 0, a \d$/.test(document.querySelector(".test-digit-view figcaption")?.textContent ?? ""), null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute(".plane-dots", "data-dots"), "0", "no dots encoded off screen");
+    assert.equal(await page.getAttribute(".plane", "data-sheets"), "0");
+    // Scrolled to: both come.
+    await page.locator(".plane").scrollIntoViewIfNeeded();
+    await page.waitForSelector('.plane:not([data-sheets="0"])[data-sheet-held="false"]', { timeout: 30_000 });
+    await page.waitForSelector('.plane-dots[data-dots="2000"]', { timeout: 60_000 });
+  } finally {
+    await context.close();
+  }
 });
 
 /** The default model's file served up to the end of its decoder's tensors (sorted by name,

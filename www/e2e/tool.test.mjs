@@ -157,8 +157,10 @@ test("while a model trains, the plane's test digits follow the newest weights, a
   assert.equal(Number(await page.getAttribute(".plane", "data-sheets")), held);
   await page.locator(".stage-latent").scrollIntoViewIfNeeded();
   await page.waitForFunction((n) => Number(document.querySelector(".plane").dataset.sheets) > n, held, { timeout: 30_000 });
-  // Paused, the page encodes the weights it shows itself again.
+  // Paused, the page encodes the weights it shows itself again, once the plane is in view
+  // (the pause button is far below it).
   await page.click(".training-buttons .pause");
+  await page.locator(".stage-latent").scrollIntoViewIfNeeded();
   await page.waitForFunction(() => document.querySelector(".plane-dots").dataset.dotsFrom === "page", null, { timeout: 60_000 });
   assert.equal(await page.getAttribute(".plane-dots", "data-dots"), "2000");
   assert.deepEqual(errors, []);
