@@ -12,7 +12,7 @@ use std::sync::Arc;
 use leptos::prelude::*;
 
 use super::clock::yield_to_browser;
-use super::fetch::{fetch_bytes, fetch_bytes_as_they_come};
+use super::fetch::{blob_bytes, fetch_blob, fetch_bytes_as_they_come};
 use super::state::{ActiveModel, Lab};
 use super::storage;
 use crate::ml::checkpoint::{self, Precision};
@@ -49,6 +49,9 @@ pub struct Library {
     pub message: RwSignal<Option<Said>>,
     /// Checkpoint bytes by model id, for downloads and for loading on demand.
     bytes: StoredValue<HashMap<String, Vec<u8>>, LocalStorage>,
+    /// The pretrained models' files fetched in the background ([`Library::warm`]) and not read
+    /// yet, by model id, as the browser's blobs: read into the page only when chosen.
+    warmed: StoredValue<HashMap<String, web_sys::Blob>, LocalStorage>,
     /// Models already loaded, by id, so switching back is instant.
     models: StoredValue<HashMap<String, Arc<ActiveModel>>, LocalStorage>,
     /// Ids deleted in this session, so a late snapshot or save does not bring them back.
@@ -81,6 +84,7 @@ impl Library {
             entries: RwSignal::new(Vec::new()),
             message: RwSignal::new(None),
             bytes: StoredValue::new_local(HashMap::new()),
+            warmed: StoredValue::new_local(HashMap::new()),
             models: StoredValue::new_local(HashMap::new()),
             deleted: StoredValue::new_local(HashSet::new()),
             generation: StoredValue::new(0),
@@ -203,8 +207,15 @@ impl Library {
                 )
             }
         };
-        // A kept model's bytes are always here; a pretrained one's once fetched (`warm`).
-        let loaded = match self.bytes.with_value(|b| b.get(id).cloned()) {
+        // A kept model's bytes are always here; a pretrained one's once read, or kept by the
+        // browser once fetched (`warm`; read again from the network if that fails).
+        let mut here = self.bytes.with_value(|b| b.get(id).cloned());
+        if let Some(blob) = self.warmed.try_update_value(|w| w.remove(id)).flatten() {
+            if here.is_none() {
+                here = blob_bytes(&blob, id).await.ok();
+            }
+        }
+        let loaded = match here {
             Some(bytes) => Ok((bytes, what)),
             None => match id.strip_prefix("pretrained:") {
                 Some(pid) => match pretrained::find(pid) {
@@ -309,18 +320,27 @@ impl Library {
 
     /// Fetches the pretrained digits models' files in the background, so a switch needs no network
     /// (and works offline). They are read into models only when chosen: reading one is a
-    /// fraction of a second of the page's thread, which three at start-up would hold up.
+    /// fraction of a second of the page's thread, which three at start-up would hold up; and
+    /// until then the browser keeps them as blobs, out of the page's memory (read as array
+    /// buffers, each file held the page's thread ~10 ms as it arrived).
     pub async fn warm(self) {
         // The model of the generated shapes waits until a person chooses it.
         for entry in PRETRAINED.iter().filter(|p| p.data == TrainedOn::Digits) {
             let id = pretrained_id(entry.id);
-            if self.bytes.with_value(|b| b.contains_key(&id)) {
+            let have = |id: &String| {
+                self.bytes.with_value(|b| b.contains_key(id))
+                    || self.warmed.with_value(|w| w.contains_key(id))
+            };
+            if have(&id) {
                 continue;
             }
-            if let Ok(bytes) = fetch_bytes(&entry.path()).await {
-                self.bytes.update_value(|b| {
-                    b.insert(id, bytes);
-                });
+            if let Ok(blob) = fetch_blob(&entry.path()).await {
+                // A choice made meanwhile may have fetched and read it already.
+                if !have(&id) {
+                    self.warmed.update_value(|w| {
+                        w.insert(id, blob);
+                    });
+                }
             }
         }
     }
