@@ -70,7 +70,7 @@ impl Viewport {
 
 /// How far beyond the screen a drawing counts as near it (CSS, as `IntersectionObserver`'s
 /// root margin): what it draws is under way by the time a reader scrolls it in.
-pub(crate) const DRAWING_MARGIN: &str = "200px 0px 200px 0px";
+const DRAWING_MARGIN: &str = "200px 0px 200px 0px";
 
 /// Whether the drawing on `canvas` is on screen or within [`DRAWING_MARGIN`] of it, following
 /// scrolls, resizes and changes of layout: a canvas off screen waits to draw. Without the
