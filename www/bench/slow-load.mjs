@@ -3,9 +3,9 @@
 // Train enabled), with Lighthouse's mobile network (150 ms, 1.6 Mbit/s down, 750 kbit/s up) and
 // CPU (4× slower) applied by DevTools to headless Chromium at a phone's size. The reader
 // scrolls to the plane as soon as the first digit is drawn: it is below a phone's first screen,
-// and the page draws nothing there before it is near (since 2026-12-04). Each run is a fresh context (an
-// empty cache), as a first visit. Prints one JSON object (median, min, max of each, in ms) and
-// a line per run on stderr; a measuring tool: it never fails on a time.
+// and the page draws nothing there before it is near (since 2026-12-04). Each run is a fresh
+// context (an empty cache), as a first visit. Prints one JSON object (median, min, max of
+// each, in ms) and a line per run on stderr; a measuring tool: it never fails on a time.
 //
 // Usage: tools/build-static && node www/bench/slow-load.mjs [runs]
 //        SLOW_LOAD_DIST=/path/to/other/dist/ node www/bench/slow-load.mjs 3   (another build)
