@@ -8,13 +8,15 @@
 // one JSON object (median, min, max of each) and lines on stderr; never fails on a time.
 //
 // Usage: trunk build --release && node www/bench/start.mjs [runs]
+//        START_DIST=/path/to/other/dist/ node www/bench/start.mjs …   (another build)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
 
 const runs = Number(process.argv[2] ?? 3);
-const server = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)));
+const dist = process.env.START_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
+const server = await serve(dist);
 const browser = await launch();
 const LOOK_MS = 2000;
 let progress = "";
