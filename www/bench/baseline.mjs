@@ -61,6 +61,7 @@ async function samplesPerSecond(kind, latent, hidden) {
     if (rate) rates.push(Number(rate.replace(/,/g, "")));
   }
   await page.close();
+  if (rates.length === 0) throw new Error(`${kind}: the training panel showed no samples/s (is ${dist} a build of 8b8399b?)`);
   return { median: median(rates), min: Math.min(...rates), max: Math.max(...rates) };
 }
 
