@@ -201,7 +201,7 @@ mod tests {
 
     #[test]
     fn a_layer_inside_holds_follows_its_weight_from_one_version_to_the_next() {
-        use crate::ml::model::sparse_affine;
+        use crate::ml::model::{sparse_affine, InputGrad};
         use crate::ml::rng::Rng;
         use crate::ml::tensor_diff::max_abs_diff;
         let mut rng = Rng::new(3);
@@ -218,7 +218,7 @@ mod tests {
         let version = Version::fresh();
         for _ in 0..2 {
             let _held = hold(version);
-            let y = sparse_affine(&x, &w, &b, false).unwrap();
+            let y = sparse_affine(&x, &w, &b, InputGrad::None).unwrap();
             assert!(max_abs_diff(&y, &plain(&w)) < 1e-4);
         }
         // Updated in place, as the optimiser does: the same variable, other values.
@@ -226,14 +226,14 @@ mod tests {
             .unwrap();
         {
             let _held = hold(version);
-            let stale = sparse_affine(&x, &w, &b, false).unwrap();
+            let stale = sparse_affine(&x, &w, &b, InputGrad::None).unwrap();
             assert!(
                 max_abs_diff(&stale, &plain(&w)) > 1e-2,
                 "no packing was kept"
             );
         }
         let _held = hold(Version::fresh());
-        let y = sparse_affine(&x, &w, &b, false).unwrap();
+        let y = sparse_affine(&x, &w, &b, InputGrad::None).unwrap();
         assert!(max_abs_diff(&y, &plain(&w)) < 1e-4);
     }
 

@@ -45,6 +45,12 @@ mod imp {
             F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
         }
 
+        /// `self + a`, lane by lane.
+        #[inline(always)]
+        pub fn add(self, a: F4) -> F4 {
+            F4(f32x4_add(self.0, a.0))
+        }
+
         /// The 4×4 transpose of four rows.
         #[inline(always)]
         pub fn transpose([r0, r1, r2, r3]: [F4; 4]) -> [F4; 4] {
@@ -95,6 +101,12 @@ mod imp {
         #[inline(always)]
         pub fn mul_add(self, a: F4, b: F4) -> F4 {
             F4(std::array::from_fn(|i| self.0[i] + a.0[i] * b.0[i]))
+        }
+
+        /// `self + a`, lane by lane.
+        #[inline(always)]
+        pub fn add(self, a: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] + a.0[i]))
         }
 
         /// The 4×4 transpose of four rows.

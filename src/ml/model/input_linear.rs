@@ -10,7 +10,9 @@
 use candle_core::{CpuStorage, CustomOp3, Layout, Module, Result, Shape, Tensor};
 use candle_nn::VarBuilder;
 
-use super::sparse_affine::{dense_affine, sparse_affine, AffineOperands, SPARSE_KERNELS};
+use super::sparse_affine::{
+    dense_affine, sparse_affine, AffineOperands, InputGrad, SPARSE_KERNELS,
+};
 
 /// `y = x·Wᵀ + b` with `W` of shape `(out, in)`: the same parameters (names, shapes) as
 /// `candle_nn::Linear`, so checkpoints do not change.
@@ -38,7 +40,7 @@ impl InputLinear {
 impl Module for InputLinear {
     fn forward(&self, x: &Tensor) -> Result<Tensor> {
         if SPARSE_KERNELS {
-            return sparse_affine(x, &self.weight, &self.bias, false);
+            return sparse_affine(x, &self.weight, &self.bias, InputGrad::None);
         }
         x.contiguous()?.apply_op3(
             &self.weight.contiguous()?,

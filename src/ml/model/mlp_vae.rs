@@ -10,7 +10,7 @@ use candle_nn::{Linear, Module, VarBuilder};
 
 use super::input_linear::InputLinear;
 use super::layers::linear;
-use super::sparse_affine::{affine, heads};
+use super::sparse_affine::{affine, affine_after_relu, heads};
 use crate::ml::relu_op::relu;
 
 /// The decoder shared by the MLP-VAE and the plain autoencoder: z → ReLU(hidden) → `values` logits.
@@ -43,9 +43,10 @@ impl MlpDecoder {
 
     /// Pixel logits, shape `(n, values)`.
     pub fn forward(&self, z: &Tensor) -> Result<Tensor> {
-        // About half of a ReLU's outputs are zero; in wasm the output layer's op skips them.
+        // About half of a ReLU's outputs are zero; in wasm the output layer's op skips them,
+        // forward and backward.
         let hidden = relu(&affine(&self.hidden, z)?)?;
-        affine(&self.out, &hidden)
+        affine_after_relu(&self.out, &hidden)
     }
 }
 

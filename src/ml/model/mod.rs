@@ -9,6 +9,7 @@ mod autoencoder;
 mod config;
 mod conv_vae;
 pub mod init;
+mod input_grad;
 mod input_linear;
 mod layers;
 mod mlp_vae;
@@ -33,7 +34,7 @@ pub use mlp_vae::{MlpDecoder, MlpVae};
 pub use packed_decoder::PackedDecoder;
 pub use packed_encoder::PackedEncoder;
 #[cfg(test)]
-pub(crate) use sparse_affine::sparse_affine;
+pub(crate) use sparse_affine::{sparse_affine, InputGrad};
 pub(crate) use sparse_affine::{ColumnSums, SPARSE_KERNELS};
 pub use terms::{Posterior, Terms};
 pub(crate) use weight_grad::{mostly_non_zero, SparseWeightGrad};

@@ -6,10 +6,12 @@
 //! ([`sparse_times_dense`]), so in wasm the first layer costs a fifth of a dense product and the
 //! output layer half. The weight gradient is built as `xᵀ·g` (rows of `xᵀ` are what is sparse)
 //! and transposed back, unless one dense product costs less ([`super::weight_grad`]). The
-//! input's own gradient, `g·W`, is dense here (the decoder's output
-//! layer gets the loss's gradient back) and stays candle's product; the first layer asks for
-//! none. The Conv-VAE's layers, which a ReLU follows, have an input gradient that skips the
-//! zeros of `g` (`conv_op::sparse`).
+//! input's own gradient, `g·W`, is what the caller asks for ([`InputGrad`]): none for the first
+//! layer; for a layer whose input a ReLU made (the decoder's output layer, the encoders' heads)
+//! only where that input is non-zero ([`super::input_grad`]: the ReLU's backward drops the
+//! rest), which for the decoder's output layer is half of the dense product's work; otherwise
+//! candle's dense product. The Conv-VAE's layers, which a ReLU follows, have an input gradient
+//! that skips the zeros of `g` (`conv_op::sparse`).
 //!
 //! [`affine`] and [`heads`] put the models' other fully connected layers (candle-nn `Linear`s:
 //! the MLPs' z → hidden and both encoders' μ and log σ² heads, the Conv-VAE's projection from
@@ -29,6 +31,8 @@ use crate::ml::cpu_slices::f32_slice;
 use crate::ml::held::{self, Form};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 
+use super::input_grad::input_gradient;
+pub use super::input_grad::InputGrad;
 use super::weight_grad::SparseWeightGrad;
 
 /// Whether the MLP layers with sparse inputs use [`sparse_affine`]: in wasm, yes.
@@ -39,8 +43,8 @@ pub const SPARSE_KERNELS: bool = cfg!(target_arch = "wasm32");
 const SPARSE_MIN_ROWS: usize = 8;
 
 /// `x·Wᵀ + b` (`x` n×in, `W` out×in, `b` out) through the sparse kernels; `input_grad` says
-/// whether backward gives `x` a gradient.
-pub fn sparse_affine(x: &Tensor, w: &Tensor, b: &Tensor, input_grad: bool) -> Result<Tensor> {
+/// what gradient backward gives `x`.
+pub fn sparse_affine(x: &Tensor, w: &Tensor, b: &Tensor, input_grad: InputGrad) -> Result<Tensor> {
     x.contiguous()?.apply_op3(
         &w.contiguous()?,
         &b.contiguous()?,
@@ -90,7 +94,7 @@ impl<'a> AffineOperands<'a> {
 }
 
 struct SparseAffine {
-    input_grad: bool,
+    input_grad: InputGrad,
     /// The weight's variable, whose packing a training step keeps ([`held`]).
     weight: Option<TensorId>,
     /// The input's non-zeros, found by the forward pass and kept for the weight gradient
@@ -143,15 +147,15 @@ impl CustomOp3 for SparseAffine {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad::new(rows_of_x))?;
-        let grad_b = grad.apply_op1_no_bwd(&ColumnSums)?;
         // candle asks every op for all its inputs' gradients, and keeps one even for an input
         // that is not tracked (a batch of pictures): a product and two passes for nothing.
-        let grad_x = if self.input_grad && x.track_op() {
-            Some(grad.matmul(w)?)
+        let grad_x = if x.track_op() {
+            input_gradient(self.input_grad, &grad, w, rows_of_x.as_ref(), self.weight)?
         } else {
             None
         };
+        let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad::new(rows_of_x))?;
+        let grad_b = grad.apply_op1_no_bwd(&ColumnSums)?;
         Ok((grad_x, Some(grad_w), Some(grad_b)))
     }
 }
@@ -163,21 +167,32 @@ impl CustomOp3 for SparseAffine {
 /// the zeros of an input a ReLU made. Natively candle's `Linear`, on which the pretrained
 /// weights were trained.
 pub(crate) fn affine(layer: &Linear, x: &Tensor) -> Result<Tensor> {
+    affine_giving(layer, x, InputGrad::Full)
+}
+
+/// [`affine`] for an `x` that is a ReLU's output: in wasm its gradient is computed only where
+/// `x` is non-zero ([`InputGrad::ThroughRelu`]).
+pub(crate) fn affine_after_relu(layer: &Linear, x: &Tensor) -> Result<Tensor> {
+    affine_giving(layer, x, InputGrad::ThroughRelu)
+}
+
+fn affine_giving(layer: &Linear, x: &Tensor, input_grad: InputGrad) -> Result<Tensor> {
     match layer.bias() {
-        Some(bias) if SPARSE_KERNELS => sparse_affine(x, layer.weight(), bias, true),
+        Some(bias) if SPARSE_KERNELS => sparse_affine(x, layer.weight(), bias, input_grad),
         _ => layer.forward(x),
     }
 }
 
-/// The encoder's two heads, `mean` and `log_var`, on the same `x`. In wasm they are one
-/// [`sparse_affine`] of their weights stacked: `x`'s non-zeros are listed (and, for the weight
-/// gradient, transposed) once, and each is read once for both heads' 2 × latent columns.
+/// The encoder's two heads, `mean` and `log_var`, on the same `x`, a ReLU's output (as
+/// [`affine_after_relu`]). In wasm they are one [`sparse_affine`] of their weights stacked:
+/// `x`'s non-zeros are listed (and, for the weight gradient, transposed) once, and each is read
+/// once for both heads' 2 × latent columns.
 pub(crate) fn heads(mean: &Linear, log_var: &Linear, x: &Tensor) -> Result<(Tensor, Tensor)> {
     match (mean.bias(), log_var.bias()) {
         (Some(mean_bias), Some(log_var_bias)) if SPARSE_KERNELS => {
             let weight = Tensor::cat(&[mean.weight(), log_var.weight()], 0)?;
             let bias = Tensor::cat(&[mean_bias, log_var_bias], 0)?;
-            let both = sparse_affine(x, &weight, &bias, true)?;
+            let both = sparse_affine(x, &weight, &bias, InputGrad::ThroughRelu)?;
             let latent = mean.weight().dim(0)?;
             // Each its own contiguous tensor, as the layers gave them (custom ops read slices).
             let half = |start| both.narrow(1, start, latent)?.contiguous();
@@ -291,7 +306,7 @@ mod tests {
             let reference =
                 candle_nn::Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone()));
 
-            let ours = sparse_affine(x.as_tensor(), &w, &b, true).unwrap();
+            let ours = sparse_affine(x.as_tensor(), &w, &b, InputGrad::Full).unwrap();
             let plain = reference.forward(x.as_tensor()).unwrap();
             let diff = max_abs_diff(&ours, &plain);
             assert!(diff < 1e-4, "{n}×{k}→{m}: forward off by {diff}");
@@ -316,12 +331,43 @@ mod tests {
     }
 
     #[test]
+    fn through_a_relu_every_gradient_matches_candle_linear() {
+        let mut rng = Rng::new(24);
+        // The decoder's output layer, sizes off the panels, and rows too few for the sparse
+        // route (its input gradient is then the dense product).
+        for (n, k, m) in [(16, 400, 784), (9, 37, 19), (4, 40, 12)] {
+            let pre = Var::from_vec(rng.normal_vec(n * k), (n, k), &Device::Cpu).unwrap();
+            let w = Var::from_vec(rng.normal_vec(m * k), (m, k), &Device::Cpu).unwrap();
+            let b = Var::from_vec(rng.normal_vec(m), m, &Device::Cpu).unwrap();
+            let weights = Tensor::from_vec(rng.normal_vec(n * m), (n, m), &Device::Cpu).unwrap();
+            let reference =
+                candle_nn::Linear::new(w.as_tensor().clone(), Some(b.as_tensor().clone()));
+            let h = crate::ml::relu_op::relu(pre.as_tensor()).unwrap();
+            let ours = sparse_affine(&h, &w, &b, InputGrad::ThroughRelu).unwrap();
+            let plain = reference.forward(&pre.as_tensor().relu().unwrap()).unwrap();
+            let gradients = |y: Tensor| (y * &weights).unwrap().sum_all().unwrap().backward();
+            let (g1, g2) = (gradients(ours).unwrap(), gradients(plain).unwrap());
+            for (name, var) in [("the ReLU's input", &pre), ("W", &w), ("b", &b)] {
+                let (ours, plain) = (g1.get(var).unwrap(), g2.get(var).unwrap());
+                // Sums of hundreds of products of unit normals reach ~100: rounding is relative.
+                let values = plain.flatten_all().unwrap().abs().unwrap();
+                let scale = values.max(0).unwrap().to_scalar::<f32>().unwrap().max(1.0);
+                let diff = max_abs_diff(ours, plain);
+                assert!(
+                    diff < 1e-5 * scale,
+                    "{n}×{k}→{m}: gradient of {name} off by {diff} (largest {scale})"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn without_input_gradient_the_input_gets_none() {
         let mut rng = Rng::new(22);
         let x = Var::from_tensor(&sparse_input(&mut rng, 4, 9, 0.5)).unwrap();
         let w = Var::from_vec(rng.normal_vec(6 * 9), (6, 9), &Device::Cpu).unwrap();
         let b = Var::from_vec(rng.normal_vec(6), 6, &Device::Cpu).unwrap();
-        let grads = sparse_affine(x.as_tensor(), &w, &b, false)
+        let grads = sparse_affine(x.as_tensor(), &w, &b, InputGrad::None)
             .unwrap()
             .sum_all()
             .unwrap()
@@ -338,7 +384,7 @@ mod tests {
         let x = sparse_input(&mut rng, 4, 9, 0.5);
         let w = Var::from_vec(rng.normal_vec(6 * 9), (6, 9), &Device::Cpu).unwrap();
         let b = Var::from_vec(rng.normal_vec(6), 6, &Device::Cpu).unwrap();
-        let grads = sparse_affine(&x, &w, &b, true)
+        let grads = sparse_affine(&x, &w, &b, InputGrad::Full)
             .unwrap()
             .sum_all()
             .unwrap()
