@@ -1,0 +1,96 @@
+// Who has the cores while the reference run trains: starts it as a person does (the page with
+// every default, Start pressed in the strip, as start.mjs), reads the CPU time of every thread of
+// every process on the machine from /proc twice, `seconds` apart, once training is under way,
+// and prints each busy thread's share of one core, grouped: the worker's threads (the trainer and
+// its helper), the page's main thread, the rest of the browser (compositing, rasterising, the GPU
+// process's software drawing, V8's background threads), and everything else on the machine. On
+// two cores every share outside the worker's comes out of a training thread's core. Linux only
+// (it reads /proc); a measuring tool, it never fails on a time.
+//
+// Usage: trunk build --release && node www/bench/cores.mjs [seconds]
+//        CORES_DIST=/path/to/other/dist/ node www/bench/cores.mjs …   (another build)
+
+import { readFileSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { serve } from "../e2e/server.mjs";
+import { launch } from "../e2e/browser.mjs";
+
+const seconds = Number(process.argv[2] ?? 4);
+const dist = process.env.CORES_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** CPU ticks (user + system) of every thread on the machine, by "pid/tid", with its names. */
+function threadTimes() {
+  const times = new Map();
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    let processName = "?";
+    try {
+      processName = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {}
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        // The fields after the name, which is in parentheses and may hold spaces.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+        times.set(`${pid}/${tid}`, { name, processName, main: pid === tid, ticks: Number(fields[11]) + Number(fields[12]) });
+      } catch {}
+    }
+  }
+  return times;
+}
+
+/** Which group a thread's time counts to. */
+function group({ name, processName, main }, rendererPid, key) {
+  if (name.startsWith("DedicatedWorker")) return "the worker (trainer and helper)";
+  if (key.startsWith(`${rendererPid}/`) && main) return "the page's main thread";
+  if (processName.startsWith("chrom")) return "the rest of the browser";
+  return "everything else on the machine";
+}
+
+const server = await serve(dist);
+const browser = await launch();
+let report;
+try {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 120_000 });
+  await page.click(".training-strip .strip-start");
+  // Past the start (the worker's first steps, the helper taking up its buffer).
+  await page.waitForFunction(() => /epoch [2-9]/.test(document.querySelector(".progress-text")?.textContent ?? ""), null, { timeout: 120_000 });
+  const before = threadTimes();
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const after = threadTimes();
+  const elapsed = (performance.now() - t0) / 1000;
+  const state = await page.evaluate(() => document.querySelector(".training-strip")?.dataset.state);
+  // The renderer is the process whose threads include the worker's.
+  const workerKey = [...after].find(([, t]) => t.name.startsWith("DedicatedWorker"))?.[0];
+  const rendererPid = workerKey?.split("/")[0];
+  const threads = [];
+  for (const [key, t] of after) {
+    const ticks = t.ticks - (before.get(key)?.ticks ?? 0);
+    if (ticks > 0) threads.push({ key, ...t, share: ticks / TICKS_PER_S / elapsed, group: group(t, rendererPid, key) });
+  }
+  threads.sort((a, b) => b.share - a.share);
+  const groups = {};
+  for (const t of threads) groups[t.group] = (groups[t.group] ?? 0) + t.share;
+  report = { seconds: elapsed, still_training: state !== "finished", groups, threads: threads.slice(0, 12).map(({ name, processName, share }) => ({ name, process: processName, share })) };
+  await context.close();
+} finally {
+  await browser.close();
+  server.close();
+}
+const pct = (share) => `${(100 * share).toFixed(1).padStart(6)}%`;
+console.error(`shares of one core over ${report.seconds.toFixed(1)} s of the reference run${report.still_training ? "" : " (it finished inside the window: take fewer seconds)"}:`);
+for (const [name, share] of Object.entries(report.groups).sort((a, b) => b[1] - a[1])) console.error(`${pct(share)}  ${name}`);
+console.error("busiest threads:");
+for (const t of report.threads) console.error(`${pct(t.share)}  ${t.name} (${t.process})`);
+console.log(JSON.stringify(report));
