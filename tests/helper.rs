@@ -1,12 +1,13 @@
 //! Data parallelism natively: a trainer with a helper thread (half of every piece of a batch
-//! computed there) follows the loss curve of a trainer working alone, for every model kind,
-//! whole steps or pieces, through a divergence, and with a helper that declines work.
+//! computed there, and half of every update) follows the loss curve of a trainer working alone,
+//! for every model kind, whole steps or pieces, through a divergence, and with a helper that
+//! declines work or fails.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod common;
 
 use candle_core::Result;
-use latent_lab::ml::helper::{ShareJob, ShareResult, StepHelper, ThreadHelper};
+use latent_lab::ml::helper::{ShareJob, ShareResult, StepHelper, ThreadHelper, UpdateJob};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
 
@@ -175,6 +176,60 @@ fn a_helper_that_fails_is_let_go_and_its_share_is_done_by_the_trainer() {
     }
     let worst = largest_difference(&alone, &failing);
     assert!(worst < 1e-4, "parameters differ by up to {worst}");
+}
+
+/// A helper thread whose second update fails (a helper worker that crashed mid-update).
+struct FailsSecondUpdate {
+    inner: ThreadHelper,
+    updates: usize,
+}
+
+impl StepHelper for FailsSecondUpdate {
+    fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
+        self.inner.begin(job)
+    }
+    fn finish(&mut self) -> Result<ShareResult> {
+        self.inner.finish()
+    }
+    fn update_from(&self) -> Option<usize> {
+        self.inner.update_from()
+    }
+    fn begin_update(&mut self, job: UpdateJob<'_>) -> Result<()> {
+        self.inner.begin_update(job)
+    }
+    fn finish_update(&mut self) -> Result<Vec<Vec<f32>>> {
+        self.updates += 1;
+        let values = self.inner.finish_update()?;
+        if self.updates == 2 {
+            candle_core::bail!("the helper crashed")
+        }
+        Ok(values)
+    }
+}
+
+#[test]
+fn a_helper_that_fails_its_part_of_an_update_is_let_go_and_the_batch_is_done_again() {
+    let mut alone = trainer(ModelKind::MlpVae, small());
+    let mut failing = trainer(ModelKind::MlpVae, small());
+    failing.set_helper(Box::new(FailsSecondUpdate {
+        inner: ThreadHelper::new(config(ModelKind::MlpVae)).unwrap(),
+        updates: 0,
+    }));
+    let (a, b) = (alone.step().unwrap(), failing.step().unwrap());
+    assert!(close(a.loss.total, b.loss.total), "{a:?} vs {b:?}");
+    // The second step's update fails half done: nothing of it is kept, and the same batch is
+    // trained again alone (with new noise), as the second step.
+    let retried = failing.step().unwrap();
+    assert_eq!(
+        (retried.step, retried.position),
+        (2, alone.step().unwrap().position)
+    );
+    for step in 3..=6 {
+        let report = failing.step().unwrap();
+        assert_eq!(report.step, step);
+        assert!(report.loss.is_finite(), "{report:?}");
+    }
+    assert!(parameters(&failing).iter().all(|v| v.is_finite()));
 }
 
 #[test]

@@ -18,6 +18,7 @@ use crate::ml::eval::ChunkScores;
 use crate::ml::held::Version;
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
+use crate::ml::optim::{Moments, Scale};
 
 /// One share of a step: the gradient of `share` × the mean loss over the images `x` (noise
 /// `noise`, KL weight `beta`) at the parameter values `params`.
@@ -32,6 +33,32 @@ pub struct ShareJob<'a> {
     pub beta: f64,
     /// This share's weight in the batch mean: its digits over the batch's.
     pub share: f64,
+    /// Whether the share ends its step and the helper then updates the parameters from
+    /// [`StepHelper::update_from`] on: [`StepHelper::finish_onto`] gives back only the gradients
+    /// of those before, and the helper keeps its own of those for [`StepHelper::begin_update`]
+    /// (when no update follows, a loss having diverged, the next share replaces them).
+    pub updates: bool,
+}
+
+/// The helper's part of a step's update: Adam at `scale` on the parameters from
+/// [`StepHelper::update_from`] on, with its gradients of them plus `own`.
+pub struct UpdateJob<'a> {
+    /// The update's scale, from the trainer's Adam.
+    pub scale: Scale,
+    /// The trainer's gradients of those parameters over the whole step (all its pieces).
+    pub own: &'a [Tensor],
+    /// Adam's moments of those parameters, when the helper does not hold them (it did not do
+    /// their last update).
+    pub moments: Option<Vec<Moments>>,
+}
+
+/// Where the helper's part of an update starts, for parameters of `sizes` values (in
+/// [`Model::parameters_by_name`] order): the first parameter from which on the rest holds about
+/// half of the values, each side keeping at least one parameter.
+pub fn update_split(sizes: &[usize]) -> usize {
+    let total: usize = sizes.iter().sum();
+    let off_half = |i: &usize| (2 * sizes[..*i].iter().sum::<usize>()).abs_diff(total);
+    (1..sizes.len()).min_by_key(off_half).unwrap_or(1)
 }
 
 /// A chunk of an evaluation to score ([`crate::ml::eval::score_chunk`]) at the parameter
@@ -85,6 +112,25 @@ pub trait StepHelper {
     fn portion(&self) -> f64 {
         0.5
     }
+
+    /// The first parameter ([`Model::parameters_by_name`] order) of those whose update this
+    /// helper can take over at the end of a step, so that each thread updates about half;
+    /// `None` when it cannot.
+    fn update_from(&self) -> Option<usize> {
+        None
+    }
+
+    /// Starts the update of the parameters from [`StepHelper::update_from`] on, after
+    /// [`StepHelper::finish_onto`] of a share begun with [`ShareJob::updates`].
+    fn begin_update(&mut self, _job: UpdateJob<'_>) -> Result<()> {
+        candle_core::bail!("this helper updates no parameters")
+    }
+
+    /// Waits for the update begun, and returns the new values of its parameters. An error
+    /// lets the helper go.
+    fn finish_update(&mut self) -> Result<Vec<Vec<f32>>> {
+        candle_core::bail!("this helper updates no parameters")
+    }
 }
 
 /// `share` with `own`'s gradients (same order) added to its own, when there are both.
@@ -132,165 +178,7 @@ pub fn share_gradient(
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::ThreadHelper;
+pub use thread::ThreadHelper;
 
 #[cfg(not(target_arch = "wasm32"))]
-mod native {
-    use std::sync::mpsc::{channel, Receiver, Sender};
-    use std::thread::JoinHandle;
-
-    use candle_core::{Result, Tensor, Var};
-
-    use super::{share_gradient, ScoreJob, ShareJob, ShareResult, StepHelper};
-    use crate::ml::eval::{score_chunk, ChunkScores};
-    use crate::ml::held::{self, Version};
-    use crate::ml::model::{Model, ModelConfig};
-
-    struct Job {
-        /// New parameter values (copies: the trainer updates its own in place), when changed.
-        params: Option<Vec<Tensor>>,
-        x: Tensor,
-        noise: Option<Tensor>,
-        /// β and the share's weight for a gradient; `None` to score the chunk.
-        gradient: Option<(f64, f64)>,
-    }
-
-    enum Done {
-        Share(ShareResult),
-        Scores(ChunkScores),
-    }
-
-    /// A helper on a native thread with its own copy of the model.
-    pub struct ThreadHelper {
-        jobs: Option<Sender<Job>>,
-        results: Receiver<Result<Done>>,
-        sent_version: Option<Version>,
-        thread: Option<JoinHandle<()>>,
-    }
-
-    impl ThreadHelper {
-        pub fn new(config: ModelConfig) -> Result<Self> {
-            let (jobs, job_rx) = channel::<Job>();
-            let (result_tx, results) = channel();
-            let thread = std::thread::spawn(move || {
-                let model = match Model::zeroed(config) {
-                    Ok(m) => m,
-                    Err(e) => {
-                        let _ = result_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let params = model.parameters_by_name();
-                // This copy's values, named afresh whenever new ones are copied in.
-                let mut version = Version::fresh();
-                for job in job_rx {
-                    let result = (|| {
-                        if let Some(values) = &job.params {
-                            version = Version::fresh();
-                            for (var, value) in params.iter().zip(values) {
-                                var.set(value)?;
-                            }
-                        }
-                        let _held = held::hold(version);
-                        match job.gradient {
-                            Some((beta, share)) => share_gradient(
-                                &model,
-                                &params,
-                                &job.x,
-                                job.noise.as_ref(),
-                                beta,
-                                share,
-                            )
-                            .map(Done::Share),
-                            None => {
-                                score_chunk(&model, &job.x, job.noise.as_ref()).map(Done::Scores)
-                            }
-                        }
-                    })();
-                    if result_tx.send(result).is_err() {
-                        return;
-                    }
-                }
-            });
-            Ok(Self {
-                jobs: Some(jobs),
-                results,
-                sent_version: None,
-                thread: Some(thread),
-            })
-        }
-    }
-
-    impl ThreadHelper {
-        fn send(
-            &mut self,
-            params: &[Var],
-            version: Version,
-            x: &Tensor,
-            noise: Option<&Tensor>,
-            gradient: Option<(f64, f64)>,
-        ) -> Result<bool> {
-            let params = if self.sent_version == Some(version) {
-                None
-            } else {
-                let copies = params.iter().map(|v| v.as_tensor().copy());
-                Some(copies.collect::<Result<Vec<_>>>()?)
-            };
-            self.sent_version = Some(version);
-            let job = Job {
-                params,
-                x: x.clone(),
-                noise: noise.cloned(),
-                gradient,
-            };
-            let sent = self
-                .jobs
-                .as_ref()
-                .is_some_and(|jobs| jobs.send(job).is_ok());
-            if !sent {
-                candle_core::bail!("the helper thread has stopped");
-            }
-            Ok(true)
-        }
-
-        fn receive(&mut self) -> Result<Done> {
-            self.results
-                .recv()
-                .map_err(|_| candle_core::Error::Msg("the helper thread has stopped".into()))?
-        }
-    }
-
-    impl StepHelper for ThreadHelper {
-        fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
-            let gradient = Some((job.beta, job.share));
-            self.send(job.params, job.params_version, job.x, job.noise, gradient)
-        }
-
-        fn finish(&mut self) -> Result<ShareResult> {
-            match self.receive()? {
-                Done::Share(share) => Ok(share),
-                Done::Scores(_) => candle_core::bail!("the helper scored instead"),
-            }
-        }
-
-        fn begin_score(&mut self, job: ScoreJob<'_>) -> Result<bool> {
-            self.send(job.params, job.params_version, job.x, job.noise, None)
-        }
-
-        fn finish_score(&mut self) -> Result<ChunkScores> {
-            match self.receive()? {
-                Done::Scores(scores) => Ok(scores),
-                Done::Share(_) => candle_core::bail!("the helper computed a gradient instead"),
-            }
-        }
-    }
-
-    impl Drop for ThreadHelper {
-        fn drop(&mut self) {
-            self.jobs = None; // ends the thread's loop
-            if let Some(thread) = self.thread.take() {
-                let _ = thread.join();
-            }
-        }
-    }
-}
+mod thread;

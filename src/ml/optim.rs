@@ -9,6 +9,7 @@
 //! the last update. Same arithmetic as `AdamW` with zero weight decay (tested against it).
 
 use std::cell::RefCell;
+use std::ops::Range;
 
 use candle_core::{CpuStorage, InplaceOp2, Layout, Result, Tensor, Var};
 
@@ -33,6 +34,20 @@ pub struct Adam {
     /// Updates applied since the moments were last reset.
     t: i32,
 }
+
+/// What one update multiplies by, from the learning rate and the number of updates since the
+/// moments were reset: the same for every parameter, so an update split between two threads
+/// ([`Adam::update`] on each part) equals one done whole.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    /// lr / (1 − β₁ᵗ), folded.
+    step: f32,
+    /// 1 / (1 − β₂ᵗ).
+    scale_v: f32,
+}
+
+/// A parameter's first and second moments, as [`Adam::moments`] hands them over.
+pub type Moments = (Vec<f32>, Vec<f32>);
 
 /// The in-place kernel: θ ← θ − lr·m̂/(√v̂ + ε), with m, v and the backup updated on the way.
 struct AdamKernel<'a> {
@@ -121,11 +136,30 @@ impl Adam {
     /// One update, with `grad_of` giving each parameter's gradient. Parameters without one are
     /// left alone (their backup is still refreshed, so a restore is consistent).
     pub fn step(&mut self, grad_of: impl Fn(&Var) -> Option<Tensor>) -> Result<()> {
+        let scale = self.next_scale();
+        self.update(scale, 0..self.slots.len(), |_, var| grad_of(var))
+    }
+
+    /// Counts an update and gives its [`Scale`], for [`Adam::update`] on each of its parts.
+    pub fn next_scale(&mut self) -> Scale {
         self.t += 1;
-        let step = (self.learning_rate / (1.0 - BETA1.powi(self.t))) as f32;
-        let scale_v = (1.0 / (1.0 - BETA2.powi(self.t))) as f32;
-        for slot in &mut self.slots {
-            let Some(grad) = grad_of(&slot.var) else {
+        Scale {
+            step: (self.learning_rate / (1.0 - BETA1.powi(self.t))) as f32,
+            scale_v: (1.0 / (1.0 - BETA2.powi(self.t))) as f32,
+        }
+    }
+
+    /// The part `slots` (indices into the variables as given to [`Adam::new`]) of an update at
+    /// `scale`, with `grad_of(i, var)` giving the gradient of variable `i`.
+    pub fn update(
+        &mut self,
+        scale: Scale,
+        slots: Range<usize>,
+        grad_of: impl Fn(usize, &Var) -> Option<Tensor>,
+    ) -> Result<()> {
+        let Scale { step, scale_v } = scale;
+        for (i, slot) in self.slots[slots.clone()].iter_mut().enumerate() {
+            let Some(grad) = grad_of(slots.start + i, &slot.var) else {
                 slot.backup = slot.var.as_tensor().flatten_all()?.to_vec1()?;
                 continue;
             };
@@ -145,13 +179,63 @@ impl Adam {
     /// Puts every parameter back to its value before the last update and forgets the moments,
     /// which may hold the very values that made training diverge.
     pub fn undo_last_step(&mut self) -> Result<()> {
-        for slot in &mut self.slots {
+        self.restore(0..self.slots.len())?;
+        self.reset_moments();
+        Ok(())
+    }
+
+    /// Puts the variables `slots` back to their values before the last update.
+    pub fn restore(&mut self, slots: Range<usize>) -> Result<()> {
+        for slot in &mut self.slots[slots] {
             let restored = Tensor::from_slice(&slot.backup, slot.var.shape(), slot.var.device())?;
             slot.var.set(&restored)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the moments: the next update is the first.
+    pub fn reset_moments(&mut self) {
+        for slot in &mut self.slots {
             slot.m.fill(0.0);
             slot.v.fill(0.0);
         }
         self.t = 0;
+    }
+
+    /// Variable `slot` takes `values`, updated elsewhere (by a helper that updated it with the
+    /// same [`Scale`]); its value before is kept as the backup, as an update here would.
+    pub fn adopt(&mut self, slot: usize, values: &[f32]) -> Result<()> {
+        let slot = &mut self.slots[slot];
+        if values.len() != slot.backup.len() {
+            candle_core::bail!(
+                "Adam: {} values for a parameter of {}",
+                values.len(),
+                slot.backup.len()
+            )
+        }
+        slot.backup = slot.var.as_tensor().flatten_all()?.to_vec1()?;
+        slot.var.set(&Tensor::from_slice(
+            values,
+            slot.var.shape(),
+            slot.var.device(),
+        )?)
+    }
+
+    /// The moments of the variables `slots`, for a helper that updates them from now on.
+    pub fn moments(&self, slots: Range<usize>) -> Vec<Moments> {
+        let moments = self.slots[slots].iter();
+        moments.map(|s| (s.m.clone(), s.v.clone())).collect()
+    }
+
+    /// Takes the moments of the variables from `first` on (as [`Adam::moments`] gave them).
+    pub fn set_moments(&mut self, first: usize, moments: &[Moments]) -> Result<()> {
+        for (slot, (m, v)) in self.slots[first..].iter_mut().zip(moments) {
+            if (m.len(), v.len()) != (slot.m.len(), slot.v.len()) {
+                candle_core::bail!("Adam: moments of another parameter's size")
+            }
+            slot.m.copy_from_slice(m);
+            slot.v.copy_from_slice(v);
+        }
         Ok(())
     }
 }
@@ -212,6 +296,65 @@ mod tests {
         for (x, y) in a.iter().zip(&b) {
             assert!((x - y).abs() < 1e-5, "{a:?} vs {b:?}");
         }
+    }
+
+    #[test]
+    fn an_update_split_with_a_helper_that_took_the_moments_equals_one_done_whole() {
+        let three = || -> Vec<Var> {
+            let values = [[0.5f32, -1.0, 2.0], [0.0, 3.0, -0.25], [1.5, 0.1, -2.0]];
+            values
+                .iter()
+                .map(|v| Var::new(v, &Device::Cpu).unwrap())
+                .collect()
+        };
+        let (whole, main, helper) = (three(), three(), three());
+        let target = Tensor::new(&[0.25f32, -0.5, 2.0], &Device::Cpu).unwrap();
+        let mut alone = Adam::new(whole.clone(), 0.05).unwrap();
+        let mut trainer = Adam::new(main.clone(), 0.05).unwrap();
+        let mut other = Adam::new(helper.clone(), 0.05).unwrap();
+        let values = |vars: &[Var]| -> Vec<Vec<f32>> {
+            vars.iter()
+                .map(|v| v.as_tensor().to_vec1().unwrap())
+                .collect()
+        };
+        for step in 0..6 {
+            let grads = quadratic_grads(&whole, &target);
+            alone.step(|v| grads.get(v).cloned()).unwrap();
+            let grads = quadratic_grads(&main, &target);
+            if step < 2 {
+                trainer.step(|v| grads.get(v).cloned()).unwrap();
+                continue;
+            }
+            if step == 2 {
+                // The helper takes over the last two parameters, and their moments.
+                other.set_moments(1, &trainer.moments(1..3)).unwrap();
+            }
+            for (h, m) in helper.iter().zip(&main) {
+                h.set(m.as_tensor()).unwrap();
+            }
+            let scale = trainer.next_scale();
+            trainer
+                .update(scale, 0..1, |i, _| grads.get(&main[i]).cloned())
+                .unwrap();
+            other
+                .update(scale, 1..3, |i, _| grads.get(&main[i]).cloned())
+                .unwrap();
+            for (i, v) in values(&helper).iter().enumerate().skip(1) {
+                trainer.adopt(i, v).unwrap();
+            }
+        }
+        assert_eq!(
+            values(&whole),
+            values(&main),
+            "the same arithmetic, bit for bit"
+        );
+        alone.undo_last_step().unwrap();
+        trainer.undo_last_step().unwrap();
+        assert_eq!(
+            values(&whole),
+            values(&main),
+            "and the same values before the last"
+        );
     }
 
     #[test]

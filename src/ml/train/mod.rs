@@ -9,6 +9,8 @@ mod config;
 mod evaluate;
 
 mod report;
+mod settings;
+mod update;
 
 pub use config::{check_epochs, TrainConfig, TrainConfigError, DEFAULT_EPOCHS, EPOCH_RANGE};
 pub use report::{Blowup, EpochSummary, StepReport, TrainError, Worked};
@@ -58,6 +60,9 @@ pub struct Trainer {
     helper: Option<Box<dyn StepHelper>>,
     /// Changes whenever the parameters do (an update, an undo), for [`ShareJob::params_version`].
     params_version: Version,
+    /// Whether the helper holds Adam's moments of the parameters it updates (it did their last
+    /// update), so this side's copies of them are stale.
+    helper_moments: bool,
 }
 
 /// The generator that initialises a model for training seed `seed`. Model initialisation, batch
@@ -67,7 +72,8 @@ pub fn init_rng(seed: u64) -> Rng {
 }
 
 fn adam(model: &Model, learning_rate: f64) -> candle_core::Result<Adam> {
-    Adam::new(model.vars().all_vars(), learning_rate)
+    // In the order gradients are shared in, so a helper's part of an update is a range of them.
+    Adam::new(model.parameters_by_name(), learning_rate)
 }
 
 impl Trainer {
@@ -94,6 +100,7 @@ impl Trainer {
             vars: model.parameters_by_name(),
             helper: None,
             params_version: Version::fresh(),
+            helper_moments: false,
             pending: None,
             next_config: None,
             epochs_done: 0,
@@ -114,6 +121,7 @@ impl Trainer {
     /// From now on `helper` computes half of every piece of work (see [`crate::ml::helper`]).
     pub fn set_helper(&mut self, helper: Box<dyn StepHelper>) {
         self.helper = Some(helper);
+        self.helper_moments = false;
     }
 
     /// Continues a run from a snapshot taken after `steps` steps, `epochs_done` of them
@@ -154,44 +162,6 @@ impl Trainer {
     /// Steps completed in the epoch under way.
     pub fn steps_in_epoch(&self) -> usize {
         self.steps_in_epoch
-    }
-
-    /// The β the next step uses: `beta`, or during a KL warm-up the share of it reached so far
-    /// (rising linearly by step, from 1/n of it at the first step to all of it after
-    /// `warmup_epochs`).
-    pub fn current_beta(&self) -> f64 {
-        let warmup_steps = self.config.warmup_epochs * self.batches_per_epoch();
-        if warmup_steps == 0 {
-            return self.config.beta;
-        }
-        self.config.beta * ((self.steps + 1) as f64 / warmup_steps as f64).min(1.0)
-    }
-
-    /// Batches in an epoch at the current batch size.
-    pub fn batches_per_epoch(&self) -> usize {
-        self.order.batches_per_epoch()
-    }
-
-    /// Changes learning rate, β and batch size (the seed is fixed at start). A batch partly
-    /// worked through finishes with the settings it started with; otherwise they apply now (in
-    /// particular to the batch retried after a divergence).
-    pub fn set_hyper_parameters(&mut self, config: TrainConfig) -> Result<(), TrainConfigError> {
-        config.validate()?;
-        if self.pending.as_ref().is_some_and(|p| p.done > 0) {
-            self.next_config = Some(config);
-        } else {
-            self.apply(config);
-        }
-        Ok(())
-    }
-
-    fn apply(&mut self, config: TrainConfig) {
-        self.optimizer.set_learning_rate(config.learning_rate);
-        self.order.set_batch_size(config.batch_size);
-        self.config = TrainConfig {
-            seed: self.config.seed,
-            ..config
-        };
     }
 
     /// One optimisation step on the next mini-batch.
@@ -248,7 +218,10 @@ impl Trainer {
         // With a helper the piece is cut in two: the helper takes the second part (and that
         // part of the noise, drawn in the same order as alone), this thread the first.
         let mut handed = None;
+        // The first parameter of those the helper updates when it takes this piece, the last.
+        let mut split = None;
         if let Some(helper) = self.helper.as_mut().filter(|_| digits >= 2) {
+            let updates_from = helper.update_from().filter(|_| end == batch);
             let theirs = (digits as f64 * helper.portion()).round() as usize;
             let mine = digits - theirs.clamp(1, digits - 1);
             let x = self.data.batch(&chunk[mine..])?;
@@ -264,9 +237,13 @@ impl Trainer {
                 noise: noise.as_ref(),
                 beta,
                 share,
+                updates: updates_from.is_some(),
             });
             match began {
-                Ok(true) => handed = Some((mine, x, noise, share)),
+                Ok(true) => {
+                    handed = Some((mine, x, noise, share));
+                    split = updates_from;
+                }
                 Ok(false) => {}
                 // A helper that cannot take work is let go: the run goes on on one thread.
                 Err(_) => self.helper = None,
@@ -298,6 +275,7 @@ impl Trainer {
                     Ok(theirs) => Some(theirs),
                     Err(_) => {
                         self.helper = None;
+                        split = None;
                         let _held = held::hold(self.params_version);
                         let redone = share_gradient(
                             &self.model,
@@ -324,6 +302,7 @@ impl Trainer {
             pending.grads.clear();
             pending.loss = LossMeans::default();
             self.optimizer.undo_last_step()?;
+            self.helper_moments = false;
             self.params_version = Version::fresh();
             return Err(TrainError::Diverged {
                 step: self.steps + 1,
@@ -331,9 +310,20 @@ impl Trainer {
             });
         }
         pending.loss.add(mine.loss, own);
+        // With a split update the helper gave back the gradients of the parameters before
+        // `split` only; this side's of the others go to it whole (with earlier pieces').
+        let mut own_rest = None;
         let grads = match theirs {
             Some(theirs) => {
                 pending.loss.add(theirs.loss, digits - own);
+                if let (Some(from), Some(grads)) = (split, &mine.grads) {
+                    let rest = grads[from..].iter().zip(&self.vars[from..]);
+                    let summed = rest.map(|(g, var)| match pending.grads.remove(&var.id()) {
+                        Some(earlier) => earlier + g,
+                        None => Ok(g.clone()),
+                    });
+                    own_rest = Some((from, summed.collect::<candle_core::Result<Vec<_>>>()?));
+                }
                 theirs.grads
             }
             None => mine.grads,
@@ -352,9 +342,18 @@ impl Trainer {
             return Ok(Worked { digits, step: None });
         }
         let done = self.pending.take().expect("pending step");
-        self.optimizer
-            .step(|var| done.grads.get(&var.id()).cloned())?;
+        let updated = self.apply_update(&done.grads, own_rest)?;
         self.params_version = Version::fresh();
+        if !updated {
+            // The helper failed during its part: the batch is done again from its start.
+            self.pending = Some(PendingStep {
+                done: 0,
+                grads: HashMap::new(),
+                loss: LossMeans::default(),
+                ..done
+            });
+            return Ok(Worked { digits, step: None });
+        }
         self.steps += 1;
         self.steps_in_epoch += 1;
         if done.position.last {

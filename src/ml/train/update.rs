@@ -1,0 +1,70 @@
+//! The end of a step: Adam's update of every parameter. When the helper took the step's last
+//! share with [`ShareJob::updates`](crate::ml::helper::ShareJob::updates), it updates the
+//! parameters from [`StepHelper::update_from`](crate::ml::helper::StepHelper::update_from) on
+//! while this thread updates the others, both at the update's one
+//! [`Scale`](crate::ml::optim::Scale): the arithmetic of
+//! one whole update, in half the time. The helper then holds Adam's moments of its part; they
+//! are handed to it whenever it takes its part after this side updated it.
+
+use std::collections::HashMap;
+
+use candle_core::{Result, Tensor, TensorId};
+
+use super::Trainer;
+use crate::ml::helper::UpdateJob;
+
+impl Trainer {
+    /// Applies the step's update from the gradients `grads` (by variable id). With `split`,
+    /// `(from, own)`: the helper updates the parameters from `from` on, adding `own` (this
+    /// side's gradients of them) to those it kept. `Ok(false)` when the helper failed during its
+    /// part: then nothing was updated, and the batch must be done again.
+    pub(super) fn apply_update(
+        &mut self,
+        grads: &HashMap<TensorId, Tensor>,
+        split: Option<(usize, Vec<Tensor>)>,
+    ) -> Result<bool> {
+        let (Some((from, own)), Some(helper)) = (split, self.helper.as_mut()) else {
+            if self.helper_moments {
+                // The helper held the moments of its part, and is not taking it now: this
+                // side's copies are stale, so the moments start afresh.
+                self.optimizer.reset_moments();
+                self.helper_moments = false;
+            }
+            self.optimizer.step(|var| grads.get(&var.id()).cloned())?;
+            return Ok(true);
+        };
+        let scale = self.optimizer.next_scale();
+        let all = self.vars.len();
+        let moments = (!self.helper_moments).then(|| self.optimizer.moments(from..all));
+        let job = UpdateJob {
+            scale,
+            own: &own,
+            moments,
+        };
+        let began = helper.begin_update(job);
+        let vars = &self.vars;
+        let mine = self
+            .optimizer
+            .update(scale, 0..from, |i, _| grads.get(&vars[i].id()).cloned());
+        let theirs = began.and_then(|()| helper.finish_update());
+        mine?;
+        match theirs {
+            Ok(values) => {
+                for (i, values) in (from..).zip(&values) {
+                    self.optimizer.adopt(i, values)?;
+                }
+                self.helper_moments = true;
+                Ok(true)
+            }
+            Err(_) => {
+                // The helper's gradients of its part went with it: this side's part is undone
+                // and the moments start afresh (the helper's half of them are lost).
+                self.helper = None;
+                self.optimizer.restore(0..from)?;
+                self.optimizer.reset_moments();
+                self.helper_moments = false;
+                Ok(false)
+            }
+        }
+    }
+}
