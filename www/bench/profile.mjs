@@ -14,7 +14,8 @@
 // Usage: trunk build --release && node www/bench/profile.mjs [seconds] [--callers names] [--conv]
 //        [--pictures SHAPE] [--helper | --page]
 //        PROFILE_OUT=file.json keeps the profile (for a timeline); PROFILE_ONE_THREAD=1 serves the page
-//        without cross-origin isolation, so the worker trains without its helper.
+//        without cross-origin isolation, so the worker trains without its helper; PROFILE_BATCH=32
+//        trains with another batch size (what each step costs whatever its digits shows more).
 
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -63,7 +64,7 @@ try {
     await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
   }
   if (conv) await page.selectOption(".field.kind select", "conv-vae");
-  for (const [field, value] of [["latent", conv ? 16 : 20], ["hidden", conv ? 32 : 400], ["batch", 128], ["epochs", 1000]]) {
+  for (const [field, value] of [["latent", conv ? 16 : 20], ["hidden", conv ? 32 : 400], ["batch", Number(process.env.PROFILE_BATCH ?? 128)], ["epochs", 1000]]) {
     await page.fill(`.field.${field} input`, String(value));
     await page.press(`.field.${field} input`, "Tab");
   }

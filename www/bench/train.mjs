@@ -7,6 +7,7 @@
 //
 // Usage: trunk build --release && node www/bench/train.mjs [seconds per model] [--only conv|mlp]
 //        TRAIN_DIST=/path/to/other/dist/ node www/bench/train.mjs …   (another build)
+//        TRAIN_ONE_THREAD=1 (no helper), TRAIN_BATCH=64 (another batch size)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
@@ -19,9 +20,11 @@ const onlyAt = args.indexOf("--only");
 const only = onlyAt >= 0 ? args.splice(onlyAt, 2)[1] : null;
 const seconds = Number(args[0] ?? 20);
 const WARMUP_S = 4;
+// TRAIN_BATCH=64 trains with another batch size (per-step costs show against per-digit ones).
+const BATCH = Number(process.env.TRAIN_BATCH ?? 128);
 const CONFIGS = [
-  { name: "mlp-vae z=20 h=400 b=128", kind: "mlp-vae", latent: 20, hidden: 400, batch: 128 },
-  { name: "conv-vae z=16 c=32 b=128", kind: "conv-vae", latent: 16, hidden: 32, batch: 128 },
+  { name: `mlp-vae z=20 h=400 b=${BATCH}`, kind: "mlp-vae", latent: 20, hidden: 400, batch: BATCH },
+  { name: `conv-vae z=16 c=32 b=${BATCH}`, kind: "conv-vae", latent: 16, hidden: 32, batch: BATCH },
 ].filter((c) => only === null || c.kind.startsWith(only));
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
