@@ -312,3 +312,46 @@ fn packed_means_match_candle() {
     let diff = max_abs_diff(&fast, &plain);
     assert!(diff < 1e-4, "off by {diff}");
 }
+
+/// Adam's update (its kernel runs in wasm's SIMD lanes) against the plain arithmetic, value by
+/// value, bit for bit; a moment decaying below `TINY_MOMENT` comes out zero, not subnormal.
+#[wasm_bindgen_test]
+fn adams_update_equals_the_plain_arithmetic_and_zeroes_tiny_moments() {
+    use latent_lab::ml::optim::{Adam, TINY_MOMENT};
+    let lr = 0.01;
+    let mut rng = Rng::new(5);
+    // 1,027 values: the lanes and a tail of three.
+    let n = 1027;
+    let mut g = rng.normal_vec(n);
+    let mut m = rng.normal_vec(n);
+    let mut v: Vec<f32> = rng.normal_vec(n).iter().map(|x| x * x).collect();
+    // Moments that decay below the limit in this update, in the lanes and in the tail.
+    let decaying = [0, 5, 1025];
+    for i in decaying {
+        (g[i], m[i], v[i]) = (0.0, 1.01 * TINY_MOMENT, 0.0);
+    }
+    let theta0 = rng.normal_vec(n);
+    let var = Var::from_vec(theta0.clone(), n, &Device::Cpu).unwrap();
+    let mut adam = Adam::new(vec![var.clone()], lr).unwrap();
+    adam.set_moments(0, &[(m.clone(), v.clone())]).unwrap();
+    let grad = Tensor::from_vec(g.clone(), n, &Device::Cpu).unwrap();
+    adam.step(|_| Some(grad.clone())).unwrap();
+    let theta = var.as_tensor().to_vec1::<f32>().unwrap();
+    let [(m1, v1)] = adam.moments(0..1).try_into().unwrap();
+    // The first update's scales, as Adam folds them.
+    let step = (lr / (1.0 - 0.9f64)) as f32;
+    let scale_v = (1.0 / (1.0 - 0.999f64)) as f32;
+    let (b1, b2) = (0.9f32, 0.999f32);
+    let tiny = |x: f32| if x.abs() < TINY_MOMENT { 0.0 } else { x };
+    for i in 0..n {
+        let mi = tiny(b1 * m[i] + (1.0 - b1) * g[i]);
+        let vi = tiny(b2 * v[i] + (1.0 - b2) * g[i] * g[i]);
+        let ti = theta0[i] - step * mi / ((vi * scale_v).sqrt() + 1e-8);
+        assert_eq!(
+            [m1[i], v1[i], theta[i]].map(f32::to_bits),
+            [mi, vi, ti].map(f32::to_bits),
+            "value {i}"
+        );
+    }
+    assert!(decaying.iter().all(|&i| m1[i].to_bits() == 0));
+}

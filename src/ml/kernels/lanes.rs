@@ -51,6 +51,37 @@ mod imp {
             F4(f32x4_add(self.0, a.0))
         }
 
+        /// `self − a`, lane by lane.
+        #[inline(always)]
+        pub fn sub(self, a: F4) -> F4 {
+            F4(f32x4_sub(self.0, a.0))
+        }
+
+        /// `self · a`, lane by lane.
+        #[inline(always)]
+        pub fn mul(self, a: F4) -> F4 {
+            F4(f32x4_mul(self.0, a.0))
+        }
+
+        /// `self / a`, lane by lane.
+        #[inline(always)]
+        pub fn div(self, a: F4) -> F4 {
+            F4(f32x4_div(self.0, a.0))
+        }
+
+        /// `√self`, lane by lane.
+        #[inline(always)]
+        pub fn sqrt(self) -> F4 {
+            F4(f32x4_sqrt(self.0))
+        }
+
+        /// Each lane, or +0 where its magnitude is below `limit`'s; NaN and infinities are kept.
+        #[inline(always)]
+        pub fn zero_below(self, limit: F4) -> F4 {
+            let tiny = f32x4_lt(f32x4_abs(self.0), limit.0);
+            F4(v128_andnot(self.0, tiny))
+        }
+
         /// The 4×4 transpose of four rows.
         #[inline(always)]
         pub fn transpose([r0, r1, r2, r3]: [F4; 4]) -> [F4; 4] {
@@ -109,6 +140,38 @@ mod imp {
             F4(std::array::from_fn(|i| self.0[i] + a.0[i]))
         }
 
+        /// `self − a`, lane by lane.
+        #[inline(always)]
+        pub fn sub(self, a: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] - a.0[i]))
+        }
+
+        /// `self · a`, lane by lane.
+        #[inline(always)]
+        pub fn mul(self, a: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] * a.0[i]))
+        }
+
+        /// `self / a`, lane by lane.
+        #[inline(always)]
+        pub fn div(self, a: F4) -> F4 {
+            F4(std::array::from_fn(|i| self.0[i] / a.0[i]))
+        }
+
+        /// `√self`, lane by lane.
+        #[inline(always)]
+        pub fn sqrt(self) -> F4 {
+            F4(self.0.map(f32::sqrt))
+        }
+
+        /// Each lane, or +0 where its magnitude is below `limit`'s; NaN and infinities are kept.
+        #[inline(always)]
+        pub fn zero_below(self, limit: F4) -> F4 {
+            F4(std::array::from_fn(|i| {
+                super::zero_below(self.0[i], limit.0[i])
+            }))
+        }
+
         /// The 4×4 transpose of four rows.
         #[inline(always)]
         pub fn transpose(rows: [F4; 4]) -> [F4; 4] {
@@ -118,3 +181,13 @@ mod imp {
 }
 
 pub use imp::F4;
+
+/// `x`, or +0 when its magnitude is below `limit`: [`F4::zero_below`] for one value.
+#[inline(always)]
+pub fn zero_below(x: f32, limit: f32) -> f32 {
+    if x.abs() < limit {
+        0.0
+    } else {
+        x
+    }
+}

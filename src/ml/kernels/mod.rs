@@ -4,6 +4,7 @@
 //! non-zeros), and the transposes they need.
 //! Plain slices in and out, no tensors; the ops and the decoder build on them.
 
+pub mod adam;
 pub mod conv;
 pub mod deconv;
 pub mod lanes;
