@@ -12,5 +12,6 @@ pub mod masked;
 pub mod patches;
 pub mod sparse;
 pub mod sparse_rows;
+pub mod sparse_t;
 pub mod tap_grad;
 pub mod transpose;

@@ -2,12 +2,17 @@
 //! `g` n×out), by whichever of two routes costs less for the shapes at hand.
 //!
 //! The sparse route skips the zeros of `x` (a ReLU's output, a digit's background): it computes
-//! `xᵀ·g` with the sparse kernel (rows of `xᵀ` are what is sparse) and transposes the result. The
-//! dense route is one `gemm` product `gᵀ·x` written in place. The transpose costs in proportion
-//! to the weight, whatever the rows, and a large weight transposes slowly (its lines are far
-//! apart): for a 64×64 colour MLP-VAE's output layer, cut into pieces of 16 pictures, the
-//! transpose alone was 13.5% of a step, and the dense route takes half the sparse one's time.
-//! So the choice is a cost estimate ([`dense_is_cheaper`]) from times measured in wasm.
+//! `xᵀ·g` with the sparse kernel (rows of `xᵀ` are what is sparse), written out transposed
+//! (`kernels/sparse_t.rs`, since 2026-12-05; before, a separate transpose pass over the result).
+//! The dense route is one `gemm` product `gᵀ·x` written in place. Writing transposed costs in
+//! proportion to the weight, whatever the rows, and a large weight is written slowly (its lines
+//! are far apart): for a 64×64 colour MLP-VAE's output layer, cut into pieces of 16 pictures,
+//! the transpose alone was 13.5% of a step, and the dense route takes half the sparse one's time.
+//! So the choice is a cost estimate ([`dense_is_cheaper`]) from times measured in wasm. Its
+//! figures were taken with the separate transpose: the sparse route now costs somewhat less
+//! than they say (the digits MLP-VAE trained 6–11% faster on two threads without the pass), so
+//! a shape near the line may go dense where sparse would now win; the shapes the models use
+//! are far from it (the test below).
 //!
 //! Used by the MLP's sparse layers (`sparse_affine`) and by the Conv-VAE's layers on the patch
 //! matrix's path (`conv_op::sparse`).
@@ -15,8 +20,8 @@
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape};
 
 use crate::ml::cpu_slices::f32_slice;
-use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
-use crate::ml::kernels::transpose::transpose;
+use crate::ml::kernels::sparse::{Panels, SparseRows};
+use crate::ml::kernels::sparse_t::sparse_times_dense_transposed;
 
 /// Above this share of non-zeros in the input, the weight gradient `gᵀ·x` is one dense product
 /// (`gemm`) instead of the sparse `xᵀ·g` and a transpose of the result: with nothing to skip the
@@ -74,8 +79,9 @@ fn dense_weight_grad(x: &[f32], g: &[f32], n: usize, m: usize, k: usize) -> Vec<
 /// 20.7 ms, dense 10.0 ms; 128 rows, 400 → 784: 1.7 ms and 2.5 ms.
 const DENSE_NS_PER_PRODUCT: f64 = 0.09;
 const SPARSE_NS_PER_PRODUCT: f64 = 0.073;
-/// What transposing a value of the result costs, in ns: ~1 while the weight stays in the cache,
-/// ~3.6 for a larger one (4.9 M values, 20 MB).
+/// What transposing a value of the result cost, in ns, as a separate pass (an upper bound for
+/// writing it out transposed): ~1 while the weight stays in the cache, ~3.6 for a larger one
+/// (4.9 M values, 20 MB).
 fn transpose_ns_per_value(values: usize) -> f64 {
     const CACHED_VALUES: usize = 2 << 20;
     if values <= CACHED_VALUES {
@@ -138,14 +144,13 @@ impl CustomOp2 for SparseWeightGrad {
             let grad_w = dense_weight_grad(x, g, n, m, k);
             return Ok((CpuStorage::F32(grad_w), Shape::from((m, k))));
         }
-        let mut xt_g = vec![0.0; k * m];
         let columns_of_x = match &self.rows_of_x {
             Some(rows) if (rows.rows(), rows.width()) == (n, k) => rows.transposed(),
             _ => SparseRows::from_columns(x, n, k),
         };
-        sparse_times_dense(&columns_of_x, &Panels::from_rows(g, n, m), &mut xt_g);
+        // `xᵀ·g` written transposed: `gᵀ·x` in the weight's layout, with no pass after it.
         let mut grad_w = vec![0.0; m * k];
-        transpose(&xt_g, k, m, &mut grad_w);
+        sparse_times_dense_transposed(&columns_of_x, &Panels::from_rows(g, n, m), &mut grad_w);
         Ok((CpuStorage::F32(grad_w), Shape::from((m, k))))
     }
 }
