@@ -255,6 +255,16 @@ const storedRuns = (page) =>
       }),
   );
 
+/** Waits until the run in training has been written to IndexedDB with steps taken. */
+async function waitUntilKept(page) {
+  let kept = [];
+  for (let i = 0; i < 100 && !(kept[0]?.steps > 0); i++) {
+    await page.waitForTimeout(300);
+    kept = await storedRuns(page);
+  }
+  assert.ok(kept[0]?.steps > 0, "the run was written to IndexedDB while training");
+}
+
 test("a reload in the middle of training brings back the snapshot and the curves", async () => {
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
@@ -262,12 +272,7 @@ test("a reload in the middle of training brings back the snapshot and the curves
   await page.fill(".field.learning-rate input", "0.002");
   await page.press(".field.learning-rate input", "Tab");
   await startTraining(page);
-  let kept = [];
-  for (let i = 0; i < 100 && !(kept[0]?.steps > 0); i++) {
-    await page.waitForTimeout(300);
-    kept = await storedRuns(page);
-  }
-  assert.ok(kept[0]?.steps > 0, "the run was written to IndexedDB while training");
+  await waitUntilKept(page);
   const planned = /step \d+ of (\d+)/.exec(await page.textContent(".progress-text"))[1];
 
   await reload(page);
@@ -303,6 +308,36 @@ test("a reload in the middle of training brings back the snapshot and the curves
   // The page has looked for a kept run (and found none): only then is an absence telling.
   await page.waitForSelector('.training-panel[data-restore="checked"]', { timeout: 60_000 });
   assert.doesNotMatch(await page.textContent(".training-message"), /from your last visit/);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test("Resume pressed after a reload before the worker has the data is kept, and the run goes on once it has", async () => {
+  const context = await app.browser.newContext();
+  const { page, errors } = await open(context, app);
+  await startTraining(page);
+  await waitUntilKept(page);
+
+  // The new worker's digits are held back until the test lets them go.
+  let release;
+  const released = new Promise((ok) => { release = ok; });
+  app.server.overrides["/assets/digits.bin"] = () => released.then(() => null);
+  try {
+    await reload(page);
+    await waitForText(page, ".training-message", /from your last visit is back/);
+    const back = await progress(page);
+    await page.click(".training-buttons .resume");
+    await waitForText(page, ".training-message", /still loading the data: the run goes on as soon as it has/);
+    assert.equal(await page.getAttribute(".progress-text", "data-state"), "paused", "nothing trains without the data");
+    release();
+    await waitForStep(page, back.step + 12);
+    assert.equal(await page.getAttribute(".progress-text", "data-state"), "running");
+    assert.doesNotMatch(await page.textContent(".training-message"), /still loading/, "the notice is gone once the run goes on");
+  } finally {
+    release();
+    delete app.server.overrides["/assets/digits.bin"];
+  }
+  await page.click(".training-buttons .reset");
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -62,7 +62,7 @@ impl Training {
         self.data_pending.set_value(false);
         self.data.set(DataStatus::Ready);
         if self.detached.get_untracked() {
-            self.attach(true);
+            self.reattach();
         }
     }
 

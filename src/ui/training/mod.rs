@@ -47,6 +47,13 @@ pub enum DataStatus {
     Unavailable(Said),
 }
 
+/// What was pressed for a run the worker did not have yet ([`Training::wait_for_data`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wish {
+    Resume,
+    Step,
+}
+
 /// The run the page asked for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -93,6 +100,9 @@ pub struct Training {
     /// The page knows the run but the worker does not (after a crash or a reload): it goes on
     /// from its last snapshot once the worker has the digits, or at the next Resume or Step.
     detached: RwSignal<bool>,
+    /// Resume or Step pressed on a detached run before the worker had the data: done once it
+    /// has, rather than the press lost (the button does not wait on the worker).
+    wish: StoredValue<Option<Wish>>,
     lab: Lab,
     library: Library,
     client: StoredValue<Option<Client>, LocalStorage>,
@@ -147,6 +157,7 @@ impl Training {
             restore_checked: RwSignal::new(false),
             settings: Settings::new(),
             detached: RwSignal::new(false),
+            wish: StoredValue::new(None),
             lab,
             library,
             client: StoredValue::new_local(None),
@@ -288,6 +299,7 @@ impl Training {
         self.progress.set(None);
         self.message.set(None);
         self.detached.set(false);
+        self.wish.set_value(None);
         self.snapshot_at.set_value(None);
         // The first snapshot (sent with the start) is kept at once: a reload right after Start
         // must not bring back the previous run.
@@ -310,15 +322,17 @@ impl Training {
 
     pub fn resume(&self) {
         self.message.set(None);
-        if self.detached.get_untracked() {
-            self.attach(false);
-        } else {
+        if !self.detached.get_untracked() {
             self.send(Command::Resume);
+        } else if !self.wait_for_data(Wish::Resume) {
+            self.attach(false);
         }
     }
 
     pub fn step(&self) {
-        if !self.detached.get_untracked() || self.attach(true) {
+        let attached = !self.detached.get_untracked()
+            || (!self.wait_for_data(Wish::Step) && self.attach(true));
+        if attached {
             self.send(Command::Step);
         }
     }
@@ -335,6 +349,7 @@ impl Training {
         self.test_codes.set(None);
         self.message.set(None);
         self.detached.set(false);
+        self.wish.set_value(None);
         self.snapshot_at.set_value(None);
     }
 

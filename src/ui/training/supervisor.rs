@@ -7,7 +7,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 
 use super::client::{self, Client};
-use super::{now_ms, DataStatus, Training};
+use super::{now_ms, DataStatus, Training, Wish};
 use crate::protocol::{Command, RunState, PROTOCOL_VERSION};
 use crate::ui_logic::lang::Lang;
 use crate::ui_logic::notice::Notice;
@@ -237,6 +237,49 @@ impl Training {
             ),
             None => Said::plain(""),
         }
+    }
+
+    /// When the worker does not have the data yet (it is starting, or loading the pictures the
+    /// run was on), remembers `wish` to be done once it has, says so, and returns true; returns
+    /// false when the run can be handed back now (or never: [`Self::attach`] says why).
+    pub(super) fn wait_for_data(self, wish: Wish) -> bool {
+        let loading = match self.data.get_untracked() {
+            DataStatus::Ready => !self.worker_ready.get_untracked(),
+            DataStatus::Unavailable(_) => false,
+            DataStatus::Loading => true,
+        };
+        if loading {
+            self.wish.set_value(Some(wish));
+            self.message.set(Some(
+                Said::new(
+                    "The training worker is still loading the data: the run goes on as soon as it has.",
+                    "训练线程还在加载数据：加载完毕后，这次训练会立刻继续。",
+                )
+                .into(),
+            ));
+        }
+        loading
+    }
+
+    /// Hands a detached run back to the worker now that it has the data: paused, unless Resume
+    /// or Step was pressed meanwhile ([`Self::wait_for_data`]).
+    pub(super) fn reattach(self) {
+        match self.wish.get_value() {
+            None => {
+                self.attach(true);
+            }
+            Some(Wish::Resume) => {
+                self.message.set(None);
+                self.attach(false);
+            }
+            Some(Wish::Step) => {
+                self.message.set(None);
+                if self.attach(true) {
+                    self.send(Command::Step);
+                }
+            }
+        }
+        self.wish.set_value(None);
     }
 
     /// Hands a detached run's last snapshot to the worker, which keeps it paused or runs it.
