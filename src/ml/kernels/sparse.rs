@@ -13,7 +13,7 @@
 //! the kernel's share of an MLP-VAE step by a fifth (`profile.mjs`, 2026-12-04).
 
 use super::lanes::F4;
-use super::transpose::transpose_strided;
+use super::transpose::{transpose_sixteen_rows, transpose_strided};
 
 pub use super::sparse_rows::SparseRows;
 
@@ -59,7 +59,12 @@ impl Panels {
         for (q, panel) in panels.data.chunks_exact_mut(k * PANEL).enumerate() {
             let j0 = q * PANEL;
             let height = PANEL.min(n - j0);
-            transpose_strided(&w[j0 * k..(j0 + height) * k], height, k, k, panel, PANEL);
+            let rows = &w[j0 * k..(j0 + height) * k];
+            if height == PANEL {
+                transpose_sixteen_rows(rows, k, k, panel);
+            } else {
+                transpose_strided(rows, height, k, k, panel, PANEL);
+            }
         }
         panels
     }
