@@ -15,6 +15,7 @@
 use candle_core::{Result, Tensor, Var};
 
 use crate::ml::eval::ChunkScores;
+use crate::ml::grad_sink;
 use crate::ml::held::Version;
 use crate::ml::loss::LossValues;
 use crate::ml::model::Model;
@@ -159,18 +160,10 @@ pub fn share_gradient(
         return Ok(ShareResult { loss, grads: None });
     }
     let grads = if share == 1.0 {
-        parts.total.backward()?
+        grad_sink::gradients(&parts.total, params)?
     } else {
-        (&parts.total * share)?.backward()?
+        grad_sink::gradients(&(&parts.total * share)?, params)?
     };
-    // A parameter the loss does not reach (none today) contributes a zero gradient.
-    let grads = params
-        .iter()
-        .map(|var| match grads.get(var) {
-            Some(g) => Ok(g.clone()),
-            None => var.zeros_like(),
-        })
-        .collect::<Result<Vec<_>>>()?;
     Ok(ShareResult {
         loss,
         grads: Some(grads),

@@ -14,6 +14,7 @@ pub mod dataset;
 pub mod eval;
 pub mod explore;
 pub mod fastmath;
+pub(crate) mod grad_sink;
 pub mod held;
 pub mod helper;
 pub(crate) mod kernels;

@@ -28,6 +28,7 @@ use candle_core::{
 use candle_nn::Linear;
 
 use crate::ml::cpu_slices::f32_slice;
+use crate::ml::grad_sink;
 use crate::ml::held::{self, Form};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
 
@@ -154,9 +155,11 @@ impl CustomOp3 for SparseAffine {
         } else {
             None
         };
+        // Into the step's sink when one is open: candle would add it to a tensor of zeros.
         let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad::new(rows_of_x))?;
+        let grad_w = grad_sink::give(self.weight, grad_w)?;
         let grad_b = grad.apply_op1_no_bwd(&ColumnSums)?;
-        Ok((grad_x, Some(grad_w), Some(grad_b)))
+        Ok((grad_x, grad_w, Some(grad_b)))
     }
 }
 
