@@ -243,11 +243,7 @@ impl Training {
     /// run was on), remembers `wish` to be done once it has, says so, and returns true; returns
     /// false when the run can be handed back now (or never: [`Self::attach`] says why).
     pub(super) fn wait_for_data(self, wish: Wish) -> bool {
-        let loading = match self.data.get_untracked() {
-            DataStatus::Ready => !self.worker_ready.get_untracked(),
-            DataStatus::Unavailable(_) => false,
-            DataStatus::Loading => true,
-        };
+        let loading = self.still_loading();
         if loading {
             self.wish.set_value(Some(wish));
             self.message.set(Some(
@@ -259,6 +255,15 @@ impl Training {
             ));
         }
         loading
+    }
+
+    /// Whether the worker cannot take a run yet: it is starting, or loading the run's data.
+    fn still_loading(self) -> bool {
+        match self.data.get_untracked() {
+            DataStatus::Ready => !self.worker_ready.get_untracked(),
+            DataStatus::Unavailable(_) => false,
+            DataStatus::Loading => true,
+        }
     }
 
     /// Hands a detached run back to the worker now that it has the data: paused, unless Resume
@@ -287,32 +292,23 @@ impl Training {
         let Some(plan) = self.plan.get_untracked() else {
             return false;
         };
-        let ready = self.worker_ready.get_untracked();
-        match self.data.get_untracked() {
-            DataStatus::Ready if ready => {}
-            DataStatus::Unavailable(why) => {
-                let said = why.within(
-                    |why| {
-                        format!(
-                            "The run cannot go on: training is unavailable ({why}). Reload the \
-                             page to try again."
-                        )
-                    },
-                    |why| format!("这次训练无法继续：现在无法训练（{why}）。请刷新页面再试。"),
-                );
-                self.message.set(Some(said.into()));
-                return false;
-            }
-            _ => {
-                self.message.set(Some(
-                    Said::new(
-                        "The training worker is still loading the data: try again in a moment.",
-                        "训练线程还在加载数据：请稍后再试。",
+        if let DataStatus::Unavailable(why) = self.data.get_untracked() {
+            let said = why.within(
+                |why| {
+                    format!(
+                        "The run cannot go on: training is unavailable ({why}). Reload the \
+                         page to try again."
                     )
-                    .into(),
-                ));
-                return false;
-            }
+                },
+                |why| format!("这次训练无法继续：现在无法训练（{why}）。请刷新页面再试。"),
+            );
+            self.message.set(Some(said.into()));
+            return false;
+        }
+        if self.still_loading() {
+            // Not lost: once the worker has the data, `on_data_ready` hands the run back
+            // (`reattach`), doing a press that `wait_for_data` remembered.
+            return false;
         }
         let Some(at) = self.snapshot_at.get_value() else {
             self.detached.set(false);
