@@ -25,6 +25,7 @@ import { pngRgb } from "../e2e/png.mjs";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
 import { readThrough } from "../e2e/read-through.mjs";
+import { workerSession } from "./worker-session.mjs";
 
 const args = process.argv.slice(2);
 const callersAt = args.indexOf("--callers");
@@ -76,7 +77,7 @@ try {
     const pageSession = await page.context().newCDPSession(page);
     send = async (method, params = {}) => ({ result: await pageSession.send(method, params) });
   } else {
-    send = await workerSession(helper);
+    send = await trainingWorkerSession(helper);
   }
   await send("Profiler.enable");
   await send("Profiler.setSamplingInterval", { interval: 200 });
@@ -124,28 +125,15 @@ try {
     for (const [key, count] of [...chains].sort((a, b) => b[1] - a[1]).slice(0, 6)) console.log(pct(count), key);
   }
 
-  /** A profiler session of the training worker (or its helper), its own DevTools target reached
-   * through the browser session. */
-  async function workerSession(helper) {
+  /** A profiler session of the training worker (or its helper). */
+  async function trainingWorkerSession(helper) {
     const session = await browser.newBrowserCDPSession();
     const { targetInfos } = await session.send("Target.getTargets");
+    await session.detach();
     // The training worker's address has no role; its helper's says role=helper.
     const worker = targetInfos.find((t) => t.type === "worker" && (helper ? /role=helper/ : /^[^?]*(\?(?!.*role=).*)?$/).test(t.url));
     if (!worker) throw new Error("no worker target: did training start?");
-    const { sessionId } = await session.send("Target.attachToTarget", { targetId: worker.targetId, flatten: false });
-    let nextId = 0;
-    const pending = new Map();
-    session.on("Target.receivedMessageFromTarget", (event) => {
-      const message = JSON.parse(event.message);
-      pending.get(message.id)?.(message);
-      pending.delete(message.id);
-    });
-    return (method, params = {}) =>
-      new Promise((resolve) => {
-        const id = ++nextId;
-        pending.set(id, resolve);
-        session.send("Target.sendMessageToTarget", { sessionId, message: JSON.stringify({ id, method, params }) });
-      });
+    return workerSession(browser, worker.targetId);
   }
 } finally {
   await browser.close();
