@@ -85,6 +85,34 @@ test("served without cross-origin isolation, training runs on one thread and the
   }
 });
 
+test("two threads train the run one thread trains: a seeded two-epoch run ends at the same loss with and without its helper", async () => {
+  // The helper computes part of each step's digits on its own copy of the model
+  // (worker/helper_host.rs) and the trainer adds its gradients to its own: the sums differ
+  // from one thread's in rounding only (natively: tests/helper.rs).
+  const plain = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)), { isolated: false });
+  const finalLoss = async (server, threads) => {
+    const context = await app.browser.newContext();
+    try {
+      const { page, errors } = await open(context, { server });
+      await startTraining(page, { epochs: 2 });
+      await page.waitForFunction(() => document.querySelector(".progress-text")?.dataset.state === "finished", null, { timeout: 120_000 });
+      assert.equal(await page.getAttribute(".threads", "data-threads"), threads);
+      assert.deepEqual(errors, []);
+      return (await progress(page)).loss;
+    } finally {
+      await context.close();
+    }
+  };
+  try {
+    const two = await finalLoss(app.server, "2");
+    const one = await finalLoss(plain, "1");
+    assert.ok(Number.isFinite(two) && Number.isFinite(one), `both runs report a loss: ${two}, ${one}`);
+    assert.ok(Math.abs(two - one) <= 0.5, `two threads end at ${two}, one thread at ${one}`);
+  } finally {
+    await plain.close();
+  }
+});
+
 test("a trained model is kept across a reload, and its download is the same model byte for byte", async () => {
   const context = await app.browser.newContext({ acceptDownloads: true });
   const { page } = await open(context, app);
