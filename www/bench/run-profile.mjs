@@ -43,10 +43,14 @@ try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(server.url);
-  // This build's strip, or the training panel of a build from before it.
+  // This build's strip, or the training panel of a build from before it. The selector a build
+  // does not have never settles (rather than rejecting later, when the browser closes).
   const start = await Promise.race(
     [".training-strip .strip-start:not([disabled])", ".training-buttons .start:not([disabled])"].map((s) =>
-      page.waitForSelector(s, { timeout: 120_000 }).then(() => s),
+      page.waitForSelector(s, { timeout: 120_000 }).then(
+        () => s,
+        () => new Promise(() => {}),
+      ),
     ),
   );
   const finished = start.includes("strip")
