@@ -271,7 +271,8 @@ test("a reload in the middle of training brings back the snapshot and the curves
   await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
   await page.fill(".field.learning-rate input", "0.002");
   await page.press(".field.learning-rate input", "Tab");
-  await startTraining(page);
+  // Long enough to be still training when it is first kept with steps (~5 s in).
+  await startTraining(page, { epochs: 50 });
   await waitUntilKept(page);
   const planned = /step \d+ of (\d+)/.exec(await page.textContent(".progress-text"))[1];
 
@@ -315,7 +316,8 @@ test("a reload in the middle of training brings back the snapshot and the curves
 test("Resume pressed after a reload before the worker has the data is kept, and the run goes on once it has", async () => {
   const context = await app.browser.newContext();
   const { page, errors } = await open(context, app);
-  await startTraining(page);
+  // Long enough to be still training when it is first kept with steps (~5 s in).
+  await startTraining(page, { epochs: 50 });
   await waitUntilKept(page);
 
   // The new worker's digits are held back until the test lets them go.

@@ -130,10 +130,9 @@ impl Training {
             self.state_untracked(),
             Some(RunState::Paused | RunState::Finished | RunState::Diverged)
         );
-        let (persisted_epochs, persisted_ms) = self.persisted.get_value();
         let now = now_ms();
-        if epochs_done > persisted_epochs || settled || now - persisted_ms >= PERSIST_EVERY_MS {
-            self.persisted.set_value((epochs_done, now));
+        if settled || now - self.persisted_ms.get_value() >= PERSIST_EVERY_MS {
+            self.persisted_ms.set_value(now);
             self.persist();
         }
     }

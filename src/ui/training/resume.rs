@@ -75,7 +75,7 @@ impl Training {
         self.reports.set(stored.reports);
         self.progress.set(Some(progress));
         self.snapshot_at.set_value(Some(stored.at));
-        self.persisted.set_value((stored.at.epochs_done, now_ms()));
+        self.persisted_ms.set_value(now_ms());
         if finished {
             return;
         }
