@@ -39,9 +39,13 @@ mod imp {
             unsafe { v128_store(p as *mut v128, self.0) }
         }
 
-        /// `self + a·b`, lane by lane.
+        /// `self + a·b`, lane by lane: fused in a build with relaxed SIMD (none of the app's
+        /// builds; `www/bench/kernels.mjs --relaxed` times the kernels both ways).
         #[inline(always)]
         pub fn mul_add(self, a: F4, b: F4) -> F4 {
+            #[cfg(target_feature = "relaxed-simd")]
+            return F4(f32x4_relaxed_madd(a.0, b.0, self.0));
+            #[cfg(not(target_feature = "relaxed-simd"))]
             F4(f32x4_add(self.0, f32x4_mul(a.0, b.0)))
         }
 
