@@ -8,6 +8,7 @@ use std::cell::Cell;
 
 use latent_lab::ml::checkpoint;
 use latent_lab::ml::model::{ModelConfig, ModelKind};
+use latent_lab::ml::train::TrainConfig;
 use latent_lab::protocol::{Command, Event};
 use latent_lab::worker::runner::Runner;
 
@@ -104,4 +105,50 @@ fn a_run_started_during_the_warm_up_is_the_run_started_without_it() {
     assert_eq!(warm_scores.len(), 2, "both epochs scored");
     assert_eq!(warm_scores, cold_scores);
     assert_eq!(warm_weights, cold_weights);
+}
+
+/// The steps a run has completed, as a pause reports them.
+fn steps_done(runner: &mut Runner, clock: &dyn Fn() -> f64) -> usize {
+    let events = runner.handle(Command::Pause, clock());
+    let progress = events.iter().find_map(|e| match e {
+        Event::Progress(p) => Some(p.step),
+        _ => None,
+    });
+    progress.expect("a pause reports progress")
+}
+
+#[test]
+fn after_the_warm_up_a_run_of_the_default_model_does_its_first_step_whole() {
+    let start_default = |run| Command::Start {
+        run,
+        model: ModelConfig::default(),
+        train: TrainConfig::default(),
+        epochs: 2,
+        initial: None,
+        resume: None,
+        paused: false,
+    };
+    // A budget the ticking clock lets one piece of a step into.
+    const ONE_PIECE_MS: f64 = 1.5;
+    let clock = ticking();
+    let mut warmed = runner_with_data();
+    warmed.warm_up();
+    while warmed.wants_slice() {
+        warmed.slice(&clock, 20.0);
+    }
+    warmed.handle(start_default(1), clock());
+    warmed.slice(&clock, ONE_PIECE_MS);
+    assert_eq!(
+        steps_done(&mut warmed, &clock),
+        1,
+        "the warm-up timed the default model: its first piece is the whole batch"
+    );
+    let mut cold = runner_with_data();
+    cold.handle(start_default(2), clock());
+    cold.slice(&clock, ONE_PIECE_MS);
+    assert_eq!(
+        steps_done(&mut cold, &clock),
+        0,
+        "untimed, a run starts with a small piece of its first step"
+    );
 }

@@ -3,6 +3,8 @@
 //! worker's time never waits for a whole slow step, and Pause and the page's ping are answered
 //! meanwhile.
 
+use crate::ml::model::ModelConfig;
+
 /// Work per call into the trainer, when the step allows...
 const PIECE_MS: f64 = 40.0;
 /// ...or more for a large model: a piece's fixed cost grows with the parameters (candle's
@@ -19,6 +21,37 @@ const FIXED_SHARE: f64 = 0.125;
 /// twentieth of native speed, and the cost per picture it measured (that overhead included)
 /// kept its pieces at one picture. A slow model's pieces take longer than [`PIECE_MS`] instead.
 const MOST_PIECES_PER_STEP: usize = 8;
+
+/// What a digit of a step recently cost one model at one batch size (wall time per digit of
+/// a piece: forward, backward, the helper's share and the update), which sizes that model's
+/// pieces. The runner keeps the last one measured (by the warm-up, or by a run) so that a run
+/// of a model already timed starts with pieces of the right size. Without it the first pieces
+/// are small and grow as their cost is measured: the reference run's first four steps took
+/// ~100 ms in twelve pieces instead of ~30 ms in four.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) struct DigitCost {
+    pub model: ModelConfig,
+    pub batch: usize,
+    pub ms: f64,
+}
+
+impl DigitCost {
+    /// The cost for a run of `model` at `batch`, if this one was measured on them.
+    pub fn for_run(&self, model: ModelConfig, batch: usize) -> Option<f64> {
+        (self.model == model && self.batch == batch).then_some(self.ms)
+    }
+}
+
+/// The recent cost per digit `previous` (0 when none yet) with a new piece's `measured` blended
+/// in: recent pieces weigh most, so a change of pace (another tab, a slower phase of the
+/// machine) shows within a few pieces.
+pub(super) fn blend(previous: f64, measured: f64) -> f64 {
+    if previous > 0.0 {
+        0.8 * previous + 0.2 * measured
+    } else {
+        measured
+    }
+}
 
 /// Digits per piece of a step of a model of `parameters`: about [`PIECE_MS`] of work (more for a
 /// large model) at the measured cost per digit, a small first piece while there is no

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 mod epoch_end;
 
-use super::pieces::piece_size;
+use super::pieces::{blend, piece_size, DigitCost};
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::data::Split;
 use crate::ml::eval::Evaluator;
@@ -59,16 +59,19 @@ pub(super) struct Run {
 }
 
 impl Run {
-    /// A run of `epochs` epochs with `trainer`, started (or continued) at `now_ms`.
-    /// A run of `trainer` for `epochs`; `dataset` names its data in the snapshots' notes (`None`:
-    /// the built-in digits).
+    /// A run of `trainer` for `epochs`, started (or continued) at `now_ms`; `dataset` names its
+    /// data in the snapshots' notes (`None`: the built-in digits); `cost` is what a digit of
+    /// this model was last measured to cost, if it was.
     pub(super) fn new(
         id: u64,
         trainer: Trainer,
         dataset: Option<String>,
         epochs: usize,
         now_ms: f64,
+        cost: Option<DigitCost>,
     ) -> Self {
+        let (model, batch) = (trainer.model().config(), trainer.config().batch_size);
+        let ms_per_digit = cost.and_then(|c| c.for_run(model, batch)).unwrap_or(0.0);
         let mut run = Run {
             id,
             trainer,
@@ -86,12 +89,21 @@ impl Run {
             snapshot_cost_ms: 0.0,
             last_progress_ms: now_ms,
             progress_due: false,
-            ms_per_digit: 0.0,
+            ms_per_digit,
         };
         if run.trainer.epochs() >= epochs {
             run.state = RunState::Finished; // continued from the snapshot of a finished run
         }
         run
+    }
+
+    /// What a digit of this run's steps has recently cost, once measured.
+    pub(super) fn digit_cost(&self) -> Option<DigitCost> {
+        (self.ms_per_digit > 0.0).then(|| DigitCost {
+            model: self.trainer.model().config(),
+            batch: self.trainer.config().batch_size,
+            ms: self.ms_per_digit,
+        })
     }
 
     pub(super) fn state(&self) -> RunState {
@@ -257,12 +269,7 @@ impl Run {
             let t0 = clock();
             let digits = train_piece(run, &mut events, piece);
             if digits > 0 {
-                let per_digit = (clock() - t0) / digits as f64;
-                run.ms_per_digit = if run.ms_per_digit > 0.0 {
-                    0.8 * run.ms_per_digit + 0.2 * per_digit
-                } else {
-                    per_digit
-                };
+                run.ms_per_digit = blend(run.ms_per_digit, (clock() - t0) / digits as f64);
             }
         }
         let now = clock();

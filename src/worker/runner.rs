@@ -7,6 +7,7 @@
 
 use std::sync::Arc;
 
+use super::pieces::DigitCost;
 use super::run::Run;
 use super::warm_up::WarmUp;
 pub use super::words::DigitsProblem;
@@ -40,6 +41,9 @@ pub struct Runner {
     helper: Option<HelperLink>,
     /// A throwaway run while the worker waits for the first Start (see [`WarmUp`]).
     warm_up: Option<WarmUp>,
+    /// What a digit last cost (in the warm-up or a run), to size the pieces of the next run of
+    /// that model from its first step.
+    digit_cost: Option<DigitCost>,
 }
 
 impl Runner {
@@ -124,9 +128,23 @@ impl Runner {
             }
         };
         // A run's batches and test set are its data's: it ends with them.
-        self.run = None;
+        self.end_run();
         self.data = Some(chosen);
         vec![self.data_ready()]
+    }
+
+    /// Ends the run, if there is one, keeping what its digits cost.
+    fn end_run(&mut self) {
+        if let Some(cost) = self.run.take().and_then(|run| run.digit_cost()) {
+            self.digit_cost = Some(cost);
+        }
+    }
+
+    /// Ends the warm-up, if it is going, keeping what its digits cost.
+    fn end_warm_up(&mut self) {
+        if let Some(cost) = self.warm_up.take().and_then(|w| w.digit_cost()) {
+            self.digit_cost = Some(cost);
+        }
     }
 
     /// Every run from now on trains with a helper made by `link`.
@@ -163,7 +181,7 @@ impl Runner {
     pub fn handle(&mut self, command: Command, now_ms: f64) -> Vec<Event> {
         // A ping is no work the warm-up would be in the way of.
         if !matches!(command, Command::Ping { .. }) {
-            self.warm_up = None;
+            self.end_warm_up();
         }
         match command {
             Command::Start {
@@ -185,7 +203,7 @@ impl Runner {
                 events
             }
             Command::Reset => {
-                self.run = None;
+                self.end_run();
                 Vec::new()
             }
             Command::UseData { dataset } => self.use_data(dataset),
@@ -229,7 +247,7 @@ impl Runner {
         now_ms: f64,
     ) -> Vec<Event> {
         // A new run replaces the old one even if it cannot start: nothing keeps training unseen.
-        self.run = None;
+        self.end_run();
         let fail = |message: Said| {
             vec![Event::Error {
                 run: Some(id),
@@ -306,7 +324,7 @@ impl Runner {
         }
         let built_in = self.built_in.as_ref().is_some_and(|b| Arc::ptr_eq(b, data));
         let dataset = (!built_in).then(|| data_name.clone());
-        let mut run = Run::new(id, trainer, dataset, epochs, now_ms);
+        let mut run = Run::new(id, trainer, dataset, epochs, now_ms, self.digit_cost);
         let events = vec![run.progress(), run.snapshot_or_error()];
         self.run = Some(run);
         events
@@ -325,10 +343,12 @@ impl Runner {
         match (&self.data, self.run.as_mut()) {
             (Some((_, data)), Some(run)) => run.slice(data, clock, budget_ms),
             _ => {
-                if let Some(warm_up) = &mut self.warm_up {
-                    if warm_up.slice(clock, budget_ms) {
-                        self.warm_up = None;
-                    }
+                let over = self
+                    .warm_up
+                    .as_mut()
+                    .is_some_and(|w| w.slice(clock, budget_ms));
+                if over {
+                    self.end_warm_up();
                 }
                 Vec::new()
             }

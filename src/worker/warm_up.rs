@@ -7,10 +7,14 @@
 //! a while, in both threads, and the memory a run needs is grown on the way); a second run in
 //! the same page finished the reference run ~0.5 s sooner. Doing that work before Start, once
 //! the built-in digits are in and the page has shown its first digit, moves it out of the time
-//! a person waits. Nothing of it is kept or reported, it uses its own random generators, and
-//! any command from the page but a ping or its language ends it, so a run started meanwhile is
-//! exactly the run started without it.
+//! a person waits. Nothing of it is reported, it uses its own random generators, and any
+//! command from the page but a ping or its language ends it, so a run started meanwhile trains
+//! on the same batches and noise from the same weights as the run started without it. All it
+//! leaves is what a digit of its steps cost ([`DigitCost`]): a run of the default model then
+//! does its first steps whole instead of in small pieces sized as they are timed (which
+//! changes only the rounding of those steps' sums of gradients).
 
+use super::pieces::{blend, DigitCost};
 use super::runner::HelperLink;
 use crate::ml::data::{ImageSet, Split};
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
@@ -29,6 +33,8 @@ pub(super) struct WarmUp {
     trainer: Trainer,
     test: ImageSet,
     spent_ms: f64,
+    /// What a digit of its steps has recently cost (0 before the first).
+    ms_per_digit: f64,
 }
 
 impl WarmUp {
@@ -49,6 +55,7 @@ impl WarmUp {
             trainer,
             test: first(&data.test, WARM_UP_SCORED),
             spent_ms: 0.0,
+            ms_per_digit: 0.0,
         })
     }
 
@@ -58,14 +65,28 @@ impl WarmUp {
         let budget = budget_ms.min(WARM_UP_MS - self.spent_ms);
         let mut over = false;
         while !over && clock() - start < budget {
+            let step_start = clock();
             over = match self.trainer.step() {
-                Ok(report) if report.position.last => self.score().is_err(),
-                Ok(_) => false,
+                Ok(report) => {
+                    let ms = (clock() - step_start) / report.samples.max(1) as f64;
+                    self.ms_per_digit = blend(self.ms_per_digit, ms);
+                    report.position.last && self.score().is_err()
+                }
                 Err(_) => true,
             };
         }
         self.spent_ms += clock() - start;
         over || self.spent_ms >= WARM_UP_MS
+    }
+
+    /// What a digit of the default model's steps cost here, once a step was timed: a run of
+    /// that model then starts with pieces of the right size (see [`DigitCost`]).
+    pub(super) fn digit_cost(&self) -> Option<DigitCost> {
+        (self.ms_per_digit > 0.0).then(|| DigitCost {
+            model: self.trainer.model().config(),
+            batch: self.trainer.config().batch_size,
+            ms: self.ms_per_digit,
+        })
     }
 
     /// Scores the few test digits kept, as an epoch's end does.
