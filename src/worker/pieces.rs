@@ -4,6 +4,7 @@
 //! meanwhile.
 
 use crate::ml::model::ModelConfig;
+use crate::ml::train::Trainer;
 
 /// Work per call into the trainer, when the step allows...
 const PIECE_MS: f64 = 40.0;
@@ -36,6 +37,16 @@ pub(super) struct DigitCost {
 }
 
 impl DigitCost {
+    /// `ms` a digit, measured on `trainer`'s model at its batch size; `None` while nothing
+    /// was measured (0).
+    pub fn measured(trainer: &Trainer, ms: f64) -> Option<Self> {
+        (ms > 0.0).then(|| Self {
+            model: trainer.model().config(),
+            batch: trainer.config().batch_size,
+            ms,
+        })
+    }
+
     /// The cost for a run of `model` at `batch`, if this one was measured on them.
     pub fn for_run(&self, model: ModelConfig, batch: usize) -> Option<f64> {
         (self.model == model && self.batch == batch).then_some(self.ms)

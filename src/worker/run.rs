@@ -99,11 +99,7 @@ impl Run {
 
     /// What a digit of this run's steps has recently cost, once measured.
     pub(super) fn digit_cost(&self) -> Option<DigitCost> {
-        (self.ms_per_digit > 0.0).then(|| DigitCost {
-            model: self.trainer.model().config(),
-            batch: self.trainer.config().batch_size,
-            ms: self.ms_per_digit,
-        })
+        DigitCost::measured(&self.trainer, self.ms_per_digit)
     }
 
     pub(super) fn state(&self) -> RunState {

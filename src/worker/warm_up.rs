@@ -82,11 +82,7 @@ impl WarmUp {
     /// What a digit of the default model's steps cost here, once a step was timed: a run of
     /// that model then starts with pieces of the right size (see [`DigitCost`]).
     pub(super) fn digit_cost(&self) -> Option<DigitCost> {
-        (self.ms_per_digit > 0.0).then(|| DigitCost {
-            model: self.trainer.model().config(),
-            batch: self.trainer.config().batch_size,
-            ms: self.ms_per_digit,
-        })
+        DigitCost::measured(&self.trainer, self.ms_per_digit)
     }
 
     /// Scores the few test digits kept, as an epoch's end does.
