@@ -40,7 +40,11 @@ self.addEventListener("fetch", (event) => {
       // `?fresh=` a page adds to reach past a stale HTTP cache names the same file of this build.
       const key = request.mode === "navigate" ? new URL("./", self.registration.scope).href : request;
       const kept = await cache.match(key, { ignoreSearch: true });
-      return kept ?? fetch(request);
+      if (!kept) return fetch(request);
+      // A worker's location is the URL of the response its script came in: the kept file's
+      // would drop the query (`worker_loader.js?role=helper` would start as a training worker).
+      // A response made here has none, so the worker keeps the address it was started at.
+      return request.destination === "worker" && url.search ? new Response(kept.body, kept) : kept;
     })(),
   );
 });

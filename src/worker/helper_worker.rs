@@ -105,7 +105,13 @@ impl HelperWorker {
         // The helper's only message: that it listens.
         let on_message = {
             let mailbox = mailbox.clone();
-            Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| mailbox.listening())
+            Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+                // Only that: a worker started in another role (its address's query lost on the
+                // way) says other things, and is no helper.
+                if e.data().as_bool() == Some(true) {
+                    mailbox.listening();
+                }
+            })
         };
         mailbox
             .worker

@@ -81,6 +81,11 @@ test("a second visit opens, explores and trains with the network cut", async () 
   await startTraining(page, { epochs: 1 });
   await page.waitForFunction(() => /step ([3-9]|\d{2,})/.test(document.querySelector(".progress-text").textContent), null, { timeout: 60_000 });
   assert.ok((await progress(page)).step >= 3);
+  // The helper came from the copy with its role: a worker's location is the URL of the response
+  // its script came in (www/sw.js), and a helper whose query was lost on the way started as a
+  // second training worker, which trained nothing and left the trainer alone.
+  const roles = page.workers().map((w) => new URL(w.url()).searchParams.get("role") ?? "training").sort();
+  assert.deepEqual(roles, ["helper", "training"]);
   assert.equal(app.server.requests.length, asked, "nothing reached the server");
   assert.deepEqual(errors, []);
   await context.close();
