@@ -132,6 +132,14 @@ pub trait StepHelper {
     fn finish_update(&mut self) -> Result<Vec<Vec<f32>>> {
         candle_core::bail!("this helper updates no parameters")
     }
+
+    /// Puts the parameters of its last update back to their values before it, when it updated
+    /// them in place (a helper sharing the trainer's parameters, which keeps those values). A
+    /// helper that gave its new values back ([`StepHelper::finish_update`]) has nothing to
+    /// undo: the trainer kept the old ones as it took them. An error lets the helper go.
+    fn undo_update(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// `share` with `own`'s gradients (same order) added to its own, when there are both.
@@ -171,7 +179,7 @@ pub fn share_gradient(
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use thread::ThreadHelper;
+pub use thread::{native_spawner, Spawner, ThreadHelper};
 
 #[cfg(not(target_arch = "wasm32"))]
 mod thread;

@@ -1,9 +1,15 @@
-//! [`ThreadHelper`]: a [`StepHelper`] on a native thread, for the tests that pin that a run
-//! with a helper follows the loss curve of one trained alone (the worker's helper is a second
-//! Web Worker, `worker/helper_link.rs`).
+//! [`ThreadHelper`]: a [`StepHelper`] on another thread of this program, with its own copy of
+//! the model or ([`ThreadHelper::sharing`]) with the trainer's very parameters.
+//!
+//! Natively it runs on a `std` thread, for the tests that pin that a run with a helper follows
+//! the loss curve of one trained alone. The worker's helper is a second Web Worker with copies
+//! (`worker/helper_link.rs`); a build of the worker with wasm threads, whose helper is this one
+//! sharing the trainer's parameters, is on branch `threads` (README, "One shared memory").
 
-use std::sync::mpsc::{channel, Receiver, Sender};
-use std::thread::JoinHandle;
+use std::cell::RefCell;
+use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
+use std::thread::Thread;
+use std::time::Duration;
 
 use candle_core::{Result, Tensor, Var};
 
@@ -15,10 +21,14 @@ use crate::ml::model::{Model, ModelConfig};
 use crate::ml::optim::Adam;
 
 enum Job {
+    /// Puts the parameters of the last update back (a helper sharing them).
+    Undo,
     /// A share's gradient (`gradient` holds β and its weight) or a chunk's scores.
     Share {
         /// New parameter values (copies: the trainer updates its own in place), when changed.
         params: Option<Vec<Tensor>>,
+        /// The parameters' version, when they are shared rather than sent.
+        shared_version: Option<Version>,
         x: Tensor,
         noise: Option<Tensor>,
         gradient: Option<(f64, f64)>,
@@ -37,16 +47,30 @@ enum Done {
     Share(ShareResult),
     Scores(ChunkScores),
     Updated(Vec<Vec<f32>>),
+    Undone,
 }
 
-/// A helper on a native thread with its own copy of the model, which takes over the update
-/// of the parameters from [`update_split`] on.
+thread_local! {
+    /// On a helper thread, where its results go and who waits for them, so that a crash can
+    /// say so (a wasm thread's panic aborts without unwinding: the channel would never close,
+    /// and the trainer would wait for ever).
+    static RESULTS: RefCell<Option<(Sender<Result<Done>>, Thread)>> = const { RefCell::new(None) };
+}
+
+/// A helper on another thread, which takes over the update of the parameters from
+/// [`update_split`] on.
 pub struct ThreadHelper {
     jobs: Option<Sender<Job>>,
     results: Receiver<Result<Done>>,
+    /// The helper's thread, to wake for a job, once it has said which it is.
+    helper: Option<Thread>,
+    started: Receiver<Thread>,
     sent_version: Option<Version>,
-    thread: Option<JoinHandle<()>>,
+    /// Waits for the thread's end (natively; a Web Worker's closure just returns).
+    join: Option<Box<dyn FnOnce()>>,
     update_from: usize,
+    /// Whether the helper's model shares the trainer's parameters.
+    shared: bool,
 }
 
 /// The helper thread's side: its model, and the optimiser state of its parameters.
@@ -59,6 +83,9 @@ struct Side {
     /// The gradients of the parameters from `update_from` on, kept for an update.
     kept: Option<Vec<Tensor>>,
     adam: Adam,
+    /// Whether `params` are the trainer's own: an update is then done in place, and its
+    /// values before are kept here (in `adam`) for an undo.
+    shared: bool,
 }
 
 impl Side {
@@ -66,6 +93,7 @@ impl Side {
         match job {
             Job::Share {
                 params,
+                shared_version,
                 x,
                 noise,
                 gradient,
@@ -76,6 +104,9 @@ impl Side {
                     for (var, value) in self.params.iter().zip(values) {
                         var.set(value)?;
                     }
+                }
+                if let Some(v) = shared_version {
+                    self.version = v;
                 }
                 let _held = held::hold(self.version);
                 let Some((beta, share)) = gradient else {
@@ -110,26 +141,132 @@ impl Side {
                 self.adam
                     .update(scale, all, |i, _| sums.get(i - from).cloned())?;
                 self.version = Version::fresh();
+                if self.shared {
+                    return Ok(Done::Updated(Vec::new()));
+                }
                 let values = self.params[from..].iter();
                 let values = values.map(|v| v.as_tensor().flatten_all()?.to_vec1());
                 Ok(Done::Updated(values.collect::<Result<_>>()?))
+            }
+            Job::Undo => {
+                self.adam.restore(self.update_from..self.params.len())?;
+                self.version = Version::fresh();
+                Ok(Done::Undone)
             }
         }
     }
 }
 
+/// Looks for a message this many times before it naps: a share or an update often comes back
+/// within a few tens of microseconds of the wait's start.
+const SPINS: u32 = 1_000;
+/// The longest nap between two looks. A side that sends wakes the other (`Thread::unpark`), so
+/// this matters only when a wake-up is lost...
+const NAP: Duration = Duration::from_millis(1);
+/// ... and, after this many naps without a message (a paused run, say), this.
+const IDLE_NAPS: u32 = 50;
+const IDLE_NAP: Duration = Duration::from_millis(10);
+
+/// The next message from `rx`, or `None` once its sender is gone.
+///
+/// Both sides wait so: a few looks, then naps that the sender cuts short, never a blocking
+/// `recv`. In the worker's threaded build a trainer blocked in `recv` for its helper's result
+/// stayed blocked now and then: at a run's first step, about one page load in 30 with the
+/// machine busy, both threads asleep and the debugger unable to pause either. A wake-up was
+/// lost somewhere we did not find (`std`'s channel and thread parking on wasm, or the engine's
+/// atomic waits); a nap that ends by itself cannot lose one for long.
+fn next<T>(rx: &Receiver<T>) -> Option<T> {
+    let (mut tries, mut naps) = (0u32, 0u32);
+    loop {
+        match rx.try_recv() {
+            Ok(message) => return Some(message),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) if tries < SPINS => {
+                tries += 1;
+                std::hint::spin_loop();
+            }
+            Err(TryRecvError::Empty) => {
+                naps = naps.saturating_add(1);
+                std::thread::park_timeout(if naps < IDLE_NAPS { NAP } else { IDLE_NAP });
+            }
+        }
+    }
+}
+
+/// Runs a closure on another thread; returns how to wait for its end, if one can.
+pub type Spawner = Box<dyn FnOnce(Box<dyn FnOnce() + Send>) -> Option<Box<dyn FnOnce()>>>;
+
+/// Starts a native thread.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn native_spawner() -> Spawner {
+    Box::new(|work| {
+        let thread = std::thread::spawn(work);
+        Some(Box::new(move || {
+            let _ = thread.join();
+        }))
+    })
+}
+
 impl ThreadHelper {
+    /// A helper with its own copy of the model, on a new native thread.
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn new(config: ModelConfig) -> Result<Self> {
-        let sizes: Vec<usize> = Model::zeroed(config)?
-            .parameters_by_name()
-            .iter()
-            .map(|v| v.elem_count())
-            .collect();
+        Self::with_spawner(config, native_spawner())
+    }
+
+    /// On a helper thread that is crashing: tells its trainer, whose next wait for a result
+    /// then fails (and lets the helper go) instead of lasting for ever. Does nothing on another
+    /// thread.
+    pub fn report_crash(message: &str) {
+        RESULTS.with(|results| {
+            if let Some((results, trainer)) = results.borrow().as_ref() {
+                let message = format!("the helper thread crashed: {message}");
+                let _ = results.send(Err(candle_core::Error::Msg(message)));
+                trainer.unpark();
+            }
+        });
+    }
+
+    /// A helper whose loop `spawn` runs on another thread (one sharing this memory).
+    pub fn with_spawner(config: ModelConfig, spawn: Spawner) -> Result<Self> {
+        Self::spawned(config, None, spawn)
+    }
+
+    /// A helper whose model is built over `model`'s very parameters (the same storage: nothing
+    /// is copied either way), on a thread `spawn` starts in this memory.
+    pub fn sharing(model: &Model, spawn: Spawner) -> Result<Self> {
+        Self::spawned(model.config(), Some(model.sharing()?), spawn)
+    }
+
+    fn spawned(config: ModelConfig, shared: Option<Model>, spawn: Spawner) -> Result<Self> {
+        let is_shared = shared.is_some();
+        let sizes: Vec<usize> = match &shared {
+            Some(model) => model.parameters_by_name(),
+            None => Model::zeroed(config)?.parameters_by_name(),
+        }
+        .iter()
+        .map(|v| v.elem_count())
+        .collect();
         let update_from = update_split(&sizes);
         let (jobs, job_rx) = channel::<Job>();
         let (result_tx, results) = channel();
-        let thread = std::thread::spawn(move || {
-            let side = Model::zeroed(config).and_then(|model| {
+        let (started_tx, started) = channel();
+        let trainer = std::thread::current();
+        let join = spawn(Box::new(move || {
+            let _ = started_tx.send(std::thread::current());
+            RESULTS.with(|results| {
+                *results.borrow_mut() = Some((result_tx.clone(), trainer.clone()));
+            });
+            let answer = |result| {
+                let sent = result_tx.send(result).is_ok();
+                trainer.unpark();
+                sent
+            };
+            let model = match shared {
+                Some(model) => Ok(model),
+                None => Model::zeroed(config),
+            };
+            let side = model.and_then(|model| {
                 let params = model.parameters_by_name();
                 // The learning rate comes with each update, in its scale.
                 let adam = Adam::new(params.clone(), 0.0)?;
@@ -140,27 +277,32 @@ impl ThreadHelper {
                     update_from,
                     kept: None,
                     adam,
+                    shared: is_shared,
                 })
             });
             let mut side = match side {
                 Ok(side) => side,
                 Err(e) => {
-                    let _ = result_tx.send(Err(e));
+                    answer(Err(e));
                     return;
                 }
             };
-            for job in job_rx {
-                if result_tx.send(side.work(job)).is_err() {
-                    return;
+            while let Some(job) = next(&job_rx) {
+                if !answer(side.work(job)) {
+                    break;
                 }
             }
-        });
+            RESULTS.with(|results| results.borrow_mut().take());
+        }));
         Ok(Self {
             jobs: Some(jobs),
             results,
+            helper: None,
+            started,
             sent_version: None,
-            thread: Some(thread),
+            join,
             update_from,
+            shared: is_shared,
         })
     }
 }
@@ -175,7 +317,7 @@ impl ThreadHelper {
         gradient: Option<(f64, f64)>,
         keeps: bool,
     ) -> Result<bool> {
-        let params = if self.sent_version == Some(version) {
+        let params = if self.shared || self.sent_version == Some(version) {
             None
         } else {
             let copies = params.iter().map(|v| v.as_tensor().copy());
@@ -184,6 +326,7 @@ impl ThreadHelper {
         self.sent_version = Some(version);
         let job = Job::Share {
             params,
+            shared_version: self.shared.then_some(version),
             x: x.clone(),
             noise: noise.cloned(),
             gradient,
@@ -201,13 +344,22 @@ impl ThreadHelper {
         if !sent {
             candle_core::bail!("the helper thread has stopped");
         }
+        self.wake_helper();
         Ok(())
     }
 
+    fn wake_helper(&mut self) {
+        if self.helper.is_none() {
+            self.helper = self.started.try_recv().ok();
+        }
+        if let Some(helper) = &self.helper {
+            helper.unpark();
+        }
+    }
+
     fn receive(&mut self) -> Result<Done> {
-        self.results
-            .recv()
-            .map_err(|_| candle_core::Error::Msg("the helper thread has stopped".into()))?
+        next(&self.results)
+            .ok_or_else(|| candle_core::Error::Msg("the helper thread has stopped".into()))?
     }
 }
 
@@ -255,13 +407,25 @@ impl StepHelper for ThreadHelper {
             _ => candle_core::bail!("the helper did not update"),
         }
     }
+
+    fn undo_update(&mut self) -> Result<()> {
+        if !self.shared {
+            return Ok(()); // its values came back, and the trainer kept those before
+        }
+        self.send(Job::Undo)?;
+        match self.receive()? {
+            Done::Undone => Ok(()),
+            _ => candle_core::bail!("the helper did not undo its update"),
+        }
+    }
 }
 
 impl Drop for ThreadHelper {
     fn drop(&mut self) {
         self.jobs = None; // ends the thread's loop
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
+        self.wake_helper();
+        if let Some(join) = self.join.take() {
+            join();
         }
     }
 }

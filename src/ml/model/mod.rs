@@ -106,6 +106,13 @@ impl Model {
         Ok(model)
     }
 
+    /// Another network over these very parameters (their storage shared, not copied), for a
+    /// helper thread in the same memory: what either changes in place, the other sees.
+    pub fn sharing(&self) -> Result<Self> {
+        let vb = VarBuilder::from_varmap(&self.vars, DType::F32, &Device::Cpu);
+        Self::built(self.config, self.vars.clone(), vb)
+    }
+
     pub fn config(&self) -> ModelConfig {
         self.config
     }

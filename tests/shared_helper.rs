@@ -1,0 +1,133 @@
+//! A helper thread that shares the trainer's very parameters (`ThreadHelper::sharing`, as the
+//! worker's threaded build runs it: one memory, nothing copied, each side updating its half in
+//! place) trains as a trainer alone does, through a divergence too, and never leaves the
+//! trainer waiting for ever.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod common;
+
+use std::sync::mpsc::channel;
+use std::time::Duration;
+
+use latent_lab::ml::helper::{native_spawner, ThreadHelper};
+use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
+use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
+
+use common::{parameters, small_steps as small};
+
+fn trainer(kind: ModelKind, train: TrainConfig) -> Trainer {
+    let hidden = if kind == ModelKind::ConvVae { 4 } else { 32 };
+    let model = Model::new(ModelConfig::new(kind, 2, hidden), &mut init_rng(train.seed)).unwrap();
+    Trainer::new(model, common::bars(128), train).unwrap()
+}
+
+fn sharing(kind: ModelKind, train: TrainConfig) -> Trainer {
+    let mut t = trainer(kind, train);
+    let helper = ThreadHelper::sharing(t.model(), native_spawner()).unwrap();
+    t.set_helper(Box::new(helper));
+    t
+}
+
+fn largest_difference(a: &Trainer, b: &Trainer) -> f32 {
+    let (pa, pb) = (parameters(a), parameters(b));
+    assert_eq!(pa.len(), pb.len());
+    pa.iter()
+        .zip(&pb)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
+}
+
+fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() <= 1e-3 * a.abs().max(1.0)
+}
+
+#[test]
+fn a_run_helped_by_a_thread_sharing_its_parameters_follows_the_loss_curve_of_one_alone() {
+    for kind in ModelKind::ALL {
+        let (mut alone, mut shared) = (trainer(kind, small()), sharing(kind, small()));
+        // Three epochs of four steps, whole or in pieces of 7 (the helper takes 4 of each).
+        for i in 0..12 {
+            let a = alone.step().unwrap();
+            let b = if i % 2 == 0 {
+                shared.step().unwrap()
+            } else {
+                loop {
+                    if let Some(b) = shared.work(7).unwrap().step {
+                        break b;
+                    }
+                }
+            };
+            assert_eq!((a.step, a.samples), (b.step, b.samples));
+            assert!(
+                close(a.loss.total, b.loss.total) && close(a.loss.kl, b.loss.kl),
+                "{kind:?} step {}: alone {:?}, shared {:?}",
+                a.step,
+                a.loss,
+                b.loss
+            );
+        }
+        let worst = largest_difference(&alone, &shared);
+        assert!(worst < 1e-4, "{kind:?}: parameters differ by up to {worst}");
+    }
+}
+
+#[test]
+fn a_run_helped_by_a_thread_sharing_its_parameters_that_diverges_goes_back_as_one_alone() {
+    let (mut alone, mut shared) = (
+        trainer(ModelKind::MlpVae, small()),
+        sharing(ModelKind::MlpVae, small()),
+    );
+    let wild = TrainConfig {
+        learning_rate: 10.0,
+        ..small()
+    };
+    // A few sane steps first, so that the values to go back to are not the initial ones.
+    let diverge = |t: &mut Trainer| {
+        for _ in 0..3 {
+            t.step().unwrap();
+        }
+        t.set_hyper_parameters(wild).unwrap();
+        loop {
+            match t.step() {
+                Ok(_) => continue,
+                Err(TrainError::Diverged { step, .. }) => return step,
+                Err(e) => panic!("{e}"),
+            }
+        }
+    };
+    let (a, b) = (diverge(&mut alone), diverge(&mut shared));
+    assert_eq!(a, b, "both diverge at the same step");
+    assert!(
+        a >= 4,
+        "diverged at step {a}: too soon to tell an undo from a start"
+    );
+    // The helper updated its half in place: it puts that half back itself.
+    let worst = largest_difference(&alone, &shared);
+    assert!(
+        worst < 1e-3,
+        "both go back to the same parameters (up to {worst})"
+    );
+    shared.set_hyper_parameters(small()).unwrap();
+    assert!(shared.step().unwrap().loss.is_finite());
+}
+
+#[test]
+fn runs_helped_by_a_thread_sharing_their_parameters_never_wait_for_ever() {
+    // Many short runs, each with a new helper thread (as each run in the worker gets one),
+    // dropped at any point of a step: a lost wake-up or a lock held across a wait would hang
+    // one of them. A watchdog turns a hang into a failure.
+    let (done, finished) = channel();
+    std::thread::spawn(move || {
+        for run in 0..60 {
+            let mut t = sharing(ModelKind::MlpVae, small());
+            for _ in 0..(run % 5) {
+                t.work(1 + run % 9).unwrap();
+            }
+        }
+        done.send(()).unwrap();
+    });
+    assert!(
+        finished.recv_timeout(Duration::from_secs(120)).is_ok(),
+        "a run with a sharing helper waited for ever"
+    );
+}
