@@ -183,3 +183,5 @@ pub use thread::{native_spawner, Spawner, ThreadHelper};
 
 #[cfg(not(target_arch = "wasm32"))]
 mod thread;
+#[cfg(not(target_arch = "wasm32"))]
+mod wait;

@@ -7,12 +7,12 @@
 //! sharing the trainer's parameters, is on branch `threads` (README, "One shared memory").
 
 use std::cell::RefCell;
-use std::sync::mpsc::{channel, Receiver, Sender, TryRecvError};
+use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::Thread;
-use std::time::Duration;
 
 use candle_core::{Result, Tensor, Var};
 
+use super::wait::next;
 use super::{share_gradient, update_split, ScoreJob, ShareJob, ShareResult, StepHelper};
 use super::{Moments, Scale, UpdateJob};
 use crate::ml::eval::{score_chunk, ChunkScores};
@@ -152,42 +152,6 @@ impl Side {
                 self.adam.restore(self.update_from..self.params.len())?;
                 self.version = Version::fresh();
                 Ok(Done::Undone)
-            }
-        }
-    }
-}
-
-/// Looks for a message this many times before it naps: a share or an update often comes back
-/// within a few tens of microseconds of the wait's start.
-const SPINS: u32 = 1_000;
-/// The longest nap between two looks. A side that sends wakes the other (`Thread::unpark`), so
-/// this matters only when a wake-up is lost...
-const NAP: Duration = Duration::from_millis(1);
-/// ... and, after this many naps without a message (a paused run, say), this.
-const IDLE_NAPS: u32 = 50;
-const IDLE_NAP: Duration = Duration::from_millis(10);
-
-/// The next message from `rx`, or `None` once its sender is gone.
-///
-/// Both sides wait so: a few looks, then naps that the sender cuts short, never a blocking
-/// `recv`. In the worker's threaded build a trainer blocked in `recv` for its helper's result
-/// stayed blocked now and then: at a run's first step, about one page load in 30 with the
-/// machine busy, both threads asleep and the debugger unable to pause either. A wake-up was
-/// lost somewhere we did not find (`std`'s channel and thread parking on wasm, or the engine's
-/// atomic waits); a nap that ends by itself cannot lose one for long.
-fn next<T>(rx: &Receiver<T>) -> Option<T> {
-    let (mut tries, mut naps) = (0u32, 0u32);
-    loop {
-        match rx.try_recv() {
-            Ok(message) => return Some(message),
-            Err(TryRecvError::Disconnected) => return None,
-            Err(TryRecvError::Empty) if tries < SPINS => {
-                tries += 1;
-                std::hint::spin_loop();
-            }
-            Err(TryRecvError::Empty) => {
-                naps = naps.saturating_add(1);
-                std::thread::park_timeout(if naps < IDLE_NAPS { NAP } else { IDLE_NAP });
             }
         }
     }
