@@ -301,17 +301,7 @@ impl Trainer {
             pending.done = 0;
             pending.grads.clear();
             pending.loss = LossMeans::default();
-            self.optimizer.undo_last_step()?;
-            if self.helper_moments {
-                // The helper did its part of that update: one sharing these parameters
-                // changed them in place and holds their values before.
-                let undone = self.helper.as_mut().map(|helper| helper.undo_update());
-                if let Some(Err(_)) = undone {
-                    self.helper = None;
-                }
-            }
-            self.helper_moments = false;
-            self.params_version = Version::fresh();
+            self.undo_last_update()?;
             return Err(TrainError::Diverged {
                 step: self.steps + 1,
                 loss,

@@ -11,9 +11,26 @@ use std::collections::HashMap;
 use candle_core::{Result, Tensor, TensorId};
 
 use super::Trainer;
+use crate::ml::held::Version;
 use crate::ml::helper::UpdateJob;
 
 impl Trainer {
+    /// Puts the parameters back to their values before the last update, and forgets Adam's
+    /// moments (a loss diverged). When the helper did its part of that update, a helper sharing
+    /// these parameters changed that part in place and holds its values from before.
+    pub(super) fn undo_last_update(&mut self) -> Result<()> {
+        self.optimizer.undo_last_step()?;
+        if self.helper_moments {
+            let undone = self.helper.as_mut().map(|helper| helper.undo_update());
+            if let Some(Err(_)) = undone {
+                self.helper = None;
+            }
+        }
+        self.helper_moments = false;
+        self.params_version = Version::fresh();
+        Ok(())
+    }
+
     /// Applies the step's update from the gradients `grads` (by variable id). With `split`,
     /// `(from, own)`: the helper updates the parameters from `from` on, adding `own` (this
     /// side's gradients of them) to those it kept. `Ok(false)` when the helper failed during its
