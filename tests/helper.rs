@@ -27,20 +27,7 @@ fn helped(kind: ModelKind, train: TrainConfig) -> Trainer {
     t
 }
 
-use common::{parameters, small_steps as small};
-
-fn largest_difference(a: &Trainer, b: &Trainer) -> f32 {
-    let (pa, pb) = (parameters(a), parameters(b));
-    assert_eq!(pa.len(), pb.len());
-    pa.iter()
-        .zip(&pb)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0f32, f32::max)
-}
-
-fn close(a: f32, b: f32) -> bool {
-    (a - b).abs() <= 1e-3 * a.abs().max(1.0)
-}
+use common::{close, largest_difference, parameters, small_steps as small};
 
 #[test]
 fn a_helped_run_follows_the_loss_curve_of_a_run_trained_alone() {

@@ -13,7 +13,7 @@ use latent_lab::ml::helper::{native_spawner, ThreadHelper};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
 
-use common::{parameters, small_steps as small};
+use common::{close, largest_difference, small_steps as small};
 
 fn trainer(kind: ModelKind, train: TrainConfig) -> Trainer {
     let hidden = if kind == ModelKind::ConvVae { 4 } else { 32 };
@@ -26,19 +26,6 @@ fn sharing(kind: ModelKind, train: TrainConfig) -> Trainer {
     let helper = ThreadHelper::sharing(t.model(), native_spawner()).unwrap();
     t.set_helper(Box::new(helper));
     t
-}
-
-fn largest_difference(a: &Trainer, b: &Trainer) -> f32 {
-    let (pa, pb) = (parameters(a), parameters(b));
-    assert_eq!(pa.len(), pb.len());
-    pa.iter()
-        .zip(&pb)
-        .map(|(x, y)| (x - y).abs())
-        .fold(0f32, f32::max)
-}
-
-fn close(a: f32, b: f32) -> bool {
-    (a - b).abs() <= 1e-3 * a.abs().max(1.0)
 }
 
 #[test]

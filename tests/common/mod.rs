@@ -183,3 +183,18 @@ pub fn last_snapshot(events: &[latent_lab::protocol::Event]) -> Option<Vec<u8>> 
         _ => None,
     })
 }
+
+/// The largest difference between two trainers' parameters.
+pub fn largest_difference(a: &Trainer, b: &Trainer) -> f32 {
+    let (pa, pb) = (parameters(a), parameters(b));
+    assert_eq!(pa.len(), pb.len());
+    pa.iter()
+        .zip(&pb)
+        .map(|(x, y)| (x - y).abs())
+        .fold(0f32, f32::max)
+}
+
+/// Two losses equal up to the rounding of sums done in another order.
+pub fn close(a: f32, b: f32) -> bool {
+    (a - b).abs() <= 1e-3 * a.abs().max(1.0)
+}
