@@ -205,7 +205,13 @@ impl Trainer {
         let beta = self.current_beta();
         let pending = self.pending.as_mut().expect("set above");
         let batch = pending.indices.len();
-        let end = pending.done.saturating_add(max_samples.max(1)).min(batch);
+        let mut end = pending.done.saturating_add(max_samples.max(1)).min(batch);
+        if self.helper.is_some() && batch - end == 1 {
+            // A last piece of one digit cannot be shared, so the update could not be split,
+            // and the half of Adam's moments the helper holds would start afresh: another run
+            // than one alone. The worker's slices, sized by time, left one now and then.
+            end = batch;
+        }
         let chunk = &pending.indices[pending.done..end];
         let digits = chunk.len();
         let noise = if self.model.config().kind.is_variational() {
