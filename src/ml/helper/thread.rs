@@ -4,7 +4,7 @@
 //! Natively it runs on a `std` thread, for the tests that pin that a run with a helper follows
 //! the loss curve of one trained alone. The worker's helper is a second Web Worker with copies
 //! (`worker/helper_link.rs`); a build of the worker with wasm threads, whose helper is this one
-//! sharing the trainer's parameters, is on branch `threads` (README, "One shared memory").
+//! sharing the trainer's parameters, is on branch `threads2` (README, "Its next state").
 
 use std::cell::RefCell;
 use std::sync::mpsc::{channel, Receiver, Sender};

@@ -17,7 +17,7 @@ const IDLE_NAP: Duration = Duration::from_millis(10);
 /// The next message from `rx`, or `None` once its sender is gone.
 ///
 /// Both sides wait so: a few looks, then naps that the sender cuts short, never a blocking
-/// `recv`. In the worker's threaded build (branch `threads`) a trainer blocked in `recv` for its
+/// `recv`. In the worker's threaded build (branch `threads2`) a trainer blocked in `recv` for its
 /// helper's result stayed blocked now and then: at a run's first step, about one page load in
 /// 30 with the machine busy, both threads asleep and the debugger unable to pause either. A
 /// wake-up was lost somewhere we did not find (`std`'s channel and thread parking on wasm, or
