@@ -27,7 +27,7 @@ fn helped(kind: ModelKind, train: TrainConfig) -> Trainer {
     t
 }
 
-use common::{close, largest_difference, parameters, small_steps as small};
+use common::{close, largest_difference, parameters, small_steps as small, step_in_pieces};
 
 #[test]
 fn a_helped_run_follows_the_loss_curve_of_a_run_trained_alone() {
@@ -60,12 +60,8 @@ fn a_helped_step_done_in_pieces_equals_one_done_alone_at_once() {
     let mut pieces = helped(ModelKind::MlpVae, small());
     for _ in 0..3 {
         let a = alone.step().unwrap();
-        let mut b = None;
-        while b.is_none() {
-            // Pieces of 7: the helper takes 4 of each (3 of the last, of 4), this thread 3.
-            b = pieces.work(7).unwrap().step;
-        }
-        let b = b.unwrap();
+        // Pieces of 7: the helper takes 4 of each (3 of the last, of 4), this thread 3.
+        let b = step_in_pieces(&mut pieces, 7);
         assert!(close(a.loss.total, b.loss.total), "{a:?} vs {b:?}");
     }
     let worst = largest_difference(&alone, &pieces);
@@ -87,11 +83,7 @@ fn a_helped_step_whose_pieces_would_leave_one_digit_is_still_split_as_one_alone(
         let b = if i % 2 == 0 {
             pieces.step().unwrap()
         } else {
-            loop {
-                if let Some(b) = pieces.work(31).unwrap().step {
-                    break b;
-                }
-            }
+            step_in_pieces(&mut pieces, 31)
         };
         assert!(
             close(a.loss.total, b.loss.total),

@@ -13,7 +13,7 @@ use latent_lab::ml::helper::{native_spawner, ThreadHelper};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
 
-use common::{close, largest_difference, small_steps as small};
+use common::{close, largest_difference, small_steps as small, step_in_pieces};
 
 fn trainer(kind: ModelKind, train: TrainConfig) -> Trainer {
     let hidden = if kind == ModelKind::ConvVae { 4 } else { 32 };
@@ -38,11 +38,7 @@ fn a_run_helped_by_a_thread_sharing_its_parameters_follows_the_loss_curve_of_one
             let b = if i % 2 == 0 {
                 shared.step().unwrap()
             } else {
-                loop {
-                    if let Some(b) = shared.work(7).unwrap().step {
-                        break b;
-                    }
-                }
+                step_in_pieces(&mut shared, 7)
             };
             assert_eq!((a.step, a.samples), (b.step, b.samples));
             assert!(

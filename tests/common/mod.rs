@@ -9,7 +9,7 @@ use candle_core::{Device, Tensor};
 use latent_lab::ml::data::{ImageSet, IMAGE_PIXELS, IMAGE_SIDE};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::rng::Rng;
-use latent_lab::ml::train::{TrainConfig, Trainer};
+use latent_lab::ml::train::{StepReport, TrainConfig, Trainer};
 
 pub const LATENT: usize = 20;
 pub const HIDDEN: usize = 400;
@@ -159,6 +159,15 @@ pub fn small_steps() -> TrainConfig {
         batch_size: 32,
         learning_rate: 3e-3,
         ..TrainConfig::default()
+    }
+}
+
+/// The next step of `t`, worked through in pieces of at most `piece` digits.
+pub fn step_in_pieces(t: &mut Trainer, piece: usize) -> StepReport {
+    loop {
+        if let Some(report) = t.work(piece).unwrap().step {
+            return report;
+        }
     }
 }
 
