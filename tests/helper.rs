@@ -9,7 +9,7 @@ mod common;
 use candle_core::Result;
 use latent_lab::ml::helper::{ShareJob, ShareResult, StepHelper, ThreadHelper, UpdateJob};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
-use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
+use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
 
 fn config(kind: ModelKind) -> ModelConfig {
     let hidden = if kind == ModelKind::ConvVae { 4 } else { 32 };
@@ -27,7 +27,10 @@ fn helped(kind: ModelKind, train: TrainConfig) -> Trainer {
     t
 }
 
-use common::{close, largest_difference, parameters, small_steps as small, step_in_pieces};
+use common::{
+    close, largest_difference, parameters, small_steps as small, step_in_pieces,
+    step_until_diverged,
+};
 
 #[test]
 fn a_helped_run_follows_the_loss_curve_of_a_run_trained_alone() {
@@ -102,14 +105,10 @@ fn a_helped_run_that_diverges_is_undone_as_one_trained_alone() {
     };
     let mut alone = trainer(ModelKind::MlpVae, wild);
     let mut with_helper = helped(ModelKind::MlpVae, wild);
-    let run = |t: &mut Trainer| loop {
-        match t.step() {
-            Ok(_) => continue,
-            Err(TrainError::Diverged { step, .. }) => return step,
-            Err(e) => panic!("{e}"),
-        }
-    };
-    let (a, b) = (run(&mut alone), run(&mut with_helper));
+    let (a, b) = (
+        step_until_diverged(&mut alone),
+        step_until_diverged(&mut with_helper),
+    );
     assert_eq!(a, b, "both diverge at the same step");
     let worst = largest_difference(&alone, &with_helper);
     assert!(

@@ -11,9 +11,11 @@ use std::time::Duration;
 
 use latent_lab::ml::helper::{native_spawner, ThreadHelper};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
-use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
+use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
 
-use common::{close, largest_difference, small_steps as small, step_in_pieces};
+use common::{
+    close, largest_difference, small_steps as small, step_in_pieces, step_until_diverged,
+};
 
 fn trainer(kind: ModelKind, train: TrainConfig) -> Trainer {
     let hidden = if kind == ModelKind::ConvVae { 4 } else { 32 };
@@ -70,13 +72,7 @@ fn a_run_helped_by_a_thread_sharing_its_parameters_that_diverges_goes_back_as_on
             t.step().unwrap();
         }
         t.set_hyper_parameters(wild).unwrap();
-        loop {
-            match t.step() {
-                Ok(_) => continue,
-                Err(TrainError::Diverged { step, .. }) => return step,
-                Err(e) => panic!("{e}"),
-            }
-        }
+        step_until_diverged(t)
     };
     let (a, b) = (diverge(&mut alone), diverge(&mut shared));
     assert_eq!(a, b, "both diverge at the same step");

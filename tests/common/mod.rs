@@ -9,7 +9,7 @@ use candle_core::{Device, Tensor};
 use latent_lab::ml::data::{ImageSet, IMAGE_PIXELS, IMAGE_SIDE};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
 use latent_lab::ml::rng::Rng;
-use latent_lab::ml::train::{StepReport, TrainConfig, Trainer};
+use latent_lab::ml::train::{StepReport, TrainConfig, TrainError, Trainer};
 
 pub const LATENT: usize = 20;
 pub const HIDDEN: usize = 400;
@@ -167,6 +167,17 @@ pub fn step_in_pieces(t: &mut Trainer, piece: usize) -> StepReport {
     loop {
         if let Some(report) = t.work(piece).unwrap().step {
             return report;
+        }
+    }
+}
+
+/// Steps `t` until a loss diverges; the step it diverged at.
+pub fn step_until_diverged(t: &mut Trainer) -> usize {
+    loop {
+        match t.step() {
+            Ok(_) => continue,
+            Err(TrainError::Diverged { step, .. }) => return step,
+            Err(e) => panic!("{e}"),
         }
     }
 }
