@@ -6,7 +6,10 @@
 
 mod common;
 
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::mpsc::channel;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use latent_lab::ml::helper::{native_spawner, ThreadHelper};
@@ -108,5 +111,62 @@ fn runs_helped_by_a_thread_sharing_their_parameters_never_wait_for_ever() {
     assert!(
         finished.recv_timeout(Duration::from_secs(120)).is_ok(),
         "a run with a sharing helper waited for ever"
+    );
+}
+
+/// A helper's loop, as a `Spawner` is handed it.
+type HelperLoop = Box<dyn FnOnce() + Send>;
+
+#[test]
+fn a_helper_thread_that_never_takes_its_work_is_given_up_and_the_run_goes_on_as_one_alone() {
+    // A helper whose loop does not run (in the browser: a helper worker that never got to
+    // it). The trainer gives its first job up after a few seconds, says so once, and trains
+    // on alone; the loop, run late, ends (that it does not take the job given up is
+    // `wait.rs`'s unit test).
+    // A watchdog turns a trainer that waits for ever into a failure.
+    let (done, finished) = channel();
+    std::thread::spawn(move || {
+        let mut alone = trainer(ModelKind::MlpVae, small());
+        let mut t = trainer(ModelKind::MlpVae, small());
+        let late: Arc<Mutex<Option<HelperLoop>>> = Arc::default();
+        let kept = late.clone();
+        let never_run = Box::new(move |work| {
+            *kept.lock().unwrap() = Some(work);
+            None
+        });
+        let lost = Rc::new(RefCell::new(Vec::new()));
+        let told = lost.clone();
+        let helper = ThreadHelper::sharing(t.model(), never_run)
+            .unwrap()
+            .when_lost(Box::new(move |why| told.borrow_mut().push(why.to_string())));
+        t.set_helper(Box::new(helper));
+        for _ in 0..3 {
+            let (a, b) = (alone.step().unwrap(), t.step().unwrap());
+            assert!(close(a.loss.total, b.loss.total), "{a:?} vs {b:?}");
+        }
+        let lost = lost.borrow();
+        assert_eq!(
+            lost.len(),
+            1,
+            "the trainer said once that it let the helper go"
+        );
+        let why = &lost[0];
+        assert!(
+            why.contains("loop had not started") && why.contains("had not taken job 0"),
+            "the trainer says what it knows of where the helper was: {why}"
+        );
+        let work = late
+            .lock()
+            .unwrap()
+            .take()
+            .expect("the loop was handed over");
+        std::thread::spawn(work).join().unwrap();
+        let worst = largest_difference(&alone, &t);
+        assert!(worst < 1e-4, "parameters differ by up to {worst}");
+        done.send(()).unwrap();
+    });
+    assert!(
+        finished.recv_timeout(Duration::from_secs(60)).is_ok(),
+        "the trainer waited for ever for a helper whose loop never ran (or the test failed)"
     );
 }

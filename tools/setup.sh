@@ -41,6 +41,8 @@ install_tool() {
   step "installing $bin $version with cargo (compiles from source, a few minutes)"
   cargo install "$@"
 }
+# The pinned nightly the worker's threaded build needs (tools/build-threads).
+tools/build-threads --install
 install_tool trunk 0.21.14 --locked trunk@0.21.14
 # without --locked: wasm-bindgen-cli's own lock file names a crate version crates.io no longer has
 install_tool wasm-bindgen "$bindgen_version" "wasm-bindgen-cli@$bindgen_version"

@@ -1,22 +1,66 @@
 // Starts the training worker: trunk builds it as `worker.js` (wasm-bindgen's no-modules glue)
-// and `worker_bg.wasm`. The page starts this loader as `worker_loader.js`, or, when the worker it
-// got first spoke another protocol version (an old copy kept by a cache), as
-// `worker_loader.js?fresh=<token>`: the token is passed on to the glue and the wasm so that none
-// of the three can come from that cache (src/ui/training/supervisor.rs); every later worker,
+// and `worker_bg.wasm`, and its post-build hook adds the threaded build, `worker_mt.js` and
+// `worker_mt_bg.wasm` (tools/build-threads). The page starts this loader as `worker_loader.js`,
+// or, when the worker it got first spoke another protocol version (an old copy kept by a cache),
+// as `worker_loader.js?fresh=<token>`: the token is passed on to the glue and the wasm so that
+// none of them can come from that cache (src/ui/training/supervisor.rs); every later worker,
 // the import worker (`?role=import&fresh=<token>`) included, is loaded with the same token.
+//
+// A training worker takes the threaded build where its memory can be shared with a helper
+// thread: a cross-origin isolated page, `SharedArrayBuffer`, two cores, and room for a shared
+// memory of the build's maximum size. Elsewhere it takes the plain build (which trains on one
+// thread, or on two with copies through a buffer: src/worker/helper_link.rs). An import worker
+// always takes the plain one.
 //
 // A helper (`?role=helper`, `HELPER_ROLE` in src/protocol/mod.rs) is started by a training
 // worker, which sends it its own compiled module first (src/worker/helper_worker.rs): the
-// helper neither downloads nor compiles the 4 MB of wasm a second time.
+// helper neither downloads nor compiles the 4 MB of wasm a second time. The threaded build
+// sends its memory with it, and the helper becomes a thread of the trainer's memory.
 const params = new URL(self.location.href).searchParams;
 const fresh = params.get("fresh");
 const bust = fresh ? `?fresh=${encodeURIComponent(fresh)}` : "";
-importScripts(`./worker.js${bust}`);
-if (params.get("role") === "helper") {
+const role = params.get("role");
+/** Loads one build's glue: they cannot both be loaded (each declares `wasm_bindgen`). */
+const glue = (threaded) => importScripts(`./${threaded ? "worker_mt" : "worker"}.js${bust}`);
+
+/** Whether this worker can run the threaded build (its memory's maximum: 1 GiB, 16,384 pages). */
+function canShareMemory() {
+  if (self.crossOriginIsolated !== true || typeof SharedArrayBuffer !== "function") return false;
+  if ((self.navigator?.hardwareConcurrency ?? 1) < 2) return false;
+  try {
+    new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });
+    return true;
+  } catch {
+    return false; // no address space for it (a 32-bit phone, say)
+  }
+}
+
+if (role === "helper") {
   self.onmessage = (event) => {
     self.onmessage = null;
-    wasm_bindgen({ module_or_path: event.data });
+    const data = event.data;
+    if (data instanceof WebAssembly.Module) {
+      glue(false);
+      wasm_bindgen({ module_or_path: data });
+    } else {
+      // An instance on the trainer's own memory runs no `main` (wasm-bindgen runs it on the
+      // first thread only), so its entry is called here.
+      glue(true);
+      wasm_bindgen({ module_or_path: data.module, memory: data.memory })
+        .then(() => wasm_bindgen.latent_lab_helper_start());
+    }
   };
 } else {
-  wasm_bindgen({ module_or_path: `./worker_bg.wasm${bust}` });
+  let threaded = role !== "import" && canShareMemory();
+  if (threaded) {
+    try {
+      glue(true);
+    } catch (e) {
+      console.warn("the threaded worker could not be loaded; training without shared memory", e);
+      threaded = false;
+    }
+  }
+  if (!threaded) glue(false);
+  const wasm = `./${threaded ? "worker_mt" : "worker"}_bg.wasm${bust}`;
+  wasm_bindgen({ module_or_path: wasm });
 }

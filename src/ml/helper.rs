@@ -178,10 +178,16 @@ pub fn share_gradient(
     })
 }
 
-#[cfg(not(target_arch = "wasm32"))]
-pub use thread::{native_spawner, Spawner, ThreadHelper};
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
+pub use thread::{Spawner, ThreadHelper};
 
 #[cfg(not(target_arch = "wasm32"))]
+pub use thread::native_spawner;
+
+// Natively for the tests; in wasm, only in the worker's threaded build (`tools/build-threads`).
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
+mod side;
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
 mod thread;
-#[cfg(not(target_arch = "wasm32"))]
+#[cfg(any(not(target_arch = "wasm32"), target_feature = "atomics"))]
 mod wait;

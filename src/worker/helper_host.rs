@@ -28,6 +28,7 @@ thread_local! {
 }
 
 /// Entry point of a helper worker.
+#[cfg(not(target_feature = "atomics"))]
 pub(super) fn start() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("the helper worker crashed: {info}").into());

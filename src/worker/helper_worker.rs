@@ -1,7 +1,10 @@
 //! Starting the helper worker (the worker binary as `role=helper`) when the page may share
-//! memory between threads, and the way to it. Sharing memory needs the page to be cross-origin
-//! isolated (served with COOP/COEP headers, as `tools/serve` and the test server do) and a
-//! second core; without either, training runs on one thread and [`Event::Threads`] says why.
+//! memory between threads, and the way to it: in the threaded build, a thread of this very
+//! memory that runs each run's `ThreadHelper` loop (`thread_host.rs`); in the plain build, a
+//! second instance with copies of the model (`helper_link.rs`, `helper_host.rs`). Sharing
+//! memory needs the page to be cross-origin isolated (served with COOP/COEP headers, as
+//! `tools/serve` and the test server do) and a second core; without either, training runs on
+//! one thread and [`Event::Threads`] says why.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -11,12 +14,19 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
+#[cfg(not(target_feature = "atomics"))]
 use super::helper_link::{SharedHelper, PORTIONS};
 use super::host::post_threads;
+#[cfg(not(target_feature = "atomics"))]
 use super::shared_step::Sizes;
+#[cfg(target_feature = "atomics")]
+use super::thread_host;
 use super::words::OneThread;
+#[cfg(not(target_feature = "atomics"))]
 use crate::ml::eval::EVAL_CHUNK;
 use crate::ml::helper::StepHelper;
+#[cfg(target_feature = "atomics")]
+use crate::ml::helper::{Spawner, ThreadHelper};
 use crate::ml::model::Model;
 use crate::protocol::HELPER_ROLE;
 
@@ -31,6 +41,8 @@ pub(super) struct HelperWorker {
 pub(super) struct Mailbox {
     worker: Worker,
     listening: Cell<bool>,
+    /// The helper failed to load, or crashed.
+    stopped: Cell<bool>,
     waiting: RefCell<Option<JsValue>>,
 }
 
@@ -86,22 +98,39 @@ impl HelperWorker {
         let url = format!("{own}{glue}role={HELPER_ROLE}");
         let worker = Worker::new(&url).map_err(|e| OneThread::CannotStart(format!("{e:?}")))?;
         // This worker's own compiled module, which the helper's loader instantiates: the
-        // helper neither downloads nor compiles the wasm again (`www/worker_loader.js`).
-        if let Err(e) = worker.post_message(&wasm_bindgen::module()) {
+        // helper neither downloads nor compiles the wasm again (`www/worker_loader.js`). The
+        // threaded build's helper instantiates it on this very memory.
+        #[cfg(target_feature = "atomics")]
+        let first = {
+            let both = js_sys::Object::new();
+            let _ = Reflect::set(&both, &"module".into(), &wasm_bindgen::module());
+            let _ = Reflect::set(&both, &"memory".into(), &wasm_bindgen::memory());
+            JsValue::from(both)
+        };
+        #[cfg(not(target_feature = "atomics"))]
+        let first = wasm_bindgen::module();
+        if let Err(e) = worker.post_message(&first) {
             worker.terminate();
             return Err(OneThread::CannotStart(format!("{e:?}")));
         }
-        // A helper that fails to load (or crashes) leaves training on one thread; say so once.
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new(|e: ErrorEvent| {
-            post_threads(1, Some(OneThread::Stopped(e.message())));
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
         let mailbox = Rc::new(Mailbox {
             worker,
             listening: Cell::new(false),
+            stopped: Cell::new(false),
             waiting: RefCell::new(None),
         });
+        // A helper that fails to load (or crashes) leaves training on one thread; say so once.
+        let on_error = {
+            let mailbox = mailbox.clone();
+            Closure::<dyn FnMut(ErrorEvent)>::new(move |e: ErrorEvent| {
+                mailbox.stopped.set(true);
+                post_threads(1, Some(OneThread::Stopped(e.message())));
+            })
+        };
+        mailbox
+            .worker
+            .set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
         // The helper's only message: that it listens.
         let on_message = {
             let mailbox = mailbox.clone();
@@ -120,8 +149,38 @@ impl HelperWorker {
         Ok(Self { mailbox })
     }
 
+    /// A helper thread for a run of `model`, its loop run by the helper worker on this memory;
+    /// `None` until the helper has said it listens, and after it crashed. The trainer blocks
+    /// while it waits for a helper's share, and a worker that has not started yet may need
+    /// this one's thread to start and to get its messages (Chromium loads a nested worker's
+    /// script through its parent): a run linked before the helper listens could wait for ever.
+    /// That is what an early version did, about one page load in fifteen.
+    #[cfg(target_feature = "atomics")]
+    pub fn link(&self, model: &Model, _batch: usize) -> Option<Box<dyn StepHelper>> {
+        if !self.mailbox.listening.get() || self.mailbox.stopped.get() {
+            return None;
+        }
+        let mailbox = self.mailbox.clone();
+        let spawner: Spawner = Box::new(move |work| {
+            mailbox.send(thread_host::hand_over(work));
+            None
+        });
+        match ThreadHelper::sharing(model, spawner) {
+            // The trainer goes on alone, and the panel says why.
+            Ok(helper) => Some(Box::new(helper.when_lost(Box::new(|why| {
+                web_sys::console::warn_1(&why.into());
+                post_threads(1, Some(OneThread::Silent));
+            })))),
+            Err(e) => {
+                web_sys::console::error_1(&format!("no helper thread for this run: {e}").into());
+                None
+            }
+        }
+    }
+
     /// A helper for a run of `model` at batches of up to `batch` digits.
-    pub fn link(&self, model: &Model, batch: usize) -> Box<dyn StepHelper> {
+    #[cfg(not(target_feature = "atomics"))]
+    pub fn link(&self, model: &Model, batch: usize) -> Option<Box<dyn StepHelper>> {
         let config = model.config();
         let sizes = Sizes {
             params: model.parameter_count() as u32,
@@ -130,6 +189,10 @@ impl HelperWorker {
             // A piece's part, or a chunk of an evaluation, whichever is larger.
             capacity: ((batch as f64 * PORTIONS.1).ceil() as usize).max(EVAL_CHUNK) as u32,
         };
-        Box::new(SharedHelper::new(self.mailbox.clone(), model, sizes))
+        Some(Box::new(SharedHelper::new(
+            self.mailbox.clone(),
+            model,
+            sizes,
+        )))
     }
 }

@@ -13,7 +13,9 @@ use super::helper_worker::HelperWorker;
 use super::runner::Runner;
 use super::words::{DigitsProblem, OneThread};
 use crate::ml::data::ImageSet;
-use crate::protocol::{Command, Event, HELPER_ROLE, IMPORT_ROLE, PROTOCOL_VERSION};
+#[cfg(not(target_feature = "atomics"))]
+use crate::protocol::HELPER_ROLE;
+use crate::protocol::{Command, Event, IMPORT_ROLE, PROTOCOL_VERSION};
 use crate::ui_logic::said::Said;
 
 /// Longest stretch of training between two looks at the page's messages. Commands are answered
@@ -147,6 +149,14 @@ fn started_as(role: &str) -> bool {
         .is_some_and(|search| search.contains(&format!("role={role}")))
 }
 
+/// Entry point of the threaded build's helper worker, which its loader calls: an instance on
+/// the trainer's memory runs no `main` (wasm-bindgen runs it on the first thread only).
+#[cfg(target_feature = "atomics")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn latent_lab_helper_start() {
+    super::thread_host::start();
+}
+
 /// Entry point of the worker binary: a training worker, or an import or helper worker when
 /// started so.
 pub fn start() {
@@ -154,6 +164,8 @@ pub fn start() {
         super::import_host::start();
         return;
     }
+    // The threaded build's helper starts at `latent_lab_helper_start` instead.
+    #[cfg(not(target_feature = "atomics"))]
     if started_as(HELPER_ROLE) {
         super::helper_host::start();
         return;

@@ -18,9 +18,11 @@ pub mod runner;
 mod warm_up;
 pub mod words;
 
-#[cfg(target_arch = "wasm32")]
+// The helper worker: in the plain build, a second instance that gets copies through a
+// `SharedArrayBuffer`; in the threaded build (`tools/build-threads`), a thread of this memory.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod helper_host;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod helper_link;
 #[cfg(target_arch = "wasm32")]
 mod helper_worker;
@@ -30,8 +32,10 @@ mod host;
 mod import_host;
 #[cfg(target_arch = "wasm32")]
 pub mod picture;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
 mod shared_step;
+#[cfg(all(target_arch = "wasm32", target_feature = "atomics"))]
+mod thread_host;
 #[cfg(target_arch = "wasm32")]
 mod unzip;
 #[cfg(target_arch = "wasm32")]

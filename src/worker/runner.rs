@@ -25,8 +25,9 @@ use crate::ui_logic::words::config_words;
 /// The name of the built-in data, as [`Event::DataReady`] gives it.
 pub const BUILT_IN_DATA: &str = "MNIST digits";
 
-/// Makes a helper for a run of this model at batches of up to this many digits.
-pub type HelperLink = Box<dyn Fn(&Model, usize) -> Box<dyn StepHelper>>;
+/// Makes a helper for a run of this model at batches of up to this many digits, or `None` while
+/// there is none to be had (the threaded build's helper has not started yet).
+pub type HelperLink = Box<dyn Fn(&Model, usize) -> Option<Box<dyn StepHelper>>>;
 
 /// The worker's whole state: the data runs train on (the built-in digits, once loaded, or a
 /// dataset the page sent), at most one run, and a second thread to help it when there is one.
@@ -301,8 +302,12 @@ impl Runner {
             Ok(t) => t,
             Err(e) => return fail(e.said()),
         };
-        if let Some(link) = &self.helper {
-            trainer.set_helper(link(trainer.model(), train.batch_size));
+        if let Some(helper) = self
+            .helper
+            .as_ref()
+            .and_then(|link| link(trainer.model(), train.batch_size))
+        {
+            trainer.set_helper(helper);
         }
         if let Some(at) = resume {
             if !has_initial {

@@ -48,8 +48,8 @@ impl WarmUp {
         }
         let model = Model::new(config, &mut init_rng(train.seed)).ok()?;
         let mut trainer = Trainer::new(model, first(&data.train, WARM_UP_IMAGES), train).ok()?;
-        if let Some(link) = helper {
-            trainer.set_helper(link(trainer.model(), train.batch_size));
+        if let Some(helper) = helper.and_then(|link| link(trainer.model(), train.batch_size)) {
+            trainer.set_helper(helper);
         }
         Some(Self {
             trainer,

@@ -9,6 +9,8 @@
 //
 // Usage: trunk build --release && node www/bench/start.mjs [runs]
 //        START_DIST=/path/to/other/dist/ node www/bench/start.mjs …   (another build)
+//        START_WORKER=plain node www/bench/start.mjs …   (the worker's plain build, its helper
+//                                                          with copies: worker_mt.js withheld)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
@@ -17,6 +19,7 @@ import { launch } from "../e2e/browser.mjs";
 const runs = Number(process.argv[2] ?? 3);
 const dist = process.env.START_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 const server = await serve(dist);
+if (process.env.START_WORKER === "plain") server.overrides["/worker_mt.js"] = { status: 404 };
 const browser = await launch();
 const LOOK_MS = 2000;
 let progress = "";

@@ -7,7 +7,8 @@
 //
 // Usage: trunk build --release && node www/bench/train.mjs [seconds per model] [--only conv|mlp]
 //        TRAIN_DIST=/path/to/other/dist/ node www/bench/train.mjs …   (another build)
-//        TRAIN_ONE_THREAD=1 (no helper), TRAIN_BATCH=64 (another batch size)
+//        TRAIN_ONE_THREAD=1 (no helper), TRAIN_BATCH=64 (another batch size),
+//        TRAIN_WORKER=plain (the worker's plain build, its helper with copies: worker_mt.js withheld)
 
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
@@ -30,6 +31,7 @@ const CONFIGS = [
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
 const server = await serve(dist, { isolated: !process.env.TRAIN_ONE_THREAD });
+if (process.env.TRAIN_WORKER === "plain") server.overrides["/worker_mt.js"] = { status: 404 };
 const browser = await launch();
 const rows = [];
 try {

@@ -19,7 +19,7 @@ test("the offline copy keeps every file of the site but the headers file, which 
   const sw = readFileSync(dist("sw.js"), "utf8");
   const files = JSON.parse(/const FILES = (\[[\s\S]*?\]);/.exec(sw)[1]);
   assert.ok(!files.includes("_headers"));
-  for (const f of ["./", "app.js", "app_bg.wasm", "worker.js", "worker_bg.wasm", "worker_loader.js", "assets/digits.bin", "manifest.webmanifest"]) {
+  for (const f of ["./", "app.js", "app_bg.wasm", "worker.js", "worker_bg.wasm", "worker_mt.js", "worker_mt_bg.wasm", "worker_loader.js", "assets/digits.bin", "manifest.webmanifest"]) {
     assert.ok(files.includes(f), `${f} is kept`);
   }
   assert.ok(files.some((f) => f.startsWith("assets/pretrained/")), "the pretrained models are kept");
@@ -28,7 +28,7 @@ test("the offline copy keeps every file of the site but the headers file, which 
 test("every compressible file has brotli and gzip copies that decode to its bytes, and the offline copy lists none of them", async () => {
   const { brotliDecompressSync, gunzipSync } = await import("node:zlib");
   const { existsSync } = await import("node:fs");
-  for (const f of ["index.html", "app.js", "app_bg.wasm", "worker.js", "worker_bg.wasm", "worker_loader.js", "assets/digits.bin"]) {
+  for (const f of ["index.html", "app.js", "app_bg.wasm", "worker.js", "worker_bg.wasm", "worker_mt.js", "worker_mt_bg.wasm", "worker_loader.js", "assets/digits.bin"]) {
     const bytes = readFileSync(dist(f));
     assert.ok(existsSync(dist(`${f}.br`)) && existsSync(dist(`${f}.gz`)), `${f} has its copies`);
     assert.ok(brotliDecompressSync(readFileSync(dist(`${f}.br`))).equals(bytes), `${f}.br`);

@@ -204,7 +204,7 @@ test("a cached worker of another version is noticed and fetched fresh, and train
     await page.waitForSelector(".training-buttons .start:not([disabled])", { timeout: 60_000 });
     await startTraining(page, { epochs: 1 });
     await waitForStep(page, 5);
-    assert.ok(app.server.requests.includes("/worker_bg.wasm"), "the fresh worker's wasm was fetched");
+    assert.ok(app.server.requests.includes("/worker_mt_bg.wasm"), "the fresh worker's wasm was fetched");
     // The import worker is loaded past the stale cache too.
     const folder = join(mkdtempSync(join(tmpdir(), "latent-lab-fresh-")), "dots");
     mkdirSync(folder);

@@ -38,7 +38,7 @@ test("the first model's file has the network to itself: the digits, the worker a
     await page.waitForSelector('canvas[data-dots]:not([data-dots="0"])', { timeout: 60_000 });
     await waitForPage(page, () => document.querySelector(".strip-start:not([disabled])") !== null);
     const after = app.server.requests.slice(from);
-    for (const wanted of ["/assets/digits.bin", "/worker_bg.wasm"]) assert.ok(after.includes(wanted), `${wanted} was fetched after it`);
+    for (const wanted of ["/assets/digits.bin", "/worker_mt_bg.wasm"]) assert.ok(after.includes(wanted), `${wanted} was fetched after it`);
   } finally {
     delete app.server.overrides[model];
     await context.close();

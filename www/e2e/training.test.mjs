@@ -24,11 +24,13 @@ test("training runs in the worker while the page keeps answering, and pause stop
   assert.ok(later.step > early.step, `progress moved: ${early.text} → ${later.text}`);
   assert.ok(later.loss < early.loss, `loss fell: ${early.loss} → ${later.loss}`);
   assert.match(later.text, /samples\/s/);
-  // Served cross-origin isolated, the worker trains with its helper on the second core. The
-  // helper got the worker's compiled module: the wasm was downloaded once.
+  // Served cross-origin isolated, the worker's threaded build trains, with a helper thread on
+  // the second core. The helper got the worker's compiled module and memory: the wasm was
+  // downloaded once, and the plain build not at all.
   assert.equal(await page.getAttribute(".threads", "data-threads"), "2");
-  const wasm = app.server.requests.slice(from).filter((r) => r.startsWith("/worker_bg.wasm"));
-  assert.equal(wasm.length, 1, `worker_bg.wasm requested ${wasm.length} times`);
+  const fetched = (name) => app.server.requests.slice(from).filter((r) => r.startsWith(name)).length;
+  assert.equal(fetched("/worker_mt_bg.wasm"), 1, "the threaded worker's wasm, once");
+  assert.equal(fetched("/worker_bg.wasm"), 0, "the plain worker's wasm, never");
 
   // The explorer follows the training model (z = 20 sliders) and still answers a drag.
   await page.waitForFunction(() => document.querySelectorAll('.sliders input[type="range"]').length === 20);
@@ -86,17 +88,25 @@ test("served without cross-origin isolation, training runs on one thread and the
 });
 
 test("two threads train the run one thread trains: a seeded two-epoch run ends at the same loss with and without its helper", async () => {
-  // The helper computes part of each step's digits on its own copy of the model
-  // (worker/helper_host.rs) and the trainer adds its gradients to its own: the sums differ
-  // from one thread's in rounding only (natively: tests/helper.rs).
-  const plain = await serve(fileURLToPath(new URL("../../dist/", import.meta.url)), { isolated: false });
-  const finalLoss = async (server, threads) => {
+  // The threaded build's helper computes part of each step's digits on the trainer's very
+  // parameters (ml/helper/thread.rs), the plain build's on its own copy (worker/helper_host.rs);
+  // the trainer adds their gradients to its own: the sums differ from one thread's in rounding
+  // only (natively: tests/helper.rs, tests/shared_helper.rs).
+  const dist = fileURLToPath(new URL("../../dist/", import.meta.url));
+  const plain = await serve(dist, { isolated: false });
+  // Isolated, but without the threaded build (a build made without it): the plain build's
+  // helper, with copies.
+  const copies = await serve(dist);
+  copies.overrides["/worker_mt.js"] = { status: 404 };
+  const finalLoss = async (server, threads, wasm) => {
     const context = await app.browser.newContext();
+    const from = server.requests.length;
     try {
       const { page, errors } = await open(context, { server });
       await startTraining(page, { epochs: 2 });
       await page.waitForFunction(() => document.querySelector(".progress-text")?.dataset.state === "finished", null, { timeout: 120_000 });
       assert.equal(await page.getAttribute(".threads", "data-threads"), threads);
+      assert.ok(server.requests.slice(from).includes(wasm), `${wasm} trained`);
       assert.deepEqual(errors, []);
       return (await progress(page)).loss;
     } finally {
@@ -104,12 +114,16 @@ test("two threads train the run one thread trains: a seeded two-epoch run ends a
     }
   };
   try {
-    const two = await finalLoss(app.server, "2");
-    const one = await finalLoss(plain, "1");
-    assert.ok(Number.isFinite(two) && Number.isFinite(one), `both runs report a loss: ${two}, ${one}`);
-    assert.ok(Math.abs(two - one) <= 0.5, `two threads end at ${two}, one thread at ${one}`);
+    const shared = await finalLoss(app.server, "2", "/worker_mt_bg.wasm");
+    const copied = await finalLoss(copies, "2", "/worker_bg.wasm");
+    const one = await finalLoss(plain, "1", "/worker_bg.wasm");
+    for (const [name, loss] of [["one shared memory", shared], ["copies", copied]]) {
+      assert.ok(Number.isFinite(loss) && Number.isFinite(one), `both runs report a loss: ${loss}, ${one}`);
+      assert.ok(Math.abs(loss - one) <= 0.5, `two threads (${name}) end at ${loss}, one thread at ${one}`);
+    }
   } finally {
     await plain.close();
+    await copies.close();
   }
 });
 

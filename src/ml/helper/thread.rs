@@ -2,9 +2,10 @@
 //! the model or ([`ThreadHelper::sharing`]) with the trainer's very parameters.
 //!
 //! Natively it runs on a `std` thread, for the tests that pin that a run with a helper follows
-//! the loss curve of one trained alone. The worker's helper is a second Web Worker with copies
-//! (`worker/helper_link.rs`); a build of the worker with wasm threads, whose helper is this one
-//! sharing the trainer's parameters, is on branch `threads2` (README, "Its next state").
+//! the loss curve of one trained alone. In the worker's threaded build (wasm threads: one shared
+//! memory) it is the helper, sharing the parameters, its loop run by the helper worker
+//! (`worker/helper_worker.rs`). The worker's other build, without shared memory between
+//! threads, sends copies through a buffer instead (`worker/helper_link.rs`).
 
 use std::cell::RefCell;
 use std::sync::mpsc::{channel, Receiver, Sender};
@@ -12,43 +13,13 @@ use std::thread::Thread;
 
 use candle_core::{Result, Tensor, Var};
 
-use super::wait::next;
-use super::{share_gradient, update_split, ScoreJob, ShareJob, ShareResult, StepHelper};
-use super::{Moments, Scale, UpdateJob};
-use crate::ml::eval::{score_chunk, ChunkScores};
-use crate::ml::held::{self, Version};
+use super::side::{Done, Job, Side};
+use super::wait::{next, next_or_give_up, Claims, Waited};
+use super::{update_split, ScoreJob, ShareJob, ShareResult, StepHelper, UpdateJob};
+use crate::ml::eval::ChunkScores;
+use crate::ml::held::Version;
 use crate::ml::model::{Model, ModelConfig};
 use crate::ml::optim::Adam;
-
-enum Job {
-    /// Puts the parameters of the last update back (a helper sharing them).
-    Undo,
-    /// A share's gradient (`gradient` holds β and its weight) or a chunk's scores.
-    Share {
-        /// New parameter values (copies: the trainer updates its own in place), when changed.
-        params: Option<Vec<Tensor>>,
-        /// The parameters' version, when they are shared rather than sent.
-        shared_version: Option<Version>,
-        x: Tensor,
-        noise: Option<Tensor>,
-        gradient: Option<(f64, f64)>,
-        /// Whether the gradients of the helper's parameters are kept for an update.
-        keeps: bool,
-    },
-    /// The update of the helper's parameters.
-    Update {
-        scale: Scale,
-        own: Vec<Tensor>,
-        moments: Option<Vec<Moments>>,
-    },
-}
-
-enum Done {
-    Share(ShareResult),
-    Scores(ChunkScores),
-    Updated(Vec<Vec<f32>>),
-    Undone,
-}
 
 thread_local! {
     /// On a helper thread, where its results go and who waits for them, so that a crash can
@@ -71,91 +42,21 @@ pub struct ThreadHelper {
     update_from: usize,
     /// Whether the helper's model shares the trainer's parameters.
     shared: bool,
+    /// The jobs the helper has taken, and how many were sent: the trainer gives up a job that
+    /// is not taken after a while (the helper is not running), and the helper with it.
+    claims: Claims,
+    sent: u64,
+    /// Whether the job sent last only reads the parameters (a share or a chunk's scores): one
+    /// taken and not finished after a while is given up too, as nothing it does can change
+    /// what the trainer goes on with (candle's locks keep its reads whole).
+    reads_only: bool,
+    /// Told once, when the trainer gives the helper up so or finds it gone, with what the
+    /// trainer knows of where the helper was.
+    on_lost: Option<OnLost>,
 }
 
-/// The helper thread's side: its model, and the optimiser state of its parameters.
-struct Side {
-    model: Model,
-    params: Vec<Var>,
-    /// This copy's values, named afresh whenever they change.
-    version: Version,
-    update_from: usize,
-    /// The gradients of the parameters from `update_from` on, kept for an update.
-    kept: Option<Vec<Tensor>>,
-    adam: Adam,
-    /// Whether `params` are the trainer's own: an update is then done in place, and its
-    /// values before are kept here (in `adam`) for an undo.
-    shared: bool,
-}
-
-impl Side {
-    fn work(&mut self, job: Job) -> Result<Done> {
-        match job {
-            Job::Share {
-                params,
-                shared_version,
-                x,
-                noise,
-                gradient,
-                keeps,
-            } => {
-                if let Some(values) = &params {
-                    self.version = Version::fresh();
-                    for (var, value) in self.params.iter().zip(values) {
-                        var.set(value)?;
-                    }
-                }
-                if let Some(v) = shared_version {
-                    self.version = v;
-                }
-                let _held = held::hold(self.version);
-                let Some((beta, share)) = gradient else {
-                    return score_chunk(&self.model, &x, noise.as_ref()).map(Done::Scores);
-                };
-                let mut result =
-                    share_gradient(&self.model, &self.params, &x, noise.as_ref(), beta, share)?;
-                self.kept = None;
-                if let Some(grads) = result.grads.as_mut().filter(|_| keeps) {
-                    self.kept = Some(grads.split_off(self.update_from));
-                }
-                Ok(Done::Share(result))
-            }
-            Job::Update {
-                scale,
-                own,
-                moments,
-            } => {
-                let Some(kept) = self.kept.take() else {
-                    candle_core::bail!("an update without the share's gradients")
-                };
-                if let Some(moments) = moments {
-                    self.adam.set_moments(self.update_from, &moments)?;
-                }
-                let sums = kept
-                    .iter()
-                    .zip(&own)
-                    .map(|(g, o)| g + o)
-                    .collect::<Result<Vec<_>>>()?;
-                let from = self.update_from;
-                let all = from..self.params.len();
-                self.adam
-                    .update(scale, all, |i, _| sums.get(i - from).cloned())?;
-                self.version = Version::fresh();
-                if self.shared {
-                    return Ok(Done::Updated(Vec::new()));
-                }
-                let values = self.params[from..].iter();
-                let values = values.map(|v| v.as_tensor().flatten_all()?.to_vec1());
-                Ok(Done::Updated(values.collect::<Result<_>>()?))
-            }
-            Job::Undo => {
-                self.adam.restore(self.update_from..self.params.len())?;
-                self.version = Version::fresh();
-                Ok(Done::Undone)
-            }
-        }
-    }
-}
+/// What a trainer calls once when it lets its helper go for not answering, with why.
+pub type OnLost = Box<dyn FnOnce(&str)>;
 
 /// Runs a closure on another thread; returns how to wait for its end, if one can.
 pub type Spawner = Box<dyn FnOnce(Box<dyn FnOnce() + Send>) -> Option<Box<dyn FnOnce()>>>;
@@ -191,6 +92,14 @@ impl ThreadHelper {
         });
     }
 
+    /// This helper, which calls `on_lost` once if the trainer lets it go for not answering,
+    /// with why and what it knows of where the helper was (for the console: it is rare, and
+    /// its cause was not found; README, "One shared memory").
+    pub fn when_lost(mut self, on_lost: OnLost) -> Self {
+        self.on_lost = Some(on_lost);
+        self
+    }
+
     /// A helper whose loop `spawn` runs on another thread (one sharing this memory).
     pub fn with_spawner(config: ModelConfig, spawn: Spawner) -> Result<Self> {
         Self::spawned(config, None, spawn)
@@ -216,6 +125,8 @@ impl ThreadHelper {
         let (result_tx, results) = channel();
         let (started_tx, started) = channel();
         let trainer = std::thread::current();
+        let claims = Claims::default();
+        let taking = claims.clone();
         let join = spawn(Box::new(move || {
             let _ = started_tx.send(std::thread::current());
             RESULTS.with(|results| {
@@ -251,7 +162,13 @@ impl ThreadHelper {
                     return;
                 }
             };
+            let mut n = 0;
             while let Some(job) = next(&job_rx) {
+                // A job the trainer gave up (this loop ran late) ends it, untouched.
+                if !taking.take(n) {
+                    break;
+                }
+                n += 1;
                 if !answer(side.work(job)) {
                     break;
                 }
@@ -267,6 +184,10 @@ impl ThreadHelper {
             join,
             update_from,
             shared: is_shared,
+            claims,
+            sent: 0,
+            reads_only: true,
+            on_lost: None,
         })
     }
 }
@@ -301,6 +222,7 @@ impl ThreadHelper {
     }
 
     fn send(&mut self, job: Job) -> Result<()> {
+        self.reads_only = matches!(job, Job::Share { .. });
         let sent = self
             .jobs
             .as_ref()
@@ -308,6 +230,7 @@ impl ThreadHelper {
         if !sent {
             candle_core::bail!("the helper thread has stopped");
         }
+        self.sent += 1;
         self.wake_helper();
         Ok(())
     }
@@ -321,9 +244,34 @@ impl ThreadHelper {
         }
     }
 
+    /// The result of the job sent last; an error when the helper is gone, or has not answered
+    /// after a few seconds a job it has not taken or that only reads (it is let go then).
     fn receive(&mut self) -> Result<Done> {
-        next(&self.results)
-            .ok_or_else(|| candle_core::Error::Msg("the helper thread has stopped".into()))?
+        let (claims, job) = (&self.claims, self.sent.saturating_sub(1));
+        let taken = std::cell::Cell::new(true);
+        let give_up = || {
+            taken.set(!claims.give_up(job));
+            !taken.get() || self.reads_only
+        };
+        let lost =
+            match next_or_give_up(&self.results, &give_up) {
+                Waited::Message(done) => return done,
+                Waited::Gone => "the helper thread has stopped".to_string(),
+                Waited::GaveUp => {
+                    // What the trainer knows of where the helper was.
+                    let started = self.helper.is_some() || self.started.try_recv().is_ok();
+                    let taken = if taken.get() { "had" } else { "had not" };
+                    format!(
+                    "the helper thread did not answer for seconds: its loop {}, and it {taken} \
+                     taken job {job}",
+                    if started { "had started" } else { "had not started" },
+                )
+                }
+            };
+        if let Some(on_lost) = self.on_lost.take() {
+            on_lost(&lost);
+        }
+        candle_core::bail!("{lost}")
     }
 }
 
