@@ -98,6 +98,20 @@ fn a_helped_step_whose_pieces_would_leave_one_digit_is_still_split_as_one_alone(
 }
 
 #[test]
+fn a_helped_run_whose_epochs_end_with_a_batch_of_one_digit_follows_the_run_trained_alone() {
+    // 129 digits in batches of 32: each epoch ends with a batch of one digit, which cannot be
+    // cut in two. The helper still takes its part of that update, so the moments it holds go
+    // on (they used to start afresh there, once an epoch).
+    let mut alone = common::small_mlp_on_bars(129, small());
+    let mut helped = common::small_mlp_on_bars(129, small());
+    helped.set_helper(Box::new(
+        ThreadHelper::new(config(ModelKind::MlpVae)).unwrap(),
+    ));
+    common::follows_alone(&mut alone, &mut helped, 15);
+    assert_eq!(helped.epochs(), 3);
+}
+
+#[test]
 fn a_helped_run_that_diverges_is_undone_as_one_trained_alone() {
     let wild = TrainConfig {
         learning_rate: 10.0,

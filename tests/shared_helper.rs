@@ -114,6 +114,18 @@ fn runs_helped_by_a_thread_sharing_their_parameters_never_wait_for_ever() {
     );
 }
 
+#[test]
+fn a_run_sharing_its_parameters_whose_epochs_end_with_a_batch_of_one_digit_follows_one_alone() {
+    // The helper updates its half in place, and holds those moments, also after a batch of
+    // one digit that it had no share of (`tests/helper.rs`, the same with copies).
+    let mut alone = common::small_mlp_on_bars(129, small());
+    let mut shared = common::small_mlp_on_bars(129, small());
+    let helper = ThreadHelper::sharing(shared.model(), native_spawner()).unwrap();
+    shared.set_helper(Box::new(helper));
+    common::follows_alone(&mut alone, &mut shared, 15);
+    assert_eq!(shared.epochs(), 3);
+}
+
 /// A helper's loop, as a `Spawner` is handed it.
 type HelperLoop = Box<dyn FnOnce() + Send>;
 

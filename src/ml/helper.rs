@@ -1,16 +1,19 @@
 //! A second thread's share of a training step (data parallelism on two cores).
 //!
 //! The trainer hands the second part of each piece of a batch (about half) to a [`StepHelper`],
-//! computes the first part itself, and adds the two gradients before its one Adam update. Only the trainer
-//! owns the parameters and the optimiser: a helper gets the parameter values with a job (when
-//! they changed) and gives back gradients. So the two copies never drift apart, and all that
-//! makes a run (the divergence guard, snapshots, resumption, new hyper-parameters) stays in the
-//! trainer. The result equals a step done alone up to floating-point rounding: same digits, same
-//! noise, the gradient of the same per-digit mean.
+//! computes the first part itself, and adds the two gradients. A helper that can
+//! ([`StepHelper::update_from`]) then updates about half of the parameters while the trainer
+//! updates the rest, both at the update's one Adam scale, and keeps the moments of its half;
+//! otherwise the trainer makes the whole update. Only the trainer decides: the divergence
+//! guard, snapshots, resumption and new hyper-parameters stay in it. The result equals a step
+//! done alone up to floating-point rounding: same digits, same noise, the gradient of the same
+//! per-digit mean, the same update.
 //!
-//! The worker's helper is a second Web Worker sharing a `SharedArrayBuffer`
-//! (`worker/helper_link.rs`); [`ThreadHelper`] is a native thread, which the tests use to pin
-//! that a helped run follows the loss curve of a run trained alone.
+//! [`ThreadHelper`] is a helper on another thread of this program: in the worker's threaded
+//! build, over the trainer's very parameters (`worker/thread_host.rs`), and natively in the
+//! tests that pin that a helped run follows the loss curve of a run trained alone. The worker's
+//! plain build has a second Web Worker with its own copy of the model, sharing a
+//! `SharedArrayBuffer` (`worker/helper_link.rs`).
 
 use candle_core::{Result, Tensor, Var};
 
@@ -51,6 +54,11 @@ pub struct UpdateJob<'a> {
     /// Adam's moments of those parameters, when the helper does not hold them (it did not do
     /// their last update).
     pub moments: Option<Vec<Moments>>,
+    /// Whether the helper took a share of the step ([`ShareJob::updates`]) and adds the
+    /// gradients it kept to `own`; when not (a batch of one digit cannot be shared), `own` is
+    /// the whole gradient, and the helper takes its part of the update all the same, so the
+    /// moments it holds go on.
+    pub with_share: bool,
 }
 
 /// Where the helper's part of an update starts, for parameters of `sizes` values (in

@@ -214,6 +214,32 @@ pub fn largest_difference(a: &Trainer, b: &Trainer) -> f32 {
         .fold(0f32, f32::max)
 }
 
+/// A small MLP-VAE (z = 2, hidden 32) trainer on `count` bars; with `count` one more than a
+/// multiple of the batch, each epoch ends with a batch of one digit.
+pub fn small_mlp_on_bars(count: usize, train: TrainConfig) -> Trainer {
+    let config = ModelConfig::new(ModelKind::MlpVae, 2, 32);
+    let model = Model::new(config, &mut latent_lab::ml::train::init_rng(train.seed)).unwrap();
+    Trainer::new(model, bars(count), train).unwrap()
+}
+
+/// Steps `alone` and `helped` (the same model, data and settings) side by side: they follow
+/// one loss curve, step by step, and end at the same parameters, up to rounding.
+pub fn follows_alone(alone: &mut Trainer, helped: &mut Trainer, steps: usize) {
+    for _ in 0..steps {
+        let (a, b) = (alone.step().unwrap(), helped.step().unwrap());
+        assert_eq!((a.step, a.samples), (b.step, b.samples));
+        assert!(
+            close(a.loss.total, b.loss.total),
+            "step {}: alone {:?}, helped {:?}",
+            a.step,
+            a.loss,
+            b.loss
+        );
+    }
+    let worst = largest_difference(alone, helped);
+    assert!(worst < 1e-4, "parameters differ by up to {worst}");
+}
+
 /// Two losses equal up to the rounding of sums done in another order.
 pub fn close(a: f32, b: f32) -> bool {
     (a - b).abs() <= 1e-3 * a.abs().max(1.0)

@@ -24,11 +24,13 @@ pub(super) enum Job {
         /// Whether the gradients of the helper's parameters are kept for an update.
         keeps: bool,
     },
-    /// The update of the helper's parameters.
+    /// The update of the helper's parameters: `own` plus the gradients it kept, or `own`
+    /// alone for a step it had no share of.
     Update {
         scale: Scale,
         own: Vec<Tensor>,
         moments: Option<Vec<Moments>>,
+        with_share: bool,
     },
 }
 
@@ -90,18 +92,23 @@ impl Side {
                 scale,
                 own,
                 moments,
+                with_share,
             } => {
-                let Some(kept) = self.kept.take() else {
+                let kept = self.kept.take();
+                if with_share && kept.is_none() {
                     candle_core::bail!("an update without the share's gradients")
-                };
+                }
                 if let Some(moments) = moments {
                     self.adam.set_moments(self.update_from, &moments)?;
                 }
-                let sums = kept
-                    .iter()
-                    .zip(&own)
-                    .map(|(g, o)| g + o)
-                    .collect::<Result<Vec<_>>>()?;
+                let sums = match kept.filter(|_| with_share) {
+                    Some(kept) => kept
+                        .iter()
+                        .zip(&own)
+                        .map(|(g, o)| g + o)
+                        .collect::<Result<Vec<_>>>()?,
+                    None => own,
+                };
                 let from = self.update_from;
                 let all = from..self.params.len();
                 self.adam

@@ -310,6 +310,7 @@ impl StepHelper for ThreadHelper {
             scale: job.scale,
             own: job.own.to_vec(),
             moments: job.moments,
+            with_share: job.with_share,
         })
     }
 

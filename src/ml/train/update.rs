@@ -4,7 +4,9 @@
 //! while this thread updates the others, both at the update's one
 //! [`Scale`](crate::ml::optim::Scale): the arithmetic of
 //! one whole update, in half the time. The helper then holds Adam's moments of its part; they
-//! are handed to it whenever it takes its part after this side updated it.
+//! are handed to it whenever it takes its part after this side updated it. A step it had no
+//! share of (a batch of one digit) it still updates its part of, from this side's whole
+//! gradient, so that those moments go on.
 
 use std::collections::HashMap;
 
@@ -31,6 +33,20 @@ impl Trainer {
         Ok(())
     }
 
+    /// For a step the helper had no share of (a batch of one digit cannot be cut in two) while
+    /// it holds the moments of its part: that part, to hand it whole, so that those moments go
+    /// on rather than start afresh (another run than one alone).
+    fn unshared_split(&self, grads: &HashMap<TensorId, Tensor>) -> Option<(usize, Vec<Tensor>)> {
+        let from = self.helper.as_ref()?.update_from()?;
+        if !self.helper_moments {
+            return None;
+        }
+        let own = self.vars[from..]
+            .iter()
+            .map(|v| grads.get(&v.id()).cloned());
+        Some((from, own.collect::<Option<Vec<_>>>()?))
+    }
+
     /// Applies the step's update from the gradients `grads` (by variable id). With `split`,
     /// `(from, own)`: the helper updates the parameters from `from` on, adding `own` (this
     /// side's gradients of them) to those it kept. `Ok(false)` when the helper failed during its
@@ -40,6 +56,8 @@ impl Trainer {
         grads: &HashMap<TensorId, Tensor>,
         split: Option<(usize, Vec<Tensor>)>,
     ) -> Result<bool> {
+        let with_share = split.is_some();
+        let split = split.or_else(|| self.unshared_split(grads));
         let (Some((from, own)), Some(helper)) = (split, self.helper.as_mut()) else {
             if self.helper_moments {
                 // The helper held the moments of its part, and is not taking it now: this
@@ -57,6 +75,7 @@ impl Trainer {
             scale,
             own: &own,
             moments,
+            with_share,
         };
         let began = helper.begin_update(job);
         let vars = &self.vars;
