@@ -73,10 +73,10 @@ fn a_helped_step_done_in_pieces_equals_one_done_alone_at_once() {
 
 #[test]
 fn a_helped_step_whose_pieces_would_leave_one_digit_is_still_split_as_one_alone() {
-    // A step's last piece of a single digit cannot be shared, so its update could not be
-    // split, and the half of Adam's moments the helper holds would start afresh: a different
-    // run. The worker's slices are sized by time, and under load they left one digit behind
-    // now and then (seeded reference runs ended anywhere from 117.8 to 122.5).
+    // A step's last piece of a single digit cannot be shared; it is done with the rest, and
+    // the update is split as ever (a piece of one used to restart the half of Adam's moments
+    // the helper holds: under load the worker's slices, sized by time, left one now and then,
+    // and seeded reference runs ended anywhere from 117.8 to 122.5).
     let mut alone = trainer(ModelKind::MlpVae, small());
     let mut pieces = helped(ModelKind::MlpVae, small());
     for i in 0..6 {

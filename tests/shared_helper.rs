@@ -6,15 +6,18 @@
 
 mod common;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::mpsc::channel;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use latent_lab::ml::helper::{native_spawner, ThreadHelper};
+use candle_core::Result;
+use latent_lab::ml::helper::{
+    native_spawner, ShareJob, ShareResult, StepHelper, ThreadHelper, UpdateJob,
+};
 use latent_lab::ml::model::{Model, ModelConfig, ModelKind};
-use latent_lab::ml::train::{init_rng, TrainConfig, Trainer};
+use latent_lab::ml::train::{init_rng, TrainConfig, TrainError, Trainer};
 
 use common::{
     close, largest_difference, small_steps as small, step_in_pieces, step_until_diverged,
@@ -59,22 +62,27 @@ fn a_run_helped_by_a_thread_sharing_its_parameters_follows_the_loss_curve_of_one
     }
 }
 
+/// Three sane steps (so that the values to go back to are not the initial ones), then a
+/// learning rate that makes the loss diverge within a few steps.
+fn go_wild(t: &mut Trainer) {
+    for _ in 0..3 {
+        t.step().unwrap();
+    }
+    let wild = TrainConfig {
+        learning_rate: 10.0,
+        ..small()
+    };
+    t.set_hyper_parameters(wild).unwrap();
+}
+
 #[test]
 fn a_run_helped_by_a_thread_sharing_its_parameters_that_diverges_goes_back_as_one_alone() {
     let (mut alone, mut shared) = (
         trainer(ModelKind::MlpVae, small()),
         sharing(ModelKind::MlpVae, small()),
     );
-    let wild = TrainConfig {
-        learning_rate: 10.0,
-        ..small()
-    };
-    // A few sane steps first, so that the values to go back to are not the initial ones.
     let diverge = |t: &mut Trainer| {
-        for _ in 0..3 {
-            t.step().unwrap();
-        }
-        t.set_hyper_parameters(wild).unwrap();
+        go_wild(t);
         step_until_diverged(t)
     };
     let (a, b) = (diverge(&mut alone), diverge(&mut shared));
@@ -180,5 +188,95 @@ fn a_helper_thread_that_never_takes_its_work_is_given_up_and_the_run_goes_on_as_
     assert!(
         finished.recv_timeout(Duration::from_secs(60)).is_ok(),
         "the trainer waited for ever for a helper whose loop never ran (or the test failed)"
+    );
+}
+
+/// A sharing helper that fails the share it is working on once `fail` is set (a helper worker
+/// that crashed or stopped answering in the middle of a step).
+struct LostMidStep {
+    inner: ThreadHelper,
+    fail: Rc<Cell<bool>>,
+}
+
+impl StepHelper for LostMidStep {
+    fn begin(&mut self, job: ShareJob<'_>) -> Result<bool> {
+        self.inner.begin(job)
+    }
+    fn finish(&mut self) -> Result<ShareResult> {
+        let share = self.inner.finish()?;
+        if self.fail.get() {
+            candle_core::bail!("the helper stopped answering")
+        }
+        Ok(share)
+    }
+    fn update_from(&self) -> Option<usize> {
+        self.inner.update_from()
+    }
+    fn begin_update(&mut self, job: UpdateJob<'_>) -> Result<()> {
+        self.inner.begin_update(job)
+    }
+    fn finish_update(&mut self) -> Result<Vec<Vec<f32>>> {
+        self.inner.finish_update()
+    }
+    fn updates_in_place(&self) -> bool {
+        self.inner.updates_in_place()
+    }
+    fn undo_update(&mut self) -> Result<()> {
+        self.inner.undo_update()
+    }
+}
+
+/// Each of `model`'s parameters' values, in `parameters_by_name` order.
+fn values(model: &Model) -> Vec<Vec<f32>> {
+    let params = model.parameters_by_name();
+    let flat = params.iter().map(|v| v.as_tensor().flatten_all().unwrap());
+    flat.map(|t| t.to_vec1::<f32>().unwrap()).collect()
+}
+
+#[test]
+fn a_divergence_found_in_the_step_that_lost_a_sharing_helper_never_puts_back_stale_values() {
+    // The helper made its half of the last update in place and kept the values from before.
+    // When it is lost in the very step whose loss diverges, those values are gone with it;
+    // this side's backups of that half were last written by `Adam::new` (this side never
+    // updated that half), and an undo used to put the initial weights back there. Now that
+    // half stays as the last update left it, and this side's half goes back as alone.
+    let mut alone = trainer(ModelKind::MlpVae, small());
+    go_wild(&mut alone);
+    let at = step_until_diverged(&mut alone);
+    assert!(at >= 5, "diverged at step {at}: too soon for this test");
+
+    let mut lost = trainer(ModelKind::MlpVae, small());
+    let fail = Rc::new(Cell::new(false));
+    let inner = ThreadHelper::sharing(lost.model(), native_spawner()).unwrap();
+    let from = inner.update_from().unwrap();
+    let helper = LostMidStep {
+        inner,
+        fail: fail.clone(),
+    };
+    lost.set_helper(Box::new(helper));
+    go_wild(&mut lost);
+    for _ in 4..at {
+        lost.step().unwrap();
+    }
+    let before = values(lost.model());
+    fail.set(true);
+    assert!(
+        matches!(lost.step(), Err(TrainError::Diverged { .. })),
+        "the step that loses the helper finds the divergence"
+    );
+    let (after, undone) = (values(lost.model()), values(alone.model()));
+    let apart = |a: &[Vec<f32>], b: &[Vec<f32>]| {
+        let pairs = a.iter().flatten().zip(b.iter().flatten());
+        pairs.map(|(x, y)| (x - y).abs()).fold(0f32, f32::max)
+    };
+    let moved = apart(&after[from..], &before[from..]);
+    assert_eq!(
+        moved, 0.0,
+        "the helper's half stays as the last update left it (moved by up to {moved})"
+    );
+    let worst = apart(&after[..from], &undone[..from]);
+    assert!(
+        worst < 1e-3,
+        "this side's half goes back as alone (up to {worst})"
     );
 }

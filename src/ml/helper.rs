@@ -129,8 +129,9 @@ pub trait StepHelper {
         None
     }
 
-    /// Starts the update of the parameters from [`StepHelper::update_from`] on, after
-    /// [`StepHelper::finish_onto`] of a share begun with [`ShareJob::updates`].
+    /// Starts the update of the parameters from [`StepHelper::update_from`] on: after
+    /// [`StepHelper::finish_onto`] of a share begun with [`ShareJob::updates`], or, for a step
+    /// it had no share of, from the trainer's whole gradient ([`UpdateJob::with_share`]).
     fn begin_update(&mut self, _job: UpdateJob<'_>) -> Result<()> {
         candle_core::bail!("this helper updates no parameters")
     }
@@ -139,6 +140,13 @@ pub trait StepHelper {
     /// lets the helper go.
     fn finish_update(&mut self) -> Result<Vec<Vec<f32>>> {
         candle_core::bail!("this helper updates no parameters")
+    }
+
+    /// Whether its part of an update is made in place on the trainer's very parameters: the
+    /// values from before it are then kept by the helper alone (for
+    /// [`StepHelper::undo_update`]), and the trainer's own backups of that part are stale.
+    fn updates_in_place(&self) -> bool {
+        false
     }
 
     /// Puts the parameters of its last update back to their values before it, when it updated

@@ -198,6 +198,15 @@ impl Adam {
         Ok(())
     }
 
+    /// Takes the variables `slots` as they are now for their values before the last update
+    /// (that update was made elsewhere, and its values from before are lost).
+    pub fn back_up(&mut self, slots: Range<usize>) -> Result<()> {
+        for slot in &mut self.slots[slots] {
+            slot.backup = slot.var.as_tensor().flatten_all()?.to_vec1()?;
+        }
+        Ok(())
+    }
+
     /// Forgets the moments: the next update is the first.
     pub fn reset_moments(&mut self) {
         for slot in &mut self.slots {

@@ -2,7 +2,7 @@
 // prints each run's Start → finished time, final loss and test −ELBO, and the page's state and
 // message for a run that did not finish within `LIMIT_S` seconds. It is how the threaded
 // build's rare first-step stall and the loss anomaly of a piece that left one digit were found
-// (README, "Two cores train"): run two at once to load the machine.
+// (README, "One shared memory, landed"): run two at once to load the machine.
 //
 //   node www/bench/repeat-runs.mjs [runs] [dist/]
 //   LOOK=ms     waits that long on the page before Start (default: 0, 300 and 1,500 in turn)

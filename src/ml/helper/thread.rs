@@ -4,10 +4,10 @@
 //! Natively it runs on a `std` thread, for the tests that pin that a run with a helper follows
 //! the loss curve of one trained alone. In the worker's threaded build (wasm threads: one shared
 //! memory) it is the helper, sharing the parameters, its loop run by the helper worker
-//! (`worker/helper_worker.rs`). The worker's other build, without shared memory between
+//! (`worker/thread_host.rs`). The worker's other build, without shared memory between
 //! threads, sends copies through a buffer instead (`worker/helper_link.rs`).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::mpsc::{channel, Receiver, Sender};
 use std::thread::Thread;
 
@@ -248,26 +248,36 @@ impl ThreadHelper {
     /// after a few seconds a job it has not taken or that only reads (it is let go then).
     fn receive(&mut self) -> Result<Done> {
         let (claims, job) = (&self.claims, self.sent.saturating_sub(1));
-        let taken = std::cell::Cell::new(true);
+        let (taken, asked) = (Cell::new(true), Cell::new(0));
+        // Asked about every second from ~2.5 s on: a job not taken is given up at once; one
+        // taken that only reads from the third time (~4.5 s: pieces are sized to ~40 ms, and
+        // the page replaces a worker that has not answered for 6 s).
         let give_up = || {
+            asked.set(asked.get() + 1);
             taken.set(!claims.give_up(job));
-            !taken.get() || self.reads_only
+            !taken.get() || (self.reads_only && asked.get() >= 3)
         };
-        let lost =
-            match next_or_give_up(&self.results, &give_up) {
-                Waited::Message(done) => return done,
-                Waited::Gone => "the helper thread has stopped".to_string(),
-                Waited::GaveUp => {
-                    // What the trainer knows of where the helper was.
-                    let started = self.helper.is_some() || self.started.try_recv().is_ok();
-                    let taken = if taken.get() { "had" } else { "had not" };
-                    format!(
-                    "the helper thread did not answer for seconds: its loop {}, and it {taken} \
-                     taken job {job}",
-                    if started { "had started" } else { "had not started" },
-                )
+        let waited = next_or_give_up(&self.results, &give_up);
+        let lost = match waited {
+            Waited::Message(done) => return done,
+            Waited::Gone => "the helper thread has stopped".to_string(),
+            Waited::GaveUp => {
+                // What the trainer knows of where the helper was.
+                if self.helper.is_none() {
+                    self.helper = self.started.try_recv().ok();
                 }
-            };
+                let started = if self.helper.is_some() {
+                    "had"
+                } else {
+                    "had not"
+                };
+                let taken = if taken.get() { "had" } else { "had not" };
+                format!(
+                    "the helper thread did not answer for seconds: its loop {started} started, \
+                     and it {taken} taken job {job}"
+                )
+            }
+        };
         if let Some(on_lost) = self.on_lost.take() {
             on_lost(&lost);
         }
@@ -319,6 +329,10 @@ impl StepHelper for ThreadHelper {
             Done::Updated(values) => Ok(values),
             _ => candle_core::bail!("the helper did not update"),
         }
+    }
+
+    fn updates_in_place(&self) -> bool {
+        self.shared
     }
 
     fn undo_update(&mut self) -> Result<()> {

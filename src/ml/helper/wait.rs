@@ -16,7 +16,7 @@ const NAP: Duration = Duration::from_millis(1);
 /// ... and, after this many naps without a message (a paused run, say), this.
 const IDLE_NAPS: u32 = 50;
 const IDLE_NAP: Duration = Duration::from_millis(10);
-/// After this many naps (about 2 s: 50 of 1 ms, then 10 ms each) the trainer may give up a
+/// After this many naps (about 2.5 s: 50 of 1 ms, then 10 ms each) the trainer may give up a
 /// job the helper has not taken: a share takes tens of milliseconds, and the page replaces a
 /// worker that has not answered for 6 s.
 const GIVE_UP_NAPS: u32 = 250;
@@ -63,11 +63,11 @@ pub(super) enum Waited<T> {
 /// The next message from `rx`, or `None` once its sender is gone.
 ///
 /// Both sides wait so: a few looks, then naps that the sender cuts short, never a blocking
-/// `recv`. In the worker's threaded build a trainer blocked in `recv` for its
-/// helper's result stayed blocked now and then: at a run's first step, about one page load in
-/// 30 with the machine busy, both threads asleep and the debugger unable to pause either. A
-/// wake-up was lost somewhere we did not find (`std`'s channel and thread parking on wasm, or
-/// the engine's atomic waits); a nap that ends by itself cannot lose one for long.
+/// `recv`. In the worker's threaded build a trainer blocked in `recv` for its helper's result
+/// stayed blocked now and then: at a run's first step, about one page load in 30 with the
+/// machine busy, both threads asleep and the debugger unable to pause either. A wake-up was
+/// lost somewhere we did not find (`std`'s channel and thread parking on wasm, or the engine's
+/// atomic waits); a nap that ends by itself cannot lose one for long.
 pub(super) fn next<T>(rx: &Receiver<T>) -> Option<T> {
     match waiting(rx, None) {
         Waited::Message(message) => Some(message),
@@ -75,7 +75,7 @@ pub(super) fn next<T>(rx: &Receiver<T>) -> Option<T> {
     }
 }
 
-/// As [`next`], but after about 2 s, and then every second, asks `give_up` whether to stop
+/// As [`next`], but after about 2.5 s, and then every second, asks `give_up` whether to stop
 /// waiting.
 pub(super) fn next_or_give_up<T>(rx: &Receiver<T>, give_up: &dyn Fn() -> bool) -> Waited<T> {
     waiting(rx, Some(give_up))

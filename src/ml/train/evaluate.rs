@@ -35,17 +35,20 @@ impl Trainer {
         let noise_first = evaluator.next_noise(&self.model, first)?;
         let noise_second = evaluator.next_noise(&self.model, second)?;
         let x_second = images.range(start + first, second)?;
-        let began = helper
-            .begin_score(ScoreJob {
-                params: &self.vars,
-                params_version: self.params_version,
-                x: &x_second,
-                noise: noise_second.as_ref(),
-            })
-            .unwrap_or_else(|_| {
-                self.helper = None;
+        let began = helper.begin_score(ScoreJob {
+            params: &self.vars,
+            params_version: self.params_version,
+            x: &x_second,
+            noise: noise_second.as_ref(),
+        });
+        // A helper that cannot take work is let go: the chunk is scored here.
+        let began = match began {
+            Ok(began) => began,
+            Err(_) => {
+                self.let_helper_go()?;
                 false
-            });
+            }
+        };
         let x_first = images.range(start, first)?;
         // The parameters hold still until both chunks are scored.
         let _held = held::hold(self.params_version);
@@ -54,7 +57,7 @@ impl Trainer {
             Some(helper) => match helper.finish_score() {
                 Ok(scores) => Ok(scores),
                 Err(_) => {
-                    self.helper = None;
+                    self.let_helper_go()?;
                     score_chunk(&self.model, &x_second, noise_second.as_ref())
                 }
             },

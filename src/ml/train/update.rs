@@ -14,23 +14,50 @@ use candle_core::{Result, Tensor, TensorId};
 
 use super::Trainer;
 use crate::ml::held::Version;
-use crate::ml::helper::UpdateJob;
+use crate::ml::helper::{StepHelper, UpdateJob};
+use crate::ml::optim::Adam;
 
 impl Trainer {
     /// Puts the parameters back to their values before the last update, and forgets Adam's
     /// moments (a loss diverged). When the helper did its part of that update, a helper sharing
     /// these parameters changed that part in place and holds its values from before.
     pub(super) fn undo_last_update(&mut self) -> Result<()> {
-        self.optimizer.undo_last_step()?;
+        let in_place = self.helper.as_ref().filter(|h| h.updates_in_place());
+        match in_place
+            .and_then(|h| h.update_from())
+            .filter(|_| self.helper_moments)
+        {
+            // This side's backups of the helper's part are stale: the helper puts it back.
+            Some(from) => {
+                self.optimizer.restore(0..from)?;
+                self.optimizer.reset_moments();
+            }
+            None => self.optimizer.undo_last_step()?,
+        }
         if self.helper_moments {
             let undone = self.helper.as_mut().map(|helper| helper.undo_update());
             if let Some(Err(_)) = undone {
-                self.helper = None;
+                self.let_helper_go()?;
             }
         }
         self.helper_moments = false;
         self.params_version = Version::fresh();
         Ok(())
+    }
+
+    /// Lets the helper go (it failed, or stopped answering). One that made its part of the
+    /// last update in place took the values from before it along, and this side's backups of
+    /// that part are older still (from the last update this side made of it): they become the
+    /// values now. An undo then leaves that part as the update made it, which is wrong by one
+    /// update, rather than putting back values from many updates ago.
+    pub(super) fn let_helper_go(&mut self) -> Result<()> {
+        let count = self.vars.len();
+        let_go(
+            &mut self.helper,
+            &mut self.optimizer,
+            self.helper_moments,
+            count,
+        )
     }
 
     /// For a step the helper had no share of (a batch of one digit cannot be cut in two) while
@@ -93,9 +120,9 @@ impl Trainer {
                 Ok(true)
             }
             Err(_) => {
-                // The helper's gradients of its part went with it: this side's part is undone
-                // and the moments start afresh (the helper's half of them are lost).
-                self.helper = None;
+                // The helper's part went with it: this side's part is undone, the batch is done
+                // again, and the moments start afresh (the helper's half of them are lost).
+                self.let_helper_go()?;
                 self.optimizer.restore(0..from)?;
                 self.optimizer.reset_moments();
                 self.helper_moments = false;
@@ -103,4 +130,22 @@ impl Trainer {
             }
         }
     }
+}
+
+/// [`Trainer::let_helper_go`] on the trainer's fields, for a caller that holds another of them
+/// (`holds_moments`: the helper made the last update of its part; `count`: parameters).
+pub(super) fn let_go(
+    helper: &mut Option<Box<dyn StepHelper>>,
+    optimizer: &mut Adam,
+    holds_moments: bool,
+    count: usize,
+) -> Result<()> {
+    let Some(helper) = helper.take() else {
+        return Ok(());
+    };
+    let in_place = helper.updates_in_place().then(|| helper.update_from());
+    if let Some(from) = in_place.flatten().filter(|_| holds_moments) {
+        optimizer.back_up(from..count)?;
+    }
+    Ok(())
 }
