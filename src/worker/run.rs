@@ -7,6 +7,7 @@ use std::collections::VecDeque;
 mod epoch_end;
 
 use super::pieces::{blend, piece_size, DigitCost};
+use super::runner::HelperLink;
 use crate::ml::checkpoint::{self, Precision};
 use crate::ml::data::Split;
 use crate::ml::eval::Evaluator;
@@ -95,6 +96,18 @@ impl Run {
             run.state = RunState::Finished; // continued from the snapshot of a finished run
         }
         run
+    }
+
+    /// Gives this run the helper `link` makes now, if it makes one; returns whether it did.
+    pub(super) fn take_helper(&mut self, link: &HelperLink) -> bool {
+        let batch = self.trainer.config().batch_size;
+        match link(self.trainer.model(), batch) {
+            Some(helper) => {
+                self.trainer.set_helper(helper);
+                true
+            }
+            None => false,
+        }
     }
 
     /// What a digit of this run's steps has recently cost, once measured.

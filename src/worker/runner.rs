@@ -40,6 +40,9 @@ pub struct Runner {
     data_error: Option<DigitsProblem>,
     run: Option<Run>,
     helper: Option<HelperLink>,
+    /// The run got no helper when it started (the threaded build's helper had not yet said it
+    /// listens): each slice asks again, so that it does not train alone to its end.
+    helper_wanted: bool,
     /// A throwaway run while the worker waits for the first Start (see [`WarmUp`]).
     warm_up: Option<WarmUp>,
     /// What a digit last cost (in the warm-up or a run), to size the pieces of the next run of
@@ -136,6 +139,7 @@ impl Runner {
 
     /// Ends the run, if there is one, keeping what its digits cost.
     fn end_run(&mut self) {
+        self.helper_wanted = false;
         if let Some(cost) = self.run.take().and_then(|run| run.digit_cost()) {
             self.digit_cost = Some(cost);
         }
@@ -302,12 +306,11 @@ impl Runner {
             Ok(t) => t,
             Err(e) => return fail(e.said()),
         };
-        if let Some(helper) = self
-            .helper
-            .as_ref()
-            .and_then(|link| link(trainer.model(), train.batch_size))
-        {
-            trainer.set_helper(helper);
+        let helper = self.helper.as_ref();
+        match helper.map(|link| link(trainer.model(), train.batch_size)) {
+            Some(Some(helper)) => trainer.set_helper(helper),
+            Some(None) => self.helper_wanted = true,
+            None => {}
         }
         if let Some(at) = resume {
             if !has_initial {
@@ -345,6 +348,9 @@ impl Runner {
     /// Trains (or evaluates) until `budget_ms` has passed on `clock`, then returns the events
     /// to post: progress, epoch reports, snapshots, errors.
     pub fn slice(&mut self, clock: &dyn Fn() -> f64, budget_ms: f64) -> Vec<Event> {
+        if let (true, Some(link), Some(run)) = (self.helper_wanted, &self.helper, &mut self.run) {
+            self.helper_wanted = !run.take_helper(link);
+        }
         match (&self.data, self.run.as_mut()) {
             (Some((_, data)), Some(run)) => run.slice(data, clock, budget_ms),
             _ => {

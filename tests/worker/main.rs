@@ -4,6 +4,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod late_helper;
 mod refusals;
 mod resume;
 mod slices;
@@ -41,6 +42,15 @@ use common::small_steps as small;
 fn clock() -> impl Fn() -> f64 {
     let t0 = Instant::now();
     move || t0.elapsed().as_secs_f64() * 1000.0
+}
+
+/// A clock that advances `tick` ms each time it is read, so slicing is tested without timing.
+fn ticking(tick: f64) -> impl Fn() -> f64 {
+    let now = std::cell::Cell::new(0.0);
+    move || {
+        now.set(now.get() + tick);
+        now.get()
+    }
 }
 
 fn last_progress(events: &[Event]) -> Option<&latent_lab::protocol::Progress> {

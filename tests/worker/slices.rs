@@ -159,15 +159,6 @@ fn pause_stops_training_step_does_one_and_resume_continues() {
     assert!(runner.wants_slice());
 }
 
-/// A clock that advances `tick` ms each time it is read, so slicing is tested without timing.
-fn ticking(tick: f64) -> impl Fn() -> f64 {
-    let now = std::cell::Cell::new(0.0);
-    move || {
-        now.set(now.get() + tick);
-        now.get()
-    }
-}
-
 /// A runner training in batches of one digit (every piece of work is one step), started at
 /// `clock`'s time for 1,000 epochs.
 fn one_digit_steps(clock: &dyn Fn() -> f64) -> Runner {
