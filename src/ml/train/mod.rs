@@ -7,7 +7,6 @@
 
 mod config;
 mod evaluate;
-
 mod report;
 mod settings;
 mod update;
@@ -207,11 +206,9 @@ impl Trainer {
         let batch = pending.indices.len();
         let mut end = pending.done.saturating_add(max_samples.max(1)).min(batch);
         if self.helper.is_some() && batch - end == 1 {
-            // A last piece of one digit cannot be shared: done with the rest, the helper still
-            // takes its part of it, and the step's update is split as when whole. (Before
-            // `UpdateJob::with_share` such a piece restarted the half of Adam's moments the
-            // helper held: under load the worker's slices, sized by time, left one now and
-            // then, and seeded reference runs ended anywhere from 117.8 to 122.5.)
+            // A last piece of one digit cannot be shared: done with the rest, the helper takes
+            // its part of it, and the update is split as when whole (a piece of one used to
+            // restart the helper's half of Adam's moments: `UpdateJob::with_share`).
             end = batch;
         }
         let chunk = &pending.indices[pending.done..end];
@@ -255,9 +252,8 @@ impl Trainer {
                 Ok(false) => {}
                 // A helper that cannot take work is let go: the run goes on on one thread.
                 Err(_) => {
-                    let count = self.vars.len();
                     let (helper, moments) = (&mut self.helper, self.helper_moments);
-                    update::let_go(helper, &mut self.optimizer, moments, count)?;
+                    update::let_go(helper, &mut self.optimizer, moments, self.vars.len())?;
                 }
             }
         }
@@ -286,9 +282,8 @@ impl Trainer {
                 match helper.finish_onto(own_grads) {
                     Ok(theirs) => Some(theirs),
                     Err(_) => {
-                        let count = self.vars.len();
                         let (helper, moments) = (&mut self.helper, self.helper_moments);
-                        update::let_go(helper, &mut self.optimizer, moments, count)?;
+                        update::let_go(helper, &mut self.optimizer, moments, self.vars.len())?;
                         split = None;
                         let _held = held::hold(self.params_version);
                         let redone = share_gradient(
