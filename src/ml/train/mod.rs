@@ -9,6 +9,7 @@ mod config;
 mod evaluate;
 mod report;
 mod settings;
+mod share;
 mod update;
 
 pub use config::{check_epochs, TrainConfig, TrainConfigError, DEFAULT_EPOCHS, EPOCH_RANGE};
@@ -21,11 +22,12 @@ use candle_core::{Device, Tensor, TensorId, Var};
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::ImageSet;
 use crate::ml::held::{self, Version};
-use crate::ml::helper::{add_onto, share_gradient, ShareJob, StepHelper};
+use crate::ml::helper::{share_gradient, ShareJob, StepHelper};
 use crate::ml::loss::LossMeans;
 use crate::ml::model::Model;
 use crate::ml::optim::Adam;
 use crate::ml::rng::Rng;
+use share::Handed;
 
 /// A mini-batch partly worked through (see [`Trainer::work`]).
 struct PendingStep {
@@ -246,7 +248,7 @@ impl Trainer {
             });
             match began {
                 Ok(true) => {
-                    handed = Some((mine, x, noise, share));
+                    handed = Some((mine, Handed { x, noise, share }));
                     split = updates_from;
                 }
                 Ok(false) => {}
@@ -271,35 +273,14 @@ impl Trainer {
                 own as f64 / batch as f64,
             )
         };
-        // The helper's share comes back with this side's gradients already added to its own
-        // (`theirs` is `None` when this side did the whole piece). It is collected even when
-        // this side failed, so no job is left in flight; if the helper failed, its part is done
-        // here and the helper is let go.
-        let theirs = match handed {
-            Some((_, x, noise, share)) => {
-                let own_grads = mine.as_ref().ok().and_then(|m| m.grads.as_deref());
-                let helper = self.helper.as_mut().expect("began above");
-                match helper.finish_onto(own_grads) {
-                    Ok(theirs) => Some(theirs),
-                    Err(_) => {
-                        let (helper, moments) = (&mut self.helper, self.helper_moments);
-                        update::let_go(helper, &mut self.optimizer, moments, self.vars.len())?;
-                        split = None;
-                        let _held = held::hold(self.params_version);
-                        let redone = share_gradient(
-                            &self.model,
-                            &self.vars,
-                            &x,
-                            noise.as_ref(),
-                            beta,
-                            share,
-                        )?;
-                        Some(add_onto(redone, own_grads)?)
-                    }
-                }
-            }
-            None => None,
-        };
+        // The helper's share (`None` when this side did the whole piece).
+        let (mut theirs, mut late) = (None, false);
+        if let Some((_, handed)) = handed {
+            let own_grads = mine.as_ref().ok().and_then(|m| m.grads.as_deref());
+            let (share, added_late) = self.collect_share(handed, own_grads, &mut split, beta)?;
+            (theirs, late) = (Some(share), added_late);
+        }
+        let pending = self.pending.as_mut().expect("set above");
         let mine = mine?;
         let diverged = [Some(&mine), theirs.as_ref()]
             .into_iter()
@@ -319,10 +300,14 @@ impl Trainer {
         pending.loss.add(mine.loss, own);
         // With a split update the helper gave back the gradients of the parameters before
         // `split` only; this side's of the others go to it whole (with earlier pieces').
-        let mut own_rest = None;
+        let (mut own_rest, mut late_grads) = (None, Vec::new());
         let grads = match theirs {
             Some(theirs) => {
                 pending.loss.add(theirs.loss, digits - own);
+                if let (Some(from), Some(grads), true) = (split, &mine.grads, late) {
+                    let ids = self.vars[..from].iter().map(|v| v.id());
+                    late_grads = ids.zip(grads[..from].iter().cloned()).collect();
+                }
                 if let (Some(from), Some(grads)) = (split, &mine.grads) {
                     let rest = grads[from..].iter().zip(&self.vars[from..]);
                     let summed = rest.map(|(g, var)| match pending.grads.remove(&var.id()) {
@@ -349,7 +334,7 @@ impl Trainer {
             return Ok(Worked { digits, step: None });
         }
         let done = self.pending.take().expect("pending step");
-        let updated = self.apply_update(&done.grads, own_rest)?;
+        let updated = self.apply_update(done.grads, own_rest, late_grads)?;
         self.params_version = Version::fresh();
         if !updated {
             // The helper failed during its part: the batch is done again from its start.

@@ -6,7 +6,9 @@
 //! one whole update, in half the time. The helper then holds Adam's moments of its part; they
 //! are handed to it whenever it takes its part after this side updated it. A step it had no
 //! share of (a batch of one digit) it still updates its part of, from this side's whole
-//! gradient, so that those moments go on.
+//! gradient, so that those moments go on. A helper that updates its part in place is sent it
+//! before this side sums its own part's gradients (`late`), so that the sum is made while the
+//! helper works rather than while it waits (~0.1 ms of each step of the digits' MLP-VAE).
 
 use std::collections::HashMap;
 
@@ -78,14 +80,19 @@ impl Trainer {
     /// `(from, own)`: the helper updates the parameters from `from` on, adding `own` (this
     /// side's gradients of them) to those it kept. `Ok(false)` when the helper failed during its
     /// part: then nothing was updated, and the batch must be done again.
+    ///
+    /// `late` are gradients of this side's part still to be added to `grads`: this side's own,
+    /// kept apart so that the helper can start on its part without waiting for the sum.
     pub(super) fn apply_update(
         &mut self,
-        grads: &HashMap<TensorId, Tensor>,
+        mut grads: HashMap<TensorId, Tensor>,
         split: Option<(usize, Vec<Tensor>)>,
+        late: Vec<(TensorId, Tensor)>,
     ) -> Result<bool> {
         let with_share = split.is_some();
-        let split = split.or_else(|| self.unshared_split(grads));
+        let split = split.or_else(|| self.unshared_split(&grads));
         let (Some((from, own)), Some(helper)) = (split, self.helper.as_mut()) else {
+            add_late(&mut grads, late)?;
             if self.helper_moments {
                 // The helper held the moments of its part, and is not taking it now: this
                 // side's copies are stale, so the moments start afresh.
@@ -105,6 +112,7 @@ impl Trainer {
             with_share,
         };
         let began = helper.begin_update(job);
+        add_late(&mut grads, late)?;
         let vars = &self.vars;
         let mine = self
             .optimizer
@@ -146,6 +154,18 @@ pub(super) fn let_go(
     let in_place = helper.updates_in_place().then(|| helper.update_from());
     if let Some(from) = in_place.flatten().filter(|_| holds_moments) {
         optimizer.back_up(from..count)?;
+    }
+    Ok(())
+}
+
+/// Adds each of `late` to the gradient of its variable in `grads`.
+fn add_late(grads: &mut HashMap<TensorId, Tensor>, late: Vec<(TensorId, Tensor)>) -> Result<()> {
+    for (id, g) in late {
+        let sum = match grads.remove(&id) {
+            Some(earlier) => (earlier + g)?,
+            None => g,
+        };
+        grads.insert(id, sum);
     }
     Ok(())
 }
