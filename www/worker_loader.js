@@ -8,7 +8,9 @@
 //
 // A training worker takes the threaded build where its memory can be shared with a helper
 // thread: a cross-origin isolated page, `SharedArrayBuffer`, two cores, and room for a shared
-// memory of the build's maximum size. Elsewhere it takes the plain build (which trains on one
+// memory of the build's maximum size; and where wasm's relaxed SIMD validates, as the threaded
+// build multiplies and adds in one instruction (Chromium and Firefox have it; Safari rejects a
+// module with one such instruction). Elsewhere it takes the plain build (which trains on one
 // thread, or on two with copies through a buffer: src/worker/helper_link.rs). An import worker
 // always takes the plain one.
 //
@@ -24,15 +26,28 @@ const role = params.get("role");
 const glue = (threaded) => importScripts(`./${threaded ? "worker_mt" : "worker"}.js${bust}`);
 
 /** Whether this worker can run the threaded build (its memory's maximum: 1 GiB, 16,384 pages). */
-function canShareMemory() {
+function canRunThreaded() {
   if (self.crossOriginIsolated !== true || typeof SharedArrayBuffer !== "function") return false;
   if ((self.navigator?.hardwareConcurrency ?? 1) < 2) return false;
+  if (!hasRelaxedSimd()) return false;
   try {
     new WebAssembly.Memory({ initial: 1, maximum: 16384, shared: true });
     return true;
   } catch {
     return false; // no address space for it (a 32-bit phone, say)
   }
+}
+
+/** Whether the engine takes wasm's relaxed SIMD: it validates a module whose one function is
+ * `f32x4.relaxed_madd` of three zero vectors. */
+function hasRelaxedSimd() {
+  const zeros = [0xfd, 0x0c, ...new Array(16).fill(0)]; // v128.const 0
+  const body = [0x00, ...zeros, ...zeros, ...zeros, 0xfd, 0x85, 0x02, 0x0b]; // relaxed_madd, end
+  const type = [0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b]; // one type: [] → [v128]
+  const func = [0x03, 0x02, 0x01, 0x00]; // one function, of that type
+  const code = [0x0a, body.length + 2, 0x01, body.length, ...body];
+  const header = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  return WebAssembly.validate(new Uint8Array([...header, ...type, ...func, ...code]));
 }
 
 if (role === "helper") {
@@ -51,7 +66,7 @@ if (role === "helper") {
     }
   };
 } else {
-  let threaded = role !== "import" && canShareMemory();
+  let threaded = role !== "import" && canRunThreaded();
   if (threaded) {
     try {
       glue(true);

@@ -127,6 +127,36 @@ test("two threads train the run one thread trains: a seeded two-epoch run ends a
   }
 });
 
+test("an engine without relaxed SIMD trains on two threads with copies, and never loads the threaded build", async () => {
+  // The threaded build multiplies and adds with relaxed SIMD, which Safari rejects whole, so the
+  // worker's loader probes for it (worker_loader.js). Chromium cannot switch it off any more:
+  // the loader is served with a \`WebAssembly.validate\` that refuses \`f32x4.relaxed_madd\`.
+  const loader = readFileSync(fileURLToPath(new URL("../../dist/worker_loader.js", import.meta.url)), "utf8");
+  const refuse = `const validate = WebAssembly.validate;
+WebAssembly.validate = (bytes) => {
+  const b = new Uint8Array(bytes);
+  for (let i = 0; i + 2 < b.length; i++) if (b[i] === 0xfd && b[i + 1] === 0x85 && b[i + 2] === 0x02) return false;
+  return validate(bytes);
+};
+`;
+  app.server.overrides["/worker_loader.js"] = { body: Buffer.from(refuse + loader) };
+  const context = await app.browser.newContext();
+  const from = app.server.requests.length;
+  try {
+    const { page, errors } = await open(context, app);
+    await startTraining(page);
+    await page.waitForFunction(() => Number(/step (\d+)/.exec(document.querySelector(".progress-text").textContent)?.[1]) > 5, null, { timeout: 60_000 });
+    assert.equal(await page.getAttribute(".threads", "data-threads"), "2");
+    const fetched = app.server.requests.slice(from);
+    assert.ok(fetched.includes("/worker_bg.wasm"), `the plain worker trains: ${fetched.join(" ")}`);
+    assert.ok(!fetched.some((r) => r.startsWith("/worker_mt")), `the threaded build is not even fetched: ${fetched.join(" ")}`);
+    assert.deepEqual(errors, []);
+  } finally {
+    delete app.server.overrides["/worker_loader.js"];
+    await context.close();
+  }
+});
+
 test("a trained model is kept across a reload, and its download is the same model byte for byte", async () => {
   const context = await app.browser.newContext({ acceptDownloads: true });
   const { page } = await open(context, app);

@@ -2,10 +2,12 @@
 //! wasm builds with `simd128`, a plain array elsewhere (LLVM vectorises loops over it too). The
 //! kernels are written once over [`F4`], so native tests run the very loops the browser runs.
 //!
-//! Multiply and add stay two instructions: a fused multiply-add needs wasm's relaxed-SIMD
-//! proposal, which Safari rejects, so it would need a second build; measured on a Zen 3 machine
-//! (whose multiply and add pipes make an unfused pair as fast), it trained the MLP-VAE no faster
-//! and the Conv-VAE 7.7% faster (the README's speed notes).
+//! [`F4::mul_add`] is one instruction in the worker's threaded build, which has wasm's relaxed
+//! SIMD (`tools/build-threads`), and a multiply and an add everywhere else: Safari rejects a
+//! module with any relaxed instruction, so the page and the plain worker have none. On this
+//! project's 2-core Intel Xeon the fused form made the MLP-VAE's three kernels 12–15% faster
+//! (`www/bench/kernels.mjs --relaxed`, 2026-12-06); on a Zen 3 machine, whose separate multiply
+//! and add pipes make an unfused pair as fast, it had trained the MLP-VAE no faster.
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod imp {
@@ -39,8 +41,8 @@ mod imp {
             unsafe { v128_store(p as *mut v128, self.0) }
         }
 
-        /// `self + a·b`, lane by lane: fused in a build with relaxed SIMD (none of the app's
-        /// builds; `www/bench/kernels.mjs --relaxed` times the kernels both ways).
+        /// `self + a·b`, lane by lane: fused in a build with relaxed SIMD (the worker's
+        /// threaded build; `www/bench/kernels.mjs --relaxed` times the kernels both ways).
         #[inline(always)]
         pub fn mul_add(self, a: F4, b: F4) -> F4 {
             #[cfg(target_feature = "relaxed-simd")]
