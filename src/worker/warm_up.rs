@@ -21,8 +21,13 @@ use crate::ml::eval::{Evaluator, EVAL_CHUNK};
 use crate::ml::model::{Model, ModelConfig};
 use crate::ml::train::{init_rng, TrainConfig, Trainer};
 
-/// Wall time the warm-up trains for, in all (a few dozen steps of the default model).
-const WARM_UP_MS: f64 = 400.0;
+/// Wall time the warm-up trains for, in all (a few hundred steps of the default model). The
+/// engine compiles a function with its optimising tier once it has run a while, and the
+/// functions called once a step (the model's loss, the update, candle's backward) got there
+/// only in a run's first seconds after a warm-up of 400 ms, their compiling taking a core from
+/// the run (~0.2 s of CPU, `--trace-wasm-compilation-times`, 2026-12-06). Whoever looks at the
+/// page for a second and a half before Start now finds them compiled.
+const WARM_UP_MS: f64 = 1500.0;
 /// Training images of the throwaway run: an epoch of four steps, so scoring comes up too.
 const WARM_UP_IMAGES: usize = 512;
 /// Test digits scored after each of its epochs: one chunk for each thread.
