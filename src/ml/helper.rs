@@ -38,7 +38,7 @@ pub struct ShareJob<'a> {
     /// This share's weight in the batch mean: its digits over the batch's.
     pub share: f64,
     /// Whether the share ends its step and the helper then updates the parameters from
-    /// [`StepHelper::update_from`] on: [`StepHelper::finish_onto`] gives back only the gradients
+    /// [`StepHelper::update_from`] on: [`StepHelper::finish`] (or `finish_onto`) gives back only the gradients
     /// of those before, and the helper keeps its own of those for [`StepHelper::begin_update`]
     /// (when no update follows, a loss having diverged, the next share replaces them).
     pub updates: bool,
@@ -130,7 +130,7 @@ pub trait StepHelper {
     }
 
     /// Starts the update of the parameters from [`StepHelper::update_from`] on: after
-    /// [`StepHelper::finish_onto`] of a share begun with [`ShareJob::updates`], or, for a step
+    /// [`StepHelper::finish`] (or `finish_onto`) of a share begun with [`ShareJob::updates`], or, for a step
     /// it had no share of, from the trainer's whole gradient ([`UpdateJob::with_share`]).
     fn begin_update(&mut self, _job: UpdateJob<'_>) -> Result<()> {
         candle_core::bail!("this helper updates no parameters")

@@ -130,7 +130,7 @@ test("two threads train the run one thread trains: a seeded two-epoch run ends a
 test("an engine without relaxed SIMD trains on two threads with copies, and never loads the threaded build", async () => {
   // The threaded build multiplies and adds with relaxed SIMD, which Safari rejects whole, so the
   // worker's loader probes for it (worker_loader.js). Chromium cannot switch it off any more:
-  // the loader is served with a \`WebAssembly.validate\` that refuses \`f32x4.relaxed_madd\`.
+  // the loader is served with a `WebAssembly.validate` that refuses `f32x4.relaxed_madd`.
   const loader = readFileSync(fileURLToPath(new URL("../../dist/worker_loader.js", import.meta.url)), "utf8");
   const refuse = `const validate = WebAssembly.validate;
 WebAssembly.validate = (bytes) => {

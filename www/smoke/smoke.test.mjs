@@ -124,16 +124,23 @@ for (const engine of engines) {
       );
       console.log(`${engine}: ${moving.text}`);
       // Two threads where the browser lets workers share memory; otherwise one, and the panel
-      // says why (WebKitGTK offers no SharedArrayBuffer even to an isolated page).
+      // says why (WebKitGTK offers no SharedArrayBuffer even to an isolated page). `relaxed`:
+      // whether the engine takes relaxed SIMD, as worker_loader.js probes it.
       const threads = await session.waitFor(() => {
         const hint = document.querySelector(".hint.threads");
-        return !hint.hidden && { count: Number(hint.dataset.threads), text: hint.textContent, shared: typeof SharedArrayBuffer === "function" };
+        const zeros = [0xfd, 0x0c, ...new Array(16).fill(0)];
+        const body = [0x00, ...zeros, ...zeros, ...zeros, 0xfd, 0x85, 0x02, 0x0b];
+        const probe = [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 5, 1, 0x60, 0, 1, 0x7b, 3, 2, 1, 0, 10, body.length + 2, 1, body.length, ...body];
+        const relaxed = WebAssembly.validate(new Uint8Array(probe));
+        return !hint.hidden && { count: Number(hint.dataset.threads), text: hint.textContent, shared: typeof SharedArrayBuffer === "function", relaxed };
       }, [], { what: "the threads line" });
-      console.log(`${engine}: ${threads.text}`);
+      console.log(`${engine}: ${threads.text} (relaxed SIMD: ${threads.relaxed})`);
       if (threads.shared) {
         assert.equal(threads.count, 2, threads.text);
-        // Where workers can share memory the worker's threaded build trains (worker_loader.js).
-        assert.ok(server.requests.some((r) => r.startsWith("/worker_mt_bg.wasm")), "the threaded worker trains");
+        // Where workers can share memory and relaxed SIMD validates, the worker's threaded build
+        // trains (worker_loader.js); with shared memory alone, the plain one with copies.
+        const threaded = server.requests.some((r) => r.startsWith("/worker_mt_bg.wasm"));
+        assert.equal(threaded, threads.relaxed, `the threaded worker trains where relaxed SIMD validates (${threads.relaxed})`);
       } else assert.match(threads.text, /one thread: this browser does not let workers share memory/);
       // The strip's Pause, in view at the top of the screen whatever is scrolled. The panel's
       // was missed twice in CI (2026-12-01 and -02): the press landed on the panel itself, the

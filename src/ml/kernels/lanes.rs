@@ -1,6 +1,8 @@
 //! Four f32 lanes, the unit of the hand-written kernels: one wasm SIMD register (`v128`) in
 //! wasm builds with `simd128`, a plain array elsewhere (LLVM vectorises loops over it too). The
-//! kernels are written once over [`F4`], so native tests run the very loops the browser runs.
+//! kernels are written once over [`F4`], so native tests run the very loops the browser runs
+//! (in the worker's threaded build with each multiply-add one instruction, so its sums may differ
+//! from the others' in rounding).
 //!
 //! [`F4::mul_add`] is one instruction in the worker's threaded build, which has wasm's relaxed
 //! SIMD (`tools/build-threads`), and a multiply and an add everywhere else: Safari rejects a
@@ -41,8 +43,9 @@ mod imp {
             unsafe { v128_store(p as *mut v128, self.0) }
         }
 
-        /// `self + a·b`, lane by lane: fused in a build with relaxed SIMD (the worker's
-        /// threaded build; `www/bench/kernels.mjs --relaxed` times the kernels both ways).
+        /// `self + a·b`, lane by lane: one instruction in a build with relaxed SIMD (the
+        /// worker's threaded build; fused where the processor can, which the engine decides;
+        /// `www/bench/kernels.mjs --relaxed` times the kernels both ways).
         #[inline(always)]
         pub fn mul_add(self, a: F4, b: F4) -> F4 {
             #[cfg(target_feature = "relaxed-simd")]

@@ -112,11 +112,12 @@ impl Trainer {
             with_share,
         };
         let began = helper.begin_update(job);
-        add_late(&mut grads, late)?;
+        // Even if this side fails, the helper's part is waited for below: never left in flight.
         let vars = &self.vars;
-        let mine = self
-            .optimizer
-            .update(scale, 0..from, |i, _| grads.get(&vars[i].id()).cloned());
+        let mine = add_late(&mut grads, late).and_then(|()| {
+            let optimizer = &mut self.optimizer;
+            optimizer.update(scale, 0..from, |i, _| grads.get(&vars[i].id()).cloned())
+        });
         let theirs = began.and_then(|()| helper.finish_update());
         mine?;
         match theirs {
