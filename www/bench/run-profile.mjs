@@ -7,8 +7,10 @@
 // before and after can be profiled alike; `baseline.mjs`'s header says how to build that one.
 // A measuring tool, like the benchmarks; it never fails on a time.
 //
-// Usage: trunk build --release && node www/bench/run-profile.mjs [dist/] [--top N]
+// Usage: trunk build --release && node www/bench/run-profile.mjs [dist/] [--top N] [--dump DIR]
+//        (--dump writes each thread's raw profile to DIR/<thread>.cpuprofile, for a timeline)
 
+import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
@@ -17,6 +19,8 @@ import { workerSession } from "./worker-session.mjs";
 const args = process.argv.slice(2);
 const topAt = args.indexOf("--top");
 const TOP = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 12;
+const dumpAt = args.indexOf("--dump");
+const DUMP = dumpAt >= 0 ? args.splice(dumpAt, 2)[1] : null;
 const dist = args[0] ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 
 /** Kinds of work, by the function names a profile shows (the first that matches). */
@@ -71,6 +75,10 @@ try {
   const profiles = await Promise.all(threads.map(async (t) => (await t.send("Profiler.stop")).result.profile));
   const progress = (await page.textContent(".progress-text")).trim().replace(/\s+/g, " ");
 
+  if (DUMP) {
+    mkdirSync(DUMP, { recursive: true });
+    threads.forEach((t, i) => writeFileSync(`${DUMP}/${t.name.replace(/ /g, "-")}.cpuprofile`, JSON.stringify(profiles[i])));
+  }
   console.log(`${dist}: Start → finished ${(wall / 1000).toFixed(2)} s (${progress})`);
   const summary = { start_to_finished_ms: wall, threads: {} };
   threads.forEach((t, i) => {
