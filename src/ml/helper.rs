@@ -178,16 +178,11 @@ pub fn share_gradient(
     beta: f64,
     share: f64,
 ) -> Result<ShareResult> {
-    let parts = model.terms(x, noise)?.loss(beta)?;
-    let loss = parts.values()?;
+    let (loss, objective) = model.terms(x, noise)?.objective(beta, share)?;
     if loss.has_diverged() {
         return Ok(ShareResult { loss, grads: None });
     }
-    let grads = if share == 1.0 {
-        grad_sink::gradients(&parts.total, params)?
-    } else {
-        grad_sink::gradients(&(&parts.total * share)?, params)?
-    };
+    let grads = grad_sink::gradients(&objective, params)?;
     Ok(ShareResult {
         loss,
         grads: Some(grads),

@@ -14,20 +14,46 @@
 
 use candle_core::{Result, Tensor};
 
+use crate::ml::objective_ops::{self, FUSED_OBJECTIVE};
+
 /// Elementwise binary cross-entropy between `logits` and targets in [0, 1].
 pub fn bce_with_logits(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
     let softplus_tail = (logits.abs()?.neg()?.exp()? + 1.0)?.log()?;
     (logits.relu()? - (logits * targets)?)? + softplus_tail
 }
 
-/// Elementwise KL(N(μ, σ²) ‖ N(0, 1)) for each latent dimension, from μ and log σ².
+/// Elementwise KL(N(μ, σ²) ‖ N(0, 1)) for each latent dimension, from μ and log σ². In wasm one
+/// fused op ([`objective_ops`]), natively the plain formula.
 pub fn kl_to_standard_normal(mean: &Tensor, log_var: &Tensor) -> Result<Tensor> {
+    if FUSED_OBJECTIVE {
+        objective_ops::kl_to_standard_normal(mean, log_var)
+    } else {
+        plain_kl_to_standard_normal(mean, log_var)
+    }
+}
+
+/// [`kl_to_standard_normal`] in tensor operations.
+pub(crate) fn plain_kl_to_standard_normal(mean: &Tensor, log_var: &Tensor) -> Result<Tensor> {
     let inner = ((mean.sqr()? + log_var.exp()?)? - log_var)?;
     (inner - 1.0)? * 0.5
 }
 
-/// z = μ + σ·ε with σ = exp(½ log σ²). Gradients flow to μ and log σ², not to the noise ε.
+/// z = μ + σ·ε with σ = exp(½ log σ²). Gradients flow to μ and log σ², not to the noise ε. In
+/// wasm one fused op ([`objective_ops`]), natively the plain formula.
 pub fn reparameterize(mean: &Tensor, log_var: &Tensor, noise: &Tensor) -> Result<Tensor> {
+    if FUSED_OBJECTIVE {
+        objective_ops::reparameterize(mean, log_var, noise)
+    } else {
+        plain_reparameterize(mean, log_var, noise)
+    }
+}
+
+/// [`reparameterize`] in tensor operations.
+pub(crate) fn plain_reparameterize(
+    mean: &Tensor,
+    log_var: &Tensor,
+    noise: &Tensor,
+) -> Result<Tensor> {
     let std = (log_var * 0.5)?.exp()?;
     mean + (std * noise)?
 }

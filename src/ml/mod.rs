@@ -22,6 +22,7 @@ pub mod loss;
 pub mod mig;
 pub mod model;
 pub mod neighbours;
+pub(crate) mod objective_ops;
 pub mod optim;
 pub mod preprocess;
 pub mod presets;

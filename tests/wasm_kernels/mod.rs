@@ -8,6 +8,8 @@ use wasm_bindgen_test::*;
 
 use super::common;
 
+mod objective;
+
 fn var(model: &latent_lab::ml::model::Model, name: &str) -> Var {
     model.vars().data().lock().unwrap()[name].clone()
 }

@@ -4,7 +4,8 @@
 
 use candle_core::{DType, Result, Tensor};
 
-use crate::ml::loss::{reparameterize, LossParts};
+use crate::ml::loss::{reparameterize, LossParts, LossValues};
+use crate::ml::objective_ops::{self, FUSED_OBJECTIVE};
 
 /// What the encoder says about a batch of images.
 #[derive(Debug, Clone)]
@@ -51,5 +52,22 @@ impl Terms {
             recon.clone()
         };
         Ok(LossParts { total, recon, kl })
+    }
+
+    /// What a training step needs: the loss's values, and `weight` × its total as a scalar to
+    /// differentiate (a helper's share of a batch weighs its part of the batch). In wasm a
+    /// variational model's is one fused op ([`objective_ops::objective`]); otherwise
+    /// [`Self::loss`]'s tensor operations.
+    pub fn objective(&self, beta: f64, weight: f64) -> Result<(LossValues, Tensor)> {
+        if let (true, Some(kl)) = (FUSED_OBJECTIVE, &self.kl) {
+            return objective_ops::objective(&self.recon, kl, beta, weight);
+        }
+        let parts = self.loss(beta)?;
+        let total = if weight == 1.0 {
+            parts.total.clone()
+        } else {
+            (&parts.total * weight)?
+        };
+        Ok((parts.values()?, total))
     }
 }
