@@ -23,7 +23,7 @@ pub fn bce_with_logits(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
 }
 
 /// Elementwise KL(N(μ, σ²) ‖ N(0, 1)) for each latent dimension, from μ and log σ². In wasm one
-/// fused op ([`objective_ops`]), natively the plain formula.
+/// fused op (`ml::objective_ops`), natively the plain formula.
 pub fn kl_to_standard_normal(mean: &Tensor, log_var: &Tensor) -> Result<Tensor> {
     if FUSED_OBJECTIVE {
         objective_ops::kl_to_standard_normal(mean, log_var)
@@ -39,7 +39,7 @@ pub(crate) fn plain_kl_to_standard_normal(mean: &Tensor, log_var: &Tensor) -> Re
 }
 
 /// z = μ + σ·ε with σ = exp(½ log σ²). Gradients flow to μ and log σ², not to the noise ε. In
-/// wasm one fused op ([`objective_ops`]), natively the plain formula.
+/// wasm one fused op (`ml::objective_ops`), natively the plain formula.
 pub fn reparameterize(mean: &Tensor, log_var: &Tensor, noise: &Tensor) -> Result<Tensor> {
     if FUSED_OBJECTIVE {
         objective_ops::reparameterize(mean, log_var, noise)

@@ -56,7 +56,7 @@ impl Terms {
 
     /// What a training step needs: the loss's values, and `weight` × its total as a scalar to
     /// differentiate (a helper's share of a batch weighs its part of the batch). In wasm a
-    /// variational model's is one fused op ([`objective_ops::objective`]); otherwise
+    /// variational model's is one fused op (`ml::objective_ops`); otherwise
     /// [`Self::loss`]'s tensor operations.
     pub fn objective(&self, beta: f64, weight: f64) -> Result<(LossValues, Tensor)> {
         if let (true, Some(kl)) = (FUSED_OBJECTIVE, &self.kl) {

@@ -8,8 +8,8 @@
 //! candle's generic functions (`Mul`, `Exp`, `Sqr`, `Sub`, `Affine`, `ReduceSum`) on a step's
 //! hot path, and the engine's optimising tier compiled them while a run's first second trained:
 //! 690 ms of a core of the 1.3 s it compiled during a reference run started at once (2-core AMD
-//! EPYC, `--trace-wasm-compilation-times`, 2026-12-06). Here each is one pass forward and one
-//! backward:
+//! EPYC, `--trace-wasm-compilation-times`, 2026-12-06). Here each is one op forward, a pass over
+//! its inputs, and one or two passes backward:
 //!
 //! ```text
 //! z         = μ + exp(½ log σ²)·ε          ∂z/∂μ = 1,  ∂z/∂log σ² = ½·ε·σ
@@ -17,9 +17,9 @@
 //! objective = w·(Σ recon / n + β·Σ kl / n)  ∂/∂recon = w/n,  ∂/∂kl = w·β/n
 //! ```
 //!
-//! The arithmetic is the plain formulas', in their order: z and kl agree with them to the last
-//! bit, their gradients to rounding (candle adds a gradient's parts in another order), and the
-//! objective's gradients exactly; its sums are taken in order where candle's take SIMD lanes, so
+//! The arithmetic is the plain formulas', in their order: z, kl and every op's gradients agree
+//! with them to the last bit (in a whole model μ and log σ² then gather their gradients' parts
+//! in another order, so theirs agree to rounding); its sums are taken in order where candle's take SIMD lanes, so
 //! the loss a step reports agrees to rounding. Natively the plain formulas stay (the pretrained
 //! weights were trained on them and rebuild bit for bit), as the sparse layers do.
 
