@@ -8,9 +8,9 @@
 use candle_core::{CpuStorage, CustomOp2, Layout, Result, Shape, Tensor, TensorId};
 
 use crate::ml::cpu_slices::f32_slice;
-use crate::ml::held::{self, Form};
+use crate::ml::held;
 use crate::ml::kernels::masked::masked_times_transposed;
-use crate::ml::kernels::sparse::{Panels, SparseRows};
+use crate::ml::kernels::sparse::SparseRows;
 
 /// The gradient the backward pass of [`sparse_affine`] gives its input `x`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,9 +78,7 @@ impl CustomOp2 for MaskedInputGrad<'_> {
             )
         }
         let (g, w) = (f32_slice(s1, l1, "gradient")?, f32_slice(s2, l2, "weight")?);
-        let panels = held::packed(self.weight, Form::Transposed, || {
-            Panels::from_transposed(w, m, k)
-        });
+        let panels = held::transposed_panels(self.weight, w, m, k);
         let mut grad_x = vec![0.0; n * k];
         masked_times_transposed(self.rows_of_x, g, &panels, &mut grad_x);
         Ok((CpuStorage::F32(grad_x), Shape::from((n, k))))

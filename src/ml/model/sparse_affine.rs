@@ -29,8 +29,8 @@ use candle_nn::Linear;
 
 use crate::ml::cpu_slices::f32_slice;
 use crate::ml::grad_sink;
-use crate::ml::held::{self, Form};
-use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
+use crate::ml::held;
+use crate::ml::kernels::sparse::{sparse_times_dense, SparseRows};
 
 use super::input_grad::input_gradient;
 pub use super::input_grad::InputGrad;
@@ -124,9 +124,7 @@ impl CustomOp3 for SparseAffine {
         } else {
             let mut y = b.repeat(n);
             let rows = SparseRows::from_rows(x, n, k);
-            let panels = held::packed(self.weight, Form::Transposed, || {
-                Panels::from_transposed(w, m, k)
-            });
+            let panels = held::transposed_panels(self.weight, w, m, k);
             sparse_times_dense(&rows, &panels, &mut y);
             *self.rows_of_x.lock().unwrap_or_else(|e| e.into_inner()) = Some(rows);
             y

@@ -149,8 +149,7 @@ impl CustomOp2 for SparseWeightGrad {
             _ => SparseRows::from_columns(x, n, k),
         };
         // `xᵀ·g` written transposed: `gᵀ·x` in the weight's layout, with no pass after it.
-        let mut grad_w = vec![0.0; m * k];
-        sparse_times_dense_transposed(&columns_of_x, &Panels::from_rows(g, n, m), &mut grad_w);
+        let grad_w = sparse_times_dense_transposed(&columns_of_x, &Panels::from_rows(g, n, m));
         Ok((CpuStorage::F32(grad_w), Shape::from((m, k))))
     }
 }

@@ -145,8 +145,10 @@ pub unsafe extern "C" fn run(handle: *mut Operands, case: u32, times: u32) -> f3
         match case {
             0 => sparse_times_dense(&o.x_rows, &o.w1_panels, &mut o.hidden_out),
             1 => sparse_times_dense(&o.h_rows, &o.w2_panels, &mut o.pixels_out),
-            2 => sparse_times_dense_transposed(&o.x_columns, &o.g1_panels, &mut o.w1_grad),
-            3 => sparse_times_dense_transposed(&o.h_columns, &o.g2_panels, &mut o.w2_grad),
+            // As the app does, into a new buffer each time (since 2026-12-06: before, into one
+            // kept, so these two are not comparable with figures from before).
+            2 => o.w1_grad = sparse_times_dense_transposed(&o.x_columns, &o.g1_panels),
+            3 => o.w2_grad = sparse_times_dense_transposed(&o.h_columns, &o.g2_panels),
             _ => masked_times_transposed(&o.h_rows, &o.g2, &o.w2_panels, &mut o.h_grad),
         }
     }

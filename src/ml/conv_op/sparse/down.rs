@@ -15,7 +15,7 @@ use crate::ml::conv_op::ChannelsLast;
 use crate::ml::held::{self, Form};
 use crate::ml::kernels::conv::ConvPanels;
 use crate::ml::kernels::patches::{im2col_rows, Patches};
-use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
+use crate::ml::kernels::sparse::{sparse_times_dense, SparseRows};
 use crate::ml::model::{ColumnSums, SparseWeightGrad};
 use crate::ml::relu_op::{rectified_grad, rectify};
 
@@ -110,9 +110,7 @@ impl CustomOp3 for ConvDown {
             };
             let rows = im2col_rows(&planar, p);
             let non_zeros = SparseRows::from_rows(&rows, count, width);
-            let weights = held::packed(self.weight, Form::Transposed, || {
-                Panels::from_transposed(w, out, width)
-            });
+            let weights = held::transposed_panels(self.weight, w, out, width);
             sparse_times_dense(&non_zeros, &weights, &mut y_rows);
             Kept::Patches { rows, non_zeros }
         };

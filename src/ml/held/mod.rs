@@ -17,6 +17,16 @@
 //! (`model::packed_*`). The packings outlive a hold, for the next hold of the same version (the
 //! step's next piece), and are dropped when a hold of another version opens; so a thread keeps
 //! at most one model's packed weights (~40 MB for that 64×64 colour model).
+//!
+//! The threads that hold one version at once (the trainer and a helper sharing its parameters)
+//! share each layer's `Wᵀ` panels, and pack a part each ([`transposed_panels`], `together.rs`).
+//! Such a packing lives until every thread that keeps it has moved to another version, so for a
+//! moment at each update two versions' may be alive; its buffer then waits, up to 64 MB of them,
+//! for the next packing of its shape (`kernels/panels_in_parts.rs`).
+
+mod together;
+
+pub(crate) use together::transposed_panels;
 
 use std::any::Any;
 use std::cell::RefCell;
@@ -94,6 +104,11 @@ impl Drop for Hold {
     fn drop(&mut self) {
         HELD.with(|held| held.borrow_mut().open = None);
     }
+}
+
+/// The version of the hold open on this thread, if one is.
+fn open_version() -> Option<Version> {
+    HELD.with(|held| held.borrow().open)
 }
 
 /// The variable `w` is, if it is one: only a variable's packing is kept (a tensor made from one,
