@@ -9,6 +9,7 @@ pub mod conv;
 pub mod deconv;
 pub mod lanes;
 pub mod masked;
+pub mod panels;
 pub mod panels_in_parts;
 pub mod patches;
 pub mod sparse;

@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::sparse::{pack_transposed_panel, Panels, PANEL};
+use super::panels::{pack_transposed_panel, Panels, PANEL};
 
 /// Looks at the panels finished this many times before napping between looks...
 const SPINS: u32 = 2_000;

@@ -7,112 +7,25 @@
 //! ReLU, so about half of what multiplies the output weights is zero. Each output row is built
 //! 32 columns at a time in eight SIMD registers, adding `v·B[p, ..]` for every non-zero `v` at
 //! column `p` of the row, from two packed 16-column panels of `B` that stay close at hand while
-//! every row uses them (the last odd or partial panel alone, in four). Measured in Chromium's
-//! engine (V8): 100 decodes through a 400→784 layer with half its inputs zero took 1.1 ms a
-//! panel at a time, against 2.2 ms for the `gemm` crate's dense product; two panels a walk cut
-//! the kernel's share of an MLP-VAE step by a fifth (`profile.mjs`, 2026-12-04).
+//! every row uses them (the last odd or partial panel alone, in four), 128 panel rows at a time
+//! when `B` is deeper, so that what the rows pick stays in L1 ([`SparseRows::column_blocks`]).
+//! Measured in Chromium's engine (V8): 100 decodes through a 400→784 layer with half its inputs
+//! zero took 1.1 ms a panel at a time, against 2.2 ms for the `gemm` crate's dense product; two
+//! panels a walk cut the kernel's share of an MLP-VAE step by a fifth (`profile.mjs`,
+//! 2026-12-04).
 
 use super::lanes::F4;
-use super::transpose::{transpose_sixteen_rows, transpose_strided};
+use super::sparse_rows::ColumnBlocks;
 
+pub use super::panels::Panels;
+pub(super) use super::panels::PANEL;
 pub use super::sparse_rows::SparseRows;
 
-/// Columns of `B` per panel: four SIMD registers of accumulators.
-pub(super) const PANEL: usize = 16;
-
-/// The right factor `B` (`k × n`) cut into 16-column panels, each stored row after row
-/// (`k × 16`, zero-padded past `n`). One panel of a 784-row matrix is 50 KB, about L1's size,
-/// so while every output row's 16 columns are built from it, the rows the non-zeros pick are
-/// close at hand instead of scattered over a 1.2 MB matrix.
-///
-/// Built by [`Panels::from_rows`] and [`Panels::from_transposed`], or zeroed and filled a panel
-/// at a time (`panels_in_parts`): `data` always holds `n.div_ceil(16)` panels of `k × 16`
-/// values.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Panels {
-    data: Vec<f32>,
-    k: usize,
-    n: usize,
-}
-
-impl Panels {
-    /// Panels of the row-major `k × n` matrix `b`.
-    pub fn from_rows(b: &[f32], k: usize, n: usize) -> Self {
-        assert_eq!(b.len(), k * n, "{k}×{n} matrix");
-        let mut panels = Panels::zeroed(k, n);
-        for q in 0..n.div_ceil(PANEL) {
-            let j0 = q * PANEL;
-            let width = PANEL.min(n - j0);
-            let panel = &mut panels.data[q * k * PANEL..(q + 1) * k * PANEL];
-            for (p, out) in panel.chunks_exact_mut(PANEL).enumerate() {
-                out[..width].copy_from_slice(&b[p * n + j0..p * n + j0 + width]);
-            }
-        }
-        panels
-    }
-
-    /// Panels of `Wᵀ` (`k × n`) for the row-major `n × k` matrix `w`: a layer's weight as the
-    /// right factor of `x·Wᵀ`, transposed and packed in one pass.
-    pub fn from_transposed(w: &[f32], n: usize, k: usize) -> Self {
-        assert_eq!(w.len(), n * k, "{n}×{k} matrix");
-        let mut panels = Panels::zeroed(k, n);
-        for (q, panel) in panels.data.chunks_exact_mut(k * PANEL).enumerate() {
-            pack_transposed_panel(w, n, k, q, panel);
-        }
-        panels
-    }
-
-    /// Zeros in the shape of the panels of a `k × n` matrix, to be filled.
-    pub(super) fn zeroed(k: usize, n: usize) -> Self {
-        Panels {
-            data: vec![0.0; n.div_ceil(PANEL) * k * PANEL],
-            k,
-            n,
-        }
-    }
-
-    /// Rows and columns of the matrix packed.
-    pub fn shape(&self) -> (usize, usize) {
-        (self.k, self.n)
-    }
-
-    /// Panel `q` (columns `16q..16q + 16`): `k` rows of 16 values, zero past the last column.
-    pub(super) fn panel(&self, q: usize) -> &[f32] {
-        &self.data[q * self.k * PANEL..(q + 1) * self.k * PANEL]
-    }
-
-    /// How many values the panels hold.
-    pub(super) fn values(&self) -> usize {
-        self.data.len()
-    }
-
-    /// How many panels there are.
-    pub(super) fn count(&self) -> usize {
-        self.n.div_ceil(PANEL)
-    }
-
-    /// The values of every panel, one after another, for a builder that fills them a panel at a
-    /// time (`panels_in_parts`).
-    pub(super) fn data_mut(&mut self) -> &mut [f32] {
-        &mut self.data
-    }
-}
-
-/// Writes panel `q` of `Wᵀ` (`k × 16` values: the transpose of rows `16q..16q + 16` of the
-/// row-major `n × k` matrix `w`, zero past its last row) into `panel`, every value of it: a
-/// panel may be packed into one used before (`panels_in_parts`), and the columns past the
-/// matrix must be zero (the masked product multiplies them too).
-pub(super) fn pack_transposed_panel(w: &[f32], n: usize, k: usize, q: usize, panel: &mut [f32]) {
-    let j0 = q * PANEL;
-    let height = PANEL.min(n - j0);
-    let rows = &w[j0 * k..(j0 + height) * k];
-    if height == PANEL {
-        transpose_sixteen_rows(rows, k, k, panel);
-    } else {
-        panel.fill(0.0);
-        transpose_strided(rows, height, k, k, panel, PANEL);
-    }
-}
+/// Rows of a pair of panels walked by every output row before the next (16 KB, half of L1):
+/// a whole pair of a 784-row matrix is 100 KB, and a row's non-zeros pick from all over it.
+/// 128, 192 and 256 timed alike; one block for the whole pair took 0.45 ms where blocks take
+/// 0.36 for the MLP-VAE's first layer (`kernels.mjs`, 2-core AMD EPYC, 2026-12-06).
+const BLOCK_ROWS: usize = 128;
 
 /// Adds `S·B` to `C`: `S` is `m × k` (its non-zeros), `B` `k × n` (packed), `C` row-major
 /// `m × n`.
@@ -127,17 +40,24 @@ pub fn sparse_times_dense(s: &SparseRows, b: &Panels, c: &mut [f32]) {
     );
     // Two full panels at a time: each row's non-zeros are read once for 32 columns.
     let pairs = n / (2 * PANEL);
+    let blocks = s.column_blocks(BLOCK_ROWS);
     for q in (0..pairs).map(|pair| 2 * pair) {
         let panels = [b.panel(q), b.panel(q + 1)];
         let j0 = q * PANEL;
-        for r in 0..s.rows() {
-            let (columns, values) = s.row(r);
-            let (low, high) = c[r * n + j0..r * n + j0 + 2 * PANEL].split_at_mut(PANEL);
-            let outs = [low, high].map(|o| o.try_into().expect("16 columns"));
-            // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
-            // below its width, which equals k (asserted above); each panel row p·16..p·16 + 16
-            // therefore lies inside the k·16 values of each panel.
-            unsafe { panel_rows([(columns, values, panels)], outs) };
+        for block in 0..blocks.as_ref().map_or(1, ColumnBlocks::count) {
+            for r in 0..s.rows() {
+                let (mut columns, mut values) = s.row(r);
+                if let Some(blocks) = &blocks {
+                    let span = blocks.span(r, block);
+                    (columns, values) = (&columns[span.clone()], &values[span]);
+                }
+                let (low, high) = c[r * n + j0..r * n + j0 + 2 * PANEL].split_at_mut(PANEL);
+                let outs = [low, high].map(|o| o.try_into().expect("16 columns"));
+                // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
+                // below its width, which equals k (asserted above); each panel row
+                // p·16..p·16 + 16 therefore lies inside the k·16 values of each panel.
+                unsafe { panel_rows([(columns, values, panels)], outs) };
+            }
         }
     }
     for q in 2 * pairs..n.div_ceil(PANEL) {
@@ -325,8 +245,17 @@ mod tests {
     #[test]
     fn sparse_product_matches_the_plain_product_for_every_width() {
         let mut rng = Rng::new(3);
-        // Widths that exercise the 32-column chunks, the 4-column chunks and the scalar tail.
-        for (m, k, n) in [(5, 37, 784), (3, 20, 400), (4, 9, 35), (2, 6, 3), (1, 1, 1)] {
+        // Widths that exercise the 32-column chunks, the 4-column chunks and the scalar tail;
+        // depths past one block of panel rows (one ending on a block's edge).
+        for (m, k, n) in [
+            (5, 37, 784),
+            (3, 20, 400),
+            (4, 9, 35),
+            (2, 6, 3),
+            (1, 1, 1),
+            (6, 300, 70),
+            (3, 256, 64),
+        ] {
             let a = sparse_matrix(&mut rng, m, k, 0.3);
             let b = rng.normal_vec(k * n);
             let start = rng.normal_vec(m * n);

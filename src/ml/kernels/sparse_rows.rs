@@ -121,6 +121,45 @@ impl SparseRows {
         let span = self.starts[r]..self.starts[r + 1];
         (&self.columns[span.clone()], &self.values[span])
     }
+
+    /// The rows cut into blocks of `height` columns, so that a kernel can walk one block of the
+    /// panel rows its entries pick (small enough to stay in L1) with every row before the next;
+    /// `None` when the rows are no wider than one block.
+    pub(super) fn column_blocks(&self, height: usize) -> Option<ColumnBlocks> {
+        let blocks = self.width.div_ceil(height);
+        if blocks <= 1 {
+            return None;
+        }
+        let mut cuts = Vec::with_capacity(self.rows() * (blocks + 1));
+        for r in 0..self.rows() {
+            let (columns, _) = self.row(r);
+            cuts.extend((0..=blocks).map(|b| match b {
+                0 => 0,
+                _ if b == blocks => columns.len(),
+                _ => columns.partition_point(|&p| (p as usize) < b * height),
+            }));
+        }
+        Some(ColumnBlocks { blocks, cuts })
+    }
+}
+
+/// Each row's entries split at every `height`-th column ([`SparseRows::column_blocks`]).
+pub(super) struct ColumnBlocks {
+    blocks: usize,
+    /// Row `r`'s entries in block `b` are `cuts[r·(blocks + 1) + b]..` the next, in the row.
+    cuts: Vec<usize>,
+}
+
+impl ColumnBlocks {
+    pub(super) fn count(&self) -> usize {
+        self.blocks
+    }
+
+    /// The span, within row `r`'s entries, of those in block `b`.
+    pub(super) fn span(&self, r: usize, b: usize) -> std::ops::Range<usize> {
+        let at = r * (self.blocks + 1) + b;
+        self.cuts[at]..self.cuts[at + 1]
+    }
 }
 
 /// Writes the non-zeros of `row`'s leading groups of four from slot `end` on, four lanes at a
@@ -228,5 +267,28 @@ mod tests {
                 "mask {mask:04b}"
             );
         }
+    }
+
+    #[test]
+    fn column_blocks_split_each_row_where_its_columns_cross_a_block_edge() {
+        // Row 0 in every block, row 1 empty, row 2 only past the last edge, row 3 on the edges.
+        let width = 10;
+        let mut dense = vec![0.0f32; 4 * width];
+        for p in [0, 3, 4, 9] {
+            dense[p] = 1.0;
+        }
+        dense[2 * width + 9] = 2.0;
+        for p in [3, 4, 7, 8] {
+            dense[3 * width + p] = 3.0;
+        }
+        let s = SparseRows::from_rows(&dense, 4, width);
+        let blocks = s.column_blocks(4).expect("three blocks");
+        assert_eq!(blocks.count(), 3);
+        let spans = |r| (0..3).map(|b| blocks.span(r, b)).collect::<Vec<_>>();
+        assert_eq!(spans(0), [0..2, 2..3, 3..4]);
+        assert_eq!(spans(1), [0..0, 0..0, 0..0]);
+        assert_eq!(spans(2), [0..0, 0..0, 0..1]);
+        assert_eq!(spans(3), [0..1, 1..3, 3..4]);
+        assert!(s.column_blocks(10).is_none(), "one block is no blocks");
     }
 }

@@ -15,6 +15,8 @@
 mod lanes;
 #[path = "../../../src/ml/kernels/masked.rs"]
 mod masked;
+#[path = "../../../src/ml/kernels/panels.rs"]
+mod panels;
 #[path = "../../../src/ml/kernels/sparse.rs"]
 mod sparse;
 #[path = "../../../src/ml/kernels/sparse_rows.rs"]
