@@ -9,9 +9,10 @@ use super::transpose::{transpose_sixteen_rows, transpose_strided};
 pub(super) const PANEL: usize = 16;
 
 /// The right factor `B` (`k × n`) cut into 16-column panels, each stored row after row
-/// (`k × 16`, zero-padded past `n`). One panel of a 784-row matrix is 50 KB, about L1's size,
-/// so while every output row's 16 columns are built from it, the rows the non-zeros pick are
-/// close at hand instead of scattered over a 1.2 MB matrix.
+/// (`k × 16`, zero-padded past `n`), so that while every output row's columns are built from
+/// one or two panels, the rows the non-zeros pick are close at hand instead of scattered over a
+/// 1.2 MB matrix (a panel of a 784-row matrix is 50 KB, more than L1's 32 KB:
+/// [`super::sparse`] walks it 128 rows at a time).
 ///
 /// Built by [`Panels::from_rows`] and [`Panels::from_transposed`], or zeroed and filled a panel
 /// at a time (`panels_in_parts`): `data` always holds `n.div_ceil(16)` panels of `k × 16`

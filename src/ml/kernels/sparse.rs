@@ -8,7 +8,8 @@
 //! 32 columns at a time in eight SIMD registers, adding `v·B[p, ..]` for every non-zero `v` at
 //! column `p` of the row, from two packed 16-column panels of `B` that stay close at hand while
 //! every row uses them (the last odd or partial panel alone, in four), 128 panel rows at a time
-//! when `B` is deeper, so that what the rows pick stays in L1 ([`SparseRows::column_blocks`]).
+//! when `B` is deeper, so that what the rows pick stays in L1 ([`SparseRows::column_blocks`]:
+//! the same additions in the same order, so the same sums to the bit).
 //! Measured in Chromium's engine (V8): 100 decodes through a 400→784 layer with half its inputs
 //! zero took 1.1 ms a panel at a time, against 2.2 ms for the `gemm` crate's dense product; two
 //! panels a walk cut the kernel's share of an MLP-VAE step by a fifth (`profile.mjs`,
@@ -21,10 +22,10 @@ pub use super::panels::Panels;
 pub(super) use super::panels::PANEL;
 pub use super::sparse_rows::SparseRows;
 
-/// Rows of a pair of panels walked by every output row before the next (16 KB, half of L1):
-/// a whole pair of a 784-row matrix is 100 KB, and a row's non-zeros pick from all over it.
-/// 128, 192 and 256 timed alike; one block for the whole pair took 0.45 ms where blocks take
-/// 0.36 for the MLP-VAE's first layer (`kernels.mjs`, 2-core AMD EPYC, 2026-12-06).
+/// Panel rows walked by every output row before the next: 16 KB of a pair of panels, half of
+/// L1. A whole pair of a 784-row matrix is 100 KB, and a row's non-zeros pick from all over it.
+/// 128, 192 and 256 timed alike; the MLP-VAE's first layer took 0.46 ms a call walked whole and
+/// 0.35 in blocks (`kernels.mjs`, 2-core AMD EPYC, 2026-12-06).
 const BLOCK_ROWS: usize = 128;
 
 /// Adds `S·B` to `C`: `S` is `m × k` (its non-zeros), `B` `k × n` (packed), `C` row-major
@@ -40,35 +41,49 @@ pub fn sparse_times_dense(s: &SparseRows, b: &Panels, c: &mut [f32]) {
     );
     // Two full panels at a time: each row's non-zeros are read once for 32 columns.
     let pairs = n / (2 * PANEL);
-    let blocks = s.column_blocks(BLOCK_ROWS);
+    let panels = n.div_ceil(PANEL);
+    let cuts = match panels {
+        0 => None,
+        _ => s.column_blocks(BLOCK_ROWS),
+    };
+    let blocks = cuts.as_ref().map_or(1, ColumnBlocks::count);
+    // Row `r`'s entries in block `block` (all of them when the panels are one block deep).
+    let entries = |r: usize, block: usize| {
+        let (columns, values) = s.row(r);
+        match &cuts {
+            Some(cuts) => {
+                let span = cuts.span(r, block);
+                (&columns[span.clone()], &values[span])
+            }
+            None => (columns, values),
+        }
+    };
     for q in (0..pairs).map(|pair| 2 * pair) {
-        let panels = [b.panel(q), b.panel(q + 1)];
+        let pair = [b.panel(q), b.panel(q + 1)];
         let j0 = q * PANEL;
-        for block in 0..blocks.as_ref().map_or(1, ColumnBlocks::count) {
+        for block in 0..blocks {
             for r in 0..s.rows() {
-                let (mut columns, mut values) = s.row(r);
-                if let Some(blocks) = &blocks {
-                    let span = blocks.span(r, block);
-                    (columns, values) = (&columns[span.clone()], &values[span]);
-                }
+                let (columns, values) = entries(r, block);
                 let (low, high) = c[r * n + j0..r * n + j0 + 2 * PANEL].split_at_mut(PANEL);
                 let outs = [low, high].map(|o| o.try_into().expect("16 columns"));
                 // SAFETY: `s` came from `from_rows` or `transposed`, so its column indices are
                 // below its width, which equals k (asserted above); each panel row
                 // p·16..p·16 + 16 therefore lies inside the k·16 values of each panel.
-                unsafe { panel_rows([(columns, values, panels)], outs) };
+                unsafe { panel_rows([(columns, values, pair)], outs) };
             }
         }
     }
-    for q in 2 * pairs..n.div_ceil(PANEL) {
+    for q in 2 * pairs..panels {
         let panel = b.panel(q);
         let j0 = q * PANEL;
         let width = PANEL.min(n - j0);
-        for r in 0..s.rows() {
-            let (columns, values) = s.row(r);
-            let out = &mut c[r * n + j0..r * n + j0 + width];
-            // SAFETY: as above, for one panel.
-            unsafe { panel_row([(columns, values, panel)], out) };
+        for block in 0..blocks {
+            for r in 0..s.rows() {
+                let (columns, values) = entries(r, block);
+                let out = &mut c[r * n + j0..r * n + j0 + width];
+                // SAFETY: as above, for one panel.
+                unsafe { panel_row([(columns, values, panel)], out) };
+            }
         }
     }
 }
@@ -272,6 +287,28 @@ mod tests {
             let diff = max_abs_diff_values(&c, &expected);
             assert!(diff < 1e-4, "{m}×{k}·{k}×{n}: off by {diff}");
         }
+    }
+
+    #[test]
+    fn walking_the_panels_in_blocks_adds_in_the_same_order_bit_for_bit() {
+        let mut rng = Rng::new(6);
+        // Three blocks deep; two pairs of panels and a lone one.
+        let (m, k, n) = (5, 300, 80);
+        let s = SparseRows::from_rows(&sparse_matrix(&mut rng, m, k, 0.4), m, k);
+        let b = Panels::from_rows(&rng.normal_vec(k * n), k, n);
+        let mut blocked = vec![0.5f32; m * n];
+        sparse_times_dense(&s, &b, &mut blocked);
+        // Each row whole against each panel, as the product did before it had blocks.
+        let mut whole = vec![0.5f32; m * n];
+        for r in 0..m {
+            let (columns, values) = s.row(r);
+            for q in 0..n.div_ceil(PANEL) {
+                let out = &mut whole[r * n + q * PANEL..r * n + (q + 1) * PANEL];
+                // SAFETY: `s`'s columns are below k, and each panel holds k·16 values.
+                unsafe { panel_row([(columns, values, b.panel(q))], out) };
+            }
+        }
+        assert_eq!(blocked, whole);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 ///
 /// Built only by [`SparseRows::from_rows`] (and the functions over it), which keeps the
 /// invariants the unsafe kernel relies on: `starts` has `rows + 1` non-decreasing entries ending at
-/// `columns.len() == values.len()`, and every column index is below `width`.
+/// `columns.len() == values.len()`, and every column index is below `width`; and those that
+/// [`SparseRows::column_blocks`] relies on: each row's column indices strictly ascend.
 #[derive(Debug, Clone)]
 pub struct SparseRows {
     /// Row `r`'s entries are `columns[starts[r]..starts[r + 1]]` (and the same in `values`).
@@ -122,11 +123,12 @@ impl SparseRows {
         (&self.columns[span.clone()], &self.values[span])
     }
 
-    /// The rows cut into blocks of `height` columns, so that a kernel can walk one block of the
-    /// panel rows its entries pick (small enough to stay in L1) with every row before the next;
-    /// `None` when the rows are no wider than one block.
-    pub(super) fn column_blocks(&self, height: usize) -> Option<ColumnBlocks> {
-        let blocks = self.width.div_ceil(height);
+    /// The rows cut into blocks of `columns_per_block` columns, so that a kernel can walk one
+    /// block of the panel rows its entries pick (small enough to stay in L1) with every row
+    /// before the next; `None` when the rows are no wider than one block. Found by bisection,
+    /// as each row's columns ascend.
+    pub(super) fn column_blocks(&self, columns_per_block: usize) -> Option<ColumnBlocks> {
+        let blocks = self.width.div_ceil(columns_per_block);
         if blocks <= 1 {
             return None;
         }
@@ -136,14 +138,15 @@ impl SparseRows {
             cuts.extend((0..=blocks).map(|b| match b {
                 0 => 0,
                 _ if b == blocks => columns.len(),
-                _ => columns.partition_point(|&p| (p as usize) < b * height),
+                _ => columns.partition_point(|&p| (p as usize) < b * columns_per_block),
             }));
         }
         Some(ColumnBlocks { blocks, cuts })
     }
 }
 
-/// Each row's entries split at every `height`-th column ([`SparseRows::column_blocks`]).
+/// Each row's entries split at every `columns_per_block`-th column
+/// ([`SparseRows::column_blocks`]).
 pub(super) struct ColumnBlocks {
     blocks: usize,
     /// Row `r`'s entries in block `b` are `cuts[r·(blocks + 1) + b]..` the next, in the row.
@@ -151,6 +154,7 @@ pub(super) struct ColumnBlocks {
 }
 
 impl ColumnBlocks {
+    /// How many blocks each row is cut into.
     pub(super) fn count(&self) -> usize {
         self.blocks
     }

@@ -5,7 +5,7 @@
 //! The weights are transposed and cut into panels once ([`Panels`]) instead of on every
 //! product, and each layer skips what is zero in its input: pictures are mostly background, and
 //! about half of a ReLU's outputs are zero. No tensor is allocated; many rows are the same loop
-//! run for each, while each panel stays in L1.
+//! run for each, while a block of each panel stays in L1.
 
 use candle_core::{Result, Tensor};
 
