@@ -354,10 +354,11 @@ impl Runner {
         match (&self.data, self.run.as_mut()) {
             (Some((_, data)), Some(run)) => run.slice(data, clock, budget_ms),
             _ => {
+                let helper = self.helper.as_ref();
                 let over = self
                     .warm_up
                     .as_mut()
-                    .is_some_and(|w| w.slice(clock, budget_ms));
+                    .is_some_and(|w| w.slice(clock, budget_ms, helper));
                 if over {
                     self.end_warm_up();
                 }

@@ -1,6 +1,6 @@
 // A wasm file's functions: each body's index (in the module's function index space, imports
 // first, as V8's traces number them), size and name (from the name section, when the build kept
-// it: `LATENT_LAB_KEEP_NAMES=1`). Used by wasm-size.mjs and startup.mjs.
+// it: `LATENT_LAB_KEEP_NAMES=1`). Used by wasm-size.mjs, startup.mjs and tiering.mjs.
 
 import { readFileSync } from "node:fs";
 
