@@ -11,7 +11,8 @@
 //! a person waits. Nothing of it is reported, it uses its own random generators, and any
 //! command from the page but a ping or its language ends it, so a run started meanwhile trains
 //! on the same batches and noise from the same weights as the run started without it. All it
-//! leaves is what a digit of its steps cost ([`DigitCost`]): a run of the default model then
+//! leaves is what a digit of the default model's steps cost ([`DigitCost`], timed in its first
+//! part): a run of the default model then
 //! does its first steps whole instead of in small pieces sized as they are timed (which
 //! changes only the rounding of those steps' sums of gradients).
 
@@ -27,18 +28,19 @@ use crate::ml::train::{init_rng, TrainConfig, Trainer};
 /// functions called once a step (the model's loss, the update, the step itself, the helper's
 /// messages) get there only after some hundreds of steps. After a warm-up of 400 ms of the
 /// default model they were compiled in a run's first seconds, taking a core from it (~0.2 s of
-/// CPU, `--trace-wasm-compilation-times`, 2026-12-06); after 1.5 s of it, 45–49 of them still
-/// were, ~0.25 s of compiling (`www/bench/tiering.mjs`, Start 2 s after Train enabled). Hence
-/// [`PHASES`]: 21–28 and ~80 ms since.
+/// CPU, `--trace-wasm-compilation-times`, 2026-12-06); after 1.5 s of it, 46–49 of them still
+/// were, 0.2–0.28 s of compiling (`www/bench/tiering.mjs`, Start 2 s after Train enabled).
+/// Hence [`PHASES`]: 20–32 and 61–107 ms since. The warm-up ends at this time, in whichever
+/// part.
 const WARM_UP_MS: f64 = 1500.0;
-/// The warm-up's parts, in order, each with the time into the warm-up when it ends: the default
-/// model first (its kernels at their real shapes, the memory a run of it needs, and what a
+/// The warm-up's parts, in order, each with the time into the warm-up when it starts: the
+/// default model first (its kernels at their real shapes, the memory a run of it needs, and what a
 /// digit of its steps costs, so that a run started meanwhile has it), then a small model of the
 /// same kind at a small batch, whose steps call the same functions as the default model's many
 /// times as often a second, so that those called once a step or once a piece get compiled.
 /// (What a digit costs need not be fresh: a reference step takes far less than a piece's 40 ms
 /// however it is timed, so its run does whole steps from the first.)
-const PHASES: [(Phase, f64); 2] = [(Phase::Default, 300.0), (Phase::Small, WARM_UP_MS)];
+const PHASES: [(Phase, f64); 2] = [(Phase::Default, 0.0), (Phase::Small, 300.0)];
 /// Training images of the throwaway run: an epoch of four steps, so scoring comes up too.
 const WARM_UP_IMAGES: usize = 512;
 /// Test digits scored after each of its epochs: one chunk for each thread.
@@ -49,8 +51,12 @@ const WARM_UP_SCORED: usize = 2 * EVAL_CHUNK;
 enum Phase {
     /// The default model at the default batch.
     Default,
-    /// The default model's kind and latent size with 32 hidden units, at a batch of 32: each
-    /// thread's share still takes the sparse kernels (16 rows, at least `SPARSE_MIN_ROWS`).
+    /// The default model's kind and latent size with 32 hidden units, at a batch of 64: each
+    /// thread's share (32 rows with the threaded build's halves; at least 12 with the copying
+    /// helper's most lopsided split) takes the same routes as the default model's: sparse
+    /// products forward (`SPARSE_MIN_ROWS` is 8), and sparse weight gradients, which at fewer
+    /// than ~19 rows a ReLU-fed layer would take densely (`weight_grad::dense_is_cheaper`,
+    /// pinned by a test below). Batches of 32 took the dense route for two of the three.
     Small,
 }
 
@@ -66,11 +72,11 @@ impl Phase {
         }
     }
 
-    fn train(self) -> TrainConfig {
+    fn settings(self) -> TrainConfig {
         match self {
             Phase::Default => TrainConfig::default(),
             Phase::Small => TrainConfig {
-                batch_size: 32,
+                batch_size: 64,
                 ..TrainConfig::default()
             },
         }
@@ -83,11 +89,12 @@ pub(super) struct WarmUp {
     trainer: Trainer,
     /// The part under way, an index into [`PHASES`].
     phase: usize,
+    /// The images each part's trainer steps through (the first [`WARM_UP_IMAGES`]).
     train: ImageSet,
     test: ImageSet,
     spent_ms: f64,
-    /// What a digit of the default model's steps has recently cost (0 before the first).
-    ms_per_digit: f64,
+    /// What a digit of the default model's steps has recently cost, once one was timed.
+    digit_cost: Option<DigitCost>,
 }
 
 impl WarmUp {
@@ -105,7 +112,7 @@ impl WarmUp {
             train,
             test: first(&data.test, WARM_UP_SCORED),
             spent_ms: 0.0,
-            ms_per_digit: 0.0,
+            digit_cost: None,
         })
     }
 
@@ -121,15 +128,13 @@ impl WarmUp {
         let budget = budget_ms.min(WARM_UP_MS - self.spent_ms);
         let mut over = false;
         while !over && clock() - start < budget {
-            let (phase, ends_ms) = PHASES[self.phase];
-            if self.spent_ms + (clock() - start) >= ends_ms {
+            let next = PHASES.get(self.phase + 1);
+            if let Some(&(next, _)) = next.filter(|(_, at)| self.spent_ms + clock() - start >= *at)
+            {
                 self.phase += 1;
-                let Some(&(next, _)) = PHASES.get(self.phase) else {
-                    over = true;
-                    break;
-                };
                 // The last part's trainer (and its helper) goes before the next one links a
-                // helper, as a run's does: the helper serves one trainer at a time.
+                // helper, as a run's does: the helper serves one trainer at a time. A model that
+                // cannot be built (it could not fit in memory) ends the warm-up: so would a run.
                 match phase_trainer(next, &self.train, None) {
                     Some(trainer) => {
                         self.trainer = trainer;
@@ -142,9 +147,10 @@ impl WarmUp {
             let step_start = clock();
             over = match self.trainer.step() {
                 Ok(report) => {
-                    if phase == Phase::Default {
+                    if PHASES[self.phase].0 == Phase::Default {
                         let ms = (clock() - step_start) / report.samples.max(1) as f64;
-                        self.ms_per_digit = blend(self.ms_per_digit, ms);
+                        let before = self.digit_cost.map_or(0.0, |c| c.ms);
+                        self.digit_cost = DigitCost::measured(&self.trainer, blend(before, ms));
                     }
                     report.position.last && self.score().is_err()
                 }
@@ -158,11 +164,7 @@ impl WarmUp {
     /// What a digit of the default model's steps cost here, once a step was timed: a run of
     /// that model then starts with pieces of the right size (see [`DigitCost`]).
     pub(super) fn digit_cost(&self) -> Option<DigitCost> {
-        (self.ms_per_digit > 0.0).then_some(DigitCost {
-            model: Phase::Default.model(),
-            batch: Phase::Default.train().batch_size,
-            ms: self.ms_per_digit,
-        })
+        self.digit_cost
     }
 
     /// Scores the few test digits kept, as an epoch's end does.
@@ -178,7 +180,7 @@ impl WarmUp {
 
 /// A trainer of `phase`'s model on `train`, helped by a helper from `helper` when there is one.
 fn phase_trainer(phase: Phase, train: &ImageSet, helper: Option<&HelperLink>) -> Option<Trainer> {
-    let settings = phase.train();
+    let settings = phase.settings();
     let model = Model::new(phase.model(), &mut init_rng(settings.seed)).ok()?;
     let mut trainer = Trainer::new(model, train.clone(), settings).ok()?;
     link_helper(&mut trainer, helper);
@@ -237,42 +239,58 @@ mod tests {
         let clock = ticking();
         let mut warm = WarmUp::new(&noise_digits(160), None).expect("digit-sized data");
         let mut models = vec![warm.trainer.model().config()];
+        let mut cost_when_small = None;
         let mut slices = 0;
         while !warm.slice(&clock, 20.0, None) {
             let model = warm.trainer.model().config();
             if models.last() != Some(&model) {
                 models.push(model);
+                // Start pressed now would find the first part's cost...
+                cost_when_small = warm.digit_cost();
+                assert!(cost_when_small.is_some(), "the first part timed its steps");
             }
             slices += 1;
             assert!(slices < 1000, "the warm-up ends by itself");
         }
-        let small = Phase::Small.model();
         assert_eq!(
             models,
-            [ModelConfig::default(), small],
+            [ModelConfig::default(), Phase::Small.model()],
             "the default model, then the small one"
         );
-        assert_eq!(warm.phase, PHASES.len() - 1, "it ended in its last part");
+        // ...and so does Start pressed at the end: the small model's steps are not its cost.
         let cost = warm
             .digit_cost()
             .expect("the default model's steps were timed");
-        assert_eq!((cost.model, cost.batch), (ModelConfig::default(), 128));
+        assert_eq!(Some(cost), cost_when_small);
+        let default_run = (ModelConfig::default(), TrainConfig::default().batch_size);
+        assert_eq!((cost.model, cost.batch), default_run);
     }
 
     #[test]
-    fn a_warm_up_ended_in_its_small_part_still_tells_what_a_default_digit_costs() {
-        let clock = ticking();
-        let mut warm = WarmUp::new(&noise_digits(160), None).expect("digit-sized data");
-        while warm.trainer.model().config() == ModelConfig::default() {
-            assert!(
-                !warm.slice(&clock, 5.0, None),
-                "the warm-up is not over yet"
-            );
+    fn the_small_parts_shares_take_the_default_models_sparse_weight_gradients() {
+        use crate::ml::model::dense_is_cheaper;
+        // Rows of a thread's share, for the small part and for the default model.
+        let halves = [
+            (Phase::Small, Phase::Small.settings().batch_size / 2),
+            (Phase::Default, Phase::Default.settings().batch_size / 2),
+        ];
+        for (phase, rows) in halves {
+            let config = phase.model();
+            let (pixels, hidden) = (config.shape.values(), config.hidden);
+            // (inputs, outputs, share of the inputs not zero): the encoder's first layer on
+            // digits (a fifth inked), its heads and the decoder's output layer on ReLUs (half on).
+            let layers = [
+                (pixels, hidden, 0.2),
+                (hidden, 2 * config.latent, 0.5),
+                (hidden, pixels, 0.5),
+            ];
+            for (inputs, outputs, on) in layers {
+                let non_zeros = (on * (rows * inputs) as f64) as usize;
+                assert!(
+                    !dense_is_cheaper(rows, outputs, inputs, non_zeros),
+                    "{phase:?}: {rows} rows of {inputs} → {outputs} would go dense"
+                );
+            }
         }
-        let cost = warm
-            .digit_cost()
-            .expect("the first part timed the default model");
-        assert_eq!(cost.model, ModelConfig::default());
-        assert_eq!(cost.batch, TrainConfig::default().batch_size);
     }
 }

@@ -10,20 +10,24 @@
 // in a fresh page (at once, or after `LOOK` ms), and prints, for the worker's and the page's
 // module, the functions compiled optimised between Start and "finished" (names from the wasm
 // files' name sections: build with `LATENT_LAB_KEEP_NAMES=1 trunk build --release` to have
-// them), with each epoch's samples a second. A measuring tool; it never fails on a time.
+// them), with each epoch's steps a second as the strip shows them. A measuring tool; it never
+// fails on a time.
 //
-// Usage: node www/bench/tiering.mjs [top (30)]     TIERING_DIST=dir/ another build, LOOK=ms
+// Usage: node www/bench/tiering.mjs [top (30)]
+//        TIERING_DIST=dir/ another build, LOOK=ms before Start, CHROMIUM=path another browser
 
 import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { chromiumExecutable } from "../e2e/browser.mjs";
 import { serve } from "../e2e/server.mjs";
 import { wasmFunctions } from "./wasm-functions.mjs";
 
 const top = Number(process.argv[2] ?? 30);
 const dist = process.env.TIERING_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 const look = Number(process.env.LOOK ?? 0);
-const executable = process.env.CHROMIUM ?? "/usr/bin/chromium";
 
 /** A wasm file's functions by index: their names and their bodies' sizes (the engine's trace
  * gives each compiled function's size, which tells the two modules apart). */
@@ -44,27 +48,24 @@ if (!modules.worker.named || !modules.page.named) {
   console.error("the wasm files carry no function names: build with LATENT_LAB_KEEP_NAMES=1 to see them");
 }
 
-const compiled = []; // { at, module, index, tier, ms }
-const chrome = spawn(executable, [
+const compiled = []; // { at, module, index, tier, ms, body }
+const server = await serve(dist);
+// A profile of its own, so that a Chromium already running cannot take the launch over.
+const profile = mkdtempSync(`${tmpdir()}/tiering-`);
+const chrome = spawn(chromiumExecutable(), [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--remote-debugging-port=0", "--js-flags=--trace-wasm-compilation-times", "about:blank",
+  `--user-data-dir=${profile}`, "--remote-debugging-port=0",
+  "--js-flags=--trace-wasm-compilation-times", "about:blank",
 ]);
-const endpoint = new Promise((resolve, reject) => {
-  let seen = "";
-  chrome.stderr.on("data", (chunk) => {
-    seen += chunk;
-    const found = seen.match(/DevTools listening on (ws:\/\/\S+)/);
-    if (found) resolve(found[1]);
-  });
-  chrome.on("exit", (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
-});
+chrome.on("error", (e) => console.error(`Chromium did not start: ${e.message}`));
 let pending = "";
 chrome.stdout.on("data", (chunk) => {
   const lines = (pending + chunk).split("\n");
   pending = lines.pop();
   for (const line of lines) {
-    const m = line.match(/Compiled function (0x[0-9a-f]+)#(\d+) using (\w+), took (\d+) (μs|ms).*bodysize (\d+)/);
+    // V8's line for each function compiled: module, index, tier, time (µs or ms), body size.
+    const m = line.match(/Compiled function (0x[0-9a-f]+)#(\d+) using (\w+), took (\d+) ?(μs|ms).*bodysize (\d+)/);
     if (m) {
       const [, module, index, tier, took, unit, body] = m;
       compiled.push({ at: Date.now(), module, index: Number(index), tier, ms: Number(took) / (unit === "ms" ? 1 : 1000), body: Number(body) });
@@ -72,23 +73,35 @@ chrome.stdout.on("data", (chunk) => {
   }
 });
 
-const server = await serve(dist);
 let browser;
 let result;
 try {
-  browser = await chromium.connectOverCDP(await endpoint);
+  const endpoint = await new Promise((resolve, reject) => {
+    let seen = "";
+    const timer = setTimeout(() => reject(new Error("Chromium did not open its DevTools port within 60 s")), 60_000);
+    chrome.stderr.on("data", (chunk) => {
+      seen += chunk;
+      const found = seen.match(/DevTools listening on (ws:\/\/\S+)/);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]);
+      }
+    });
+    chrome.on("exit", (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
+  });
+  browser = await chromium.connectOverCDP(endpoint);
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
   const page = await context.newPage();
   await page.goto(server.url);
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 120_000 });
   if (look > 0) await page.waitForTimeout(look);
-  // The strip's progress line, each time it changes (watching the strip only: cheap).
+  // The strip's "epoch N of M · step S", each time it changes (watching the strip only: cheap).
   await page.evaluate(() => {
-    window.__progress = [];
+    window.__where = [];
     const strip = document.querySelector(".training-strip");
     new MutationObserver(() => {
-      const text = document.querySelector(".progress-text")?.textContent ?? "";
-      window.__progress.push([performance.now(), text]);
+      const text = strip.querySelector(".strip-where")?.textContent ?? "";
+      window.__where.push([performance.now(), text]);
     }).observe(strip, { subtree: true, childList: true, characterData: true });
   });
   const started = Date.now();
@@ -96,33 +109,38 @@ try {
   await page.click(".training-strip .strip-start");
   await page.waitForFunction(() => document.querySelector(".training-strip")?.dataset.state === "finished", null, { timeout: 600_000, polling: 50 });
   const finished = Date.now();
-  const progress = await page.evaluate(() => window.__progress);
-  result = { started, finished, startedPage, progress };
+  const where = await page.evaluate(() => window.__where);
+  result = { started, finished, startedPage, where };
   await context.close();
 } finally {
-  await browser?.close();
+  await browser?.close().catch(() => {});
+  const exited = new Promise((resolve) => (chrome.exitCode !== null ? resolve() : chrome.once("exit", resolve)));
   chrome.kill();
+  await exited;
   server.close();
+  // Chromium's helper processes may still be writing to the profile as it goes: try again.
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  } catch (e) {
+    console.error(`the profile ${profile} could not be removed: ${e.message}`);
+  }
 }
 
-// Each epoch's samples a second, from the first progress line that reached its last step.
-const BATCH = 128;
-const reached = [];
-for (const [t, text] of result.progress) {
-  const m = text.match(/of (\d+) · step (\d+) of (\d+)/);
-  if (m) reached.push([t - result.startedPage, Number(m[2]), Number(m[3]), Number(m[1])]);
+// Each epoch's steps a second: an epoch ends where the strip first shows the next one (the
+// last where the run finished). English words: the page opens in English here.
+const seen = [];
+for (const [t, text] of result.where) {
+  const m = text.match(/epoch (\d+) of (\d+) · step (\d+)/);
+  if (m) seen.push({ t: t - result.startedPage, epoch: Number(m[1]), epochs: Number(m[2]), step: Number(m[3]), done: text.startsWith("finished") });
 }
 const epochRates = [];
-if (reached.length > 0) {
-  const [, , total, epochs] = reached[0];
-  const perEpoch = total / epochs;
-  let [t0, s0] = [0, 0];
-  for (let e = 1; e <= epochs; e++) {
-    const hit = reached.find(([, step]) => step >= Math.round(e * perEpoch));
-    if (!hit) break;
-    epochRates.push(Math.round(((hit[1] - s0) * BATCH) / ((hit[0] - t0) / 1000)));
-    [t0, s0] = [hit[0], hit[1]];
-  }
+if (seen.length === 0) console.error("the strip showed no \"epoch … of … · step …\": no pace by epoch");
+let [t0, s0] = [0, 0];
+for (let e = 1; seen.length > 0 && e <= seen[0].epochs; e++) {
+  const end = seen.find((w) => w.epoch > e || w.done);
+  if (!end) break;
+  epochRates.push(Math.round((end.step - s0) / ((end.t - t0) / 1000)));
+  [t0, s0] = [end.t, end.step];
 }
 
 // The module each compile belongs to: the file whose functions have the sizes the trace gives.
@@ -131,7 +149,7 @@ for (const c of compiled) {
   if (!byModule.has(c.module)) byModule.set(c.module, []);
   byModule.get(c.module).push(c);
 }
-const report = { start_to_finished_ms: result.finished - result.started, look_ms: look, epoch_samples_per_s: epochRates, modules: {} };
+const report = { start_to_finished_ms: result.finished - result.started, look_ms: look, epoch_steps_per_s: epochRates, modules: {} };
 const clean = (name) => name.replace(/\[[0-9a-f]{16}\]/g, "").replace(/::h[0-9a-f]{16}$/, "");
 for (const list of byModule.values()) {
   const fits = (file) => list.filter((c) => file.sizes.get(c.index) === c.body).length;
@@ -148,7 +166,7 @@ for (const list of byModule.values()) {
   }
   report.modules[which] = entry;
 }
-console.error(`Start → finished ${report.start_to_finished_ms} ms (Start ${look} ms after Train enabled); samples/s by epoch: ${epochRates.join(" ")}`);
+console.error(`Start → finished ${report.start_to_finished_ms} ms (Start ${look} ms after Train enabled); steps/s by epoch: ${epochRates.join(" ")}`);
 for (const [which, entry] of Object.entries(report.modules)) {
   entry.compile_ms_during_run = Math.round(entry.compile_ms_during_run);
   console.error(`\n${which}: ${entry.optimised_before_start} functions optimised before Start, ${entry.optimised_during_run} during the run (${entry.compile_ms_during_run} ms compiling); the costliest:`);

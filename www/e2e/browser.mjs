@@ -20,13 +20,18 @@ export async function launch() {
   return browser;
 }
 
-async function launchChromium() {
+/** The system Chromium's path (`CHROMIUM` if set); throws, saying how to get one, if none. */
+export function chromiumExecutable() {
   const executablePath = CANDIDATES.find((p) => existsSync(p));
   if (!executablePath) {
     throw new Error("Chromium was not found: install it (apt-get install chromium) or set CHROMIUM=/path/to/chromium");
   }
+  return executablePath;
+}
+
+async function launchChromium() {
   return chromium.launch({
-    executablePath,
+    executablePath: chromiumExecutable(),
     headless: true,
     args: [
       "--no-sandbox",

@@ -37,6 +37,8 @@ pub use packed_encoder::PackedEncoder;
 pub(crate) use sparse_affine::{sparse_affine, InputGrad};
 pub(crate) use sparse_affine::{ColumnSums, SPARSE_KERNELS};
 pub use terms::{Posterior, Terms};
+#[cfg(test)]
+pub(crate) use weight_grad::dense_is_cheaper;
 pub(crate) use weight_grad::{mostly_non_zero, SparseWeightGrad};
 
 /// Where every kind of model keeps its decoder's parameters (`decoder.…`), and its encoder's:
