@@ -30,7 +30,7 @@ use crate::ml::train::{init_rng, TrainConfig, Trainer};
 /// default model they were compiled in a run's first seconds, taking a core from it (~0.2 s of
 /// CPU, `--trace-wasm-compilation-times`, 2026-12-06); after 1.5 s of it, 46–49 of them still
 /// were, 0.2–0.28 s of compiling (`www/bench/tiering.mjs`, Start 2 s after Train enabled).
-/// Hence [`PHASES`]: 20–32 and 61–107 ms since. The warm-up ends at this time, in whichever
+/// Hence [`PHASES`]: 20–32 and 61–159 ms since. The warm-up ends at this time, in whichever
 /// part.
 const WARM_UP_MS: f64 = 1500.0;
 /// The warm-up's parts, in order, each with the time into the warm-up when it starts: the
@@ -52,11 +52,11 @@ enum Phase {
     /// The default model at the default batch.
     Default,
     /// The default model's kind and latent size with 32 hidden units, at a batch of 64: each
-    /// thread's share (32 rows with the threaded build's halves; at least 12 with the copying
-    /// helper's most lopsided split) takes the same routes as the default model's: sparse
-    /// products forward (`SPARSE_MIN_ROWS` is 8), and sparse weight gradients, which at fewer
-    /// than ~19 rows a ReLU-fed layer would take densely (`weight_grad::dense_is_cheaper`,
-    /// pinned by a test below). Batches of 32 took the dense route for two of the three.
+    /// thread's share (32 rows with the threaded build's halves, 29–32 at the copying helper's
+    /// usual balance) takes the same routes as the default model's: sparse products forward
+    /// (`SPARSE_MIN_ROWS` is 8), and sparse weight gradients, which under ~19 rows the two
+    /// ReLU-fed layers would take densely (`weight_grad::dense_is_cheaper`; a test below pins
+    /// the halves). Batches of 32 took the dense route for those two.
     Small,
 }
 

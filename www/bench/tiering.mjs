@@ -49,23 +49,31 @@ if (!modules.worker.named || !modules.page.named) {
 }
 
 const compiled = []; // { at, module, index, tier, ms, body }
+const executable = chromiumExecutable();
 const server = await serve(dist);
 // A profile of its own, so that a Chromium already running cannot take the launch over.
 const profile = mkdtempSync(`${tmpdir()}/tiering-`);
-const chrome = spawn(chromiumExecutable(), [
+const chrome = spawn(executable, [
   "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
   `--user-data-dir=${profile}`, "--remote-debugging-port=0",
   "--js-flags=--trace-wasm-compilation-times", "about:blank",
 ]);
-chrome.on("error", (e) => console.error(`Chromium did not start: ${e.message}`));
+// Settles when Chromium has gone, however it went (an exit, a signal, or never started).
+const gone = new Promise((resolve) => {
+  chrome.once("exit", resolve);
+  chrome.once("error", (e) => {
+    console.error(`Chromium did not start: ${e.message}`);
+    resolve();
+  });
+});
 let pending = "";
 chrome.stdout.on("data", (chunk) => {
   const lines = (pending + chunk).split("\n");
   pending = lines.pop();
   for (const line of lines) {
     // V8's line for each function compiled: module, index, tier, time (µs or ms), body size.
-    const m = line.match(/Compiled function (0x[0-9a-f]+)#(\d+) using (\w+), took (\d+) ?(μs|ms).*bodysize (\d+)/);
+    const m = line.match(/Compiled function (0x[0-9a-f]+)#(\d+) using (\w+), took (\d+) ?([µμu]s|ms).*bodysize (\d+)/);
     if (m) {
       const [, module, index, tier, took, unit, body] = m;
       compiled.push({ at: Date.now(), module, index: Number(index), tier, ms: Number(took) / (unit === "ms" ? 1 : 1000), body: Number(body) });
@@ -78,19 +86,25 @@ let result;
 try {
   const endpoint = await new Promise((resolve, reject) => {
     let seen = "";
-    const timer = setTimeout(() => reject(new Error("Chromium did not open its DevTools port within 60 s")), 60_000);
-    chrome.stderr.on("data", (chunk) => {
+    const listen = (chunk) => {
       seen += chunk;
       const found = seen.match(/DevTools listening on (ws:\/\/\S+)/);
       if (found) {
         clearTimeout(timer);
+        chrome.stderr.off("data", listen);
         resolve(found[1]);
       }
+    };
+    const timer = setTimeout(() => reject(new Error("Chromium did not open its DevTools port within 60 s")), 60_000);
+    chrome.stderr.on("data", listen);
+    gone.then(() => {
+      clearTimeout(timer);
+      reject(new Error("Chromium ended before it listened"));
     });
-    chrome.on("exit", (code) => reject(new Error(`Chromium exited (${code}) before it listened`)));
   });
   browser = await chromium.connectOverCDP(endpoint);
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, serviceWorkers: "block" });
+  // English, whatever the machine's language: the strip's words are read below.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: "en-US", serviceWorkers: "block" });
   const page = await context.newPage();
   await page.goto(server.url);
   await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 120_000 });
@@ -114,9 +128,10 @@ try {
   await context.close();
 } finally {
   await browser?.close().catch(() => {});
-  const exited = new Promise((resolve) => (chrome.exitCode !== null ? resolve() : chrome.once("exit", resolve)));
   chrome.kill();
-  await exited;
+  const hard = setTimeout(() => chrome.kill("SIGKILL"), 10_000);
+  await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 15_000))]);
+  clearTimeout(hard);
   server.close();
   // Chromium's helper processes may still be writing to the profile as it goes: try again.
   try {
