@@ -12,9 +12,9 @@
 //! command from the page but a ping or its language ends it, so a run started meanwhile trains
 //! on the same batches and noise from the same weights as the run started without it. All it
 //! leaves is what a digit of the default model's steps cost ([`DigitCost`], timed in its first
-//! part): a run of the default model then
-//! does its first steps whole instead of in small pieces sized as they are timed (which
-//! changes only the rounding of those steps' sums of gradients).
+//! part): a run of the default model then does its first steps whole instead of in small
+//! pieces sized as they are timed (which changes only the rounding of those steps' sums of
+//! gradients).
 
 use super::pieces::{blend, DigitCost};
 use super::runner::HelperLink;
@@ -106,8 +106,10 @@ impl WarmUp {
             return None;
         }
         let train = first(&data.train, WARM_UP_IMAGES);
+        let mut trainer = phase_trainer(phase, &train)?;
+        link_helper(&mut trainer, helper);
         Some(Self {
-            trainer: phase_trainer(phase, &train, helper)?,
+            trainer,
             phase: 0,
             train,
             test: first(&data.test, WARM_UP_SCORED),
@@ -135,7 +137,7 @@ impl WarmUp {
                 // The last part's trainer (and its helper) goes before the next one links a
                 // helper, as a run's does: the helper serves one trainer at a time. A model that
                 // cannot be built (it could not fit in memory) ends the warm-up: so would a run.
-                match phase_trainer(next, &self.train, None) {
+                match phase_trainer(next, &self.train) {
                     Some(trainer) => {
                         self.trainer = trainer;
                         link_helper(&mut self.trainer, helper);
@@ -178,13 +180,11 @@ impl WarmUp {
     }
 }
 
-/// A trainer of `phase`'s model on `train`, helped by a helper from `helper` when there is one.
-fn phase_trainer(phase: Phase, train: &ImageSet, helper: Option<&HelperLink>) -> Option<Trainer> {
+/// A trainer of `phase`'s model on `train`, without a helper yet ([`link_helper`]).
+fn phase_trainer(phase: Phase, train: &ImageSet) -> Option<Trainer> {
     let settings = phase.settings();
     let model = Model::new(phase.model(), &mut init_rng(settings.seed)).ok()?;
-    let mut trainer = Trainer::new(model, train.clone(), settings).ok()?;
-    link_helper(&mut trainer, helper);
-    Some(trainer)
+    Trainer::new(model, train.clone(), settings).ok()
 }
 
 /// Gives `trainer` a helper from `helper`, when there is one.
