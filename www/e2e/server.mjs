@@ -31,6 +31,7 @@ const TYPES = {
  * request's URL returning such an object (or a promise of one, to hold the answer back), or
  * null to serve the file (delete the key to undo). `{ body, rest }` sends `body` at once and the
  * bytes `rest` (a promise) resolves to after it, in the same response: a file half downloaded.
+ * `{ drop: true }` closes the connection without an answer, as a cut network would.
  */
 export async function serve(root, { isolated = true } = {}) {
   const isolation = isolated
@@ -44,6 +45,10 @@ export async function serve(root, { isolated = true } = {}) {
     requests.push(path);
     const rule = overrides[path];
     const override = typeof rule === "function" ? await rule(new URL(req.url, "http://localhost")) : rule;
+    if (override?.drop) {
+      req.socket.destroy();
+      return;
+    }
     if (override) {
       res.writeHead(override.status ?? 200, {
         "Content-Type": TYPES[extname(path)] ?? "application/octet-stream",
