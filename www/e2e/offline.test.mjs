@@ -78,12 +78,12 @@ test("a second visit opens, explores and trains with the network cut", async () 
   const askedByThePage = () => app.server.requests.slice(asked).filter((path) => path !== "/sw.js");
   try {
     await secondVisitOffline(page);
+    assert.deepEqual(askedByThePage(), [], "nothing the page asked for reached the server");
+    assert.deepEqual(errors, []);
   } finally {
+    await context.close();
     delete app.server.overrides["/sw.js"];
   }
-  assert.deepEqual(askedByThePage(), [], "nothing the page asked for reached the server");
-  assert.deepEqual(errors, []);
-  await context.close();
 });
 
 /** The second visit of the test above, in `page` with the network cut. */
