@@ -137,6 +137,25 @@ pub fn bce_with_logits_rows(logits: &Tensor, targets: &Tensor) -> Result<Tensor>
         .apply_op2(&targets.contiguous()?, BceRows)
 }
 
+/// [`bce_with_logits_rows`] recording no node in candle's graph, for a backward written out:
+/// [`bce_rows_grad`] is its gradient.
+pub(crate) fn bce_rows_untracked(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
+    logits
+        .contiguous()?
+        .apply_op2_no_bwd(&targets.contiguous()?, &BceRows)
+}
+
+/// The logits' gradient from the rows' `grad_rows`, as [`bce_with_logits_rows`]'s backward
+/// gives it.
+pub(crate) fn bce_rows_grad(
+    logits: &Tensor,
+    targets: &Tensor,
+    grad_rows: &Tensor,
+) -> Result<Tensor> {
+    let (grad, _) = BceRows.bwd(logits, targets, logits, grad_rows)?;
+    grad.ok_or_else(|| candle_core::Error::Msg("the BCE gave no gradient".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 //! compares itself with. The noise comes from a generator with a fixed seed, so evaluating the
 //! same model twice gives the same numbers, and a change in the number means the model changed.
 
+use candle_core::cpu::kernels::VecOps;
 use candle_core::{Device, Tensor};
 
 use crate::ml::data::ImageSet;
@@ -190,7 +191,7 @@ pub fn score_chunk(
     let terms = model.terms(x, noise)?;
     let recon: Vec<f32> = terms.recon.to_vec1()?;
     let (kl, kl_per_dim) = match &terms.kl {
-        Some(kl) => (kl.sum(1)?.to_vec1()?, kl.sum(0)?.to_vec1()?),
+        Some(kl) => row_and_column_sums(kl)?,
         None => (vec![0.0; recon.len()], Vec::new()),
     };
     Ok(ChunkScores {
@@ -199,6 +200,32 @@ pub fn score_chunk(
         kl_per_dim,
         means: terms.mean.flatten_all()?.to_vec1()?,
     })
+}
+
+/// Each row's sum and each column's of an `(n, m)` matrix (a chunk's KL terms), the same to the
+/// bit as candle's `sum(1)` and `sum(0)`: a row through candle's own `vec_reduce_sum` (SIMD
+/// lanes where the target has them), a column in row order from 0. Not through `sum` itself:
+/// its generic reduction was the largest function the engine compiled with its optimising tier
+/// during a reference run started at once (150–185 ms of a core in the first epoch, 2-core AMD
+/// EPYC, `www/bench/tiering.mjs`, 2026-12-07).
+fn row_and_column_sums(t: &Tensor) -> candle_core::Result<(Vec<f32>, Vec<f32>)> {
+    let (n, m) = t.dims2()?;
+    if m == 0 {
+        return Ok((vec![0.0; n], Vec::new()));
+    }
+    let values: Vec<f32> = t.flatten_all()?.to_vec1()?;
+    let mut columns = vec![0.0f32; m];
+    let mut rows = Vec::with_capacity(n);
+    for row in values.chunks_exact(m) {
+        let mut sum = 0.0f32;
+        // SAFETY: `row` holds `row.len()` values, all of which the sum reads.
+        unsafe { <f32 as VecOps>::vec_reduce_sum(row.as_ptr(), &mut sum, row.len()) };
+        rows.push(sum);
+        for (c, &v) in columns.iter_mut().zip(row) {
+            *c += v;
+        }
+    }
+    Ok((rows, columns))
 }
 
 /// Evaluates `model` on every digit of `digits`.
@@ -214,6 +241,21 @@ pub fn evaluate(model: &Model, digits: &ImageSet) -> candle_core::Result<Evaluat
 mod tests {
     use super::*;
     use crate::ml::model::{ModelConfig, ModelKind};
+
+    #[test]
+    fn row_and_column_sums_are_candles_to_the_bit() {
+        let mut rng = Rng::new(9);
+        for (n, m) in [(0, 20), (1, 1), (7, 3), (250, 20), (33, 37), (4, 0)] {
+            let values: Vec<f32> = rng.normal_vec(n * m).iter().map(|v| v * 40.0).collect();
+            let t = Tensor::from_vec(values, (n, m), &Device::Cpu).unwrap();
+            let (rows, columns) = row_and_column_sums(&t).unwrap();
+            let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let want_rows: Vec<f32> = t.sum(1).unwrap().to_vec1().unwrap();
+            let want_columns: Vec<f32> = t.sum(0).unwrap().to_vec1().unwrap();
+            assert_eq!(bits(rows), bits(want_rows), "rows of {n}×{m}");
+            assert_eq!(bits(columns), bits(want_columns), "columns of {n}×{m}");
+        }
+    }
 
     #[test]
     fn the_noise_goes_on_across_chunks_so_the_same_image_scores_by_its_own_draw() {

@@ -8,6 +8,9 @@
 //! gradient to the sink [`open`]ed around the pass instead ([`give`]), and whoever opened it
 //! takes the gradients out afterwards ([`Sink::into_gradients`]) beside the store's. Without an
 //! open sink (a plain `backward()`, the tests against candle) ops return gradients as before.
+//!
+//! Every sum of gradients in training goes through [`add`], one small op, rather than candle's
+//! generic `+`.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -15,6 +18,8 @@ use std::marker::PhantomData;
 use std::rc::Rc;
 
 use candle_core::{Result, Tensor, TensorId, Var};
+
+use crate::ml::objective_ops::Zip2;
 
 thread_local! {
     static SINK: RefCell<Option<HashMap<TensorId, Tensor>>> = const { RefCell::new(None) };
@@ -67,12 +72,25 @@ pub(crate) fn give(weight: Option<TensorId>, grad: Tensor) -> Result<Option<Tens
             return Ok(Some(grad));
         };
         let sum = match kept.remove(&id) {
-            Some(earlier) => (earlier + grad)?,
+            Some(earlier) => add(&earlier, &grad)?,
             None => grad,
         };
         kept.insert(id, sum);
         Ok(None)
     })
+}
+
+/// `a + b` for two gradients of one shape, element by element: the same values as candle's `+`,
+/// through one small op. candle's `+` is its generic binary op (every dtype, every layout), and
+/// the engine's optimising tier spent ~150 ms of a core compiling it during the first second of
+/// a run started at once, for the few sums a step makes (2-core AMD EPYC, `tiering.mjs`,
+/// 2026-12-07).
+pub(crate) fn add(a: &Tensor, b: &Tensor) -> Result<Tensor> {
+    let sum = Zip2 {
+        name: "gradient-sum",
+        f: |a: f32, b: f32| a + b,
+    };
+    a.contiguous()?.apply_op2_no_bwd(&b.contiguous()?, &sum)
 }
 
 /// The gradient of `loss` for each of `params`, in their order: candle's backward with a sink
@@ -85,7 +103,7 @@ pub(crate) fn gradients(loss: &Tensor, params: &[Var]) -> Result<Vec<Tensor>> {
     params
         .iter()
         .map(|var| match (sunk.remove(&var.id()), store.get(var)) {
-            (Some(kept), Some(g)) => kept + g,
+            (Some(kept), Some(g)) => add(&kept, g),
             (Some(kept), None) => Ok(kept),
             (None, Some(g)) => Ok(g.clone()),
             (None, None) => var.zeros_like(),
@@ -97,6 +115,25 @@ pub(crate) fn gradients(loss: &Tensor, params: &[Var]) -> Result<Vec<Tensor>> {
 mod tests {
     use super::*;
     use candle_core::{Device, Var};
+
+    #[test]
+    fn gradients_add_as_candles_plus_does_and_only_in_one_shape() {
+        let device = Device::Cpu;
+        let a = Tensor::new(&[[1f32, -2.5], [3.0, 1e-30]], &device).unwrap();
+        let b = Tensor::new(&[[0.1f32, 2.5], [-7.0, 1e30]], &device).unwrap();
+        let sum: Vec<f32> = add(&a, &b)
+            .unwrap()
+            .flatten_all()
+            .unwrap()
+            .to_vec1()
+            .unwrap();
+        let want: Vec<f32> = (&a + &b).unwrap().flatten_all().unwrap().to_vec1().unwrap();
+        assert_eq!(sum, want);
+        // A view at an offset (a row of a matrix) reads its own values.
+        let row = add(&a.narrow(0, 1, 1).unwrap(), &b.narrow(0, 1, 1).unwrap()).unwrap();
+        assert_eq!(row.to_vec2::<f32>().unwrap(), [[-4.0, 1e30]]);
+        assert!(add(&a, &b.narrow(0, 0, 1).unwrap()).is_err());
+    }
 
     #[test]
     fn without_a_sink_or_a_variable_the_gradient_goes_back_to_candle() {

@@ -162,14 +162,16 @@ pub trait StepHelper {
 pub fn add_onto(mut share: ShareResult, own: Option<&[Tensor]>) -> Result<ShareResult> {
     if let (Some(own), Some(grads)) = (own, share.grads.as_mut()) {
         for (g, o) in grads.iter_mut().zip(own) {
-            *g = (&*g + o)?;
+            *g = grad_sink::add(g, o)?;
         }
     }
     Ok(share)
 }
 
 /// The work of a share, on whichever side does it: the loss of `model` on `x`, and unless it
-/// diverged, the gradient of `share` × that loss for each of `params` (the model's own).
+/// diverged, the gradient of `share` × that loss for each of `params` (the model's own). Where
+/// the model has its backward written out ([`Model::step_by_hand`]) it is that, otherwise
+/// candle's backward of the model's terms.
 pub fn share_gradient(
     model: &Model,
     params: &[Var],
@@ -178,6 +180,10 @@ pub fn share_gradient(
     beta: f64,
     share: f64,
 ) -> Result<ShareResult> {
+    if let Some(step) = model.step_by_hand(x, noise, beta, share)? {
+        let (loss, grads) = step.in_order(params)?;
+        return Ok(ShareResult { loss, grads });
+    }
     let (loss, objective) = model.terms(x, noise)?.objective(beta, share)?;
     if loss.has_diverged() {
         return Ok(ShareResult { loss, grads: None });

@@ -31,6 +31,19 @@ pub fn relu(x: &Tensor) -> Result<Tensor> {
     x.contiguous()?.apply_op1(Relu)
 }
 
+/// [`relu`] recording no node in candle's graph, for a backward written out: [`relu_grad`] is
+/// its gradient.
+pub(crate) fn relu_untracked(x: &Tensor) -> Result<Tensor> {
+    x.contiguous()?.apply_op1_no_bwd(&Relu)
+}
+
+/// The gradient through [`relu`] of the input `x`, from the output's `g`, as its backward gives
+/// it.
+pub(crate) fn relu_grad(x: &Tensor, g: &Tensor) -> Result<Tensor> {
+    Relu.bwd(x, x, g)?
+        .ok_or_else(|| candle_core::Error::Msg("relu gave no gradient".into()))
+}
+
 struct Relu;
 
 impl CustomOp1 for Relu {

@@ -9,6 +9,7 @@ use wasm_bindgen_test::*;
 use super::common;
 
 mod objective;
+mod step;
 
 fn var(model: &latent_lab::ml::model::Model, name: &str) -> Var {
     model.vars().data().lock().unwrap()[name].clone()

@@ -5,6 +5,7 @@ use candle_core::{Result, Tensor, Var};
 
 use super::{share_gradient, Moments, Scale, ShareResult};
 use crate::ml::eval::{score_chunk, ChunkScores};
+use crate::ml::grad_sink;
 use crate::ml::held::{self, Version};
 use crate::ml::model::Model;
 use crate::ml::optim::Adam;
@@ -105,7 +106,7 @@ impl Side {
                     Some(kept) => kept
                         .iter()
                         .zip(&own)
-                        .map(|(g, o)| g + o)
+                        .map(|(g, o)| grad_sink::add(g, o))
                         .collect::<Result<Vec<_>>>()?,
                     None => own,
                 };

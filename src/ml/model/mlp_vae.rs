@@ -52,10 +52,10 @@ impl MlpDecoder {
 
 #[derive(Debug, Clone)]
 pub struct MlpVae {
-    hidden: InputLinear,
-    mean: Linear,
-    log_var: Linear,
-    decoder: MlpDecoder,
+    pub(super) hidden: InputLinear,
+    pub(super) mean: Linear,
+    pub(super) log_var: Linear,
+    pub(super) decoder: MlpDecoder,
 }
 
 impl MlpVae {

@@ -22,9 +22,7 @@
 
 use std::sync::Mutex;
 
-use candle_core::{
-    CpuStorage, CustomOp1, CustomOp3, Layout, Module, Result, Shape, Tensor, TensorId,
-};
+use candle_core::{CpuStorage, CustomOp3, Layout, Module, Result, Shape, Tensor, TensorId};
 use candle_nn::Linear;
 
 use crate::ml::cpu_slices::f32_slice;
@@ -32,9 +30,13 @@ use crate::ml::grad_sink;
 use crate::ml::held;
 use crate::ml::kernels::sparse::{sparse_times_dense, SparseRows};
 
+use super::column_sums::ColumnSums;
 use super::input_grad::input_gradient;
 pub use super::input_grad::InputGrad;
 use super::weight_grad::SparseWeightGrad;
+
+mod by_hand;
+pub(crate) use by_hand::affine_record;
 
 /// Whether the MLP layers with sparse inputs use [`sparse_affine`]: in wasm, yes.
 pub const SPARSE_KERNELS: bool = cfg!(target_arch = "wasm32");
@@ -140,24 +142,37 @@ impl CustomOp3 for SparseAffine {
         _res: &Tensor,
         grad: &Tensor,
     ) -> Result<(Option<Tensor>, Option<Tensor>, Option<Tensor>)> {
+        // candle asks every op for all its inputs' gradients, and keeps one even for an input
+        // that is not tracked (a batch of pictures): a product and two passes for nothing.
+        let (grad_x, grad_w, grad_b) = self.gradients(x, w, grad, x.track_op())?;
+        // Into the step's sink when one is open: candle would add it to a tensor of zeros.
+        Ok((grad_x, grad_sink::give(self.weight, grad_w)?, Some(grad_b)))
+    }
+}
+
+impl SparseAffine {
+    /// The input's gradient (when `of_input`), the weight's and the bias's, from the output's
+    /// `grad`; once a forward pass, as it takes the non-zeros that pass kept.
+    fn gradients(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        grad: &Tensor,
+        of_input: bool,
+    ) -> Result<(Option<Tensor>, Tensor, Tensor)> {
         let grad = grad.contiguous()?;
         let rows_of_x = self
             .rows_of_x
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        // candle asks every op for all its inputs' gradients, and keeps one even for an input
-        // that is not tracked (a batch of pictures): a product and two passes for nothing.
-        let grad_x = if x.track_op() {
-            input_gradient(self.input_grad, &grad, w, rows_of_x.as_ref(), self.weight)?
-        } else {
-            None
+        let grad_x = match of_input {
+            true => input_gradient(self.input_grad, &grad, w, rows_of_x.as_ref(), self.weight)?,
+            false => None,
         };
-        // Into the step's sink when one is open: candle would add it to a tensor of zeros.
         let grad_w = x.apply_op2_no_bwd(&grad, &SparseWeightGrad::new(rows_of_x))?;
-        let grad_w = grad_sink::give(self.weight, grad_w)?;
         let grad_b = grad.apply_op1_no_bwd(&ColumnSums)?;
-        Ok((grad_x, grad_w, Some(grad_b)))
+        Ok((grad_x, grad_w, grad_b))
     }
 }
 
@@ -241,28 +256,6 @@ pub fn dense_affine(x: &[f32], w: &[f32], b: &[f32], n: usize, m: usize, k: usiz
         );
     }
     y
-}
-
-/// Σ over the rows of an n×m matrix → m: the bias gradient. candle's `sum(0)` walks the
-/// columns with a stride; this adds whole rows, which vectorises.
-pub(crate) struct ColumnSums;
-
-impl CustomOp1 for ColumnSums {
-    fn name(&self) -> &'static str {
-        "column-sums"
-    }
-
-    fn cpu_fwd(&self, storage: &CpuStorage, layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let (_, m) = layout.shape().dims2()?;
-        let g = f32_slice(storage, layout, "output gradient")?;
-        let mut sums = vec![0.0f32; m];
-        for row in g.chunks_exact(m.max(1)) {
-            for (s, &v) in sums.iter_mut().zip(row) {
-                *s += v;
-            }
-        }
-        Ok((CpuStorage::F32(sums), Shape::from(m)))
-    }
 }
 
 #[cfg(test)]

@@ -28,13 +28,19 @@ use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tenso
 use crate::ml::cpu_slices::f32_slice;
 use crate::ml::loss::LossValues;
 
+mod by_hand;
+pub(crate) use by_hand::{
+    kl_grads, kl_untracked, reparameterize_grads, reparameterize_untracked, ObjectiveByHand,
+};
+
 /// Whether the objective is computed with these ops: in wasm, where a step's op count shows.
 pub(crate) const FUSED_OBJECTIVE: bool = cfg!(target_arch = "wasm32");
 
-/// An element-wise map of two same-shaped f32 tensors, without a backward of its own.
-struct Zip2<F> {
-    name: &'static str,
-    f: F,
+/// An element-wise map of two same-shaped f32 tensors, without a backward of its own (also the
+/// sum of two gradients, [`crate::ml::grad_sink::add`]).
+pub(crate) struct Zip2<F> {
+    pub(crate) name: &'static str,
+    pub(crate) f: F,
 }
 
 impl<F: Fn(f32, f32) -> f32 + Send + Sync> CustomOp2 for Zip2<F> {
@@ -256,8 +262,13 @@ impl CustomOp2 for Objective {
     ) -> Result<(Option<Tensor>, Option<Tensor>)> {
         let per_digit = (1.0 / recon.dim(0)? as f64) as f32;
         let g = grad.to_scalar::<f32>()? * self.weight;
-        let grad_recon = Tensor::full(g * per_digit, recon.shape(), recon.device())?;
-        let grad_kl = Tensor::full(g * self.beta * per_digit, kl.shape(), kl.device())?;
+        // Filled from a `Vec`, not by `Tensor::full`: candle's generic `const_set`, which that
+        // calls, was one more function the engine compiled during a run's first second.
+        let filled = |value: f32, t: &Tensor| {
+            Tensor::from_vec(vec![value; t.elem_count()], t.shape(), t.device())
+        };
+        let grad_recon = filled(g * per_digit, recon)?;
+        let grad_kl = filled(g * self.beta * per_digit, kl)?;
         Ok((Some(grad_recon), Some(grad_kl)))
     }
 }

@@ -21,6 +21,7 @@ use candle_core::{Device, Tensor, TensorId, Var};
 
 use crate::ml::batches::{BatchPosition, EpochOrder};
 use crate::ml::data::ImageSet;
+use crate::ml::grad_sink;
 use crate::ml::held::{self, Version};
 use crate::ml::helper::{share_gradient, ShareJob, StepHelper};
 use crate::ml::loss::LossMeans;
@@ -311,7 +312,7 @@ impl Trainer {
                 if let (Some(from), Some(grads)) = (split, &mine.grads) {
                     let rest = grads[from..].iter().zip(&self.vars[from..]);
                     let summed = rest.map(|(g, var)| match pending.grads.remove(&var.id()) {
-                        Some(earlier) => earlier + g,
+                        Some(earlier) => grad_sink::add(&earlier, g),
                         None => Ok(g.clone()),
                     });
                     own_rest = Some((from, summed.collect::<candle_core::Result<Vec<_>>>()?));
@@ -324,7 +325,7 @@ impl Trainer {
         // in them) are gone by now rather than held across slices.
         for (var, g) in self.vars.iter().zip(grads.expect("checked above")) {
             let sum = match pending.grads.remove(&var.id()) {
-                Some(s) => (s + g)?,
+                Some(s) => grad_sink::add(&s, &g)?,
                 None => g,
             };
             pending.grads.insert(var.id(), sum);

@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use candle_core::{Result, Tensor, TensorId};
 
 use super::Trainer;
+use crate::ml::grad_sink;
 use crate::ml::held::Version;
 use crate::ml::helper::{StepHelper, UpdateJob};
 use crate::ml::optim::Adam;
@@ -163,7 +164,7 @@ pub(super) fn let_go(
 fn add_late(grads: &mut HashMap<TensorId, Tensor>, late: Vec<(TensorId, Tensor)>) -> Result<()> {
     for (id, g) in late {
         let sum = match grads.remove(&id) {
-            Some(earlier) => (earlier + g)?,
+            Some(earlier) => grad_sink::add(&earlier, &g)?,
             None => g,
         };
         grads.insert(id, sum);
