@@ -49,7 +49,8 @@ pub(crate) fn kl_grads(
     }
 }
 
-/// A step's objective, `weight`·(Σ recon / n + β·Σ kl / n), as [`super::objective`] makes it.
+/// A step's objective, `weight`·(Σ recon / n + β·Σ kl / n): its values and gradients by hand, and
+/// the op [`super::objective`] puts in candle's graph.
 pub(crate) struct ObjectiveByHand(Objective);
 
 impl ObjectiveByHand {
@@ -58,6 +59,11 @@ impl ObjectiveByHand {
             beta: beta as f32,
             weight: weight as f32,
         })
+    }
+
+    /// The op itself, for a graph candle differentiates ([`super::objective`]).
+    pub(super) fn into_op(self) -> Objective {
+        self.0
     }
 
     /// The loss's values for the per-digit `recon` (`(n,)`) and `kl` (`(n, latent)`).

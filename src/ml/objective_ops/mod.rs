@@ -282,19 +282,9 @@ pub(crate) fn objective(
     weight: f64,
 ) -> Result<(LossValues, Tensor)> {
     let (recon, kl) = (recon.contiguous()?, kl.contiguous()?);
-    if kl.dim(0)? != recon.dim(0)? {
-        candle_core::bail!(
-            "objective: {} KL rows for {} digits",
-            kl.dim(0)?,
-            recon.dim(0)?
-        )
-    }
-    let op = Objective {
-        beta: beta as f32,
-        weight: weight as f32,
-    };
-    let values = op.values(&recon.to_vec1()?, &kl.flatten_all()?.to_vec1()?);
-    Ok((values, recon.apply_op2(&kl, op)?))
+    let op = ObjectiveByHand::new(beta, weight);
+    let values = op.values(&recon, &kl)?;
+    Ok((values, recon.apply_op2(&kl, op.into_op())?))
 }
 
 #[cfg(test)]
