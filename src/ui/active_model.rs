@@ -11,7 +11,7 @@ use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
-use crate::ml::explore;
+use crate::ml::explore::{self, AxisLine};
 use crate::ml::model::{Model, PackedDecoder, PackedEncoder};
 
 /// Images encoded in the first piece of a plot of the codes: a few milliseconds even for a
@@ -141,6 +141,17 @@ impl ActiveModel {
         match &self.packed {
             Some(packed) => packed.decode_pixels(zs, count),
             None => explore::decode_many(&self.model, zs, count),
+        }
+    }
+
+    /// Decodes `count` codes that differ in one dimension (a row of the manifold's sheet, a
+    /// traversal of one dimension) along the line they lie on where the decoder can follow one
+    /// (`PackedDecoder::decode_line`: an MLP's, in a third of the time), else as
+    /// [`Self::decode_many`] does. The values are those of `decode_many` up to rounding.
+    pub fn decode_row(&self, codes: &[f32], count: usize) -> candle_core::Result<Vec<f32>> {
+        match (&self.packed, AxisLine::through(codes, count)) {
+            (Some(packed), Some(line)) => packed.decode_line(line.line()),
+            _ => self.decode_many(codes, count),
         }
     }
 

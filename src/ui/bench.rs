@@ -57,9 +57,22 @@ async fn run(active: &ActiveModel, test: Option<&ImageSet>) -> Result<String, St
         let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
         median_ms(30, || active.decode_many(&codes, n * n).map(drop))
     };
+    // The manifold's sheet decodes the same codes a row at a time, each row along its line.
+    let sheet = |n: usize| {
+        let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
+        median_ms(30, || {
+            codes
+                .chunks_exact(n * latent)
+                .try_for_each(|row| active.decode_row(row, n).map(drop))
+        })
+    };
     let grid10 = grid(10)?;
     yield_to_browser().await;
     let grid15 = grid(15)?;
+    yield_to_browser().await;
+    let sheet10 = sheet(10)?;
+    yield_to_browser().await;
+    let sheet15 = sheet(15)?;
     yield_to_browser().await;
     let draw = match test {
         Some(test) => {
@@ -94,7 +107,7 @@ async fn run(active: &ActiveModel, test: Option<&ImageSet>) -> Result<String, St
         None => "null,\"plot_500_candle_ms\":null".to_string(),
     };
     Ok(format!(
-        r#"{{"model":"{}","decode_1_ms":{one:.4},"decode_10x10_ms":{grid10:.4},"decode_15x15_ms":{grid15:.4},"draw_to_reconstruct_ms":{draw},"plot_500_ms":{plot},"cross_origin_isolated":{}}}"#,
+        r#"{{"model":"{}","decode_1_ms":{one:.4},"decode_10x10_ms":{grid10:.4},"decode_15x15_ms":{grid15:.4},"sheet_10x10_ms":{sheet10:.4},"sheet_15x15_ms":{sheet15:.4},"draw_to_reconstruct_ms":{draw},"plot_500_ms":{plot},"cross_origin_isolated":{}}}"#,
         active.id,
         js_sys::Reflect::get(&js_sys::global(), &"crossOriginIsolated".into())
             .ok()

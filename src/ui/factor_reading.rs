@@ -180,7 +180,7 @@ async fn take_reading(
                 .collect();
             rows.push(
                 model
-                    .decode_many(&zs, STEPS.len())
+                    .decode_row(&zs, STEPS.len())
                     .map_err(|e| Said::plain(e.to_string()))?,
             );
         }

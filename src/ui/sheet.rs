@@ -281,7 +281,7 @@ impl Sheet {
                 let codes = &j.codes[row * j.n * latent..(row + 1) * j.n * latent];
                 let result = j
                     .model
-                    .decode_many(codes, j.n)
+                    .decode_row(codes, j.n)
                     .map_err(|e| {
                         Said::new(
                             format!("decoding the sheet failed: {e}"),

@@ -223,6 +223,25 @@ fn packed_decoding_matches_candle() {
     assert!(diff < 1e-5, "off by {diff}");
 }
 
+/// A row of the manifold's sheet, decoded along its line (`kernels::line`), against candle's
+/// decoding of the same codes.
+#[wasm_bindgen_test]
+fn a_sheet_row_decoded_along_its_line_matches_candle() {
+    use latent_lab::ml::explore::{grid_codes, AxisLine};
+    let f = common::fixture();
+    let packed = f.model.packed_decoder().unwrap();
+    let base = Rng::new(9).normal_vec(common::LATENT);
+    let n = 15;
+    let codes = grid_codes(&base, 3, 7, n);
+    for row in codes.chunks_exact(n * common::LATENT) {
+        let line = AxisLine::through(row, n).unwrap();
+        let along = packed.decode_line(line.line()).unwrap();
+        let plain = decode_many(&f.model, row, n).unwrap();
+        let diff = largest_gap(&along, &plain);
+        assert!(diff < 1e-5, "off by {diff}");
+    }
+}
+
 #[wasm_bindgen_test]
 fn packed_conv_decoding_and_means_match_candles_sparse_ops() {
     use latent_lab::ml::data::IMAGE_PIXELS;

@@ -41,10 +41,10 @@ try {
     rows.push(row);
   }
   const result = { page_load_to_first_digit_ms: firstDigitMs, models: rows };
-  console.error("model            decode 1   10x10    15x15    draw->recon  plot 500 (candle's path) (median ms)");
+  console.error("model            decode 1   10x10    15x15  sheet 10x10 15x15  draw->recon  plot 500 (candle's path) (median ms)");
   for (const r of rows) {
-    const f = (v) => (v === null ? "   -   " : v.toFixed(3).padStart(8));
-    console.error(`${r.model.padEnd(28)} ${f(r.decode_1_ms)} ${f(r.decode_10x10_ms)} ${f(r.decode_15x15_ms)} ${f(r.draw_to_reconstruct_ms)}    ${f(r.plot_500_ms)} (${f(r.plot_500_candle_ms)})`);
+    const f = (v) => (v == null ? "   -   " : v.toFixed(3).padStart(8));
+    console.error(`${r.model.padEnd(28)} ${f(r.decode_1_ms)} ${f(r.decode_10x10_ms)} ${f(r.decode_15x15_ms)} ${f(r.sheet_10x10_ms)} ${f(r.sheet_15x15_ms)} ${f(r.draw_to_reconstruct_ms)}    ${f(r.plot_500_ms)} (${f(r.plot_500_candle_ms)})`);
   }
   console.log(JSON.stringify(result));
 } finally {

@@ -8,6 +8,7 @@ pub mod adam;
 pub mod conv;
 pub mod deconv;
 pub mod lanes;
+pub mod line;
 pub mod masked;
 pub mod panels;
 pub mod panels_in_parts;

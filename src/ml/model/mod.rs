@@ -35,7 +35,7 @@ pub use config::{ConfigError, ModelConfig, ModelKind, MAX_LATENT};
 pub use conv_vae::ConvVae;
 pub use mlp_vae::{MlpDecoder, MlpVae};
 pub use mlp_vae_step::StepGradients;
-pub use packed_decoder::PackedDecoder;
+pub use packed_decoder::{Line, PackedDecoder};
 pub use packed_encoder::PackedEncoder;
 pub(crate) use sparse_affine::SPARSE_KERNELS;
 #[cfg(test)]

@@ -14,6 +14,30 @@ use super::packed_conv_decoder::PackedConvDecoder;
 use super::packed_mlp::PackedMlp;
 use crate::ml::fastmath::sigmoid;
 
+/// Points on a line through the latent space, decoded together by [`PackedDecoder::decode_line`].
+#[derive(Debug, Clone, Copy)]
+pub struct Line<'a> {
+    pub origin: &'a [f32],
+    pub direction: &'a [f32],
+    /// Where the points are: `origin + t·direction` for each `t`, in any order.
+    pub ts: &'a [f32],
+}
+
+impl Line<'_> {
+    /// The codes of the points, laid end to end in the order of `ts`.
+    pub fn points(&self) -> Vec<f32> {
+        self.ts
+            .iter()
+            .flat_map(|&t| {
+                self.origin
+                    .iter()
+                    .zip(self.direction)
+                    .map(move |(o, d)| o + t * d)
+            })
+            .collect()
+    }
+}
+
 /// z → the values of one image, from packed copies of a decoder's parameters.
 #[derive(Debug, Clone)]
 pub struct PackedDecoder {
@@ -51,19 +75,35 @@ impl PackedDecoder {
 
     /// Decodes `count` codes laid end to end in `zs` to `count × values` values in [0, 1].
     pub fn decode_pixels(&self, zs: &[f32], count: usize) -> Result<Vec<f32>> {
-        let mut pixels = match &self.layers {
+        Ok(pixels(match &self.layers {
             Layers::Mlp(mlp) => mlp.forward(zs, count, "codes")?,
             Layers::Conv(conv) => conv.forward(zs, count)?,
-        };
-        for p in &mut pixels {
-            *p = sigmoid(*p);
-        }
-        Ok(pixels)
+        }))
     }
+
+    /// Decodes the points of `line` to `ts.len() × values` values in [0, 1], in the order of
+    /// its `ts`: what [`Self::decode_pixels`] gives for those codes, up to rounding. An MLP's
+    /// decoder follows the line (`PackedMlp::forward_line`: a third of the work for a row of
+    /// the manifold's sheet); a Conv-VAE's decodes the points one by one.
+    pub fn decode_line(&self, line: Line) -> Result<Vec<f32>> {
+        Ok(pixels(match &self.layers {
+            Layers::Mlp(mlp) => mlp.forward_line(line)?,
+            Layers::Conv(conv) => conv.forward(&line.points(), line.ts.len())?,
+        }))
+    }
+}
+
+/// The decoder's logits as values in [0, 1].
+fn pixels(mut logits: Vec<f32>) -> Vec<f32> {
+    for p in &mut logits {
+        *p = sigmoid(*p);
+    }
+    logits
 }
 
 #[cfg(test)]
 mod tests {
+    use super::Line;
     use crate::ml::explore::decode_many;
     use crate::ml::model::{Model, ModelConfig, ModelKind};
     use crate::ml::rng::Rng;
@@ -103,6 +143,69 @@ mod tests {
             let plain = decode_many(&model, &zs, 2).unwrap();
             let diff = max_abs_diff_values(&fast, &plain);
             assert!(diff < 1e-5, "{kind:?}: off by {diff}");
+        }
+    }
+
+    #[test]
+    fn a_line_decodes_as_its_points_do_one_by_one_for_every_kind() {
+        let mut rng = Rng::new(5);
+        for (kind, latent, hidden) in [
+            (ModelKind::MlpVae, 16, 400),
+            (ModelKind::MlpVae, 2, 400),
+            (ModelKind::Autoencoder, 3, 37),
+            (ModelKind::ConvVae, 4, 8),
+        ] {
+            let model = Model::new(ModelConfig::new(kind, latent, hidden), &mut rng).unwrap();
+            let packed = model.packed_decoder().unwrap();
+            let origin = rng.normal_vec(latent);
+            // Along one dimension (a row of the manifold's sheet) and along any direction (an
+            // interpolation); the points unsorted, one of them twice, some far out.
+            let mut axis = vec![0.0; latent];
+            axis[latent - 1] = 1.0;
+            for direction in [axis, rng.normal_vec(latent)] {
+                for ts in [
+                    vec![],
+                    vec![0.3],
+                    vec![1.5, -2.0, -0.1, 0.7, 2.4, -0.1, -1.3, 0.0, 3.0, -3.0],
+                ] {
+                    let line = Line {
+                        origin: &origin,
+                        direction: &direction,
+                        ts: &ts,
+                    };
+                    let along = packed.decode_line(line).unwrap();
+                    let points = packed.decode_pixels(&line.points(), ts.len()).unwrap();
+                    assert_eq!(along.len(), points.len());
+                    let diff = max_abs_diff_values(&along, &points);
+                    assert!(
+                        diff < 1e-5,
+                        "{kind:?} z={latent}, {} points: off by {diff}",
+                        ts.len()
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_of_the_wrong_size_is_an_error() {
+        let mut rng = Rng::new(13);
+        for kind in ModelKind::ALL {
+            let model = Model::new(ModelConfig::new(kind, 4, 16), &mut rng).unwrap();
+            let packed = model.packed_decoder().unwrap();
+            let line = |origin, direction| Line {
+                origin,
+                direction,
+                ts: &[0.5, -0.5],
+            };
+            assert!(
+                packed.decode_line(line(&[0.0; 3], &[0.0; 3])).is_err(),
+                "{kind:?}"
+            );
+            assert!(
+                packed.decode_line(line(&[0.0; 4], &[1.0; 4])).is_ok(),
+                "{kind:?}"
+            );
         }
     }
 }
