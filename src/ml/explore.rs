@@ -163,8 +163,8 @@ pub fn grid_codes_at(base: &[f32], dx: usize, dy: usize, coords: &[f64]) -> Vec<
 
 /// Codes that differ in one dimension at most (a row of a sheet from [`grid_codes_at`]), held
 /// as the line they lie on, so that a packed decoder can follow it
-/// ([`crate::ml::model::PackedDecoder::decode_line`]). Its points are the codes exactly: every
-/// other dimension is `o + t·0` and the one that varies `0 + t·1`.
+/// ([`crate::ml::model::PackedDecoder::decode_line`]). Its points are the codes' values exactly
+/// (every other dimension is `o + t·0` and the one that varies `0 + t·1`), a zero's sign aside.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AxisLine {
     origin: Vec<f32>,
@@ -203,6 +203,7 @@ impl AxisLine {
         })
     }
 
+    /// The line, borrowed, as a decoder takes it.
     pub fn line(&self) -> Line<'_> {
         Line {
             origin: &self.origin,

@@ -145,14 +145,16 @@ impl ActiveModel {
     }
 
     /// Decodes `count` codes that differ in one dimension (a row of the manifold's sheet, a
-    /// traversal of one dimension) along the line they lie on where the decoder can follow one
-    /// (`PackedDecoder::decode_line`: an MLP's, in a third of the time), else as
-    /// [`Self::decode_many`] does. The values are those of `decode_many` up to rounding.
+    /// traversal of one dimension) along the line they lie on where the decoder follows lines
+    /// (an MLP's: `PackedDecoder::decode_line`), else as [`Self::decode_many`] does. The values
+    /// are those of `decode_many` up to rounding.
     pub fn decode_row(&self, codes: &[f32], count: usize) -> candle_core::Result<Vec<f32>> {
-        match (&self.packed, AxisLine::through(codes, count)) {
-            (Some(packed), Some(line)) => packed.decode_line(line.line()),
-            _ => self.decode_many(codes, count),
+        if let Some(packed) = self.packed.as_ref().filter(|p| p.follows_lines()) {
+            if let Some(line) = AxisLine::through(codes, count) {
+                return packed.decode_line(line.line());
+            }
         }
+        self.decode_many(codes, count)
     }
 
     /// Decodes one code to the values of one image.

@@ -237,6 +237,7 @@ fn a_sheet_row_decoded_along_its_line_matches_candle() {
         let line = AxisLine::through(row, n).unwrap();
         let along = packed.decode_line(line.line()).unwrap();
         let plain = decode_many(&f.model, row, n).unwrap();
+        assert!(along.iter().all(|v| v.is_finite()), "not finite");
         let diff = largest_gap(&along, &plain);
         assert!(diff < 1e-5, "off by {diff}");
     }

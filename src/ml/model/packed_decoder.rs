@@ -81,15 +81,33 @@ impl PackedDecoder {
         }))
     }
 
+    /// Whether [`Self::decode_line`] follows a line rather than decoding its points as a batch:
+    /// an MLP's decoder does (one ReLU between two layers); a Conv-VAE's ReLUs follow one
+    /// another, so only its first layer would be a line.
+    pub fn follows_lines(&self) -> bool {
+        match &self.layers {
+            Layers::Mlp(_) => true,
+            Layers::Conv(_) => false,
+        }
+    }
+
     /// Decodes the points of `line` to `ts.len() × values` values in [0, 1], in the order of
     /// its `ts`: what [`Self::decode_pixels`] gives for those codes, up to rounding. An MLP's
-    /// decoder follows the line (`PackedMlp::forward_line`: a third of the work for a row of
-    /// the manifold's sheet); a Conv-VAE's decodes the points one by one.
+    /// decoder follows the line (`PackedMlp::forward_line`, which counts the work saved); a
+    /// Conv-VAE's decodes the points together, as `decode_pixels` does.
     pub fn decode_line(&self, line: Line) -> Result<Vec<f32>> {
-        Ok(pixels(match &self.layers {
-            Layers::Mlp(mlp) => mlp.forward_line(line)?,
-            Layers::Conv(conv) => conv.forward(&line.points(), line.ts.len())?,
-        }))
+        let latent = self.latent();
+        if line.origin.len() != latent || line.direction.len() != latent {
+            candle_core::bail!(
+                "a line of codes of {latent} values needs an origin and a direction of that size, got {} and {}",
+                line.origin.len(),
+                line.direction.len()
+            )
+        }
+        match &self.layers {
+            Layers::Mlp(mlp) => Ok(pixels(mlp.forward_line(line)?)),
+            Layers::Conv(_) => self.decode_pixels(&line.points(), line.ts.len()),
+        }
     }
 }
 
@@ -159,14 +177,14 @@ mod tests {
             let packed = model.packed_decoder().unwrap();
             let origin = rng.normal_vec(latent);
             // Along one dimension (a row of the manifold's sheet) and along any direction (an
-            // interpolation); the points unsorted, one of them twice, some far out.
+            // interpolation); the points unsorted, one of them twice, one far out.
             let mut axis = vec![0.0; latent];
             axis[latent - 1] = 1.0;
             for direction in [axis, rng.normal_vec(latent)] {
                 for ts in [
                     vec![],
                     vec![0.3],
-                    vec![1.5, -2.0, -0.1, 0.7, 2.4, -0.1, -1.3, 0.0, 3.0, -3.0],
+                    vec![1.5, -2.0, -0.1, 0.7, 2.4, -0.1, -1.3, 0.0, 3.0, -25.0],
                 ] {
                     let line = Line {
                         origin: &origin,
@@ -174,8 +192,11 @@ mod tests {
                         ts: &ts,
                     };
                     let along = packed.decode_line(line).unwrap();
-                    let points = packed.decode_pixels(&line.points(), ts.len()).unwrap();
+                    // Against candle's decoding of the points (for a Conv-VAE, whose packed
+                    // decoder takes the points as a batch, the packed path against candle's).
+                    let points = decode_many(&model, &line.points(), ts.len()).unwrap();
                     assert_eq!(along.len(), points.len());
+                    assert!(along.iter().all(|v| v.is_finite()), "{kind:?}: not finite");
                     let diff = max_abs_diff_values(&along, &points);
                     assert!(
                         diff < 1e-5,
@@ -200,6 +221,10 @@ mod tests {
             };
             assert!(
                 packed.decode_line(line(&[0.0; 3], &[0.0; 3])).is_err(),
+                "{kind:?}"
+            );
+            assert!(
+                packed.decode_line(line(&[0.0; 4], &[0.0; 5])).is_err(),
                 "{kind:?}"
             );
             assert!(
