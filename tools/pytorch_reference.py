@@ -10,7 +10,8 @@ latents of an MLP-VAE z=16. A measuring tool: not part of the tests, never fails
 
 Usage (PyTorch from PyPI; the wheel pulls ~5 GB of CUDA libraries even for CPU use):
     python3 -m venv /tmp/torch && /tmp/torch/bin/pip install torch numpy
-    /tmp/torch/bin/python tools/pytorch_reference.py
+    /tmp/torch/bin/python tools/pytorch_reference.py            # everything, ~3 minutes
+    /tmp/torch/bin/python tools/pytorch_reference.py --decode   # decoding 1, 100, 225 codes only
 """
 
 import json
@@ -18,6 +19,7 @@ import os
 import platform
 import statistics
 import struct
+import sys
 import time
 
 import numpy as np
@@ -146,7 +148,23 @@ def cpu_model():
     return platform.processor()
 
 
+def decode_only():
+    """Only the decoding figures (a few seconds): to take beside `www/bench/page.mjs`, turn by
+    turn, when the machine's speed drifts within a sitting."""
+    result = {"cpu": cpu_model(), "torch": torch.__version__, "threads": {}}
+    for threads in (1, 2):
+        torch.set_num_threads(threads)
+        result["threads"][threads] = {
+            "decode_mlp_vae_z16_1_ms": round(decode_ms(1), 4),
+            "decode_mlp_vae_z16_100_ms": round(decode_ms(100), 4),
+            "decode_mlp_vae_z16_225_ms": round(decode_ms(225), 4),
+        }
+    print(json.dumps(result, indent=1))
+
+
 def main():
+    if "--decode" in sys.argv[1:]:
+        return decode_only()
     train, test = digits()
     result = {"cpu": cpu_model(), "torch": torch.__version__, "threads": {}}
     for threads in (1, 2):

@@ -12,13 +12,22 @@
 //!
 //! e^−a and ln(1 + t) come from [`crate::ml::fastmath`].
 
+use std::sync::Mutex;
+
 use candle_core::{CpuStorage, CustomOp2, CustomOp3, Layout, Result, Shape, Tensor};
 
 use crate::ml::cpu_slices::f32_slice;
-use crate::ml::fastmath::{exp_neg, ln_1p_unit, sigmoid};
+use crate::ml::fastmath::{exp_neg, ln_1p_unit, sigmoid, sigmoid_given};
 
 /// Forward: `(n, d)` logits and targets → `(n,)` per-row sums.
-struct BceRows;
+#[derive(Default)]
+struct BceRows {
+    /// Whether the forward keeps σ(l) − x for every pixel ([`bce_rows_recorded`]), and where.
+    record: Option<Mutex<Option<Residual>>>,
+}
+
+/// σ(l) − x for every pixel, and the pixels a row.
+type Residual = (Vec<f32>, usize);
 
 impl CustomOp2 for BceRows {
     fn name(&self) -> &'static str {
@@ -42,11 +51,19 @@ impl CustomOp2 for BceRows {
         }
         let logits = f32_slice(s1, l1, "logits")?;
         let targets = f32_slice(s2, l2, "targets")?;
-        let rows: Vec<f32> = logits
-            .chunks_exact(d)
-            .zip(targets.chunks_exact(d))
-            .map(|(l, x)| row_sum(l, x))
-            .collect();
+        let pairs = logits.chunks_exact(d).zip(targets.chunks_exact(d));
+        let rows: Vec<f32> = match &self.record {
+            None => pairs.map(|(l, x)| row_sum(l, x)).collect(),
+            Some(record) => {
+                let mut residual = vec![0f32; n * d];
+                let rows = pairs
+                    .zip(residual.chunks_exact_mut(d))
+                    .map(|((l, x), r)| row_sum_recording(l, x, r))
+                    .collect();
+                *record.lock().unwrap_or_else(|e| e.into_inner()) = Some((residual, d));
+                rows
+            }
+        };
         Ok((CpuStorage::F32(rows), Shape::from(n)))
     }
 
@@ -65,9 +82,15 @@ impl CustomOp2 for BceRows {
 /// One pixel's BCE with logits, `max(l, 0) − l·x + ln(1 + e^−|l|)`.
 #[inline(always)]
 fn bce(l: f32, x: f32) -> f32 {
+    bce_from(l, x, exp_neg(l.abs()))
+}
+
+/// [`bce`] given `t` = e^−|l|.
+#[inline(always)]
+fn bce_from(l: f32, x: f32, t: f32) -> f32 {
     // `if` rather than `f32::max`, which is a libm call in wasm (see `fastmath::exp_neg`).
     let positive = if l > 0.0 { l } else { 0.0 };
-    positive - l * x + ln_1p_unit(exp_neg(l.abs()))
+    positive - l * x + ln_1p_unit(t)
 }
 
 /// Σ bce over one row, in eight running sums: a single running sum is a chain the compiler
@@ -88,6 +111,83 @@ fn row_sum(logits: &[f32], targets: &[f32]) -> f32 {
         }
     }
     sums.iter().sum::<f32>() + tail
+}
+
+/// [`row_sum`] that also writes each pixel's σ(l) − x into `residual`, from the same e^−|l|
+/// (so the sum is [`row_sum`]'s to the bit).
+fn row_sum_recording(logits: &[f32], targets: &[f32], residual: &mut [f32]) -> f32 {
+    const LANES: usize = 8;
+    #[inline(always)]
+    fn pixel(l: f32, x: f32, r: &mut f32) -> f32 {
+        let t = exp_neg(l.abs());
+        *r = sigmoid_given(l, t) - x;
+        bce_from(l, x, t)
+    }
+    let whole = logits.len() - logits.len() % LANES;
+    let (l8, l_tail) = logits.split_at(whole);
+    let (x8, x_tail) = targets.split_at(whole);
+    let (r8, r_tail) = residual.split_at_mut(whole);
+    let tail: f32 = l_tail
+        .iter()
+        .zip(x_tail)
+        .zip(r_tail)
+        .map(|((&l, &x), r)| pixel(l, x, r))
+        .sum();
+    let mut sums = [0.0f32; LANES];
+    let chunks = l8.chunks_exact(LANES).zip(x8.chunks_exact(LANES));
+    for ((l, x), r) in chunks.zip(r8.chunks_exact_mut(LANES)) {
+        for k in 0..LANES {
+            sums[k] += pixel(l[k], x[k], &mut r[k]);
+        }
+    }
+    sums.iter().sum::<f32>() + tail
+}
+
+/// A training share's BCE rows, and what their gradient needs ([`BceRecord::grad`]).
+pub(crate) struct BceRecord {
+    pub(crate) rows: Tensor,
+    op: BceRows,
+}
+
+/// The rows of [`bce_with_logits_rows`] with no node in candle's graph (for a backward written
+/// out: `model/mlp_vae_step.rs`), keeping σ(l) − x for [`BceRecord::grad`].
+pub(crate) fn bce_rows_recorded(logits: &Tensor, targets: &Tensor) -> Result<BceRecord> {
+    // The forward computes e^−|l| for every pixel anyway; the backward computed it again,
+    // reading the logits and the targets a second time.
+    let op = BceRows {
+        record: Some(Mutex::default()),
+    };
+    let rows = logits
+        .contiguous()?
+        .apply_op2_no_bwd(&targets.contiguous()?, &op)?;
+    Ok(BceRecord { rows, op })
+}
+
+impl BceRecord {
+    /// The logits' gradient from the rows' `grad_rows`: the values [`BceRows`]'s backward gives, to
+    /// the bit. Once: it takes what the forward pass kept.
+    pub(crate) fn grad(&self, grad_rows: &Tensor) -> Result<Tensor> {
+        let kept = self
+            .op
+            .record
+            .as_ref()
+            .and_then(|record| record.lock().unwrap_or_else(|e| e.into_inner()).take());
+        let Some((mut residual, d)) = kept else {
+            candle_core::bail!("the BCE's gradient was asked for twice")
+        };
+        let g: Vec<f32> = grad_rows.to_vec1()?;
+        let n = g.len();
+        if self.rows.dim(0)? != n {
+            candle_core::bail!(
+                "bce gradient: {n} row gradients for {:?} rows",
+                self.rows.shape()
+            )
+        }
+        for (r, g) in residual.chunks_exact_mut(d).zip(&g) {
+            r.iter_mut().for_each(|v| *v *= g);
+        }
+        Tensor::from_vec(residual, (n, d), self.rows.device())
+    }
 }
 
 /// Backward: logits, targets and the `(n,)` incoming gradient → `(n, d)` gradient of the logits.
@@ -134,26 +234,7 @@ impl CustomOp3 for BceRowsGrad {
 pub fn bce_with_logits_rows(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
     logits
         .contiguous()?
-        .apply_op2(&targets.contiguous()?, BceRows)
-}
-
-/// [`bce_with_logits_rows`] recording no node in candle's graph, for a backward written out:
-/// [`bce_rows_grad`] is its gradient.
-pub(crate) fn bce_rows_untracked(logits: &Tensor, targets: &Tensor) -> Result<Tensor> {
-    logits
-        .contiguous()?
-        .apply_op2_no_bwd(&targets.contiguous()?, &BceRows)
-}
-
-/// The logits' gradient from the rows' `grad_rows`, as [`bce_with_logits_rows`]'s backward
-/// gives it.
-pub(crate) fn bce_rows_grad(
-    logits: &Tensor,
-    targets: &Tensor,
-    grad_rows: &Tensor,
-) -> Result<Tensor> {
-    let (grad, _) = BceRows.bwd(logits, targets, logits, grad_rows)?;
-    grad.ok_or_else(|| candle_core::Error::Msg("the BCE gave no gradient".into()))
+        .apply_op2(&targets.contiguous()?, BceRows::default())
 }
 
 #[cfg(test)]
@@ -175,6 +256,36 @@ mod tests {
             Tensor::from_vec(logits, (6, 784), &Device::Cpu).unwrap(),
             Tensor::from_vec(targets, (6, 784), &Device::Cpu).unwrap(),
         )
+    }
+
+    #[test]
+    fn the_recording_forward_gives_the_rows_and_the_gradient_of_the_plain_op_to_the_bit() {
+        // 6 × 784 (no tail) and 3 × 13 (a tail of 5 after an eight).
+        let (l, x) = data();
+        let first = |t: &Tensor| t.narrow(0, 0, 3).unwrap().narrow(1, 0, 13).unwrap();
+        let short = (
+            first(&l).contiguous().unwrap(),
+            first(&x).contiguous().unwrap(),
+        );
+        let g = Tensor::new(&[1f32, -2.0, 0.5, 3.0, 0.0, 1.5], &Device::Cpu).unwrap();
+        for (l, x) in [(l.clone(), x.clone()), short] {
+            let n = l.dim(0).unwrap();
+            let g = g.narrow(0, 0, n).unwrap();
+            let record = bce_rows_recorded(&l, &x).unwrap();
+            let want: Vec<f32> = bce_with_logits_rows(&l, &x).unwrap().to_vec1().unwrap();
+            assert_eq!(record.rows.to_vec1::<f32>().unwrap(), want);
+            let got = record.grad(&g).unwrap().flatten_all().unwrap();
+            let plain = l.apply_op3_no_bwd(&x, &g, &BceRowsGrad).unwrap();
+            let plain = plain.flatten_all().unwrap();
+            assert_eq!(
+                got.to_vec1::<f32>().unwrap(),
+                plain.to_vec1::<f32>().unwrap()
+            );
+            assert!(
+                record.grad(&g).is_err(),
+                "what the forward kept is taken once"
+            );
+        }
     }
 
     #[test]

@@ -48,7 +48,12 @@ pub fn ln_1p_unit(t: f32) -> f32 {
 /// σ(l) = 1 / (1 + e^−l), computed from e^−|l| so it never overflows.
 #[inline(always)]
 pub fn sigmoid(l: f32) -> f32 {
-    let t = exp_neg(l.abs());
+    sigmoid_given(l, exp_neg(l.abs()))
+}
+
+/// [`sigmoid`] given `t` = e^−|l|, for a loop that has it already (the loss's forward).
+#[inline(always)]
+pub fn sigmoid_given(l: f32, t: f32) -> f32 {
     if l >= 0.0 {
         1.0 / (1.0 + t)
     } else {

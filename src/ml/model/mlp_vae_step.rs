@@ -18,7 +18,7 @@ use candle_core::{Result, Tensor, TensorId, Var};
 
 use super::mlp_vae::MlpVae;
 use super::sparse_affine::{affine_record, InputGrad};
-use crate::ml::bce_op::{bce_rows_grad, bce_rows_untracked};
+use crate::ml::bce_op::bce_rows_recorded;
 use crate::ml::grad_sink;
 use crate::ml::loss::LossValues;
 use crate::ml::objective_ops::{
@@ -79,18 +79,19 @@ impl MlpVae {
         let hidden = affine_record(&z, w3, b3, InputGrad::Full)?;
         let h2 = relu_untracked(&hidden.output)?;
         let out = affine_record(&h2, w4, b4, InputGrad::ThroughRelu)?;
-        let recon = bce_rows_untracked(&out.output, x)?;
+        let bce = bce_rows_recorded(&out.output, x)?;
+        let recon = &bce.rows;
         let kl = kl_untracked(&mean, &log_var)?;
         let objective = ObjectiveByHand::new(beta, weight);
-        let loss = objective.values(&recon, &kl)?;
+        let loss = objective.values(recon, &kl)?;
         if loss.has_diverged() {
             return Ok(StepGradients { loss, grads: None });
         }
 
         // Backward, each op's gradient from its output's.
-        let (g_recon, g_kl) = objective.grads(&recon, &kl)?;
+        let (g_recon, g_kl) = objective.grads(recon, &kl)?;
         let (g_mean_kl, g_log_var_kl) = kl_grads(&mean, &log_var, &kl, &g_kl)?;
-        let g_logits = bce_rows_grad(&out.output, x, &g_recon)?;
+        let g_logits = bce.grad(&g_recon)?;
         let (g_h2, g_w4, g_b4) = out.backward(&h2, w4, &g_logits)?;
         let g_hidden = relu_grad(&hidden.output, &passed_back(g_h2)?)?;
         let (g_z, g_w3, g_b3) = hidden.backward(&z, w3, &g_hidden)?;
