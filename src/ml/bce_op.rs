@@ -10,7 +10,9 @@
 //! backward  ∂row_i/∂l_ij = σ(l_ij) − x_ij        (the targets get no gradient)
 //! ```
 //!
-//! e^−a and ln(1 + t) come from [`crate::ml::fastmath`].
+//! The written-out training step (`model/mlp_vae_step.rs`) takes [`bce_rows_recorded`]: its
+//! forward also keeps σ(l) − x, from the e^−|l| the loss computes anyway, so its backward only
+//! scales each row. e^−a and ln(1 + t) come from [`crate::ml::fastmath`].
 
 use std::sync::Mutex;
 
@@ -93,19 +95,19 @@ fn bce_from(l: f32, x: f32, t: f32) -> f32 {
     positive - l * x + ln_1p_unit(t)
 }
 
-/// Σ bce over one row, in eight running sums: a single running sum is a chain the compiler
-/// may not reorder, which kept the exp/log polynomials from being vectorised at all.
+/// The running sums of a row's BCE: a single running sum is a chain the compiler may not
+/// reorder, which kept the exp/log polynomials from being vectorised at all.
+const LANES: usize = 8;
+
+/// Σ bce over one row, in [`LANES`] running sums, its last `len % LANES` pixels summed first on
+/// their own. [`row_sum_recording`] sums in the very same order.
 fn row_sum(logits: &[f32], targets: &[f32]) -> f32 {
-    const LANES: usize = 8;
+    let whole = logits.len() - logits.len() % LANES;
+    let (l8, l_tail) = logits.split_at(whole);
+    let (x8, x_tail) = targets.split_at(whole);
+    let tail: f32 = l_tail.iter().zip(x_tail).map(|(&l, &x)| bce(l, x)).sum();
     let mut sums = [0.0f32; LANES];
-    let (l8, x8) = (logits.chunks_exact(LANES), targets.chunks_exact(LANES));
-    let tail: f32 = l8
-        .remainder()
-        .iter()
-        .zip(x8.remainder())
-        .map(|(&l, &x)| bce(l, x))
-        .sum();
-    for (l, x) in l8.zip(x8) {
+    for (l, x) in l8.chunks_exact(LANES).zip(x8.chunks_exact(LANES)) {
         for k in 0..LANES {
             sums[k] += bce(l[k], x[k]);
         }
@@ -116,7 +118,6 @@ fn row_sum(logits: &[f32], targets: &[f32]) -> f32 {
 /// [`row_sum`] that also writes each pixel's σ(l) − x into `residual`, from the same e^−|l|
 /// (so the sum is [`row_sum`]'s to the bit).
 fn row_sum_recording(logits: &[f32], targets: &[f32], residual: &mut [f32]) -> f32 {
-    const LANES: usize = 8;
     #[inline(always)]
     fn pixel(l: f32, x: f32, r: &mut f32) -> f32 {
         let t = exp_neg(l.abs());
@@ -146,47 +147,47 @@ fn row_sum_recording(logits: &[f32], targets: &[f32], residual: &mut [f32]) -> f
 /// A training share's BCE rows, and what their gradient needs ([`BceRecord::grad`]).
 pub(crate) struct BceRecord {
     pub(crate) rows: Tensor,
-    op: BceRows,
+    /// σ(l) − x for every pixel, `d` a row.
+    residual: Vec<f32>,
+    d: usize,
 }
 
 /// The rows of [`bce_with_logits_rows`] with no node in candle's graph (for a backward written
 /// out: `model/mlp_vae_step.rs`), keeping σ(l) − x for [`BceRecord::grad`].
 pub(crate) fn bce_rows_recorded(logits: &Tensor, targets: &Tensor) -> Result<BceRecord> {
-    // The forward computes e^−|l| for every pixel anyway; the backward computed it again,
-    // reading the logits and the targets a second time.
     let op = BceRows {
         record: Some(Mutex::default()),
     };
     let rows = logits
         .contiguous()?
         .apply_op2_no_bwd(&targets.contiguous()?, &op)?;
-    Ok(BceRecord { rows, op })
+    let kept = op
+        .record
+        .and_then(|record| record.into_inner().unwrap_or_else(|e| e.into_inner()));
+    let Some((residual, d)) = kept else {
+        candle_core::bail!("the BCE's forward kept no residual")
+    };
+    Ok(BceRecord { rows, residual, d })
 }
 
 impl BceRecord {
-    /// The logits' gradient from the rows' `grad_rows`: the values [`BceRows`]'s backward gives, to
-    /// the bit. Once: it takes what the forward pass kept.
-    pub(crate) fn grad(&self, grad_rows: &Tensor) -> Result<Tensor> {
-        let kept = self
-            .op
-            .record
-            .as_ref()
-            .and_then(|record| record.lock().unwrap_or_else(|e| e.into_inner()).take());
-        let Some((mut residual, d)) = kept else {
-            candle_core::bail!("the BCE's gradient was asked for twice")
-        };
+    /// The logits' gradient from the rows' `grad_rows`: the values [`BceRows`]'s backward
+    /// gives, to the bit.
+    pub(crate) fn grad(self, grad_rows: &Tensor) -> Result<Tensor> {
+        let n = self.rows.dim(0)?;
         let g: Vec<f32> = grad_rows.to_vec1()?;
-        let n = g.len();
-        if self.rows.dim(0)? != n {
-            candle_core::bail!(
-                "bce gradient: {n} row gradients for {:?} rows",
-                self.rows.shape()
-            )
+        if g.len() != n {
+            candle_core::bail!("bce gradient: {} row gradients for {n} rows", g.len())
         }
+        let Self {
+            rows,
+            mut residual,
+            d,
+        } = self;
         for (r, g) in residual.chunks_exact_mut(d).zip(&g) {
             r.iter_mut().for_each(|v| *v *= g);
         }
-        Tensor::from_vec(residual, (n, d), self.rows.device())
+        Tensor::from_vec(residual, (n, d), rows.device())
     }
 }
 
@@ -268,23 +269,23 @@ mod tests {
             first(&x).contiguous().unwrap(),
         );
         let g = Tensor::new(&[1f32, -2.0, 0.5, 3.0, 0.0, 1.5], &Device::Cpu).unwrap();
+        // Bit patterns, not `==`: the sign of a zero counts too.
+        let bits = |t: &Tensor| -> Vec<u32> {
+            let values: Vec<f32> = t.flatten_all().unwrap().to_vec1().unwrap();
+            values.iter().map(|v| v.to_bits()).collect()
+        };
         for (l, x) in [(l.clone(), x.clone()), short] {
             let n = l.dim(0).unwrap();
             let g = g.narrow(0, 0, n).unwrap();
             let record = bce_rows_recorded(&l, &x).unwrap();
-            let want: Vec<f32> = bce_with_logits_rows(&l, &x).unwrap().to_vec1().unwrap();
-            assert_eq!(record.rows.to_vec1::<f32>().unwrap(), want);
-            let got = record.grad(&g).unwrap().flatten_all().unwrap();
+            let want = bce_with_logits_rows(&l, &x).unwrap();
+            assert_eq!(bits(&record.rows), bits(&want));
+            let got = record.grad(&g).unwrap();
             let plain = l.apply_op3_no_bwd(&x, &g, &BceRowsGrad).unwrap();
-            let plain = plain.flatten_all().unwrap();
-            assert_eq!(
-                got.to_vec1::<f32>().unwrap(),
-                plain.to_vec1::<f32>().unwrap()
-            );
-            assert!(
-                record.grad(&g).is_err(),
-                "what the forward kept is taken once"
-            );
+            assert_eq!(bits(&got), bits(&plain));
+            let wrong = g.narrow(0, 0, n - 1).unwrap();
+            let record = bce_rows_recorded(&l, &x).unwrap();
+            assert!(record.grad(&wrong).is_err(), "a row gradient short");
         }
     }
 

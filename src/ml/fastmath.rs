@@ -53,7 +53,7 @@ pub fn sigmoid(l: f32) -> f32 {
 
 /// [`sigmoid`] given `t` = e^−|l|, for a loop that has it already (the loss's forward).
 #[inline(always)]
-pub fn sigmoid_given(l: f32, t: f32) -> f32 {
+pub(crate) fn sigmoid_given(l: f32, t: f32) -> f32 {
     if l >= 0.0 {
         1.0 / (1.0 + t)
     } else {
