@@ -6,7 +6,7 @@ use candle_core::{Device, Result, Tensor};
 
 use crate::ml::data::ImageSet;
 use crate::ml::eval::evaluate;
-use crate::ml::model::{Line, Model};
+use crate::ml::model::Model;
 use crate::ml::stats::grid_coordinates;
 
 /// How far the explorer reaches from the origin along each latent dimension: ±3 standard
@@ -161,58 +161,6 @@ pub fn grid_codes_at(base: &[f32], dx: usize, dy: usize, coords: &[f64]) -> Vec<
     zs
 }
 
-/// Codes that differ in one dimension at most (a row of a sheet from [`grid_codes_at`]), held
-/// as the line they lie on, so that a packed decoder can follow it
-/// ([`crate::ml::model::PackedDecoder::decode_line`]). Its points are the codes' values exactly
-/// (every other dimension is `o + t·0` and the one that varies `0 + t·1`), a zero's sign aside.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AxisLine {
-    origin: Vec<f32>,
-    direction: Vec<f32>,
-    ts: Vec<f32>,
-}
-
-impl AxisLine {
-    /// The line through `count` codes laid end to end in `codes`; `None` when they differ in
-    /// more than one dimension, or are not `count` codes of finite values.
-    pub fn through(codes: &[f32], count: usize) -> Option<Self> {
-        if count == 0 || !codes.len().is_multiple_of(count) || codes.iter().any(|v| !v.is_finite())
-        {
-            return None;
-        }
-        let latent = codes.len() / count;
-        let first = &codes[..latent];
-        let mut varying = (0..latent).filter(|&d| {
-            codes
-                .chunks_exact(latent)
-                .any(|code| code[d].to_bits() != first[d].to_bits())
-        });
-        let along = varying.next().unwrap_or(0);
-        if varying.next().is_some() || latent == 0 {
-            return None;
-        }
-        let mut origin = first.to_vec();
-        origin[along] = 0.0;
-        let mut direction = vec![0.0; latent];
-        direction[along] = 1.0;
-        let ts = codes.chunks_exact(latent).map(|code| code[along]).collect();
-        Some(Self {
-            origin,
-            direction,
-            ts,
-        })
-    }
-
-    /// The line, borrowed, as a decoder takes it.
-    pub fn line(&self) -> Line<'_> {
-        Line {
-            origin: &self.origin,
-            direction: &self.direction,
-            ts: &self.ts,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,34 +252,6 @@ mod tests {
         );
         assert_eq!(cell(4)[1], 0.0);
         assert!((0..9).all(|i| cell(i)[0] == 0.5 && cell(i)[2] == -1.0));
-    }
-
-    #[test]
-    fn a_sheet_row_is_an_axis_line_whose_points_are_its_codes_exactly() {
-        let base = [0.5, -0.25, -1.0, 0.125];
-        let n = 4;
-        let zs = grid_codes(&base, 1, 3, n);
-        for row in zs.chunks_exact(n * 4) {
-            let line = AxisLine::through(row, n).expect("a row varies one dimension");
-            assert_eq!(line.line().points(), row);
-        }
-        // Codes all alike are a line too; codes that differ in two dimensions are not, nor are
-        // codes that are not whole or not finite.
-        let same = [base, base].concat();
-        assert_eq!(AxisLine::through(&same, 2).unwrap().line().points(), same);
-        let column: Vec<f32> = (0..n)
-            .flat_map(|i| zs[i * n * 4 + 4..i * n * 4 + 8].to_vec())
-            .collect();
-        assert!(
-            AxisLine::through(&column, n).is_some(),
-            "a column varies one dimension"
-        );
-        assert_eq!(AxisLine::through(&zs[..2 * n * 4], 2 * n), None);
-        assert_eq!(AxisLine::through(&zs[..7], 2), None);
-        assert_eq!(AxisLine::through(&[], 0), None);
-        let mut far = same.clone();
-        far[4] = f32::INFINITY;
-        assert_eq!(AxisLine::through(&far, 2), None);
     }
 
     #[test]

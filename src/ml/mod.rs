@@ -3,6 +3,7 @@
 //! Pure Rust over candle, with no web crate anywhere below this module, so it builds and is
 //! tested natively as well as in wasm32. The worker and the page import it; it imports neither.
 
+pub mod axis_line;
 pub mod batches;
 pub mod bce_op;
 pub mod checkpoint;

@@ -7,11 +7,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use super::clock::{in_chunks, in_slices, yield_to_browser};
+use crate::ml::axis_line::{AxisLine, AxisSheet};
 use crate::ml::checkpoint::CheckpointInfo;
 use crate::ml::data::ImageSet;
 use crate::ml::dataset::ImageShape;
 use crate::ml::eval::{Evaluator, EVAL_CHUNK};
-use crate::ml::explore::{self, AxisLine};
+use crate::ml::explore;
 use crate::ml::model::{Model, PackedDecoder, PackedEncoder};
 
 /// Images encoded in the first piece of a plot of the codes: a few milliseconds even for a
@@ -157,8 +158,57 @@ impl ActiveModel {
         self.decode_many(codes, count)
     }
 
+    /// Makes ready to decode a sheet of `rows` rows of `per_row` codes (`codes`, row by row) a
+    /// row at a time ([`Self::decode_sheet_row`]). Where the decoder follows lines and the
+    /// codes are a grid, the whole sheet is decoded here, in one walk down its first column and
+    /// along its rows (`PackedDecoder::decode_sheet`: a 15×15 sheet of an MLP in about a
+    /// millisecond); otherwise each row is decoded when it is asked for, so that a slow
+    /// decoder's sheet can be spread over frames.
+    pub fn sheet_rows(
+        &self,
+        codes: &[f32],
+        rows: usize,
+        per_row: usize,
+    ) -> candle_core::Result<SheetRows> {
+        let decoded = match (
+            self.packed.as_ref().filter(|p| p.follows_lines()),
+            AxisSheet::through(codes, rows, per_row),
+        ) {
+            (Some(packed), Some(sheet)) => {
+                Some(packed.decode_sheet(sheet.column(), sheet.direction(), &sheet.rows())?)
+            }
+            _ => None,
+        };
+        Ok(SheetRows { per_row, decoded })
+    }
+
+    /// Row `row` of a sheet made ready by [`Self::sheet_rows`], whose codes are `codes`: the
+    /// values [`Self::decode_row`] gives for them, up to rounding.
+    pub fn decode_sheet_row(
+        &self,
+        sheet: &SheetRows,
+        codes: &[f32],
+        row: usize,
+    ) -> candle_core::Result<Vec<f32>> {
+        if let Some(all) = &sheet.decoded {
+            let size = sheet.per_row * self.shape().values();
+            return match all.get(row * size..(row + 1) * size) {
+                Some(values) => Ok(values.to_vec()),
+                None => candle_core::bail!("row {row} is past the sheet's last"),
+            };
+        }
+        self.decode_row(codes, sheet.per_row)
+    }
+
     /// Decodes one code to the values of one image.
     pub fn decode_one(&self, z: &[f32]) -> candle_core::Result<Vec<f32>> {
         self.decode_many(z, 1)
     }
+}
+
+/// A sheet made ready for decoding a row at a time ([`ActiveModel::sheet_rows`]).
+pub struct SheetRows {
+    per_row: usize,
+    /// Every row decoded already, where the decoder walks sheets.
+    decoded: Option<Vec<f32>>,
 }

@@ -57,13 +57,16 @@ async fn run(active: &ActiveModel, test: Option<&ImageSet>) -> Result<String, St
         let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
         median_ms(30, || active.decode_many(&codes, n * n).map(drop))
     };
-    // The manifold's sheet decodes the same codes a row at a time, each row along its line.
+    // The manifold's sheet decodes the same codes a row at a time, as the page does: where each
+    // row starts worked out first, down the first column, then each row along its line.
     let sheet = |n: usize| {
         let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
         median_ms(30, || {
+            let rows = active.sheet_rows(&codes, n, n)?;
             codes
                 .chunks_exact(n * latent)
-                .try_for_each(|row| active.decode_row(row, n).map(drop))
+                .enumerate()
+                .try_for_each(|(r, row)| active.decode_sheet_row(&rows, row, r).map(drop))
         })
     };
     let grid10 = grid(10)?;

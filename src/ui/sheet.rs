@@ -2,7 +2,10 @@
 //! animation frame, each row painted as soon as it is decoded. An MLP decoder fills a 15×15 sheet
 //! in one frame; a convolutional one (about 15× the work per digit) over a few, and the page keeps
 //! answering either way. A newer sheet replaces an older one between rows, and the old one stays
-//! visible until the new one covers it. Used by the manifold chapter and the latent plane.
+//! visible until the new one covers it. Used by the manifold chapter and the latent plane. An
+//! MLP's sheet is decoded whole before its first row is painted, in one walk down its first
+//! column and along its rows ([`ActiveModel::sheet_rows`]), which reads its weights once
+//! instead of once a row.
 //!
 //! A sheet for new weights of the model drawn (a run in training sends a few a second) waits
 //! until the sheets' decoding keeps to its share of the page's time ([`next_fill_ms`]), whether
@@ -23,6 +26,7 @@ use leptos::prelude::*;
 use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
+use super::active_model::SheetRows;
 use super::clock::now_ms;
 use super::i18n::Said;
 use super::state::ActiveModel;
@@ -68,6 +72,9 @@ struct Job {
     n: usize,
     /// All n² codes, row by row.
     codes: Vec<f32>,
+    /// The codes made ready for decoding a row at a time (an MLP's decoded whole), at the
+    /// first row.
+    rows: Option<SheetRows>,
     next_row: usize,
     /// New weights of the model drawn: it waits until the sheets keep to their share of the
     /// page's time (see the module's docs), not only for its canvas to come into view.
@@ -143,6 +150,7 @@ impl Sheet {
             grey,
             n,
             codes,
+            rows: None,
             next_row: 0,
             paced: false,
             started_ms: 0.0,
@@ -279,9 +287,16 @@ impl Sheet {
                 let latent = j.model.latent();
                 let row = j.next_row;
                 let codes = &j.codes[row * j.n * latent..(row + 1) * j.n * latent];
-                let result = j
-                    .model
-                    .decode_row(codes, j.n)
+                let rows = match j.rows.take() {
+                    Some(rows) => Ok(rows),
+                    None => j.model.sheet_rows(&j.codes, j.n, j.n),
+                };
+                let result = rows
+                    .and_then(|rows| {
+                        let pixels = j.model.decode_sheet_row(&rows, codes, row);
+                        j.rows = Some(rows);
+                        pixels
+                    })
                     .map_err(|e| {
                         Said::new(
                             format!("decoding the sheet failed: {e}"),

@@ -223,11 +223,12 @@ fn packed_decoding_matches_candle() {
     assert!(diff < 1e-5, "off by {diff}");
 }
 
-/// A row of the manifold's sheet, decoded along its line (`kernels::line`), against candle's
-/// decoding of the same codes.
+/// A row of the manifold's sheet decoded along its line, and the whole sheet walked down its
+/// column and along its rows (`kernels::line`), against candle's decoding of the same codes.
 #[wasm_bindgen_test]
-fn a_sheet_row_decoded_along_its_line_matches_candle() {
-    use latent_lab::ml::explore::{grid_codes, AxisLine};
+fn a_sheet_decoded_along_its_lines_matches_candle() {
+    use latent_lab::ml::axis_line::{AxisLine, AxisSheet};
+    use latent_lab::ml::explore::grid_codes;
     let f = common::fixture();
     let packed = f.model.packed_decoder().unwrap();
     let base = Rng::new(9).normal_vec(common::LATENT);
@@ -241,6 +242,14 @@ fn a_sheet_row_decoded_along_its_line_matches_candle() {
         let diff = largest_gap(&along, &plain);
         assert!(diff < 1e-5, "off by {diff}");
     }
+    let sheet = AxisSheet::through(&codes, n, n).unwrap();
+    let walked = packed
+        .decode_sheet(sheet.column(), sheet.direction(), &sheet.rows())
+        .unwrap();
+    let plain = decode_many(&f.model, &codes, n * n).unwrap();
+    assert!(walked.iter().all(|v| v.is_finite()), "not finite");
+    let diff = largest_gap(&walked, &plain);
+    assert!(diff < 1e-5, "the sheet: off by {diff}");
 }
 
 #[wasm_bindgen_test]

@@ -26,14 +26,15 @@ pub struct Line<'a> {
 impl Line<'_> {
     /// The codes of the points, laid end to end in the order of `ts`.
     pub fn points(&self) -> Vec<f32> {
-        self.ts
+        self.ts.iter().flat_map(|&t| self.point(t)).collect()
+    }
+
+    /// The code at `t`: `origin + t·direction`.
+    pub fn point(&self, t: f32) -> Vec<f32> {
+        self.origin
             .iter()
-            .flat_map(|&t| {
-                self.origin
-                    .iter()
-                    .zip(self.direction)
-                    .map(move |(o, d)| o + t * d)
-            })
+            .zip(self.direction)
+            .map(|(o, d)| o + t * d)
             .collect()
     }
 }
@@ -107,6 +108,23 @@ impl PackedDecoder {
         match &self.layers {
             Layers::Mlp(mlp) => Ok(pixels(mlp.forward_line(line)?)),
             Layers::Conv(_) => self.decode_pixels(&line.points(), line.ts.len()),
+        }
+    }
+
+    /// Decodes the points of a sheet's rows to `values` values each, laid end to end row after
+    /// row (each row's in the order of its `ts`): what [`Self::decode_pixels`] gives for those
+    /// codes, up to rounding. The rows go the way of `direction`, and row `r`'s first point (its
+    /// smallest `t`) is the point of `column` at `column.ts[r]`. An MLP's decoder walks the
+    /// sheet down its column and along its rows (`PackedMlp::forward_sheet`); a Conv-VAE's
+    /// decodes the points together.
+    pub fn decode_sheet(&self, column: Line, direction: &[f32], rows: &[Line]) -> Result<Vec<f32>> {
+        match &self.layers {
+            Layers::Mlp(mlp) => Ok(pixels(mlp.forward_sheet(column, direction, rows)?)),
+            Layers::Conv(_) => {
+                let points: Vec<f32> = rows.iter().flat_map(|row| row.points()).collect();
+                let count = rows.iter().map(|row| row.ts.len()).sum();
+                self.decode_pixels(&points, count)
+            }
         }
     }
 }
@@ -205,6 +223,57 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    #[test]
+    fn a_sheet_decodes_as_its_codes_do_for_every_kind() {
+        use crate::ml::axis_line::AxisSheet;
+        use crate::ml::explore::grid_codes;
+        let mut rng = Rng::new(6);
+        for (kind, latent, hidden) in [
+            (ModelKind::MlpVae, 16, 400),
+            (ModelKind::MlpVae, 2, 400),
+            (ModelKind::Autoencoder, 3, 37),
+            (ModelKind::ConvVae, 4, 8),
+        ] {
+            let model = Model::new(ModelConfig::new(kind, latent, hidden), &mut rng).unwrap();
+            let packed = model.packed_decoder().unwrap();
+            let base = rng.normal_vec(latent);
+            let n = 10;
+            // Rows across the first dimension, the column down the last (its `t` falling from
+            // row to row, so the walk down it sorts them); one row reversed, so that its first
+            // point is its last code.
+            let mut codes = grid_codes(&base, 0, latent - 1, n);
+            let third = codes[2 * n * latent..3 * n * latent].to_vec();
+            for (i, code) in third.chunks_exact(latent).rev().enumerate() {
+                codes[(2 * n + i) * latent..(2 * n + i + 1) * latent].copy_from_slice(code);
+            }
+            let sheet = AxisSheet::through(&codes, n, n).unwrap();
+            let rows = sheet.rows();
+            let walked = packed
+                .decode_sheet(sheet.column(), sheet.direction(), &rows)
+                .unwrap();
+            let plain = decode_many(&model, &codes, n * n).unwrap();
+            assert!(walked.iter().all(|v| v.is_finite()), "{kind:?}: not finite");
+            let diff = max_abs_diff_values(&walked, &plain);
+            assert!(diff < 1e-5, "{kind:?} z={latent}: off by {diff}");
+            if !packed.follows_lines() {
+                continue;
+            }
+            // A column point short, a row another way, a row off the column: errors.
+            let (column, direction) = (sheet.column(), sheet.direction());
+            let short = Line {
+                ts: &column.ts[1..],
+                ..column
+            };
+            assert!(packed.decode_sheet(short, direction, &rows).is_err());
+            let mut across = rows.clone();
+            across[1].direction = column.direction;
+            assert!(packed.decode_sheet(column, direction, &across).is_err());
+            let mut swapped = rows.clone();
+            swapped.swap(0, 1);
+            assert!(packed.decode_sheet(column, direction, &swapped).is_err());
         }
     }
 
