@@ -4,7 +4,8 @@
 
 use crate::ml::model::Line;
 
-/// Codes that differ in one dimension at most (a row of a sheet from [`grid_codes_at`]), held
+/// Codes that differ in one dimension at most (a row of a sheet from
+/// [`grid_codes_at`](crate::ml::explore::grid_codes_at)), held
 /// as the line they lie on, so that a packed decoder can follow it
 /// ([`crate::ml::model::PackedDecoder::decode_line`]). Its points are the codes' values exactly
 /// (every other dimension is `o + t·0` and the one that varies `0 + t·1`), a zero's sign aside.
@@ -57,7 +58,8 @@ impl AxisLine {
 }
 
 /// Rows of codes, each an [`AxisLine`] along the same dimension, whose first codes (each row's
-/// smallest value along it) differ in one dimension at most: a sheet from [`grid_codes_at`],
+/// smallest value along it) differ in one dimension at most: a sheet from
+/// [`grid_codes_at`](crate::ml::explore::grid_codes_at),
 /// held so that a packed decoder can walk it down its first column and along its rows
 /// ([`crate::ml::model::PackedDecoder::decode_sheet`]).
 #[derive(Debug, Clone, PartialEq)]
@@ -71,7 +73,11 @@ impl AxisSheet {
     /// The sheet of `rows` rows of `per_row` codes each, laid end to end in `codes` row by row;
     /// `None` when they do not make one.
     pub fn through(codes: &[f32], rows: usize, per_row: usize) -> Option<Self> {
-        if rows == 0 || per_row == 0 || !codes.len().is_multiple_of(rows * per_row) {
+        if codes.is_empty()
+            || rows == 0
+            || per_row == 0
+            || !codes.len().is_multiple_of(rows * per_row)
+        {
             return None;
         }
         let (row_len, latent) = (codes.len() / rows, codes.len() / rows / per_row);
@@ -185,6 +191,8 @@ mod tests {
         }
         assert_eq!(AxisSheet::through(&skewed, 2, n), None);
         assert_eq!(AxisSheet::through(&zs, 0, n), None);
+        assert_eq!(AxisSheet::through(&[], 2, 3), None);
+        assert_eq!(AxisSheet::through(&zs, n, 0), None);
         assert_eq!(AxisSheet::through(&zs[..7], 1, 2), None);
     }
 }

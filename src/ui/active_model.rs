@@ -183,7 +183,8 @@ impl ActiveModel {
     }
 
     /// Row `row` of a sheet made ready by [`Self::sheet_rows`], whose codes are `codes`: the
-    /// values [`Self::decode_row`] gives for them, up to rounding.
+    /// values [`Self::decode_row`] gives for them, up to rounding. A sheet decoded whole
+    /// already has them, and `codes` is not read.
     pub fn decode_sheet_row(
         &self,
         sheet: &SheetRows,

@@ -57,8 +57,9 @@ async fn run(active: &ActiveModel, test: Option<&ImageSet>) -> Result<String, St
         let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
         median_ms(30, || active.decode_many(&codes, n * n).map(drop))
     };
-    // The manifold's sheet decodes the same codes a row at a time, as the page does: where each
-    // row starts worked out first, down the first column, then each row along its line.
+    // The manifold's sheet decodes the same codes as the page does: an MLP's whole, down its
+    // first column and along its rows, then copied out a row at a time; a Conv-VAE's a row at
+    // a time.
     let sheet = |n: usize| {
         let codes = grid_codes(&z, 0, 1.min(latent - 1), n);
         median_ms(30, || {

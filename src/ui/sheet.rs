@@ -74,7 +74,7 @@ struct Job {
     codes: Vec<f32>,
     /// The codes made ready for decoding a row at a time (an MLP's decoded whole), at the
     /// first row.
-    rows: Option<SheetRows>,
+    prepared: Option<SheetRows>,
     next_row: usize,
     /// New weights of the model drawn: it waits until the sheets keep to their share of the
     /// page's time (see the module's docs), not only for its canvas to come into view.
@@ -150,7 +150,7 @@ impl Sheet {
             grey,
             n,
             codes,
-            rows: None,
+            prepared: None,
             next_row: 0,
             paced: false,
             started_ms: 0.0,
@@ -287,14 +287,14 @@ impl Sheet {
                 let latent = j.model.latent();
                 let row = j.next_row;
                 let codes = &j.codes[row * j.n * latent..(row + 1) * j.n * latent];
-                let rows = match j.rows.take() {
-                    Some(rows) => Ok(rows),
+                let prepared = match j.prepared.take() {
+                    Some(prepared) => Ok(prepared),
                     None => j.model.sheet_rows(&j.codes, j.n, j.n),
                 };
-                let result = rows
-                    .and_then(|rows| {
-                        let pixels = j.model.decode_sheet_row(&rows, codes, row);
-                        j.rows = Some(rows);
+                let result = prepared
+                    .and_then(|prepared| {
+                        let pixels = j.model.decode_sheet_row(&prepared, codes, row);
+                        j.prepared = Some(prepared);
                         pixels
                     })
                     .map_err(|e| {

@@ -103,7 +103,7 @@ console.error("\n== summary");
 console.error(`training samples/s   mlp-vae z=20: worker ${mlpWorker.samples_per_sec_median}, native ${native.training.mlp_vae_z20_b128.samples_per_sec_median.toFixed(0)}`);
 console.error(`                     conv-vae z=16: worker ${convWorker.samples_per_sec_median}, native ${native.training.conv_vae_z16_b128.samples_per_sec_median.toFixed(0)}`);
 const mlp = page.models.find((m) => m.model.endsWith("mlp-vae-z16"));
-console.error(`page decode (mlp-vae z=16) 1: ${mlp.decode_1_ms} ms, 10x10: ${mlp.decode_10x10_ms} ms, 15x15: ${mlp.decode_15x15_ms} ms, the sheet row by row 10x10: ${mlp.sheet_10x10_ms} ms, 15x15: ${mlp.sheet_15x15_ms} ms, draw->recon: ${mlp.draw_to_reconstruct_ms} ms`);
+console.error(`page decode (mlp-vae z=16) 1: ${mlp.decode_1_ms} ms, 10x10: ${mlp.decode_10x10_ms} ms, 15x15: ${mlp.decode_15x15_ms} ms, the sheet as the page decodes it 10x10: ${mlp.sheet_10x10_ms} ms, 15x15: ${mlp.sheet_15x15_ms} ms, draw->recon: ${mlp.draw_to_reconstruct_ms} ms`);
 console.error(`page load to first digit: ${page.page_load_to_first_digit_ms} ms`);
 const slow = (k) => `${slowLoad[k].median} ms (${slowLoad[k].min}–${slowLoad[k].max})`;
 console.error(`slow phone, first visit: first digit ${slow("first_digit_ms")}, test digits ${slow("test_digits_ms")}, Train enabled ${slow("trainable_ms")}`);

@@ -54,7 +54,7 @@ impl<const N: usize> Turns<N> {
     }
 
     /// Points listed.
-    pub fn points(&self) -> usize {
+    fn points(&self) -> usize {
         self.starts.len() - 1
     }
 
@@ -138,8 +138,8 @@ pub fn along_sheet(
             // rows of 16 values.
             unsafe { quad(panel.as_ptr().add(unit * PANEL)) }
         };
-        // Down the column: the output at `t' = 0` less the bias, its slope along the column,
-        // and the rows' `B`.
+        // Down the column: the output at the column's `t' = 0` (the bias included), its slope
+        // along the column, and the rows' `B`.
         let mut value = padded(&bias[j0..j0 + width]);
         let (mut down, mut across) = ([F4::splat(0.0); 4], [F4::splat(0.0); 4]);
         for (i, row) in rows.iter().enumerate() {
@@ -155,8 +155,8 @@ pub fn along_sheet(
             let Some(&first) = row.ts.first() else {
                 continue;
             };
-            // `A` of this row (its `t = 0`): the output at its first point, which is the
-            // column's at `column_ts[i]`, less `first·B` there.
+            // `bias + A` of this row (at its `t = 0`): the output at its first point, which is
+            // the column's at `column_ts[i]`, less `first·B` there.
             let (tc, first) = (F4::splat(column_ts[i]), F4::splat(-first));
             let mut a = [F4::splat(0.0); 4];
             let mut b = across;

@@ -9,35 +9,11 @@
 use candle_core::Result;
 
 use super::conv_vae::ConvVae;
+use super::line::{check_sheet, Line};
 use super::mlp_vae::MlpDecoder;
 use super::packed_conv_decoder::PackedConvDecoder;
 use super::packed_mlp::PackedMlp;
 use crate::ml::fastmath::sigmoid;
-
-/// Points on a line through the latent space, decoded together by [`PackedDecoder::decode_line`].
-#[derive(Debug, Clone, Copy)]
-pub struct Line<'a> {
-    pub origin: &'a [f32],
-    pub direction: &'a [f32],
-    /// Where the points are: `origin + t·direction` for each `t`, in any order.
-    pub ts: &'a [f32],
-}
-
-impl Line<'_> {
-    /// The codes of the points, laid end to end in the order of `ts`.
-    pub fn points(&self) -> Vec<f32> {
-        self.ts.iter().flat_map(|&t| self.point(t)).collect()
-    }
-
-    /// The code at `t`: `origin + t·direction`.
-    pub fn point(&self, t: f32) -> Vec<f32> {
-        self.origin
-            .iter()
-            .zip(self.direction)
-            .map(|(o, d)| o + t * d)
-            .collect()
-    }
-}
 
 /// z → the values of one image, from packed copies of a decoder's parameters.
 #[derive(Debug, Clone)]
@@ -105,8 +81,11 @@ impl PackedDecoder {
                 line.direction.len()
             )
         }
+        if !line.is_finite() {
+            candle_core::bail!("a line of codes needs finite values, its points' too")
+        }
         match &self.layers {
-            Layers::Mlp(mlp) => Ok(pixels(mlp.forward_line(line)?)),
+            Layers::Mlp(mlp) => Ok(pixels(mlp.forward_line(line))),
             Layers::Conv(_) => self.decode_pixels(&line.points(), line.ts.len()),
         }
     }
@@ -116,10 +95,11 @@ impl PackedDecoder {
     /// codes, up to rounding. The rows go the way of `direction`, and row `r`'s first point (its
     /// smallest `t`) is the point of `column` at `column.ts[r]`. An MLP's decoder walks the
     /// sheet down its column and along its rows (`PackedMlp::forward_sheet`); a Conv-VAE's
-    /// decodes the points together.
+    /// decodes the points together. Any other sheet is an error, for every kind alike.
     pub fn decode_sheet(&self, column: Line, direction: &[f32], rows: &[Line]) -> Result<Vec<f32>> {
+        check_sheet(self.latent(), column, direction, rows)?;
         match &self.layers {
-            Layers::Mlp(mlp) => Ok(pixels(mlp.forward_sheet(column, direction, rows)?)),
+            Layers::Mlp(mlp) => Ok(pixels(mlp.forward_sheet(column, direction, rows))),
             Layers::Conv(_) => {
                 let points: Vec<f32> = rows.iter().flat_map(|row| row.points()).collect();
                 let count = rows.iter().map(|row| row.ts.len()).sum();
@@ -139,7 +119,7 @@ fn pixels(mut logits: Vec<f32>) -> Vec<f32> {
 
 #[cfg(test)]
 mod tests {
-    use super::Line;
+    use super::{Line, PackedDecoder};
     use crate::ml::explore::decode_many;
     use crate::ml::model::{Model, ModelConfig, ModelKind};
     use crate::ml::rng::Rng;
@@ -182,9 +162,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_line_decodes_as_its_points_do_one_by_one_for_every_kind() {
-        let mut rng = Rng::new(5);
+    /// Every kind of model, at sizes that reach the kernels' edges: the MLP-VAE at z=16 and at
+    /// the default z=2 with 400 hidden units, an autoencoder whose 37 hidden units end in a
+    /// partial panel, a small Conv-VAE; `check` gets each with its packed decoder.
+    fn for_each_shape(seed: u64, mut check: impl FnMut(&Model, &PackedDecoder, &mut Rng)) {
+        let mut rng = Rng::new(seed);
         for (kind, latent, hidden) in [
             (ModelKind::MlpVae, 16, 400),
             (ModelKind::MlpVae, 2, 400),
@@ -193,12 +175,26 @@ mod tests {
         ] {
             let model = Model::new(ModelConfig::new(kind, latent, hidden), &mut rng).unwrap();
             let packed = model.packed_decoder().unwrap();
+            check(&model, &packed, &mut rng);
+        }
+    }
+
+    /// The unit vector along the last of `latent` dimensions.
+    fn last_axis(latent: usize) -> Vec<f32> {
+        let mut axis = vec![0.0; latent];
+        axis[latent - 1] = 1.0;
+        axis
+    }
+
+    #[test]
+    fn a_line_decodes_as_its_points_do_one_by_one_for_every_kind() {
+        for_each_shape(5, |model, packed, rng| {
+            let (kind, latent) = (model.config().kind, model.config().latent);
             let origin = rng.normal_vec(latent);
             // Along one dimension (a row of the manifold's sheet) and along any direction (an
             // interpolation); the points unsorted, one of them twice, one far out.
-            let mut axis = vec![0.0; latent];
-            axis[latent - 1] = 1.0;
-            for direction in [axis, rng.normal_vec(latent)] {
+            let directions = [last_axis(latent), rng.normal_vec(latent)];
+            for direction in directions {
                 for ts in [
                     vec![],
                     vec![0.3],
@@ -212,7 +208,7 @@ mod tests {
                     let along = packed.decode_line(line).unwrap();
                     // Against candle's decoding of the points (for a Conv-VAE, whose packed
                     // decoder takes the points as a batch, the packed path against candle's).
-                    let points = decode_many(&model, &line.points(), ts.len()).unwrap();
+                    let points = decode_many(model, &line.points(), ts.len()).unwrap();
                     assert_eq!(along.len(), points.len());
                     assert!(along.iter().all(|v| v.is_finite()), "{kind:?}: not finite");
                     let diff = max_abs_diff_values(&along, &points);
@@ -223,22 +219,15 @@ mod tests {
                     );
                 }
             }
-        }
+        });
     }
 
     #[test]
-    fn a_sheet_decodes_as_its_codes_do_for_every_kind() {
+    fn a_sheet_decodes_as_its_codes_do_and_a_bad_one_is_refused_for_every_kind() {
         use crate::ml::axis_line::AxisSheet;
         use crate::ml::explore::grid_codes;
-        let mut rng = Rng::new(6);
-        for (kind, latent, hidden) in [
-            (ModelKind::MlpVae, 16, 400),
-            (ModelKind::MlpVae, 2, 400),
-            (ModelKind::Autoencoder, 3, 37),
-            (ModelKind::ConvVae, 4, 8),
-        ] {
-            let model = Model::new(ModelConfig::new(kind, latent, hidden), &mut rng).unwrap();
-            let packed = model.packed_decoder().unwrap();
+        for_each_shape(6, |model, packed, rng| {
+            let (kind, latent) = (model.config().kind, model.config().latent);
             let base = rng.normal_vec(latent);
             let n = 10;
             // Rows across the first dimension, the column down the last (its `t` falling from
@@ -254,31 +243,83 @@ mod tests {
             let walked = packed
                 .decode_sheet(sheet.column(), sheet.direction(), &rows)
                 .unwrap();
-            let plain = decode_many(&model, &codes, n * n).unwrap();
+            let plain = decode_many(model, &codes, n * n).unwrap();
             assert!(walked.iter().all(|v| v.is_finite()), "{kind:?}: not finite");
             let diff = max_abs_diff_values(&walked, &plain);
             assert!(diff < 1e-5, "{kind:?} z={latent}: off by {diff}");
-            if !packed.follows_lines() {
-                continue;
-            }
             // A column point short, a row another way, a row off the column: errors.
             let (column, direction) = (sheet.column(), sheet.direction());
             let short = Line {
                 ts: &column.ts[1..],
                 ..column
             };
-            assert!(packed.decode_sheet(short, direction, &rows).is_err());
+            assert!(
+                packed.decode_sheet(short, direction, &rows).is_err(),
+                "{kind:?}"
+            );
             let mut across = rows.clone();
             across[1].direction = column.direction;
-            assert!(packed.decode_sheet(column, direction, &across).is_err());
+            assert!(
+                packed.decode_sheet(column, direction, &across).is_err(),
+                "{kind:?}"
+            );
             let mut swapped = rows.clone();
             swapped.swap(0, 1);
-            assert!(packed.decode_sheet(column, direction, &swapped).is_err());
-        }
+            assert!(
+                packed.decode_sheet(column, direction, &swapped).is_err(),
+                "{kind:?}"
+            );
+        });
     }
 
     #[test]
-    fn a_line_of_the_wrong_size_is_an_error() {
+    fn a_sheets_rows_of_any_length_decode_as_their_codes_do() {
+        for_each_shape(7, |model, packed, rng| {
+            let (kind, latent) = (model.config().kind, model.config().latent);
+            let origin = rng.normal_vec(latent);
+            let down = last_axis(latent);
+            let across = rng.normal_vec(latent);
+            let column = Line {
+                origin: &origin,
+                direction: &down,
+                ts: &[0.5, -1.0, 2.0, 0.0],
+            };
+            // Rows of 3, 0, 1 and 2 points, each starting (at its smallest t) on its column
+            // point: its origin is that point less t times the way the rows go.
+            let row_ts: [&[f32]; 4] = [&[0.9, -0.3, 2.0], &[], &[0.4], &[-1.5, -1.5]];
+            let origins: Vec<Vec<f32>> = row_ts
+                .iter()
+                .zip(column.ts)
+                .map(|(ts, &tc)| {
+                    let first = ts.iter().copied().reduce(f32::min).unwrap_or(0.0);
+                    let start = column.point(tc);
+                    start
+                        .iter()
+                        .zip(&across)
+                        .map(|(p, d)| p - first * d)
+                        .collect()
+                })
+                .collect();
+            let rows: Vec<Line> = origins
+                .iter()
+                .zip(row_ts)
+                .map(|(origin, ts)| Line {
+                    origin,
+                    direction: &across,
+                    ts,
+                })
+                .collect();
+            let walked = packed.decode_sheet(column, &across, &rows).unwrap();
+            let points: Vec<f32> = rows.iter().flat_map(|row| row.points()).collect();
+            let plain = decode_many(model, &points, 6).unwrap();
+            assert_eq!(walked.len(), plain.len(), "{kind:?}");
+            let diff = max_abs_diff_values(&walked, &plain);
+            assert!(diff < 1e-5, "{kind:?} z={latent}: off by {diff}");
+        });
+    }
+
+    #[test]
+    fn a_line_of_the_wrong_size_or_not_finite_is_an_error() {
         let mut rng = Rng::new(13);
         for kind in ModelKind::ALL {
             let model = Model::new(ModelConfig::new(kind, 4, 16), &mut rng).unwrap();
@@ -298,6 +339,15 @@ mod tests {
             );
             assert!(
                 packed.decode_line(line(&[0.0; 4], &[1.0; 4])).is_ok(),
+                "{kind:?}"
+            );
+            let far = Line {
+                ts: &[0.5, f32::NEG_INFINITY],
+                ..line(&[0.0; 4], &[1.0; 4])
+            };
+            assert!(packed.decode_line(far).is_err(), "{kind:?}");
+            assert!(
+                packed.decode_line(line(&[f32::NAN; 4], &[1.0; 4])).is_err(),
                 "{kind:?}"
             );
         }

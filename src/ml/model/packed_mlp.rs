@@ -11,7 +11,7 @@
 
 use candle_core::{Result, Tensor};
 
-use super::packed_decoder::Line;
+use super::line::Line;
 use crate::ml::fastmath::relu_in_place;
 use crate::ml::kernels::line::{along_sheet, SheetRow, Turns};
 use crate::ml::kernels::sparse::{sparse_times_dense, Panels, SparseRows};
@@ -86,10 +86,9 @@ impl PackedMlp {
     /// The outputs at the points of `line`, laid end to end in the order of its `ts`: the
     /// values [`Self::forward`] gives for those rows, up to rounding, for a fraction of the work.
     /// A sheet of one row ([`Self::forward_sheet`]), whose column is its first point.
-    pub(crate) fn forward_line(&self, line: Line) -> Result<Vec<f32>> {
-        self.check_line(line, "a line")?;
+    pub(crate) fn forward_line(&self, line: Line) -> Vec<f32> {
         let Some(first) = line.ts.iter().copied().min_by(f32::total_cmp) else {
-            return Ok(Vec::new());
+            return Vec::new();
         };
         let at_first = line.point(first);
         let column = Line {
@@ -103,7 +102,8 @@ impl PackedMlp {
     /// The outputs at the points of a sheet's rows, laid end to end row after row, each row's
     /// in the order of its `ts`: the values [`Self::forward`] gives for those codes, up to
     /// rounding, for a fraction of the work. The rows go the way of `direction`, and row `r`'s
-    /// first point (its smallest `t`) is the point of `column` at `column.ts[r]`.
+    /// first point (its smallest `t`) is the point of `column` at `column.ts[r]`, as
+    /// `PackedDecoder::decode_sheet` checks; the lines' sizes are asserted.
     ///
     /// Along a row each hidden unit's input is `c + t·s` (`c = W₁·origin + b₁`,
     /// `s = W₁·direction`), so the unit turns on or off at most once. The output at `t` is then
@@ -114,28 +114,8 @@ impl PackedMlp {
     /// MLP-VAE z=16's sheet has ~236 of its 400 units on at its first code and ~90 turning
     /// after it: the walk reads ~90 rows of `W₂ᵀ` a row of the sheet (and ~330 once, down the
     /// column), where the ten codes one by one read ~2,360.
-    pub(crate) fn forward_sheet(
-        &self,
-        column: Line,
-        direction: &[f32],
-        rows: &[Line],
-    ) -> Result<Vec<f32>> {
-        self.check_line(column, "the column of a sheet")?;
-        if direction.len() != self.inputs || column.ts.len() != rows.len() {
-            candle_core::bail!(
-                "a sheet of {} rows of codes of {} values needs a column point a row and a direction of that size, got {} and {}",
-                rows.len(),
-                self.inputs,
-                column.ts.len(),
-                direction.len()
-            )
-        }
-        for (r, row) in rows.iter().enumerate() {
-            self.check_line(*row, "a row of a sheet")?;
-            if row.direction != direction {
-                candle_core::bail!("row {r} of a sheet does not go the way of the sheet")
-            }
-        }
+    pub(crate) fn forward_sheet(&self, column: Line, direction: &[f32], rows: &[Line]) -> Vec<f32> {
+        assert_eq!(column.ts.len(), rows.len(), "a point of the column a row");
         let c = self.first_layer(column.origin, true);
         let s = self.first_layer(column.direction, false);
         let slopes = self.first_layer(direction, false);
@@ -157,8 +137,13 @@ impl PackedMlp {
             });
             down.next_point();
             column_ts.push(t);
-            let start = column.point(t);
-            sheet_rows.push(self.row_turns(rows[i], &slopes, &units, &start, offsets[i], i)?);
+            sheet_rows.push(row_turns(
+                rows[i],
+                self.first_layer(rows[i].origin, true),
+                &slopes,
+                &units,
+                offsets[i],
+            ));
         }
         let count = rows.iter().map(|row| row.ts.len()).sum::<usize>();
         let mut out = vec![0.0; count * self.outputs];
@@ -170,61 +155,12 @@ impl PackedMlp {
             &self.second_bias,
             &mut out,
         );
-        Ok(out)
-    }
-
-    /// Row `r` of a sheet as [`along_sheet`] takes it: its turns counted from the units `on` at
-    /// its first point, which must be `start`, and its points' output rows from `offset`.
-    fn row_turns(
-        &self,
-        row: Line,
-        slopes: &[f32],
-        on: &Units,
-        start: &[f32],
-        offset: usize,
-        r: usize,
-    ) -> Result<SheetRow> {
-        let order = ascending(row.ts);
-        if let Some(&i) = order.first() {
-            let off = start
-                .iter()
-                .zip(row.point(row.ts[i]))
-                .any(|(&at, p)| (p - at).abs() > 1e-5 * (1.0 + at.abs()));
-            if off {
-                candle_core::bail!("row {r} of a sheet does not start on the sheet's column")
-            }
-        }
-        let c = self.first_layer(row.origin, true);
-        let mut units = on.clone();
-        let mut turns = Turns::new();
-        for &i in &order {
-            units.turn_at(&c, slopes, row.ts[i], |k, sign| {
-                turns.turn(k, [sign * c[k], sign * slopes[k]]);
-            });
-            turns.next_point();
-        }
-        Ok(SheetRow {
-            turns,
-            ts: order.iter().map(|&i| row.ts[i]).collect(),
-            out_rows: order.iter().map(|&i| offset + i).collect(),
-        })
-    }
-
-    /// `line`'s origin and direction have one value an input.
-    fn check_line(&self, line: Line, what: &str) -> Result<()> {
-        if line.origin.len() != self.inputs || line.direction.len() != self.inputs {
-            candle_core::bail!(
-                "{what} of codes of {} values needs an origin and a direction of that size, got {} and {}",
-                self.inputs,
-                line.origin.len(),
-                line.direction.len()
-            )
-        }
-        Ok(())
+        out
     }
 
     /// `W₁·x`, and `b₁` added when `bias`.
     fn first_layer(&self, x: &[f32], bias: bool) -> Vec<f32> {
+        assert_eq!(x.len(), self.inputs, "a code of {} values", self.inputs);
         let mut out = if bias {
             self.first_bias.clone()
         } else {
@@ -236,6 +172,25 @@ impl PackedMlp {
             &mut out,
         );
         out
+    }
+}
+
+/// A row of a sheet as [`along_sheet`] takes it: its turns (each unit's input `c + t·slope`)
+/// counted from the units `on` at its first point, and its points' output rows from `offset`.
+fn row_turns(row: Line, c: Vec<f32>, slopes: &[f32], on: &Units, offset: usize) -> SheetRow {
+    let order = ascending(row.ts);
+    let mut units = on.clone();
+    let mut turns = Turns::new();
+    for &i in &order {
+        units.turn_at(&c, slopes, row.ts[i], |k, sign| {
+            turns.turn(k, [sign * c[k], sign * slopes[k]]);
+        });
+        turns.next_point();
+    }
+    SheetRow {
+        turns,
+        ts: order.iter().map(|&i| row.ts[i]).collect(),
+        out_rows: order.iter().map(|&i| offset + i).collect(),
     }
 }
 
