@@ -21,7 +21,8 @@ impl Line<'_> {
         self.ts.iter().flat_map(|&t| self.point(t)).collect()
     }
 
-    /// Whether its origin, direction and `ts`, and so its points, are all finite.
+    /// Whether its origin, direction and `ts` are all finite (its points then are too, unless
+    /// `t·direction` overflows).
     pub fn is_finite(&self) -> bool {
         self.origin
             .iter()
