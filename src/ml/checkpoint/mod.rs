@@ -43,11 +43,12 @@ pub enum Precision {
     /// bytes (sign and exponent) repeat a lot, and apart gzip well: the shipped models travel
     /// ~6 % smaller, which the page's first load counts (a 2 MB budget).
     F16Planes,
-    /// `F16Planes` with each value rounded further, to eight significant bits (bfloat16's
-    /// precision, to nearest, ties to even): the last three bits of every low byte are zero, so
-    /// the low plane, noise otherwise, compresses too: the default model travels 1,064,312 →
-    /// 829,633 bytes (brotli), which a phone's first digit waits for, and its test −ELBO moves
-    /// by a hundredth of a nat. The shipped models are stored so. Read back as
+    /// `F16Planes` with each value rounded further, to five significant bits (to nearest, ties
+    /// to even; `weight_bytes`' `COMPACT_DROPS` says what each choice measured): the last six
+    /// bits of every low byte are zero, so the low plane, noise otherwise, compresses too: the
+    /// default model travels 1,064,312 → 609,772 bytes (brotli; 829,633 at eight significant
+    /// bits, 2026-12-04 to 12-07), which a phone's first digit waits for, and its test −ELBO
+    /// moves by three hundredths of a nat. The shipped models are stored so. Read back as
     /// `F16Planes` (same layout and metadata), so saving a model read from such a file the
     /// same way gives the same bytes.
     Compact,

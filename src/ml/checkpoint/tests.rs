@@ -41,7 +41,12 @@ fn f16_planes_hold_exactly_the_f16_numbers_for_every_kind() {
 }
 
 #[test]
-fn compact_files_hold_f16_numbers_of_eight_significant_bits_and_save_again_the_same() {
+fn compact_files_hold_f16_numbers_of_their_significant_bits_and_save_again_the_same() {
+    let drops = crate::ml::weight_bytes::COMPACT_DROPS;
+    // Half a unit of the last bit kept, relative to the value, and below f16's normal range
+    // (where each last place is 2⁻²⁴) absolute.
+    let half_unit = 2f32.powi(drops as i32 - 11);
+    let half_unit_subnormal = 2f32.powi(drops as i32 - 25);
     for kind in ModelKind::ALL {
         let original = model(kind);
         let bytes = save(&original, Precision::Compact, &notes()).unwrap();
@@ -51,14 +56,18 @@ fn compact_files_hold_f16_numbers_of_eight_significant_bits_and_save_again_the_s
             let bits = half::f16::from_f32(value);
             assert_eq!(bits.to_f32(), value, "{kind:?}: {value} is an f16");
             assert_eq!(
-                bits.to_bits() & 0b111,
+                bits.to_bits() & ((1 << drops) - 1),
                 0,
-                "{kind:?}: {value} has 8 significant bits"
+                "{kind:?}: {value} has {} significant bits",
+                11 - drops
             );
-            // Within half a unit of the eighth bit and the f16 rounding before it (below
-            // f16's normal range, half of each last place there: 2⁻²² + 2⁻²⁵).
+            // Within half a unit of the last bit kept and the f16 rounding before it.
             assert!(
-                (value - before).abs() <= before.abs() / 256.0 + before.abs() / 2048.0 + 2.7e-7,
+                (value - before).abs()
+                    <= before.abs() * half_unit
+                        + before.abs() / 2048.0
+                        + half_unit_subnormal
+                        + 2f32.powi(-25),
                 "{kind:?}: {before} stored as {value}"
             );
         }
