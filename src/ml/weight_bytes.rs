@@ -26,11 +26,13 @@ pub(crate) fn encode(values: &[f32], precision: Precision) -> Vec<u8> {
 /// significant bits with the implicit one. Measured on the shipped models (2026-12-07, each
 /// rounded from its f16 weights): dropping 3 bits (eight significant) made the default model's
 /// file 861 KB gzip, 5 bits 729 KB, 6 bits 642 KB; its test −ELBO, 159.059 with the f16
-/// weights, was 159.049, 159.083 and 159.091 (every shipped model's moved by less than 0.05
+/// weights, was 159.049, 159.083 and 159.091 (every shipped model's moved by at most 0.05
 /// nats, the shapes' β-VAE's by −0.3), and decoded pixels (1,000 random codes) moved by at most
 /// 0.010, 0.037 and 0.115 (mean 0.0003, 0.0009, 0.0020). Six brings the page's first load
 /// (its code and the default model) under 2 MB gzip.
 pub(crate) const COMPACT_DROPS: u32 = 6;
+// At least one bit dropped (`to_compact`'s half unit), and a mantissa has ten.
+const _: () = assert!(COMPACT_DROPS >= 1 && COMPACT_DROPS <= 10);
 
 /// The f16 `bits` rounded to the significant bits [`Precision::Compact`] keeps (see
 /// [`COMPACT_DROPS`]), to nearest with ties to even; infinities and NaN unchanged, and a value
@@ -183,15 +185,17 @@ mod tests {
             };
             assert_eq!(rounded & 0x7fff, want, "{bits:#06x} ({value})");
         }
-        // Five significant bits: steps of 2⁻⁴ above 1.
+        // Above 1 the values kept are a step apart (2⁻⁴ at five significant bits); half a
+        // step goes down to the even neighbour, three halves up to it.
+        let step = 2f32.powi(COMPACT_DROPS as i32 - 10);
         let planes = encode(
-            &[1.0, 1.0 + 1.0 / 16.0, 1.0 + 1.0 / 32.0, 1.0 + 3.0 / 32.0],
+            &[1.0, 1.0 + step, 1.0 + step / 2.0, 1.0 + 1.5 * step],
             Precision::Compact,
         );
         assert_eq!(
             decode_planes(&planes),
-            [1.0, 1.0 + 1.0 / 16.0, 1.0, 1.0 + 2.0 / 16.0],
-            "2⁻⁴ kept, 2⁻⁵ and 3·2⁻⁵ ties to even"
+            [1.0, 1.0 + step, 1.0, 1.0 + 2.0 * step],
+            "a step kept, half a step and three halves ties to even"
         );
     }
 

@@ -33,7 +33,7 @@ const LAYOUT_KEY: &str = "layout";
 const F16_PLANES: &str = "f16-planes";
 
 /// How the weights are stored. f16 halves the file; decoding is unaffected to the eye and the
-/// test negative ELBO moves by hundredths of a nat.
+/// test negative ELBO moves by hundredths of a nat. `Compact` rounds further (see there).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Precision {
     F32,

@@ -44,7 +44,8 @@ fn f16_planes_hold_exactly_the_f16_numbers_for_every_kind() {
 fn compact_files_hold_f16_numbers_of_their_significant_bits_and_save_again_the_same() {
     let drops = crate::ml::weight_bytes::COMPACT_DROPS;
     // Half a unit of the last bit kept, relative to the value, and below f16's normal range
-    // (where each last place is 2⁻²⁴) absolute.
+    // (where each last place is 2⁻²⁴) absolute; the f16 rounding before it adds half of f16's
+    // own last place: relative 2⁻¹¹, and 2⁻²⁵ below its normal range.
     let half_unit = 2f32.powi(drops as i32 - 11);
     let half_unit_subnormal = 2f32.powi(drops as i32 - 25);
     for kind in ModelKind::ALL {
