@@ -52,3 +52,30 @@ test("a host serving the precompressed files sends the page's code as brotli", a
     await server.close();
   }
 });
+
+test("a compressed copy older than the file it compresses (a file rebuilt into the site) is not sent: the file is", async () => {
+  const { mkdtempSync, writeFileSync, utimesSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  const { brotliCompressSync } = await import("node:zlib");
+  const { serve } = await import("./server.mjs");
+  const root = mkdtempSync(join(tmpdir(), "latent-lab-stale-"));
+  writeFileSync(join(root, "old.js"), "old build");
+  writeFileSync(join(root, "old.js.br"), brotliCompressSync(Buffer.from("old build")));
+  writeFileSync(join(root, "new.js.br"), brotliCompressSync(Buffer.from("old build")));
+  writeFileSync(join(root, "new.js"), "new build");
+  const hourAgo = new Date(Date.now() - 3_600_000);
+  utimesSync(join(root, "new.js.br"), hourAgo, hourAgo);
+  const server = await serve(root);
+  try {
+    const get = (name) => fetch(`${server.url}${name}`, { headers: { "Accept-Encoding": "br" } });
+    const fresh = await get("old.js");
+    assert.equal(fresh.headers.get("content-encoding"), "br", "a copy written after its file is sent");
+    assert.equal(await fresh.text(), "old build");
+    const rebuilt = await get("new.js");
+    assert.equal(rebuilt.headers.get("content-encoding"), null, "the stale copy is not sent");
+    assert.equal(await rebuilt.text(), "new build", "the rebuilt file is");
+  } finally {
+    await server.close();
+  }
+});

@@ -33,6 +33,26 @@ const TYPES = {
  * bytes `rest` (a promise) resolves to after it, in the same response: a file half downloaded.
  * `{ drop: true }` closes the connection without an answer, as a cut network would.
  */
+/** Copies older than this than the file they compress were written before it was rebuilt. */
+const STALE_AFTER_MS = 2_000;
+const warned = new Set();
+
+/**
+ * Whether the compressed copy `path` (written at `copyMs`) predates the file it compresses
+ * (written at `fileMs`): a file rebuilt into a dist, say the threaded worker by
+ * `tools/build-threads <dir>`, leaves the old build's `.br` beside it, and a browser would be
+ * sent the old build. Such a copy is not served (the file itself is), and said once on stderr.
+ * (`cp -r` of a dist may write a file a moment after its copies: hence the margin.)
+ */
+function stale(path, copyMs, fileMs) {
+  if (copyMs >= fileMs - STALE_AFTER_MS) return false;
+  if (!warned.has(path)) {
+    warned.add(path);
+    console.error(`server: ${path} is older than the file it compresses; serving the file instead`);
+  }
+  return true;
+}
+
 export async function serve(root, { isolated = true } = {}) {
   const isolation = isolated
     ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" }
@@ -72,9 +92,11 @@ export async function serve(root, { isolated = true } = {}) {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
       const accepted = String(req.headers["accept-encoding"] ?? "");
       let encoding = null;
+      const written = (await stat(file)).mtimeMs;
       for (const [name, suffix] of [["br", ".br"], ["gzip", ".gz"]]) {
         if (encoding || !new RegExp(`\\b${name}\\b`).test(accepted)) continue;
-        if (await stat(file + suffix).then((s) => s.isFile(), () => false)) encoding = { name, suffix };
+        const copy = await stat(file + suffix).catch(() => null);
+        if (copy?.isFile() && !stale(file + suffix, copy.mtimeMs, written)) encoding = { name, suffix };
       }
       const body = await readFile(encoding ? file + encoding.suffix : file);
       res.writeHead(200, {
