@@ -11,8 +11,8 @@ const CANDIDATES = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromiu
  * (src/ui/offline.rs) would fetch every file a second time behind each test. The offline tests
  * allow it; `LATENT_LAB_SERVICE_WORKERS=allow` allows it everywhere (to measure what it costs).
  */
-export async function launch() {
-  const browser = await launchChromium();
+export async function launch({ args = [] } = {}) {
+  const browser = await launchChromium(args);
   const standard = process.env.LATENT_LAB_SERVICE_WORKERS ?? "block";
   const [newContext, newPage] = [browser.newContext.bind(browser), browser.newPage.bind(browser)];
   browser.newContext = (options = {}) => newContext({ serviceWorkers: standard, ...options });
@@ -29,7 +29,8 @@ export function chromiumExecutable() {
   return executablePath;
 }
 
-async function launchChromium() {
+/** `args`: more command-line switches (a measuring tool's, say). */
+async function launchChromium(args) {
   return chromium.launch({
     executablePath: chromiumExecutable(),
     headless: true,
@@ -42,6 +43,7 @@ async function launchChromium() {
       "--disable-background-networking",
       "--disable-component-update",
       "--disable-sync",
+      ...args,
     ],
   });
 }
