@@ -10,41 +10,13 @@
 // Usage: trunk build --release && node www/bench/cores.mjs [seconds]
 //        CORES_DIST=/path/to/other/dist/ node www/bench/cores.mjs …   (another build)
 
-import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { TICKS_PER_S, threadTimes } from "./threads.mjs";
 
 const seconds = Number(process.argv[2] ?? 4);
 const dist = process.env.CORES_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
-const TICKS_PER_S = 100; // USER_HZ on Linux
-
-/** CPU ticks (user + system) of every thread on the machine, by "pid/tid", with its names. */
-function threadTimes() {
-  const times = new Map();
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let tids;
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // gone meanwhile
-    }
-    let processName = "?";
-    try {
-      processName = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
-    } catch {}
-    for (const tid of tids) {
-      try {
-        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
-        // The fields after the name, which is in parentheses and may hold spaces.
-        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
-        times.set(`${pid}/${tid}`, { name, processName, main: pid === tid, ticks: Number(fields[11]) + Number(fields[12]) });
-      } catch {}
-    }
-  }
-  return times;
-}
 
 /** Which group a thread's time counts to. */
 function group({ name, processName, main }, rendererPid, key) {

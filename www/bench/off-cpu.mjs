@@ -14,35 +14,21 @@
 //        OFF_CPU_DIST=/path/to/other/dist/ node www/bench/off-cpu.mjs …   (another build)
 
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, unlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
+import { threadTimes } from "./threads.mjs";
 
 const seconds = Number(process.argv[2] ?? 2);
 const dist = process.env.OFF_CPU_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 
-/** The worker threads of the machine's Chromium renderers: tid → CPU ticks so far. */
+/** The worker threads of the machine's Chromium renderers: tid → its process and CPU ticks so far. */
 function workerThreads() {
-  const threads = new Map();
-  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
-    let tids;
-    try {
-      tids = readdirSync(`/proc/${pid}/task`);
-    } catch {
-      continue; // gone meanwhile
-    }
-    for (const tid of tids) {
-      try {
-        if (!readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").startsWith("DedicatedWorker")) continue;
-        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
-        threads.set(tid, { pid, ticks: Number(fields[11]) + Number(fields[12]) });
-      } catch {}
-    }
-  }
-  return threads;
+  const workers = [...threadTimes().values()].filter((t) => t.name.startsWith("DedicatedWorker"));
+  return new Map(workers.map((t) => [t.tid, t]));
 }
 
 /** The trainer and its helper (in either order): the two worker threads that used the most CPU

@@ -1,0 +1,33 @@
+// Every thread on the machine and the CPU time it has used, from /proc (Linux only): for the
+// benchmarks that ask who had the cores while the reference run trained (cores.mjs, off-cpu.mjs).
+
+import { readFileSync, readdirSync } from "node:fs";
+
+export const TICKS_PER_S = 100; // USER_HZ on Linux
+
+/** CPU ticks (user + system) of every thread on the machine, by "pid/tid", with its names. */
+export function threadTimes() {
+  const times = new Map();
+  for (const pid of readdirSync("/proc").filter((d) => /^\d+$/.test(d))) {
+    let tids;
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone meanwhile
+    }
+    let processName = "?";
+    try {
+      processName = readFileSync(`/proc/${pid}/comm`, "utf8").trim();
+    } catch {}
+    for (const tid of tids) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        // The fields after the name, which is in parentheses and may hold spaces.
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim();
+        times.set(`${pid}/${tid}`, { pid, tid, name, processName, main: pid === tid, ticks: Number(fields[11]) + Number(fields[12]) });
+      } catch {}
+    }
+  }
+  return times;
+}
