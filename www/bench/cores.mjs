@@ -3,7 +3,7 @@
 // every process on the machine from /proc twice, `seconds` apart, once training is under way,
 // and prints each busy thread's share of one core, grouped: the worker's threads (the trainer and
 // its helper), the page's main thread, the rest of the browser (compositing, rasterising, the GPU
-// process's software drawing, V8's background threads), and everything else on the machine. On
+// process's software drawing, V8's background threads), and the rest of the machine. On
 // two cores every share outside the worker's comes out of a training thread's core. Linux only
 // (it reads /proc); a measuring tool, it never fails on a time.
 //
@@ -13,17 +13,14 @@
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
-import { TICKS_PER_S, threadTimes } from "./threads.mjs";
+import { TICKS_PER_S, outsideTheWorker, threadTimes } from "./threads.mjs";
 
 const seconds = Number(process.argv[2] ?? 4);
 const dist = process.env.CORES_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
 
 /** Which group a thread's time counts to. */
-function group({ name, processName, main }, rendererPid, key) {
-  if (name.startsWith("DedicatedWorker")) return "the worker (trainer and helper)";
-  if (key.startsWith(`${rendererPid}/`) && main) return "the page's main thread";
-  if (processName.startsWith("chrom")) return "the rest of the browser";
-  return "everything else on the machine";
+function group(thread, rendererPid) {
+  return thread.name.startsWith("DedicatedWorker") ? "the worker (trainer and helper)" : outsideTheWorker(thread, rendererPid);
 }
 
 const server = await serve(dist);
@@ -49,7 +46,7 @@ try {
   const threads = [];
   for (const [key, t] of after) {
     const ticks = t.ticks - (before.get(key)?.ticks ?? 0);
-    if (ticks > 0) threads.push({ key, ...t, share: ticks / TICKS_PER_S / elapsed, group: group(t, rendererPid, key) });
+    if (ticks > 0) threads.push({ key, ...t, share: ticks / TICKS_PER_S / elapsed, group: group(t, rendererPid) });
   }
   threads.sort((a, b) => b.share - a.share);
   const groups = {};

@@ -31,3 +31,11 @@ export function threadTimes() {
   }
   return times;
 }
+
+/** Where a thread outside the training worker belongs: the page's main thread (the main thread
+ * of the renderer `rendererPid`), the rest of the browser, or the rest of the machine. */
+export function outsideTheWorker({ pid, main, processName }, rendererPid) {
+  if (pid === rendererPid && main) return "the page's main thread";
+  if (processName.startsWith("chrom")) return "the rest of the browser";
+  return "the rest of the machine";
+}

@@ -10,6 +10,7 @@ const CANDIDATES = [process.env.CHROMIUM, "/usr/bin/chromium", "/usr/bin/chromiu
  * "allow"`): every test opens the app as a first visit, and the offline copy it then makes
  * (src/ui/offline.rs) would fetch every file a second time behind each test. The offline tests
  * allow it; `LATENT_LAB_SERVICE_WORKERS=allow` allows it everywhere (to measure what it costs).
+ * `args`: more command-line switches (a measuring tool's, say).
  */
 export async function launch({ args = [] } = {}) {
   const browser = await launchChromium(args);
@@ -29,7 +30,6 @@ export function chromiumExecutable() {
   return executablePath;
 }
 
-/** `args`: more command-line switches (a measuring tool's, say). */
 async function launchChromium(args) {
   return chromium.launch({
     executablePath: chromiumExecutable(),

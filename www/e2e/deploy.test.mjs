@@ -54,7 +54,7 @@ test("a host serving the precompressed files sends the page's code as brotli", a
 });
 
 test("a compressed copy older than the file it compresses (a file rebuilt into the site) is not sent: the file is", async () => {
-  const { mkdtempSync, writeFileSync, utimesSync } = await import("node:fs");
+  const { mkdtempSync, rmSync, writeFileSync, utimesSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
   const { brotliCompressSync } = await import("node:zlib");
@@ -66,6 +66,11 @@ test("a compressed copy older than the file it compresses (a file rebuilt into t
   writeFileSync(join(root, "new.js"), "new build");
   const hourAgo = new Date(Date.now() - 3_600_000);
   utimesSync(join(root, "new.js.br"), hourAgo, hourAgo);
+  // A copy written a moment before its file, as `cp -r` of a site may leave it, is still sent.
+  writeFileSync(join(root, "copied.js"), "copied");
+  writeFileSync(join(root, "copied.js.br"), brotliCompressSync(Buffer.from("copied")));
+  const secondAgo = new Date(Date.now() - 1_000);
+  utimesSync(join(root, "copied.js.br"), secondAgo, secondAgo);
   const server = await serve(root);
   try {
     const get = (name) => fetch(`${server.url}${name}`, { headers: { "Accept-Encoding": "br" } });
@@ -75,7 +80,10 @@ test("a compressed copy older than the file it compresses (a file rebuilt into t
     const rebuilt = await get("new.js");
     assert.equal(rebuilt.headers.get("content-encoding"), null, "the stale copy is not sent");
     assert.equal(await rebuilt.text(), "new build", "the rebuilt file is");
+    const copied = await get("copied.js");
+    assert.equal(copied.headers.get("content-encoding"), "br", "a copy a second older than its file is sent");
   } finally {
     await server.close();
+    rmSync(root, { recursive: true, force: true });
   }
 });

@@ -24,16 +24,7 @@ const TYPES = {
   ".safetensors": "application/octet-stream",
 };
 
-/**
- * Serves `root` on 127.0.0.1 at a free port; resolves to { url, requests, overrides, close }.
- * A test can make a path fail or serve other bytes: `overrides["/assets/digits.bin"] =
- * { status: 404 }` or `{ body: Buffer }`, or decide per request with a function of the
- * request's URL returning such an object (or a promise of one, to hold the answer back), or
- * null to serve the file (delete the key to undo). `{ body, rest }` sends `body` at once and the
- * bytes `rest` (a promise) resolves to after it, in the same response: a file half downloaded.
- * `{ drop: true }` closes the connection without an answer, as a cut network would.
- */
-/** Copies older than this than the file they compress were written before it was rebuilt. */
+/** A copy more than this much older than its file was written before the file was rebuilt. */
 const STALE_AFTER_MS = 2_000;
 const warned = new Set();
 
@@ -53,6 +44,15 @@ function stale(path, copyMs, fileMs) {
   return true;
 }
 
+/**
+ * Serves `root` on 127.0.0.1 at a free port; resolves to { url, requests, overrides, close }.
+ * A test can make a path fail or serve other bytes: `overrides["/assets/digits.bin"] =
+ * { status: 404 }` or `{ body: Buffer }`, or decide per request with a function of the
+ * request's URL returning such an object (or a promise of one, to hold the answer back), or
+ * null to serve the file (delete the key to undo). `{ body, rest }` sends `body` at once and the
+ * bytes `rest` (a promise) resolves to after it, in the same response: a file half downloaded.
+ * `{ drop: true }` closes the connection without an answer, as a cut network would.
+ */
 export async function serve(root, { isolated = true } = {}) {
   const isolation = isolated
     ? { "Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp" }
@@ -89,10 +89,14 @@ export async function serve(root, { isolated = true } = {}) {
       return;
     }
     try {
-      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      let found = await stat(file);
+      if (found.isDirectory()) {
+        file = join(file, "index.html");
+        found = await stat(file);
+      }
       const accepted = String(req.headers["accept-encoding"] ?? "");
       let encoding = null;
-      const written = (await stat(file)).mtimeMs;
+      const written = found.mtimeMs;
       for (const [name, suffix] of [["br", ".br"], ["gzip", ".gz"]]) {
         if (encoding || !new RegExp(`\\b${name}\\b`).test(accepted)) continue;
         const copy = await stat(file + suffix).catch(() => null);
