@@ -13,7 +13,7 @@
 import { fileURLToPath } from "node:url";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
-import { TICKS_PER_S, outsideTheWorker, threadTimes } from "./threads.mjs";
+import { TICKS_PER_S, outsideTheWorker, threadTimes, trainingPastItsStart } from "./threads.mjs";
 
 const seconds = Number(process.argv[2] ?? 4);
 const dist = process.env.CORES_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url));
@@ -27,13 +27,7 @@ const server = await serve(dist);
 const browser = await launch();
 let report;
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(server.url);
-  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 120_000 });
-  await page.click(".training-strip .strip-start");
-  // Past the start (the worker's first steps, the helper taking up its buffer).
-  await page.waitForFunction(() => /epoch [2-9]/.test(document.querySelector(".progress-text")?.textContent ?? ""), null, { timeout: 120_000 });
+  const { context, page } = await trainingPastItsStart(browser, server.url);
   const before = threadTimes();
   const t0 = performance.now();
   await new Promise((resolve) => setTimeout(resolve, seconds * 1000));

@@ -23,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
-import { outsideTheWorker, threadTimes } from "./threads.mjs";
+import { outsideTheWorker, threadTimes, trainingPastItsStart } from "./threads.mjs";
 
 const run = promisify(execFile);
 
@@ -119,12 +119,7 @@ const work = mkdtempSync(join(tmpdir(), "latent-lab-off-cpu-"));
 const browser = await launch({ args: ["--js-flags=--perf-basic-prof --no-logfile-per-isolate --logfile=/dev/null"] });
 let report;
 try {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(server.url);
-  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 120_000 });
-  await page.click(".training-strip .strip-start");
-  await page.waitForFunction(() => /epoch [2-9]/.test(document.querySelector(".progress-text")?.textContent ?? ""), null, { timeout: 120_000 });
+  const { context, page } = await trainingPastItsStart(browser, server.url);
   const [first, second] = await trainingThreads(300);
   if (!second) throw new Error("off-cpu: the worker is not training on two threads (is the page cross-origin isolated?)");
   const rendererPid = first.pid;

@@ -1,5 +1,6 @@
-// Every thread on the machine and the CPU time it has used, from /proc (Linux only): for the
-// benchmarks that ask who had the cores while the reference run trained (cores.mjs, off-cpu.mjs).
+// For the benchmarks that ask who had the cores while the reference run trained (cores.mjs,
+// off-cpu.mjs): every thread on the machine and the CPU time it has used, from /proc (Linux
+// only), and the reference run started as a person starts it.
 
 import { readFileSync, readdirSync } from "node:fs";
 
@@ -38,4 +39,18 @@ export function outsideTheWorker({ pid, main, processName }, rendererPid) {
   if (pid === rendererPid && main) return "the page's main thread";
   if (processName.startsWith("chrom")) return "the rest of the browser";
   return "the rest of the machine";
+}
+
+/** Opens the app served at `url` in a fresh desktop-sized page of `browser`, presses Start in the
+ * strip as a person does (every default: the reference run) and resolves to `{ context, page }`
+ * once the second epoch is under way (past the worker's first steps and the helper taking up
+ * its share), when the threads' shares have settled. */
+export async function trainingPastItsStart(browser, url) {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await page.waitForSelector(".training-strip .strip-start:not([disabled])", { timeout: 120_000 });
+  await page.click(".training-strip .strip-start");
+  await page.waitForFunction(() => /epoch [2-9]/.test(document.querySelector(".progress-text")?.textContent ?? ""), null, { timeout: 120_000 });
+  return { context, page };
 }
