@@ -223,6 +223,24 @@ fn a_step_done_in_small_pieces_equals_one_done_at_once() {
 }
 
 #[test]
+fn a_step_cut_in_pieces_is_cut_into_equal_ones() {
+    // A piece's fixed cost (a hand-over to the helper and back, the weight gradients written
+    // and summed) is paid for a short last piece as for a whole one.
+    let mut t = trainer(ModelKind::MlpVae, small());
+    let digits = |t: &mut Trainer, most| t.work(most).unwrap().digits;
+    assert_eq!(
+        [digits(&mut t, 30), digits(&mut t, 30)],
+        [16, 16],
+        "a batch of 32 in pieces of at most 30: two of 16, not 30 and 2"
+    );
+    assert_eq!(
+        (0..5).map(|_| digits(&mut t, 7)).collect::<Vec<_>>(),
+        [7, 7, 6, 6, 6],
+        "in pieces of at most 7: five, as even as they can be"
+    );
+}
+
+#[test]
 fn a_change_of_settings_mid_batch_waits_for_the_next_batch() {
     let mut t = trainer(ModelKind::MlpVae, small());
     assert!(t.work(5).unwrap().step.is_none());

@@ -18,8 +18,10 @@ mod import;
 
 pub use import::{ImportCommand, ImportEvent, ImportRequest};
 
-/// Changes whenever a message changes shape; the worker reports it in [`Event::Ready`].
-pub const PROTOCOL_VERSION: u32 = 11;
+/// Changes whenever a message changes shape, or the way they travel (since 12, the training
+/// worker posts a slice's events together, as one array); the worker reports it in
+/// [`Event::Ready`], which always travels alone.
+pub const PROTOCOL_VERSION: u32 = 12;
 
 /// The worker binary is started as an import worker by the loader's address saying
 /// `role=IMPORT_ROLE` (`worker_loader.js?role=import`); without a role it trains.

@@ -36,21 +36,37 @@ pub(super) fn post_message<T: serde::Serialize + std::fmt::Debug>(
     message: &T,
     transfer_field: &str,
 ) {
+    let transfer = Array::new();
+    if let Some(value) = encode(message, transfer_field, &transfer) {
+        send(&value, &transfer);
+    }
+}
+
+/// `message` as a JS value, the buffer of the bytes under `transfer_field` added to `transfer`;
+/// `None` (said on the console) if it cannot be encoded.
+fn encode<T: serde::Serialize + std::fmt::Debug>(
+    message: &T,
+    transfer_field: &str,
+    transfer: &Array,
+) -> Option<JsValue> {
     let serializer = serde_wasm_bindgen::Serializer::new();
     let value = match message.serialize(&serializer) {
         Ok(v) => v,
         Err(e) => {
             web_sys::console::error_1(&format!("could not encode {message:?}: {e}").into());
-            return;
+            return None;
         }
     };
-    let transfer = Array::new();
     if let Ok(bytes) = Reflect::get(&value, &transfer_field.into()) {
         if let Some(array) = bytes.dyn_ref::<Uint8Array>() {
             transfer.push(&array.buffer());
         }
     }
-    if let Err(e) = scope().post_message_with_transfer(&value, &transfer) {
+    Some(value)
+}
+
+fn send(value: &JsValue, transfer: &Array) {
+    if let Err(e) = scope().post_message_with_transfer(value, transfer) {
         web_sys::console::error_2(&"could not post a message".into(), &e);
     }
 }
@@ -58,6 +74,34 @@ pub(super) fn post_message<T: serde::Serialize + std::fmt::Debug>(
 /// Posts an event; the bytes it carries (weights, a file) are transferred, not copied.
 fn post(event: &Event) {
     post_message(event, event.transferred_field().unwrap_or(""));
+}
+
+/// Posts a slice's `events` as one message (an array, when there are several), so that the page
+/// takes them in one task and draws what they change in one frame: posted one by one, a slice's
+/// progress and snapshot (or an epoch's report, its test codes, progress and snapshot) were
+/// often drawn in two to four frames, each ~9 ms of the page's thread and ~8 ms of the
+/// compositor's in headless Chromium, which on two cores come out of the training threads.
+/// Returns how long the snapshot among them took to encode and post (part of its cost,
+/// [`Runner::snapshot_posted`]).
+fn post_together(events: &[Event]) -> Option<f64> {
+    let (batch, transfer) = (Array::new(), Array::new());
+    let mut snapshot_ms = None;
+    for event in events {
+        let start = now_ms();
+        if let Some(value) = encode(event, event.transferred_field().unwrap_or(""), &transfer) {
+            batch.push(&value);
+        }
+        if matches!(event, Event::Snapshot { .. }) {
+            snapshot_ms = Some(now_ms() - start);
+        }
+    }
+    let start = now_ms();
+    match batch.length() {
+        0 => {}
+        1 => send(&batch.get(0), &transfer),
+        _ => send(&batch, &transfer),
+    }
+    snapshot_ms.map(|ms| ms + now_ms() - start)
 }
 
 /// Tells the page how many threads train (and why only one).
@@ -85,12 +129,8 @@ impl Host {
     fn slice(&self) {
         *self.scheduled.borrow_mut() = false;
         let events = self.runner.borrow_mut().slice(&now_ms, SLICE_MS);
-        for event in &events {
-            let start = now_ms();
-            post(event);
-            if matches!(event, Event::Snapshot { .. }) {
-                self.runner.borrow_mut().snapshot_posted(now_ms() - start);
-            }
+        if let Some(ms) = post_together(&events) {
+            self.runner.borrow_mut().snapshot_posted(ms);
         }
         self.schedule();
     }
@@ -109,9 +149,7 @@ impl Host {
                 ),
             }],
         };
-        for event in &events {
-            post(event);
-        }
+        post_together(&events);
         self.schedule();
     }
 }

@@ -18,8 +18,9 @@ use crate::protocol::{Event, Progress, RunState, StepLoss};
 use crate::ui_logic::error_words::Worded;
 use crate::ui_logic::said::Said;
 
-/// Weight snapshots go to the page at most this often while running...
-const SNAPSHOT_INTERVAL_MS: f64 = 400.0;
+/// Weight snapshots go to the page at most this often while running, each with a progress
+/// event ([`PROGRESS_INTERVAL_MS`]: every second one)...
+const SNAPSHOT_INTERVAL_MS: f64 = 2.0 * PROGRESS_INTERVAL_MS;
 /// ...and, for a large model, no more often than keeps their cost (writing the checkpoint and
 /// posting its bytes, both in proportion to the parameters) under this share of the worker's
 /// time: a 64×64 colour MLP-VAE's 40 MB snapshot took ~37 ms, a tenth of its time at one per
@@ -286,17 +287,22 @@ impl Run {
         while run.rate_marks.len() > 2 && now - run.rate_marks[0].0 > RATE_WINDOW_MS {
             run.rate_marks.pop_front();
         }
-        if run.progress_due
-            || !run.pending.is_empty() && now - run.last_progress_ms >= PROGRESS_INTERVAL_MS
-        {
+        let progress_now = run.progress_due
+            || !run.pending.is_empty() && now - run.last_progress_ms >= PROGRESS_INTERVAL_MS;
+        if progress_now {
             run.progress_due = false;
             run.last_progress_ms = now;
             events.push(run.progress());
         }
         if run.snapshot_due
-            // Not while the test digits are scored: a snapshot counts the epoch as done, and one
-            // taken before its report is sent could be continued from without that report.
-            || run.state == RunState::Running
+            // A snapshot waits for the next progress event, so that the page takes both in one
+            // frame: each message at its own moment cost the page a frame (~9 ms of its thread
+            // and ~8 ms of the compositor's in headless Chromium), which on two cores comes out
+            // of the training threads. Not while the test digits are scored: a snapshot counts
+            // the epoch as done, and one taken before its report is sent could be continued
+            // from without that report.
+            || progress_now
+                && run.state == RunState::Running
                 && run.evaluating.is_none()
                 && now - run.last_snapshot_ms >= run.snapshot_interval_ms()
         {

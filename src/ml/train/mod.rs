@@ -181,7 +181,8 @@ impl Trainer {
     }
 
     /// Works through at most `max_samples` digits of the current mini-batch, accumulating their
-    /// gradients; when the batch is complete, applies the update and reports the step.
+    /// gradients; when the batch is complete, applies the update and reports the step. What is
+    /// left of a step is cut into equal pieces of at most `max_samples`.
     ///
     /// A step done in several calls equals one done at once (same digits, same noise, the
     /// gradient of the same per-digit mean), up to floating-point rounding. The worker uses this
@@ -207,7 +208,13 @@ impl Trainer {
         let beta = self.current_beta();
         let pending = self.pending.as_mut().expect("set above");
         let batch = pending.indices.len();
-        let mut end = pending.done.saturating_add(max_samples.max(1)).min(batch);
+        // What is left of the step is cut into equal pieces of at most `max_samples`: a short
+        // last piece (a Conv-VAE's step of 128 as 114 + 14) pays a whole piece's fixed cost (a
+        // hand-over to the helper and back, the weight gradients written and summed) for a few
+        // digits, and leaves either thread waiting on the other's tiny share.
+        let left = batch - pending.done;
+        let pieces = left.div_ceil(max_samples.max(1));
+        let mut end = pending.done + left.div_ceil(pieces.max(1));
         if self.helper.is_some() && batch - end == 1 {
             // A last piece of one digit cannot be shared: done with the rest, the helper takes
             // its part of it, and the update is split as when whole (a piece of one used to

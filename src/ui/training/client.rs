@@ -95,14 +95,27 @@ impl Client {
         })?;
         let on_crash = std::rc::Rc::new(on_crash);
         let crash = on_crash.clone();
-        let on_message =
-            move |e: MessageEvent| match serde_wasm_bindgen::from_value::<Event>(e.data()) {
-                Ok(event) => on_event(event),
-                Err(err) => crash(Said::new(
-                    format!("the training worker sent something unreadable ({err})"),
-                    format!("训练线程发来了无法读取的内容（{err}）"),
-                )),
+        // A message is one event, or a slice's events together (an array), which are handled
+        // in one task so that the page draws what they change in one frame.
+        let on_message = move |e: MessageEvent| {
+            let data = e.data();
+            let values = match data.dyn_ref::<Array>() {
+                Some(events) => events.to_vec(),
+                None => vec![data],
             };
+            for value in values {
+                match serde_wasm_bindgen::from_value::<Event>(value) {
+                    Ok(event) => on_event(event),
+                    Err(err) => {
+                        crash(Said::new(
+                            format!("the training worker sent something unreadable ({err})"),
+                            format!("训练线程发来了无法读取的内容（{err}）"),
+                        ));
+                        return;
+                    }
+                }
+            }
+        };
         let on_error = move |e: ErrorEvent| {
             on_crash(Said::new(
                 format!("the training worker stopped: {}", e.message()),
