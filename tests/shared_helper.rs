@@ -40,7 +40,8 @@ fn sharing(kind: ModelKind, train: TrainConfig) -> Trainer {
 fn a_run_helped_by_a_thread_sharing_its_parameters_follows_the_loss_curve_of_one_alone() {
     for kind in ModelKind::ALL {
         let (mut alone, mut shared) = (trainer(kind, small()), sharing(kind, small()));
-        // Three epochs of four steps, whole or in pieces of 7 (the helper takes 4 of each).
+        // Three epochs of four steps, whole or in pieces of at most 7 (the helper takes about
+        // half of each).
         for i in 0..12 {
             let a = alone.step().unwrap();
             let b = if i % 2 == 0 {

@@ -1,7 +1,9 @@
 //! The messages between the page and the training worker: the one contract between them.
 //!
 //! The page sends [`Command`]s; the worker answers with [`Event`]s. Both cross `postMessage` as
-//! plain JavaScript objects through serde-wasm-bindgen, tagged by a `type` field. Weights travel
+//! plain JavaScript objects through serde-wasm-bindgen, tagged by a `type` field; the events of
+//! one slice of training (or of one command's answer) travel together, as an array of them, so
+//! that the page draws them in one frame, and [`Event::Ready`] always alone. Weights travel
 //! as safetensors bytes, which serde-wasm-bindgen turns into a `Uint8Array` whose buffer is
 //! transferred, not copied. Plain serde types with no web dependency, so the core's types can be
 //! used directly.

@@ -76,30 +76,31 @@ fn post(event: &Event) {
     post_message(event, event.transferred_field().unwrap_or(""));
 }
 
-/// Posts a slice's `events` as one message (an array, when there are several), so that the page
-/// takes them in one task and draws what they change in one frame: posted one by one, a slice's
-/// progress and snapshot (or an epoch's report, its test codes, progress and snapshot) were
-/// often drawn in two to four frames, each ~9 ms of the page's thread and ~8 ms of the
-/// compositor's in headless Chromium, which on two cores come out of the training threads.
-/// Returns how long the snapshot among them took to encode and post (part of its cost,
-/// [`Runner::snapshot_posted`]).
+/// Posts the events of a slice (or of a command's answer) as one message (an array, when there
+/// are several), so that the page takes them in one task and draws what they change in one
+/// frame: posted one by one, a slice's progress and snapshot (or an epoch's report, its test
+/// codes, progress and snapshot) were often drawn in two to four frames, each ~9 ms of the
+/// page's thread and ~8 ms of the compositor's in headless Chromium, which on two cores come
+/// out of the training threads. Returns how long the snapshot among them took to encode, plus
+/// the posting of the whole message (part of its cost, [`Runner::snapshot_posted`]).
 fn post_together(events: &[Event]) -> Option<f64> {
-    let (batch, transfer) = (Array::new(), Array::new());
+    let (together, transfer) = (Array::new(), Array::new());
     let mut snapshot_ms = None;
     for event in events {
-        let start = now_ms();
+        let snapshot = matches!(event, Event::Snapshot { .. });
+        let start = if snapshot { now_ms() } else { 0.0 };
         if let Some(value) = encode(event, event.transferred_field().unwrap_or(""), &transfer) {
-            batch.push(&value);
+            together.push(&value);
         }
-        if matches!(event, Event::Snapshot { .. }) {
+        if snapshot {
             snapshot_ms = Some(now_ms() - start);
         }
     }
     let start = now_ms();
-    match batch.length() {
+    match together.length() {
         0 => {}
-        1 => send(&batch.get(0), &transfer),
-        _ => send(&batch, &transfer),
+        1 => send(&together.get(0), &transfer),
+        _ => send(&together, &transfer),
     }
     snapshot_ms.map(|ms| ms + now_ms() - start)
 }

@@ -276,11 +276,11 @@ fn a_start_that_fails_stops_the_run_it_was_meant_to_replace() {
 #[test]
 fn a_model_whose_snapshots_cost_much_sends_them_less_often() {
     // Snapshots over the same stretch of training (300 slices of 20 ms on a clock that moves
-    // 2 ms at each look: an epoch, 128 one-digit steps, outlasts the snapshots' interval), when
-    // posting one costs the host nothing and 1 s. An epoch's end sends one either way; the
-    // interval adds the rest.
+    // 4 ms at each look: an epoch, 128 one-digit steps of about three looks each, outlasts the
+    // snapshots' interval several times over), when posting one costs the host nothing and 1 s.
+    // An epoch's end sends one either way; the interval adds the rest.
     let snapshots_and_epochs = |posting_ms: f64| {
-        let clock = ticking(2.0);
+        let clock = ticking(4.0);
         let mut runner = one_digit_steps(&clock);
         let (mut snapshots, mut epochs) = (0, 0);
         for _ in 0..300 {
@@ -313,25 +313,29 @@ fn a_model_whose_snapshots_cost_much_sends_them_less_often() {
 #[test]
 fn a_snapshot_goes_out_with_a_progress_event_so_the_page_draws_both_in_one_frame() {
     // Each message at a moment of its own cost the page a frame; a snapshot waits for the next
-    // progress event instead (the epochs' ends send both anyway). The clock moves 2 ms at each
-    // look, so that an epoch outlasts the snapshots' interval and most snapshots are timed.
-    let clock = ticking(2.0);
+    // progress event instead, and comes after it (the page reads the run's state from the last
+    // progress). The clock moves 4 ms at each look (a piece reads it about three times), so that
+    // an epoch of 128 one-digit steps outlasts the snapshots' interval several times over.
+    let clock = ticking(4.0);
     let mut runner = one_digit_steps(&clock);
-    let (mut snapshots, mut progress_only) = (0, 0);
+    let (mut timed, mut progress_only) = (0, 0);
     for _ in 0..300 {
         let events = runner.slice(&clock, 20.0);
-        let progress = events.iter().any(|e| matches!(e, Event::Progress(_)));
-        let snapshot = events.iter().any(|e| matches!(e, Event::Snapshot { .. }));
-        assert!(
-            progress || !snapshot,
-            "a slice sent a snapshot without a progress event"
-        );
-        snapshots += usize::from(snapshot);
-        progress_only += usize::from(progress && !snapshot);
+        let at = |want: fn(&Event) -> bool| events.iter().position(want);
+        let progress = at(|e| matches!(e, Event::Progress(_)));
+        let snapshot = at(|e| matches!(e, Event::Snapshot { .. }));
+        let epoch = at(|e| matches!(e, Event::Epoch { .. }));
+        match (progress, snapshot) {
+            (Some(p), Some(s)) => assert!(p < s, "the snapshot before its progress event"),
+            (None, Some(_)) => panic!("a slice sent a snapshot without a progress event"),
+            _ => {}
+        }
+        timed += usize::from(snapshot.is_some() && epoch.is_none());
+        progress_only += usize::from(progress.is_some() && snapshot.is_none());
     }
-    assert!(snapshots >= 5, "{snapshots} snapshots");
+    assert!(timed >= 5, "{timed} snapshots between the epochs' ends");
     assert!(
-        progress_only >= snapshots / 2,
-        "progress goes out between snapshots too: {progress_only} without one, {snapshots} with"
+        progress_only >= timed,
+        "progress goes out between snapshots too: {progress_only} without one, {timed} timed"
     );
 }

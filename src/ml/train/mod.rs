@@ -182,7 +182,8 @@ impl Trainer {
 
     /// Works through at most `max_samples` digits of the current mini-batch, accumulating their
     /// gradients; when the batch is complete, applies the update and reports the step. What is
-    /// left of a step is cut into equal pieces of at most `max_samples`.
+    /// left of a step is cut into pieces of at most `max_samples`, as equal as they can be (with
+    /// a helper, a last piece of one digit, which cannot be shared, is done with the one before).
     ///
     /// A step done in several calls equals one done at once (same digits, same noise, the
     /// gradient of the same per-digit mean), up to floating-point rounding. The worker uses this
