@@ -67,8 +67,8 @@ pub(super) fn blend(previous: f64, measured: f64) -> f64 {
 /// Digits per piece of a step of a model of `parameters`: about [`PIECE_MS`] of work (more for a
 /// large model) at the measured cost per digit, a small first piece while there is no
 /// measurement yet, never more than the batch and never less than a [`MOST_PIECES_PER_STEP`]th
-/// of it. The trainer cuts what is left of a step into equal pieces of at most this many
-/// (`Trainer::work`), so a step is never a few long pieces and a short one.
+/// of it. The trainer cuts what is left of a step into pieces of at most this many, as equal as
+/// they can be (`Trainer::work`), so a step is never a few long pieces and a short one.
 pub(super) fn piece_size(ms_per_digit: f64, batch: usize, parameters: usize) -> usize {
     if ms_per_digit > 0.0 {
         let fewest = batch.div_ceil(MOST_PIECES_PER_STEP).max(1);
