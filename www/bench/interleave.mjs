@@ -6,9 +6,13 @@
 // `start.mjs` does; a build of `8b8399b` (Speed II's starting point, before the tool's strip) is
 // driven through its own training panel, as `baseline.mjs` does. Prints each build's median,
 // spread and runs, and each round's ratio of every build to the first one; one JSON object on
-// stdout. Never fails on a time.
+// stdout. Never fails on a time. `--look MS` presses Start `MS` after Train enables instead, as
+// a person who looks at the page first does (`start.mjs`'s second figure: the current worker
+// warms its training code up meanwhile, `worker/warm_up.rs`; a build of `8b8399b` has no
+// warm-up, so it only waits).
 //
-// Usage: node www/bench/interleave.mjs <dist>/ <dist>/ [...] [--rounds N]   (default 6 rounds)
+// Usage: node www/bench/interleave.mjs <dist>/ <dist>/ [...] [--rounds N] [--look MS]
+//        (default 6 rounds, Start pressed at once)
 
 import { serve } from "../e2e/server.mjs";
 import { launch } from "../e2e/browser.mjs";
@@ -16,9 +20,11 @@ import { launch } from "../e2e/browser.mjs";
 const args = process.argv.slice(2);
 const at = args.indexOf("--rounds");
 const rounds = at >= 0 ? Number(args.splice(at, 2)[1]) : 6;
+const lookAt = args.indexOf("--look");
+const look = lookAt >= 0 ? Number(args.splice(lookAt, 2)[1]) : 0;
 const dists = args;
-if (dists.length < 1 || !(rounds > 0) || dists.some((d) => d.startsWith("--"))) {
-  throw new Error("usage: node www/bench/interleave.mjs <dist>/ <dist>/ [...] [--rounds N]");
+if (dists.length < 1 || !(rounds > 0) || !(look >= 0) || dists.some((d) => d.startsWith("--"))) {
+  throw new Error("usage: node www/bench/interleave.mjs <dist>/ <dist>/ [...] [--rounds N] [--look MS]");
 }
 
 // The strip's Start and its finished state; the old training panel's, for a build of 8b8399b.
@@ -42,6 +48,7 @@ async function startToFinished(server) {
     await page.waitForSelector(`${STRIP.start}:not([disabled]), ${PANEL.start}:not([disabled])`, { timeout: 120_000 });
     const kind = (await page.$(".training-strip")) ? STRIP : PANEL;
     await page.waitForSelector(`${kind.start}:not([disabled])`, { timeout: 120_000 });
+    if (look > 0) await page.waitForTimeout(look);
     const t0 = Date.now();
     await page.click(kind.start);
     await page.waitForFunction(kind.finished, null, { timeout: 600_000, polling: 20 });
@@ -90,4 +97,4 @@ for (const [b, build] of builds.entries()) {
       `×${build.speed_up_over_first.median.toFixed(2)} as fast as the first build (round by round, median)`,
   );
 }
-console.log(JSON.stringify({ rounds, builds }));
+console.log(JSON.stringify({ rounds, look_ms: look, builds }));
