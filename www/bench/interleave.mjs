@@ -2,9 +2,10 @@
 // build once, in a new random order, so that neither the host's slow minutes nor a build's place
 // in the round favour one build. (Back-to-back pairs of runs had a 10–25% order effect on the
 // 2-core AMD EPYC VM: the second build of a pair ran slower, whichever it was.) Every run is a
-// fresh page at a desktop size with every default, Start pressed the moment Train enables, as
-// `start.mjs` does; a build of `8b8399b` (Speed II's starting point, before the tool's strip) is
-// driven through its own training panel, as `baseline.mjs` does. Prints each build's median,
+// fresh page at a desktop size with every default, Start pressed the moment Train enables
+// (unless `--look`), as `start.mjs`'s first figure does; a build of `8b8399b` (Speed II's
+// starting point, before the tool's strip) is driven through its own training panel, as
+// `baseline.mjs` does. Prints each build's median,
 // spread and runs, and each round's ratio of every build to the first one; one JSON object on
 // stdout. Never fails on a time. `--look MS` presses Start `MS` after Train enables instead, as
 // a person who looks at the page first does (`start.mjs`'s second figure: the current worker
@@ -23,7 +24,7 @@ const rounds = at >= 0 ? Number(args.splice(at, 2)[1]) : 6;
 const lookAt = args.indexOf("--look");
 const look = lookAt >= 0 ? Number(args.splice(lookAt, 2)[1]) : 0;
 const dists = args;
-if (dists.length < 1 || !(rounds > 0) || !(look >= 0) || dists.some((d) => d.startsWith("--"))) {
+if (dists.length < 1 || !(rounds > 0) || !(Number.isFinite(look) && look >= 0) || dists.some((d) => d.startsWith("--"))) {
   throw new Error("usage: node www/bench/interleave.mjs <dist>/ <dist>/ [...] [--rounds N] [--look MS]");
 }
 
@@ -60,6 +61,7 @@ async function startToFinished(server) {
 
 try {
   browser = await launch();
+  console.error(look > 0 ? `Start pressed ${look} ms after Train enables` : "Start pressed at once");
   for (let round = 0; round < rounds; round++) {
     const order = dists.map((_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
