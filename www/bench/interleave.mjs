@@ -5,12 +5,11 @@
 // fresh page at a desktop size with every default, Start pressed the moment Train enables
 // (unless `--look`), as `start.mjs`'s first figure does; a build of `8b8399b` (Speed II's
 // starting point, before the tool's strip) is driven through its own training panel, as
-// `baseline.mjs` does. Prints each build's median,
-// spread and runs, and each round's ratio of every build to the first one; one JSON object on
-// stdout. Never fails on a time. `--look MS` presses Start `MS` after Train enables instead, as
-// a person who looks at the page first does (`start.mjs`'s second figure: the current worker
-// warms its training code up meanwhile, `worker/warm_up.rs`; a build of `8b8399b` has no
-// warm-up, so it only waits).
+// `baseline.mjs` does. Prints each build's median, spread and runs, and each round's ratio of
+// every build to the first one; one JSON object on stdout. Never fails on a time. `--look MS`
+// presses Start `MS` after Train enables instead, as a person who looks at the page first does
+// (`start.mjs`'s second figure: the current worker warms its training code up meanwhile,
+// `worker/warm_up.rs`; a build of `8b8399b` has no warm-up, so it only waits).
 //
 // Usage: node www/bench/interleave.mjs <dist>/ <dist>/ [...] [--rounds N] [--look MS]
 //        (default 6 rounds, Start pressed at once)
